@@ -1,0 +1,58 @@
+"""The ``caducee`` command line: the engine without Qt, for automation and support.
+
+User-visible text is in French, the product's language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app import APP_NAME, __version__
+from app.cli import info
+from app.cli.parser import CaduceeParser
+from app.core.paths import PROFILE_ENV, Profile
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CaduceeParser(
+        prog="caducee",
+        description=f"{APP_NAME} — messagerie sécurisée de santé (MSSanté).",
+        epilog=f"Variable d'environnement : {PROFILE_ENV} (équivaut à --profile-dir).",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"caducee {__version__}",
+        help="afficher la version et quitter",
+    )
+    parser.add_argument(
+        "--profile-dir",
+        metavar="DIR",
+        help="garder tous les fichiers de l'application dans DIR "
+        "(par défaut : les dossiers de l'utilisateur)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMANDE", title="commandes", parser_class=CaduceeParser
+    )
+    info.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    profile = Profile.resolve(args.profile_dir)
+    result: int = args.run(args, profile)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
