@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.lab.fixtures"]
+pytest_plugins = ["tests.lab.fixtures", "pytester"]
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +13,15 @@ def _isolated_profile(
 ) -> None:
     """Every test runs with its own profile directory unless it sets another one."""
     monkeypatch.setenv("CADUCEE_PROFILE_DIR", str(tmp_path_factory.mktemp("profile")))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under CI nothing may be skipped: a skipped lab test would hide a broken lab."""
+    from tests.lab.availability import under_ci
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if under_ci() and skipped:
+        for report in skipped:
+            print(f"\nskipped under CI: {report.nodeid}: {report.longrepr}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -23,6 +23,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger(__name__)
 
+
+def _not_the_client_certificate_warning(record: logging.LogRecord) -> bool:
+    # aiosmtpd warns on every connection that requiring a client certificate "might cause
+    # client connection problems": requiring one is the whole point here.
+    return not record.getMessage().startswith("tls_context.verify_mode not in")
+
+
+logging.getLogger("mail.log").addFilter(_not_the_client_certificate_warning)
+
 Authorize = Callable[[str, str], bool]
 """(client identity from the certificate, envelope sender) -> may this client send as that?"""
 

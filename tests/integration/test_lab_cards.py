@@ -15,8 +15,8 @@ from pkcs11 import Attribute, Mechanism, ObjectClass
 
 from app.sandbox.pki import CardKeyUse
 from tests.lab.availability import require_program
+from tests.lab.build import LabPki
 from tests.lab.cards import VirtualCard
-from tests.lab.fixtures import LabPki
 
 pytestmark = pytest.mark.lab
 

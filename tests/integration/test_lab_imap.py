@@ -8,8 +8,8 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from tests.lab.build import LabAccounts, LabPki, lab_message
 from tests.lab.dovecot import Dovecot
-from tests.lab.fixtures import LabAccounts, LabPki, lab_message
 from tests.lab.smtp import lmtp_deliverer
 
 pytestmark = pytest.mark.lab

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtensionOID
 
-from tests.lab.fixtures import LabPki
+from tests.lab.build import LabPki
 from tests.lab.tlsserver import tls_server
 
 pytestmark = pytest.mark.lab

@@ -11,8 +11,8 @@ import pytest
 from imapclient import IMAPClient
 
 from app.sandbox.submission import Endpoints
+from tests.lab.build import LabAccounts, LabPki, lab_message
 from tests.lab.dovecot import Dovecot
-from tests.lab.fixtures import LabAccounts, LabPki, lab_message
 
 pytestmark = pytest.mark.lab
 

@@ -188,6 +188,8 @@ passdb {{
     # -- life cycle -----------------------------------------------------------------------
 
     def start(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.base.chmod(0o711)  # mail is read by an unprivileged user when run as root
         for directory in ("run", "state", "mail"):
             (self.base / directory).mkdir(parents=True, exist_ok=True)
         self._write_users()

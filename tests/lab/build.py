@@ -1,0 +1,200 @@
+"""Builders for the lab pieces, shared by the pytest fixtures and ``python -m tests.lab``."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from app.sandbox.pki import CardHolder, CardKeyUse, Issued, PkiFiles, TestPki
+from app.sandbox.submission import SubmissionServer, server_tls_context
+from tests.lab.cards import KeySlot, VirtualCard, create_card
+from tests.lab.dovecot import Dovecot, MailAccount
+from tests.lab.smtp import lmtp_deliverer, sender_policy
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
+P12_PASSPHRASE = "lab-p12-passphrase"
+
+DR_MARTIN = CardHolder(
+    rpps="10001234567", surname="MARTIN", given_name="Alice", profession="Médecin"
+)
+DR_DUPONT = CardHolder(
+    rpps="10009876543",
+    surname="DUPONT",
+    given_name="Bruno",
+    profession="Médecin",
+    structure="CENTRE DE SANTE TEST",
+    structure_id="10B0000002",
+)
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    holder: CardHolder
+    token_label: str
+    pkcs1_only: bool
+    keys: dict[CardKeyUse, KeySlot]
+
+
+CARDS = {
+    # Everything SoftHSM2 does, RSA-PSS and raw RSA included: a CPS4-like card.
+    "full": CardSpec(
+        DR_MARTIN,
+        "CPS MARTIN",
+        pkcs1_only=False,
+        keys={
+            CardKeyUse.SIGNATURE: KeySlot(b"\x00\x10", "Signature"),
+            CardKeyUse.AUTHENTICATION: KeySlot(b"\x00\x20", "Authentification"),
+        },
+    ),
+    # A "CPS3-like" card: PKCS#1 v1.5 signatures only.
+    "cps3": CardSpec(
+        DR_DUPONT,
+        "CPS DUPONT",
+        pkcs1_only=True,
+        keys={
+            CardKeyUse.SIGNATURE: KeySlot(b"\xe8\x28\x10", "CPS_SIG"),
+            CardKeyUse.AUTHENTICATION: KeySlot(b"\xe8\x28\x20", "CPS_AUTH"),
+        },
+    ),
+}
+
+
+@dataclass
+class LabPki:
+    """The lab's PKI, its files and the certificates the lab servers and clients use."""
+
+    pki: TestPki
+    directory: Path
+    files: PkiFiles
+    crl_base_url: str
+    server: Issued  # valid for localhost and 127.0.0.1
+    expired_server: Issued
+    revoked_server: Issued
+    organisation: Issued  # software certificate of an organisation mailbox
+    public_ca: TestPki  # an unrelated CA, as a generic mail provider would use
+
+    def write_issued(
+        self, name: str, issued: Issued, pki: TestPki | None = None
+    ) -> tuple[Path, Path]:
+        """Write ``<name>.chain.pem`` (leaf + intermediate) and ``<name>.key``."""
+        chain = self.directory / f"{name}.chain.pem"
+        key = self.directory / f"{name}.key"
+        if not chain.exists():
+            chain.write_bytes((pki or self.pki).chain_pem(issued))
+            key.write_bytes(issued.key_pem())
+            key.chmod(0o600)
+        return chain, key
+
+    @property
+    def organisation_p12(self) -> Path:
+        path = self.directory / "organisation.p12"
+        if not path.exists():
+            chain = [self.pki.organisations.certificate]
+            path.write_bytes(self.organisation.pkcs12(P12_PASSPHRASE.encode(), chain))
+        return path
+
+    def client_context(self, client: Issued | None = None) -> ssl.SSLContext:
+        """A plain client context trusting the lab root, optionally with a software cert."""
+        context = ssl.create_default_context(cafile=str(self.files.root))
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if client is not None:
+            name = f"client-{client.certificate.serial_number:x}"
+            chain, key = self.write_issued(name, client)
+            context.load_cert_chain(str(chain), str(key))
+        return context
+
+
+@dataclass
+class LabAccounts:
+    martin: MailAccount  # full card
+    dupont: MailAccount  # CPS3-like card
+    organisation: MailAccount  # PKCS#12 software certificate
+    generic: MailAccount  # password, generic provider
+
+    @property
+    def mssante(self) -> list[MailAccount]:
+        return [self.martin, self.dupont, self.organisation]
+
+
+def build_pki(directory: Path, crl_base_url: str) -> LabPki:
+    """The PKI; CRLs are written below ``directory/crl`` (serve ``directory`` at the base)."""
+    pki = TestPki(crl_base_url)
+    server = pki.server(LOOPBACK_NAMES)
+    expired = pki.expired_server(LOOPBACK_NAMES)
+    revoked = pki.revoked_server(LOOPBACK_NAMES)
+    organisation = pki.organisation_client(
+        "ORG-10B0000001-SECRETARIAT", "CABINET MEDICAL TEST", "SECRETARIAT CABINET TEST"
+    )
+    public_ca = TestPki(label="PUBLIC MAIL PROVIDER TEST")
+    files = pki.write(directory)  # after the revocation, so that the CRL lists it
+    return LabPki(
+        pki, directory, files, crl_base_url, server, expired, revoked, organisation, public_ca
+    )
+
+
+def build_card(lab_dir: Path, lab_pki: LabPki, name: str) -> VirtualCard:
+    spec = CARDS[name]
+    return create_card(
+        lab_dir / "cards",
+        name,
+        holder=spec.holder,
+        pki=lab_pki.pki,
+        token_label=spec.token_label,
+        keys=spec.keys,
+        pkcs1_only=spec.pkcs1_only,
+    )
+
+
+def lab_accounts() -> LabAccounts:
+    return LabAccounts(
+        martin=MailAccount(DR_MARTIN.id_nat, "alice.martin@medecin.mssante.test"),
+        dupont=MailAccount(DR_DUPONT.id_nat, "bruno.dupont@medecin.mssante.test"),
+        organisation=MailAccount(
+            "ORG-10B0000001-SECRETARIAT", "secretariat@cabinet-test.mssante.test"
+        ),
+        generic=MailAccount("camille", "camille@mail.example.test", password="Motdepasse-2026"),
+    )
+
+
+def mss_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> Dovecot:
+    """The MSSanté-like operator (not started): client certificate required, SASL EXTERNAL."""
+    chain, key = lab_pki.write_issued("server", lab_pki.server)
+    return Dovecot(
+        lab_dir / "dovecot-mss",
+        "mtls",
+        chain,
+        key,
+        lab_pki.files.ca_with_crls,
+        list(accounts.mssante),
+    )
+
+
+def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> Dovecot:
+    """A generic provider (not started) with password login, under an unrelated CA."""
+    issued = lab_pki.public_ca.server(LOOPBACK_NAMES, operator="PUBLIC MAIL PROVIDER TEST")
+    chain, key = lab_pki.write_issued("public-server", issued, lab_pki.public_ca)
+    return Dovecot(
+        lab_dir / "dovecot-password", "password", chain, key, accounts=[accounts.generic]
+    )
+
+
+def submission_server(lab_pki: LabPki, dovecot: Dovecot, accounts: LabAccounts) -> SubmissionServer:
+    """Submission (not started) with a required client certificate, delivering into Dovecot."""
+    chain, key = lab_pki.write_issued("server", lab_pki.server)
+    tls = server_tls_context(str(chain), str(key), str(lab_pki.files.ca_with_crls))
+    return SubmissionServer(
+        tls, sender_policy(accounts.mssante), lmtp_deliverer(dovecot.lmtp_socket)
+    )
+
+
+def lab_message(sender: str, recipient: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="lab.mssante.test")
+    message.set_content(body)
+    return message
