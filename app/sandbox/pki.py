@@ -101,7 +101,6 @@ class Authority:
     slug: str
     issued: Issued
     crl_url: str | None
-    issuer: Authority | None = None
     revoked: dict[int, dt.datetime] = field(default_factory=dict)
 
     @property
@@ -294,7 +293,7 @@ class TestPki:
             ],
             not_after=_now() + _CA_VALIDITY - dt.timedelta(days=1),
         )
-        return Authority(slug, Issued(certificate, key), self._crl_url(slug), issuer=self.root)
+        return Authority(slug, Issued(certificate, key), self._crl_url(slug))
 
     @property
     def authorities(self) -> tuple[Authority, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import urllib.request
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def _handshake(context: ssl.SSLContext, port: int, hostname: str = "localhost") 
         return tls.version() or ""
 
 
-def _serve(lab_pki: LabPki, name: str):  # type: ignore[no-untyped-def]
+def _serve(lab_pki: LabPki, name: str) -> AbstractContextManager[int]:
     return tls_server(*lab_pki.write_issued(name, getattr(lab_pki, name)))
 
 

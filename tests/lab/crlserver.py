@@ -17,7 +17,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class CrlServer:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.requests = 0
         handler = functools.partial(_QuietHandler, directory=str(directory))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 
 def free_ports(count: int) -> list[int]:
@@ -16,8 +17,6 @@ def free_ports(count: int) -> list[int]:
 
 
 def wait_listening(port: int, timeout: float) -> bool:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

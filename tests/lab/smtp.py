@@ -6,11 +6,11 @@ import smtplib
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.sandbox.submission import DeliveryError
+from app.sandbox.submission import Authorize, Deliver, DeliveryError
 from tests.lab.dovecot import MailAccount
 
 
-def lmtp_deliverer(socket_path: Path):  # type: ignore[no-untyped-def]
+def lmtp_deliverer(socket_path: Path) -> Deliver:
     def deliver(sender: str, recipients: list[str], message: bytes) -> None:
         with smtplib.LMTP(str(socket_path)) as lmtp:
             try:
@@ -23,7 +23,7 @@ def lmtp_deliverer(socket_path: Path):  # type: ignore[no-untyped-def]
     return deliver
 
 
-def sender_policy(accounts: Iterable[MailAccount]):  # type: ignore[no-untyped-def]
+def sender_policy(accounts: Iterable[MailAccount]) -> Authorize:
     """A certificate may send as the addresses of the mailboxes it logs in to."""
     owned: dict[str, set[str]] = {}
     for account in accounts:

@@ -59,7 +59,7 @@ def test_expired_and_revoked(pki: TestPki) -> None:
         _verify(pki, expired)
     revoked = pki.revoked_server(["localhost"]).certificate
     crl = pki.organisations.crl()
-    assert crl.is_signature_valid(pki.organisations.certificate.public_key())  # type: ignore[arg-type]
+    assert crl.is_signature_valid(pki.organisations.issued.key.public_key())
     assert crl.get_revoked_certificate_by_serial_number(revoked.serial_number) is not None
     assert pki.root.crl().get_revoked_certificate_by_serial_number(revoked.serial_number) is None
 
