@@ -10,11 +10,13 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import info
+from app.cli import card, diagnose, info
 from app.cli.parser import CaduceeParser
+from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
@@ -40,17 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMANDE", title="commandes", parser_class=CaduceeParser
     )
     info.register(commands)
+    card.register(commands)
+    diagnose.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
     profile = Profile.resolve(args.profile_dir)
-    result: int = args.run(args, profile)
+    try:
+        result: int = args.run(args, profile)
+    except CaduceeError as error:
+        print(f"Erreur : {error.user_message}", file=sys.stderr)
+        return EXIT_FAILURE
     return result
 
 

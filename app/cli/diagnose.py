@@ -1,0 +1,123 @@
+"""``caducee diagnose``: each step from the card to the servers, with a French verdict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.cli import secrets
+from app.core.keychain import get_secret, pkcs12_key
+from app.core.paths import Profile
+from app.core.settings import Settings
+from app.ops.diagnose import AuthMode, DiagnoseRequest, Step, diagnose
+from app.transport.endpoints import Endpoint, EndpointError, Protocol
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "diagnose",
+        help="tester la connexion à un serveur, étape par étape",
+        description="Teste chaque étape de la connexion (module, carte, code PIN, TCP, TLS, "
+        "certificat du serveur et révocation, certificat client, authentification, EHLO) et "
+        "affiche un rapport. Code de sortie 0 seulement si tout fonctionne.",
+        epilog="Adresses : imaps://serveur:993, imap+starttls://serveur:143, "
+        "smtps://serveur:465, smtp+starttls://serveur:587. Secrets pour l'automatisation : "
+        "CADUCEE_PIN, CADUCEE_PASSWORD, CADUCEE_PKCS12_PASSPHRASE.",
+    )
+    parser.add_argument("--imap", required=True, metavar="URL", help="serveur IMAP")
+    parser.add_argument("--smtp", metavar="URL", help="serveur SMTP (envoi)")
+    parser.add_argument(
+        "--auth",
+        required=True,
+        choices=[m.value for m in AuthMode],
+        help="carte CPS, certificat logiciel PKCS#12 ou mot de passe",
+    )
+    parser.add_argument("--module", metavar="CHEMIN", help="module PKCS#11 de la carte")
+    parser.add_argument("--pkcs12", metavar="FICHIER", type=Path, help="certificat logiciel (.p12)")
+    parser.add_argument("--username", metavar="U", help="identifiant (mot de passe)")
+    parser.add_argument(
+        "--trust",
+        metavar="PEM",
+        type=Path,
+        help="autorités de confiance à utiliser à la place de l'IGC-Santé "
+        "fournie (tests, plateformes de formation)",
+    )
+    parser.add_argument("--json", action="store_true", help="sortie JSON")
+    parser.set_defaults(run=run)
+
+
+def _endpoint(url: str, protocol: Protocol) -> Endpoint:
+    endpoint = Endpoint.parse(url)
+    if endpoint.protocol is not protocol:
+        raise EndpointError(f"« {url} » n'est pas une adresse {protocol.value.upper()}.")
+    return endpoint
+
+
+def _print_step(step: Step) -> None:
+    if step.key == "endpoint":
+        print(f"\n{step.title}")
+        return
+    mark = "OK    " if step.ok else "ÉCHEC "
+    print(f"  {mark} {step.title} : {step.detail}", flush=True)
+
+
+def _passphrase_asker(pkcs12: Path | None) -> Callable[[str], str | None]:
+    """Environment first, then the OS keyring (when the user chose to keep it), then ask."""
+    stored = get_secret(pkcs12_key(str(pkcs12.resolve()))) if pkcs12 else None
+    env_or_prompt = secrets.secret_asker(secrets.PASSPHRASE_ENV)
+
+    def ask(prompt: str) -> str | None:
+        if os.environ.get(secrets.PASSPHRASE_ENV) is None and stored is not None:
+            return stored
+        return env_or_prompt(prompt)
+
+    return ask
+
+
+def run(args: argparse.Namespace, profile: Profile) -> int:
+    try:
+        imap_endpoint = _endpoint(args.imap, Protocol.IMAP)
+        smtp_endpoint = _endpoint(args.smtp, Protocol.SMTP) if args.smtp else None
+    except EndpointError as error:
+        print(f"caducee : erreur : {error}", file=sys.stderr)
+        return 2
+    auth = AuthMode(args.auth)
+    if auth is AuthMode.PKCS12:
+        ask_secret = _passphrase_asker(args.pkcs12)
+    else:
+        ask_secret = secrets.secret_asker(secrets.PASSWORD_ENV)
+    profile.ensure()
+    request = DiagnoseRequest(
+        imap=imap_endpoint,
+        smtp=smtp_endpoint,
+        auth=auth,
+        cache_dir=profile.cache_dir / "crl",
+        module=args.module,
+        settings_module=Settings.load(profile.config_file).card_module,
+        pkcs12=args.pkcs12,
+        username=args.username,
+        trust=args.trust,
+        ask_pin=secrets.ask_pin,
+        ask_secret=ask_secret,
+    )
+    if args.json:
+        report = diagnose(request)
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print("Diagnostic Caducée")
+        report = diagnose(request, on_step=_print_step)
+        failed = [s for s in report.steps if not s.ok]
+        print(
+            "\nRésultat : "
+            + (
+                "tout fonctionne."
+                if report.ok
+                else f"{len(failed)} étape(s) en échec — {failed[0].title}."
+            )
+        )
+    return 0 if report.ok else 1

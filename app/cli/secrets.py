@@ -1,0 +1,59 @@
+"""Asking the PIN, a password or a passphrase on the command line.
+
+For automation, the environment: ``CADUCEE_PIN``, ``CADUCEE_PASSWORD``,
+``CADUCEE_PKCS12_PASSPHRASE``; otherwise a hidden prompt when a terminal is attached.
+Never asked twice: a wrong PIN ends the command (the CPS locks after 3 wrong tries).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable
+
+from app.cps.card import PinPrompt
+
+PIN_ENV = "CADUCEE_PIN"
+PASSWORD_ENV = "CADUCEE_PASSWORD"  # noqa: S105 - a variable name, not a secret
+PASSPHRASE_ENV = "CADUCEE_PKCS12_PASSPHRASE"  # noqa: S105 - idem
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def ask_pin(prompt: PinPrompt) -> str | None:
+    if prompt.pin_pad:
+        print(prompt.message(), file=sys.stderr)
+        return ""
+    from_env = os.environ.get(PIN_ENV)
+    if from_env is not None:
+        return from_env
+    if not _interactive():
+        print(
+            f"Code PIN requis : définissez {PIN_ENV} ou lancez la commande dans un terminal.",
+            file=sys.stderr,
+        )
+        return None
+    if prompt.status.count_low:
+        print(prompt.status.describe().capitalize() + ".", file=sys.stderr)
+    try:
+        return getpass.getpass(prompt.message() + " ")
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
+def secret_asker(env_name: str) -> Callable[[str], str | None]:
+    def ask(prompt: str) -> str | None:
+        from_env = os.environ.get(env_name)
+        if from_env is not None:
+            return from_env
+        if not _interactive():
+            return None
+        try:
+            return getpass.getpass(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    return ask

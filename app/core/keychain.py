@@ -1,0 +1,45 @@
+"""Secrets in the operating system's keyring (and nowhere else).
+
+Keys are namespaced: ``pkcs12:<absolute path>``, later ``password:<account>``,
+``esante-api-key``. When no keyring is available (a headless Linux without a Secret
+Service), reading returns None and writing says so: the caller then asks the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import keyring
+from keyring.errors import KeyringError
+
+SERVICE = "Caducée"
+log = logging.getLogger(__name__)
+
+
+def get_secret(key: str) -> str | None:
+    try:
+        value: str | None = keyring.get_password(SERVICE, key)
+    except (KeyringError, RuntimeError) as error:
+        log.info("keyring unavailable for reading: %s", type(error).__name__)
+        return None
+    return value
+
+
+def set_secret(key: str, value: str) -> bool:
+    """Store ``value``; False when no keyring is available."""
+    try:
+        keyring.set_password(SERVICE, key, value)
+    except (KeyringError, RuntimeError) as error:
+        log.info("keyring unavailable for writing: %s", type(error).__name__)
+        return False
+    return True
+
+
+def delete_secret(key: str) -> None:
+    with contextlib.suppress(KeyringError, RuntimeError):
+        keyring.delete_password(SERVICE, key)
+
+
+def pkcs12_key(path: str) -> str:
+    return f"pkcs12:{path}"

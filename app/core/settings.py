@@ -1,0 +1,45 @@
+"""User settings, in ``config.toml`` of the profile: typed, versioned, documented.
+
+```toml
+version = 1
+
+[carte]
+# PKCS#11 module of the card; empty = automatic detection of Cryptolib CPS
+module = ""
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import CaduceeError
+
+SETTINGS_VERSION = 1
+
+
+class SettingsError(CaduceeError, ValueError):
+    default_message = "Le fichier de réglages (config.toml) est illisible."
+
+
+@dataclass(frozen=True)
+class Settings:
+    card_module: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        if not path.exists():
+            return cls()
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise SettingsError(
+                f"cannot read {path}: {error}",
+                user_message=f"Le fichier de réglages {path} est illisible : {error}",
+            ) from error
+        card = data.get("carte", {})
+        module = card.get("module") if isinstance(card, dict) else None
+        return cls(card_module=module if isinstance(module, str) and module else None)

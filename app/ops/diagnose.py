@@ -1,0 +1,395 @@
+"""``diagnose``: every step from the card to the server, each with a French verdict.
+
+What support asks a doctor to run. The steps stop at the first failure of a chain (no card,
+no point asking the PIN; no TCP, no point trying TLS), and the report says which one failed
+and why, in words a doctor can act on.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from app.core.errors import (
+    AuthenticationError,
+    CaduceeError,
+    CertificateExpiredError,
+    CertificateRevokedError,
+    CertificateUntrustedError,
+    HostnameMismatchError,
+    NoAuthenticationCertificateError,
+    RevocationUnknownError,
+)
+from app.cps.card import CardModule, CardSession, PinProvider
+from app.cps.identity import parse_holder
+from app.cps.modules import find_module
+from app.transport import imap, smtp
+from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
+from app.transport.endpoints import Endpoint
+from app.transport.tls import TrustPolicy, classify
+
+SecretProvider = Callable[[str], str | None]
+"""(French prompt) -> secret, or None when none is available."""
+
+
+class AuthMode(Enum):
+    CARD = "card"
+    PKCS12 = "pkcs12"
+    PASSWORD = "password"  # noqa: S105 - the name of a mode, not a secret
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    ok: bool
+    detail: str = ""
+    error: CaduceeError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "step": self.key,
+            "title": self.title,
+            "ok": self.ok,
+            "detail": self.detail,
+        }
+        if self.error is not None:
+            result["error"] = {
+                "class": type(self.error).__name__,
+                "message": self.error.user_message,
+            }
+        return result
+
+
+@dataclass
+class Report:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "steps": [step.to_json() for step in self.steps]}
+
+
+@dataclass
+class DiagnoseRequest:
+    imap: Endpoint
+    auth: AuthMode
+    cache_dir: Path
+    smtp: Endpoint | None = None
+    module: str | None = None
+    settings_module: str | None = None
+    pkcs12: Path | None = None
+    username: str | None = None
+    trust: Path | None = None
+    ask_pin: PinProvider | None = None
+    ask_secret: SecretProvider | None = None
+    timeout: float = 20.0
+
+
+class _Failed(Exception):
+    """Stops the current chain of steps (the failure is already recorded)."""
+
+
+def _date(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%d/%m/%Y")
+
+
+def _common_name(name: x509.Name) -> str:
+    values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(values[0].value) if values else name.rfc4514_string()
+
+
+class _Run:
+    def __init__(self, request: DiagnoseRequest, on_step: Callable[[Step], None] | None) -> None:
+        self.request = request
+        self.report = Report()
+        self.on_step = on_step
+
+    def record(
+        self, key: str, title: str, ok: bool, detail: str = "", error: CaduceeError | None = None
+    ) -> None:
+        step = Step(key, title, ok, detail, error)
+        self.report.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+
+    def fail(self, key: str, title: str, error: CaduceeError) -> _Failed:
+        self.record(key, title, False, error.user_message, error)
+        return _Failed(key)
+
+    # -- credentials ---------------------------------------------------------------------
+
+    def credential(self) -> tuple[ClientCredential | None, str | None]:
+        """The client credential, and the password for password accounts."""
+        request = self.request
+        if request.auth is AuthMode.CARD:
+            return self.card(), None
+        if request.auth is AuthMode.PKCS12:
+            return self.pkcs12(), None
+        title = "Identifiant et mot de passe"
+        if not request.username:
+            raise self.fail(
+                "password",
+                title,
+                AuthenticationError(
+                    "no username", user_message="Indiquez l'identifiant (--username)."
+                ),
+            )
+        password = (
+            request.ask_secret(f"Mot de passe de {request.username} : ")
+            if (request.ask_secret)
+            else None
+        )
+        if not password:
+            raise self.fail(
+                "password",
+                title,
+                AuthenticationError(
+                    "no password",
+                    user_message="Aucun mot de passe fourni (CADUCEE_PASSWORD ou saisie).",
+                ),
+            )
+        self.record("password", title, True, f"identifiant {request.username}")
+        return None, password
+
+    def card(self) -> CardCredential:
+        request = self.request
+        title = "Module de la carte (PKCS#11)"
+        try:
+            choice = find_module(request.module, request.settings_module)
+            module = CardModule(choice.path)
+            module.lib()
+        except CaduceeError as error:
+            raise self.fail("module", title, error) from error
+        self.record("module", title, True, f"{choice.path} ({choice.source.value})")
+
+        title = "Carte CPS"
+        try:
+            card = module.card()
+        except CaduceeError as error:
+            raise self.fail("card", title, error) from error
+        holder = card.holder
+        if holder is None:
+            raise self.fail("card", title, NoAuthenticationCertificateError("no holder"))
+        now = datetime.now(UTC)
+        validity = f"certificat d'authentification valable jusqu'au {_date(holder.not_after)}"
+        if not holder.not_before <= now <= holder.not_after:
+            raise self.fail(
+                "card",
+                title,
+                CertificateExpiredError(
+                    "card authentication certificate outside its validity",
+                    user_message=f"Le certificat d'authentification de la carte n'est pas valide "
+                    f"aujourd'hui (valable du {_date(holder.not_before)} au "
+                    f"{_date(holder.not_after)}). Demandez le renouvellement de votre carte.",
+                ),
+            )
+        self.record(
+            "card", title, True, f"« {card.token_label} » — {_describe_holder(holder)} ; {validity}"
+        )
+
+        title = "Code PIN"
+        if request.ask_pin is None:
+            raise self.fail(
+                "pin",
+                title,
+                AuthenticationError(
+                    "no PIN provider", user_message="Aucun moyen de saisir le code PIN."
+                ),
+            )
+        try:
+            session = module.login(card, request.ask_pin)
+        except CaduceeError as error:
+            raise self.fail("pin", title, error) from error
+        self.record("pin", title, True, "accepté")
+        self.session: CardSession = session
+        return CardCredential(lambda: session)
+
+    def pkcs12(self) -> Pkcs12Credential:
+        request = self.request
+        title = "Certificat logiciel (PKCS#12)"
+        if request.pkcs12 is None:
+            raise self.fail(
+                "pkcs12",
+                title,
+                AuthenticationError(
+                    "no pkcs12 file", user_message="Indiquez le fichier du certificat (--pkcs12)."
+                ),
+            )
+        passphrase = (
+            request.ask_secret(f"Phrase secrète de {request.pkcs12.name} : ")
+            if (request.ask_secret)
+            else None
+        )
+        try:
+            credential = Pkcs12Credential.load(request.pkcs12, passphrase)
+        except CaduceeError as error:
+            raise self.fail("pkcs12", title, error) from error
+        certificate = credential.certificate
+        self.record(
+            "pkcs12",
+            title,
+            True,
+            f"{_common_name(certificate.subject)}, valable jusqu'au "
+            f"{_date(certificate.not_valid_after_utc)}",
+        )
+        return credential
+
+    # -- servers --------------------------------------------------------------------------
+
+    def tcp(self, endpoint: Endpoint) -> None:
+        title = f"Connexion TCP à {endpoint.host}:{endpoint.port}"
+        started = time.monotonic()
+        try:
+            with socket.create_connection(
+                (endpoint.host, endpoint.port), timeout=self.request.timeout
+            ):
+                pass
+        except OSError as error:
+            raise self.fail("tcp", title, classify(error)) from error
+        self.record("tcp", title, True, f"établie en {(time.monotonic() - started) * 1000:.0f} ms")
+
+    def secured(self, endpoint: Endpoint, error: CaduceeError) -> _Failed:
+        chain_errors = (
+            CertificateUntrustedError,
+            CertificateExpiredError,
+            CertificateRevokedError,
+            HostnameMismatchError,
+            RevocationUnknownError,
+        )
+        if isinstance(error, chain_errors):
+            return self.fail("server_certificate", "Certificat du serveur", error)
+        return self.fail("tls", "Connexion sécurisée (TLS)", error)
+
+    def report_tls(
+        self,
+        version: str,
+        cipher: str,
+        chain: list[x509.Certificate],
+        policy: TrustPolicy,
+        credential: ClientCredential | None,
+    ) -> None:
+        self.record("tls", "Connexion sécurisée (TLS)", True, f"{version}, {cipher}")
+        leaf = chain[0] if chain else None
+        if leaf is not None:
+            revocation = (
+                "non révoqué (liste de révocation vérifiée)"
+                if policy.crl_cache
+                else "révocation non vérifiée (compte non MSSanté)"
+            )
+            self.record(
+                "server_certificate",
+                "Certificat du serveur",
+                True,
+                f"{_common_name(leaf.subject)}, émis par "
+                f"{_common_name(leaf.issuer)}, valable jusqu'au "
+                f"{_date(leaf.not_valid_after_utc)} ; {revocation}",
+            )
+        if credential is not None:
+            self.record(
+                "client_certificate",
+                "Certificat client présenté",
+                True,
+                f"{_describe_holder(parse_holder(credential.certificate))} "
+                f"({'carte CPS' if credential.kind == 'carte' else 'certificat logiciel'})",
+            )
+
+    def imap(
+        self, policy: TrustPolicy, credential: ClientCredential | None, password: str | None
+    ) -> None:
+        endpoint = self.request.imap
+        self.record("endpoint", f"IMAP {endpoint}", True)
+        self.tcp(endpoint)
+        try:
+            connection = imap.connect(endpoint, policy, credential, timeout=self.request.timeout)
+        except CaduceeError as error:
+            raise self.secured(endpoint, error) from error
+        try:
+            self.report_tls(
+                connection.tls_version,
+                connection.cipher,
+                connection.server_chain,
+                policy,
+                credential,
+            )
+            if password is None:
+                title = "Authentification SASL EXTERNAL"
+                try:
+                    connection.authenticate_external()
+                except CaduceeError as error:
+                    raise self.fail("login", title, error) from error
+            else:
+                title = "Connexion par mot de passe"
+                try:
+                    connection.authenticate_password(self.request.username or "", password)
+                except CaduceeError as error:
+                    raise self.fail("login", title, error) from error
+            self.record("login", title, True, "acceptée")
+        finally:
+            connection.close()
+
+    def smtp(
+        self, endpoint: Endpoint, policy: TrustPolicy, credential: ClientCredential | None
+    ) -> None:
+        self.record("endpoint", f"SMTP {endpoint}", True)
+        self.tcp(endpoint)
+        try:
+            probe = smtp.probe(endpoint, policy, credential, timeout=self.request.timeout)
+        except CaduceeError as error:
+            raise self.secured(endpoint, error) from error
+        self.report_tls(probe.tls_version, probe.cipher, probe.server_chain, policy, credential)
+        size = f" ; taille maximale {probe.max_size // (1024 * 1024)} Mo" if probe.max_size else ""
+        self.record(
+            "ehlo",
+            "Réponse EHLO",
+            True,
+            f"extensions : {', '.join(sorted(probe.extensions)) or 'aucune'}{size}",
+        )
+
+
+def _describe_holder(holder: Any) -> str:
+    parts = [holder.display_name]
+    if holder.profession:
+        parts.append(holder.profession)
+    if holder.rpps:
+        parts.append(f"RPPS {holder.rpps}")
+    elif holder.adeli:
+        parts.append(f"ADELI {holder.adeli}")
+    elif holder.id_nat:
+        parts.append(f"identifiant {holder.id_nat}")
+    return ", ".join(parts)
+
+
+def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = None) -> Report:
+    run = _Run(request, on_step)
+    try:
+        if request.auth is AuthMode.PASSWORD:
+            policy = TrustPolicy.for_generic(request.trust)
+        else:
+            policy = TrustPolicy.for_mssante(request.cache_dir, request.trust)
+        credential, password = run.credential()
+    except _Failed:
+        return run.report
+    try:
+        with suppress(_Failed):
+            run.imap(policy, credential, password)
+        if request.smtp is not None:
+            with suppress(_Failed):
+                run.smtp(request.smtp, policy, credential)
+    finally:
+        session = getattr(run, "session", None)
+        if session is not None:
+            session.close()
+    return run.report

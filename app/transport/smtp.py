@@ -1,0 +1,90 @@
+"""SMTP submission (aiosmtplib), implicit TLS or STARTTLS, with a client certificate."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from dataclasses import dataclass
+
+import aiosmtplib
+from cryptography import x509
+
+from app.core.errors import ProtocolError, TlsError
+from app.transport.credentials import ClientCredential
+from app.transport.endpoints import Endpoint, Security
+from app.transport.tls import TrustPolicy, classify
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpProbe:
+    """What the server said after EHLO on the secured connection."""
+
+    tls_version: str
+    cipher: str
+    server_chain: list[x509.Certificate]
+    extensions: dict[str, str]
+    max_size: int | None
+
+
+async def _probe(
+    endpoint: Endpoint, policy: TrustPolicy, context: ssl.SSLContext, timeout: float
+) -> SmtpProbe:
+    implicit = endpoint.security is Security.IMPLICIT
+    client = aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        use_tls=implicit,
+        start_tls=not implicit,
+        tls_context=context,
+        timeout=timeout,
+    )
+    await client.connect()
+    try:
+        transport = client.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport else None
+        if ssl_object is None:
+            raise TlsError("no TLS on the SMTP connection")
+        loop = asyncio.get_running_loop()
+        chain = await loop.run_in_executor(None, policy.check_revocation, ssl_object)
+        await client.ehlo()
+        extensions = dict(client.esmtp_extensions)
+        size = extensions.get("size", "")
+        return SmtpProbe(
+            ssl_object.version() or "",
+            (ssl_object.cipher() or ("",))[0],
+            chain,
+            extensions,
+            int(size) if size.isdigit() else None,
+        )
+    finally:
+        try:
+            await client.quit()
+        except aiosmtplib.SMTPException:
+            client.close()
+
+
+def probe(
+    endpoint: Endpoint,
+    policy: TrustPolicy,
+    credential: ClientCredential | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> SmtpProbe:
+    """Connect, secure, check the server chain and revocation, EHLO, QUIT."""
+    context = policy.context(credential)
+    if credential is not None:
+        credential.take_handshake_error()
+    try:
+        return asyncio.run(_probe(endpoint, policy, context, timeout))
+    except aiosmtplib.SMTPConnectError as error:
+        raise classify(error.__cause__ or error, credential) from error
+    except aiosmtplib.SMTPResponseException as error:
+        raise ProtocolError(
+            f"{error.code} {error.message}",
+            user_message=f"Le serveur SMTP a répondu : {error.code} {error.message}",
+        ) from error
+    except (aiosmtplib.SMTPException, OSError, EOFError) as error:
+        cause = error.__cause__ if isinstance(error, aiosmtplib.SMTPException) else error
+        raise classify(cause or error, credential) from error

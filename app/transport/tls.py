@@ -1,0 +1,190 @@
+"""TLS for MSSanté accounts: the client context, the revocation check, and errors in French.
+
+MSSanté client rules (Référentiel #2, ECO.1.1.x; shared/mssante-notes.md §2.2):
+
+- TLS 1.2 or newer; in TLS 1.2 only the four ECDHE-RSA suites below;
+- the server certificate must chain to IGC-Santé (the anchors shipped in
+  ``app/resources/trust``, or the ones given with ``--trust``), be for the host name, not
+  expired, and not revoked (CRL, the last valid one cached: ``app.transport.crl``);
+- the client certificate is the card's authentication certificate or a PKCS#12 one.
+
+Generic (non-MSSanté) mailboxes use the system's trust store and default ciphers instead.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from app.core.errors import (
+    CaduceeError,
+    CertificateExpiredError,
+    CertificateRevokedError,
+    CertificateUntrustedError,
+    ClientCertificateRefusedError,
+    ConnectionTimeoutError,
+    HostnameMismatchError,
+    ProtocolTooOldError,
+    ServerUnreachableError,
+    TlsError,
+)
+from app.transport import openssl
+from app.transport.credentials import ClientCredential
+from app.transport.crl import CrlCache
+from app.transport.trust import load_trust_file, shipped_trust_anchors
+
+MSSANTE_TLS12_CIPHERS = ":".join(
+    [
+        "ECDHE-RSA-AES256-GCM-SHA384",  # 0xC030
+        "ECDHE-RSA-AES128-GCM-SHA256",  # 0xC02F
+        "ECDHE-RSA-AES256-SHA384",  # 0xC028
+        "ECDHE-RSA-AES128-SHA256",  # 0xC027
+    ]
+)
+
+# OpenSSL X509_V_ERR_* codes seen in SSLCertVerificationError.verify_code
+_X509_CERT_NOT_YET_VALID = 9
+_X509_CERT_HAS_EXPIRED = 10
+_X509_CERT_REVOKED = 23
+_X509_HOSTNAME_MISMATCH = 62
+
+_CLIENT_CERTIFICATE_ALERTS = (
+    "ALERT_BAD_CERTIFICATE",
+    "ALERT_CERTIFICATE_REQUIRED",
+    "ALERT_UNKNOWN_CA",
+    "ALERT_CERTIFICATE_EXPIRED",
+    "ALERT_CERTIFICATE_REVOKED",
+    "ALERT_CERTIFICATE_UNKNOWN",
+    "ALERT_UNSUPPORTED_CERTIFICATE",
+    "ALERT_ACCESS_DENIED",
+)
+_OLD_PROTOCOL = ("UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "ALERT_PROTOCOL_VERSION")
+
+
+@dataclass
+class TrustPolicy:
+    """How a server is trusted."""
+
+    anchors: Sequence[x509.Certificate] = ()
+    crl_cache: CrlCache | None = None
+    mssante: bool = True
+    system_store: bool = False  # generic providers: the operating system's trust store
+    _cadata: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self._cadata = "".join(
+            c.public_bytes(serialization.Encoding.PEM).decode() for c in self.anchors
+        )
+
+    @classmethod
+    def for_mssante(cls, cache_dir: Path, trust_file: Path | None = None) -> TrustPolicy:
+        """IGC-Santé only (shipped anchors, or ``trust_file``), CRLs checked and cached."""
+        anchors = load_trust_file(trust_file) if trust_file else shipped_trust_anchors()
+        return cls(anchors=anchors, crl_cache=CrlCache(cache_dir), mssante=True)
+
+    @classmethod
+    def for_generic(cls, trust_file: Path | None = None) -> TrustPolicy:
+        """A non-MSSanté mailbox: the system store (or ``trust_file``), default ciphers."""
+        if trust_file:
+            return cls(anchors=load_trust_file(trust_file), mssante=False)
+        return cls(mssante=False, system_store=True)
+
+    def context(self, credential: ClientCredential | None = None) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # hostname checked, cert required
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.mssante:
+            context.set_ciphers(MSSANTE_TLS12_CIPHERS)  # TLS 1.3 suites are not affected
+        if self.system_store:
+            context.load_default_certs()
+        if self._cadata:
+            context.load_verify_locations(cadata=self._cadata)
+        if credential is not None:
+            credential.install(context)
+        return context
+
+    def check_revocation(self, connection: ssl.SSLSocket | ssl.SSLObject) -> list[x509.Certificate]:
+        """The verified server chain (leaf first), after checking it against the CRLs."""
+        chain = [x509.load_der_x509_certificate(der) for der in openssl.verified_chain(connection)]
+        if self.crl_cache is not None:
+            self.crl_cache.check_chain(chain)
+        return chain
+
+
+def classify(error: BaseException, credential: ClientCredential | None = None) -> CaduceeError:
+    """The user-facing error behind a failed connection."""
+    if credential is not None and (hidden := credential.take_handshake_error()) is not None:
+        return hidden  # e.g. the card was removed while OpenSSL asked it to sign
+    if isinstance(error, CaduceeError):
+        return error
+    detail = f"{type(error).__name__}: {error}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        code = error.verify_code
+        if code == _X509_CERT_HAS_EXPIRED:
+            return CertificateExpiredError(detail)
+        if code == _X509_CERT_NOT_YET_VALID:
+            return CertificateExpiredError(
+                detail,
+                user_message="Certificat refusé : le certificat du serveur n'est pas "
+                "encore valide (vérifiez la date et l'heure de cet ordinateur).",
+            )
+        if code == _X509_HOSTNAME_MISMATCH:
+            return HostnameMismatchError(detail)
+        if code == _X509_CERT_REVOKED:
+            return CertificateRevokedError(detail)
+        return CertificateUntrustedError(detail)
+    if isinstance(error, ssl.SSLError):
+        reason = f"{error.reason or ''} {error}".upper()
+        if any(marker in reason for marker in _OLD_PROTOCOL):
+            return ProtocolTooOldError(detail)
+        if any(marker in reason for marker in _CLIENT_CERTIFICATE_ALERTS):
+            return ClientCertificateRefusedError(detail)
+        if "WRONG_VERSION_NUMBER" in reason or "HTTP_REQUEST" in reason:
+            return TlsError(
+                detail,
+                user_message="Le serveur n'a pas répondu en TLS sur ce "
+                "port : vérifiez le type de connexion (TLS direct ou STARTTLS) "
+                "et le port.",
+            )
+        if "NO_SHARED_CIPHER" in reason or "HANDSHAKE_FAILURE" in reason:
+            return TlsError(
+                detail,
+                user_message="Le serveur et Caducée n'ont aucun "
+                "chiffrement autorisé en commun (règles MSSanté). Contactez votre "
+                "opérateur.",
+            )
+        if isinstance(error, ssl.SSLEOFError) or "EOF" in reason:
+            return TlsError(
+                detail,
+                user_message="Le serveur a interrompu la connexion "
+                "sécurisée (certificat client refusé ?).",
+            )
+        return TlsError(detail)
+    if isinstance(error, TimeoutError):  # socket.timeout is TimeoutError
+        return ConnectionTimeoutError(detail)
+    if isinstance(error, (socket.gaierror, ConnectionRefusedError)):
+        return ServerUnreachableError(detail)
+    if isinstance(error, ConnectionError | EOFError):
+        return TlsError(detail, user_message="Le serveur a fermé la connexion.")
+    if isinstance(error, OSError):
+        return ServerUnreachableError(detail)
+    raise error  # not a connection problem: a bug, let it surface
+
+
+@contextmanager
+def translated(credential: ClientCredential | None = None) -> Iterator[None]:
+    """Turn socket, TLS and card errors raised inside into ``CaduceeError`` subclasses."""
+    if credential is not None:
+        credential.take_handshake_error()  # forget an error of an earlier attempt
+    try:
+        yield
+    except CaduceeError:
+        raise
+    except (OSError, EOFError) as error:
+        raise classify(error, credential) from error
