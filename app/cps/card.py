@@ -173,6 +173,11 @@ class PinPrompt:
             text = f"Code de la carte CPS{who} :"
         if self.status.final_try:
             text = "Attention : dernier essai avant blocage de la carte. " + text
+        elif self.status.count_low:
+            text = (
+                f"Attention : un code erroné a déjà été saisi, il reste "
+                f"{self.status.tries_left} essais. " + text
+            )
         return text
 
 

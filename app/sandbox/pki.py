@@ -338,7 +338,15 @@ class TestPki:
         self.organisations.revoke(issued.certificate)
         return issued
 
-    def organisation_client(self, mailbox_id: str, organisation: str, application: str) -> Issued:
+    def organisation_client(
+        self,
+        mailbox_id: str,
+        organisation: str,
+        application: str,
+        *,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> Issued:
         """The software certificate of an organisation / application mailbox (PKCS#12)."""
         key = new_rsa_key()
         subject = x509.Name(
@@ -352,7 +360,10 @@ class TestPki:
         extensions = _leaf_extensions(
             _key_usage(signature=True, encipher=True), [ExtendedKeyUsageOID.CLIENT_AUTH]
         )
-        return Issued(self.organisations.sign(subject, key.public_key(), extensions), key)
+        certificate = self.organisations.sign(
+            subject, key.public_key(), extensions, not_before=not_before, not_after=not_after
+        )
+        return Issued(certificate, key)
 
     def card_certificate(
         self, public_key: rsa.RSAPublicKey, holder: CardHolder, use: CardKeyUse

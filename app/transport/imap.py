@@ -7,13 +7,19 @@ SASL EXTERNAL) or a generic provider (password after TLS); the sync engine build
 from __future__ import annotations
 
 import imaplib
+import ssl
 from dataclasses import dataclass
 
 from cryptography import x509
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from app.core.errors import AuthenticationError, ClientCertificateRefusedError, TlsError
+from app.core.errors import (
+    AuthenticationError,
+    ClientCertificateRefusedError,
+    ProtocolError,
+    TlsError,
+)
 from app.transport.credentials import ClientCredential
 from app.transport.endpoints import Endpoint, Security
 from app.transport.tls import TrustPolicy, translated
@@ -83,6 +89,23 @@ def connect(
 ) -> ImapConnection:
     """TCP, TLS (implicit or STARTTLS), server chain and revocation; not yet logged in."""
     context = policy.context(credential)
+    try:
+        return _connect(endpoint, policy, credential, context, timeout)
+    except (imaplib.IMAP4.error, IMAPClientError) as error:
+        # imaplib reports a connection closed under it as "abort: socket error: EOF"
+        raise ProtocolError(
+            f"{type(error).__name__}: {error}",
+            user_message="Le serveur a fermé la connexion de façon inattendue.",
+        ) from error
+
+
+def _connect(
+    endpoint: Endpoint,
+    policy: TrustPolicy,
+    credential: ClientCredential | None,
+    context: ssl.SSLContext,
+    timeout: float,
+) -> ImapConnection:
     with translated(credential):
         if endpoint.security is Security.IMPLICIT:
             client = IMAPClient(

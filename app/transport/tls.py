@@ -18,6 +18,7 @@ import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -76,6 +77,7 @@ class TrustPolicy:
     crl_cache: CrlCache | None = None
     mssante: bool = True
     system_store: bool = False  # generic providers: the operating system's trust store
+    maximum_version: ssl.TLSVersion | None = None  # e.g. TLS 1.2 to rule out a TLS 1.3 issue
     _cadata: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -99,6 +101,8 @@ class TrustPolicy:
     def context(self, credential: ClientCredential | None = None) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # hostname checked, cert required
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.maximum_version is not None:
+            context.maximum_version = self.maximum_version
         if self.mssante:
             context.set_ciphers(MSSANTE_TLS12_CIPHERS)  # TLS 1.3 suites are not affected
         if self.system_store:
@@ -121,6 +125,23 @@ def classify(error: BaseException, credential: ClientCredential | None = None) -
     """The user-facing error behind a failed connection."""
     if credential is not None and (hidden := credential.take_handshake_error()) is not None:
         return hidden  # e.g. the card was removed while OpenSSL asked it to sign
+    result = _classify(error)
+    if credential is not None and isinstance(result, ClientCertificateRefusedError | TlsError):
+        # In TLS 1.3 a server refuses our certificate after our side of the handshake: the
+        # client often sees only a closed connection. An invalid certificate explains it.
+        certificate = credential.certificate
+        now = datetime.now(UTC)
+        if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+            expiry = certificate.not_valid_after_utc.strftime("%d/%m/%Y")
+            return ClientCertificateRefusedError(
+                f"{result.detail} (client certificate valid until {expiry})",
+                user_message="Le serveur a refusé votre certificat : il n'est plus valide "
+                f"(date de fin : {expiry}). Renouvelez votre carte CPS ou votre certificat.",
+            )
+    return result
+
+
+def _classify(error: BaseException) -> CaduceeError:
     if isinstance(error, CaduceeError):
         return error
     detail = f"{type(error).__name__}: {error}"
