@@ -104,6 +104,8 @@ def _describe(
     for card in cards:
         holder = card.holder
         kind = "type CPS3 : PKCS#1 v1.5 seulement" if card.pkcs1_only else "complète"
+        if card.pin_pad:
+            kind += ", lecteur à clavier"
         print(
             f"  Carte « {card.token_label} » ({kind}) : {holder.given_name} "
             f"{holder.surname}, {holder.profession}, RPPS {holder.rpps}; code {card.pin}"

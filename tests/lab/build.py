@@ -28,6 +28,9 @@ DR_DUPONT = CardHolder(
     structure="CENTRE DE SANTE TEST",
     structure_id="10B0000002",
 )
+DR_LEROY = CardHolder(
+    rpps="10005555555", surname="LEROY", given_name="Chloé", profession="Infirmier"
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class CardSpec:
     token_label: str
     pkcs1_only: bool
     keys: dict[CardKeyUse, KeySlot]
+    pin_pad: bool = False
 
 
 CARDS = {
@@ -58,6 +62,17 @@ CARDS = {
             CardKeyUse.SIGNATURE: KeySlot(b"\xe8\x28\x10", "CPS_SIG"),
             CardKeyUse.AUTHENTICATION: KeySlot(b"\xe8\x28\x20", "CPS_AUTH"),
         },
+    ),
+    # A full card in a reader with a PIN pad (protected authentication path).
+    "pinpad": CardSpec(
+        DR_LEROY,
+        "CPS LEROY",
+        pkcs1_only=False,
+        keys={
+            CardKeyUse.SIGNATURE: KeySlot(b"\x01\x51", "Cle de signature"),
+            CardKeyUse.AUTHENTICATION: KeySlot(b"\x01\x52", "Cle d'authentification"),
+        },
+        pin_pad=True,
     ),
 }
 
@@ -145,6 +160,7 @@ def build_card(lab_dir: Path, lab_pki: LabPki, name: str) -> VirtualCard:
         token_label=spec.token_label,
         keys=spec.keys,
         pkcs1_only=spec.pkcs1_only,
+        pin_pad=spec.pin_pad,
     )
 
 

@@ -4,6 +4,13 @@ A card is a SoftHSM2 token in its own directory, with its own configuration file
 copy of the SoftHSM2 module. SoftHSM2 reads its configuration (``SOFTHSM2_CONF``) once, when
 the module is initialised; a separate copy per card lets a full card and a "CPS3-like" card
 (mechanisms restricted to PKCS#1 v1.5, see shared/cps-mtls.md) live in one process.
+
+``card.module`` is not that copy but a PKCS#11 shim over it (``p11shim.c``, compiled when
+the card is created) that makes the token behave like a real CPS card: the user PIN locks
+after 3 wrong PINs (counter shared by all processes, unblocked by the SO with
+``reset_pin()``), an optional PIN pad, and the card can be pulled out (``remove()``,
+``reinsert()``), which invalidates the sessions open on it.
+
 ``VirtualCard.insert()`` initialises the card's module with the card's configuration; any
 later ``pkcs11.lib(card.module)`` in the process gets that same initialised module. A
 subprocess is given ``card.env``.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +41,7 @@ from pkcs11 import Attribute, KeyType, ObjectClass
 from pkcs11.util.x509 import decode_x509_certificate
 
 from app.sandbox.pki import CardHolder, CardKeyUse, TestPki
+from tests.lab import p11shim
 
 SOFTHSM_MODULES = (
     "/usr/lib/softhsm/libsofthsm2.so",
@@ -45,6 +54,14 @@ CPS3_MECHANISMS = (
     "CKM_SHA_1,CKM_SHA256"
 )
 _env_lock = threading.Lock()
+# Run in a child process by VirtualCard.reset_pin(): the SO unblocks the user PIN.
+_UNBLOCK_SCRIPT = """
+import sys, pkcs11
+module, label, so_pin, pin = sys.argv[1:]
+token = pkcs11.lib(module).get_token(token_label=label)
+with token.open(so_pin=so_pin, rw=True) as session:
+    session.init_pin(pin)
+"""
 
 
 def find_softhsm_module() -> str | None:
@@ -68,11 +85,13 @@ class VirtualCard:
     so_pin: str
     pkcs1_only: bool
     directory: Path
-    module: Path
+    module: Path  # the shim: what applications load
+    softhsm_module: Path  # the card's copy of SoftHSM2, wrapped by the shim
     conf: Path
     token_dir: Path
     keys: dict[CardKeyUse, KeySlot]
     certificates: dict[CardKeyUse, x509.Certificate] = field(default_factory=dict)
+    pin_pad: bool = False  # the reader has a keypad: log in with user_pin=PROTECTED_AUTH
 
     @property
     def env(self) -> dict[str, str]:
@@ -108,6 +127,62 @@ class VirtualCard:
         with self.token().open(user_pin=self.pin, rw=rw) as session:
             yield session
 
+    @property
+    def present(self) -> bool:
+        """Whether the card is in its reader."""
+        return not (self.directory / p11shim.REMOVED_MARKER).exists()
+
+    def remove(self) -> None:
+        """Pull the card out: every process's sessions on it become invalid."""
+        removals = self.directory / p11shim.REMOVALS_FILE
+        count = int(removals.read_text()) if removals.exists() else 0
+        scratch = removals.with_suffix(".new")
+        scratch.write_text(f"{count + 1}\n")
+        scratch.replace(removals)
+        (self.directory / p11shim.REMOVED_MARKER).touch()
+
+    def reinsert(self) -> None:
+        """Put the card back (a no-op if it is in): new sessions and logins are needed."""
+        (self.directory / p11shim.REMOVED_MARKER).unlink(missing_ok=True)
+
+    @contextmanager
+    def removed(self) -> Iterator[None]:
+        """The card is out of its reader inside the block, back in after it, whatever happens."""
+        self.remove()
+        try:
+            yield
+        finally:
+            self.reinsert()
+
+    def pin_tries_used(self) -> int:
+        """Wrong user PINs since the last successful login (locked at 3)."""
+        return p11shim.read_pin_tries(self.directory)
+
+    def reset_pin(self) -> None:
+        """Unblock the user PIN as the SO would: SO login, C_InitPIN with the card's PIN.
+
+        Done in a child process, as an administration tool would: in this process the SO
+        could not log in while a read-only session is open on the token (and python-pkcs11
+        leaves one open after each failed login).
+        """
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _UNBLOCK_SCRIPT,
+                str(self.module),
+                self.token_label,
+                self.so_pin,
+                self.pin,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.env},
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"unblocking card {self.name} failed:\n{result.stderr}")
+
 
 def create_card(
     base: Path,
@@ -118,6 +193,7 @@ def create_card(
     token_label: str,
     keys: dict[CardKeyUse, KeySlot],
     pkcs1_only: bool,
+    pin_pad: bool = False,
     pin: str = "1234",
     so_pin: str = "12345678",
 ) -> VirtualCard:
@@ -127,8 +203,9 @@ def create_card(
     directory = base / name
     token_dir = directory / "tokens"
     token_dir.mkdir(parents=True)
-    module = directory / "libsofthsm2.so"
-    shutil.copyfile(source_module, module)
+    softhsm_module = directory / "libsofthsm2.so"
+    shutil.copyfile(source_module, softhsm_module)
+    module = p11shim.build_shim(softhsm_module, directory, pin_pad_pin=pin if pin_pad else None)
     conf = directory / "softhsm2.conf"
     lines = [
         f"directories.tokendir = {token_dir}",
@@ -148,9 +225,11 @@ def create_card(
         pkcs1_only=pkcs1_only,
         directory=directory,
         module=module,
+        softhsm_module=softhsm_module,
         conf=conf,
         token_dir=token_dir,
         keys=keys,
+        pin_pad=pin_pad,
     )
     subprocess.run(
         [

@@ -51,6 +51,7 @@ def lab_pki(lab_dir: Path) -> Iterator[LabPki]:
 
 def _card(lab_dir: Path, lab_pki: LabPki, name: str) -> VirtualCard:
     require_program("softhsm2-util", "softhsm2")
+    require_program("gcc", "gcc")  # compiles the PKCS#11 shim (tests/lab/p11shim.c)
     if find_softhsm_module() is None:
         unavailable("SoftHSM2 module not found (Debian package softhsm2)")
     return build.build_card(lab_dir, lab_pki, name)
@@ -66,6 +67,12 @@ def full_card(lab_dir: Path, lab_pki: LabPki) -> VirtualCard:
 def cps3_card(lab_dir: Path, lab_pki: LabPki) -> VirtualCard:
     """A "CPS3-like" card: PKCS#1 v1.5 signatures only (no RSA-PSS, no raw RSA)."""
     return _card(lab_dir, lab_pki, "cps3")
+
+
+@pytest.fixture(scope="session")
+def pinpad_card(lab_dir: Path, lab_pki: LabPki) -> VirtualCard:
+    """A full card in a reader with a PIN pad: ``token.open(user_pin=PROTECTED_AUTH)``."""
+    return _card(lab_dir, lab_pki, "pinpad")
 
 
 @pytest.fixture(scope="session")
