@@ -125,6 +125,14 @@ class _Run:
         if self.on_step is not None:
             self.on_step(step)
 
+    def missing(self, key: str, title: str, message: str) -> _Failed:
+        """A step that cannot run for want of an input from the user."""
+        return self.fail(key, title, AuthenticationError("missing input", user_message=message))
+
+    def secret(self, prompt: str) -> str | None:
+        ask = self.request.ask_secret
+        return ask(prompt) if ask is not None else None
+
     def fail(self, key: str, title: str, error: CaduceeError) -> _Failed:
         self.record(key, title, False, error.user_message, error)
         return _Failed(key)
@@ -140,26 +148,11 @@ class _Run:
             return self.pkcs12(), None
         title = "Identifiant et mot de passe"
         if not request.username:
-            raise self.fail(
-                "password",
-                title,
-                AuthenticationError(
-                    "no username", user_message="Indiquez l'identifiant (--username)."
-                ),
-            )
-        password = (
-            request.ask_secret(f"Mot de passe de {request.username} : ")
-            if (request.ask_secret)
-            else None
-        )
+            raise self.missing("password", title, "Indiquez l'identifiant (--username).")
+        password = self.secret(f"Mot de passe de {request.username} : ")
         if not password:
-            raise self.fail(
-                "password",
-                title,
-                AuthenticationError(
-                    "no password",
-                    user_message="Aucun mot de passe fourni (CADUCEE_PASSWORD ou saisie).",
-                ),
+            raise self.missing(
+                "password", title, "Aucun mot de passe fourni (CADUCEE_PASSWORD ou saisie)."
             )
         self.record("password", title, True, f"identifiant {request.username}")
         return None, password
@@ -202,13 +195,7 @@ class _Run:
 
         title = "Code PIN"
         if request.ask_pin is None:
-            raise self.fail(
-                "pin",
-                title,
-                AuthenticationError(
-                    "no PIN provider", user_message="Aucun moyen de saisir le code PIN."
-                ),
-            )
+            raise self.missing("pin", title, "Aucun moyen de saisir le code PIN.")
         try:
             session = module.login(card, request.ask_pin)
         except CaduceeError as error:
@@ -221,18 +208,8 @@ class _Run:
         request = self.request
         title = "Certificat logiciel (PKCS#12)"
         if request.pkcs12 is None:
-            raise self.fail(
-                "pkcs12",
-                title,
-                AuthenticationError(
-                    "no pkcs12 file", user_message="Indiquez le fichier du certificat (--pkcs12)."
-                ),
-            )
-        passphrase = (
-            request.ask_secret(f"Phrase secrète de {request.pkcs12.name} : ")
-            if (request.ask_secret)
-            else None
-        )
+            raise self.missing("pkcs12", title, "Indiquez le fichier du certificat (--pkcs12).")
+        passphrase = self.secret(f"Phrase secrète de {request.pkcs12.name} : ")
         try:
             credential = Pkcs12Credential.load(request.pkcs12, passphrase)
         except CaduceeError as error:
