@@ -29,14 +29,15 @@ from app.core.errors import (
 )
 from app.cps.card import CardModule, CardSession, PinPrompt
 from app.cps.keeper import CardKeeper, CardState
+from app.sandbox.pki import CardKeyUse
 from app.sandbox.submission import Endpoints
 from app.transport import imap, smtp
 from app.transport.credentials import CardCredential, Pkcs12Credential
 from app.transport.crl import CrlCache
 from app.transport.endpoints import Endpoint, Protocol, Security
 from app.transport.tls import TrustPolicy
-from tests.lab.build import LabAccounts, LabPki, lab_message
-from tests.lab.cards import VirtualCard
+from tests.lab.build import CARDS, LabAccounts, LabPki, lab_message
+from tests.lab.cards import KeySlot, VirtualCard, create_card
 from tests.lab.dovecot import Dovecot
 from tests.lab.tlsserver import tls_server
 
@@ -97,6 +98,35 @@ def test_the_authentication_certificate_is_found_whatever_the_labels(card: Virtu
     assert info.holder.surname == card.holder.surname
     assert info.holder.profession == card.holder.profession
     assert info.pkcs1_only is card.pkcs1_only
+
+
+def test_a_card_whose_certificates_do_not_share_the_key_ids(
+    lab_dir: Path, lab_pki: LabPki, dovecot_mss: Dovecot, policy: TrustPolicy
+) -> None:
+    """Some middlewares give certificates their own CKA_ID: the key is found by modulus."""
+    spec = CARDS["full"]
+    odd = create_card(
+        lab_dir / "cards",
+        "odd-ids",
+        holder=spec.holder,
+        pki=lab_pki.pki,
+        token_label="CPS ODD",
+        pkcs1_only=False,
+        keys={
+            CardKeyUse.SIGNATURE: KeySlot(b"\x51", "K1", certificate_id=b"\xc1"),
+            CardKeyUse.AUTHENTICATION: KeySlot(b"\x52", "K2", certificate_id=b"\xc2"),
+        },
+    )
+    opened = unlock(odd)
+    try:
+        assert opened.certificate == odd.auth_certificate
+        connection = imap.connect(
+            imap_endpoint(dovecot_mss, Security.IMPLICIT), policy, CardCredential(lambda: opened)
+        )
+        connection.authenticate_external()  # the server checked our signature: right key
+        connection.close()
+    finally:
+        opened.close()
 
 
 # -- success paths -------------------------------------------------------------------------

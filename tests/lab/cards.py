@@ -70,10 +70,15 @@ def find_softhsm_module() -> str | None:
 
 @dataclass(frozen=True)
 class KeySlot:
-    """Where a key pair sits on the card: its CKA_ID and CKA_LABEL."""
+    """Where a key pair sits on the card: its CKA_ID and CKA_LABEL.
+
+    ``certificate_id``: the certificate's CKA_ID when a middleware does not give it the key's
+    (default: the key's, as PKCS#11 recommends).
+    """
 
     key_id: bytes
     label: str
+    certificate_id: bytes | None = None
 
 
 @dataclass
@@ -280,7 +285,7 @@ def _provision_key_pair(
     attributes.update(
         {
             Attribute.TOKEN: True,
-            Attribute.ID: slot.key_id,
+            Attribute.ID: slot.certificate_id or slot.key_id,
             Attribute.LABEL: slot.label,
             Attribute.PRIVATE: False,
             Attribute.CLASS: ObjectClass.CERTIFICATE,
