@@ -191,6 +191,11 @@ class Pkcs12Error(CaduceeError, ValueError):
     )
 
 
+class TrustFileError(CaduceeError, ValueError):
+    scope = Scope.ACCOUNT
+    default_message = "Le fichier d'autorités de confiance est illisible."
+
+
 class AuthenticationError(CaduceeError, PermissionError):
     scope = Scope.ACCOUNT
     default_message = "Le serveur a refusé l'authentification."

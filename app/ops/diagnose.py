@@ -352,10 +352,13 @@ def _describe_holder(holder: Any) -> str:
 def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = None) -> Report:
     run = _Run(request, on_step)
     try:
-        if request.auth is AuthMode.PASSWORD:
-            policy = TrustPolicy.for_generic(request.trust)
-        else:
-            policy = TrustPolicy.for_mssante(request.cache_dir, request.trust)
+        try:
+            if request.auth is AuthMode.PASSWORD:
+                policy = TrustPolicy.for_generic(request.trust)
+            else:
+                policy = TrustPolicy.for_mssante(request.cache_dir, request.trust)
+        except CaduceeError as error:
+            raise run.fail("trust", "Autorités de confiance", error) from error
         credential, password = run.credential()
     except _Failed:
         return run.report

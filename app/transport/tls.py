@@ -35,6 +35,7 @@ from app.core.errors import (
     ProtocolTooOldError,
     ServerUnreachableError,
     TlsError,
+    TrustFileError,
 )
 from app.transport import openssl
 from app.transport.credentials import ClientCredential
@@ -88,14 +89,14 @@ class TrustPolicy:
     @classmethod
     def for_mssante(cls, cache_dir: Path, trust_file: Path | None = None) -> TrustPolicy:
         """IGC-Santé only (shipped anchors, or ``trust_file``), CRLs checked and cached."""
-        anchors = load_trust_file(trust_file) if trust_file else shipped_trust_anchors()
+        anchors = _anchors(trust_file) if trust_file else shipped_trust_anchors()
         return cls(anchors=anchors, crl_cache=CrlCache(cache_dir), mssante=True)
 
     @classmethod
     def for_generic(cls, trust_file: Path | None = None) -> TrustPolicy:
         """A non-MSSanté mailbox: the system store (or ``trust_file``), default ciphers."""
         if trust_file:
-            return cls(anchors=load_trust_file(trust_file), mssante=False)
+            return cls(anchors=_anchors(trust_file), mssante=False)
         return cls(mssante=False, system_store=True)
 
     def context(self, credential: ClientCredential | None = None) -> ssl.SSLContext:
@@ -119,6 +120,18 @@ class TrustPolicy:
         if self.crl_cache is not None:
             self.crl_cache.check_chain(chain)
         return chain
+
+
+def _anchors(trust_file: Path) -> list[x509.Certificate]:
+    try:
+        return load_trust_file(trust_file)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "aucun certificat trouvé"
+        raise TrustFileError(
+            f"trust file {trust_file}: {error}",
+            user_message=f"Le fichier d'autorités de confiance {trust_file} est inutilisable "
+            f"({reason}).",
+        ) from error
 
 
 def classify(error: BaseException, credential: ClientCredential | None = None) -> CaduceeError:

@@ -201,3 +201,16 @@ def test_diagnose_rejects_a_malformed_url(tmp_path: Path) -> None:
     result = caducee(["diagnose", "--imap", "http://example.test", "--auth", "card"], tmp_path)
     assert result.returncode == 2
     assert "Formes acceptées" in result.stderr
+
+
+def test_diagnose_with_an_unusable_trust_file(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    for trust in (garbage, tmp_path / "missing.pem"):
+        result = caducee(
+            ["diagnose", "--imap", "imaps://localhost:1", "--auth", "card", "--trust", str(trust)],
+            tmp_path,
+        )
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert "Autorités de confiance : Le fichier d'autorités de confiance" in result.stdout
