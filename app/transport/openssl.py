@@ -82,6 +82,7 @@ class _OpenSsl:
             ("RSA_new", c_void_p, []),
             ("RSA_free", None, [c_void_p]),
             ("BN_bin2bn", c_void_p, [c_char_p, c_int, c_void_p]),
+            ("BN_free", None, [c_void_p]),
             ("RSA_set0_key", c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
             ("RSA_PKCS1_OpenSSL", c_void_p, []),
             ("RSA_meth_dup", c_void_p, [c_void_p]),
@@ -209,42 +210,58 @@ def attach_external_rsa_key(
 ) -> None:
     """Install an RSA key whose private operation is ``signer`` (the card).
 
-    The certificate must be installed first (``use_certificate_der``). The callback and the
-    RSA method are kept alive on the context object: a collected callback would crash.
+    The certificate must be installed first (``use_certificate_der``). The callback, the
+    signer and the RSA method are pinned on the context object before OpenSSL can call
+    them, and stay for the context's life (one small RSA_METHOD per context is never freed:
+    the key, shared with the SSL_CTX, may use it until the very end).
     """
     lib = _openssl()
     pointer = ssl_ctx_pointer(context)
+    size = len(modulus.lstrip(b"\0"))  # RSA_size(): OpenSSL's output buffer holds this much
 
     def private_encrypt(length: int, source: int, target: int, _rsa: int, padding: int) -> int:
         try:
             signature = signer(ctypes.string_at(source, length), padding)
+            if not isinstance(signature, bytes) or not 0 < len(signature) <= size:
+                return -1  # never write past OpenSSL's buffer
+            ctypes.memmove(target, signature.rjust(size, b"\0"), size)  # leading zeros kept
+            return size
         except BaseException:  # noqa: BLE001 - nothing may propagate into OpenSSL's C code
             return -1
-        ctypes.memmove(target, signature, len(signature))
-        return len(signature)
 
     callback = _PRIV_ENC(private_encrypt)
     method = lib.crypto.RSA_meth_dup(lib.crypto.RSA_PKCS1_OpenSSL())
-    lib.crypto.RSA_meth_set1_name(method, b"caducee card key")
-    lib.crypto.RSA_meth_set_priv_enc(method, callback)
+    if not method:
+        raise ssl.SSLError(f"cannot create an RSA method: {lib.errors()}")
+    keep: list[object] = context.__dict__.setdefault("_caducee_keep_alive", [])
+    keep += [callback, method, signer]
+    if (
+        lib.crypto.RSA_meth_set1_name(method, b"caducee card key") != 1
+        or lib.crypto.RSA_meth_set_priv_enc(method, callback) != 1
+    ):
+        raise ssl.SSLError(f"cannot set up the RSA method: {lib.errors()}")
     rsa = lib.crypto.RSA_new()
     n = lib.crypto.BN_bin2bn(modulus, len(modulus), None)
     e = lib.crypto.BN_bin2bn(exponent, len(exponent), None)
     if not (rsa and n and e and lib.crypto.RSA_set0_key(rsa, n, e, None) == 1):
+        for number in (n, e):
+            if number:
+                lib.crypto.BN_free(number)
+        if rsa:
+            lib.crypto.RSA_free(rsa)
         raise ssl.SSLError(f"cannot build the card's public key: {lib.errors()}")
     lib.crypto.RSA_set_method(rsa, method)
     lib.crypto.RSA_set_flags(rsa, _RSA_FLAG_EXT_PKEY)
     pkey = lib.crypto.EVP_PKEY_new()
-    if lib.crypto.EVP_PKEY_assign(pkey, _EVP_PKEY_RSA, rsa) != 1:  # pkey now owns rsa
+    if not pkey or lib.crypto.EVP_PKEY_assign(pkey, _EVP_PKEY_RSA, rsa) != 1:
         lib.crypto.RSA_free(rsa)
-        lib.crypto.EVP_PKEY_free(pkey)
+        if pkey:
+            lib.crypto.EVP_PKEY_free(pkey)
         raise ssl.SSLError(f"cannot wrap the card's key: {lib.errors()}")
-    try:
+    try:  # pkey now owns rsa
         _use_and_check(lib, pointer, pkey)
     finally:
         lib.crypto.EVP_PKEY_free(pkey)  # the SSL_CTX holds its own reference
-    keep: list[object] = context.__dict__.setdefault("_caducee_keep_alive", [])
-    keep += [callback, method, signer]
 
 
 def restrict_client_signature_algorithms(context: ssl.SSLContext, algorithms: str) -> None:
