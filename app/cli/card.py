@@ -124,7 +124,9 @@ def _print_card(card: CardInfo) -> None:
         )
     pad = " ; saisie sur le clavier du lecteur" if card.pin.pin_pad else ""
     print(f"Code PIN : {card.pin.describe()}{pad}")
-    if card.pkcs1_only:
+    if card.tls13_client_auth:
+        print("Signature : RSA-PSS disponible — TLS 1.3 possible")
+    elif card.pkcs1_only:
         print("Signature : PKCS#1 v1.5 seulement (type CPS3) — connexions en TLS 1.2")
     else:
-        print("Signature : RSA-PSS disponible — TLS 1.3 possible")
+        print("Signature : RSA-PSS sans RSA brut — connexions en TLS 1.2")

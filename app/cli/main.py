@@ -6,6 +6,7 @@ User-visible text is in French, the product's language.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ from app.core.paths import PROFILE_ENV, Profile
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.run(args, profile)
     except CaduceeError as error:
         print(f"Erreur : {error.user_message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a defect: say so plainly, details for support
+        if os.environ.get("CADUCEE_DEBUG"):
+            raise
+        print(
+            f"Erreur inattendue (défaut de Caducée, merci de le signaler au support) : "
+            f"{type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     return result
 

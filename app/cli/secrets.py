@@ -29,6 +29,15 @@ def ask_pin(prompt: PinPrompt) -> str | None:
         return ""
     from_env = os.environ.get(PIN_ENV)
     if from_env is not None:
+        if prompt.status.count_low:
+            # A wrong PIN was already entered: an automated PIN could lock the card.
+            print(
+                f"Un code erroné a déjà été saisi sur cette carte : le code de {PIN_ENV} "
+                "n'est pas utilisé, pour ne pas risquer de bloquer la carte. Saisissez le "
+                "code dans un terminal (il remettra le compteur à zéro).",
+                file=sys.stderr,
+            )
+            return None
         return from_env
     if not _interactive():
         print(

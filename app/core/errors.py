@@ -70,6 +70,11 @@ class CardRemovedError(CardError, ConnectionError):
     )
 
 
+class CardLockedError(CardError):
+    retryable = True
+    default_message = "Session verrouillée : saisissez le code de votre carte CPS pour continuer."
+
+
 class NoAuthenticationCertificateError(CardError):
     default_message = (
         "La carte ne contient pas de certificat d'authentification utilisable. "

@@ -16,8 +16,14 @@ from pathlib import Path
 
 import platformdirs
 
+from app.core.errors import CaduceeError
+
 PROFILE_ENV = "CADUCEE_PROFILE_DIR"
 _APP_DIR_NAME = "Caducee"  # ASCII on purpose: some Windows tools still mangle accents in paths
+
+
+class ProfileError(CaduceeError, OSError):
+    default_message = "Le dossier de profil est inutilisable."
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,19 @@ class Profile:
 
         Called by commands that write; read-only commands leave the disk untouched.
         """
-        for directory in (self.data_dir, self.cache_dir, self.log_dir):
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directories = [self.data_dir, self.cache_dir, self.log_dir]
         if self.explicit:
-            self.tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            directories.append(self.tmp_dir)
+        for directory in directories:
+            try:
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise ProfileError(
+                    f"cannot create {directory}: {error.strerror}",
+                    user_message=f"Impossible d'utiliser le dossier {directory} "
+                    f"({error.strerror}). Choisissez un autre dossier de profil.",
+                ) from error
+        if self.explicit:
             # The standard library (and what builds on it) then creates temporary files here.
             tempfile.tempdir = str(self.tmp_dir)
 

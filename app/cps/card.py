@@ -18,10 +18,11 @@ Rules (the CPS PIN locks after 3 wrong tries):
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from pkcs11 import exceptions as p11
 from app.core.errors import (
     CardAbsentError,
     CardError,
+    CardLockedError,
     CardModuleLoadError,
     CardOperationError,
     CardRemovedError,
@@ -62,6 +64,7 @@ _REMOVED = (
     p11.SlotIDInvalid,
 )
 CPS_PIN_TRIES = 3
+_PIN_FORM = re.compile(r"[0-9]{4,8}")
 _PADDING_PKCS1 = 1
 _PADDING_NONE = 3
 
@@ -131,8 +134,13 @@ class CardInfo:
 
     @property
     def pkcs1_only(self) -> bool:
-        """True for a CPS3-like card: no RSA-PSS and no raw RSA, so no TLS 1.3 client auth."""
+        """True for a CPS3-like card: no RSA-PSS and no raw RSA."""
         return not ({"RSA_X_509", "RSA_PKCS_PSS"} & self.mechanisms)
+
+    @property
+    def tls13_client_auth(self) -> bool:
+        """TLS 1.3 needs RSA-PSS, which the TLS adapter builds on raw RSA (CKM_RSA_X_509)."""
+        return "RSA_X_509" in self.mechanisms
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,6 +157,7 @@ class CardInfo:
                 "pin_pad": self.pin.pin_pad,
             },
             "pkcs1_only": self.pkcs1_only,
+            "tls13_client_auth": self.tls13_client_auth,
             "holder": self.holder.to_json() if self.holder else None,
         }
 
@@ -206,7 +215,7 @@ class CardModule:
             if self._lib is None:
                 try:
                     self._lib = pkcs11.lib(str(self.path))
-                except (p11.PKCS11Error, OSError) as error:
+                except (p11.PKCS11Error, OSError, SystemError, UnicodeError) as error:
                     raise CardModuleLoadError(f"cannot load {self.path}: {error}") from error
             return self._lib
 
@@ -309,12 +318,18 @@ class CardModule:
                 return token
         raise CardRemovedError("card no longer present")
 
-    def is_present(self, card: CardInfo) -> bool:
+    def presence(self, card: CardInfo) -> bool | None:
+        """Is ``card`` in a reader? None when the module could not tell (busy, error).
+
+        Cheap (slot list and token info, no object read), for a watcher polling it.
+        """
         try:
             with self._card_calls():
                 self._token(card)
-        except CardError:
+        except CardRemovedError:
             return False
+        except CardError:
+            return None
         return True
 
     def login(self, card: CardInfo, ask_pin: PinProvider) -> CardSession:
@@ -333,7 +348,7 @@ class CardModule:
             raise PinCancelledError("PIN entry cancelled")
         if status.pin_pad and not answer:
             pin: object = pkcs11.PROTECTED_AUTH
-        elif answer.isdigit() and 4 <= len(answer) <= 8:
+        elif _PIN_FORM.fullmatch(answer):  # ASCII digits: "²" or "١" are digits too
             pin = answer
         else:
             raise PinLengthError("PIN refused before reaching the card (not 4-8 digits)")
@@ -411,49 +426,54 @@ class CardSession:
     certificate: x509.Certificate  # the authentication certificate
     _session: pkcs11.Session
     _key: Any
-    _dead: bool = False
+    _removed: bool = False  # the card left the reader: "Carte CPS retirée"
+    _closed: bool = False  # C_CloseSession was attempted (lock, logout, removal)
     signatures: int = 0
-    _mechanisms: frozenset[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._mechanisms = self.card.mechanisms
 
     @property
     def alive(self) -> bool:
-        return not self._dead
+        return not (self._removed or self._closed)
+
+    @property
+    def removed(self) -> bool:
+        return self._removed
 
     @property
     def can_sign_pss(self) -> bool:
-        """TLS 1.3 needs RSA-PSS, which this adapter builds on raw RSA (CKM_RSA_X_509)."""
-        return "RSA_X_509" in self._mechanisms
+        return self.card.tls13_client_auth
 
     def mark_removed(self) -> None:
-        self._dead = True
+        """The card is gone: fail every use with "Carte CPS retirée", release the session."""
+        self._removed = True
+        self.close()
 
     def sign_raw(self, data: bytes, padding: int) -> bytes:
         """The RSA private operation OpenSSL asks for during a TLS handshake."""
-        if self._dead:
-            raise CardRemovedError("card session is closed (card removed)")
         if padding == _PADDING_PKCS1:
             mechanism = Mechanism.RSA_PKCS  # data is a DigestInfo
         elif padding == _PADDING_NONE and self.can_sign_pss:
             mechanism = Mechanism.RSA_X_509  # data is a block already PSS-encoded by OpenSSL
         else:
             raise CardOperationError(f"unsupported RSA padding {padding} for this card")
-        with self.module.lock:
+        with self.module.lock:  # the state is checked under the lock that close() takes
+            if self._removed:
+                raise CardRemovedError("card removed")
+            if self._closed:
+                raise CardLockedError("card session closed")
             try:
                 signature: bytes = self._key.sign(data, mechanism=mechanism)
             except p11.PKCS11Error as error:
                 if _is_removal(error):
-                    self._dead = True
+                    self._removed = True
                     raise CardRemovedError(type(error).__name__) from error
                 raise CardOperationError(type(error).__name__) from error
             self.signatures += 1
             return signature
 
     def close(self) -> None:
+        """Log out and close, once (closing the last session logs the card out)."""
         with self.module.lock:
-            if not self._dead:
+            if not self._closed:
+                self._closed = True
                 with suppress(p11.PKCS11Error):
                     self._session.close()
-            self._dead = True

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from enum import Enum
 
-from app.core.errors import CaduceeError, CardAbsentError, CardRemovedError
+from app.core.errors import CaduceeError, CardAbsentError, CardLockedError, CardRemovedError
 from app.cps.card import CardInfo, CardModule, CardSession, PinProvider
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class CardKeeper:
         self.serial = serial  # the card this keeper is for; None: the first CPS card seen
         self.poll_interval = poll_interval
         self._lock = threading.Lock()
+        self._unlocking = threading.Lock()  # one PIN request at a time
         self._card: CardInfo | None = None
         self._session: CardSession | None = None
         self._state = CardState.ABSENT
@@ -75,20 +76,30 @@ class CardKeeper:
             state = self._state
         if session is not None and session.alive:
             return session
-        if state is CardState.REMOVED or session is not None:
-            raise CardRemovedError("no live card session")
+        if state is CardState.REMOVED or (session is not None and session.removed):
+            raise CardRemovedError("card removed")
+        if state is CardState.LOCKED or session is not None:
+            raise CardLockedError("card session locked")
         raise CardAbsentError("card not unlocked")
 
     def unlock(self, ask_pin: PinProvider) -> CardSession:
-        """Read the card, ask the PIN once, log in once (after insertion or re-insertion)."""
-        card = self.module.card(self.serial)
-        session = self.module.login(card, ask_pin)
-        with self._lock:
-            old, self._session, self._card = self._session, session, card
-            if self.serial is None:
-                self.serial = card.serial
-        if old is not None:
-            old.close()
+        """Read the card, ask the PIN once, log in once (after insertion or re-insertion).
+
+        With a live session already, returns it without asking anything.
+        """
+        with self._unlocking:
+            with self._lock:
+                current = self._session
+            if current is not None and current.alive:
+                return current
+            if current is not None:
+                current.close()  # release the dead one before logging in again
+            card = self.module.card(self.serial)
+            session = self.module.login(card, ask_pin)
+            with self._lock:
+                self._session, self._card = session, card
+                if self.serial is None:
+                    self.serial = card.serial
         self._set_state(CardState.READY)
         return session
 
@@ -102,12 +113,17 @@ class CardKeeper:
 
     # -- watching -------------------------------------------------------------------------
 
-    def _present(self) -> bool:
+    def _present(self) -> bool | None:
+        """None when the reader could not be read this time (busy card, transient error)."""
+        with self._lock:
+            card = self._card
+        if card is not None:
+            return self.module.presence(card)  # slot list only: cheap enough to poll
         try:
-            cards = self.module.cards()
+            cards = self.module.cards()  # nothing unlocked yet: look for any CPS card
         except CaduceeError:
-            return False
-        return any(self.serial in (None, card.serial) for card in cards)
+            return None
+        return any(self.serial in (None, found.serial) for found in cards)
 
     def poll(self) -> CardState:
         """One look at the reader; the watcher thread calls this periodically."""
@@ -115,6 +131,8 @@ class CardKeeper:
         with self._lock:
             session = self._session
             state = self._state
+        if present is None:
+            return state  # unknown: an unreadable moment is not a removal
         if not present:
             if session is not None:
                 session.mark_removed()

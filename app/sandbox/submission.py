@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -32,6 +33,7 @@ def _not_the_client_certificate_warning(record: logging.LogRecord) -> bool:
 
 logging.getLogger("mail.log").addFilter(_not_the_client_certificate_warning)
 
+_TRACE_UNSAFE = re.compile(r"[^\x21-\x7e]")  # no CR/LF or spaces in a trace field
 Authorize = Callable[[str, str], bool]
 """(client identity from the certificate, envelope sender) -> may this client send as that?"""
 
@@ -101,8 +103,9 @@ class _Handler:
         cipher = (ssl_object.cipher() if ssl_object else None) or ("no TLS",)
         tls = f"{ssl_object.version() if ssl_object else ''} {cipher[0]}".strip()
         peer = session.peer[0] if isinstance(session.peer, tuple) else session.peer
+        helo = _TRACE_UNSAFE.sub("?", session.host_name or "unknown")[:255]  # client-chosen
         received = (
-            f"Received: from {session.host_name or 'unknown'} ({peer})\r\n"
+            f"Received: from {helo} ({peer})\r\n"
             f"\tby {self.hostname} with ESMTPS ({tls})\r\n"
             f"\tfor <{envelope.rcpt_tos[0]}>; {email.utils.formatdate()}\r\n"
         ).encode()
@@ -147,7 +150,7 @@ class SubmissionServer:
         self._hostname = hostname
         self._host = host
         self._size = data_size_limit
-        self._loop = asyncio.new_event_loop()
+        self._loop = asyncio.new_event_loop()  # closed by stop(), or by start() on failure
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.AbstractServer] = []
 
@@ -180,7 +183,13 @@ class SubmissionServer:
             target=self._loop.run_forever, name="submission-server", daemon=True
         )
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(serve(), self._loop).result(timeout=10)
+        try:
+            asyncio.run_coroutine_threadsafe(serve(), self._loop).result(timeout=10)
+        except BaseException:
+            implicit.close()
+            starttls.close()
+            self.stop()
+            raise
         return Endpoints(self._host, implicit.getsockname()[1], starttls.getsockname()[1])
 
     def stop(self) -> None:
@@ -194,10 +203,14 @@ class SubmissionServer:
 
         try:
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(
+                self._loop.shutdown_default_executor(), self._loop
+            ).result(timeout=10)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
-            self._loop.close()
+            if not self._thread.is_alive():  # closing a running loop would raise
+                self._loop.close()
             self._thread = None
 
     def __enter__(self) -> Endpoints:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from app.core.errors import CaduceeError, CardError, Pkcs12Error
+from app.core.errors import CaduceeError, CardError, CardOperationError, Pkcs12Error
 from app.cps.card import CardSession
 from app.transport import openssl
 
@@ -56,6 +56,16 @@ class CardCredential:
 
     def install(self, context: ssl.SSLContext) -> None:
         card = self.session()
+        try:
+            self._install(context, card)
+        except (ssl.SSLError, openssl.OpenSslUnavailable) as error:
+            raise CardOperationError(
+                f"cannot use the card key with TLS: {error}",
+                user_message="La clé de la carte CPS n'a pas pu être utilisée pour la connexion "
+                "sécurisée. Contactez le support (diagnostic : caducee diagnose).",
+            ) from error
+
+    def _install(self, context: ssl.SSLContext, card: CardSession) -> None:
         certificate = card.certificate
         openssl.use_certificate_der(context, certificate.public_bytes(serialization.Encoding.DER))
         public = certificate.public_key()
@@ -122,6 +132,16 @@ class Pkcs12Credential:
         return cls(certificate, key_der, tuple(chain))
 
     def install(self, context: ssl.SSLContext) -> None:
+        try:
+            self._install(context)
+        except (ssl.SSLError, openssl.OpenSslUnavailable) as error:
+            raise Pkcs12Error(
+                f"OpenSSL refused the software certificate: {error}",
+                user_message="Le certificat logiciel a été refusé par la bibliothèque TLS (clé "
+                "trop faible ou certificat invalide). Demandez un certificat conforme.",
+            ) from error
+
+    def _install(self, context: ssl.SSLContext) -> None:
         openssl.use_certificate_der(
             context, self.certificate.public_bytes(serialization.Encoding.DER)
         )

@@ -26,6 +26,17 @@ _SCHEMES = {
 }
 
 
+def _valid_host(host: str) -> bool:
+    """An IP address, or a name that IDNA can encode (what the resolver will be given)."""
+    if ":" in host:  # IPv6, already bracket-checked by urlsplit
+        return True
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 class EndpointError(ValueError):
     """An unusable server URL; the message is French, for the user."""
 
@@ -39,7 +50,10 @@ class Endpoint:
 
     @classmethod
     def parse(cls, url: str) -> Endpoint:
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as error:  # e.g. an unclosed "[" of an IPv6 address
+            raise EndpointError(f"Adresse de serveur invalide : « {url} ».") from error
         scheme = parts.scheme.lower()
         if scheme not in _SCHEMES:
             forms = ", ".join(f"{s}://serveur:port" for s in _SCHEMES)
@@ -51,9 +65,10 @@ class Endpoint:
             port = parts.port or default_port
         except ValueError as error:
             raise EndpointError(f"Port invalide dans « {url} ».") from error
-        if not parts.hostname or parts.path not in ("", "/") or parts.query:
+        host = parts.hostname
+        if not host or parts.path not in ("", "/") or parts.query or not _valid_host(host):
             raise EndpointError(f"Adresse de serveur invalide : « {url} ».")
-        return cls(protocol, security, parts.hostname, port)
+        return cls(protocol, security, host, port)
 
     def url(self) -> str:
         scheme = next(

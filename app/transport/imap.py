@@ -55,9 +55,19 @@ class ImapConnection:
                 raise _login_error(error, certificate=True) from error
 
     def authenticate_password(self, username: str, password: str) -> None:
+        """AUTHENTICATE PLAIN (UTF-8) when offered, else LOGIN (ASCII only, RFC 3501)."""
         with translated(self.credential):
             try:
-                self.client.login(username, password)
+                if "AUTH=PLAIN" in self.capabilities:
+                    self.client.plain_login(username, password)
+                elif (username + password).isascii():
+                    self.client.login(username, password)
+                else:
+                    raise AuthenticationError(
+                        "non-ASCII credentials without AUTH=PLAIN",
+                        user_message="Ce serveur n'accepte que des identifiants et mots de "
+                        "passe sans accents ni caractères spéciaux.",
+                    )
             except LoginError as error:
                 raise _login_error(error, certificate=False) from error
 
@@ -88,7 +98,7 @@ def connect(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> ImapConnection:
     """TCP, TLS (implicit or STARTTLS), server chain and revocation; not yet logged in."""
-    context = policy.context(credential)
+    context = policy.context(credential)  # raises CaduceeError subclasses only
     try:
         return _connect(endpoint, policy, credential, context, timeout)
     except (imaplib.IMAP4.error, IMAPClientError) as error:
@@ -113,15 +123,15 @@ def _connect(
             )
         else:
             client = IMAPClient(endpoint.host, endpoint.port, ssl=False, timeout=timeout)
-            if b"STARTTLS" not in client.capabilities():
-                client.shutdown()
-                raise TlsError(
-                    "STARTTLS not offered",
-                    user_message="Le serveur ne propose pas STARTTLS : connexion "
-                    "non sécurisée refusée.",
-                )
-            client.starttls(context)
         try:
+            if endpoint.security is Security.STARTTLS:
+                if b"STARTTLS" not in client.capabilities():
+                    raise TlsError(
+                        "STARTTLS not offered",
+                        user_message="Le serveur ne propose pas STARTTLS : connexion "
+                        "non sécurisée refusée.",
+                    )
+                client.starttls(context)
             sock = client.socket()
             chain = policy.check_revocation(sock)
             client.capabilities()  # a TLS 1.3 refusal of our certificate shows up here

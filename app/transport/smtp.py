@@ -46,8 +46,9 @@ async def _probe(
         ssl_object = transport.get_extra_info("ssl_object") if transport else None
         if ssl_object is None:
             raise TlsError("no TLS on the SMTP connection")
+        chain = policy.server_chain(ssl_object)  # read in the loop thread that owns it
         loop = asyncio.get_running_loop()
-        chain = await loop.run_in_executor(None, policy.check_revocation, ssl_object)
+        await loop.run_in_executor(None, policy.check_chain, chain)  # may download CRLs
         await client.ehlo()
         extensions = dict(client.esmtp_extensions)
         size = extensions.get("size", "")
@@ -87,4 +88,16 @@ def probe(
         ) from error
     except (aiosmtplib.SMTPException, OSError, EOFError) as error:
         cause = error.__cause__ if isinstance(error, aiosmtplib.SMTPException) else error
-        raise classify(cause or error, credential) from error
+        if isinstance(cause, OSError | EOFError):
+            raise classify(cause, credential) from error
+        if isinstance(error, aiosmtplib.SMTPServerDisconnected | ConnectionError):
+            raise classify(ConnectionError(str(error)), credential) from error
+        if "STARTTLS" in str(error):
+            raise TlsError(
+                str(error),
+                user_message="Le serveur SMTP ne propose pas STARTTLS : "
+                "connexion non sécurisée refusée.",
+            ) from error
+        raise ProtocolError(
+            str(error), user_message=f"Le serveur SMTP a répondu de façon inattendue : {error}"
+        ) from error

@@ -104,22 +104,36 @@ class TrustPolicy:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         if self.maximum_version is not None:
             context.maximum_version = self.maximum_version
+        context.options |= ssl.OP_NO_RENEGOTIATION
         if self.mssante:
-            context.set_ciphers(MSSANTE_TLS12_CIPHERS)  # TLS 1.3 suites are not affected
+            # TLS 1.3 suites are not affected. The security level is restated: replacing the
+            # cipher string drops Python's own "@SECLEVEL=2" on builds whose default is 1.
+            context.set_ciphers(MSSANTE_TLS12_CIPHERS + ":@SECLEVEL=2")
         if self.system_store:
             context.load_default_certs()
         if self._cadata:
             context.load_verify_locations(cadata=self._cadata)
         if credential is not None:
-            credential.install(context)
+            credential.install(context)  # raises CaduceeError subclasses only
         return context
 
     def check_revocation(self, connection: ssl.SSLSocket | ssl.SSLObject) -> list[x509.Certificate]:
         """The verified server chain (leaf first), after checking it against the CRLs."""
-        chain = [x509.load_der_x509_certificate(der) for der in openssl.verified_chain(connection)]
+        chain = self.server_chain(connection)
+        self.check_chain(chain)
+        return chain
+
+    @staticmethod
+    def server_chain(connection: ssl.SSLSocket | ssl.SSLObject) -> list[x509.Certificate]:
+        """The verified chain of an established connection, leaf first (in its own thread)."""
+        try:
+            return [x509.load_der_x509_certificate(d) for d in openssl.verified_chain(connection)]
+        except openssl.OpenSslUnavailable as error:
+            raise TlsError(f"cannot read the server chain: {error}") from error
+
+    def check_chain(self, chain: list[x509.Certificate]) -> None:
         if self.crl_cache is not None:
             self.crl_cache.check_chain(chain)
-        return chain
 
 
 def _anchors(trust_file: Path) -> list[x509.Certificate]:
@@ -142,7 +156,10 @@ def classify(error: BaseException, credential: ClientCredential | None = None) -
     if credential is not None and isinstance(result, ClientCertificateRefusedError | TlsError):
         # In TLS 1.3 a server refuses our certificate after our side of the handshake: the
         # client often sees only a closed connection. An invalid certificate explains it.
-        certificate = credential.certificate
+        try:
+            certificate = credential.certificate
+        except CaduceeError:  # e.g. the card session is gone meanwhile: keep the TLS error
+            return result
         now = datetime.now(UTC)
         if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
             expiry = certificate.not_valid_after_utc.strftime("%d/%m/%Y")

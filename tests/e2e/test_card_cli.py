@@ -214,3 +214,37 @@ def test_diagnose_with_an_unusable_trust_file(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert "Autorités de confiance : Le fichier d'autorités de confiance" in result.stdout
+
+
+def test_after_a_wrong_pin_the_environment_pin_is_not_used(
+    cps3_card: VirtualCard, dovecot_mss: Dovecot, lab_pki: LabPki, tmp_path: Path
+) -> None:
+    """Automation must never be what locks a card: after one wrong PIN, a human types it."""
+    args = [
+        "diagnose",
+        "--imap",
+        f"imaps://localhost:{dovecot_mss.imaps_port}",
+        "--auth",
+        "card",
+        "--module",
+        str(cps3_card.module),
+        "--trust",
+        str(lab_pki.files.root),
+    ]
+    try:
+        assert caducee(args, tmp_path, CADUCEE_PIN="0000", **cps3_card.env).returncode == 1
+        again = caducee(args, tmp_path, CADUCEE_PIN=cps3_card.pin, **cps3_card.env)
+        assert again.returncode == 1
+        assert "n'est pas utilisé" in again.stderr
+        assert cps3_card.pin_tries_used() == 1
+    finally:
+        cps3_card.reset_pin()
+
+
+def test_a_profile_directory_that_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "fichier"
+    blocker.write_text("")
+    result = caducee(["diagnose", "--imap", "imaps://localhost:1", "--auth", "card"], blocker)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Choisissez un autre dossier de profil" in result.stderr

@@ -15,6 +15,7 @@ import aiosmtplib
 import pytest
 
 from app.core.errors import (
+    CardLockedError,
     CardRemovedError,
     CertificateExpiredError,
     CertificateRevokedError,
@@ -378,7 +379,7 @@ def test_locked_card_is_reported_without_asking_the_pin(cps3_card: VirtualCard) 
 
 def test_a_pin_that_cannot_be_right_never_reaches_the_card(cps3_card: VirtualCard) -> None:
     module = module_for(cps3_card)
-    for bad in ("", "12a4", "123", "123456789"):
+    for bad in ("", "12a4", "123", "123456789", "1²34", "١٢٣٤", "１２３４"):
         with pytest.raises(PinLengthError):
             module.login(module.card(), lambda _prompt, pin=bad: pin)
     assert cps3_card.pin_tries_used() == 0
@@ -449,3 +450,38 @@ def _wait_for(condition: object, timeout: float = 5.0) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_an_unreadable_moment_is_not_a_removal(
+    full_card: VirtualCard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keeper = CardKeeper(module_for(full_card))
+    session = keeper.unlock(lambda _prompt: full_card.pin)
+    monkeypatch.setattr(keeper.module, "presence", lambda _card: None)  # busy reader
+    assert keeper.poll() is CardState.READY
+    assert keeper.session() is session
+    keeper.stop()
+
+
+def test_unlocking_twice_does_not_ask_twice(full_card: VirtualCard) -> None:
+    keeper = CardKeeper(module_for(full_card))
+    asked: list[PinPrompt] = []
+    first = keeper.unlock(lambda prompt: asked.append(prompt) or full_card.pin)
+    assert keeper.unlock(lambda prompt: asked.append(prompt) or full_card.pin) is first
+    assert len(asked) == 1
+    keeper.stop()
+
+
+def test_after_a_lock_the_card_is_locked_not_removed(
+    full_card: VirtualCard, dovecot_mss: Dovecot, policy: TrustPolicy
+) -> None:
+    keeper = CardKeeper(module_for(full_card))
+    keeper.unlock(lambda _prompt: full_card.pin)
+    credential = CardCredential(keeper.session)
+    keeper.lock()
+    with pytest.raises(CardLockedError) as locked:
+        imap.connect(imap_endpoint(dovecot_mss, Security.IMPLICIT), policy, credential)
+    assert "saisissez le code" in locked.value.user_message
+    keeper.unlock(lambda _prompt: full_card.pin)  # and back, with the same credential
+    imap.connect(imap_endpoint(dovecot_mss, Security.IMPLICIT), policy, credential).close()
+    keeper.stop()

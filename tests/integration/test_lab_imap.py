@@ -8,6 +8,9 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from app.transport import imap
+from app.transport.endpoints import Endpoint, Protocol, Security
+from app.transport.tls import TrustPolicy
 from tests.lab.build import LabAccounts, LabPki, lab_message
 from tests.lab.dovecot import Dovecot
 from tests.lab.smtp import lmtp_deliverer
@@ -97,3 +100,17 @@ def test_password_provider_logs_in_after_starttls(
             client.login(account.login, "wrong password")
         client.login(account.login, account.password)
         assert _subjects(client, "Diner") == ["Subject: Diner samedi"]
+
+
+def test_a_password_with_accents_goes_through_authenticate_plain(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts
+) -> None:
+    account = lab_accounts.generic_accented
+    assert account.password is not None and not account.password.isascii()
+    policy = TrustPolicy(anchors=[lab_pki.public_ca.root.certificate], mssante=False)
+    endpoint = Endpoint(Protocol.IMAP, Security.STARTTLS, "localhost", dovecot_password.imap_port)
+    connection = imap.connect(endpoint, policy)
+    try:
+        connection.authenticate_password(account.login, account.password)
+    finally:
+        connection.close()

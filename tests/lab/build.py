@@ -128,6 +128,7 @@ class LabAccounts:
     dupont: MailAccount  # CPS3-like card
     organisation: MailAccount  # PKCS#12 software certificate
     generic: MailAccount  # password, generic provider
+    generic_accented: MailAccount  # a password with accents (AUTHENTICATE PLAIN, UTF-8)
 
     @property
     def mssante(self) -> list[MailAccount]:
@@ -172,6 +173,9 @@ def lab_accounts() -> LabAccounts:
             "ORG-10B0000001-SECRETARIAT", "secretariat@cabinet-test.mssante.test"
         ),
         generic=MailAccount("camille", "camille@mail.example.test", password="Motdepasse-2026"),
+        generic_accented=MailAccount(
+            "elise", "elise@mail.example.test", password="Mot-de-passe-éè"
+        ),
     )
 
 
@@ -193,7 +197,11 @@ def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> D
     issued = lab_pki.public_ca.server(LOOPBACK_NAMES, operator="PUBLIC MAIL PROVIDER TEST")
     chain, key = lab_pki.write_issued("public-server", issued, lab_pki.public_ca)
     return Dovecot(
-        lab_dir / "dovecot-password", "password", chain, key, accounts=[accounts.generic]
+        lab_dir / "dovecot-password",
+        "password",
+        chain,
+        key,
+        accounts=[accounts.generic, accounts.generic_accented],
     )
 
 

@@ -76,11 +76,6 @@ class Dovecot:
     def home(self, account: MailAccount) -> Path:
         return self.base / "mail" / account.address
 
-    def add_account(self, account: MailAccount) -> None:
-        """Add a mailbox (Dovecot re-reads the users file on the next lookup)."""
-        self.accounts.append(account)
-        self._write_users()
-
     def _write_users(self) -> None:
         uid, gid = self._mail_owner()
         lines = []
