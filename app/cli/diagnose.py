@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.cli import secrets
-from app.core.keychain import get_secret, pkcs12_key
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.ops.diagnose import AuthMode, DiagnoseRequest, Step, diagnose
@@ -66,19 +63,6 @@ def _print_step(step: Step) -> None:
     print(f"  {mark} {step.title} : {step.detail}", flush=True)
 
 
-def _passphrase_asker(pkcs12: Path | None) -> Callable[[str], str | None]:
-    """Environment first, then the OS keyring (when the user chose to keep it), then ask."""
-    stored = get_secret(pkcs12_key(str(pkcs12.resolve()))) if pkcs12 else None
-    env_or_prompt = secrets.secret_asker(secrets.PASSPHRASE_ENV)
-
-    def ask(prompt: str) -> str | None:
-        if os.environ.get(secrets.PASSPHRASE_ENV) is None and stored is not None:
-            return stored
-        return env_or_prompt(prompt)
-
-    return ask
-
-
 def run(args: argparse.Namespace, profile: Profile) -> int:
     try:
         imap_endpoint = _endpoint(args.imap, Protocol.IMAP)
@@ -88,7 +72,7 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         return 2
     auth = AuthMode(args.auth)
     if auth is AuthMode.PKCS12:
-        ask_secret = _passphrase_asker(args.pkcs12)
+        ask_secret = secrets.passphrase_asker(args.pkcs12)
     else:
         ask_secret = secrets.secret_asker(secrets.PASSWORD_ENV)
     profile.ensure()

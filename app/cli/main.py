@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import card, diagnose, info
+from app.cli import accounts, card, diagnose, info, mail
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.register(commands)
     card.register(commands)
     diagnose.register(commands)
+    accounts.register(commands)
+    mail.register(commands)
     return parser
 
 

@@ -11,7 +11,9 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+from app.core.keychain import get_secret, pkcs12_key
 from app.cps.card import PinPrompt
 
 PIN_ENV = "CADUCEE_PIN"
@@ -64,5 +66,30 @@ def secret_asker(env_name: str) -> Callable[[str], str | None]:
             return getpass.getpass(prompt)
         except (EOFError, KeyboardInterrupt):
             return None
+
+    return ask
+
+
+def passphrase_asker(pkcs12: Path | None) -> Callable[[str], str | None]:
+    """Environment first, then the OS keyring (when the user chose to keep it), then ask."""
+    stored = get_secret(pkcs12_key(str(pkcs12.resolve()))) if pkcs12 else None
+    env_or_prompt = secret_asker(PASSPHRASE_ENV)
+
+    def ask(prompt: str) -> str | None:
+        if os.environ.get(PASSPHRASE_ENV) is None and stored is not None:
+            return stored
+        return env_or_prompt(prompt)
+
+    return ask
+
+
+def password_asker(key: str) -> Callable[[str], str | None]:
+    """Environment, then the OS keyring entry ``key`` (if the user chose to keep it), then ask."""
+    env_or_prompt = secret_asker(PASSWORD_ENV)
+
+    def ask(prompt: str) -> str | None:
+        if os.environ.get(PASSWORD_ENV) is None and (stored := get_secret(key)) is not None:
+            return stored
+        return env_or_prompt(prompt)
 
     return ask

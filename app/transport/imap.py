@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import imaplib
 import ssl
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from cryptography import x509
 from imapclient import IMAPClient
@@ -140,3 +143,130 @@ def _connect(
             client.shutdown()
             raise
     return ImapConnection(client, endpoint, version, cipher, chain, credential)
+
+
+# -- mailbox operations (typed results; imapclient stays in this module) -------------------
+
+_SPECIAL_USE = {b"\\sent", b"\\drafts", b"\\trash", b"\\junk", b"\\archive", b"\\all", b"\\flagged"}
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    name: str
+    delimiter: str | None
+    special_use: str | None
+    selectable: bool
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    uidvalidity: int
+    uidnext: int | None
+    messages: int
+    highestmodseq: int | None
+
+
+@dataclass(frozen=True)
+class FetchedHeader:
+    uid: int
+    flags: tuple[str, ...]
+    internal_date: datetime | None
+    size: int
+    modseq: int | None
+    header: bytes
+
+
+def _flags(values: Iterable[bytes | str]) -> tuple[str, ...]:
+    return tuple(sorted(v.decode() if isinstance(v, bytes) else v for v in values))
+
+
+def _modseq(data: dict[bytes, Any]) -> int | None:
+    value = data.get(b"MODSEQ")
+    if isinstance(value, tuple | list) and value:
+        return int(value[0])
+    return int(value) if isinstance(value, int) else None
+
+
+class Mailbox:
+    """IMAP commands used by the sync engine, on an authenticated ``ImapConnection``."""
+
+    def __init__(self, connection: ImapConnection) -> None:
+        self.connection = connection
+        self.client = connection.client
+        self.client.normalise_times = False  # aware datetimes, as the server sent them
+        capabilities = set(connection.capabilities)
+        self.condstore = "CONDSTORE" in capabilities or "QRESYNC" in capabilities
+        if self.condstore:
+            self.client.enable("CONDSTORE")
+
+    def folders(self) -> list[FolderInfo]:
+        found = []
+        for flags, delimiter, name in self.client.list_folders():
+            lowered = {f.lower() for f in flags}
+            special = next(
+                (f.decode()[1:].capitalize() for f in flags if f.lower() in _SPECIAL_USE), None
+            )
+            if special is None and name.upper() == "INBOX":
+                special = "Inbox"
+            found.append(
+                FolderInfo(
+                    name=name,
+                    delimiter=delimiter.decode() if isinstance(delimiter, bytes) else delimiter,
+                    special_use=special,
+                    selectable=b"\\noselect" not in lowered and b"\\nonexistent" not in lowered,
+                )
+            )
+        return found
+
+    def status(self, name: str) -> FolderStatus:
+        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        if self.condstore:
+            items.append(b"HIGHESTMODSEQ")
+        data = self.client.folder_status(name, items)
+        modseq = data.get(b"HIGHESTMODSEQ")
+        return FolderStatus(
+            int(data[b"UIDVALIDITY"]),
+            int(data.get(b"UIDNEXT") or 0) or None,
+            int(data.get(b"MESSAGES") or 0),
+            int(modseq) if modseq is not None else None,
+        )
+
+    def select(self, name: str) -> None:
+        self.client.select_folder(name, readonly=True)
+
+    def all_uids(self) -> set[int]:
+        return {int(uid) for uid in self.client.search(["ALL"])}
+
+    def flags(
+        self, changed_since: int | None = None
+    ) -> dict[int, tuple[tuple[str, ...], int | None]]:
+        """Flags (and mod-sequences) of every message, or of those changed since a modseq."""
+        items = [b"FLAGS"] + ([b"MODSEQ"] if self.condstore else [])
+        modifiers = [f"CHANGEDSINCE {changed_since}"] if changed_since is not None else None
+        data = self.client.fetch("1:*", items, modifiers=modifiers)
+        return {int(uid): (_flags(d.get(b"FLAGS", ())), _modseq(d)) for uid, d in data.items()}
+
+    def headers(self, uids: Sequence[int]) -> list[FetchedHeader]:
+        items = [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]
+        if self.condstore:
+            items.append(b"MODSEQ")
+        data = self.client.fetch(list(uids), items)
+        return [
+            FetchedHeader(
+                int(uid),
+                _flags(d.get(b"FLAGS", ())),
+                d.get(b"INTERNALDATE"),
+                int(d.get(b"RFC822.SIZE", 0)),
+                _modseq(d),
+                d.get(b"BODY[HEADER]") or b"",
+            )
+            for uid, d in sorted(data.items())
+        ]
+
+    def bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
+        data = self.client.fetch(list(uids), [b"BODY.PEEK[]"])
+        return {int(uid): d[b"BODY[]"] for uid, d in data.items() if b"BODY[]" in d}
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        data = self.client.fetch(list(uids), [b"RFC822.SIZE"])
+        return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}

@@ -1,0 +1,307 @@
+"""``caducee account add|list|remove`` and ``caducee sync``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from app.cli import secrets
+from app.cli.parser import CaduceeParser
+from app.core.errors import CaduceeError
+from app.core.keychain import pkcs12_key, set_secret
+from app.core.paths import Profile
+from app.core.settings import Settings
+from app.ops.accounts import AccountSession
+from app.store.db import Account, Store
+from app.sync.engine import AccountSync
+from app.transport.endpoints import Endpoint, EndpointError, Protocol
+from app.transport.imap import Mailbox
+
+AUTH_MODES = ("card", "pkcs12", "password")
+
+
+def password_key(account: str) -> str:
+    return f"password:{account.lower()}"
+
+
+def register(commands: Any) -> None:
+    account = commands.add_parser(
+        "account", help="comptes de messagerie", description="Les comptes de messagerie."
+    )
+    actions = account.add_subparsers(
+        dest="account_command",
+        metavar="ACTION",
+        title="actions",
+        parser_class=CaduceeParser,
+        required=True,
+    )
+    add = actions.add_parser(
+        "add",
+        help="ajouter un compte",
+        description="Ajoute un compte. Sans --imap, les serveurs sont trouvés automatiquement "
+        "(profil de l'opérateur, DNS SRV, autoconfiguration). La connexion est vérifiée.",
+    )
+    add.add_argument("--address", required=True, metavar="ADRESSE", help="adresse de messagerie")
+    add.add_argument("--imap", metavar="URL", help="imaps://serveur:993 ou imap+starttls://…")
+    add.add_argument("--smtp", metavar="URL", help="smtps://serveur:465 ou smtp+starttls://…")
+    add.add_argument(
+        "--auth",
+        required=True,
+        choices=AUTH_MODES,
+        help="carte CPS, certificat logiciel PKCS#12 ou mot de passe",
+    )
+    add.add_argument("--module", metavar="CHEMIN", help="module PKCS#11 de la carte")
+    add.add_argument("--pkcs12", metavar="FICHIER", type=Path, help="certificat logiciel .p12")
+    add.add_argument("--username", metavar="U", help="identifiant (par défaut : l'adresse)")
+    add.add_argument(
+        "--trust",
+        metavar="PEM",
+        type=Path,
+        help="autorités de confiance à la place de l'IGC-Santé fournie",
+    )
+    add.add_argument(
+        "--remember",
+        action="store_true",
+        help="garder le mot de passe ou la phrase secrète dans le trousseau du "
+        "système (jamais le code de la carte)",
+    )
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="ne pas tester la connexion (configuration hors ligne)",
+    )
+    add.set_defaults(run=run_add)
+    listing = actions.add_parser("list", help="lister les comptes", description="Les comptes.")
+    listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.set_defaults(run=run_list)
+    remove = actions.add_parser(
+        "remove",
+        help="retirer un compte et sa copie locale",
+        description="Retire le compte et sa copie locale des messages.",
+    )
+    remove.add_argument("--address", required=True, metavar="ADRESSE")
+    remove.set_defaults(run=run_remove)
+
+    sync = commands.add_parser(
+        "sync",
+        help="synchroniser les messages",
+        description="Récupère les dossiers, les en-têtes puis les messages complets, pour "
+        "une lecture sans réseau.",
+    )
+    sync.add_argument("--account", metavar="ADRESSE", help="un seul compte")
+    sync.add_argument("--json", action="store_true", help="sortie JSON")
+    sync.set_defaults(run=run_sync)
+
+
+def open_store(profile: Profile) -> Store:
+    profile.ensure()
+    return Store.open(profile.data_dir)
+
+
+def session_for(account: Account, profile: Profile, *, timeout: float = 30.0) -> AccountSession:
+    if account.auth == "pkcs12":
+        ask_secret = secrets.passphrase_asker(Path(account.pkcs12) if account.pkcs12 else None)
+    else:
+        ask_secret = secrets.password_asker(password_key(account.address))
+    return AccountSession(
+        account,
+        profile.cache_dir,
+        secrets.ask_pin,
+        ask_secret,
+        Settings.load(profile.config_file).card_module,
+        timeout=timeout,
+    )
+
+
+def _endpoint(url: str | None, protocol: Protocol) -> str | None:
+    if url is None:
+        return None
+    endpoint = Endpoint.parse(url)
+    if endpoint.protocol is not protocol:
+        raise EndpointError(f"« {url} » n'est pas une adresse {protocol.value.upper()}.")
+    return endpoint.url()
+
+
+def run_add(args: argparse.Namespace, profile: Profile) -> int:
+    if args.auth == "pkcs12" and args.pkcs12 is None:
+        print("caducee : erreur : --auth pkcs12 demande --pkcs12 FICHIER.", file=sys.stderr)
+        return 2
+    try:
+        imap_url = _endpoint(args.imap, Protocol.IMAP)
+        smtp_url = _endpoint(args.smtp, Protocol.SMTP)
+    except EndpointError as error:
+        print(f"caducee : erreur : {error}", file=sys.stderr)
+        return 2
+    source = "saisie"
+    if imap_url is None:
+        from app.ops.discovery import discover_servers
+
+        found = discover_servers(args.address, profile)
+        if found is None:
+            print(
+                "Erreur : serveurs introuvables automatiquement pour cette adresse. "
+                "Indiquez-les avec --imap (et --smtp).",
+                file=sys.stderr,
+            )
+            return 1
+        imap_url, smtp_url, source = (
+            found.imap.url(),
+            (smtp_url or (found.smtp.url() if found.smtp else None)),
+            found.source,
+        )
+    store = open_store(profile)
+    try:
+        if store.account(args.address) is not None:
+            print(f"Erreur : le compte {args.address} existe déjà.", file=sys.stderr)
+            return 1
+        pkcs12 = str(args.pkcs12.resolve()) if args.pkcs12 else None
+        trust = str(args.trust.resolve()) if args.trust else None
+        account = Account(
+            0,
+            args.address,
+            args.auth,
+            imap_url,
+            smtp_url,
+            args.username,
+            args.module,
+            pkcs12,
+            trust,
+            source,
+        )
+        if not args.no_check:
+            session = session_for(account, profile)
+            try:
+                session.imap().close()
+            finally:
+                session.close()
+            if args.remember:
+                _remember(account, session)
+        store.add_account(
+            args.address,
+            args.auth,
+            imap_url,
+            smtp_url,
+            args.username,
+            args.module,
+            pkcs12,
+            trust,
+            source,
+        )
+    finally:
+        store.close()
+    print(
+        f"Compte {args.address} ajouté ({source}) : IMAP {imap_url}"
+        + (f", SMTP {smtp_url}" if smtp_url else "")
+    )
+    return 0
+
+
+def _remember(account: Account, session: AccountSession) -> None:
+    if account.auth == "password" and session._password:
+        stored = set_secret(password_key(account.address), session._password)
+    elif account.auth == "pkcs12" and account.pkcs12:
+        passphrase = secrets.passphrase_asker(Path(account.pkcs12))("")
+        stored = bool(passphrase) and set_secret(pkcs12_key(account.pkcs12), passphrase or "")
+    else:
+        return
+    if not stored:
+        print(
+            "Attention : aucun trousseau du système disponible, le secret n'a pas été gardé.",
+            file=sys.stderr,
+        )
+
+
+def run_list(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        accounts = store.accounts()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([a.to_json() for a in accounts], ensure_ascii=False, indent=2))
+    elif not accounts:
+        print("Aucun compte. Ajoutez-en un avec : caducee account add --address … --auth …")
+    for account in accounts if not args.json else []:
+        smtp = f", SMTP {account.smtp_url}" if account.smtp_url else ""
+        print(f"{account.address} — {account.auth} — IMAP {account.imap_url}{smtp}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        account = store.account(args.address)
+        if account is None:
+            print(f"Erreur : aucun compte {args.address}.", file=sys.stderr)
+            return 1
+        store.remove_account(account)
+        store.collect_blobs()
+    finally:
+        store.close()
+    print(f"Compte {args.address} retiré, avec sa copie locale.")
+    return 0
+
+
+def _size(value: int) -> str:
+    return f"{value / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
+def run_sync(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    results: list[dict[str, Any]] = []
+    failed = False
+    try:
+        accounts = store.accounts()
+        if args.account:
+            accounts = [a for a in accounts if a.address.lower() == args.account.lower()]
+            if not accounts:
+                print(f"Erreur : aucun compte {args.account}.", file=sys.stderr)
+                return 1
+        for account in accounts:
+            started = time.monotonic()
+            session = session_for(account, profile)
+            try:
+                connection = session.imap()
+                try:
+                    report = AccountSync(store, account, Mailbox(connection)).run()
+                finally:
+                    connection.close()
+            except CaduceeError as error:
+                failed = True
+                results.append(
+                    {
+                        "account": account.address,
+                        "ok": False,
+                        "error": {"class": type(error).__name__, "message": error.user_message},
+                    }
+                )
+                if not args.json:
+                    print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
+                continue
+            finally:
+                session.close()
+            seconds = time.monotonic() - started
+            results.append(
+                {
+                    "account": account.address,
+                    "ok": True,
+                    "seconds": round(seconds, 3),
+                    **report.to_json(),
+                }
+            )
+            if not args.json:
+                print(
+                    f"{account.address} : {report.folders} dossiers, {report.new} nouveaux, "
+                    f"{report.removed} supprimés, {report.flag_changes} indicateurs modifiés, "
+                    f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en "
+                    f"{seconds:.1f} s".replace(".", ",", 1)
+                )
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 1 if failed else 0

@@ -1,0 +1,130 @@
+"""``caducee list``, ``caducee show`` and ``caducee search``: reading from the local store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.cli.accounts import open_store
+from app.core.paths import Profile
+from app.store.db import MessageSummary
+from app.store.mime import parse_message
+
+
+def register(commands: Any) -> None:
+    listing = commands.add_parser(
+        "list",
+        help="lister les messages (copie locale)",
+        description="Les messages de la copie locale, du plus récent au plus ancien.",
+    )
+    listing.add_argument("--account", metavar="ADRESSE", help="un seul compte")
+    listing.add_argument("--folder", metavar="DOSSIER", help="un seul dossier (ex. INBOX)")
+    listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.set_defaults(run=run_list)
+
+    show = commands.add_parser(
+        "show", help="afficher un message", description="Affiche un message de la copie locale."
+    )
+    show.add_argument("message", metavar="MESSAGE", help="identifiant local ou Message-ID")
+    show.add_argument("--json", action="store_true", help="sortie JSON")
+    show.set_defaults(run=run_show)
+
+    search = commands.add_parser(
+        "search",
+        help="rechercher dans les messages",
+        description="Recherche dans l'objet, les adresses, le texte et les noms des pièces "
+        "jointes, sans tenir compte des majuscules ni des accents ; les mots peuvent être "
+        "des débuts de mots.",
+    )
+    search.add_argument("query", metavar="RECHERCHE")
+    search.add_argument("--folder", metavar="DOSSIER", help="un seul dossier")
+    search.add_argument("--limit", type=int, metavar="N", help="au plus N résultats")
+    search.add_argument(
+        "--json", action="store_true", help="sortie JSON (tous les résultats sauf --limit)"
+    )
+    search.set_defaults(run=run_search)
+
+
+def _print_table(messages: list[MessageSummary]) -> None:
+    for m in messages:
+        mark = (
+            ("●" if m.unread else " ")
+            + ("⚑" if "\\Flagged" in m.flags else " ")
+            + ("📎" if m.has_attachments else "  ")
+        )
+        date = (m.date or "")[:10]
+        sender = (m.sender or "")[:30]
+        print(f"{m.id:>6} {mark} {date}  {sender:<30}  {m.subject}")
+
+
+def run_list(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        messages = store.messages(account=args.account, folder=args.folder)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([m.to_json() for m in messages], ensure_ascii=False, indent=2))
+    else:
+        _print_table(messages)
+        print(f"{len(messages)} message(s)")
+    return 0
+
+
+def run_search(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        messages = store.search(args.query, folder=args.folder, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([m.to_json() for m in messages], ensure_ascii=False, indent=2))
+    else:
+        _print_table(messages)
+        print(f"{len(messages)} résultat(s)")
+    return 0
+
+
+def run_show(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        message = store.find(args.message)
+        raw = store.raw(message) if message is not None else None
+    finally:
+        store.close()
+    if message is None:
+        print(f"Erreur : aucun message « {args.message} » dans la copie locale.", file=sys.stderr)
+        return 1
+    parsed = parse_message(raw) if raw is not None else None
+    if args.json:
+        data = message.to_json()
+        data["body_text"] = parsed.body_text if parsed else None
+        data["attachments"] = (
+            [
+                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                for a in parsed.attachments
+            ]
+            if parsed
+            else []
+        )
+        data["headers"] = parsed.headers if parsed else {}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"De : {message.sender}")
+    print(f"À : {message.recipients}")
+    print(f"Date : {message.date or ''}")
+    print(f"Objet : {message.subject}")
+    print(f"Dossier : {message.folder} ({message.account})")
+    if parsed is None:
+        print("\n(Message pas encore téléchargé : lancez « caducee sync ».)")
+        return 0
+    for attachment in parsed.attachments:
+        print(
+            f"Pièce jointe : {attachment.filename} ({attachment.content_type}, "
+            f"{attachment.size} octets)"
+        )
+    print()
+    print(parsed.body_text)
+    return 0

@@ -1,0 +1,96 @@
+"""Connecting an account: trust policy, client credential, login — asking secrets once.
+
+An ``AccountSession`` lives as long as a command (or, in the app, a card session): the card
+PIN is asked once and the card key serves every connection; passwords and PKCS#12
+passphrases come from the caller (environment, keyring, prompt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.errors import AuthenticationError
+from app.cps.card import CardModule, PinProvider
+from app.cps.keeper import CardKeeper
+from app.cps.modules import find_module
+from app.store.db import Account
+from app.transport import imap
+from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
+from app.transport.endpoints import Endpoint
+from app.transport.tls import TrustPolicy
+
+SecretProvider = Callable[[str], str | None]
+
+
+@dataclass
+class AccountSession:
+    account: Account
+    cache_dir: Path
+    ask_pin: PinProvider
+    ask_secret: SecretProvider
+    settings_module: str | None = None
+    timeout: float = 30.0
+    _policy: TrustPolicy | None = None
+    _credential: ClientCredential | None = None
+    _password: str | None = None
+    _keeper: CardKeeper | None = field(default=None, repr=False)
+
+    def policy(self) -> TrustPolicy:
+        if self._policy is None:
+            trust = Path(self.account.trust) if self.account.trust else None
+            self._policy = (
+                TrustPolicy.for_generic(trust)
+                if self.account.auth == "password"
+                else TrustPolicy.for_mssante(self.cache_dir / "crl", trust)
+            )
+        return self._policy
+
+    def credential(self) -> ClientCredential | None:
+        account = self.account
+        if account.auth == "password" or self._credential is not None:
+            return self._credential
+        if account.auth == "card":
+            choice = find_module(account.module, self.settings_module)
+            self._keeper = CardKeeper(CardModule(choice.path))
+            self._keeper.unlock(self.ask_pin)
+            self._credential = CardCredential(self._keeper.session)
+        else:
+            path = Path(account.pkcs12 or "")
+            passphrase = self.ask_secret(f"Phrase secrète de {path.name} : ")
+            self._credential = Pkcs12Credential.load(path, passphrase)
+        return self._credential
+
+    def password(self) -> str:
+        if self._password is None:
+            login = self.account.username or self.account.address
+            self._password = self.ask_secret(f"Mot de passe de {login} : ")
+            if not self._password:
+                raise AuthenticationError(
+                    "no password",
+                    user_message="Aucun mot de passe fourni (CADUCEE_PASSWORD ou saisie).",
+                )
+        return self._password
+
+    def imap(self) -> imap.ImapConnection:
+        """A new authenticated IMAP connection."""
+        credential = self.credential()
+        connection = imap.connect(
+            Endpoint.parse(self.account.imap_url), self.policy(), credential, timeout=self.timeout
+        )
+        try:
+            if self.account.auth == "password":
+                connection.authenticate_password(
+                    self.account.username or self.account.address, self.password()
+                )
+            else:
+                connection.authenticate_external()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.stop()

@@ -1,0 +1,48 @@
+"""Where an account's servers are, when the user did not say: operator profile, DNS SRV,
+autoconfig XML (``app.transport.autoconfig``), with Caducée's profiles and trust."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from app.core.paths import Profile
+from app.transport.autoconfig import (
+    OperatorProfile,
+    OperatorProfileError,
+    ServerSettings,
+    discover,
+    load_operator_profiles,
+)
+from app.transport.tls import TrustPolicy
+from app.transport.trust import shipped_trust_anchors
+
+log = logging.getLogger(__name__)
+USER_PROFILES = "operators.toml"
+
+
+def operator_profiles(profile: Profile) -> list[OperatorProfile]:
+    """Profiles bundled by the installer (``app/resources/operators``), then the user's."""
+    found: list[OperatorProfile] = []
+    bundled = resources.files("app.resources").joinpath("operators")
+    candidates: list[Path] = []
+    if bundled.is_dir():
+        candidates += sorted(Path(str(p)) for p in bundled.iterdir() if p.name.endswith(".toml"))
+    candidates.append(profile.data_dir / USER_PROFILES)
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            found += load_operator_profiles(path)
+        except OperatorProfileError as error:
+            log.warning("operator profile ignored: %s", error)
+    return found
+
+
+def discover_servers(address: str, profile: Profile) -> ServerSettings | None:
+    # Autoconfig documents may be served under IGC-Santé or a public authority.
+    context = TrustPolicy(
+        anchors=shipped_trust_anchors(), mssante=False, system_store=True
+    ).context()
+    return discover(address, profiles=operator_profiles(profile), ssl_context=context)

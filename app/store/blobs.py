@@ -1,0 +1,64 @@
+"""Raw messages on disk, named by the SHA-256 of their content (``messages/ab/cdef….eml``).
+
+Content addressing makes a message stored in two folders one file, lets a crash leave at
+worst an unreferenced file (removed by ``collect``), and lets a read check that the file is
+intact: synced mail is a cache that the next sync fetches again if a file is damaged.
+Writes go to a temporary file in the same directory, then an atomic rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError("not a SHA-256 digest")
+        return self.root / digest[:2] / f"{digest[2:]}.eml"
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists() and target.stat().st_size == len(data):
+            return digest
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            Path(temporary).replace(target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, digest: str) -> bytes | None:
+        """The content, or None if the file is missing or damaged (then: fetch it again)."""
+        try:
+            data = self.path(digest).read_bytes()
+        except (FileNotFoundError, ValueError):
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
+
+    def collect(self, referenced: Iterable[str]) -> int:
+        """Remove files no message refers to, and leftovers of interrupted writes."""
+        keep = set(referenced)
+        removed = 0
+        for directory in self.root.iterdir():
+            if not directory.is_dir():
+                continue
+            for file in directory.iterdir():
+                digest = directory.name + file.name.removesuffix(".eml")
+                if file.name.startswith(".tmp-") or digest not in keep:
+                    file.unlink(missing_ok=True)
+                    removed += 1
+        return removed

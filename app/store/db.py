@@ -1,0 +1,440 @@
+"""The offline store: ``store.sqlite3`` (WAL) for metadata and search, ``messages/`` for mail.
+
+One ``Store`` per thread (SQLite connections are not shared between threads). Every change
+that belongs together is one transaction, so a kill at any moment leaves the database as it
+was before or after that change; message files are written before the row that refers to
+them (``app.store.blobs``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.store.blobs import BlobStore
+from app.store.migrations import migrate
+from app.store.mime import ParsedMessage, parse_message
+
+SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    address: str
+    auth: str
+    imap_url: str
+    smtp_url: str | None
+    username: str | None
+    module: str | None
+    pkcs12: str | None
+    trust: str | None
+    source: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "id"}
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    account_id: int
+    name: str
+    delimiter: str | None
+    special_use: str | None
+    selectable: bool
+    uidvalidity: int | None
+    uidnext: int | None
+    highestmodseq: int | None
+    messages: int | None
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    """What the first pass of a sync knows about a message."""
+
+    uid: int
+    flags: tuple[str, ...]
+    internal_date: datetime | None
+    size: int
+    modseq: int | None
+    header: bytes  # the header section, parsed for subject, addresses, date, Message-ID
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    id: int
+    account: str
+    folder: str
+    uid: int
+    message_id: str | None
+    date: str | None
+    sender: str
+    recipients: str
+    subject: str
+    flags: tuple[str, ...]
+    size: int | None
+    has_attachments: bool
+    downloaded: bool
+
+    @property
+    def unread(self) -> bool:
+        return "\\Seen" not in self.flags
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["flags"] = list(self.flags)
+        data["unread"] = self.unread
+        return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _addresses(parsed: ParsedMessage) -> tuple[str, str]:
+    def show(address: Any) -> str:
+        return f"{address.name} <{address.address}>" if address.name else address.address
+
+    sender = show(parsed.sender) if parsed.sender else ""
+    recipients = ", ".join(show(a) for a in (*parsed.to, *parsed.cc))
+    return sender, recipients
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """User words -> an FTS5 query: every word must match, each as a prefix."""
+    words = _WORD.findall(text)
+    return " ".join(f'"{word}"*' for word in words) if words else None
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection, blobs: BlobStore) -> None:
+        self.db = connection
+        self.blobs = blobs
+
+    @classmethod
+    def open(cls, directory: Path) -> Store:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        connection = sqlite3.connect(directory / "store.sqlite3", isolation_level=None, timeout=30)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")  # WAL: consistent after a crash
+        connection.execute("PRAGMA foreign_keys = ON")
+        migrate(connection)
+        return cls(connection, BlobStore(directory / "messages"))
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        address: str,
+        auth: str,
+        imap_url: str,
+        smtp_url: str | None = None,
+        username: str | None = None,
+        module: str | None = None,
+        pkcs12: str | None = None,
+        trust: str | None = None,
+        source: str | None = None,
+    ) -> Account:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO accounts (address, auth, imap_url, smtp_url, username, module, "
+                "pkcs12, trust, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (address, auth, imap_url, smtp_url, username, module, pkcs12, trust, source),
+            )
+        account = self.account(address)
+        if account is None:  # cannot happen: inserted just above
+            raise RuntimeError("account vanished after insertion")
+        return account
+
+    def accounts(self) -> list[Account]:
+        rows = self.db.execute(
+            "SELECT id, address, auth, imap_url, smtp_url, username, "
+            "module, pkcs12, trust, source FROM accounts ORDER BY id"
+        )
+        return [Account(**dict(row)) for row in rows]
+
+    def account(self, address: str) -> Account | None:
+        return next((a for a in self.accounts() if a.address.lower() == address.lower()), None)
+
+    def remove_account(self, account: Account) -> None:
+        with self.transaction() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
+                    "WHERE f.account_id = ?",
+                    (account.id,),
+                )
+            ]
+            db.executemany("DELETE FROM search WHERE rowid = ?", ((i,) for i in ids))
+            db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
+
+    # -- folders --------------------------------------------------------------------------
+
+    def folders(self, account: Account) -> list[Folder]:
+        rows = self.db.execute(
+            "SELECT id, account_id, name, delimiter, special_use, selectable, uidvalidity, "
+            "uidnext, highestmodseq, messages FROM folders WHERE account_id = ? ORDER BY name",
+            (account.id,),
+        )
+        return [Folder(**{**dict(row), "selectable": bool(row["selectable"])}) for row in rows]
+
+    def upsert_folder(
+        self,
+        account: Account,
+        name: str,
+        delimiter: str | None,
+        special_use: str | None,
+        selectable: bool,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO folders (account_id, name, delimiter, special_use, selectable) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET "
+                "delimiter = excluded.delimiter, special_use = excluded.special_use, "
+                "selectable = excluded.selectable",
+                (account.id, name, delimiter, special_use, int(selectable)),
+            )
+
+    def delete_folder(self, folder: Folder) -> None:
+        with self.transaction() as db:
+            self._unindex(db, folder)
+            db.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
+
+    def reset_folder(self, folder: Folder, uidvalidity: int) -> None:
+        """UIDVALIDITY changed: the local copy of this folder means nothing any more."""
+        with self.transaction() as db:
+            self._unindex(db, folder)
+            db.execute("DELETE FROM messages WHERE folder_id = ?", (folder.id,))
+            db.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL"
+                " WHERE id = ?",
+                (uidvalidity, folder.id),
+            )
+
+    @staticmethod
+    def _unindex(db: sqlite3.Connection, folder: Folder) -> None:
+        db.execute(
+            "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
+            (folder.id,),
+        )
+
+    def set_folder_state(
+        self,
+        folder: Folder,
+        *,
+        uidvalidity: int,
+        uidnext: int | None,
+        highestmodseq: int | None,
+        messages: int | None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, "
+                "messages = ?, synced_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                (uidvalidity, uidnext, highestmodseq, messages, folder.id),
+            )
+
+    # -- messages -------------------------------------------------------------------------
+
+    def uids(self, folder: Folder) -> set[int]:
+        return {
+            r[0]
+            for r in self.db.execute("SELECT uid FROM messages WHERE folder_id = ?", (folder.id,))
+        }
+
+    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> None:
+        """First pass: summaries, searchable by subject and addresses at once."""
+        with self.transaction() as db:
+            for row in rows:
+                parsed = parse_message(row.header)
+                sender, recipients = _addresses(parsed)
+                cursor = db.execute(
+                    "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
+                    "message_id, subject, sender, recipients, date) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (folder_id, uid) DO NOTHING",
+                    (
+                        folder.id,
+                        row.uid,
+                        row.modseq,
+                        " ".join(row.flags),
+                        _iso(row.internal_date),
+                        row.size,
+                        parsed.message_id,
+                        parsed.subject,
+                        sender,
+                        recipients,
+                        _iso(parsed.date or row.internal_date),
+                    ),
+                )
+                if cursor.rowcount:
+                    db.execute(
+                        "INSERT INTO search (rowid, subject, addresses, body, attachments)"
+                        " VALUES (?, ?, ?, '', '')",
+                        (cursor.lastrowid, parsed.subject, f"{sender} {recipients}"),
+                    )
+
+    def set_flags(
+        self, folder: Folder, flags: dict[int, tuple[tuple[str, ...], int | None]]
+    ) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
+                ((" ".join(f), modseq, folder.id, uid) for uid, (f, modseq) in flags.items()),
+            )
+
+    def remove_uids(self, folder: Folder, uids: Iterable[int]) -> None:
+        with self.transaction() as db:
+            for uid in uids:
+                row = db.execute(
+                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+                ).fetchone()
+                if row is not None:
+                    db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+                    db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+
+    def missing_bodies(self, folder: Folder, limit: int) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT uid FROM messages WHERE folder_id = ? AND blob IS NULL ORDER BY uid DESC "
+                "LIMIT ?",
+                (folder.id, limit),
+            )
+        ]
+
+    def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
+        """Second pass: whole messages on disk, then body text and attachment names indexed."""
+        stored = {uid: (self.blobs.put(raw), parse_message(raw)) for uid, raw in bodies.items()}
+        with self.transaction() as db:
+            for uid, (digest, parsed) in stored.items():
+                row = db.execute(
+                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+                ).fetchone()
+                if row is None:
+                    continue  # expunged meanwhile: the file is collected later
+                sender, recipients = _addresses(parsed)
+                names = " ".join(a.filename for a in parsed.attachments)
+                db.execute(
+                    "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
+                    (digest, int(bool(parsed.attachments)), row[0]),
+                )
+                db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+                db.execute(
+                    "INSERT INTO search (rowid, subject, addresses, body, attachments) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (row[0], parsed.subject, f"{sender} {recipients}", parsed.body_text, names),
+                )
+
+    def collect_blobs(self) -> int:
+        referenced = (
+            r[0]
+            for r in self.db.execute("SELECT DISTINCT blob FROM messages WHERE blob IS NOT NULL")
+        )
+        return self.blobs.collect(referenced)
+
+    # -- reading --------------------------------------------------------------------------
+
+    _SUMMARY = (
+        "SELECT m.id, a.address AS account, f.name AS folder, m.uid, m.message_id, m.date, "
+        "m.sender, m.recipients, m.subject, m.flags, m.size, m.has_attachments, "
+        "m.blob IS NOT NULL AS downloaded FROM messages m JOIN folders f ON f.id = m.folder_id "
+        "JOIN accounts a ON a.id = f.account_id"
+    )
+
+    @staticmethod
+    def _summary(row: sqlite3.Row) -> MessageSummary:
+        data = dict(row)
+        data["flags"] = tuple(data["flags"].split()) if data["flags"] else ()
+        data["has_attachments"] = bool(data["has_attachments"])
+        data["downloaded"] = bool(data["downloaded"])
+        return MessageSummary(**data)
+
+    def messages(
+        self, account: str | None = None, folder: str | None = None, limit: int | None = None
+    ) -> list[MessageSummary]:
+        where, params = self._scope(account, folder)
+        sql = f"{self._SUMMARY}{where} ORDER BY m.date DESC, m.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [self._summary(row) for row in self.db.execute(sql, params)]
+
+    @staticmethod
+    def _scope(account: str | None, folder: str | None) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if account is not None:
+            clauses.append("a.address = ? COLLATE NOCASE")
+            params.append(account)
+        if folder is not None:
+            clauses.append("f.name = ?")
+            params.append(folder)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def find(self, reference: str) -> MessageSummary | None:
+        """By local id, or by Message-ID (with or without angle brackets)."""
+        if reference.isdigit():
+            row = self.db.execute(f"{self._SUMMARY} WHERE m.id = ?", (int(reference),)).fetchone()
+        else:
+            message_id = reference.strip().removeprefix("<").removesuffix(">")
+            row = self.db.execute(
+                f"{self._SUMMARY} WHERE m.message_id = ? ORDER BY m.id LIMIT 1", (message_id,)
+            ).fetchone()
+        return self._summary(row) if row is not None else None
+
+    def raw(self, message: MessageSummary) -> bytes | None:
+        row = self.db.execute("SELECT blob FROM messages WHERE id = ?", (message.id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        data = self.blobs.get(row[0])
+        if data is None:  # damaged or missing: forget it, the next sync fetches it again
+            with self.transaction() as db:
+                db.execute("UPDATE messages SET blob = NULL WHERE id = ?", (message.id,))
+        return data
+
+    def search(
+        self,
+        text: str,
+        folder: str | None = None,
+        limit: int | None = None,
+        account: str | None = None,
+    ) -> list[MessageSummary]:
+        query = fts_query(text)
+        if query is None:
+            return []
+        where, params = self._scope(account, folder)
+        # Only constant SQL fragments are joined here; every value is a bound parameter.
+        where = (  # noqa: S608
+            where + " AND" if where else " WHERE"
+        ) + " m.id IN (SELECT rowid FROM search WHERE search MATCH ?)"
+        sql = f"{self._SUMMARY}{where} ORDER BY m.date DESC, m.id DESC"
+        params.append(query)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [self._summary(row) for row in self.db.execute(sql, params)]

@@ -1,0 +1,84 @@
+"""Numbered schema migrations of ``store.sqlite3``. Append only: never edit a released step.
+
+Each step runs in its own transaction with ``PRAGMA user_version`` bumped inside it, so an
+interrupted upgrade leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: accounts, folders, messages, full-text index
+    """
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        auth TEXT NOT NULL CHECK (auth IN ('card', 'pkcs12', 'password')),
+        imap_url TEXT NOT NULL,
+        smtp_url TEXT,
+        username TEXT,
+        module TEXT,
+        pkcs12 TEXT,
+        trust TEXT,
+        source TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        delimiter TEXT,
+        special_use TEXT,
+        selectable INTEGER NOT NULL DEFAULT 1,
+        uidvalidity INTEGER,
+        uidnext INTEGER,
+        highestmodseq INTEGER,
+        messages INTEGER,
+        synced_at TEXT,
+        UNIQUE (account_id, name)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        uid INTEGER NOT NULL,
+        modseq INTEGER,
+        flags TEXT NOT NULL DEFAULT '',
+        internal_date TEXT,
+        size INTEGER,
+        message_id TEXT,
+        subject TEXT NOT NULL DEFAULT '',
+        sender TEXT NOT NULL DEFAULT '',
+        recipients TEXT NOT NULL DEFAULT '',
+        date TEXT,
+        has_attachments INTEGER NOT NULL DEFAULT 0,
+        blob TEXT,
+        UNIQUE (folder_id, uid)
+    );
+    CREATE INDEX messages_by_message_id ON messages (message_id);
+    CREATE INDEX messages_by_folder_date ON messages (folder_id, date);
+    CREATE INDEX messages_without_body ON messages (folder_id) WHERE blob IS NULL;
+    CREATE INDEX messages_by_blob ON messages (blob);
+    CREATE VIRTUAL TABLE search USING fts5 (
+        subject, addresses, body, attachments,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3 4'
+    );
+    """,
+]
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema to the latest version; returns it."""
+    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(f"store schema {version} is newer than this Caducée ({len(MIGRATIONS)})")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript() commits first; the explicit BEGIN makes the step atomic.
+        try:
+            connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            if connection.in_transaction:
+                connection.rollback()
+            raise
+    return len(MIGRATIONS)
