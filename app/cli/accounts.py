@@ -294,11 +294,12 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
                 }
             )
             if not args.json:
+                duration = f"{seconds:.1f}".replace(".", ",")
                 print(
                     f"{account.address} : {report.folders} dossiers, {report.new} nouveaux, "
                     f"{report.removed} supprimés, {report.flag_changes} indicateurs modifiés, "
                     f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en "
-                    f"{seconds:.1f} s".replace(".", ",", 1)
+                    f"{duration} s"
                 )
     finally:
         store.close()
