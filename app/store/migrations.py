@@ -39,7 +39,7 @@ MIGRATIONS: list[str] = [
         UNIQUE (account_id, name)
     );
     CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- a local id is never given to another message
         folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
         uid INTEGER NOT NULL,
         modseq INTEGER,

@@ -99,9 +99,7 @@ class AccountSync:
         known = local & remote
         if known:
             since = folder.highestmodseq if self.mailbox.condstore else None
-            changes = {
-                uid: value for uid, value in self.mailbox.flags(since).items() if uid in known
-            }
+            changes = self.mailbox.flags(sorted(known), since)
             if changes:
                 self.store.set_flags(folder, changes)
                 self.report.flag_changes += len(changes)

@@ -177,7 +177,8 @@ class FetchedHeader:
 
 
 def _flags(values: Iterable[bytes | str]) -> tuple[str, ...]:
-    return tuple(sorted(v.decode() if isinstance(v, bytes) else v for v in values))
+    decoded = (v.decode() if isinstance(v, bytes) else v for v in values)
+    return tuple(sorted(f for f in decoded if f.lower() != "\\recent"))  # per-session only
 
 
 def _modseq(data: dict[bytes, Any]) -> int | None:
@@ -185,6 +186,9 @@ def _modseq(data: dict[bytes, Any]) -> int | None:
     if isinstance(value, tuple | list) and value:
         return int(value[0])
     return int(value) if isinstance(value, int) else None
+
+
+UID_CHUNK = 1000
 
 
 class Mailbox:
@@ -238,13 +242,23 @@ class Mailbox:
         return {int(uid) for uid in self.client.search(["ALL"])}
 
     def flags(
-        self, changed_since: int | None = None
+        self, uids: Sequence[int], changed_since: int | None = None
     ) -> dict[int, tuple[tuple[str, ...], int | None]]:
-        """Flags (and mod-sequences) of every message, or of those changed since a modseq."""
+        """Flags (and mod-sequences) of ``uids``, or only of those changed since a modseq.
+
+        By chunks: imapclient sends every UID of a command in full, and servers limit the
+        length of a command line.
+        """
         items = [b"FLAGS"] + ([b"MODSEQ"] if self.condstore else [])
         modifiers = [f"CHANGEDSINCE {changed_since}"] if changed_since is not None else None
-        data = self.client.fetch("1:*", items, modifiers=modifiers)
-        return {int(uid): (_flags(d.get(b"FLAGS", ())), _modseq(d)) for uid, d in data.items()}
+        found: dict[int, tuple[tuple[str, ...], int | None]] = {}
+        ordered = sorted(uids)
+        for start in range(0, len(ordered), UID_CHUNK):
+            chunk = ordered[start : start + UID_CHUNK]
+            data = self.client.fetch(chunk, items, modifiers=modifiers)
+            for uid, values in data.items():
+                found[int(uid)] = (_flags(values.get(b"FLAGS", ())), _modseq(values))
+        return found
 
     def headers(self, uids: Sequence[int]) -> list[FetchedHeader]:
         items = [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]

@@ -129,6 +129,8 @@ class LabAccounts:
     organisation: MailAccount  # PKCS#12 software certificate
     generic: MailAccount  # password, generic provider
     generic_accented: MailAccount  # a password with accents (AUTHENTICATE PLAIN, UTF-8)
+    sync: MailAccount  # a mailbox only the sync tests touch
+    crash: MailAccount  # a mailbox only the kill -9 tests touch
 
     @property
     def mssante(self) -> list[MailAccount]:
@@ -176,6 +178,8 @@ def lab_accounts() -> LabAccounts:
         generic_accented=MailAccount(
             "elise", "elise@mail.example.test", password="Mot-de-passe-éè"
         ),
+        sync=MailAccount("sync", "sync@mail.example.test", password="Synchro-2026"),
+        crash=MailAccount("crash", "crash@mail.example.test", password="Crash-2026"),
     )
 
 
@@ -201,7 +205,7 @@ def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> D
         "password",
         chain,
         key,
-        accounts=[accounts.generic, accounts.generic_accented],
+        accounts=[accounts.generic, accounts.generic_accented, accounts.sync, accounts.crash],
     )
 
 

@@ -1,0 +1,292 @@
+"""The sync engine and the reading commands against the lab's Dovecot."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from app.cli.main import main
+from app.store.db import Store
+from app.sync.engine import AccountSync
+from app.transport import imap
+from app.transport.endpoints import Endpoint, Protocol, Security
+from app.transport.imap import Mailbox
+from app.transport.tls import TrustPolicy
+from tests.lab.build import LabAccounts, LabPki
+from tests.lab.dovecot import Dovecot, MailAccount
+
+pytestmark = pytest.mark.lab
+
+
+def gp_message(number: int, *, attachment: bytes | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Laboratoire Biolab <labo@biolab.mssante.test>"
+    message["To"] = "sync@mail.example.test"
+    message["Subject"] = f"Résultats d'hémoglobine n°{number} — Mme DURAND"
+    message["Message-ID"] = f"<res-{number}-{time.time_ns()}@biolab.test>"
+    message["Date"] = "Mon, 16 Nov 2026 09:00:00 +0100"
+    message.set_content(f"Bonjour,\nvoici le bilan sanguin numéro {number}.\n" + "x" * 2000)
+    if attachment is not None:
+        message.add_attachment(
+            attachment, maintype="application", subtype="pdf", filename=f"résultat-{number}.pdf"
+        )
+    return message.as_bytes()
+
+
+class Server:
+    """Direct access to the lab mailbox, as another client (or the operator) would change it."""
+
+    def __init__(self, dovecot: Dovecot, lab_pki: LabPki, account: MailAccount) -> None:
+        self.dovecot, self.lab_pki, self.account = dovecot, lab_pki, account
+
+    def client(self) -> IMAPClient:
+        trust = self.lab_pki.public_ca.root.issued.cert_pem().decode()
+        client = IMAPClient(
+            "127.0.0.1",
+            self.dovecot.imaps_port,
+            ssl=True,
+            timeout=30,
+            ssl_context=ssl.create_default_context(cadata=trust),
+        )
+        client.login(self.account.login, self.account.password or "")
+        return client
+
+    def reset(self, folders: tuple[str, ...] = ()) -> None:
+        with self.client() as client:
+            for name in folders:
+                if client.folder_exists(name):
+                    client.delete_folder(name)
+            client.select_folder("INBOX")
+            if client.search(["ALL"]):
+                client.delete_messages(client.search(["ALL"]))
+                client.expunge()
+
+    def append(self, folder: str, messages: list[bytes], flags: tuple[bytes, ...] = ()) -> None:
+        with self.client() as client:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            for raw in messages:
+                client.append(folder, raw, flags=flags)
+
+
+@pytest.fixture
+def server(dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts) -> Server:
+    box = Server(dovecot_password, lab_pki, lab_accounts.sync)
+    box.reset(("Résultats",))
+    return box
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "profile")
+    yield opened
+    opened.close()
+
+
+def sync_once(store: Store, server: Server) -> object:
+    account = store.account(server.account.address) or store.add_account(
+        server.account.address,
+        "password",
+        f"imaps://localhost:{server.dovecot.imaps_port}",
+        username=server.account.login,
+    )
+    policy = TrustPolicy(anchors=[server.lab_pki.public_ca.root.certificate], mssante=False)
+    connection = imap.connect(
+        Endpoint(Protocol.IMAP, Security.IMPLICIT, "localhost", server.dovecot.imaps_port), policy
+    )
+    connection.authenticate_password(server.account.login, server.account.password or "")
+    try:
+        return AccountSync(store, account, Mailbox(connection)).run()
+    finally:
+        connection.close()
+
+
+def test_full_then_incremental_sync(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(i, attachment=b"%PDF-1.4 " + bytes([i])) for i in range(30)])
+    server.append("Résultats", [gp_message(100 + i) for i in range(5)], flags=(b"\\Seen",))
+
+    first = sync_once(store, server)
+    assert (first.new, first.bodies) == (35, 35)  # type: ignore[attr-defined]
+    messages = store.messages(folder="INBOX")
+    assert len(messages) == 30 and all(m.downloaded and m.has_attachments for m in messages)
+    assert {m.folder for m in store.messages()} == {"INBOX", "Résultats"}
+    assert all(not m.unread for m in store.messages(folder="Résultats"))
+
+    unchanged = sync_once(store, server)
+    assert (unchanged.new, unchanged.bodies, unchanged.skipped_unchanged) == (0, 0, 2)  # type: ignore[attr-defined]
+
+    with server.client() as client:  # another client reads one, flags one, deletes two
+        client.select_folder("INBOX")
+        uids = sorted(client.search(["ALL"]))
+        client.add_flags(uids[:1], [b"\\Seen"])
+        client.add_flags(uids[1:2], [b"\\Flagged"])
+        client.delete_messages(uids[2:4])
+        client.expunge()
+    server.append("INBOX", [gp_message(999)])
+    changed = sync_once(store, server)
+    assert (changed.new, changed.removed, changed.bodies) == (1, 2, 1)  # type: ignore[attr-defined]
+    assert changed.flag_changes >= 2  # type: ignore[attr-defined]
+    inbox = store.messages(folder="INBOX")
+    assert len(inbox) == 29
+    assert sum(1 for m in inbox if "\\Flagged" in m.flags) == 1
+    assert sum(1 for m in inbox if not m.unread) == 1
+
+
+def test_search_is_accent_and_case_insensitive_with_prefixes(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(7, attachment=b"%PDF-1.4")])
+    sync_once(store, server)
+    for query in ("hemoglo", "HÉMOGLOBINE", "durand bilan", "resultat-7", "biolab"):
+        assert len(store.search(query)) == 1, query
+    assert store.search("cholesterol") == []
+    assert store.search('"; DROP TABLE messages; --') == []
+
+
+def test_uidvalidity_change_resets_the_folder(server: Server, store: Store) -> None:
+    server.append("Résultats", [gp_message(i) for i in range(3)])
+    sync_once(store, server)
+    before = {m.id for m in store.messages(folder="Résultats")}
+    with server.client() as client:  # the operator rebuilt the folder: new UIDVALIDITY
+        client.delete_folder("Résultats")
+    server.append("Résultats", [gp_message(i) for i in range(2)])
+    report = sync_once(store, server)
+    after = store.messages(folder="Résultats")
+    assert report.reset_folders == ["Résultats"]  # type: ignore[attr-defined]
+    assert len(after) == 2 and not ({m.id for m in after} & before)
+
+
+def test_a_folder_deleted_on_the_server_goes_away(server: Server, store: Store) -> None:
+    server.append("Résultats", [gp_message(1)])
+    sync_once(store, server)
+    with server.client() as client:
+        client.delete_folder("Résultats")
+    sync_once(store, server)
+    assert store.messages(folder="Résultats") == []
+
+
+def test_reading_commands_work_offline(
+    server: Server,
+    lab_pki: LabPki,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server.append("INBOX", [gp_message(5, attachment=b"%PDF-1.4 x")])
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    profile = ["--profile-dir", str(tmp_path / "p")]
+    monkeypatch.setenv("CADUCEE_PASSWORD", server.account.password or "")
+    assert (
+        main(
+            [
+                *profile,
+                "account",
+                "add",
+                "--address",
+                server.account.address,
+                "--imap",
+                f"imaps://localhost:{server.dovecot.imaps_port}",
+                "--auth",
+                "password",
+                "--username",
+                server.account.login,
+                "--trust",
+                str(trust),
+            ]
+        )
+        == 0
+    )
+    assert main([*profile, "sync", "--json"]) == 0
+    capsys.readouterr()
+    server.dovecot.stop()  # offline from here on
+    try:
+        assert main([*profile, "list", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)
+        assert len(listed) == 1 and listed[0]["subject"].startswith("Résultats d'hémoglobine")
+        assert main([*profile, "search", "hemoglobine", "--json"]) == 0
+        assert [m["id"] for m in json.loads(capsys.readouterr().out)] == [listed[0]["id"]]
+        assert main([*profile, "show", listed[0]["message_id"], "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert "bilan sanguin numéro 5" in shown["body_text"]
+        assert shown["attachments"][0]["filename"] == "résultat-5.pdf"
+        assert main([*profile, "sync"]) == 1  # and sync says the server is unreachable
+        assert "ÉCHEC" in capsys.readouterr().err
+    finally:
+        server.dovecot.start()
+
+
+def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts, tmp_path: Path
+) -> None:
+    box = Server(dovecot_password, lab_pki, lab_accounts.crash)
+    box.reset(("Résultats",))
+    box.append("INBOX", [gp_message(i, attachment=os.urandom(20_000)) for i in range(150)])
+    box.append("Résultats", [gp_message(500 + i) for i in range(50)])
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    profile = tmp_path / "p"
+    env = {**os.environ, "CADUCEE_PASSWORD": box.account.password or ""}
+    base = [sys.executable, "-m", "app", "--profile-dir", str(profile)]
+    subprocess.run(
+        [
+            *base,
+            "account",
+            "add",
+            "--address",
+            box.account.address,
+            "--imap",
+            f"imaps://localhost:{dovecot_password.imaps_port}",
+            "--auth",
+            "password",
+            "--username",
+            box.account.login,
+            "--trust",
+            str(trust),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    chance = random.Random(20261122)
+    for _ in range(6):  # kill -9 somewhere between start-up and the end of the sync
+        sync = subprocess.Popen(
+            [*base, "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(chance.uniform(0.3, 2.5))
+        sync.send_signal(signal.SIGKILL)
+        sync.wait(timeout=30)
+    final = subprocess.run(
+        [*base, "sync", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert final.returncode == 0, final.stderr
+
+    db = sqlite3.connect(profile / "store.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    counts = dict(
+        db.execute(
+            "SELECT f.name, COUNT(*) FROM messages m JOIN folders f "
+            "ON f.id = m.folder_id GROUP BY f.name"
+        ).fetchall()
+    )
+    assert counts == {"INBOX": 150, "Résultats": 50}
+    assert db.execute("SELECT COUNT(*) FROM messages WHERE blob IS NULL").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM search").fetchone()[0] == 200
+    message_ids = [r[0] for r in db.execute("SELECT message_id FROM messages")]
+    assert len(message_ids) == len(set(message_ids))  # nothing twice
+    blobs = {r[0] for r in db.execute("SELECT blob FROM messages")}
+    on_disk = {p.parent.name + p.stem for p in (profile / "messages").glob("*/*.eml")}
+    assert on_disk == blobs  # no orphan left after the final sync, none missing
+    db.close()
