@@ -1,0 +1,1 @@
+"""Benchmarks: generated GP mailbox, reference tools (mbsync, notmuch), Caducée (later)."""
