@@ -16,6 +16,7 @@ from app.core.keychain import pkcs12_key, set_secret
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.ops.accounts import AccountSession
+from app.ops.outbox import deliver
 from app.store.db import Account, Store
 from app.sync.engine import AccountSync
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
@@ -270,6 +271,8 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
                     report = AccountSync(store, account, Mailbox(connection)).run()
                 finally:
                     connection.close()
+                delivery = deliver(store, session)  # what waited in the outbox, if due
+                report.sent = len(delivery.sent)
             except CaduceeError as error:
                 failed = True
                 results.append(

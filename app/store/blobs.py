@@ -15,9 +15,23 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
+def _fsync_directory(directory: Path) -> None:
+    if os.name == "nt":  # Windows has no directory fsync; NTFS journals the rename
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 class BlobStore:
-    def __init__(self, root: Path) -> None:
+    """``durable``: every write reaches the disk (fsync of the file and its directory) before
+    ``put`` returns — for what cannot be fetched again (the outbox)."""
+
+    def __init__(self, root: Path, *, durable: bool = False) -> None:
         self.root = root
+        self.durable = durable
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
@@ -35,7 +49,12 @@ class BlobStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+                if self.durable:
+                    out.flush()
+                    os.fsync(out.fileno())
             Path(temporary).replace(target)
+            if self.durable:
+                _fsync_directory(target.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

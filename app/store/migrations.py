@@ -65,6 +65,29 @@ MIGRATIONS: list[str] = [
         prefix = '2 3 4'
     );
     """,
+    # 2: the outbox (precious: the message files are fsynced, see BlobStore(durable=True))
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        envelope_from TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        blob TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        dsn INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        appended_to_sent INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+    """,
 ]
 
 

@@ -35,6 +35,7 @@ class SyncReport:
     bodies: int = 0
     bytes: int = 0
     skipped_unchanged: int = 0
+    sent: int = 0  # outbox messages sent at the end of the sync
     reset_folders: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:

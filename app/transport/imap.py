@@ -284,3 +284,15 @@ class Mailbox:
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         data = self.client.fetch(list(uids), [b"RFC822.SIZE"])
         return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
+
+
+def append_message(mailbox: Mailbox, folder: str, data: bytes, flags: Sequence[str]) -> None:
+    """Store a copy (the Sent copy of a message just submitted); creates the folder if needed."""
+    try:
+        if not mailbox.client.folder_exists(folder):
+            mailbox.client.create_folder(folder)
+        mailbox.client.append(folder, data, flags=[f.encode() for f in flags])
+    except (imaplib.IMAP4.error, IMAPClientError) as error:
+        raise ProtocolError(
+            f"APPEND refused: {error}", user_message=f"Le serveur a refusé la copie : {error}"
+        ) from error
