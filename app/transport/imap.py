@@ -6,12 +6,13 @@ SASL EXTERNAL) or a generic provider (password after TLS); the sync engine build
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from imapclient import IMAPClient
@@ -22,10 +23,11 @@ from app.core.errors import (
     ClientCertificateRefusedError,
     ProtocolError,
     TlsError,
+    TransportError,
 )
 from app.transport.credentials import ClientCredential
 from app.transport.endpoints import Endpoint, Security
-from app.transport.tls import TrustPolicy, translated
+from app.transport.tls import TrustPolicy, classify, translated
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -189,6 +191,33 @@ def _modseq(data: dict[bytes, Any]) -> int | None:
 
 
 UID_CHUNK = 1000
+_Result = TypeVar("_Result")
+
+
+def _translated_errors(
+    operation: Callable[..., _Result],
+) -> Callable[..., _Result]:
+    """IMAP, socket and TLS failures during a mailbox operation, as French errors."""
+
+    @functools.wraps(operation)
+    def wrapper(*args: Any, **kwargs: Any) -> _Result:
+        try:
+            return operation(*args, **kwargs)
+        except imaplib.IMAP4.abort as error:  # the connection died under the command
+            raise TransportError(
+                f"connection lost: {error}",
+                user_message="La connexion au serveur a été coupée ; la synchronisation "
+                "reprendra là où elle s'est arrêtée.",
+            ) from error
+        except (imaplib.IMAP4.error, IMAPClientError) as error:
+            raise ProtocolError(
+                f"{type(error).__name__}: {error}",
+                user_message=f"Le serveur a refusé une commande : {error}",
+            ) from error
+        except (OSError, EOFError) as error:
+            raise classify(error) from error
+
+    return wrapper
 
 
 class Mailbox:
@@ -203,6 +232,7 @@ class Mailbox:
         if self.condstore:
             self.client.enable("CONDSTORE")
 
+    @_translated_errors
     def folders(self) -> list[FolderInfo]:
         found = []
         for flags, delimiter, name in self.client.list_folders():
@@ -222,6 +252,7 @@ class Mailbox:
             )
         return found
 
+    @_translated_errors
     def status(self, name: str) -> FolderStatus:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         if self.condstore:
@@ -235,12 +266,15 @@ class Mailbox:
             int(modseq) if modseq is not None else None,
         )
 
+    @_translated_errors
     def select(self, name: str) -> None:
         self.client.select_folder(name, readonly=True)
 
+    @_translated_errors
     def all_uids(self) -> set[int]:
         return {int(uid) for uid in self.client.search(["ALL"])}
 
+    @_translated_errors
     def flags(
         self, uids: Sequence[int], changed_since: int | None = None
     ) -> dict[int, tuple[tuple[str, ...], int | None]]:
@@ -260,6 +294,7 @@ class Mailbox:
                 found[int(uid)] = (_flags(values.get(b"FLAGS", ())), _modseq(values))
         return found
 
+    @_translated_errors
     def headers(self, uids: Sequence[int]) -> list[FetchedHeader]:
         items = [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]
         if self.condstore:
@@ -277,10 +312,12 @@ class Mailbox:
             for uid, d in sorted(data.items())
         ]
 
+    @_translated_errors
     def bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
         data = self.client.fetch(list(uids), [b"BODY.PEEK[]"])
         return {int(uid): d[b"BODY[]"] for uid, d in data.items() if b"BODY[]" in d}
 
+    @_translated_errors
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         data = self.client.fetch(list(uids), [b"RFC822.SIZE"])
         return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}

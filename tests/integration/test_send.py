@@ -224,3 +224,47 @@ def test_a_message_over_the_server_size_limit_is_refused_before_sending(
     assert "trop volumineux" in capsys.readouterr().err
     [item] = outbox(profile, capsys)
     assert item["state"] == "failed"  # kept, with the reason, for the user to decide
+
+
+def test_account_add_without_servers_uses_the_operator_profile(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dovecot_mss: Dovecot,
+    lab_smtp: Endpoints,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The installer's operator profile (here the user's operators.toml) gives the servers."""
+    monkeypatch.setenv("CADUCEE_PKCS12_PASSPHRASE", P12_PASSPHRASE)
+    directory = tmp_path / "p"
+    directory.mkdir()
+    (directory / "operators.toml").write_text(
+        '[[operator]]\nname = "Opérateur du laboratoire"\ndomains = ["mssante.test"]\n'
+        f'imap = "imaps://localhost:{dovecot_mss.imaps_port}"\n'
+        f'smtp = "smtp+starttls://localhost:{lab_smtp.starttls_port}"\n',
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "--profile-dir",
+                str(directory),
+                "account",
+                "add",
+                "--address",
+                lab_accounts.organisation.address,
+                "--auth",
+                "pkcs12",
+                "--pkcs12",
+                str(lab_pki.organisation_p12),
+                "--trust",
+                str(lab_pki.files.root),
+            ]
+        )
+        == 0
+    )
+    assert "profil opérateur « Opérateur du laboratoire »" in capsys.readouterr().out
+    assert main(["--profile-dir", str(directory), "account", "list", "--json"]) == 0
+    [account] = json.loads(capsys.readouterr().out)
+    assert account["imap_url"] == f"imaps://localhost:{dovecot_mss.imaps_port}"

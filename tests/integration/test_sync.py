@@ -10,6 +10,7 @@ import sqlite3
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -19,7 +20,9 @@ import pytest
 from imapclient import IMAPClient
 
 from app.cli.main import main
+from app.core.errors import CaduceeError
 from app.store.db import Store
+from app.store.mime import attachment_bytes, parse_message
 from app.sync.engine import AccountSync
 from app.transport import imap
 from app.transport.endpoints import Endpoint, Protocol, Security
@@ -27,6 +30,7 @@ from app.transport.imap import Mailbox
 from app.transport.tls import TrustPolicy
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot, MailAccount
+from tests.lab.proxy import FaultyProxy
 
 pytestmark = pytest.mark.lab
 
@@ -290,3 +294,69 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     on_disk = {p.parent.name + p.stem for p in (profile / "messages").glob("*/*.eml")}
     assert on_disk == blobs  # no orphan left after the final sync, none missing
     db.close()
+
+
+def _proxied_sync(store: Store, server: Server, port: int) -> object:
+    account = store.account(server.account.address) or store.add_account(
+        server.account.address,
+        "password",
+        f"imaps://localhost:{port}",
+        username=server.account.login,
+    )
+    policy = TrustPolicy(anchors=[server.lab_pki.public_ca.root.certificate], mssante=False)
+    connection = imap.connect(
+        Endpoint(Protocol.IMAP, Security.IMPLICIT, "localhost", port), policy, timeout=10
+    )
+    connection.authenticate_password(server.account.login, server.account.password or "")
+    try:
+        return AccountSync(store, account, Mailbox(connection)).run()
+    finally:
+        connection.client.shutdown()
+
+
+def test_connection_cut_during_fetch_then_the_next_sync_completes(
+    server: Server, store: Store
+) -> None:
+    server.append("INBOX", [gp_message(i, attachment=os.urandom(100_000)) for i in range(40)])
+    with FaultyProxy(server.dovecot.imaps_port) as proxy:
+        proxy.cut_after = 1_500_000  # in the middle of the bodies
+        with pytest.raises(CaduceeError) as cut:
+            _proxied_sync(store, server, proxy.port)
+        assert proxy.cuts >= 1
+        assert cut.value.user_message  # a French message, not a traceback
+        proxy.cut_after = None
+        _proxied_sync(store, server, proxy.port)
+    messages = store.messages(folder="INBOX")
+    assert len(messages) == 40 and all(m.downloaded for m in messages)
+    assert len({m.message_id for m in messages}) == 40
+
+
+def test_server_restarted_mid_sync(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(i, attachment=os.urandom(200_000)) for i in range(40)])
+    with FaultyProxy(server.dovecot.imaps_port) as proxy:
+        restarted = threading.Timer(0.3, server.dovecot.stop)
+        restarted.start()
+        try:
+            with pytest.raises(CaduceeError):
+                for _ in range(20):  # as many syncs as it takes to be caught by the stop
+                    _proxied_sync(store, server, proxy.port)
+        finally:
+            restarted.join()
+            server.dovecot.start()  # back, on new ports behind the same address
+        proxy.target_port = server.dovecot.imaps_port
+        _proxied_sync(store, server, proxy.port)
+    messages = store.messages(folder="INBOX")
+    assert len(messages) == 40 and all(m.downloaded for m in messages)
+
+
+def test_a_message_with_a_50_mb_attachment(server: Server, store: Store) -> None:
+    scan = os.urandom(50 * 1024 * 1024)
+    server.append("INBOX", [gp_message(1, attachment=scan)])
+    report = sync_once(store, server)
+    assert report.bodies == 1  # type: ignore[attr-defined]
+    [message] = store.messages(folder="INBOX")
+    raw = store.raw(message)
+    assert raw is not None and len(raw) > 50 * 1024 * 1024
+    parsed = parse_message(raw)
+    assert parsed.attachments[0].size == len(scan)
+    assert attachment_bytes(raw, parsed.attachments[0].part_index) == scan
