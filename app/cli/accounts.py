@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from app.ops.accounts import AccountSession
 from app.ops.outbox import deliver
 from app.store.db import Account, Store
 from app.sync.engine import AccountSync
+from app.sync.idle import IdleWatcher
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
 from app.transport.imap import Mailbox
 
@@ -95,6 +98,11 @@ def register(commands: Any) -> None:
     )
     sync.add_argument("--account", metavar="ADRESSE", help="un seul compte")
     sync.add_argument("--json", action="store_true", help="sortie JSON")
+    sync.add_argument(
+        "--watch",
+        action="store_true",
+        help="rester connecté et synchroniser dès qu'un message arrive (IDLE)",
+    )
     sync.set_defaults(run=run_sync)
 
 
@@ -251,10 +259,46 @@ def _size(value: int) -> str:
     return f"{value / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
+def _sync_one(
+    store: Store, account: Account, session: AccountSession, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Sync one account (then send what is due) and say how it went."""
+    started = time.monotonic()
+    try:
+        connection = session.imap()
+        try:
+            report = AccountSync(store, account, Mailbox(connection)).run()
+        finally:
+            connection.close()
+        report.sent = len(deliver(store, session).sent)  # what waited in the outbox, if due
+    except CaduceeError as error:
+        if not args.json:
+            print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
+        return {
+            "account": account.address,
+            "ok": False,
+            "error": {"class": type(error).__name__, "message": error.user_message},
+        }
+    seconds = time.monotonic() - started
+    if not args.json:
+        duration = f"{seconds:.1f}".replace(".", ",")
+        print(
+            f"{account.address} : {report.folders} dossiers, {report.new} nouveaux, "
+            f"{report.removed} supprimés, {report.flag_changes} indicateurs modifiés, "
+            f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en {duration} s",
+            flush=True,
+        )
+    return {
+        "account": account.address,
+        "ok": True,
+        "seconds": round(seconds, 3),
+        **report.to_json(),
+    }
+
+
 def run_sync(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
-    results: list[dict[str, Any]] = []
-    failed = False
+    sessions: dict[str, AccountSession] = {}
     try:
         accounts = store.accounts()
         if args.account:
@@ -262,50 +306,51 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
             if not accounts:
                 print(f"Erreur : aucun compte {args.account}.", file=sys.stderr)
                 return 1
-        for account in accounts:
-            started = time.monotonic()
-            session = session_for(account, profile)
-            try:
-                connection = session.imap()
-                try:
-                    report = AccountSync(store, account, Mailbox(connection)).run()
-                finally:
-                    connection.close()
-                delivery = deliver(store, session)  # what waited in the outbox, if due
-                report.sent = len(delivery.sent)
-            except CaduceeError as error:
-                failed = True
-                results.append(
-                    {
-                        "account": account.address,
-                        "ok": False,
-                        "error": {"class": type(error).__name__, "message": error.user_message},
-                    }
-                )
-                if not args.json:
-                    print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
-                continue
-            finally:
-                session.close()
-            seconds = time.monotonic() - started
-            results.append(
-                {
-                    "account": account.address,
-                    "ok": True,
-                    "seconds": round(seconds, 3),
-                    **report.to_json(),
-                }
-            )
-            if not args.json:
-                duration = f"{seconds:.1f}".replace(".", ",")
-                print(
-                    f"{account.address} : {report.folders} dossiers, {report.new} nouveaux, "
-                    f"{report.removed} supprimés, {report.flag_changes} indicateurs modifiés, "
-                    f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en "
-                    f"{duration} s"
-                )
+        sessions = {a.address: session_for(a, profile) for a in accounts}
+        results = [_sync_one(store, a, sessions[a.address], args) for a in accounts]
+        if args.json:
+            print(json.dumps(results, ensure_ascii=False, indent=2))
+        if args.watch:
+            _watch(store, accounts, sessions, args)
     finally:
+        for session in sessions.values():
+            session.close()
         store.close()
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-    return 1 if failed else 0
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _notify(changed: queue.Queue[Account], account: Account) -> Callable[[str], None]:
+    def on_change(_folder: str) -> None:
+        changed.put(account)
+
+    return on_change
+
+
+def _watch(
+    store: Store,
+    accounts: list[Account],
+    sessions: dict[str, AccountSession],
+    args: argparse.Namespace,
+) -> None:
+    """IDLE on each account's INBOX (own connection) and sync on every change, until Ctrl-C."""
+    changed: queue.Queue[Account] = queue.Queue()
+    watchers = []
+    for account in accounts:
+        watcher = IdleWatcher(
+            sessions[account.address].imap,
+            _notify(changed, account),
+            on_error=lambda error: print(f"Attention : {error.user_message}", file=sys.stderr),
+        )
+        watcher.start()
+        watchers.append(watcher)
+    if not args.json:
+        print("En attente de nouveaux messages (Ctrl-C pour arrêter)…", flush=True)
+    try:
+        while True:
+            account = changed.get()
+            _sync_one(store, account, sessions[account.address], args)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for watcher in watchers:
+            watcher.stop()

@@ -333,3 +333,27 @@ def append_message(mailbox: Mailbox, folder: str, data: bytes, flags: Sequence[s
         raise ProtocolError(
             f"APPEND refused: {error}", user_message=f"Le serveur a refusé la copie : {error}"
         ) from error
+
+
+IDLE_SLICE_SECONDS = 60.0  # IDLE is renewed this often (RFC 2177 allows up to 29 minutes)
+
+
+@_translated_errors
+def idle_wait(mailbox: Mailbox, seconds: float) -> bool:
+    """IDLE on the selected folder for up to ``seconds``; True when the server reported a
+    change (new message, expunge, flags). Leaves IDLE before returning."""
+    if "IDLE" not in mailbox.connection.capabilities:
+        raise ProtocolError("no IDLE", user_message="Le serveur ne propose pas IDLE.")
+    mailbox.client.idle()
+    responses: list[Any] = []
+    try:
+        responses += mailbox.client.idle_check(timeout=seconds)
+    finally:
+        # A notification read together with IDLE's continuation line waits in imaplib's
+        # buffer, where polling the socket cannot see it; DONE's responses include it.
+        _text, after = mailbox.client.idle_done()
+        responses += after
+    return any(
+        isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH", b"RECENT")
+        for r in responses
+    )

@@ -360,3 +360,87 @@ def test_a_message_with_a_50_mb_attachment(server: Server, store: Store) -> None
     parsed = parse_message(raw)
     assert parsed.attachments[0].size == len(scan)
     assert attachment_bytes(raw, parsed.attachments[0].part_index) == scan
+
+
+def test_idle_reports_new_mail_on_its_own_connection(server: Server) -> None:
+    from app.sync.idle import IdleWatcher
+
+    policy = TrustPolicy(anchors=[server.lab_pki.public_ca.root.certificate], mssante=False)
+
+    def connect() -> imap.ImapConnection:
+        connection = imap.connect(
+            Endpoint(Protocol.IMAP, Security.IMPLICIT, "localhost", server.dovecot.imaps_port),
+            policy,
+            timeout=10,
+        )
+        connection.authenticate_password(server.account.login, server.account.password or "")
+        return connection
+
+    changes: list[str] = []
+    watcher = IdleWatcher(connect, changes.append, slice_seconds=2)
+    watcher.start()
+    try:
+        time.sleep(1)  # let it reach IDLE
+        assert changes == []
+        server.append("INBOX", [gp_message(42)])
+        deadline = time.monotonic() + 10
+        while not changes:
+            assert time.monotonic() < deadline, "IDLE never reported the new message"
+            time.sleep(0.05)
+        assert changes[0] == "INBOX"
+    finally:
+        started = time.monotonic()
+        watcher.stop()
+        assert time.monotonic() - started < 5  # stopping does not wait for the IDLE renewal
+
+
+def test_sync_watch_picks_up_new_mail_by_itself(
+    server: Server, lab_pki: LabPki, tmp_path: Path
+) -> None:
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    env = {**os.environ, "CADUCEE_PASSWORD": server.account.password or ""}
+    base = [sys.executable, "-m", "app", "--profile-dir", str(tmp_path / "p")]
+    subprocess.run(
+        [
+            *base,
+            "account",
+            "add",
+            "--address",
+            server.account.address,
+            "--imap",
+            f"imaps://localhost:{server.dovecot.imaps_port}",
+            "--auth",
+            "password",
+            "--username",
+            server.account.login,
+            "--trust",
+            str(trust),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    watching = subprocess.Popen(
+        [*base, "sync", "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watching.stdout is not None
+        while "En attente de nouveaux messages" not in watching.stdout.readline():
+            assert watching.poll() is None, watching.stderr.read() if watching.stderr else ""
+        time.sleep(1)
+        server.append("INBOX", [gp_message(77)])
+        line = watching.stdout.readline()
+        while "1 nouveaux" not in line:  # skip the catch-up sync made on connection
+            assert " 0 nouveaux" in line, line
+            line = watching.stdout.readline()
+        assert "1 messages téléchargés" in line
+    finally:
+        watching.send_signal(signal.SIGINT)
+        watching.wait(timeout=15)
+    assert watching.returncode == 0

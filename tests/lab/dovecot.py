@@ -113,6 +113,8 @@ auth_username_format = %Lu
 first_valid_uid = {min(uid, 100)}
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# IDLE reports changes made by other processes (LMTP delivery) after this long (default 30 s)
+mailbox_idle_check_interval = 1 secs
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
