@@ -59,17 +59,21 @@ def _print_table(messages: list[MessageSummary]) -> None:
         print(f"{m.id:>6} {mark} {date}  {sender:<30}  {m.subject}")
 
 
+def _output(messages: list[MessageSummary], *, as_json: bool, counted: str) -> None:
+    if as_json:
+        print(json.dumps([m.to_json() for m in messages], ensure_ascii=False, indent=2))
+    else:
+        _print_table(messages)
+        print(f"{len(messages)} {counted}")
+
+
 def run_list(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
     try:
         messages = store.messages(account=args.account, folder=args.folder)
     finally:
         store.close()
-    if args.json:
-        print(json.dumps([m.to_json() for m in messages], ensure_ascii=False, indent=2))
-    else:
-        _print_table(messages)
-        print(f"{len(messages)} message(s)")
+    _output(messages, as_json=args.json, counted="message(s)")
     return 0
 
 
@@ -79,11 +83,7 @@ def run_search(args: argparse.Namespace, profile: Profile) -> int:
         messages = store.search(args.query, folder=args.folder, limit=args.limit)
     finally:
         store.close()
-    if args.json:
-        print(json.dumps([m.to_json() for m in messages], ensure_ascii=False, indent=2))
-    else:
-        _print_table(messages)
-        print(f"{len(messages)} résultat(s)")
+    _output(messages, as_json=args.json, counted="résultat(s)")
     return 0
 
 

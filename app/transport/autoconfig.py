@@ -70,7 +70,6 @@ import ipaddress
 import logging
 import re
 import ssl
-import time
 import tomllib
 import urllib.error
 import urllib.parse
@@ -87,6 +86,7 @@ import dns.rdtypes.IN.SRV
 import dns.resolver
 from defusedxml import ElementTree as SafeElementTree
 
+from app.transport.download import read_bounded
 from app.transport.endpoints import Endpoint, EndpointError, Protocol, Security
 
 if TYPE_CHECKING:
@@ -104,7 +104,6 @@ Fetch = Callable[[str, float, ssl.SSLContext | None], bytes]
 propagates. The default is ``https_get``."""
 
 _DOWNLOAD_TIME_FACTOR = 2  # a whole download may take this many timeouts (slow-drip servers)
-_CHUNK = 64 * 1024
 _FETCH_ERRORS = (OSError, ValueError, http.client.HTTPException)
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _PORT = re.compile(r"[0-9]{1,5}")
@@ -518,21 +517,10 @@ def https_get(
             "Accept-Encoding": "identity",
         },
     )
-    deadline = time.monotonic() + timeout * _DOWNLOAD_TIME_FACTOR
     with _opener(context).open(request, timeout=timeout) as response:
-        declared = response.headers.get("Content-Length", "")
-        if declared.strip().isdigit() and int(declared) > max_bytes:
-            raise ValueError(f"body too large: {int(declared)} bytes announced")
-        chunks: list[bytes] = []
-        total = 0
-        while chunk := response.read(_CHUNK):
-            total += len(chunk)
-            if total > max_bytes:
-                raise ValueError(f"body too large: more than {max_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError("download too slow")
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_bounded(
+            response, max_bytes=max_bytes, seconds=timeout * _DOWNLOAD_TIME_FACTOR, what="body"
+        )
 
 
 def _substitute(text: str, mail: MailAddress) -> str:

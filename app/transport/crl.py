@@ -33,7 +33,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,6 +52,7 @@ from app.core.errors import (
     CertificateUntrustedError,
     RevocationUnknownError,
 )
+from app.transport.download import read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ MAX_URLS = 4  # distribution points tried per certificate, in the certificate's 
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _DOWNLOAD_TIME_FACTOR = 6  # a whole download may take this many timeouts (slow-drip servers)
-_CHUNK = 64 * 1024
 _FETCH_ERRORS = (OSError, ValueError, http.client.HTTPException)
 _PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
 _CRL_SIGNING_KEYS = (
@@ -136,21 +135,10 @@ def http_get(
     request = urllib.request.Request(  # noqa: S310 - scheme checked just above
         url, headers={"User-Agent": "Caducee-CRL/1", "Accept": "*/*"}
     )
-    deadline = time.monotonic() + timeout * _DOWNLOAD_TIME_FACTOR
     with _opener().open(request, timeout=timeout) as response:
-        declared = response.headers.get("Content-Length", "")
-        if declared.strip().isdigit() and int(declared) > max_bytes:
-            raise ValueError(f"CRL too large: {int(declared)} bytes announced (limit {max_bytes})")
-        chunks: list[bytes] = []
-        total = 0
-        while chunk := response.read(_CHUNK):
-            total += len(chunk)
-            if total > max_bytes:
-                raise ValueError(f"CRL too large: more than {max_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError("CRL download too slow")
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_bounded(
+            response, max_bytes=max_bytes, seconds=timeout * _DOWNLOAD_TIME_FACTOR, what="CRL"
+        )
 
 
 # -- parsing and checks -----------------------------------------------------------------------

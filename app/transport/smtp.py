@@ -28,9 +28,10 @@ class SmtpProbe:
     max_size: int | None
 
 
-async def _probe(
+async def _secured(
     endpoint: Endpoint, policy: TrustPolicy, context: ssl.SSLContext, timeout: float
-) -> SmtpProbe:
+) -> tuple[aiosmtplib.SMTP, ssl.SSLObject, list[x509.Certificate]]:
+    """Connected, TLS established (implicit or STARTTLS), server chain checked for revocation."""
     implicit = endpoint.security is Security.IMPLICIT
     client = aiosmtplib.SMTP(
         hostname=endpoint.host,
@@ -47,8 +48,25 @@ async def _probe(
         if ssl_object is None:
             raise TlsError("no TLS on the SMTP connection")
         chain = policy.server_chain(ssl_object)  # read in the loop thread that owns it
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, policy.check_chain, chain)  # may download CRLs
+        await asyncio.get_running_loop().run_in_executor(None, policy.check_chain, chain)
+    except BaseException:
+        await _quit(client)
+        raise
+    return client, ssl_object, chain
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.quit()
+    except aiosmtplib.SMTPException:
+        client.close()
+
+
+async def _probe(
+    endpoint: Endpoint, policy: TrustPolicy, context: ssl.SSLContext, timeout: float
+) -> SmtpProbe:
+    client, ssl_object, chain = await _secured(endpoint, policy, context, timeout)
+    try:
         await client.ehlo()
         extensions = dict(client.esmtp_extensions)
         size = extensions.get("size", "")
@@ -60,10 +78,7 @@ async def _probe(
             int(size) if size.isdigit() else None,
         )
     finally:
-        try:
-            await client.quit()
-        except aiosmtplib.SMTPException:
-            client.close()
+        await _quit(client)
 
 
 def probe(
@@ -133,23 +148,8 @@ async def _submit(
     dsn_envid: str | None,
     login: tuple[str, str] | None,
 ) -> Submission:
-    implicit = endpoint.security is Security.IMPLICIT
-    client = aiosmtplib.SMTP(
-        hostname=endpoint.host,
-        port=endpoint.port,
-        use_tls=implicit,
-        start_tls=not implicit,
-        tls_context=context,
-        timeout=timeout,
-    )
-    await client.connect()
+    client, _ssl_object, _chain = await _secured(endpoint, policy, context, timeout)
     try:
-        transport = client.transport
-        ssl_object = transport.get_extra_info("ssl_object") if transport else None
-        if ssl_object is None:
-            raise TlsError("no TLS on the SMTP connection")
-        chain = policy.server_chain(ssl_object)
-        await asyncio.get_running_loop().run_in_executor(None, policy.check_chain, chain)
         await client.ehlo()
         size = client.esmtp_extensions.get("size", "")
         if size.isdigit() and int(size) and len(data) > int(size):
@@ -172,10 +172,7 @@ async def _submit(
             use_dsn,
         )
     finally:
-        try:
-            await client.quit()
-        except aiosmtplib.SMTPException:
-            client.close()
+        await _quit(client)
 
 
 def submit(
