@@ -31,6 +31,21 @@ def register(commands: Any) -> None:
     show.add_argument("--json", action="store_true", help="sortie JSON")
     show.set_defaults(run=run_show)
 
+    mark = commands.add_parser(
+        "mark",
+        help="marquer un message lu, non lu, suivi…",
+        description="Change les indicateurs d'un message, tout de suite dans la copie locale "
+        "(même hors ligne) ; la prochaine synchronisation les reporte sur le serveur.",
+    )
+    mark.add_argument("message", metavar="MESSAGE", help="identifiant local ou Message-ID")
+    read = mark.add_mutually_exclusive_group()
+    read.add_argument("--read", action="store_true", help="lu")
+    read.add_argument("--unread", action="store_true", help="non lu")
+    flagged = mark.add_mutually_exclusive_group()
+    flagged.add_argument("--flagged", action="store_true", help="suivi (drapeau)")
+    flagged.add_argument("--unflagged", action="store_true", help="sans drapeau")
+    mark.set_defaults(run=run_mark)
+
     search = commands.add_parser(
         "search",
         help="rechercher dans les messages",
@@ -127,4 +142,27 @@ def run_show(args: argparse.Namespace, profile: Profile) -> int:
         )
     print()
     print(parsed.body_text)
+    return 0
+
+
+def run_mark(args: argparse.Namespace, profile: Profile) -> int:
+    add = [f for f, on in (("\\Seen", args.read), ("\\Flagged", args.flagged)) if on]
+    remove = [f for f, on in (("\\Seen", args.unread), ("\\Flagged", args.unflagged)) if on]
+    if not add and not remove:
+        print(
+            "caducee : erreur : indiquez --read, --unread, --flagged ou --unflagged.",
+            file=sys.stderr,
+        )
+        return 2
+    store = open_store(profile)
+    try:
+        message = store.find(args.message)
+        if message is None:
+            print(
+                f"Erreur : aucun message « {args.message} » dans la copie locale.", file=sys.stderr
+            )
+            return 1
+        store.change_flags(message, add, remove)
+    finally:
+        store.close()
     return 0

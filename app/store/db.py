@@ -229,6 +229,7 @@ class Store:
         """UIDVALIDITY changed: the local copy of this folder means nothing any more."""
         with self.transaction() as db:
             self._unindex(db, folder)
+            db.execute("DELETE FROM pending_flags WHERE folder_id = ?", (folder.id,))
             db.execute("DELETE FROM messages WHERE folder_id = ?", (folder.id,))
             db.execute(
                 "UPDATE folders SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL"
@@ -350,6 +351,45 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?)",
                     (row[0], parsed.subject, f"{sender} {recipients}", parsed.body_text, names),
                 )
+
+    # -- local flag changes (replayed on the server by the next sync) ---------------------
+
+    def change_flags(
+        self, message: MessageSummary, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Apply at once locally (offline too) and queue for the server."""
+        flags = (set(message.flags) | set(add)) - set(remove)
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT folder_id FROM messages WHERE id = ?", (message.id,)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute(
+                "UPDATE messages SET flags = ? WHERE id = ?", (" ".join(sorted(flags)), message.id)
+            )
+            db.execute(
+                "INSERT INTO pending_flags (folder_id, uid, add_flags, remove_flags) "
+                "VALUES (?, ?, ?, ?)",
+                (row[0], message.uid, " ".join(add), " ".join(remove)),
+            )
+
+    def pending_flags(
+        self, folder: Folder
+    ) -> list[tuple[int, int, tuple[str, ...], tuple[str, ...]]]:
+        """(operation id, uid, flags to add, flags to remove), oldest first."""
+        return [
+            (r[0], r[1], tuple(r[2].split()), tuple(r[3].split()))
+            for r in self.db.execute(
+                "SELECT id, uid, add_flags, remove_flags FROM pending_flags WHERE folder_id = ? "
+                "ORDER BY id",
+                (folder.id,),
+            )
+        ]
+
+    def done_flags(self, operation_ids: Iterable[int]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM pending_flags WHERE id = ?", ((i,) for i in operation_ids))
 
     def collect_blobs(self) -> int:
         referenced = (

@@ -88,6 +88,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
     """,
+    # 3: local changes waiting to be replayed on the server (precious: offline work)
+    """
+    CREATE TABLE pending_flags (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        uid INTEGER NOT NULL,
+        add_flags TEXT NOT NULL DEFAULT '',
+        remove_flags TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX pending_flags_by_folder ON pending_flags (folder_id, id);
+    """,
 ]
 
 

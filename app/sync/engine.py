@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from app.core.errors import ProtocolError
 from app.store.db import Account, Folder, HeaderRow, Store
 from app.transport.imap import FolderStatus, Mailbox
 
@@ -36,6 +37,8 @@ class SyncReport:
     bytes: int = 0
     skipped_unchanged: int = 0
     sent: int = 0  # outbox messages sent at the end of the sync
+    flags_pushed: int = 0  # local flag changes replayed on the server
+    flags_refused: int = 0  # local flag changes the server refused (backed out)
     reset_folders: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -87,9 +90,11 @@ class AccountSync:
             self.store.reset_folder(folder, status.uidvalidity)
             self.report.reset_folders.append(folder.name)
             folder = next(f for f in self.store.folders(self.account) if f.id == folder.id)
-        elif self._unchanged(folder, status):
+        elif self._unchanged(folder, status) and not self.store.pending_flags(folder):
             self.report.skipped_unchanged += 1
             return
+        if self.push_flags(folder):
+            status = self.mailbox.status(folder.name)  # our own changes moved the modseq
         self.mailbox.select(folder.name)
         local = self.store.uids(folder)
         remote = self.mailbox.all_uids()
@@ -123,6 +128,28 @@ class AccountSync:
             highestmodseq=status.highestmodseq,
             messages=status.messages,
         )
+
+    def push_flags(self, folder: Folder) -> bool:
+        """Replay local flag changes (made offline too) before reading the server's.
+
+        A change for a message the server no longer has is dropped: the message goes away
+        locally with the expunge that follows. Each replayed change is forgotten at once.
+        """
+        pending = self.store.pending_flags(folder)
+        if not pending:
+            return False
+        self.mailbox.select_writable(folder.name)
+        for operation, uid, add, remove in pending:
+            try:
+                self.mailbox.store_flags(uid, add, remove)
+            except ProtocolError:  # refused: back out to what the server has
+                self.store.done_flags([operation])
+                self.store.set_flags(folder, self.mailbox.flags([uid]))
+                self.report.flags_refused += 1
+                continue
+            self.store.done_flags([operation])
+            self.report.flags_pushed += 1
+        return True
 
     @staticmethod
     def _unchanged(folder: Folder, status: FolderStatus) -> bool:

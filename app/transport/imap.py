@@ -271,6 +271,21 @@ class Mailbox:
         self.client.select_folder(name, readonly=True)
 
     @_translated_errors
+    def select_writable(self, name: str) -> None:
+        self.client.select_folder(name, readonly=False)
+
+    @_translated_errors
+    def store_flags(self, uid: int, add: Sequence[str], remove: Sequence[str]) -> bool:
+        """Change one message's flags (folder selected writable); False if it is gone."""
+        if uid not in {int(u) for u in self.client.search(["UID", str(uid)])}:
+            return False
+        if add:
+            self.client.add_flags([uid], [f.encode() for f in add], silent=True)
+        if remove:
+            self.client.remove_flags([uid], [f.encode() for f in remove], silent=True)
+        return True
+
+    @_translated_errors
     def all_uids(self) -> set[int]:
         return {int(uid) for uid in self.client.search(["ALL"])}
 

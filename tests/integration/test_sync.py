@@ -225,6 +225,11 @@ def test_reading_commands_work_offline(
         shown = json.loads(capsys.readouterr().out)
         assert "bilan sanguin numéro 5" in shown["body_text"]
         assert shown["attachments"][0]["filename"] == "résultat-5.pdf"
+        assert main([*profile, "mark", str(listed[0]["id"]), "--read", "--flagged"]) == 0
+        capsys.readouterr()
+        assert main([*profile, "list", "--json"]) == 0
+        [marked] = json.loads(capsys.readouterr().out)
+        assert not marked["unread"] and "\\Flagged" in marked["flags"]  # offline, at once
         assert main([*profile, "sync"]) == 1  # and sync says the server is unreachable
         assert "ÉCHEC" in capsys.readouterr().err
     finally:
@@ -444,3 +449,35 @@ def test_sync_watch_picks_up_new_mail_by_itself(
         watching.send_signal(signal.SIGINT)
         watching.wait(timeout=15)
     assert watching.returncode == 0
+
+
+def test_flags_changed_locally_offline_reach_the_server_at_the_next_sync(
+    server: Server, store: Store
+) -> None:
+    server.append("INBOX", [gp_message(i) for i in range(3)])
+    sync_once(store, server)
+    first, second, third = sorted(store.messages(folder="INBOX"), key=lambda m: m.uid)
+    store.change_flags(first, add=["\\Seen", "\\Flagged"])  # offline: local at once
+    store.change_flags(second, add=["\\Seen"])
+    store.change_flags(second, remove=["\\Seen"])  # changed her mind: order is kept
+    store.change_flags(third, add=["\\Seen"])
+    assert "\\Flagged" in (store.find(str(first.id)) or first).flags
+    with server.client() as client:  # meanwhile the third one is deleted elsewhere
+        client.select_folder("INBOX")
+        client.delete_messages([third.uid])
+        client.expunge()
+
+    report = sync_once(store, server)
+    assert report.flags_pushed == 4  # type: ignore[attr-defined]
+    with server.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        flags = {
+            uid: set(data[b"FLAGS"])
+            for uid, data in client.fetch([first.uid, second.uid], ["FLAGS"]).items()
+        }
+    assert {b"\\Seen", b"\\Flagged"} <= flags[first.uid]
+    assert b"\\Seen" not in flags[second.uid]
+    assert {m.uid for m in store.messages(folder="INBOX")} == {first.uid, second.uid}
+    assert store.pending_flags(store.folders(store.accounts()[0])[0]) == []
+    again = sync_once(store, server)
+    assert again.flags_pushed == 0 and again.skipped_unchanged >= 1  # type: ignore[attr-defined]
