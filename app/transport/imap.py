@@ -334,8 +334,12 @@ class Mailbox:
 
     @_translated_errors
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        data = self.client.fetch(list(uids), [b"RFC822.SIZE"])
-        return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
+        found: dict[int, int] = {}
+        ordered = sorted(uids)
+        for start in range(0, len(ordered), UID_CHUNK):  # command lines have a limit
+            data = self.client.fetch(ordered[start : start + UID_CHUNK], [b"RFC822.SIZE"])
+            found.update({int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()})
+        return found
 
 
 def append_message(mailbox: Mailbox, folder: str, data: bytes, flags: Sequence[str]) -> None:

@@ -481,3 +481,41 @@ def test_flags_changed_locally_offline_reach_the_server_at_the_next_sync(
     assert store.pending_flags(store.folders(store.accounts()[0])[0]) == []
     again = sync_once(store, server)
     assert again.flags_pushed == 0 and again.skipped_unchanged >= 1  # type: ignore[attr-defined]
+
+
+def test_a_folder_with_20000_messages(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts, tmp_path: Path
+) -> None:
+    box = Server(dovecot_password, lab_pki, lab_accounts.big)
+    maildir = dovecot_password.home(box.account) / "Maildir"
+    if not (maildir / "cur").exists() or len(list((maildir / "cur").iterdir())) < 20_000:
+        for sub in ("cur", "new", "tmp"):
+            (maildir / sub).mkdir(parents=True, exist_ok=True)
+        stamp = int(time.time())
+        for number in range(20_000):  # as a delivery agent writes them
+            raw = (
+                f"From: labo{number % 37}@biolab.mssante.test\r\nTo: big@mail.example.test\r\n"
+                f"Subject: Bilan {number}\r\nMessage-ID: <big-{number}@lab.test>\r\n"
+                f"Date: Mon, 16 Nov 2026 09:00:00 +0100\r\n\r\nRésultat {number}.\r\n"
+            )
+            (maildir / "cur" / f"{stamp}.{number}.lab:2,{'S' if number % 5 else ''}").write_bytes(
+                raw.encode()
+            )
+        owner = dovecot_password.home(box.account).stat()
+        for path in maildir.rglob("*"):
+            os.chown(path, owner.st_uid, owner.st_gid)
+        os.chown(maildir, owner.st_uid, owner.st_gid)
+    store = Store.open(tmp_path / "profile")
+    try:
+        started = time.monotonic()
+        first = sync_once(store, box)
+        full = time.monotonic() - started
+        assert (first.new, first.bodies) == (20_000, 20_000)  # type: ignore[attr-defined]
+        assert len(store.search("bilan 19999")) == 1
+        assert sum(1 for m in store.messages(folder="INBOX") if m.unread) == 4_000
+        started = time.monotonic()
+        again = sync_once(store, box)
+        assert again.skipped_unchanged == 1  # type: ignore[attr-defined]
+        assert time.monotonic() - started < full / 10
+    finally:
+        store.close()

@@ -131,6 +131,7 @@ class LabAccounts:
     generic_accented: MailAccount  # a password with accents (AUTHENTICATE PLAIN, UTF-8)
     sync: MailAccount  # a mailbox only the sync tests touch
     crash: MailAccount  # a mailbox only the kill -9 tests touch
+    big: MailAccount  # a 20,000-message folder, written straight into its Maildir
 
     @property
     def mssante(self) -> list[MailAccount]:
@@ -180,6 +181,7 @@ def lab_accounts() -> LabAccounts:
         ),
         sync=MailAccount("sync", "sync@mail.example.test", password="Synchro-2026"),
         crash=MailAccount("crash", "crash@mail.example.test", password="Crash-2026"),
+        big=MailAccount("big", "big@mail.example.test", password="Big-2026"),
     )
 
 
@@ -205,7 +207,13 @@ def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> D
         "password",
         chain,
         key,
-        accounts=[accounts.generic, accounts.generic_accented, accounts.sync, accounts.crash],
+        accounts=[
+            accounts.generic,
+            accounts.generic_accented,
+            accounts.sync,
+            accounts.crash,
+            accounts.big,
+        ],
     )
 
 
