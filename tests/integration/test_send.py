@@ -12,6 +12,7 @@ import pytest
 from app.cli.main import main
 from app.sandbox.submission import Endpoints
 from tests.lab.build import P12_PASSPHRASE, LabAccounts, LabPki
+from tests.lab.cards import VirtualCard
 from tests.lab.dovecot import Dovecot
 from tests.lab.ports import free_ports
 
@@ -268,3 +269,65 @@ def test_account_add_without_servers_uses_the_operator_profile(
     assert main(["--profile-dir", str(directory), "account", "list", "--json"]) == 0
     [account] = json.loads(capsys.readouterr().out)
     assert account["imap_url"] == f"imaps://localhost:{dovecot_mss.imaps_port}"
+
+
+def test_the_doctor_with_her_card_adds_her_account_syncs_and_sends(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    full_card: VirtualCard,
+    dovecot_mss: Dovecot,
+    lab_smtp: Endpoints,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The main scenario: one card, its PIN once per command, mutual TLS everywhere."""
+    monkeypatch.setenv("CADUCEE_PIN", full_card.pin)
+    for name, value in full_card.env.items():
+        monkeypatch.setenv(name, value)
+    full_card.insert()
+    me = lab_accounts.martin.address
+    profile = ["--profile-dir", str(tmp_path / "p")]
+    assert (
+        main(
+            [
+                *profile,
+                "account",
+                "add",
+                "--address",
+                me,
+                "--imap",
+                f"imap+starttls://localhost:{dovecot_mss.imap_port}",
+                "--smtp",
+                f"smtps://localhost:{lab_smtp.implicit_tls_port}",
+                "--auth",
+                "card",
+                "--module",
+                str(full_card.module),
+                "--trust",
+                str(lab_pki.files.root),
+            ]
+        )
+        == 0
+    )
+    subject = f"Lettre de liaison {time.time_ns()}"
+    assert (
+        main(
+            [
+                *profile,
+                "send",
+                "--from",
+                me,
+                "--to",
+                me,
+                "--subject",
+                subject,
+                "--body",
+                "Chère consœur, …",
+            ]
+        )
+        == 0
+    )
+    assert copies(profile, subject, capsys) == {"INBOX": 1, "Sent": 1}
+    assert main([*profile, "search", "consœur"]) == 0
+    assert subject in capsys.readouterr().out
