@@ -78,7 +78,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 import dns.exception
@@ -86,7 +86,7 @@ import dns.rdtypes.IN.SRV
 import dns.resolver
 from defusedxml import ElementTree as SafeElementTree
 
-from app.transport.download import read_bounded
+from app.transport.download import read_bounded, restricted_opener
 from app.transport.endpoints import Endpoint, EndpointError, Protocol, Security
 
 if TYPE_CHECKING:
@@ -455,40 +455,8 @@ def _from_srv(mail: MailAddress, resolver: Resolver) -> ServerSettings | None:
 # -- 3. autoconfiguration XML -----------------------------------------------------------------
 
 
-class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows at most ``MAX_REDIRECTS`` redirects, and only to https: URLs."""
-
-    max_redirections = MAX_REDIRECTS
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() != "https":
-            raise urllib.error.URLError("redirect to a non-https URL refused")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _opener(context: ssl.SSLContext) -> urllib.request.OpenerDirector:
-    # Not build_opener(): that one also handles http:, file:, ftp: and data: URLs. The
-    # proxy handler keeps the system / environment proxy settings (hospital networks need
-    # them); https through a proxy is a CONNECT tunnel, still verified with ``context``.
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.UnknownHandler(),
-        urllib.request.HTTPSHandler(context=context),
-        urllib.request.HTTPDefaultErrorHandler(),
-        _HttpsOnlyRedirects(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
+def _opener(context: ssl.SSLContext | None) -> urllib.request.OpenerDirector:
+    return restricted_opener(allow_http=False, context=context, max_redirections=MAX_REDIRECTS)
 
 
 def https_get(

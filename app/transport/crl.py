@@ -40,7 +40,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -52,7 +51,7 @@ from app.core.errors import (
     CertificateUntrustedError,
     RevocationUnknownError,
 )
-from app.transport.download import read_bounded
+from app.transport.download import read_bounded, restricted_opener
 
 log = logging.getLogger(__name__)
 
@@ -85,39 +84,8 @@ _CRL_SIGNING_KEYS = (
 # -- download ---------------------------------------------------------------------------------
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects only to http(s) URLs (never file:, ftp:, data:...)."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
-        if scheme not in _ALLOWED_SCHEMES:
-            raise urllib.error.URLError(f"redirect to a {scheme or 'relative'}: URL refused")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def _opener() -> urllib.request.OpenerDirector:
-    # Not build_opener(): that one also handles file:, ftp: and data: URLs. The proxy
-    # handler keeps the system / environment proxy settings (hospital networks need them).
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.UnknownHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        _HttpOnlyRedirects(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
+    return restricted_opener(allow_http=True)  # CRLs are published over plain http
 
 
 def http_get(
