@@ -189,17 +189,7 @@ def run_add(args: argparse.Namespace, profile: Profile) -> int:
                 session.close()
             if args.remember:
                 _remember(account, session)
-        store.add_account(
-            args.address,
-            args.auth,
-            imap_url,
-            smtp_url,
-            args.username,
-            args.module,
-            pkcs12,
-            trust,
-            source,
-        )
+        store.add_account(**account.to_json())  # the fields that were just checked
     finally:
         store.close()
     print(
