@@ -38,6 +38,7 @@ class IdleWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connection: ImapConnection | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         self._stop.clear()
@@ -45,8 +46,9 @@ class IdleWatcher:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        connection = self._connection
+        with self._lock:  # no connection can be registered unseen from here on
+            self._stop.set()
+            connection = self._connection
         if connection is not None:  # wakes the thread out of its IDLE wait at once
             with suppress(OSError):
                 connection.client.socket().shutdown(socket.SHUT_RDWR)
@@ -66,7 +68,12 @@ class IdleWatcher:
                 self._stop.wait(delay)
                 continue
             failures = 0
-            self._connection = connection
+            with self._lock:  # stop() either sees this connection or has already been called
+                if self._stop.is_set():
+                    with suppress(OSError):
+                        connection.client.shutdown()
+                    return
+                self._connection = connection
             try:
                 self._watch(Mailbox(connection))
             except CaduceeError as error:
