@@ -255,11 +255,8 @@ def _sync_one(
     """Sync one account (then send what is due) and say how it went."""
     started = time.monotonic()
     try:
-        connection = session.imap()
-        try:
+        with session.imap() as connection:
             report = AccountSync(store, account, Mailbox(connection)).run()
-        finally:
-            connection.close()
         report.sent = len(deliver(store, session).sent)  # what waited in the outbox, if due
     except CaduceeError as error:
         if not args.json:

@@ -203,11 +203,8 @@ def _copy_to_sent(
         (f.name for f in store.folders(session.account) if f.special_use == "Sent"), SENT_FOLDER
     )
     try:
-        connection = session.imap()
-        try:
+        with session.imap() as connection:
             imap.append_message(imap.Mailbox(connection), folder, outbox.raw(item), ["\\Seen"])
-        finally:
-            connection.close()
     except CaduceeError as error:
         report.warnings.append(
             f"Message envoyé, mais sa copie n'a pas pu être rangée dans "

@@ -10,8 +10,10 @@ import functools
 import imaplib
 import ssl
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from typing import Any, TypeVar
 
 from cryptography import x509
@@ -80,7 +82,26 @@ class ImapConnection:
         try:
             self.client.logout()
         except (IMAPClientError, imaplib.IMAP4.error, OSError):
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the connection without LOGOUT (which could wait on a half-read response)."""
+        with suppress(OSError):
             self.client.shutdown()
+
+    def __enter__(self) -> ImapConnection:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        _error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        if kind is None or issubclass(kind, Exception):
+            self.close()
+        else:  # Ctrl-C or exit: leave at once
+            self.abort()
 
 
 def _login_error(error: LoginError, *, certificate: bool) -> AuthenticationError:

@@ -447,8 +447,8 @@ def test_sync_watch_picks_up_new_mail_by_itself(
         assert "1 messages téléchargés" in line
     finally:
         watching.send_signal(signal.SIGINT)
-        watching.wait(timeout=15)
-    assert watching.returncode == 0
+        _out, errors = watching.communicate(timeout=15)
+    assert watching.returncode == 0, errors
 
 
 def test_flags_changed_locally_offline_reach_the_server_at_the_next_sync(

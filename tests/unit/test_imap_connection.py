@@ -1,0 +1,39 @@
+"""How a connection is left: LOGOUT when the work ends, a plain drop on Ctrl-C."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import pytest
+
+from app.transport.endpoints import Endpoint
+from app.transport.imap import ImapConnection
+
+
+class RecordingClient:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def logout(self) -> None:
+        self.calls.append("logout")
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+
+
+def connection(client: RecordingClient) -> ImapConnection:
+    endpoint = Endpoint.parse("imaps://imap.example.test")
+    return ImapConnection(client, endpoint, "TLSv1.3", "", [], None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [(None, ["logout"]), (ValueError, ["logout"]), (KeyboardInterrupt, ["shutdown"])],
+)
+def test_leaving_the_block(raised: type[BaseException] | None, expected: list[str]) -> None:
+    client = RecordingClient()
+    with pytest.raises(raised) if raised else nullcontext():
+        with connection(client):
+            if raised:
+                raise raised
+    assert client.calls == expected
