@@ -275,6 +275,10 @@ def _sync_one(
             f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en {duration} s",
             flush=True,
         )
+        if report.changes_replayed:
+            print(f"  {report.changes_replayed} modifications locales reportées sur le serveur")
+        for refused in report.refused:
+            print(f"  Attention : {refused}", flush=True)
     return {
         "account": account.address,
         "ok": True,

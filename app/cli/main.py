@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import accounts, card, diagnose, info, mail, send
+from app.cli import accounts, card, diagnose, info, mail, organize, send
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.register(commands)
     accounts.register(commands)
     mail.register(commands)
+    organize.register(commands)
     send.register(commands)
     return parser
 

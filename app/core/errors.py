@@ -209,3 +209,10 @@ class AuthenticationError(CaduceeError, PermissionError):
 class ProtocolError(TransportError):
     retryable = False
     default_message = "Le serveur a répondu de façon inattendue."
+
+
+class LocalChangeError(CaduceeError, ValueError):
+    """A move, copy, delete or folder change the local copy cannot accept as asked."""
+
+    scope = Scope.FOLDER
+    default_message = "Cette modification n'est pas possible."

@@ -265,8 +265,10 @@ class Store:
     def uids(self, folder: Folder) -> set[int]:
         return {
             r[0]
-            for r in self.db.execute("SELECT uid FROM messages WHERE folder_id = ?", (folder.id,))
-        }
+            for r in self.db.execute(
+                "SELECT uid FROM messages WHERE folder_id = ? AND uid > 0", (folder.id,)
+            )
+        }  # a negative uid marks a local move or copy the server has not seen yet
 
     def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> None:
         """First pass: summaries, searchable by subject and addresses at once."""
@@ -323,7 +325,8 @@ class Store:
         return [
             r[0]
             for r in self.db.execute(
-                "SELECT uid FROM messages WHERE folder_id = ? AND blob IS NULL ORDER BY uid DESC "
+                "SELECT uid FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0 "
+                "ORDER BY uid DESC "
                 "LIMIT ?",
                 (folder.id, limit),
             )
@@ -382,7 +385,7 @@ class Store:
             (r[0], r[1], tuple(r[2].split()), tuple(r[3].split()))
             for r in self.db.execute(
                 "SELECT id, uid, add_flags, remove_flags FROM pending_flags WHERE folder_id = ? "
-                "ORDER BY id",
+                "AND uid > 0 ORDER BY id",  # a negative uid: moved here, replayed with the move
                 (folder.id,),
             )
         ]

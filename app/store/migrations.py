@@ -100,6 +100,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX pending_flags_by_folder ON pending_flags (folder_id, id);
     """,
+    # 4: local moves, copies, deletions and folder changes waiting for the server (precious).
+    # Names are the server's names at the time of the change: changes are replayed in order,
+    # so an earlier change still sees the names a later rename replaces. A message row moved
+    # or copied locally carries uid = -(id of its change) until the server gives it a UID.
+    """
+    CREATE TABLE pending_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN
+            ('move', 'copy', 'delete', 'create_folder', 'rename_folder', 'delete_folder')),
+        folder_id INTEGER,  -- the source folder (no foreign key: it may be gone locally)
+        folder TEXT NOT NULL,
+        uid INTEGER,
+        target_id INTEGER,
+        target TEXT,
+        row_id INTEGER,  -- the local message row that holds the result of a move or copy
+        message_id TEXT,
+        started INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX pending_changes_by_account ON pending_changes (account_id, id);
+    """,
 ]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from app.core.errors import ProtocolError
 from app.store.db import Account, Folder, HeaderRow, Store
+from app.sync.replay import ChangeReplayer
 from app.transport.imap import FolderStatus, Mailbox
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class SyncReport:
     sent: int = 0  # outbox messages sent at the end of the sync
     flags_pushed: int = 0  # local flag changes replayed on the server
     flags_refused: int = 0  # local flag changes the server refused (backed out)
+    changes_replayed: int = 0  # local moves, copies, deletions, folder changes done
+    refused: list[str] = field(default_factory=list)  # what the server refused, in French
     reset_folders: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -60,6 +63,9 @@ class AccountSync:
         self.report = SyncReport()
 
     def run(self, *, bodies: bool = True) -> SyncReport:
+        replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
+        self.report.changes_replayed = replay.replayed
+        self.report.refused += replay.refused
         folders = self.sync_folder_list()
         for index, folder in enumerate(folders, start=1):
             self.progress("dossiers", index, len(folders))

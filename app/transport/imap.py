@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import imaplib
+import re
 import ssl
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -307,6 +308,60 @@ class Mailbox:
         return True
 
     @_translated_errors
+    def uid_exists(self, uid: int) -> bool:
+        return uid in {int(u) for u in self.client.search(["UID", str(uid)])}
+
+    @_translated_errors
+    def move(self, uid: int, target: str) -> int | None:
+        """Move one message (folder selected writable); its UID in ``target`` when the
+        server tells (UIDPLUS), else None. Without MOVE: COPY, then delete the original."""
+        if "MOVE" not in self.connection.capabilities:
+            new_uid = self.copy(uid, target)
+            self.expunge(uid)
+            return new_uid
+        untagged = self.client._imap.untagged_responses  # MOVE's COPYUID comes untagged
+        untagged.pop("COPYUID", None)
+        self.client.move([uid], target)
+        found = untagged.pop("COPYUID", [])
+        return _copied_uid(b"COPYUID " + found[-1]) if found else None
+
+    @_translated_errors
+    def copy(self, uid: int, target: str) -> int | None:
+        """Copy one message; its UID in ``target`` when the server tells (UIDPLUS)."""
+        return _copied_uid(self.client.copy([uid], target) or b"")
+
+    @_translated_errors
+    def expunge(self, uid: int) -> None:
+        """Delete one message for good (folder selected writable)."""
+        self.client.add_flags([uid], [b"\\Deleted"], silent=True)
+        if "UIDPLUS" in self.connection.capabilities:
+            self.client.uid_expunge([uid])
+        else:  # also removes what other clients marked deleted, as any client would
+            self.client.expunge()
+
+    @_translated_errors
+    def find_message_id(self, message_id: str) -> int | None:
+        """The newest message of the selected folder with this Message-ID, if any."""
+        found = self.client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+        return max(int(u) for u in found) if found else None
+
+    @_translated_errors
+    def folder_exists(self, name: str) -> bool:
+        return bool(self.client.folder_exists(name))
+
+    @_translated_errors
+    def create_folder(self, name: str) -> None:
+        self.client.create_folder(name)
+
+    @_translated_errors
+    def rename_folder(self, old: str, new: str) -> None:
+        self.client.rename_folder(old, new)
+
+    @_translated_errors
+    def delete_folder(self, name: str) -> None:
+        self.client.delete_folder(name)
+
+    @_translated_errors
     def all_uids(self) -> set[int]:
         return {int(uid) for uid in self.client.search(["ALL"])}
 
@@ -361,6 +416,16 @@ class Mailbox:
             data = self.client.fetch(ordered[start : start + UID_CHUNK], [b"RFC822.SIZE"])
             found.update({int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()})
         return found
+
+
+_COPYUID = re.compile(rb"COPYUID \d+ (\d+) (\d+)")
+
+
+def _copied_uid(text: bytes | str) -> int | None:
+    """The new UID of one copied message from ``[COPYUID validity old new]``."""
+    raw = text.encode() if isinstance(text, str) else text
+    match = _COPYUID.search(raw)
+    return int(match.group(2)) if match else None
 
 
 def append_message(mailbox: Mailbox, folder: str, data: bytes, flags: Sequence[str]) -> None:

@@ -37,3 +37,11 @@ def test_leaving_the_block(raised: type[BaseException] | None, expected: list[st
             if raised:
                 raise raised
     assert client.calls == expected
+
+
+def test_the_uid_of_a_copied_message() -> None:
+    from app.transport.imap import _copied_uid
+
+    assert _copied_uid(b"[COPYUID 1700000000 5 12] Copy completed (0.001 + 0.000 secs).") == 12
+    assert _copied_uid(b"COPYUID 38505 304 3956") == 3956
+    assert _copied_uid(b"Copy completed (0.001 + 0.000 secs).") is None
