@@ -5,22 +5,27 @@ has: implicit TLS (the 465 kind) and STARTTLS (the 587 kind, TLS mandatory befor
 The TLS context must require a client certificate; the identity it carries
 (``serialNumber``, else ``CN``) decides which sender addresses the client may use, and
 accepted mail is handed to a delivery callback (LMTP into Dovecot, or the sandbox store).
+
+With ``passwords`` it is instead the submission server of an ordinary mail provider: SMTP
+AUTH (PLAIN, LOGIN) over TLS is required, and the login is the identity.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import hmac
 import logging
 import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +67,13 @@ def certificate_identity(peer_certificate: dict[str, Any] | None) -> str | None:
 
 
 class _Handler:
-    def __init__(self, hostname: str, authorize: Authorize, deliver: Deliver) -> None:
+    def __init__(
+        self, hostname: str, authorize: Authorize, deliver: Deliver, *, by_login: bool
+    ) -> None:
         self.hostname = hostname
         self.authorize = authorize
         self.deliver = deliver
+        self.by_login = by_login
 
     @staticmethod
     def _ssl_object(server: SMTP) -> ssl.SSLObject | None:
@@ -86,9 +94,16 @@ class _Handler:
         address: str,
         mail_options: list[str],
     ) -> str:
-        identity = self._peer_identity(server)
+        if self.by_login:
+            identity = session.auth_data if isinstance(session.auth_data, str) else None
+        else:
+            identity = self._peer_identity(server)
         if identity is None:
-            return "530 5.7.0 Client certificate required"
+            return (
+                "530 5.7.0 Authentication required"
+                if self.by_login
+                else ("530 5.7.0 Client certificate required")
+            )
         if not self.authorize(identity, address):
             log.info("sender refused for client %s", identity)
             return "553 5.7.1 Sender address not owned by the certificate holder"
@@ -142,11 +157,13 @@ class SubmissionServer:
         hostname: str = "localhost",
         host: str = "127.0.0.1",
         data_size_limit: int = 32 * 1024 * 1024,
+        passwords: Mapping[str, str] | None = None,
     ) -> None:
-        if tls.verify_mode != ssl.CERT_REQUIRED:
+        if passwords is None and tls.verify_mode != ssl.CERT_REQUIRED:
             raise ValueError("the submission server must require a client certificate")
         self._tls = tls
-        self._handler = _Handler(hostname, authorize, deliver)
+        self._passwords = dict(passwords) if passwords is not None else None
+        self._handler = _Handler(hostname, authorize, deliver, by_login=passwords is not None)
         self._hostname = hostname
         self._host = host
         self._size = data_size_limit
@@ -155,15 +172,32 @@ class SubmissionServer:
         self._servers: list[asyncio.AbstractServer] = []
 
     def _protocol(self, *, starttls: bool) -> SMTP:
-        return SMTP(
-            self._handler,
-            hostname=self._hostname,
-            data_size_limit=self._size,
-            tls_context=self._tls if starttls else None,
-            require_starttls=starttls,
-            decode_data=False,
-            loop=self._loop,
-        )
+        with warnings.catch_warnings():  # see auth_require_tls below
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+            return SMTP(
+                self._handler,
+                hostname=self._hostname,
+                data_size_limit=self._size,
+                tls_context=self._tls if starttls else None,
+                require_starttls=starttls,
+                decode_data=False,
+                loop=self._loop,
+                auth_required=self._passwords is not None,
+                # The implicit-TLS listener is TLS from the first byte, which aiosmtpd only
+                # knows of connections upgraded by STARTTLS.
+                auth_require_tls=starttls,
+                authenticator=self._check_password if self._passwords is not None else None,
+            )
+
+    def _check_password(
+        self, _server: SMTP, _session: Session, _envelope: Envelope, _mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword) or self._passwords is None:
+            return AuthResult(success=False, handled=False)
+        login = data.login.decode(errors="replace")
+        expected = self._passwords.get(login)
+        ok = expected is not None and hmac.compare_digest(expected.encode(), data.password)
+        return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
 
     def start(self) -> Endpoints:
         implicit = socket.create_server((self._host, 0))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import aiosmtplib
 from cryptography import x509
 
-from app.core.errors import ProtocolError, TlsError
+from app.core.errors import AuthenticationError, CaduceeError, ProtocolError, TlsError
 from app.transport.credentials import ClientCredential
 from app.transport.endpoints import Endpoint, Security
 from app.transport.tls import TrustPolicy, classify
@@ -154,7 +154,13 @@ async def _submit(
         size = client.esmtp_extensions.get("size", "")
         if size.isdigit() and int(size) and len(data) > int(size):
             raise MessageTooLargeError(len(data), int(size))
-        if login is not None:
+        if login is not None:  # only ever over TLS: _secured() refuses anything else
+            if not client.supports_extension("auth"):
+                raise AuthenticationError(
+                    "no AUTH on the submission server",
+                    user_message="Le serveur d'envoi ne propose pas l'authentification par "
+                    "mot de passe.",
+                )
             await client.login(*login)
         use_dsn = dsn_envid is not None and client.supports_extension("dsn")
         mail_options = [f"SIZE={len(data)}"] if size else []
@@ -196,9 +202,16 @@ def submit(
         return asyncio.run(
             _submit(endpoint, policy, context, timeout, sender, recipients, data, dsn_envid, login)
         )
+    except CaduceeError:  # already said in French (some are OSErrors too)
+        raise
     except aiosmtplib.SMTPRecipientsRefused as error:
         details = "; ".join(f"{r.recipient} : {r.code} {r.message}" for r in error.recipients)
         raise RecipientsRefusedError(details) from error
+    except aiosmtplib.SMTPAuthenticationError as error:
+        raise AuthenticationError(
+            f"{error.code} {error.message}",
+            user_message="Identifiant ou mot de passe refusé par le serveur d'envoi.",
+        ) from error
     except aiosmtplib.SMTPResponseException as error:
         permanent = 500 <= error.code < 600
         problem = ProtocolError(

@@ -331,3 +331,50 @@ def test_the_doctor_with_her_card_adds_her_account_syncs_and_sends(
     assert copies(profile, subject, capsys) == {"INBOX": 1, "Sent": 1}
     assert main([*profile, "search", "consœur"]) == 0
     assert subject in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("security", ["smtp+starttls", "smtps"])
+def test_a_password_account_sends_with_smtp_auth(
+    security: str,
+    dovecot_password: Dovecot,
+    lab_smtp_password: Endpoints,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The other mailbox a doctor keeps: password login, an ordinary provider's CA."""
+    account = lab_accounts.generic
+    trust = tmp_path / "provider-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    port = (
+        lab_smtp_password.starttls_port
+        if security == "smtp+starttls"
+        else lab_smtp_password.implicit_tls_port
+    )
+    monkeypatch.setenv("CADUCEE_PASSWORD", account.password or "")
+    profile = ["--profile-dir", str(tmp_path / "p")]
+    added = main(
+        [
+            *profile, "account", "add", "--address", account.address,
+            "--imap", f"imaps://localhost:{dovecot_password.imaps_port}",
+            "--smtp", f"{security}://localhost:{port}",
+            "--auth", "password", "--username", account.login, "--trust", str(trust),
+        ]
+    )  # fmt: skip
+    assert added == 0
+    subject = f"Rendez-vous {security} {time.time_ns()}"
+    sent = main(
+        [*profile, "send", "--from", account.address, "--to", account.address,
+         "--subject", subject, "--body", "À mardi."]
+    )  # fmt: skip
+    assert sent == 0, capsys.readouterr().err
+    assert copies(profile, subject, capsys) == {"INBOX": 1, "Sent": 1}
+
+    monkeypatch.setenv("CADUCEE_PASSWORD", "not-the-password")
+    main([*profile, "send", "--from", account.address, "--to", account.address,
+          "--subject", "Refusé", "--body", "x"])  # fmt: skip
+    refused = next(i for i in outbox(profile, capsys) if i["subject"] == "Refusé")
+    assert refused["state"] == "failed"  # not retried in a loop with a wrong password
+    assert "mot de passe refusé" in str(refused["last_error"])

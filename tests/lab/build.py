@@ -226,6 +226,24 @@ def submission_server(lab_pki: LabPki, dovecot: Dovecot, accounts: LabAccounts) 
     )
 
 
+def password_submission_server(
+    lab_pki: LabPki, dovecot: Dovecot, accounts: LabAccounts
+) -> SubmissionServer:
+    """An ordinary provider's submission (not started): SMTP AUTH with the mailbox passwords
+    of ``dovecot``, no client certificate, delivering into it."""
+    issued = lab_pki.public_ca.server(LOOPBACK_NAMES, operator="PUBLIC MAIL PROVIDER TEST")
+    chain, key = lab_pki.write_issued("public-submission", issued, lab_pki.public_ca)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls.load_cert_chain(chain, key)
+    return SubmissionServer(
+        tls,
+        sender_policy(dovecot.accounts),
+        lmtp_deliverer(dovecot.lmtp_socket),
+        passwords={a.login: a.password or "" for a in dovecot.accounts},
+    )
+
+
 def lab_message(sender: str, recipient: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender

@@ -107,6 +107,15 @@ def dovecot_password(
 
 
 @pytest.fixture(scope="session")
+def lab_smtp_password(
+    lab_pki: LabPki, dovecot_password: Dovecot, lab_accounts: LabAccounts
+) -> Iterator[Endpoints]:
+    """An ordinary provider's submission: SMTP AUTH with ``dovecot_password``'s passwords."""
+    with build.password_submission_server(lab_pki, dovecot_password, lab_accounts) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope="session")
 def lab_smtp(
     lab_pki: LabPki, dovecot_mss: Dovecot, lab_accounts: LabAccounts
 ) -> Iterator[Endpoints]:
