@@ -331,6 +331,7 @@ def _watch(
             sessions[account.address].imap,
             _notify(changed, account),
             on_error=lambda error: print(f"Attention : {error.user_message}", file=sys.stderr),
+            catch_up=True,
         )
         watcher.start()
         watchers.append(watcher)

@@ -3,6 +3,10 @@
 The watcher thread keeps one IMAP connection in IDLE on a folder (INBOX) and calls
 ``on_change(folder)`` when the server reports something; the sync worker then syncs. A lost
 connection is reopened with growing delays; ``stop()`` ends it within a second.
+
+With ``catch_up``, every (re)connection also reports a change once IDLE's folder is selected:
+mail that arrived between the owner's last sync (or the connection's loss) and the start of
+IDLE would otherwise wait for the next change to be seen.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ class IdleWatcher:
         *,
         slice_seconds: float = 1.0,
         on_error: Callable[[CaduceeError], None] | None = None,
+        catch_up: bool = False,
     ) -> None:
         self.connect = connect
         self.on_change = on_change
         self.folder = folder
         self.slice_seconds = slice_seconds  # IDLE is renewed after this long
         self.on_error = on_error or (lambda _error: None)
+        self.catch_up = catch_up
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connection: ImapConnection | None = None
@@ -86,6 +92,8 @@ class IdleWatcher:
 
     def _watch(self, mailbox: Mailbox) -> None:
         mailbox.select(self.folder)
+        if self.catch_up:
+            self.on_change(self.folder)
         while not self._stop.is_set():
             if idle_wait(mailbox, self.slice_seconds):
                 log.info("IDLE: change reported")

@@ -398,6 +398,19 @@ def test_idle_reports_new_mail_on_its_own_connection(server: Server) -> None:
         watcher.stop()
         assert time.monotonic() - started < 5  # stopping does not wait for the IDLE renewal
 
+    catching_up = IdleWatcher(connect, changes.append, slice_seconds=2, catch_up=True)
+    changes.clear()
+    catching_up.start()  # mail may have come since the last sync: one sync on connection
+    try:
+        deadline = time.monotonic() + 10
+        while not changes:
+            assert time.monotonic() < deadline, "no catch-up reported on connection"
+            time.sleep(0.05)
+        time.sleep(2.5)  # past one IDLE renewal
+        assert changes == ["INBOX"]  # once per connection, not on every renewal
+    finally:
+        catching_up.stop()
+
 
 def test_sync_watch_picks_up_new_mail_by_itself(
     server: Server, lab_pki: LabPki, tmp_path: Path
