@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["tests.lab.fixtures", "pytester"]
@@ -25,3 +28,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         for report in skipped:
             print(f"\nskipped under CI: {report.nodeid}: {report.longrepr}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def artefacts() -> Path:
+    """Where screenshots go (kept by CI as test artefacts; looked at by a person)."""
+    default = Path(__file__).resolve().parent.parent / "build" / "test-artefacts"
+    directory = Path(os.environ.get("CADUCEE_ARTEFACTS", default))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

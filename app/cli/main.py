@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import accounts, card, diagnose, info, mail, organize, send
+from app.cli import accounts, card, diagnose, gui, info, mail, organize, send
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(commands)
     mail.register(commands)
     organize.register(commands)
+    gui.register(commands)
     send.register(commands)
     return parser
 
@@ -59,9 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    if args.command is None:  # the desktop application, as a double-click would start it
+        args.run = gui.run
     profile = Profile.resolve(args.profile_dir)
     try:
         result: int = args.run(args, profile)

@@ -1,0 +1,97 @@
+"""Read-only queries for the desktop views: message ids in display order, then their rows
+page by page (a folder of 100,000 messages is never loaded whole), and per-folder counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.store.db import MessageSummary, Store
+
+SORT_COLUMNS = {"date": "m.date", "sender": "m.sender", "subject": "m.subject"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which messages a view shows: one folder, or a search (optionally in one folder)."""
+
+    account: str | None = None
+    folder: str | None = None
+    search: str | None = None
+    unread: bool = False
+    flagged: bool = False
+    attachments: bool = False
+
+
+def message_ids(
+    store: Store, scope: Scope, sort: str = "date", descending: bool = True
+) -> list[int]:
+    column = SORT_COLUMNS[sort]
+    clauses: list[str] = []
+    params: list[object] = []
+    if scope.account is not None:
+        clauses.append("a.address = ? COLLATE NOCASE")
+        params.append(scope.account)
+    if scope.folder is not None:
+        clauses.append("f.name = ?")
+        params.append(scope.folder)
+    if scope.unread:
+        clauses.append("(' ' || m.flags || ' ') NOT LIKE '% \\Seen %'")
+    if scope.flagged:
+        clauses.append("(' ' || m.flags || ' ') LIKE '% \\Flagged %'")
+    if scope.attachments:
+        clauses.append("m.has_attachments = 1")
+    if scope.search is not None:
+        matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
+        if not matched:
+            return []
+        clauses.append(f"m.id IN ({','.join('?' * len(matched))})")
+        params.extend(matched)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    direction = "DESC" if descending else "ASC"
+    rows = store.db.execute(
+        "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "  # noqa: S608
+        f"JOIN accounts a ON a.id = f.account_id{where} "
+        f"ORDER BY {column} COLLATE NOCASE {direction}, m.id {direction}",
+        params,
+    )
+    return [r[0] for r in rows]
+
+
+def summaries(store: Store, ids: Sequence[int]) -> dict[int, MessageSummary]:
+    """The rows of ``ids`` (those still there), by id."""
+    found: dict[int, MessageSummary] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        rows = store.db.execute(
+            f"{Store._SUMMARY} WHERE m.id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for row in rows:
+            summary = Store._summary(row)  # same row shape as the store's own lists
+            found[summary.id] = summary
+    return found
+
+
+@dataclass(frozen=True)
+class FolderCount:
+    total: int
+    unread: int
+
+
+def folder_counts(store: Store, account: str) -> dict[str, FolderCount]:
+    rows = store.db.execute(
+        "SELECT f.name, count(m.id), "
+        "sum(CASE WHEN m.id IS NOT NULL AND (' ' || m.flags || ' ') NOT LIKE '% \\Seen %' "
+        "THEN 1 ELSE 0 END) FROM folders f JOIN accounts a ON a.id = f.account_id "
+        "LEFT JOIN messages m ON m.folder_id = f.id WHERE a.address = ? COLLATE NOCASE "
+        "GROUP BY f.id",
+        (account,),
+    )
+    return {r[0]: FolderCount(r[1], r[2] or 0) for r in rows}
+
+
+def blob_digest(store: Store, message_id: int) -> str | None:
+    """The name of the message's file, if it is downloaded (the file is read elsewhere)."""
+    row = store.db.execute("SELECT blob FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return row[0] if row is not None else None

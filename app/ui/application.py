@@ -1,0 +1,61 @@
+"""Starting the desktop application (``caducee`` / ``caducee gui``)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from app import APP_NAME, __version__
+from app.core.paths import Profile
+from app.store.db import Store
+from app.ui.main_window import MainWindow
+
+
+def run(profile: Profile, screenshot: Path | None = None) -> int:
+    """Open the main window on the profile's store; with ``screenshot``, save a PNG of the
+    window once its folder tree and message list are filled, then quit."""
+    profile.ensure()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)  # noqa: S101 - a QCoreApplication cannot show windows
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    _translate(app)
+    store = Store.open(profile.data_dir)
+    try:
+        window = MainWindow(store, profile.data_dir / "ui.ini")
+        window.show()
+        if screenshot is not None:
+            QTimer.singleShot(0, lambda: save_screenshot(window, screenshot, quit_after=True))
+        return app.exec()
+    finally:
+        store.close()
+
+
+def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = False) -> None:
+    """The window as it is painted now (the models fill synchronously from the store)."""
+    QApplication.processEvents()
+    if window.messages.rowCount():
+        window.list_view.selectRow(0)
+    loading = window.reader.tr("Chargement…")
+    for _ in range(100):  # let the reader's background load arrive (at most 5 s)
+        QApplication.processEvents()
+        if window.reader.body.toPlainText() != loading:
+            break
+        time.sleep(0.05)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(target), "PNG")
+    if quit_after:
+        QApplication.quit()
+
+
+def _translate(app: QApplication) -> None:
+    """Qt's own dialogs (file chooser, buttons) in French unless the system says English."""
+    locale = QLocale.system()
+    name = "qtbase_en" if locale.language() == QLocale.Language.English else "qtbase_fr"
+    translator = QTranslator(app)
+    if translator.load(name, QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)

@@ -1,0 +1,246 @@
+"""The main window: folders on the left, the message list above the reader on the right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QTreeView,
+)
+
+from app.core.errors import CaduceeError
+from app.store.changes import LocalChanges
+from app.store.db import MessageSummary, Store
+from app.store.views import Scope, blob_digest
+from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
+from app.ui.reader import Reader
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, settings_file: Path) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+        self.setWindowTitle("Caducée")
+        self.folders = FolderTreeModel(store)
+        self.messages = MessageListModel(store)
+        self.reader = Reader(store.blobs)
+
+        self.folder_view = QTreeView()
+        self.folder_view.setModel(self.folders)
+        self.folder_view.setHeaderHidden(True)
+        self.folder_view.setAccessibleName(self.tr("Dossiers"))
+        self.folder_view.expandAll()
+        self.folder_view.selectionModel().selectionChanged.connect(self._folder_chosen)
+
+        self.list_view = QTableView()
+        self.list_view.setModel(self.messages)
+        self.list_view.setAccessibleName(self.tr("Liste des messages"))
+        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setSortingEnabled(True)
+        self.list_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.list_view.verticalHeader().hide()
+        self.list_view.verticalHeader().setDefaultSectionSize(24)
+        self.list_view.setShowGrid(False)
+        self.list_view.setWordWrap(False)
+        header = self.list_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(2, 260)
+        header.resizeSection(3, 130)
+        self.list_view.selectionModel().selectionChanged.connect(self._message_chosen)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.list_view)
+        right.addWidget(self.reader)
+        right.setSizes([320, 420])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.folder_view)
+        self.splitter.addWidget(right)
+        self.splitter.setSizes([260, 900])
+        self.setCentralWidget(self.splitter)
+        self._build_toolbar()
+        self.count = QLabel()
+        self.statusBar().addPermanentWidget(self.count)
+        self.resize(1200, 780)
+        self._restore()
+        self._select_first_folder()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("Barre d'outils"))
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.filters: dict[str, QAction] = {}
+        for key, label in (
+            ("unread", self.tr("Non lus")),
+            ("flagged", self.tr("Suivis")),
+            ("attachments", self.tr("Avec pièces jointes")),
+        ):
+            action = QAction(label, self)
+            action.setCheckable(True)
+            action.toggled.connect(self._apply_scope)
+            bar.addAction(action)
+            self.filters[key] = action
+        bar.addSeparator()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Rechercher (objet, adresses, texte, pièces…)"))
+        self.search.setAccessibleName(self.tr("Recherche"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(380)
+        self.search.returnPressed.connect(self._apply_scope)
+        self.search.textChanged.connect(lambda text: None if text else self._apply_scope())
+        bar.addWidget(self.search)
+        find = QAction(self.tr("Rechercher"), self)
+        find.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        find.triggered.connect(lambda: self.search.setFocus())
+        self.addAction(find)
+        delete = QAction(self.tr("Supprimer"), self)
+        delete.setShortcut(QKeySequence.StandardKey.Delete)
+        delete.triggered.connect(self.delete_selected)
+        self.addAction(delete)
+        for key, handler in (("M", self.toggle_read), ("S", self.toggle_flag)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(handler)
+            self.addAction(action)
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+
+    # -- what is shown --------------------------------------------------------------------
+
+    def _select_first_folder(self) -> None:
+        account = self.folders.index(0, 0)
+        first = self.folders.index(0, 0, account) if account.isValid() else QModelIndex()
+        if first.isValid():
+            self.folder_view.setCurrentIndex(first)
+
+    def _folder_scope(self) -> Scope:
+        index = self.folder_view.currentIndex()
+        scope = index.data(ScopeRole) if index.isValid() else None
+        return scope if isinstance(scope, Scope) else Scope()
+
+    def _folder_chosen(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._apply_scope()
+
+    def _apply_scope(self) -> None:
+        base = self._folder_scope()
+        text = self.search.text().strip()
+        scope = Scope(
+            account=base.account,
+            folder=None if text else base.folder,  # a search covers the whole account
+            search=text or None,
+            unread=self.filters["unread"].isChecked(),
+            flagged=self.filters["flagged"].isChecked(),
+            attachments=self.filters["attachments"].isChecked(),
+        )
+        self.messages.set_scope(scope)
+        self.reader.clear()
+        found = self.messages.rowCount()
+        self.count.setText(
+            self.tr("{0} résultat(s)").format(found)
+            if text
+            else self.tr("{0} message(s)").format(found)
+        )
+
+    def _message_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        message = indexes[0].data(MessageRole) if indexes else None
+        if message is None:
+            return
+        self.reader.show_message(message, blob_digest(self.store, message.id))
+        if message.unread:
+            self.store.change_flags(message, ["\\Seen"])  # read: locally now, server later
+            self._refresh_counts()
+
+    def _selected(self) -> MessageSummary | None:
+        index = self.list_view.currentIndex()
+        message = index.data(MessageRole) if index.isValid() else None
+        return message if isinstance(message, MessageSummary) else None
+
+    def _refresh_counts(self) -> None:
+        current = self._folder_scope()
+        self.folder_view.selectionModel().blockSignals(True)
+        self.folders.reload()
+        self.folder_view.expandAll()
+        self._reselect(current)
+        self.folder_view.selectionModel().blockSignals(False)
+        self.messages.invalidate()  # bold rows follow the new flags
+
+    def _reselect(self, scope: Scope) -> None:
+        pending = [self.folders.index(r, 0) for r in range(self.folders.rowCount())]
+        while pending:  # match() cannot compare Python objects stored in items
+            index = pending.pop()
+            if index.data(ScopeRole) == scope:
+                self.folder_view.setCurrentIndex(index)
+                return
+            pending += [
+                self.folders.index(r, 0, index) for r in range(self.folders.rowCount(index))
+            ]
+
+    # -- actions --------------------------------------------------------------------------
+
+    def toggle_read(self) -> None:
+        self._toggle("\\Seen")
+
+    def toggle_flag(self) -> None:
+        self._toggle("\\Flagged")
+
+    def _toggle(self, flag: str) -> None:
+        message = self._selected()
+        if message is not None:
+            on = flag in message.flags
+            self.store.change_flags(message, [] if on else [flag], [flag] if on else [])
+            self._reload_keeping_selection()
+
+    def delete_selected(self) -> None:
+        message = self._selected()
+        if message is None:
+            return
+        try:
+            LocalChanges(self.store).delete(message.id)
+        except CaduceeError as error:
+            self.statusBar().showMessage(error.user_message, 8000)
+            return
+        row = self.list_view.currentIndex().row()
+        self._apply_scope()
+        self._refresh_counts()
+        if self.messages.rowCount():
+            self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
+
+    def _reload_keeping_selection(self) -> None:
+        row = self.list_view.currentIndex().row()
+        self.messages.refresh()
+        self._refresh_counts()
+        if 0 <= row < self.messages.rowCount():
+            self.list_view.selectionModel().blockSignals(True)
+            self.list_view.selectRow(row)
+            self.list_view.selectionModel().blockSignals(False)

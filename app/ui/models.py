@@ -1,0 +1,225 @@
+"""Item models over the local store: the folder tree and the message list.
+
+The message list holds only the ids of its scope, in display order; rows are read from the
+store a page at a time when the view asks for them, and a bounded number of pages is kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+
+from app.store.db import MessageSummary, Store
+from app.store.views import Scope, folder_counts, message_ids, summaries
+
+PAGE = 200
+PAGES_KEPT = 40
+
+SPECIAL_NAMES = {
+    "Inbox": "Boîte de réception",
+    "Sent": "Envoyés",
+    "Drafts": "Brouillons",
+    "Trash": "Corbeille",
+    "Junk": "Indésirables",
+    "Archive": "Archives",
+}
+SPECIAL_ORDER = ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"]
+
+ScopeRole = Qt.ItemDataRole.UserRole + 1
+MessageRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class FolderTreeModel(QStandardItemModel):
+    """Accounts, then their folders (nested by the server's delimiter), with unread counts."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.setHorizontalHeaderLabels([self.tr("Dossiers")])
+        self.reload()
+
+    def reload(self) -> None:
+        self.clear()
+        self.setHorizontalHeaderLabels([self.tr("Dossiers")])
+        root = self.invisibleRootItem()
+        for account in self.store.accounts():
+            top = QStandardItem(account.address)
+            top.setEditable(False)
+            top.setData(Scope(account=account.address), ScopeRole)
+            top.setAccessibleText(self.tr("Compte {0}").format(account.address))
+            root.appendRow(top)
+            counts = folder_counts(self.store, account.address)
+            items: dict[str, QStandardItem] = {}
+            folders = sorted(
+                self.store.folders(account),
+                key=lambda f: (
+                    SPECIAL_ORDER.index(f.special_use)
+                    if f.special_use in SPECIAL_ORDER
+                    else len(SPECIAL_ORDER),
+                    f.name.casefold(),
+                ),
+            )
+            for folder in sorted(folders, key=lambda f: f.name.count(f.delimiter or "\0")):
+                parent_name, _, leaf = (
+                    folder.name.rpartition(folder.delimiter) if folder.delimiter else ("", "", "")
+                )
+                if parent_name and parent_name not in items:  # a parent the server hides
+                    items[parent_name] = _placeholder(parent_name, folder.delimiter or "", top)
+                label = SPECIAL_NAMES.get(folder.special_use or "", leaf or folder.name)
+                count = counts.get(folder.name)
+                unread = count.unread if count else 0
+                item = QStandardItem(f"{label} ({unread})" if unread else label)
+                item.setEditable(False)
+                item.setData(Scope(account=account.address, folder=folder.name), ScopeRole)
+                item.setToolTip(folder.name)
+                if unread:
+                    font = QFont()
+                    font.setBold(True)
+                    item.setFont(font)
+                if not folder.selectable:
+                    item.setEnabled(False)
+                (items.get(parent_name) or top).appendRow(item)
+                items[folder.name] = item
+
+
+def _placeholder(name: str, delimiter: str, top: QStandardItem) -> QStandardItem:
+    """A folder that only holds folders (not listed by the server, or not selectable)."""
+    item = QStandardItem(name.rpartition(delimiter)[2] if delimiter else name)
+    item.setEditable(False)
+    item.setSelectable(False)
+    top.appendRow(item)
+    return item
+
+
+class MessageListModel(QAbstractTableModel):
+    COLUMNS = ("", "Objet", "Expéditeur", "Date")
+    SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date"}
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.scope = Scope()
+        self.sort_key, self.descending = "date", True
+        self._ids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
+
+    # -- what is shown --------------------------------------------------------------------
+
+    def set_scope(self, scope: Scope) -> None:
+        self.scope = scope
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
+        self._pages.clear()
+        self.endResetModel()
+
+    def invalidate(self) -> None:
+        """The rows changed in the store (flags, for instance): read them again."""
+        self._pages.clear()
+        if self._ids:
+            last = self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def message(self, row: int) -> MessageSummary | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        page_number = row // PAGE
+        page = self._pages.get(page_number)
+        if page is None:
+            ids = self._ids[page_number * PAGE : (page_number + 1) * PAGE]
+            page = summaries(self.store, ids)
+            self._pages[page_number] = page
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_number)
+        return page.get(self._ids[row])
+
+    def row_of(self, message_id: int) -> int | None:
+        try:
+            return self._ids.index(message_id)
+        except ValueError:
+            return None
+
+    # -- Qt model -------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.tr(self.COLUMNS[section]) if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        message = self.message(index.row())
+        if message is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                flagged = "⚑" if "\\Flagged" in message.flags else ""
+                return ("●" if message.unread else "") + flagged
+            if column == 1:
+                return ("📎 " if message.has_attachments else "") + (
+                    message.subject or self.tr("(sans objet)")
+                )
+            if column == 2:
+                return message.sender
+            return short_date(message.date)
+        if role == Qt.ItemDataRole.FontRole and message.unread:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+            return message.date
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            state = self.tr("non lu") if message.unread else self.tr("lu")
+            return f"{message.subject}, {message.sender}, {short_date(message.date)}, {state}"
+        if role == MessageRole:
+            return message
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = self.SORT_KEYS.get(column)
+        if key is None:
+            return
+        self.sort_key = key
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
+        self._pages.clear()
+        self.layoutChanged.emit()
+
+
+def short_date(value: str | None) -> str:
+    """A stored ISO date (UTC) as the doctor reads it: ``16/11/2026 09:00``, local time."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,151 @@
+"""The reader pane: headers, the text of the message, its attachments.
+
+The body is shown as plain text (the parser's text rendering of HTML parts): nothing remote
+is ever loaded and no script can run. Reading and parsing the message file happens off the
+GUI thread; a late result for a message no longer selected is dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store.blobs import BlobStore
+from app.store.db import MessageSummary
+from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
+from app.ui.models import short_date
+
+
+class _Loaded(QObject):
+    done = Signal(int, object, object)  # message id, raw bytes | None, ParsedMessage | None
+
+
+class _Load(QRunnable):
+    def __init__(self, blobs: BlobStore, message_id: int, digest: str | None) -> None:
+        super().__init__()
+        self.blobs, self.message_id, self.digest = blobs, message_id, digest
+        self.signals = _Loaded()
+
+    def run(self) -> None:
+        raw = self.blobs.get(self.digest) if self.digest else None
+        parsed = parse_message(raw) if raw is not None else None
+        self.signals.done.emit(self.message_id, raw, parsed)
+
+
+class Reader(QWidget):
+    def __init__(self, blobs: BlobStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.blobs = blobs
+        self.current: int | None = None
+        self._raw: bytes | None = None
+        self._attachments: list[Attachment] = []
+        self.headers = QLabel()
+        self.headers.setWordWrap(True)
+        self.headers.setAccessibleName(self.tr("En-têtes du message"))
+        self.body = QTextBrowser()
+        self.body.setOpenLinks(False)  # a link is shown, never followed by a click alone
+        self.body.setOpenExternalLinks(False)
+        self.body.setAccessibleName(self.tr("Texte du message"))
+        self.attachments = QListWidget()
+        self.attachments.setAccessibleName(self.tr("Pièces jointes"))
+        self.attachments.setMaximumHeight(90)
+        self.save = QPushButton(self.tr("Enregistrer sous…"))
+        self.save.clicked.connect(self.save_attachment)
+        row = QHBoxLayout()
+        row.addWidget(self.attachments, 1)
+        row.addWidget(self.save)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.headers)
+        layout.addWidget(self.body, 1)
+        layout.addLayout(row)
+        self.clear()
+
+    def clear(self) -> None:
+        self.current, self._raw, self._attachments = None, None, []
+        self.headers.setText("")
+        self.body.setPlainText("")
+        self.attachments.clear()
+        self._show_attachments(False)
+
+    def show_message(self, message: MessageSummary, digest: str | None) -> None:
+        self.current = message.id
+        self.headers.setText(
+            "<b>{}</b><br>{} {}<br>{} {}<br>{} {}".format(
+                _escape(message.subject or self.tr("(sans objet)")),
+                self.tr("De :"),
+                _escape(message.sender),
+                self.tr("À :"),
+                _escape(message.recipients),
+                self.tr("Date :"),
+                _escape(short_date(message.date)),
+            )
+        )
+        self.body.setPlainText(self.tr("Chargement…") if digest else self._not_downloaded())
+        self.attachments.clear()
+        self._show_attachments(False)
+        if digest:
+            job = _Load(self.blobs, message.id, digest)
+            job.signals.done.connect(self._loaded)
+            QThreadPool.globalInstance().start(job)
+
+    def _not_downloaded(self) -> str:
+        return self.tr(
+            "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation."
+        )
+
+    def _loaded(self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None) -> None:
+        if message_id != self.current:
+            return  # another message was selected meanwhile
+        if parsed is None:
+            self.body.setPlainText(self._not_downloaded())
+            return
+        self._raw = raw
+        self.body.setPlainText(parsed.body_text)
+        self._attachments = [a for a in parsed.attachments if not a.inline]
+        for attachment in self._attachments:
+            item = QListWidgetItem(f"📎 {attachment.filename} ({_size(attachment.size)})")
+            item.setToolTip(attachment.content_type)
+            self.attachments.addItem(item)
+        self._show_attachments(bool(self._attachments))
+        if self._attachments:
+            self.attachments.setCurrentRow(0)
+
+    def _show_attachments(self, visible: bool) -> None:
+        self.attachments.setVisible(visible)
+        self.save.setVisible(visible)
+
+    def save_attachment(self) -> None:
+        row = self.attachments.currentRow()
+        if self._raw is None or not 0 <= row < len(self._attachments):
+            return
+        attachment = self._attachments[row]
+        target, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Enregistrer la pièce jointe"), attachment.filename
+        )
+        if target:
+            Path(target).write_bytes(attachment_bytes(self._raw, attachment.part_index))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _size(value: int) -> str:
+    if value < 1024:
+        return f"{value} o"
+    if value < 1024 * 1024:
+        return f"{value // 1024} Ko"
+    return f"{value / (1024 * 1024):.1f} Mo".replace(".", ",")

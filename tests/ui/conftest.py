@@ -1,0 +1,55 @@
+"""A local store with realistic MSSanté mail (the benchmark's generator), for the UI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from app.store.db import HeaderRow, Store
+from bench.mailbox import Builder, plan_mailbox
+
+OWNER = "dr.martin@medecin.mssante.fr"
+SPECIAL = {"INBOX": "Inbox", "Sent": "Sent"}
+
+
+def fill_store(store: Store, count: int, *, size: int = 3_000_000) -> None:
+    """``count`` generated messages (lab results with PDF, XDM letters, notes...)."""
+    account = store.account(OWNER) or store.add_account(OWNER, "card", "imaps://imap.test")
+    plan = plan_mailbox(count, size, seed=7)
+    builder = Builder(plan)
+    by_folder: dict[str, list[tuple[int, bytes, str]]] = {}
+    for uid, planned in enumerate(plan.messages, start=1):
+        flags = "\\Seen" if "S" in planned.flags else ""
+        by_folder.setdefault(planned.folder, []).append((uid, builder.build(planned), flags))
+    for name, messages in by_folder.items():
+        store.upsert_folder(account, name.replace("/", "."), ".", SPECIAL.get(name), True)
+        folder = next(f for f in store.folders(account) if f.name == name.replace("/", "."))
+        store.add_headers(
+            folder,
+            [
+                HeaderRow(uid, tuple(flags.split()), datetime.now(), len(raw), None, raw)
+                for uid, raw, flags in messages
+            ],
+        )
+        store.add_bodies(folder, {uid: raw for uid, raw, _flags in messages})
+
+
+@pytest.fixture
+def mail_store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(tmp_path / "profile")
+    fill_store(store, 60)
+    yield store
+    store.close()
+
+
+def assert_not_blank(path: Path) -> None:
+    image = QImage(str(path))
+    assert not image.isNull(), path
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 20, f"{path} looks blank ({len(colours)} colours)"

@@ -1,0 +1,89 @@
+"""The main window on a store of realistic mail, offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QAbstractItemModelTester
+from pytestqt.qtbot import QtBot
+
+from app.store.changes import LocalChanges
+from app.store.db import Store
+from app.store.views import Scope
+from app.ui.main_window import MainWindow
+from app.ui.models import FolderTreeModel, MessageListModel, MessageRole
+from tests.ui.conftest import assert_not_blank
+
+MODE = QAbstractItemModelTester.FailureReportingMode.Fatal
+
+
+def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
+    shown = MainWindow(store, tmp_path / "ui.ini")
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def test_models_pass_qt_model_tester(mail_store: Store) -> None:
+    folders = FolderTreeModel(mail_store)
+    messages = MessageListModel(mail_store)
+    testers = [QAbstractItemModelTester(m, MODE) for m in (folders, messages)]
+    messages.set_scope(Scope(folder="INBOX"))
+    messages.sort(1, Qt.SortOrder.AscendingOrder)
+    messages.set_scope(Scope(search="compte rendu"))
+    folders.reload()
+    assert testers and messages.rowCount() >= 0
+
+
+def test_the_window_shows_folders_messages_and_the_reader(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    account = shown.folders.index(0, 0)
+    labels = [
+        shown.folders.index(r, 0, account).data() for r in range(shown.folders.rowCount(account))
+    ]
+    assert labels[0].startswith("Boîte de réception")  # special folders first, in French
+    inbox = len(mail_store.messages(folder="INBOX"))
+    assert shown.messages.rowCount() == inbox > 0
+    dates = [shown.messages.message(r).date or "" for r in range(inbox)]  # type: ignore[union-attr]
+    assert dates == sorted(dates, reverse=True)  # newest first
+
+    shown.list_view.selectRow(0)
+    first = shown.messages.message(0)
+    assert first is not None
+    qtbot.waitUntil(lambda: shown.reader.body.toPlainText() not in ("", "Chargement…"))
+    assert first.subject in shown.reader.headers.text().replace("&amp;", "&")
+    opened = mail_store.find(str(first.id))
+    assert opened is not None and not opened.unread  # read once shown, queued for the server
+    shown.grab().save(str(artefacts / "main-window.png"))
+    assert_not_blank(artefacts / "main-window.png")
+
+
+def test_search_filters_and_delete(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    subject = shown.messages.message(0).subject  # type: ignore[union-attr]
+    word = max(subject.split(), key=len)
+    shown.search.setText(word)
+    shown.search.returnPressed.emit()
+    found = [shown.messages.message(r) for r in range(shown.messages.rowCount())]
+    assert found and all(m is not None for m in found)
+    assert "résultat" in shown.count.text()
+    shown.search.clear()
+    shown.filters["attachments"].setChecked(True)
+    assert all(
+        shown.messages.message(r).has_attachments  # type: ignore[union-attr]
+        for r in range(shown.messages.rowCount())
+    )
+    shown.filters["attachments"].setChecked(False)
+    before = shown.messages.rowCount()
+    shown.list_view.selectRow(0)
+    doomed = shown.list_view.currentIndex().data(MessageRole)
+    shown.delete_selected()
+    assert shown.messages.rowCount() == before - 1
+    assert [c.kind for c in LocalChanges(mail_store).pending(mail_store.accounts()[0])] == [
+        "delete"
+    ]  # no Trash folder in this store: for good, replayed by the next sync
+    assert mail_store.find(str(doomed.id)) is None
