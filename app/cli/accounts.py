@@ -275,6 +275,12 @@ def _sync_one(
             f"{report.bodies} messages téléchargés ({_size(report.bytes)}) en {duration} s",
             flush=True,
         )
+        if report.flags_refused:
+            print(
+                f"{account.address} : {report.flags_refused} changement(s) d'indicateurs "
+                "refusé(s) par le serveur, annulé(s) sur cet ordinateur.",
+                flush=True,
+            )
     return {
         "account": account.address,
         "ok": True,
