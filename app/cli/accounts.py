@@ -279,6 +279,12 @@ def _sync_one(
             print(f"  {report.changes_replayed} modifications locales reportées sur le serveur")
         for refused in report.refused:
             print(f"  Attention : {refused}", flush=True)
+        if report.flags_refused:
+            print(
+                f"{account.address} : {report.flags_refused} changement(s) d'indicateurs "
+                "refusé(s) par le serveur, annulé(s) sur cet ordinateur.",
+                flush=True,
+            )
     return {
         "account": account.address,
         "ok": True,

@@ -1,8 +1,9 @@
 """Per-account sync: folders, then headers (the inbox is usable at once), then bodies.
 
 Incremental where the server allows it: STATUS first (an unchanged folder costs one
-command), CONDSTORE's CHANGEDSINCE for flags, UID SEARCH to find expunged messages, and a
-full reset when UIDVALIDITY changes. Every step commits on its own and is idempotent, so a
+command), then QRESYNC (the SELECT response brings expunges and flag changes), or else
+CONDSTORE's CHANGEDSINCE for flags and UID SEARCH to find expunged messages; a full reset
+when UIDVALIDITY changes. Every step commits on its own and is idempotent, so a
 sync killed at any point resumes on the next run without losing or duplicating anything:
 the folder's recorded state is only advanced once its messages are stored.
 """
@@ -48,6 +49,10 @@ class SyncReport:
         return dict(self.__dict__)
 
 
+class _Rebuilt(Exception):
+    """The folder's UIDVALIDITY changed after its STATUS was read."""
+
+
 def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -89,7 +94,7 @@ class AccountSync:
         self.report.folders = len(folders)
         return folders
 
-    def sync_headers(self, folder: Folder) -> None:
+    def sync_headers(self, folder: Folder, *, retry: bool = True) -> None:
         status = self.mailbox.status(folder.name)
         if folder.uidvalidity is not None and status.uidvalidity != folder.uidvalidity:
             log.info("UIDVALIDITY changed for a folder: local copy reset")
@@ -99,23 +104,23 @@ class AccountSync:
         elif self._unchanged(folder, status) and not self.store.pending_flags(folder):
             self.report.skipped_unchanged += 1
             return
-        if self.push_flags(folder):
-            status = self.mailbox.status(folder.name)  # our own changes moved the modseq
-        self.mailbox.select(folder.name)
-        local = self.store.uids(folder)
-        remote = self.mailbox.all_uids()
-        gone = local - remote
-        if gone:
-            self.store.remove_uids(folder, gone)
-            self.report.removed += len(gone)
-        known = local & remote
-        if known:
-            since = folder.highestmodseq if self.mailbox.condstore else None
-            changes = self.mailbox.flags(sorted(known), since)
-            if changes:
-                self.store.set_flags(folder, changes)
-                self.report.flag_changes += len(changes)
-        new = sorted(remote - local, reverse=True)  # newest first: the inbox fills from the top
+        try:
+            if self.push_flags(folder):
+                status = self.mailbox.status(folder.name)  # our own changes moved the modseq
+            local = self.store.uids(folder)
+            new_uids = self._quick_resync(folder, local)
+            if new_uids is None:  # no QRESYNC, or the server could not use what we know
+                new_uids = self._full_resync(folder, local)
+        except _Rebuilt:  # between STATUS and SELECT: start again, STATUS will say so
+            if not retry:
+                raise ProtocolError(
+                    "UIDVALIDITY keeps changing",
+                    user_message="Un dossier est reconstruit sur le serveur pendant la "
+                    "synchronisation ; relancez-la plus tard.",
+                ) from None
+            self.sync_headers(folder, retry=False)
+            return
+        new = sorted(new_uids, reverse=True)  # newest first: the inbox fills from the top
         for done, batch in enumerate(_chunks(new, HEADER_BATCH), start=1):
             fetched = self.mailbox.headers(batch)
             self.store.add_headers(
@@ -135,6 +140,64 @@ class AccountSync:
             messages=status.messages,
         )
 
+    def _quick_resync(self, folder: Folder, local: set[int]) -> set[int] | None:
+        """QRESYNC (RFC 7162): the SELECT response carries the expunges (VANISHED) and flag
+        changes since the recorded mod-sequence; new messages are the UIDs from the recorded
+        UIDNEXT up. Stores the expunges and flag changes; returns the UIDs to fetch, or None
+        when the folder must be resynced the long way.
+
+        The recorded UIDNEXT and mod-sequence only move once every header below them is
+        stored (``set_folder_state`` comes last), so a sync killed half-way asks again for
+        the same changes: applying them twice changes nothing.
+        """
+        if not (
+            self.mailbox.qresync
+            and folder.uidvalidity is not None
+            and folder.highestmodseq is not None
+            and folder.uidnext is not None
+        ):
+            return None
+        resync = self.mailbox.select_qresync(
+            folder.name, folder.uidvalidity, folder.highestmodseq, local
+        )
+        if not resync.resynced:
+            if resync.uidvalidity != folder.uidvalidity:
+                raise _Rebuilt
+            log.info("QRESYNC parameters ignored by the server: full resync")
+            return None
+        changes = {uid: c for uid, c in resync.changed.items() if uid in local}
+        self._apply(folder, local & resync.vanished, changes)  # new ones come with headers
+        return self.mailbox.uids_from(folder.uidnext) - local
+
+    def _full_resync(self, folder: Folder, local: set[int]) -> set[int]:
+        """Without QRESYNC: every UID of the folder (UID SEARCH ALL) to find the expunges,
+        then the flags of the known messages, only those changed since the recorded
+        mod-sequence with CONDSTORE."""
+        uidvalidity = self.mailbox.select(folder.name)
+        if folder.uidvalidity is not None and uidvalidity not in (None, folder.uidvalidity):
+            raise _Rebuilt  # the UIDs below would not be the ones stored
+        remote = self.mailbox.all_uids()
+        known = local & remote
+        changes: dict[int, tuple[tuple[str, ...], int | None]] = {}
+        if known:
+            since = folder.highestmodseq if self.mailbox.condstore else None
+            changes = self.mailbox.flags(sorted(known), since)
+        self._apply(folder, local - remote, changes)
+        return remote - local
+
+    def _apply(
+        self,
+        folder: Folder,
+        gone: set[int],
+        changes: dict[int, tuple[tuple[str, ...], int | None]],
+    ) -> None:
+        if gone:
+            self.store.remove_uids(folder, gone)
+            self.report.removed += len(gone)
+        if changes:
+            self.store.set_flags(folder, changes)
+            self.report.flag_changes += len(changes)
+
     def push_flags(self, folder: Folder) -> bool:
         """Replay local flag changes (made offline too) before reading the server's.
 
@@ -144,7 +207,9 @@ class AccountSync:
         pending = self.store.pending_flags(folder)
         if not pending:
             return False
-        self.mailbox.select_writable(folder.name)
+        uidvalidity = self.mailbox.select_writable(folder.name)
+        if folder.uidvalidity is not None and uidvalidity not in (None, folder.uidvalidity):
+            raise _Rebuilt  # these UIDs now name other messages: change nothing
         for operation, uid, add, remove in pending:
             try:
                 self.mailbox.store_flags(uid, add, remove)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from cryptography import x509
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
 
 from app.core.errors import (
     AuthenticationError,
@@ -212,6 +213,68 @@ def _modseq(data: dict[bytes, Any]) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
+def parse_uid_set(text: str | bytes) -> set[int]:
+    """A UID set as servers send it (``1:5,8``, ranges in either order) -> the UIDs.
+
+    ``*`` has no meaning without the mailbox at hand, and VANISHED never carries it.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("ascii", errors="replace")
+    found: set[int] = set()
+    for part in text.strip().split(","):
+        first, _, last = part.strip().partition(":")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError as error:
+            raise ProtocolError(
+                f"bad UID set: {text[:200]!r}",
+                user_message="Le serveur a envoyé une réponse incompréhensible.",
+            ) from error
+        if low > high:
+            low, high = high, low
+        if low < 1:
+            raise ProtocolError(
+                f"UID 0 in a UID set: {text[:200]!r}",
+                user_message="Le serveur a envoyé une réponse incompréhensible.",
+            )
+        found.update(range(low, high + 1))
+    return found
+
+
+def uid_set(uids: Iterable[int]) -> str:
+    """UIDs as a compact IMAP set: ``1:5,8``."""
+    ranges: list[str] = []
+    ordered = sorted(set(uids))
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1] == ordered[end] + 1:
+            end += 1
+        low, high = ordered[start], ordered[end]
+        ranges.append(str(low) if low == high else f"{low}:{high}")
+        start = end + 1
+    return ",".join(ranges)
+
+
+@dataclass(frozen=True)
+class Resync:
+    """What ``SELECT folder (QRESYNC (...))`` reported (RFC 7162 §3.2.5).
+
+    ``resynced`` is False when the server ignored the QRESYNC parameters (the UIDVALIDITY
+    given is not the folder's any more, or the folder has no mod-sequences): then
+    ``vanished`` and ``changed`` say nothing and the caller must resync the long way.
+    """
+
+    uidvalidity: int
+    uidnext: int | None
+    highestmodseq: int | None
+    exists: int
+    resynced: bool
+    vanished: frozenset[int]  # expunged since the mod-sequence given
+    changed: dict[int, tuple[tuple[str, ...], int | None]]  # uid -> (flags, modseq)
+
+
+KNOWN_UIDS_MAX_CHARS = 8000  # beyond this, "1:highest" (servers limit the command line)
 UID_CHUNK = 1000
 _Result = TypeVar("_Result")
 
@@ -251,7 +314,16 @@ class Mailbox:
         self.client.normalise_times = False  # aware datetimes, as the server sent them
         capabilities = set(connection.capabilities)
         self.condstore = "CONDSTORE" in capabilities or "QRESYNC" in capabilities
-        if self.condstore:
+        self.qresync = False
+        if "QRESYNC" in capabilities and "ENABLE" in capabilities:
+            # QRESYNC implies CONDSTORE (RFC 7162 §3.2.3); from here on the server reports
+            # expunges in the selected folder as VANISHED instead of EXPUNGE.
+            enabled = {
+                (c.decode() if isinstance(c, bytes) else str(c)).upper()
+                for c in self.client.enable("QRESYNC")
+            }
+            self.qresync = "QRESYNC" in enabled
+        if self.condstore and not self.qresync:
             self.client.enable("CONDSTORE")
 
     @_translated_errors
@@ -289,12 +361,84 @@ class Mailbox:
         )
 
     @_translated_errors
-    def select(self, name: str) -> None:
-        self.client.select_folder(name, readonly=True)
+    def select(self, name: str) -> int | None:
+        """EXAMINE (read-only); returns the folder's UIDVALIDITY as the server just said."""
+        answer = self.client.select_folder(name, readonly=True)
+        value = answer.get(b"UIDVALIDITY")
+        return int(value) if value is not None else None
 
     @_translated_errors
-    def select_writable(self, name: str) -> None:
-        self.client.select_folder(name, readonly=False)
+    def select_writable(self, name: str) -> int | None:
+        """SELECT (read-write); returns the folder's UIDVALIDITY as the server just said."""
+        answer = self.client.select_folder(name, readonly=False)
+        value = answer.get(b"UIDVALIDITY")
+        return int(value) if value is not None else None
+
+    @_translated_errors
+    def select_qresync(
+        self, name: str, uidvalidity: int, modseq: int, known: Iterable[int] = ()
+    ) -> Resync:
+        """EXAMINE with QRESYNC: the expunges and flag changes since ``modseq`` come with the
+        SELECT response itself, without listing every UID of the folder.
+
+        imapclient neither sends SELECT parameters nor parses VANISHED: the command goes
+        through imaplib's ``select`` (which flushes the previous folder's responses and
+        moves the connection to the selected state), its untagged responses are read here.
+        """
+        if not self.qresync:
+            raise ProtocolError(
+                "QRESYNC not enabled", user_message="Le serveur ne propose pas QRESYNC."
+            )
+        ordered = sorted(known)
+        known_uids = uid_set(ordered)
+        if len(known_uids) > KNOWN_UIDS_MAX_CHARS:
+            known_uids = f"1:{ordered[-1]}"
+        parameters = f"{uidvalidity} {modseq}" + (f" {known_uids}" if known_uids else "")
+        imap = self.client._imap
+        folder = self.client._normalise_folder(name)
+        typ, data = imap.select(folder + f" (QRESYNC ({parameters}))".encode(), True)
+        if typ != "OK":
+            raise IMAPClientError(f"select failed: {data[0]!r}")
+        responses = imap.untagged_responses
+        vanished_lines = responses.pop("VANISHED", [])
+        fetch_lines = responses.pop("FETCH", [])  # never to be mixed with a later FETCH
+
+        def number(key: str) -> int | None:
+            values = responses.get(key) or [None]
+            return int(values[-1]) if values[-1] is not None else None
+
+        current = number("UIDVALIDITY")
+        if current is None:
+            raise IMAPClientError("SELECT response without UIDVALIDITY")
+        resynced = current == uidvalidity and "NOMODSEQ" not in responses
+        vanished: set[int] = set()
+        changed: dict[int, tuple[tuple[str, ...], int | None]] = {}
+        if resynced:
+            for line in vanished_lines:
+                text = line.decode("ascii", errors="replace") if isinstance(line, bytes) else line
+                text = text.strip()
+                if text.upper().startswith("(EARLIER)"):
+                    text = text[len("(EARLIER)") :]
+                vanished |= parse_uid_set(text)
+            if fetch_lines:  # keyed by sequence number: a line without UID is no use
+                for values in parse_fetch_response(fetch_lines, False, False).values():
+                    if b"UID" in values and b"FLAGS" in values:
+                        changed[int(values[b"UID"])] = (_flags(values[b"FLAGS"]), _modseq(values))
+        return Resync(
+            uidvalidity=current,
+            uidnext=number("UIDNEXT"),
+            highestmodseq=number("HIGHESTMODSEQ"),
+            exists=number("EXISTS") or 0,
+            resynced=resynced,
+            vanished=frozenset(vanished),
+            changed={uid: c for uid, c in changed.items() if uid not in vanished},
+        )
+
+    @_translated_errors
+    def uids_from(self, first: int) -> set[int]:
+        """UIDs from ``first`` up (``UID first:*`` also names the last message: dropped)."""
+        found = self.client.search(["UID", f"{first}:*"])
+        return {int(uid) for uid in found if int(uid) >= first}
 
     @_translated_errors
     def store_flags(self, uid: int, add: Sequence[str], remove: Sequence[str]) -> bool:
@@ -446,7 +590,9 @@ IDLE_SLICE_SECONDS = 60.0  # IDLE is renewed this often (RFC 2177 allows up to 2
 @_translated_errors
 def idle_wait(mailbox: Mailbox, seconds: float) -> bool:
     """IDLE on the selected folder for up to ``seconds``; True when the server reported a
-    change (new message, expunge, flags). Leaves IDLE before returning."""
+    change (new message, expunge, flags). Leaves IDLE before returning.
+
+    With QRESYNC enabled an expunge comes as ``VANISHED uids`` instead of ``n EXPUNGE``."""
     if "IDLE" not in mailbox.connection.capabilities:
         raise ProtocolError("no IDLE", user_message="Le serveur ne propose pas IDLE.")
     mailbox.client.idle()
@@ -459,6 +605,8 @@ def idle_wait(mailbox: Mailbox, seconds: float) -> bool:
         _text, after = mailbox.client.idle_done()
         responses += after
     return any(
-        isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH", b"RECENT")
+        isinstance(r, tuple)
+        and len(r) > 1
+        and (r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH", b"RECENT") or r[0] == b"VANISHED")
         for r in responses
     )

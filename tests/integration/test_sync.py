@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import ssl
@@ -12,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -100,20 +102,28 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-def sync_once(store: Store, server: Server) -> object:
+def connect_to(server: Server) -> imap.ImapConnection:
+    policy = TrustPolicy(anchors=[server.lab_pki.public_ca.root.certificate], mssante=False)
+    connection = imap.connect(
+        Endpoint(Protocol.IMAP, Security.IMPLICIT, "localhost", server.dovecot.imaps_port), policy
+    )
+    connection.authenticate_password(server.account.login, server.account.password or "")
+    return connection
+
+
+def sync_once(store: Store, server: Server, *, qresync: bool = True) -> object:
     account = store.account(server.account.address) or store.add_account(
         server.account.address,
         "password",
         f"imaps://localhost:{server.dovecot.imaps_port}",
         username=server.account.login,
     )
-    policy = TrustPolicy(anchors=[server.lab_pki.public_ca.root.certificate], mssante=False)
-    connection = imap.connect(
-        Endpoint(Protocol.IMAP, Security.IMPLICIT, "localhost", server.dovecot.imaps_port), policy
-    )
-    connection.authenticate_password(server.account.login, server.account.password or "")
+    connection = connect_to(server)
     try:
-        return AccountSync(store, account, Mailbox(connection)).run()
+        mailbox = Mailbox(connection)
+        assert mailbox.qresync  # the lab's Dovecot offers it
+        mailbox.qresync = qresync  # False: the CONDSTORE + UID SEARCH fallback
+        return AccountSync(store, account, mailbox).run()
     finally:
         connection.close()
 
@@ -496,39 +506,171 @@ def test_flags_changed_locally_offline_reach_the_server_at_the_next_sync(
     assert again.flags_pushed == 0 and again.skipped_unchanged >= 1  # type: ignore[attr-defined]
 
 
+def _fill_maildir(dovecot: Dovecot, account: MailAccount, count: int) -> None:
+    """Small messages written straight into the Maildir, as a delivery agent would (an
+    APPEND per message would take minutes); every fifth one unread."""
+    home = dovecot.home(account)
+    maildir = home / "Maildir"
+    shutil.rmtree(maildir, ignore_errors=True)  # Dovecot's index too: a fresh UIDVALIDITY
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    stamp = int(time.time())
+    for number in range(count):
+        raw = (
+            f"From: labo{number % 37}@biolab.mssante.test\r\nTo: big@mail.example.test\r\n"
+            f"Subject: Bilan {number}\r\nMessage-ID: <big-{number}@lab.test>\r\n"
+            f"Date: Mon, 16 Nov 2026 09:00:00 +0100\r\n\r\nRésultat {number}.\r\n"
+        )
+        name = f"{stamp}.{number}.lab:2,{'S' if number % 5 else ''}"
+        (maildir / "cur" / name).write_bytes(raw.encode())
+    owner = home.stat()
+    for path in [maildir, *maildir.rglob("*")]:
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
+def _server_flags(box: Server) -> dict[int, set[str]]:
+    with box.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        uids = sorted(client.search(["ALL"]))
+        data = {}
+        for start in range(0, len(uids), 2000):  # command lines have a limit
+            data.update(client.fetch(uids[start : start + 2000], ["FLAGS"]))
+    return {
+        uid: {f.decode() for f in d[b"FLAGS"] if f.lower() != b"\\recent"}
+        for uid, d in data.items()
+    }
+
+
+def _check_copy(store: Store, box: Server) -> None:
+    """The local copy is the server's: same UIDs and flags, nothing twice, all indexed."""
+    local = {m.uid: set(m.flags) for m in store.messages(folder="INBOX")}
+    assert local == _server_flags(box)
+    rows, distinct, indexed = store.db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT message_id), (SELECT COUNT(*) FROM search) FROM messages"
+    ).fetchone()
+    assert rows == distinct == indexed == len(local)
+
+
+def _traced(action: Callable[[], object]) -> tuple[object, float, float]:
+    """(result, seconds, peak Python memory in MB) of ``action``."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = action()
+        seconds = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+    return result, seconds, peak
+
+
 def test_a_folder_with_20000_messages(
-    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts, tmp_path: Path
+    dovecot_password: Dovecot,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     box = Server(dovecot_password, lab_pki, lab_accounts.big)
-    maildir = dovecot_password.home(box.account) / "Maildir"
-    if not (maildir / "cur").exists() or len(list((maildir / "cur").iterdir())) < 20_000:
-        for sub in ("cur", "new", "tmp"):
-            (maildir / sub).mkdir(parents=True, exist_ok=True)
-        stamp = int(time.time())
-        for number in range(20_000):  # as a delivery agent writes them
-            raw = (
-                f"From: labo{number % 37}@biolab.mssante.test\r\nTo: big@mail.example.test\r\n"
-                f"Subject: Bilan {number}\r\nMessage-ID: <big-{number}@lab.test>\r\n"
-                f"Date: Mon, 16 Nov 2026 09:00:00 +0100\r\n\r\nRésultat {number}.\r\n"
-            )
-            (maildir / "cur" / f"{stamp}.{number}.lab:2,{'S' if number % 5 else ''}").write_bytes(
-                raw.encode()
-            )
-        owner = dovecot_password.home(box.account).stat()
-        for path in maildir.rglob("*"):
-            os.chown(path, owner.st_uid, owner.st_gid)
-        os.chown(maildir, owner.st_uid, owner.st_gid)
-    store = Store.open(tmp_path / "profile")
+    _fill_maildir(dovecot_password, box.account, 20_000)
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    profile = tmp_path / "profile"
+    env = {**os.environ, "CADUCEE_PASSWORD": box.account.password or ""}
+    base = [sys.executable, "-m", "app", "--profile-dir", str(profile)]
+    add = ["account", "add", "--address", box.account.address, "--auth", "password"]
+    add += ["--imap", f"imaps://localhost:{dovecot_password.imaps_port}"]
+    add += ["--username", box.account.login, "--trust", str(trust)]
+    subprocess.run([*base, *add], env=env, check=True, capture_output=True, timeout=60)
+
+    # The full sync in a process of its own, which reports its own peak memory (VmHWM:
+    # getrusage's maxrss would count the test process image copied by fork).
+    peak_file = tmp_path / "peak"
+    probe = (
+        "import pathlib, sys\n"
+        "from app.cli.main import main\n"
+        "code = main(sys.argv[2:])\n"
+        "status = pathlib.Path('/proc/self/status').read_text().splitlines()\n"
+        "peak = next(line for line in status if line.startswith('VmHWM:'))\n"
+        "pathlib.Path(sys.argv[1]).write_text(peak.split()[1])\n"
+        "sys.exit(code)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(peak_file), *base[3:], "sync", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    full = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    [first] = json.loads(done.stdout)
+    assert (first["new"], first["bodies"], first["removed"]) == (20_000, 20_000, 0)
+    peak_mb = int(peak_file.read_text()) / 1024  # kB
+    assert peak_mb < 200, f"full sync of 20,000 messages peaked at {peak_mb:.0f} MB"
+
+    store = Store.open(profile)
     try:
-        started = time.monotonic()
-        first = sync_once(store, box)
-        full = time.monotonic() - started
-        assert (first.new, first.bodies) == (20_000, 20_000)  # type: ignore[attr-defined]
         assert len(store.search("bilan 19999")) == 1
         assert sum(1 for m in store.messages(folder="INBOX") if m.unread) == 4_000
+        _check_copy(store, box)
+
         started = time.monotonic()
         again = sync_once(store, box)
         assert again.skipped_unchanged == 1  # type: ignore[attr-defined]
         assert time.monotonic() - started < full / 10
+
+        # Another client reads one message and deletes five, here and there.
+        with box.client() as client:
+            client.select_folder("INBOX")
+            uids = sorted(client.search(["ALL"]))
+            flagged = uids[7_000]
+            client.add_flags([flagged], [b"\\Flagged"])
+            client.delete_messages([uids[0], uids[5_000], uids[12_345], uids[12_346], uids[-1]])
+            client.expunge()
+
+        def no_full_listing(_self: Mailbox) -> set[int]:
+            raise AssertionError("UID SEARCH ALL should not be needed with QRESYNC")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Mailbox, "all_uids", no_full_listing)
+            started = time.monotonic()
+            quick = sync_once(store, box)
+            quick_seconds = time.monotonic() - started
+        assert (quick.new, quick.removed, quick.flag_changes, quick.bodies) == (0, 5, 1, 0)  # type: ignore[attr-defined]
+        _check_copy(store, box)
+
+        # The same kind of change through the fallback (no QRESYNC): same result.
+        with box.client() as client:
+            client.select_folder("INBOX")
+            uids = sorted(client.search(["ALL"]))
+            client.remove_flags([flagged], [b"\\Flagged"])
+            client.delete_messages([uids[100], uids[15_000]])
+            client.expunge()
+        started = time.monotonic()
+        slow = sync_once(store, box, qresync=False)
+        slow_seconds = time.monotonic() - started
+        assert (slow.new, slow.removed, slow.flag_changes, slow.bodies) == (0, 2, 1, 0)  # type: ignore[attr-defined]
+        _check_copy(store, box)
+
+        # The worst QRESYNC answer: every message changed since (modseq 1), one line each.
+        [folder] = store.folders(store.accounts()[0])
+        assert folder.uidvalidity is not None
+        local = store.uids(folder)
+        with connect_to(box) as connection:
+            mailbox = Mailbox(connection)
+            resync, worst_seconds, worst_mb = _traced(
+                lambda: mailbox.select_qresync("INBOX", folder.uidvalidity, 1, local)
+            )
+        assert resync.resynced and resync.exists == len(local) == 19_993  # type: ignore[attr-defined]
+        assert set(resync.changed) == local and not resync.vanished  # type: ignore[attr-defined]
+        assert worst_mb < 100, f"{worst_mb:.0f} MB to read 20,000 changes"
+        print(
+            f"\n20,000 messages: full sync {full:.1f} s (peak RSS {peak_mb:.0f} MB); resync "
+            f"after 1 flag + expunges: QRESYNC {quick_seconds:.2f} s, fallback "
+            f"{slow_seconds:.2f} s; QRESYNC from modseq 1: {worst_seconds:.2f} s, "
+            f"{worst_mb:.0f} MB traced"
+        )
     finally:
         store.close()
