@@ -14,7 +14,7 @@ from typing import Any
 from app.cli import secrets
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
-from app.core.keychain import pkcs12_key, set_secret
+from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.ops.accounts import AccountSession
@@ -26,10 +26,6 @@ from app.transport.endpoints import Endpoint, EndpointError, Protocol
 from app.transport.imap import Mailbox
 
 AUTH_MODES = ("card", "pkcs12", "password")
-
-
-def password_key(account: str) -> str:
-    return f"password:{account.lower()}"
 
 
 def register(commands: Any) -> None:

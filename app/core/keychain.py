@@ -43,3 +43,7 @@ def delete_secret(key: str) -> None:
 
 def pkcs12_key(path: str) -> str:
     return f"pkcs12:{path}"
+
+
+def password_key(account: str) -> str:
+    return f"password:{account.lower()}"

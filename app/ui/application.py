@@ -6,13 +6,15 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QMetaObject, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
 from app.core.paths import Profile
+from app.core.settings import Settings
 from app.store.db import Store
-from app.ui.main_window import MainWindow
+from app.ui.main_window import MainWindow, start_worker
+from app.ui.sync_worker import Prompter, SyncWorker
 
 
 def run(profile: Profile, screenshot: Path | None = None) -> int:
@@ -25,12 +27,27 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
     app.setApplicationVersion(__version__)
     _translate(app)
     store = Store.open(profile.data_dir)
+    prompter = Prompter()
+    worker = SyncWorker(
+        profile.data_dir,
+        profile.cache_dir,
+        Settings.load(profile.config_file).card_module,
+        prompter,
+    )
     try:
-        window = MainWindow(store, profile.data_dir / "ui.ini")
+        window = MainWindow(store, profile.data_dir / "ui.ini", worker)
+        prompter.window = window
+        thread = start_worker(window, worker)
         window.show()
-        if screenshot is not None:
+        if screenshot is not None:  # what is on disk now, no network
             QTimer.singleShot(0, lambda: save_screenshot(window, screenshot, quit_after=True))
-        return app.exec()
+        else:
+            QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
+        status = app.exec()
+        QMetaObject.invokeMethod(worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+        thread.quit()
+        thread.wait(10_000)
+        return status
     finally:
         store.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,24 +12,34 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QProgressBar,
     QSplitter,
     QTableView,
     QToolBar,
     QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.core.errors import CaduceeError
 from app.store.changes import LocalChanges
 from app.store.db import MessageSummary, Store
 from app.store.views import Scope, blob_digest
+from app.ui.error_bar import ErrorBar
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
+from app.ui.sync_worker import SyncWorker
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, settings_file: Path) -> None:
+    sync_requested = Signal()
+    sync_finished = Signal()  # the window has taken the results of a sync in
+
+    def __init__(self, store: Store, settings_file: Path, worker: SyncWorker | None = None) -> None:
         super().__init__()
         self.store = store
+        self.worker = worker
+        self.syncing = False
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle("Caducée")
         self.folders = FolderTreeModel(store)
@@ -69,10 +79,26 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.folder_view)
         self.splitter.addWidget(right)
         self.splitter.setSizes([260, 900])
-        self.setCentralWidget(self.splitter)
+        self.error_bar = ErrorBar()
+        self.error_bar.retry.connect(self.get_mail)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.error_bar)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self._build_toolbar()
         self.count = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.hide()
+        self.states: dict[str, str] = {}
+        self.state_label = QLabel()
+        self.statusBar().addWidget(self.state_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.count)
+        if worker is not None:
+            self._connect_worker(worker)
         self.resize(1200, 780)
         self._restore()
         self._select_first_folder()
@@ -84,6 +110,13 @@ class MainWindow(QMainWindow):
         bar.setObjectName("main-toolbar")
         bar.setMovable(False)
         self.addToolBar(bar)
+        self.get_mail_action = QAction(self.tr("Relever"), self)
+        self.get_mail_action.setToolTip(self.tr("Relever le courrier (F5)"))
+        self.get_mail_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+T")])
+        self.get_mail_action.triggered.connect(self.get_mail)
+        self.get_mail_action.setEnabled(self.worker is not None)
+        bar.addAction(self.get_mail_action)
+        bar.addSeparator()
         self.filters: dict[str, QAction] = {}
         for key, label in (
             ("unread", self.tr("Non lus")),
@@ -237,10 +270,75 @@ class MainWindow(QMainWindow):
             self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
 
     def _reload_keeping_selection(self) -> None:
-        row = self.list_view.currentIndex().row()
+        """The store changed (a sync, a flag): same message selected, wherever it moved."""
+        selected = self._selected()
         self.messages.refresh()
         self._refresh_counts()
-        if 0 <= row < self.messages.rowCount():
+        row = self.messages.row_of(selected.id) if selected is not None else None
+        if row is not None:
             self.list_view.selectionModel().blockSignals(True)
             self.list_view.selectRow(row)
             self.list_view.selectionModel().blockSignals(False)
+        self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
+
+    # -- syncing (the worker runs in its own thread) --------------------------------------
+
+    def _connect_worker(self, worker: SyncWorker) -> None:
+        # Explicitly queued, to @Slot methods: a plain callable would run in the worker's
+        # thread and touch widgets from there.
+        queued = Qt.ConnectionType.QueuedConnection
+        self.sync_requested.connect(worker.sync_all, queued)
+        worker.account_started.connect(self._account_started, queued)
+        worker.progressed.connect(self._progressed, queued)
+        worker.account_done.connect(self._account_done, queued)
+        worker.account_failed.connect(self._account_failed, queued)
+        worker.all_done.connect(self._sync_finished, queued)
+
+    def get_mail(self) -> None:
+        if self.worker is None or self.syncing:
+            return
+        self.syncing = True
+        self.get_mail_action.setEnabled(False)
+        self.sync_requested.emit()
+
+    @Slot(str)
+    def _account_started(self, address: str) -> None:
+        self._set_state(address, self.tr("synchronisation…"))
+
+    @Slot(str, str, int, int)
+    def _progressed(self, address: str, phase: str, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{phase} %v/%m")
+        self.progress.show()
+        self._set_state(address, self.tr("synchronisation…"))
+
+    @Slot(str, object)
+    def _account_done(self, address: str, _report: object) -> None:
+        self._set_state(address, self.tr("connecté"))
+        self._reload_keeping_selection()
+
+    @Slot(str, str, str, str)
+    def _account_failed(self, address: str, state: str, message: str, details: str) -> None:
+        self._set_state(address, self.tr(state))
+        self.error_bar.report(f"{address} : {message}", details)
+
+    @Slot()
+    def _sync_finished(self) -> None:
+        self.syncing = False
+        self.progress.hide()
+        self.get_mail_action.setEnabled(True)
+        self.sync_finished.emit()
+
+    def _set_state(self, address: str, state: str) -> None:
+        self.states[address] = state
+        self.state_label.setText(" · ".join(f"{a} : {s}" for a, s in self.states.items()))
+
+
+def start_worker(window: MainWindow, worker: SyncWorker) -> QThread:
+    """The worker's own thread, stopped with the window."""
+    thread = QThread(window)
+    thread.setObjectName("sync-worker")
+    worker.moveToThread(thread)
+    thread.start()
+    return thread

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -98,7 +98,7 @@ class Reader(QWidget):
         self._show_attachments(False)
         if digest:
             job = _Load(self.blobs, message.id, digest)
-            job.signals.done.connect(self._loaded)
+            job.signals.done.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
             QThreadPool.globalInstance().start(job)
 
     def _not_downloaded(self) -> str:
@@ -106,6 +106,7 @@ class Reader(QWidget):
             "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation."
         )
 
+    @Slot(int, object, object)
     def _loaded(self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None) -> None:
         if message_id != self.current:
             return  # another message was selected meanwhile

@@ -1,0 +1,180 @@
+"""Syncing and sending off the GUI thread, and asking secrets from it.
+
+``SyncWorker`` lives in its own ``QThread`` with its own store connection; it reports through
+queued signals. When the engine needs the card PIN, a password or a passphrase, the worker
+asks the ``Prompter`` (in the GUI thread) and waits for the answer: the engine never blocks
+the window, and the window never does network or card work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+
+from app.core.errors import (
+    AuthenticationError,
+    CaduceeError,
+    CardError,
+    CardRemovedError,
+    TlsError,
+    TransportError,
+)
+from app.core.keychain import get_secret, password_key, pkcs12_key
+from app.cps.card import PinPrompt
+from app.ops.accounts import AccountSession
+from app.ops.outbox import deliver
+from app.store.db import Account, Store
+from app.sync.engine import AccountSync, SyncReport
+from app.transport.imap import Mailbox
+
+
+@dataclass
+class Question:
+    text: str
+    secret: bool = True
+    answer: str | None = None
+    answered: threading.Event = field(default_factory=threading.Event)
+
+
+Answerer = Callable[[Question], str | None]
+
+
+class Prompter(QObject):
+    """Asks in the GUI thread on behalf of the worker; ``answerer`` replaces the dialogs."""
+
+    asked = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, answerer: Answerer | None = None) -> None:
+        super().__init__(parent)
+        self.window = parent
+        self.answerer = answerer or self._dialog
+        self.asked.connect(self._answer, Qt.ConnectionType.QueuedConnection)
+
+    def ask(self, text: str) -> str | None:
+        """Called from the worker thread: blocks it until the user answered or cancelled."""
+        question = Question(text)
+        self.asked.emit(question)
+        question.answered.wait()
+        return question.answer
+
+    def ask_pin(self, prompt: PinPrompt) -> str | None:
+        if prompt.pin_pad:
+            return ""  # typed on the reader's own keypad
+        text = prompt.message()
+        if prompt.status.count_low:
+            text = f"{prompt.status.describe().capitalize()}.\n{text}"
+        return self.ask(text)
+
+    @Slot(object)
+    def _answer(self, question: Question) -> None:
+        try:
+            question.answer = self.answerer(question)
+        finally:
+            question.answered.set()
+
+    def _dialog(self, question: Question) -> str | None:
+        text, ok = QInputDialog.getText(
+            self.window,
+            "Caducée",
+            question.text,
+            QLineEdit.EchoMode.Password if question.secret else QLineEdit.EchoMode.Normal,
+        )
+        return text if ok else None
+
+
+class SyncWorker(QObject):
+    account_started = Signal(str)
+    progressed = Signal(str, str, int, int)  # account, phase, done, total
+    account_done = Signal(str, object)  # account, SyncReport
+    account_failed = Signal(str, str, str, str)  # account, state, French message, detail
+    all_done = Signal()
+
+    def __init__(
+        self, data_dir: Path, cache_dir: Path, card_module: str | None, prompter: Prompter
+    ) -> None:
+        super().__init__()
+        self.data_dir, self.cache_dir = data_dir, cache_dir
+        self.card_module = card_module
+        self.prompter = prompter
+        self.sessions: dict[str, AccountSession] = {}
+
+    @Slot()
+    def sync_all(self) -> None:
+        store = Store.open(self.data_dir)  # this thread's own connection
+        try:
+            for account in store.accounts():
+                self._sync(store, account)
+        finally:
+            store.close()
+            self.all_done.emit()
+
+    def _sync(self, store: Store, account: Account) -> None:
+        address = account.address
+        self.account_started.emit(address)
+        session = self.sessions.get(address) or self._session(account)
+        try:
+            with session.imap() as connection:
+
+                def progress(phase: str, done: int, total: int) -> None:
+                    self.progressed.emit(address, phase, done, total)
+
+                report: SyncReport = AccountSync(
+                    store, account, Mailbox(connection), progress
+                ).run()
+            report.sent = len(deliver(store, session).sent)
+        except CaduceeError as error:
+            if not error.retryable:  # a wrong secret or a card gone: ask again next time
+                self.close_session(address)
+            self.account_failed.emit(
+                address, account_state(error), error.user_message, error.detail
+            )
+            return
+        self.sessions[address] = session
+        self.account_done.emit(address, report)
+
+    def _session(self, account: Account) -> AccountSession:
+        if account.auth == "pkcs12":
+            stored = get_secret(pkcs12_key(str(Path(account.pkcs12 or "").resolve())))
+        elif account.auth == "password":
+            stored = get_secret(password_key(account.address))
+        else:
+            stored = None
+
+        def ask_secret(prompt: str) -> str | None:
+            return stored if stored is not None else self.prompter.ask(prompt)
+
+        session = AccountSession(
+            account, self.cache_dir, self.prompter.ask_pin, ask_secret, self.card_module
+        )
+        self.sessions[account.address] = session
+        return session
+
+    def close_session(self, address: str) -> None:
+        session = self.sessions.pop(address, None)
+        if session is not None:
+            session.close()
+
+    @Slot()
+    def shutdown(self) -> None:
+        for address in list(self.sessions):
+            self.close_session(address)
+
+
+def account_state(error: CaduceeError) -> str:
+    """The account's state in the status bar, in the doctor's words."""
+    if isinstance(error, CardRemovedError):
+        return "carte retirée"
+    if isinstance(error, CardError):
+        return "carte à vérifier"
+    if isinstance(error, AuthenticationError):
+        return "identifiant refusé"
+    if isinstance(error, TlsError):
+        return "certificat refusé"
+    if isinstance(error, TransportError) and error.retryable:
+        return "hors ligne"
+    return "erreur"

@@ -1,0 +1,89 @@
+"""Getting mail from the window against the lab's Dovecot: the sync runs in its worker
+thread, asks the password through the window, fills the views; a refusal shows once in the
+error bar, and "Réessayer" tries again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMetaObject, QThread
+from PySide6.QtCore import Qt as QtNamespace
+from pytestqt.qtbot import QtBot
+
+from app.store.db import Store
+from app.ui.main_window import MainWindow, start_worker
+from app.ui.sync_worker import Prompter, Question, SyncWorker
+from tests.integration.test_sync import Server, gp_message
+from tests.lab.build import LabAccounts, LabPki
+from tests.lab.dovecot import Dovecot
+
+
+@pytest.fixture
+def server(dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts) -> Server:
+    box = Server(dovecot_password, lab_pki, lab_accounts.sync)
+    box.reset(("Résultats",))
+    return box
+
+
+@pytest.fixture
+def store(tmp_path: Path, server: Server) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "profile")
+    trust = tmp_path / "provider-root.pem"
+    trust.write_bytes(server.lab_pki.public_ca.root.issued.cert_pem())
+    opened.add_account(
+        server.account.address,
+        "password",
+        f"imaps://localhost:{server.dovecot.imaps_port}",
+        username=server.account.login,
+        trust=str(trust),
+    )
+    yield opened
+    opened.close()
+
+
+def test_get_mail_from_the_window(
+    qtbot: QtBot, server: Server, store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    server.append("INBOX", [gp_message(i) for i in range(1, 4)])
+    answers = ["mauvais mot de passe", server.account.password or ""]
+    asked: list[str] = []
+
+    def answer(question: Question) -> str | None:
+        asked.append(question.text)
+        return answers.pop(0)
+
+    prompter = Prompter(answerer=answer)
+    worker = SyncWorker(tmp_path / "profile", tmp_path / "cache", None, prompter)
+    window = MainWindow(store, tmp_path / "ui.ini", worker)
+    qtbot.addWidget(window)
+    thread: QThread = start_worker(window, worker)
+    try:
+        window.show()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()
+        assert window.error_bar.isVisible()  # the wrong password, said in French
+        assert "mot de passe refusé" in window.error_bar.text.text()
+        assert "identifiant refusé" in window.state_label.text()
+        window.grab().save(str(artefacts / "main-window-error-bar.png"))
+
+        with qtbot.waitSignal(window.sync_finished, timeout=60_000):
+            window.error_bar._retry()
+        assert not window.error_bar.isVisible()
+        assert "connecté" in window.state_label.text()
+        assert len(asked) == 2 and "Mot de passe" in asked[0]  # asked again after a refusal
+        window._select_first_folder()
+        qtbot.waitUntil(lambda: window.messages.rowCount() == 3)
+
+        server.append("INBOX", [gp_message(4)])
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()  # the session is kept: no new question
+        assert len(asked) == 2
+        qtbot.waitUntil(lambda: window.messages.rowCount() == 4)
+    finally:
+        QMetaObject.invokeMethod(
+            worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection
+        )
+        thread.quit()
+        thread.wait(10_000)
