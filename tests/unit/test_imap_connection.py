@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
+from types import SimpleNamespace
 
 import pytest
+from imapclient import IMAPClient
 
 from app.transport.endpoints import Endpoint
-from app.transport.imap import ImapConnection
+from app.transport.imap import ImapConnection, _quiet_imaplib
 
 
 class RecordingClient:
@@ -37,3 +40,21 @@ def test_leaving_the_block(raised: type[BaseException] | None, expected: list[st
             if raised:
                 raise raised
     assert client.calls == expected
+
+
+def test_imaplib_debug_output_is_off_unless_its_logger_wants_it() -> None:
+    """imaplib formats repr() of every FETCH literal at debug level 5, even for nobody."""
+    client = IMAPClient.__new__(IMAPClient)  # no connection needed
+    client._imap = SimpleNamespace(debug=5)
+    _quiet_imaplib(client)
+    assert client._imap.debug == 0
+
+    logger = logging.getLogger("imapclient.imaplib")
+    client._imap.debug = 5
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        _quiet_imaplib(client)
+    finally:
+        logger.setLevel(previous)
+    assert client._imap.debug == 5
