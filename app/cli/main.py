@@ -6,6 +6,7 @@ User-visible text is in French, the product's language.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a sync worker of a frozen build stops here (no-op else)
     for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

@@ -33,6 +33,7 @@ class BlobStore:
         self.root = root
         self.durable = durable
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._directories: set[str] = set()  # the ab/ directories known to exist
 
     def path(self, digest: str) -> Path:
         if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
@@ -42,10 +43,19 @@ class BlobStore:
     def put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if target.exists() and target.stat().st_size == len(data):
-            return digest
-        target.parent.mkdir(mode=0o700, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            if target.stat().st_size == len(data):
+                return digest
+        except FileNotFoundError:
+            pass
+        if target.parent.name not in self._directories:  # one mkdir per directory, not per file
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            self._directories.add(target.parent.name)
+        try:
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except FileNotFoundError:  # the directory was removed behind our back
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from app.store.blobs import BlobStore
+from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
-from app.store.mime import ParsedMessage, parse_message
+from app.store.mime import parse_message
 
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
@@ -96,15 +97,6 @@ class MessageSummary:
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _addresses(parsed: ParsedMessage) -> tuple[str, str]:
-    def show(address: Any) -> str:
-        return f"{address.name} <{address.address}>" if address.name else address.address
-
-    sender = show(parsed.sender) if parsed.sender else ""
-    recipients = ", ".join(show(a) for a in (*parsed.to, *parsed.cc))
-    return sender, recipients
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -275,7 +267,7 @@ class Store:
         with self.transaction() as db:
             for row in rows:
                 parsed = parse_message(row.header)
-                sender, recipients = _addresses(parsed)
+                sender, recipients = addresses_of(parsed)
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
                     "message_id, subject, sender, recipients, date) "
@@ -333,26 +325,41 @@ class Store:
         ]
 
     def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
-        """Second pass: whole messages on disk, then body text and attachment names indexed."""
-        stored = {uid: (self.blobs.put(raw), parse_message(raw)) for uid, raw in bodies.items()}
+        """Second pass, in this process: whole messages on disk, then indexed."""
+        self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
+
+    def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> None:
+        """Second pass: messages already on disk (``ingest``) get their file and full text.
+
+        One transaction: the files exist before any row refers to them.
+        """
         with self.transaction() as db:
-            for uid, (digest, parsed) in stored.items():
+            found = []
+            for body in bodies:
                 row = db.execute(
-                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, body.uid)
                 ).fetchone()
-                if row is None:
-                    continue  # expunged meanwhile: the file is collected later
-                sender, recipients = _addresses(parsed)
-                names = " ".join(a.filename for a in parsed.attachments)
-                db.execute(
-                    "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
-                    (digest, int(bool(parsed.attachments)), row[0]),
-                )
-                db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+                if row is not None:  # else expunged meanwhile: the file is collected later
+                    found.append((int(row[0]), body))
+            # By rowid: FTS5 writes its pending terms out each time a rowid is lower than the
+            # previous one, and the server's order is not ours (3x the indexing time).
+            found.sort(key=lambda pair: pair[0])
+            db.executemany(
+                "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
+                ((body.digest, int(body.has_attachments), rowid) for rowid, body in found),
+            )
+            for rowid, body in found:  # delete then insert, row by row: rowids stay in order
+                db.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
                 db.execute(
                     "INSERT INTO search (rowid, subject, addresses, body, attachments) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (row[0], parsed.subject, f"{sender} {recipients}", parsed.body_text, names),
+                    (
+                        rowid,
+                        body.subject,
+                        f"{body.sender} {body.recipients}",
+                        body.body_text,
+                        body.attachment_names,
+                    ),
                 )
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------

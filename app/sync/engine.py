@@ -11,11 +11,12 @@ the folder's recorded state is only advanced once its messages are stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from app.core.errors import ProtocolError
 from app.store.db import Account, Folder, HeaderRow, Store
+from app.sync.bodies import POOL_MIN_MESSAGES, BodyPipeline, default_workers, read_ahead
 from app.sync.replay import ChangeReplayer
 from app.transport.imap import FolderStatus, Mailbox
 
@@ -232,22 +233,43 @@ class AccountSync:
         )
 
     def fetch_bodies(self, folders: Sequence[Folder]) -> None:
+        """Whole messages, folder by folder, in a pipeline: a thread reads the next batch
+        from the server while worker processes write and parse the previous ones and this
+        thread indexes them (``app.sync.bodies``)."""
         pending = {f.id: self.store.missing_bodies(f, 1_000_000) for f in folders}
         total = sum(len(uids) for uids in pending.values())
+        if not total:
+            return
         done = 0
-        for folder in folders:
-            uids = pending[folder.id]
-            if not uids:
-                continue
-            self.mailbox.select(folder.name)
-            sizes = self.mailbox.sizes(uids)
-            for batch in self._body_batches(uids, sizes):
-                bodies = self.mailbox.bodies(batch)
-                self.store.add_bodies(folder, bodies)
-                self.report.bodies += len(bodies)
-                self.report.bytes += sum(len(b) for b in bodies.values())
-                done += len(batch)
-                self.progress("messages", done, total)
+
+        def stored(messages: int, size: int) -> None:
+            nonlocal done
+            done += messages
+            self.report.bodies += messages
+            self.report.bytes += size
+            self.progress("messages", done, total)
+
+        def read() -> Iterator[tuple[Folder, dict[int, bytes]]]:
+            for folder in folders:
+                uids = pending[folder.id]
+                if not uids:
+                    continue
+                self.mailbox.select(folder.name)
+                sizes = self.mailbox.sizes(uids)
+                for batch in self._body_batches(uids, sizes):
+                    yield folder, self.mailbox.bodies(batch)
+
+        if total < POOL_MIN_MESSAGES:  # a few new messages: no threads, no processes
+            with BodyPipeline(self.store, workers=0, stored=stored) as pipeline:
+                for folder, bodies in read():
+                    pipeline.submit(folder, bodies)
+            return
+        with (
+            BodyPipeline(self.store, workers=default_workers(), stored=stored) as pipeline,
+            read_ahead(read()) as batches,
+        ):
+            for folder, bodies in batches:
+                pipeline.submit(folder, bodies)
 
     @staticmethod
     def _body_batches(uids: Sequence[int], sizes: dict[int, int]) -> list[list[int]]:

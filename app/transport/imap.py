@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import imaplib
+import logging
 import re
 import ssl
 from collections.abc import Callable, Iterable, Sequence
@@ -137,6 +138,18 @@ def connect(
         ) from error
 
 
+def _quiet_imaplib(client: IMAPClient) -> None:
+    """Turn off imaplib's own debug output unless someone asked for it.
+
+    imapclient sets imaplib's debug level to 5 and routes it to the "imapclient.imaplib"
+    logger, which drops it when that logger is not enabled. But imaplib formats every
+    message before handing it over, ``repr()`` of each FETCH literal included: a full sync
+    spent over a third of its time building text for nobody (docs/performance.md).
+    """
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
+
+
 def _connect(
     endpoint: Endpoint,
     policy: TrustPolicy,
@@ -151,6 +164,7 @@ def _connect(
             )
         else:
             client = IMAPClient(endpoint.host, endpoint.port, ssl=False, timeout=timeout)
+        _quiet_imaplib(client)
         try:
             if endpoint.security is Security.STARTTLS:
                 if b"STARTTLS" not in client.capabilities():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -285,8 +286,14 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
             [*base, "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(chance.uniform(0.3, 2.5))
+        workers = _children(sync.pid)  # the body pipeline's processes, if it had started
         sync.send_signal(signal.SIGKILL)
         sync.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while workers and time.monotonic() < deadline:  # they follow their parent
+            workers = {pid for pid in workers if _running(pid)}
+            time.sleep(0.05)
+        assert not workers, "worker processes outlived the killed sync"
     final = subprocess.run(
         [*base, "sync", "--json"], env=env, capture_output=True, text=True, timeout=300
     )
@@ -309,6 +316,74 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     on_disk = {p.parent.name + p.stem for p in (profile / "messages").glob("*/*.eml")}
     assert on_disk == blobs  # no orphan left after the final sync, none missing
     db.close()
+
+
+def test_sync_killed_while_its_workers_parse_then_completes(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts, tmp_path: Path
+) -> None:
+    """SIGKILL once the body pipeline's worker processes run: they go too, nothing is lost."""
+    box = Server(dovecot_password, lab_pki, lab_accounts.crash)
+    box.reset(("Résultats",))
+    box.append("INBOX", [gp_message(i, attachment=os.urandom(150_000)) for i in range(300)])
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    profile = tmp_path / "p"
+    env = {**os.environ, "CADUCEE_PASSWORD": box.account.password or ""}
+    base = [sys.executable, "-m", "app", "--profile-dir", str(profile)]
+    subprocess.run(
+        [*base, "account", "add", "--address", box.account.address, "--imap",
+         f"imaps://localhost:{dovecot_password.imaps_port}", "--auth", "password",
+         "--username", box.account.login, "--trust", str(trust)],
+        env=env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    sync = subprocess.Popen(
+        [*base, "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 1 and sync.poll() is None and time.monotonic() < deadline:
+        workers = _children(sync.pid)
+        time.sleep(0.02)
+    assert workers, "the sync ended before its body workers were seen"
+    time.sleep(0.3)  # in the middle of the bodies
+    sync.send_signal(signal.SIGKILL)
+    sync.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while workers and time.monotonic() < deadline:
+        workers = {pid for pid in workers if _running(pid)}
+        time.sleep(0.05)
+    assert not workers, "worker processes outlived the killed sync"
+
+    final = subprocess.run([*base, "sync"], env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    db = sqlite3.connect(profile / "store.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT COUNT(*), COUNT(blob) FROM messages").fetchone() == (300, 300)
+    assert (
+        db.execute("SELECT COUNT(*) FROM search WHERE search MATCH 'sanguin'").fetchone()[0] == 300
+    )
+    message_ids = [r[0] for r in db.execute("SELECT message_id FROM messages")]
+    assert len(message_ids) == len(set(message_ids))
+    blobs = {r[0] for r in db.execute("SELECT blob FROM messages")}
+    on_disk = {p.parent.name + p.stem for p in (profile / "messages").glob("*/*.eml")}
+    leftovers = list((profile / "messages").glob("*/.tmp-*"))
+    assert on_disk == blobs and not leftovers
+    db.close()
+
+
+def _children(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children |= {int(c) for c in (task / "children").read_text().split()}
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:  # a zombie has exited (whoever adopted it may not reap it at once)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _proxied_sync(store: Store, server: Server, port: int) -> object:

@@ -673,3 +673,15 @@ def test_base64_size_matches_decoded_bytes(body: str) -> None:
     )
     (attachment,) = parse_message(raw).attachments
     assert attachment.size == len(attachment_bytes(raw, "1"))
+
+
+def test_boundary_lines_only_where_rfc_2046_puts_them() -> None:
+    """Trailing blanks allowed; a longer or dashed look-alike is content; the closing
+    delimiter may end the message without a line break."""
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\npreamble\r\n--b \t\r\n'
+        b"Content-Type: text/plain\r\n\r\nun\r\n--bb\r\n-- b\r\n--b-x\r\n--b\r\n\r\ndeux\n--b--"
+    )
+    parsed = parse_message(raw)
+    assert parsed.body_text == "un\n--bb\n-- b\n--b-x\n\ndeux"
+    assert "CloseBoundaryNotFoundDefect" not in parsed.defects

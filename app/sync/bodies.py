@@ -1,0 +1,201 @@
+"""The body pass of a sync as a pipeline: the next messages are read from the server while
+the previous ones are written to disk (threads: hashing and file creation release the GIL)
+and parsed (worker processes, ``app.store.ingest``), then indexed here, one transaction per
+server batch, in the order they were read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TypeVar
+
+from app.store.db import Folder, Store
+from app.store.ingest import IngestedBody, index_files, ingest, store_files, worker_pool
+
+log = logging.getLogger(__name__)
+
+POOL_MIN_MESSAGES = 100  # fewer: done in this process (a worker costs ~0.1 s to start)
+MAX_WORKERS = 4
+CHUNK_BYTES = 2 * 1024 * 1024  # one task: small, so that every worker has some
+CHUNK_COUNT = 25
+IN_FLIGHT = 2  # server batches read and not yet in the database (bounds memory)
+
+Chunk = list[tuple[int, bytes]]
+Stored = Callable[[int, int], None]
+"""(messages, bytes) just committed to the database."""
+
+
+_Item = TypeVar("_Item")
+
+
+@contextmanager
+def read_ahead(items: Iterator[_Item]) -> Iterator[Iterator[_Item]]:
+    """``items`` produced by a thread, one ahead of the consumer.
+
+    For the server's responses: the server prepares the next batch while this process
+    stores the previous one, instead of waiting for our next command. The thread is the
+    only one to use the connection meanwhile; its errors are raised in the consumer.
+    Leaving early (an error in the consumer) lets the thread finish its current command.
+    """
+    handoff: queue.Queue[tuple[bool, _Item | BaseException | None]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, _Item | BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            put((False, error))
+            return
+        put((False, None))
+
+    def consume() -> Iterator[_Item]:
+        while True:
+            is_item, value = handoff.get()
+            if isinstance(value, BaseException):
+                raise value
+            if not is_item:
+                return
+            yield value  # type: ignore[misc]
+
+    thread = threading.Thread(target=produce, name="imap-read-ahead", daemon=True)
+    thread.start()
+    interrupted = False
+    try:
+        yield consume()
+    except BaseException as error:
+        interrupted = not isinstance(error, Exception)  # Ctrl-C: the connection is dropped
+        raise
+    finally:
+        stop.set()
+        if not interrupted:
+            thread.join()
+
+
+def default_workers() -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _chunks(bodies: dict[int, bytes]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    current: Chunk = []
+    weight = 0
+    for uid, raw in bodies.items():
+        if current and (weight + len(raw) > CHUNK_BYTES or len(current) >= CHUNK_COUNT):
+            chunks.append(current)
+            current, weight = [], 0
+        current.append((uid, raw))
+        weight += len(raw)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+class BodyPipeline:
+    """``submit`` what one FETCH returned; it is stored a little later (file, then row).
+
+    ``workers=0``: everything in this process, as soon as submitted. Leaving the ``with``
+    block normally waits for what is in flight; on an error, what is already done is still
+    committed (the next sync has less to fetch again), the rest is dropped (its files, if
+    written, are collected by the next sync).
+    """
+
+    def __init__(self, store: Store, *, workers: int, stored: Stored) -> None:
+        self.store = store
+        self.root = str(store.blobs.root)
+        self.stored = stored
+        self.pool: ProcessPoolExecutor | None = None
+        self.threads: ThreadPoolExecutor | None = None
+        if workers > 0:
+            self.pool = worker_pool(workers)
+            self.threads = ThreadPoolExecutor(2 * workers + 2, thread_name_prefix="bodies")
+        self.pending: deque[tuple[Folder, list[Future[list[IngestedBody]]]]] = deque()
+
+    def submit(self, folder: Folder, bodies: dict[int, bytes]) -> None:
+        while len(self.pending) >= IN_FLIGHT:
+            self._store_oldest()
+        self.pending.append((folder, [self._start(chunk) for chunk in _chunks(bodies)]))
+        while self.pending and all(future.done() for future in self.pending[0][1]):
+            self._store_oldest()
+
+    def _start(self, chunk: Chunk) -> Future[list[IngestedBody]]:
+        if self.threads is not None:
+            return self.threads.submit(self._ingest, chunk)
+        here: Future[list[IngestedBody]] = Future()
+        here.set_result(ingest(self.root, chunk))
+        return here
+
+    def _ingest(self, chunk: Chunk) -> list[IngestedBody]:
+        """In a thread: write the files, then have a worker process parse them."""
+        files = store_files(self.root, chunk)
+        del chunk[:]  # the bytes are on disk: free them now (the caller keeps the list)
+        pool = self.pool
+        if pool is not None:
+            try:
+                return pool.submit(index_files, self.root, files).result()
+            except BrokenProcessPool:  # a worker died (out of memory?): carry on here
+                self._lose_pool()
+        return index_files(self.root, files)
+
+    def _lose_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            log.warning("body workers lost; parsing continues in the sync process")
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _store_oldest(self) -> None:
+        folder, futures = self.pending.popleft()
+        ingested = [body for future in futures for body in future.result()]
+        self.store.add_ingested(folder, ingested)
+        self.stored(len(ingested), sum(body.size for body in ingested))
+
+    def __enter__(self) -> BodyPipeline:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None:
+                while self.pending:
+                    self._store_oldest()
+            elif issubclass(kind, Exception):
+                self._store_finished()
+        finally:
+            self.pending.clear()
+            # Ctrl-C: leave at once; the workers ignore SIGINT and follow their parent.
+            if self.threads is not None:
+                self.threads.shutdown(wait=kind is None, cancel_futures=True)
+            if self.pool is not None:
+                self.pool.shutdown(wait=kind is None, cancel_futures=True)
+
+    def _store_finished(self) -> None:
+        """After an error: commit the batches whose work is complete, ignore the others."""
+        while self.pending and all(future.done() for future in self.pending[0][1]):
+            try:
+                self._store_oldest()
+            except Exception:
+                log.warning("a finished batch could not be stored after an error", exc_info=True)
+                return
