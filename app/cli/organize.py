@@ -14,7 +14,7 @@ from typing import Any
 from app.cli.accounts import open_store
 from app.core.errors import LocalChangeError
 from app.core.paths import Profile
-from app.store.changes import LocalChanges
+from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import Account, Folder, MessageSummary, Store
 
 LATER = "(reporté sur le serveur à la prochaine synchronisation)"
@@ -96,10 +96,11 @@ def _account(store: Store, address: str | None) -> Account:
     return accounts[0]
 
 
-def _folder(store: Store, account: Account, name: str) -> Folder:
+def _folder(store: Store, account: Account, name: str, *, exact: bool = False) -> Folder:
     folders = store.folders(account)
     found = next((f for f in folders if f.name == name), None)
-    found = found or next((f for f in folders if f.name.casefold() == name.casefold()), None)
+    if not exact:  # typing "inbox" for INBOX is fine, except to delete
+        found = found or next((f for f in folders if f.name.casefold() == name.casefold()), None)
     if found is None:
         raise LocalChangeError(
             "no such folder",
@@ -140,7 +141,14 @@ def run_delete(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
     try:
         message = _message(store, args.message)
-        LocalChanges(store).delete(message.id, permanent=args.permanent)
+        try:
+            LocalChanges(store).delete(message.id, permanent=args.permanent)
+        except NoTrashError as error:
+            print(
+                f"Erreur : {error.user_message} Ajoutez --permanent pour le confirmer.",
+                file=sys.stderr,
+            )
+            return 1
         moved = store.find(str(message.id))
     finally:
         store.close()
@@ -163,7 +171,7 @@ def run_folder(args: argparse.Namespace, profile: Profile) -> int:
             changes.rename_folder(_folder(store, account, args.name), args.new_name)
             print(f"Dossier « {args.name} » renommé en « {args.new_name.strip()} » {LATER}.")
         else:
-            folder = _folder(store, account, args.name)
+            folder = _folder(store, account, args.name, exact=True)
             count = len(store.messages(account=account.address, folder=folder.name))
             if count and not args.force:
                 print(

@@ -21,6 +21,15 @@ from app.store.db import Account, Folder, Store
 PROTECTED_FOLDERS = {"Inbox", "Sent", "Drafts", "Trash", "Junk"}
 """Special-use folders that cannot be renamed or deleted from Caducée."""
 
+TRASH_NAMES = ("corbeille", "trash", "deleted items", "deleted messages", "éléments supprimés")
+"""A trash folder by its name, for servers that do not mark it (special-use)."""
+
+
+class NoTrashError(LocalChangeError):
+    """No trash folder on this account: a deletion would be for good."""
+
+    default_message = "Ce compte n'a pas de corbeille : le message serait supprimé définitivement."
+
 
 @dataclass(frozen=True)
 class PendingChange:
@@ -35,6 +44,8 @@ class PendingChange:
     row_id: int | None
     message_id: str | None
     started: bool
+    uidvalidity: int | None = None  # of the source folder when the change was made
+    uidnext: int | None = None  # idem, for a folder deletion: mail beyond it is unseen
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,9 @@ class LocalChanges:
         with self.store.transaction() as db:
             row = self._row(db, message_id)
             source = self._folder(db, row.folder_id)
-            trash = self._special(db, source.account_id, "Trash")
+            trash = self._trash(db, source.account_id)
+            if not permanent and trash is None:
+                raise NoTrashError("no trash folder")
             if not permanent and trash is not None and trash.id != source.id:
                 self._move(db, row, trash)
                 return
@@ -119,24 +132,27 @@ class LocalChanges:
 
     def _retarget(self, db: sqlite3.Connection, row: _Row, target: Folder) -> None:
         change = self._change_of(db, row)
+        if change.started:  # the sync is doing it right now: it will have a real UID soon
+            raise _in_flight()
         self._check_target(self._folder(db, row.folder_id), target)
         if change.kind == "move" and change.folder_id == target.id:  # back where it was
             db.execute("DELETE FROM pending_changes WHERE id = ?", (change.id,))
-            _rekey(db, row, target.id, change.uid or 0)
+            _put_back(db, row, target.id, change.uid or 0)
             return
-        created_later = db.execute(
-            "SELECT 1 FROM pending_changes WHERE kind = 'create_folder' AND account_id = ? "
-            "AND target = ? AND id > ?",
-            (change.account_id, target.name, change.id),
+        later_folder_change = db.execute(
+            "SELECT 1 FROM pending_changes WHERE account_id = ? AND id > ? AND kind IN "
+            "('create_folder', 'rename_folder', 'delete_folder')",
+            (change.account_id, change.id),
         ).fetchone()
-        if created_later is None:  # same place in the queue, new destination
+        if later_folder_change is None:  # same place in the queue, new destination
             db.execute(
                 "UPDATE pending_changes SET target_id = ?, target = ? WHERE id = ?",
                 (target.id, target.name, change.id),
             )
             _rekey(db, row, target.id, -change.id)
             return
-        # The destination is created after this change: queue it again, after the creation.
+        # Folders changed since: the names at this place of the queue may not be the
+        # destination's. Queue it again at the end, where they are.
         source = _folder_by_id(db, change.folder_id or 0)
         if source is None:  # its source folder is deleted by a change queued meanwhile
             raise LocalChangeError(
@@ -159,6 +175,8 @@ class LocalChanges:
     def _forget_local_result(self, db: sqlite3.Connection, row: _Row) -> None:
         """A locally moved or copied message deleted before the sync."""
         change = self._change_of(db, row)
+        if change.started:
+            raise _in_flight()
         if change.kind == "copy":  # the copy never reaches the server
             db.execute("DELETE FROM pending_changes WHERE id = ?", (change.id,))
         else:  # the move becomes a deletion at the source
@@ -203,7 +221,7 @@ class LocalChanges:
             creation = self._creation(db, folder)
             _rename_locally(db, folder, new_name)
             if creation is not None:  # not on the server yet: create it under its new name
-                _rename_in_queue(db, folder, new_name)
+                _rename_in_queue(db, folder, new_name, creation)
             else:
                 db.execute(
                     "INSERT INTO pending_changes (account_id, kind, folder_id, folder, target) "
@@ -229,9 +247,9 @@ class LocalChanges:
                 db.execute("DELETE FROM pending_changes WHERE id = ?", (creation,))
             else:
                 db.execute(
-                    "INSERT INTO pending_changes (account_id, kind, folder_id, folder) "
-                    "VALUES (?, 'delete_folder', ?, ?)",
-                    (folder.account_id, folder.id, folder.name),
+                    "INSERT INTO pending_changes (account_id, kind, folder_id, folder, "
+                    "uidvalidity, uidnext) VALUES (?, 'delete_folder', ?, ?, ?, ?)",
+                    (folder.account_id, folder.id, folder.name, folder.uidvalidity, folder.uidnext),
                 )
             db.execute(
                 "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
@@ -264,8 +282,13 @@ class LocalChanges:
         with self.store.transaction() as db:
             db.execute("UPDATE pending_changes SET started = 1 WHERE id = ?", (change.id,))
 
-    def back_out(self, change: PendingChange) -> None:
-        """The server refused: the local copy goes back to what the server has."""
+    def back_out(self, change: PendingChange) -> int:
+        """The server refused: the local copy goes back to what the server has.
+
+        For a refused move or copy, later changes that relied on it are cancelled too — the
+        deletion of the original, or of the folder it was moved out of — so that the
+        message is never lost; returns how many were cancelled.
+        """
         with self.store.transaction() as db:
             db.execute("DELETE FROM pending_changes WHERE id = ?", (change.id,))
             if change.kind == "rename_folder" and change.folder_id is not None:
@@ -276,18 +299,24 @@ class LocalChanges:
                     and _folder_named(db, folder.account_id, change.folder) is None
                 ):
                     _rename_locally(db, folder, change.folder)
-                return
-            if change.row_id is None:
-                return  # deletions: the sync fetches the message or folder again
-            row = _find_row(db, change.row_id)
+                return 0
+            if change.kind not in ("move", "copy"):
+                return 0  # deletions and creations: the next sync shows the server's state
+            cancelled = db.execute(
+                "DELETE FROM pending_changes WHERE account_id = ? AND id > ? AND folder_id = ? "
+                "AND ((kind = 'delete' AND uid = ?) OR kind = 'delete_folder')",
+                (change.account_id, change.id, change.folder_id, change.uid),
+            ).rowcount
+            row = _find_row(db, change.row_id) if change.row_id is not None else None
             if row is None or row.uid != -change.id:
-                return
+                return cancelled
             source = _folder_by_id(db, change.folder_id) if change.folder_id else None
             if change.kind == "move" and source is not None and change.uid is not None:
-                _rekey(db, row, source.id, change.uid)
-            else:  # a refused copy, or a move whose source is gone locally
+                _put_back(db, row, source.id, change.uid)
+            else:  # a refused copy, or a move out of a folder deleted here (it comes back)
                 _forget_pending_flags(db, row)
                 _drop_row(db, row.id)
+            return cancelled
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -304,7 +333,7 @@ class LocalChanges:
     ) -> int:
         cursor = db.execute(
             "INSERT INTO pending_changes (account_id, kind, folder_id, folder, uid, target_id, "
-            "target, row_id, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "target, row_id, message_id, uidvalidity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 source.account_id,
                 kind,
@@ -315,6 +344,7 @@ class LocalChanges:
                 target.name if target else None,
                 row_id,
                 message_id,
+                source.uidvalidity,
             ),
         )
         assert cursor.lastrowid is not None  # noqa: S101 - an INSERT always sets it
@@ -339,12 +369,24 @@ class LocalChanges:
         return folder
 
     @staticmethod
-    def _special(db: sqlite3.Connection, account_id: int, use: str) -> Folder | None:
-        row = db.execute(
-            "SELECT id FROM folders WHERE account_id = ? AND special_use = ? ORDER BY id LIMIT 1",
-            (account_id, use),
-        ).fetchone()
-        return _folder_by_id(db, row[0]) if row is not None else None
+    def _trash(db: sqlite3.Connection, account_id: int) -> Folder | None:
+        """The special-use Trash, else a folder named like one (last part of its name)."""
+        rows = db.execute(
+            "SELECT id, name, delimiter, special_use FROM folders WHERE account_id = ? "
+            "AND selectable = 1 ORDER BY id",
+            (account_id,),
+        ).fetchall()
+        marked = [r for r in rows if r["special_use"] == "Trash"]
+        named = [
+            r
+            for r in rows
+            if (r["name"].rsplit(r["delimiter"], 1)[-1] if r["delimiter"] else r["name"])
+            .casefold()
+            .strip()
+            in TRASH_NAMES
+        ]
+        chosen = (marked or named or [None])[0]
+        return _folder_by_id(db, chosen["id"]) if chosen is not None else None
 
     @staticmethod
     def _check_target(source: Folder, target: Folder) -> None:
@@ -435,6 +477,26 @@ def _rekey(db: sqlite3.Connection, row: _Row, folder_id: int, uid: int) -> None:
     )
 
 
+def _put_back(db: sqlite3.Connection, row: _Row, folder_id: int, uid: int) -> None:
+    """A moved row back to its original place — unless a sync fetched the message there
+    again meanwhile, in which case this row is the extra one."""
+    taken = db.execute(
+        "SELECT 1 FROM messages WHERE folder_id = ? AND uid = ?", (folder_id, uid)
+    ).fetchone()
+    if taken:
+        _forget_pending_flags(db, row)
+        _drop_row(db, row.id)
+    else:
+        _rekey(db, row, folder_id, uid)
+
+
+def _in_flight() -> LocalChangeError:
+    return LocalChangeError(
+        "change in flight",
+        user_message="Ce message est en cours de synchronisation : réessayez dans un instant.",
+    )
+
+
 def _forget_pending_flags(db: sqlite3.Connection, row: _Row) -> None:
     db.execute(
         "DELETE FROM pending_flags WHERE folder_id = ? AND uid = ?", (row.folder_id, row.uid)
@@ -515,16 +577,14 @@ def _rename_locally(db: sqlite3.Connection, folder: Folder, new_name: str) -> No
     db.execute("UPDATE folders SET name = ? WHERE id = ?", (new_name, folder.id))
 
 
-def _rename_in_queue(db: sqlite3.Connection, folder: Folder, new_name: str) -> None:
-    """A folder not yet created on the server: every queued mention of it takes the new name.
-
-    Safe because nothing before its creation can mention it.
-    """
+def _rename_in_queue(db: sqlite3.Connection, folder: Folder, new_name: str, creation: int) -> None:
+    """A folder not yet created on the server: every mention of it from its creation on
+    takes the new name (an older folder of that name, gone since, keeps its changes)."""
     old = folder.name
     prefix = old + (folder.delimiter or "\0")
     for column in ("folder", "target"):
         db.execute(
             f"UPDATE pending_changes SET {column} = ? || substr({column}, ?) "  # noqa: S608
-            f"WHERE account_id = ? AND ({column} = ? OR substr({column}, 1, ?) = ?)",
-            (new_name, len(old) + 1, folder.account_id, old, len(prefix), prefix),
+            f"WHERE account_id = ? AND id >= ? AND ({column} = ? OR substr({column}, 1, ?) = ?)",
+            (new_name, len(old) + 1, folder.account_id, creation, old, len(prefix), prefix),
         )

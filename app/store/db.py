@@ -368,20 +368,20 @@ class Store:
         self, message: MessageSummary, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> None:
         """Apply at once locally (offline too) and queue for the server."""
-        flags = (set(message.flags) | set(add)) - set(remove)
         with self.transaction() as db:
-            row = db.execute(
-                "SELECT folder_id FROM messages WHERE id = ?", (message.id,)
+            row = db.execute(  # where the message is now, not where the caller saw it
+                "SELECT folder_id, uid, flags FROM messages WHERE id = ?", (message.id,)
             ).fetchone()
             if row is None:
                 return
+            flags = (set(row[2].split()) | set(add)) - set(remove)
             db.execute(
                 "UPDATE messages SET flags = ? WHERE id = ?", (" ".join(sorted(flags)), message.id)
             )
             db.execute(
                 "INSERT INTO pending_flags (folder_id, uid, add_flags, remove_flags) "
                 "VALUES (?, ?, ?, ?)",
-                (row[0], message.uid, " ".join(add), " ".join(remove)),
+                (row[0], row[1], " ".join(add), " ".join(remove)),
             )
 
     def pending_flags(

@@ -122,6 +122,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX pending_changes_by_account ON pending_changes (account_id, id);
     """,
+    # 5: what the doctor saw of a folder when she changed it, so that the replay never acts
+    # on a folder rebuilt meanwhile (UIDVALIDITY) or deletes mail she has not seen (UIDNEXT)
+    """
+    ALTER TABLE pending_changes ADD COLUMN uidvalidity INTEGER;
+    ALTER TABLE pending_changes ADD COLUMN uidnext INTEGER;
+    """,
 ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from app.core.errors import ProtocolError
+from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
 from app.sync.bodies import POOL_MIN_MESSAGES, BodyPipeline, default_workers, read_ahead
 from app.sync.replay import ChangeReplayer
@@ -88,10 +89,15 @@ class AccountSync:
                 self.account, info.name, info.delimiter, info.special_use, info.selectable
             )
         names = {info.name for info in remote}
+        waiting = {  # created or renamed here while this sync ran: not the server's yet
+            change.target
+            for change in LocalChanges(self.store).pending(self.account)
+            if change.kind in ("create_folder", "rename_folder")
+        }
         for folder in self.store.folders(self.account):
-            if folder.name not in names:  # deleted or renamed on the server
+            if folder.name not in names and folder.name not in waiting:  # gone on the server
                 self.store.delete_folder(folder)
-        folders = [f for f in self.store.folders(self.account) if f.selectable]
+        folders = [f for f in self.store.folders(self.account) if f.selectable and f.name in names]
         self.report.folders = len(folders)
         return folders
 

@@ -500,7 +500,11 @@ class Mailbox:
     @_translated_errors
     def find_message_id(self, message_id: str) -> int | None:
         """The newest message of the selected folder with this Message-ID, if any."""
-        found = self.client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+        value = f"<{message_id}>"
+        if not value.isascii() or any(c in value for c in "\r\n\0"):
+            return None  # a quoted string is 7-bit only; such an id is not looked up
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        found = self.client.search(f'HEADER Message-ID "{quoted}"')  # sent as written
         return max(int(u) for u in found) if found else None
 
     @_translated_errors

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QSplitter,
     QTableView,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
-from app.store.changes import LocalChanges
+from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
 from app.store.views import Scope, blob_digest
 from app.ui.error_bar import ErrorBar
@@ -259,7 +260,17 @@ class MainWindow(QMainWindow):
         if message is None:
             return
         try:
-            LocalChanges(self.store).delete(message.id)
+            try:
+                LocalChanges(self.store).delete(message.id)
+            except NoTrashError as no_trash:
+                answer = QMessageBox.question(
+                    self,
+                    self.tr("Supprimer définitivement ?"),
+                    self.tr(no_trash.user_message) + "\n" + self.tr("Le supprimer quand même ?"),
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                LocalChanges(self.store).delete(message.id, permanent=True)
         except CaduceeError as error:
             self.statusBar().showMessage(error.user_message, 8000)
             return

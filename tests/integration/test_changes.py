@@ -71,7 +71,7 @@ def test_offline_moves_copies_and_deletions_reach_the_server(server: Server, sto
     changes.move(ids[1], folder(store, "Archives"))
     store.change_flags(store.find(str(ids[1])), ["\\Flagged"])  # type: ignore[arg-type]
     changes.copy(ids[2], folder(store, "Archives"))
-    changes.delete(ids[3])  # no Trash folder on this server: for good
+    changes.delete(ids[3], permanent=True)  # no Trash folder on this server
     changes.move(ids[4], folder(store, "Archives"))
     changes.move(ids[4], folder(store, "INBOX"))  # changed her mind: nothing to replay
     assert [c.kind for c in changes.pending(store.accounts()[0])] == ["move", "copy", "delete"]
@@ -205,3 +205,82 @@ def test_cli_files_mail_offline(server: Server, lab_pki: LabPki, tmp_path: Path)
     synced = caducee("sync")
     assert synced.returncode == 0 and "modifications locales reportées" in synced.stdout
     assert subject_numbers(server, "Patients") == [1]
+
+
+def test_what_the_doctor_has_not_seen_is_never_deleted(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(1)])
+    server.append("Archives", [gp_message(10)])
+    server.append("Vieux", [gp_message(20)])
+    sync_once(store, server)
+    ids, changes = by_number(store, "INBOX"), LocalChanges(store)
+    changes.delete_folder(folder(store, "Vieux"))  # with the one message she saw
+    changes.delete(by_number(store, "Archives")[10], permanent=True)
+    server.append("Vieux", [gp_message(21)])  # meanwhile, new mail in the folder
+    with server.client() as client:  # and Archives rebuilt: UID 1 is another message now
+        client.delete_folder("Archives")
+    server.append("Archives", [gp_message(11)])
+
+    report = sync_once(store, server)
+    refused = report.refused  # type: ignore[attr-defined]
+    assert len(refused) == 2, refused
+    assert "pas encore vus" in refused[0] and "reconstruit" in refused[1]
+    assert subject_numbers(server, "Vieux") == [20, 21]
+    assert subject_numbers(server, "Archives") == [11]
+    assert sorted(by_number(store, "Vieux")) == [20, 21]  # the folder came back, whole
+    assert ids and LocalChanges(store).pending(store.accounts()[0]) == []
+
+
+def test_a_refused_move_cancels_what_depended_on_it(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(1)])
+    server.append("Archives", [gp_message(10)])
+    server.append("Vieux", [gp_message(20), gp_message(21)])
+    sync_once(store, server)
+    vieux, changes = by_number(store, "Vieux"), LocalChanges(store)
+    changes.move(vieux[20], folder(store, "Archives"))  # empties Vieux...
+    changes.copy(vieux[21], folder(store, "Archives"))
+    changes.delete(vieux[21], permanent=True)  # keeps only the copy...
+    changes.delete_folder(folder(store, "Vieux"))  # ...then deletes the folder
+    with server.client() as client:
+        client.delete_folder("Archives")  # the destination disappears meanwhile
+
+    report = sync_once(store, server)
+    refused = report.refused  # type: ignore[attr-defined]
+    assert len(refused) == 2 and "annulée" in refused[0] + refused[1], refused
+    assert subject_numbers(server, "Vieux") == [20, 21]  # nothing lost on the server
+    assert sorted(by_number(store, "Vieux")) == [20, 21]  # nor here
+
+
+def test_folder_changes_after_moving_mail_out_and_a_crash(server: Server, store: Store) -> None:
+    server.append("INBOX", [gp_message(1)])
+    server.append("Archives", [gp_message(10)])
+    server.append("Vieux", [gp_message(20)])
+    sync_once(store, server)
+    changes = LocalChanges(store)
+    changes.move(by_number(store, "Vieux")[20], folder(store, "INBOX"))
+    changes.delete_folder(folder(store, "Vieux"))  # the usual "empty it, then delete it"
+    changes.rename_folder(folder(store, "Archives"), "Archives 2026")
+    with server.client() as client:  # the rename was done before a crash cut its record
+        client.rename_folder("Archives", "Archives 2026")
+
+    report = sync_once(store, server)
+    assert report.refused == [] and report.changes_replayed == 3  # type: ignore[attr-defined]
+    with server.client() as client:
+        names = {name for _flags, _delimiter, name in client.list_folders()}
+    assert "Vieux" not in names and "Archives 2026" in names
+    assert subject_numbers(server, "INBOX") == [1, 20]
+
+
+def test_a_copy_with_an_unusual_message_id_is_not_made_twice(server: Server, store: Store) -> None:
+    odd = gp_message(30).replace(b"Message-ID: <", b"Message-ID: <a(b){3}%\\")
+    server.append("INBOX", [odd])
+    server.append("Archives", [gp_message(10)])
+    sync_once(store, server)
+    changes = LocalChanges(store)
+    changes.copy(by_number(store, "INBOX")[30], folder(store, "Archives"))
+    changes.mark_started(changes.pending(store.accounts()[0])[0])
+    with server.client() as client:  # copied before a crash
+        client.select_folder("INBOX")
+        client.copy(client.search(["ALL"]), "Archives")
+    report = sync_once(store, server)
+    assert report.refused == []  # type: ignore[attr-defined]
+    assert subject_numbers(server, "Archives") == [10, 30]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.changes import LocalChanges
@@ -62,7 +64,16 @@ def test_the_window_shows_folders_messages_and_the_reader(
     assert_not_blank(artefacts / "main-window.png")
 
 
-def test_search_filters_and_delete(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+def test_search_filters_and_delete(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def confirm(_parent: object, title: str, _text: str) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", confirm)
     shown = window(qtbot, mail_store, tmp_path)
     subject = shown.messages.message(0).subject  # type: ignore[union-attr]
     word = max(subject.split(), key=len)
@@ -82,8 +93,9 @@ def test_search_filters_and_delete(qtbot: QtBot, mail_store: Store, tmp_path: Pa
     shown.list_view.selectRow(0)
     doomed = shown.list_view.currentIndex().data(MessageRole)
     shown.delete_selected()
+    assert asked == ["Supprimer définitivement ?"]  # no trash folder here: asked first
     assert shown.messages.rowCount() == before - 1
     assert [c.kind for c in LocalChanges(mail_store).pending(mail_store.accounts()[0])] == [
         "delete"
-    ]  # no Trash folder in this store: for good, replayed by the next sync
+    ]  # replayed by the next sync
     assert mail_store.find(str(doomed.id)) is None

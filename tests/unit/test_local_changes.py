@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import LocalChangeError
-from app.store.changes import LocalChanges
+from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import Account, Folder, HeaderRow, Store
 
 
@@ -151,3 +151,40 @@ def test_replay_results(store: Store) -> None:
     changes.back_out(changes.pending(account_of(store))[0])  # refused: back to its folder
     back = store.find(str(local_id))
     assert back is not None and (back.folder, back.uid) == ("Archives", 41)
+
+
+def test_no_trash_means_asking_before_deleting_for_good(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p")
+    account = store.add_account("dr@mssante.test", "password", "imaps://imap.test")
+    store.upsert_folder(account, "INBOX", ".", "Inbox", True)
+    inbox = folder(store, "INBOX")
+    store.add_headers(inbox, [HeaderRow(1, (), None, 100, None, header(1))])
+    local_id = store.messages()[0].id
+    with pytest.raises(NoTrashError):
+        LocalChanges(store).delete(local_id)
+    assert store.find(str(local_id)) is not None
+    store.upsert_folder(account, "INBOX.Corbeille", ".", None, True)  # a trash by its name
+    LocalChanges(store).delete(local_id)
+    trashed = store.find(str(local_id))
+    assert trashed is not None and trashed.folder == "INBOX.Corbeille"
+    store.close()
+
+
+def test_a_change_the_sync_is_doing_cannot_be_rewritten(store: Store) -> None:
+    changes, local_id = LocalChanges(store), message_id(store, 1)
+    changes.move(local_id, folder(store, "Archives"))
+    changes.mark_started(changes.pending(account_of(store))[0])
+    with pytest.raises(LocalChangeError) as caught:
+        changes.move(local_id, folder(store, "INBOX"))
+    assert "en cours de synchronisation" in caught.value.user_message
+
+
+def test_renaming_a_new_folder_leaves_older_changes_alone(store: Store) -> None:
+    changes, account = LocalChanges(store), account_of(store)
+    changes.rename_folder(folder(store, "Archives"), "Anciens")
+    changes.create_folder(account, "Archives")  # a new folder with the old name
+    changes.rename_folder(folder(store, "Archives"), "Neuf")
+    assert queue(store) == [
+        ("rename_folder", "Archives", "Anciens"),
+        ("create_folder", "Neuf", "Neuf"),
+    ]
