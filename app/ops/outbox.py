@@ -46,6 +46,10 @@ class Draft:
     attachments: Sequence[Path] = ()
     dsn: bool = False
     mdn: bool = False
+    bcc: Sequence[str] = ()
+    in_reply_to: str | None = None  # Message-ID (without <>) of the message answered
+    references: Sequence[str] = ()  # the thread's Message-IDs, oldest first
+    forwarded: Sequence[tuple[str, str, bytes]] = ()  # (file name, type, content) carried on
 
 
 @dataclass
@@ -63,7 +67,13 @@ def compose(draft: Draft) -> EmailMessage:
     message["To"] = ", ".join(draft.to)
     if draft.cc:
         message["Cc"] = ", ".join(draft.cc)
+    if draft.bcc:
+        message["Bcc"] = ", ".join(draft.bcc)  # for the envelope; removed before queuing
     message["Subject"] = draft.subject
+    if draft.in_reply_to:
+        message["In-Reply-To"] = f"<{draft.in_reply_to}>"
+    if draft.references:
+        message["References"] = " ".join(f"<{r}>" for r in draft.references)
     message["Date"] = formatdate(localtime=True)
     domain = draft.sender.rpartition("@")[2] or "caducee.invalid"
     message["Message-ID"] = make_msgid(domain=domain)
@@ -79,6 +89,14 @@ def compose(draft: Draft) -> EmailMessage:
             maintype=maintype,
             subtype=subtype,
             filename=safe_filename(path.name, "piece-jointe.bin"),
+        )
+    for name, content_type, data in draft.forwarded:
+        maintype, _slash, subtype = content_type.partition("/")
+        message.add_attachment(
+            data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=safe_filename(name, "piece-jointe.bin"),
         )
     return message
 

@@ -23,9 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
+from app.ops.outbox import Draft
+from app.ops.replies import forward, reply
 from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
+from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
+from app.ui.composer import Composer
 from app.ui.error_bar import ErrorBar
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
@@ -41,6 +45,9 @@ class MainWindow(QMainWindow):
         self.store = store
         self.worker = worker
         self.syncing = False
+        self.sync_again = False  # asked while a sync ran (e.g. a message just queued)
+        self.drafts_dir = settings_file.parent / "drafts"
+        self.composers: list[Composer] = []
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle("Caducée")
         self.folders = FolderTreeModel(store)
@@ -117,6 +124,16 @@ class MainWindow(QMainWindow):
         self.get_mail_action.triggered.connect(self.get_mail)
         self.get_mail_action.setEnabled(self.worker is not None)
         bar.addAction(self.get_mail_action)
+        for label, keys, handler in (
+            (self.tr("Écrire"), "Ctrl+N", self.write),
+            (self.tr("Répondre"), "Ctrl+R", self.reply),
+            (self.tr("Répondre à tous"), "Ctrl+Shift+R", self.reply_all),
+            (self.tr("Transférer"), "Ctrl+L", self.forward),
+        ):
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(handler)
+            bar.addAction(action)
         bar.addSeparator()
         self.filters: dict[str, QAction] = {}
         for key, label in (
@@ -292,6 +309,44 @@ class MainWindow(QMainWindow):
             self.list_view.selectionModel().blockSignals(False)
         self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
 
+    # -- writing --------------------------------------------------------------------------
+
+    def write(self) -> Composer:
+        return self._compose(None)
+
+    def reply(self) -> Composer | None:
+        return self._answer("reply")
+
+    def reply_all(self) -> Composer | None:
+        return self._answer("all")
+
+    def forward(self) -> Composer | None:
+        return self._answer("forward")
+
+    def _answer(self, how: str) -> Composer | None:
+        message = self._selected()
+        raw = self.store.raw(message) if message is not None else None
+        if message is None or raw is None:
+            self.statusBar().showMessage(self.tr("Choisissez d'abord un message téléchargé."), 5000)
+            return None
+        parsed = parse_message(raw)
+        me = message.account
+        if how == "forward":
+            return self._compose(forward(parsed, raw, me))
+        return self._compose(reply(parsed, me, to_all=how == "all"))
+
+    def _compose(self, draft: Draft | None) -> Composer:
+        composer = Composer(self.store, self.drafts_dir, draft, sender=self._folder_scope().account)
+        composer.queued.connect(self._queued)
+        self.composers = [c for c in self.composers if c.isVisible()] + [composer]
+        composer.show()
+        return composer
+
+    @Slot(str)
+    def _queued(self, _address: str) -> None:
+        self.statusBar().showMessage(self.tr("Message placé dans la boîte d'envoi."), 5000)
+        self.get_mail()  # sends what is due, then syncs
+
     # -- syncing (the worker runs in its own thread) --------------------------------------
 
     def _connect_worker(self, worker: SyncWorker) -> None:
@@ -306,7 +361,10 @@ class MainWindow(QMainWindow):
         worker.all_done.connect(self._sync_finished, queued)
 
     def get_mail(self) -> None:
-        if self.worker is None or self.syncing:
+        if self.worker is None:
+            return
+        if self.syncing:
+            self.sync_again = True
             return
         self.syncing = True
         self.get_mail_action.setEnabled(False)
@@ -340,6 +398,9 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.get_mail_action.setEnabled(True)
         self.sync_finished.emit()
+        if self.sync_again:
+            self.sync_again = False
+            self.get_mail()
 
     def _set_state(self, address: str, state: str) -> None:
         self.states[address] = state

@@ -12,7 +12,9 @@ from PySide6.QtCore import QMetaObject, QThread
 from PySide6.QtCore import Qt as QtNamespace
 from pytestqt.qtbot import QtBot
 
+from app.sandbox.submission import Endpoints
 from app.store.db import Store
+from app.store.outbox import OutboxStore
 from app.ui.main_window import MainWindow, start_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from tests.integration.test_sync import Server, gp_message
@@ -28,7 +30,8 @@ def server(dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts
 
 
 @pytest.fixture
-def store(tmp_path: Path, server: Server) -> Iterator[Store]:
+def store(tmp_path: Path, server: Server, lab_smtp_password: Endpoints) -> Iterator[Store]:
+    smtp = lab_smtp_password
     opened = Store.open(tmp_path / "profile")
     trust = tmp_path / "provider-root.pem"
     trust.write_bytes(server.lab_pki.public_ca.root.issued.cert_pem())
@@ -36,6 +39,7 @@ def store(tmp_path: Path, server: Server) -> Iterator[Store]:
         server.account.address,
         "password",
         f"imaps://localhost:{server.dovecot.imaps_port}",
+        smtp_url=f"smtp+starttls://localhost:{smtp.starttls_port}",
         username=server.account.login,
         trust=str(trust),
     )
@@ -81,6 +85,20 @@ def test_get_mail_from_the_window(
             window.get_mail()  # the session is kept: no new question
         assert len(asked) == 2
         qtbot.waitUntil(lambda: window.messages.rowCount() == 4)
+
+        composer = window.write()  # to herself, through the outbox and the lab's SMTP AUTH
+        qtbot.addWidget(composer)
+        composer.to.setText(server.account.address)
+        composer.subject.setText("Note pour moi-même")
+        composer.body.setPlainText("Rappeler le laboratoire.")
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            composer.send()  # queued, then the sync sends it
+        assert OutboxStore(store).items()[0].state == "sent"
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()
+        qtbot.waitUntil(lambda: window.messages.rowCount() == 5)
+        subjects = {m.subject for m in store.messages()}
+        assert "Note pour moi-même" in subjects
     finally:
         QMetaObject.invokeMethod(
             worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection

@@ -1,0 +1,59 @@
+"""The composer: reply with quoting, drafts saved on disk, sending into the outbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.store.db import Store
+from app.store.outbox import OutboxStore
+from app.ui.main_window import MainWindow
+from tests.ui.conftest import assert_not_blank
+
+
+def test_reply_draft_and_send(
+    qtbot: QtBot,
+    mail_store: Store,
+    tmp_path: Path,
+    artefacts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mail_store.db.execute("UPDATE accounts SET smtp_url = 'smtp+starttls://smtp.test:587'")
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.list_view.selectRow(0)
+    original = window.messages.message(0)
+    assert original is not None
+
+    composer = window.reply()
+    assert composer is not None
+    qtbot.addWidget(composer)
+    assert composer.to.text() == original.sender
+    assert composer.subject.text().lower().startswith("re")
+    assert "a écrit :" in composer.body.toPlainText()
+    composer.body.setPlainText("Merci, bien reçu.\n" + composer.body.toPlainText())
+    composer.mdn.setChecked(True)
+    attached = tmp_path / "ordonnance.pdf"
+    attached.write_bytes(b"%PDF-1.4 ordonnance")
+    composer.add_files([attached])
+    qtbot.waitExposed(composer)
+    composer.grab().save(str(artefacts / "composer-reply.png"))
+    assert_not_blank(artefacts / "composer-reply.png")
+
+    composer.save_draft()  # what the timer does every few seconds
+    saved = json.loads(composer.draft_file.read_text(encoding="utf-8"))
+    assert saved["body"].startswith("Merci, bien reçu.") and saved["to"] == [original.sender]
+
+    composer.send()
+    assert not composer.draft_file.exists()  # in the outbox now, no draft left behind
+    items = OutboxStore(mail_store).items()
+    assert len(items) == 1 and items[0].subject == composer.subject.text()
+    raw = OutboxStore(mail_store).raw(items[0])
+    assert b"In-Reply-To: <" in raw and b"Disposition-Notification-To" in raw
+    assert b'filename="ordonnance.pdf"' in raw
