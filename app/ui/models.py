@@ -16,7 +16,8 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QStyle
 
 from app.store.db import MessageSummary, Store
 from app.store.views import Scope, folder_counts, message_ids, summaries
@@ -181,12 +182,12 @@ class MessageListModel(QAbstractTableModel):
                 flagged = "⚑" if "\\Flagged" in message.flags else ""
                 return ("●" if message.unread else "") + flagged
             if column == 1:
-                return ("📎 " if message.has_attachments else "") + (
-                    message.subject or self.tr("(sans objet)")
-                )
+                return message.subject or self.tr("(sans objet)")
             if column == 2:
                 return message.sender
             return short_date(message.date)
+        if role == Qt.ItemDataRole.DecorationRole and column == 1 and message.has_attachments:
+            return attachment_icon()  # a drawn icon: emoji fonts are not everywhere
         if role == Qt.ItemDataRole.FontRole and message.unread:
             font = QFont()
             font.setBold(True)
@@ -223,3 +224,8 @@ def short_date(value: str | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def attachment_icon() -> QIcon:
+    style = QApplication.style()
+    return style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
-from app.ui.models import short_date
+from app.ui.models import attachment_icon, short_date
 
 
 class _Loaded(QObject):
@@ -117,7 +117,9 @@ class Reader(QWidget):
         self.body.setPlainText(parsed.body_text)
         self._attachments = [a for a in parsed.attachments if not a.inline]
         for attachment in self._attachments:
-            item = QListWidgetItem(f"📎 {attachment.filename} ({_size(attachment.size)})")
+            item = QListWidgetItem(
+                attachment_icon(), f"{attachment.filename} ({_size(attachment.size)})"
+            )
             item.setToolTip(attachment.content_type)
             self.attachments.addItem(item)
         self._show_attachments(bool(self._attachments))

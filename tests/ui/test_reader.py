@@ -1,0 +1,72 @@
+"""The reader on hostile HTML and on a discharge letter with IHE_XDM.ZIP, offscreen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.store.db import HeaderRow, Store
+from app.ui.main_window import MainWindow
+from tests.ui.conftest import assert_not_blank
+
+HOSTILE = """<html><head><script>alert('x')</script>
+<link rel=stylesheet href="https://tracker.example/css"></head>
+<body onload="steal()"><img src="https://tracker.example/pixel.gif?patient=durand">
+<p>Résultat <b>normal</b>.</p><a href="javascript:steal()">voir</a>
+<iframe src="https://evil.example/"></iframe><style>p{color:red}</style></body></html>"""
+
+
+def hostile_message() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Inconnu <x@evil.example>"
+    message["To"] = "dr.martin@medecin.mssante.fr"
+    message["Subject"] = "Message piégé"
+    message["Message-ID"] = "<hostile@evil.example>"
+    message.set_content(HOSTILE, subtype="html")
+    return message.as_bytes()
+
+
+def test_hostile_html_is_shown_as_text_only(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    account = mail_store.accounts()[0]
+    inbox = next(f for f in mail_store.folders(account) if f.name == "INBOX")
+    raw = hostile_message()
+    mail_store.add_headers(inbox, [HeaderRow(9999, (), datetime.now(), len(raw), None, raw)])
+    mail_store.add_bodies(inbox, {9999: raw})
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("piégé")
+    window.search.returnPressed.emit()
+    window.list_view.selectRow(0)
+    qtbot.waitUntil(lambda: "Résultat" in window.reader.body.toPlainText())
+    shown = window.reader.body.toPlainText()
+    assert "Résultat normal." in shown
+    assert "alert" not in shown and "steal" not in shown  # scripts and handlers dropped
+    assert not window.reader.body.openLinks() and not window.reader.body.openExternalLinks()
+    assert window.reader.body.document().toHtml().count("<img") == 0  # nothing fetched
+    window.grab().save(str(artefacts / "reader-hostile-html.png"))
+    assert_not_blank(artefacts / "reader-hostile-html.png")
+
+
+def test_a_discharge_letter_with_its_xdm_package(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("IHE_XDM")
+    window.search.returnPressed.emit()
+    assert window.messages.rowCount() > 0
+    window.list_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.reader.attachments.count() > 0)
+    names = [
+        window.reader.attachments.item(i).text() for i in range(window.reader.attachments.count())
+    ]
+    assert any("IHE_XDM.ZIP" in n for n in names), names
+    window.grab().save(str(artefacts / "reader-xdm-letter.png"))
+    assert_not_blank(artefacts / "reader-xdm-letter.png")
