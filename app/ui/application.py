@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -27,6 +29,7 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
     app.setApplicationVersion(__version__)
     _translate(app)
     store = Store.open(profile.data_dir)
+    opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter()
     worker = SyncWorker(
         profile.data_dir,
@@ -35,7 +38,7 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
         prompter,
     )
     try:
-        window = MainWindow(store, profile.data_dir / "ui.ini", worker)
+        window = MainWindow(store, profile.data_dir / "ui.ini", worker, opened)
         prompter.window = window
         thread = start_worker(window, worker)
         window.show()
@@ -50,6 +53,7 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
         return status
     finally:
         store.close()
+        shutil.rmtree(opened, ignore_errors=True)  # attachments opened with other programs
 
 
 def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = False) -> None:

@@ -40,7 +40,13 @@ class MainWindow(QMainWindow):
     sync_requested = Signal()
     sync_finished = Signal()  # the window has taken the results of a sync in
 
-    def __init__(self, store: Store, settings_file: Path, worker: SyncWorker | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings_file: Path,
+        worker: SyncWorker | None = None,
+        temp_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.worker = worker
@@ -52,7 +58,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Caducée")
         self.folders = FolderTreeModel(store)
         self.messages = MessageListModel(store)
-        self.reader = Reader(store.blobs)
+        self.reader = Reader(store.blobs, temp_dir)
 
         self.folder_view = QTreeView()
         self.folder_view.setModel(self.folders)

@@ -7,9 +7,12 @@ GUI thread; a late result for a message no longer selected is dropped.
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -26,6 +29,7 @@ from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
 from app.ui.models import attachment_icon, short_date
+from app.ui.pdf_view import PdfDialog
 
 
 class _Loaded(QObject):
@@ -45,9 +49,13 @@ class _Load(QRunnable):
 
 
 class Reader(QWidget):
-    def __init__(self, blobs: BlobStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, blobs: BlobStore, temp_dir: Path | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.blobs = blobs
+        self.temp_dir = temp_dir or Path(tempfile.gettempdir()) / "caducee-attachments"
+        self.pdf: PdfDialog | None = None
         self.current: int | None = None
         self._raw: bytes | None = None
         self._attachments: list[Attachment] = []
@@ -61,11 +69,18 @@ class Reader(QWidget):
         self.attachments = QListWidget()
         self.attachments.setAccessibleName(self.tr("Pièces jointes"))
         self.attachments.setMaximumHeight(90)
+        self.attachments.itemDoubleClicked.connect(lambda _item: self.open_attachment())
+        self.open = QPushButton(self.tr("Ouvrir"))
+        self.open.clicked.connect(self.open_attachment)
         self.save = QPushButton(self.tr("Enregistrer sous…"))
         self.save.clicked.connect(self.save_attachment)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.open)
+        buttons.addWidget(self.save)
+        buttons.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.attachments, 1)
-        row.addWidget(self.save)
+        row.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.headers)
@@ -128,18 +143,45 @@ class Reader(QWidget):
 
     def _show_attachments(self, visible: bool) -> None:
         self.attachments.setVisible(visible)
+        self.open.setVisible(visible)
         self.save.setVisible(visible)
 
-    def save_attachment(self) -> None:
+    def _chosen(self) -> tuple[Attachment, bytes] | None:
         row = self.attachments.currentRow()
         if self._raw is None or not 0 <= row < len(self._attachments):
-            return
+            return None
         attachment = self._attachments[row]
+        return attachment, attachment_bytes(self._raw, attachment.part_index)
+
+    def open_attachment(self) -> None:
+        """A PDF inside Caducée; anything else with the system's viewer, from a file in the
+        profile's temporary directory (removed when Caducée closes)."""
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        attachment, data = chosen
+        if attachment.content_type == "application/pdf" or attachment.filename.lower().endswith(
+            ".pdf"
+        ):
+            self.pdf = PdfDialog(attachment.filename, data, self)
+            self.pdf.show()
+            return
+        folder = self.temp_dir / uuid.uuid4().hex
+        folder.mkdir(parents=True, mode=0o700)
+        target = folder / attachment.filename  # already a safe file name (parser)
+        target.write_bytes(data)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def save_attachment(self) -> None:
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        attachment, data = chosen
         target, _filter = QFileDialog.getSaveFileName(
             self, self.tr("Enregistrer la pièce jointe"), attachment.filename
         )
         if target:
-            Path(target).write_bytes(attachment_bytes(self._raw, attachment.part_index))
+            Path(target).write_bytes(data)
 
 
 def _escape(text: str) -> str:

@@ -70,3 +70,29 @@ def test_a_discharge_letter_with_its_xdm_package(
     assert any("IHE_XDM.ZIP" in n for n in names), names
     window.grab().save(str(artefacts / "reader-xdm-letter.png"))
     assert_not_blank(artefacts / "reader-xdm-letter.png")
+
+
+def test_a_pdf_attachment_opens_inside_caducee(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    window = MainWindow(mail_store, tmp_path / "ui.ini", temp_dir=tmp_path / "opened")
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("IHE_XDM")
+    window.search.returnPressed.emit()
+    window.list_view.selectRow(0)
+    reader = window.reader
+    qtbot.waitUntil(lambda: reader.attachments.count() > 1)
+    pdf_row = next(
+        i for i in range(reader.attachments.count()) if ".pdf" in reader.attachments.item(i).text()
+    )
+    reader.attachments.setCurrentRow(pdf_row)
+    reader.open_attachment()
+    assert reader.pdf is not None
+    qtbot.addWidget(reader.pdf)
+    qtbot.waitExposed(reader.pdf)
+    assert reader.pdf.pages >= 1
+    qtbot.wait(300)  # the first page renders asynchronously
+    reader.pdf.grab().save(str(artefacts / "reader-pdf.png"))
+    assert_not_blank(artefacts / "reader-pdf.png")
+    assert not (tmp_path / "opened").exists()  # read from memory, no temporary file
