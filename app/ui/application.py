@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QMetaObject, Qt, QTimer, QTranslator
@@ -73,10 +74,28 @@ def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = Fals
         QApplication.quit()
 
 
+LANGUAGE_ENV = "CADUCEE_LANG"  # "fr" or "en"; else the system's language (French by default)
+
+
+def language() -> str:
+    chosen = os.environ.get(LANGUAGE_ENV, "").lower()[:2]
+    if chosen in ("fr", "en"):
+        return chosen
+    return "en" if QLocale.system().language() == QLocale.Language.English else "fr"
+
+
 def _translate(app: QApplication) -> None:
-    """Qt's own dialogs (file chooser, buttons) in French unless the system says English."""
-    locale = QLocale.system()
-    name = "qtbase_en" if locale.language() == QLocale.Language.English else "qtbase_fr"
-    translator = QTranslator(app)
-    if translator.load(name, QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(translator)
+    """French is in the code; English from our catalogue. Qt's own dialogs follow."""
+    wanted = language()
+    qt_catalogue = QTranslator(app)
+    if qt_catalogue.load(
+        f"qtbase_{wanted}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    ):
+        app.installTranslator(qt_catalogue)
+    if wanted == "en":
+        ours = QTranslator(app)
+        catalogue = resources.files("app.resources") / "i18n" / "caducee_en.qm"
+        data = catalogue.read_bytes()
+        if ours.load(data):
+            ours.setProperty("catalogue", data)  # Qt reads these bytes later: keep them alive
+            app.installTranslator(ours)

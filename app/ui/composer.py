@@ -89,8 +89,12 @@ class Composer(QWidget):
             self.from_box.setCurrentText(chosen)
         completions = QStringListModel(recent_correspondents(store), self)
         self.to, self.cc, self.bcc = QLineEdit(), QLineEdit(), QLineEdit()
-        for field, name in ((self.to, "À"), (self.cc, "Copie"), (self.bcc, "Copie cachée")):
-            field.setAccessibleName(self.tr(name))
+        for field, name in (
+            (self.to, self.tr("Destinataires")),
+            (self.cc, self.tr("Copie")),
+            (self.bcc, self.tr("Copie cachée")),
+        ):
+            field.setAccessibleName(name)
             completer = _AddressCompleter(completions, field)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str, str, str)
     def _account_failed(self, address: str, state: str, message: str, details: str) -> None:
-        self._set_state(address, self.tr(state))
+        self._set_state(address, self.state_names().get(state, state))
         self.error_bar.report(f"{address} : {message}", details)
 
     @Slot()
@@ -407,6 +407,17 @@ class MainWindow(QMainWindow):
         if self.sync_again:
             self.sync_again = False
             self.get_mail()
+
+    def state_names(self) -> dict[str, str]:
+        """The worker's account states (French), as this window's language says them."""
+        return {
+            "carte retirée": self.tr("carte retirée"),
+            "carte à vérifier": self.tr("carte à vérifier"),
+            "identifiant refusé": self.tr("identifiant refusé"),
+            "certificat refusé": self.tr("certificat refusé"),
+            "hors ligne": self.tr("hors ligne"),
+            "erreur": self.tr("erreur"),
+        }
 
     def _set_state(self, address: str, state: str) -> None:
         self.states[address] = state

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -104,7 +105,12 @@ def _placeholder(name: str, delimiter: str, top: QStandardItem) -> QStandardItem
 
 
 class MessageListModel(QAbstractTableModel):
-    COLUMNS = ("", "Objet", "Expéditeur", "Date")
+    COLUMNS: tuple[str, ...] = (
+        "",
+        str(QT_TRANSLATE_NOOP("MessageListModel", "Objet")),
+        str(QT_TRANSLATE_NOOP("MessageListModel", "Expéditeur")),
+        str(QT_TRANSLATE_NOOP("MessageListModel", "Date")),
+    )
     SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date"}
 
     def __init__(self, store: Store) -> None:
