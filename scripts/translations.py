@@ -97,6 +97,9 @@ ENGLISH = {
         "This message is not downloaded yet: it will be at the next sync."
     ),
     "Enregistrer la pièce jointe": "Save the attachment",
+    "Brouillons": "Drafts",
+    "Brouillons ({0})": "Drafts ({0})",
+    "Reprendre les messages non envoyés": "Resume the unsent messages",
 }
 
 

@@ -56,6 +56,28 @@ def _addresses(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def saved_drafts(drafts_dir: Path) -> list[tuple[Path, Draft]]:
+    """Drafts left by a composer that was closed, or by a crash; unreadable ones skipped."""
+    found = []
+    for path in sorted(drafts_dir.glob("*.json")) if drafts_dir.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            draft = Draft(
+                str(data["sender"]),
+                list(data.get("to", [])),
+                str(data.get("subject", "")),
+                str(data.get("body", "")),
+                cc=list(data.get("cc", [])),
+                bcc=list(data.get("bcc", [])),
+                attachments=[Path(p) for p in data.get("attachments", [])],
+                in_reply_to=data.get("in_reply_to"),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found.append((path, draft))
+    return found
+
+
 def recent_correspondents(store: Store, limit: int = 2000) -> list[str]:
     rows = store.db.execute(
         "SELECT sender FROM messages WHERE sender != '' GROUP BY sender "
@@ -69,12 +91,17 @@ class Composer(QWidget):
     queued = Signal(str)  # the account whose outbox has a new message
 
     def __init__(
-        self, store: Store, drafts_dir: Path, draft: Draft | None = None, sender: str | None = None
+        self,
+        store: Store,
+        drafts_dir: Path,
+        draft: Draft | None = None,
+        sender: str | None = None,
+        draft_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.drafts_dir = drafts_dir
-        self.draft_file = drafts_dir / f"{uuid.uuid4().hex}.json"
+        self.draft_file = draft_file or drafts_dir / f"{uuid.uuid4().hex}.json"
         self.sent = False
         self.setWindowTitle(self.tr("Rédaction"))
         self.setAcceptDrops(True)

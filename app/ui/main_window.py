@@ -29,7 +29,7 @@ from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
-from app.ui.composer import Composer
+from app.ui.composer import Composer, saved_drafts
 from app.ui.error_bar import ErrorBar
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
@@ -113,6 +113,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count)
         if worker is not None:
             self._connect_worker(worker)
+        drafts = len(saved_drafts(self.drafts_dir))
+        self.drafts_action.setVisible(bool(drafts))
+        if drafts:
+            self.drafts_action.setText(self.tr("Brouillons ({0})").format(drafts))
         self.resize(1200, 780)
         self._restore()
         self._select_first_folder()
@@ -140,6 +144,10 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(handler)
             bar.addAction(action)
+        self.drafts_action = QAction(self.tr("Brouillons"), self)
+        self.drafts_action.setToolTip(self.tr("Reprendre les messages non envoyés"))
+        self.drafts_action.triggered.connect(self._resume_drafts)
+        bar.addAction(self.drafts_action)
         bar.addSeparator()
         self.filters: dict[str, QAction] = {}
         for key, label in (
@@ -341,12 +349,22 @@ class MainWindow(QMainWindow):
             return self._compose(forward(parsed, raw, me))
         return self._compose(reply(parsed, me, to_all=how == "all"))
 
-    def _compose(self, draft: Draft | None) -> Composer:
-        composer = Composer(self.store, self.drafts_dir, draft, sender=self._folder_scope().account)
+    def resume_drafts(self) -> list[Composer]:
+        """Reopen the drafts saved on disk (a composer closed unsent, or a crash)."""
+        return [self._compose(draft, path) for path, draft in saved_drafts(self.drafts_dir)]
+
+    def _compose(self, draft: Draft | None, draft_file: Path | None = None) -> Composer:
+        composer = Composer(
+            self.store, self.drafts_dir, draft, self._folder_scope().account, draft_file
+        )
         composer.queued.connect(self._queued)
         self.composers = [c for c in self.composers if c.isVisible()] + [composer]
         composer.show()
         return composer
+
+    def _resume_drafts(self) -> None:
+        self.resume_drafts()
+        self.drafts_action.setVisible(False)
 
     @Slot(str)
     def _queued(self, _address: str) -> None:

@@ -57,3 +57,24 @@ def test_reply_draft_and_send(
     raw = OutboxStore(mail_store).raw(items[0])
     assert b"In-Reply-To: <" in raw and b"Disposition-Notification-To" in raw
     assert b'filename="ordonnance.pdf"' in raw
+
+
+def test_an_unsent_draft_comes_back(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    assert not window.drafts_action.isVisible()
+    composer = window.write()
+    qtbot.addWidget(composer)
+    composer.to.setText("labo@biolab.mssante.fr")
+    composer.body.setPlainText("Merci de m'envoyer le bilan complet.")
+    composer.close()  # closed unsent (or the PC crashed after the autosave)
+
+    again = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(again)
+    assert again.drafts_action.text() == "Brouillons (1)"
+    (resumed,) = again.resume_drafts()
+    qtbot.addWidget(resumed)
+    assert resumed.body.toPlainText() == "Merci de m'envoyer le bilan complet."
+    assert resumed.draft_file == composer.draft_file  # the same file, saved over
+    resumed.discard()
+    assert not composer.draft_file.exists()

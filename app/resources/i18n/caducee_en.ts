@@ -140,6 +140,10 @@
         <translation>Message list</translation>
     </message>
     <message>
+        <source>Brouillons ({0})</source>
+        <translation>Drafts ({0})</translation>
+    </message>
+    <message>
         <source>Barre d'outils</source>
         <translation>Toolbar</translation>
     </message>
@@ -166,6 +170,14 @@
     <message>
         <source>Transférer</source>
         <translation>Forward</translation>
+    </message>
+    <message>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
+    <message>
+        <source>Reprendre les messages non envoyés</source>
+        <translation>Resume the unsent messages</translation>
     </message>
     <message>
         <source>Non lus</source>
