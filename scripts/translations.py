@@ -100,6 +100,7 @@ ENGLISH = {
     "Brouillons": "Drafts",
     "Brouillons ({0})": "Drafts ({0})",
     "Reprendre les messages non envoyés": "Resume the unsent messages",
+    "{0} nouveau(x) message(s)": "{0} new message(s)",
 }
 
 

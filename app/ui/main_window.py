@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QSystemTrayIcon,
     QTableView,
     QToolBar,
     QTreeView,
@@ -111,8 +112,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.count)
+        self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)
+            if QSystemTrayIcon.isSystemTrayAvailable():
+                self.tray = QSystemTrayIcon(self.windowIcon(), self)
+                self.tray.setToolTip("Caducée")
+                self.tray.activated.connect(self._bring_to_front)
+                self.tray.show()
         drafts = len(saved_drafts(self.drafts_dir))
         self.drafts_action.setVisible(bool(drafts))
         if drafts:
@@ -190,10 +197,14 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        columns = self.settings.value("window/columns")
+        if columns is not None:  # widths, order and sort column she chose
+            self.list_view.horizontalHeader().restoreState(columns)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/columns", self.list_view.horizontalHeader().saveState())
         self.settings.sync()
         super().closeEvent(event)
 
@@ -406,10 +417,21 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self._set_state(address, self.tr("synchronisation…"))
 
+    def _bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     @Slot(str, object)
-    def _account_done(self, address: str, _report: object) -> None:
+    def _account_done(self, address: str, report: object) -> None:
         self._set_state(address, self.tr("connecté"))
         self._reload_keeping_selection()
+        new = getattr(report, "new", 0)
+        if new and self.tray is not None and not self.isActiveWindow():
+            # No sender or subject: a notification can be read by anyone near the screen.
+            self.tray.showMessage(
+                "Caducée", self.tr("{0} nouveau(x) message(s)").format(new), msecs=8000
+            )
 
     @Slot(str, str, str, str)
     def _account_failed(self, address: str, state: str, message: str, details: str) -> None:

@@ -99,3 +99,14 @@ def test_search_filters_and_delete(
         "delete"
     ]  # replayed by the next sync
     assert mail_store.find(str(doomed.id)) is None
+
+
+def test_column_choices_are_remembered(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+    first = window(qtbot, mail_store, tmp_path)
+    first.list_view.horizontalHeader().resizeSection(2, 333)
+    first.list_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    first.close()
+    again = window(qtbot, mail_store, tmp_path)
+    header = again.list_view.horizontalHeader()
+    assert header.sectionSize(2) == 333
+    assert header.sortIndicatorSection() == 2

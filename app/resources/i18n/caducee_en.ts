@@ -240,6 +240,10 @@
         <translation>connected</translation>
     </message>
     <message>
+        <source>{0} nouveau(x) message(s)</source>
+        <translation>{0} new message(s)</translation>
+    </message>
+    <message>
         <source>carte retirée</source>
         <translation>card removed</translation>
     </message>
