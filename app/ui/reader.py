@@ -7,6 +7,7 @@ GUI thread; a late result for a message no longer selected is dropped.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import uuid
 from pathlib import Path
@@ -20,20 +21,23 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
+from app.store.html_body import html_body
 from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
+from app.ui.html_view import SafeBrowser, sanitise
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
 
+log = logging.getLogger(__name__)
+
 
 class _Loaded(QObject):
-    done = Signal(int, object, object)  # message id, raw bytes | None, ParsedMessage | None
+    done = Signal(int, object, object, object)  # id, raw | None, ParsedMessage | None, html
 
 
 class _Load(QRunnable):
@@ -45,7 +49,14 @@ class _Load(QRunnable):
     def run(self) -> None:
         raw = self.blobs.get(self.digest) if self.digest else None
         parsed = parse_message(raw) if raw is not None else None
-        self.signals.done.emit(self.message_id, raw, parsed)
+        clean = None
+        if raw is not None and parsed is not None and parsed.has_html:
+            try:
+                markup = html_body(raw)
+                clean = sanitise(markup) if markup else None
+            except Exception:  # a defect: the text rendering is shown instead
+                log.exception("HTML body not rendered")
+        self.signals.done.emit(self.message_id, raw, parsed, clean)
 
 
 class Reader(QWidget):
@@ -62,9 +73,7 @@ class Reader(QWidget):
         self.headers = QLabel()
         self.headers.setWordWrap(True)
         self.headers.setAccessibleName(self.tr("En-têtes du message"))
-        self.body = QTextBrowser()
-        self.body.setOpenLinks(False)  # a link is shown, never followed by a click alone
-        self.body.setOpenExternalLinks(False)
+        self.body = SafeBrowser()  # links shown, opened only after she confirms
         self.body.setAccessibleName(self.tr("Texte du message"))
         self.attachments = QListWidget()
         self.attachments.setAccessibleName(self.tr("Pièces jointes"))
@@ -121,15 +130,20 @@ class Reader(QWidget):
             "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation."
         )
 
-    @Slot(int, object, object)
-    def _loaded(self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None) -> None:
+    @Slot(int, object, object, object)
+    def _loaded(
+        self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None, html: str | None
+    ) -> None:
         if message_id != self.current:
             return  # another message was selected meanwhile
         if parsed is None:
             self.body.setPlainText(self._not_downloaded())
             return
         self._raw = raw
-        self.body.setPlainText(parsed.body_text)
+        if html:
+            self.body.setHtml(html)
+        else:
+            self.body.setPlainText(parsed.body_text)
         self._attachments = [a for a in parsed.attachments if not a.inline]
         for attachment in self._attachments:
             item = QListWidgetItem(

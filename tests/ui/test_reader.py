@@ -6,6 +6,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
@@ -16,6 +20,9 @@ HOSTILE = """<html><head><script>alert('x')</script>
 <link rel=stylesheet href="https://tracker.example/css"></head>
 <body onload="steal()"><img src="https://tracker.example/pixel.gif?patient=durand">
 <p>Résultat <b>normal</b>.</p><a href="javascript:steal()">voir</a>
+<table border=1><tr><th>Analyse</th><th>Valeur</th></tr>
+<tr><td>Hémoglobine</td><td>13,2 g/dL</td></tr></table>
+<a href="https://labo.example/resultats?id=42" onclick="steal()">Compte rendu en ligne</a>
 <iframe src="https://evil.example/"></iframe><style>p{color:red}</style></body></html>"""
 
 
@@ -29,8 +36,12 @@ def hostile_message() -> bytes:
     return message.as_bytes()
 
 
-def test_hostile_html_is_shown_as_text_only(
-    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+def test_hostile_html_is_sanitised_and_links_confirmed(
+    qtbot: QtBot,
+    mail_store: Store,
+    tmp_path: Path,
+    artefacts: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = mail_store.accounts()[0]
     inbox = next(f for f in mail_store.folders(account) if f.name == "INBOX")
@@ -48,7 +59,23 @@ def test_hostile_html_is_shown_as_text_only(
     assert "Résultat normal." in shown
     assert "alert" not in shown and "steal" not in shown  # scripts and handlers dropped
     assert not window.reader.body.openLinks() and not window.reader.body.openExternalLinks()
-    assert window.reader.body.document().toHtml().count("<img") == 0  # nothing fetched
+    assert "Hémoglobine" in shown
+    rendered = window.reader.body.document().toHtml()
+    assert "<img" not in rendered and "tracker.example" not in rendered  # nothing remote
+    assert "javascript" not in rendered and "<table" in rendered  # tables kept for results
+    asked: list[str] = []
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, _t, text: asked.append(text) or QMessageBox.StandardButton.Yes,
+    )
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    window.reader.body.anchorClicked.emit(QUrl("https://labo.example/resultats?id=42"))
+    assert "https://labo.example/resultats?id=42" in asked[0]  # the target shown first
+    assert opened == ["https://labo.example/resultats?id=42"]
+    window.reader.body.anchorClicked.emit(QUrl("javascript:steal()"))
+    assert len(opened) == 1  # never anything but http(s) and mailto
     window.grab().save(str(artefacts / "reader-hostile-html.png"))
     assert_not_blank(artefacts / "reader-hostile-html.png")
 

@@ -358,6 +358,23 @@
     </message>
 </context>
 <context>
+    <name>SafeBrowser</name>
+    <message>
+        <source>Ouvrir le lien ?</source>
+        <translation>Open the link?</translation>
+    </message>
+    <message>
+        <source>Ce lien mène à :
+{0}
+
+L'ouvrir dans le navigateur ?</source>
+        <translation>This link leads to:
+{0}
+
+Open it in the browser?</translation>
+    </message>
+</context>
+<context>
     <name>window.reader</name>
     <message>
         <source>Chargement…</source>
