@@ -125,13 +125,51 @@ class MessageListModel(QAbstractTableModel):
 
     def set_scope(self, scope: Scope) -> None:
         self.scope = scope
-        self.refresh()
-
-    def refresh(self) -> None:
         self.beginResetModel()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
         self.endResetModel()
+
+    def refresh(self) -> None:
+        """The store changed under the same scope (a sync, a deletion): rows removed and
+        inserted where they are, the others kept — selection and scroll stay put."""
+        new = message_ids(self.store, self.scope, self.sort_key, self.descending)
+        self._pages.clear()
+        if new == self._ids:
+            self.invalidate()
+            return
+        wanted = set(new)
+        kept = [i for i in self._ids if i in wanted]
+        known = set(kept)
+        if kept != [i for i in new if i in known]:  # reordered (a date changed): start over
+            self.beginResetModel()
+            self._ids = new
+            self.endResetModel()
+            return
+        row = len(self._ids) - 1
+        while row >= 0:  # removals, from the bottom, one contiguous run at a time
+            if self._ids[row] in wanted:
+                row -= 1
+                continue
+            end = row
+            while row >= 0 and self._ids[row] not in wanted:
+                row -= 1
+            self.beginRemoveRows(QModelIndex(), row + 1, end)
+            del self._ids[row + 1 : end + 1]
+            self.endRemoveRows()
+        row = 0
+        while row < len(new):  # insertions, from the top, one contiguous run at a time
+            if row < len(self._ids) and self._ids[row] == new[row]:
+                row += 1
+                continue
+            end = row
+            while end < len(new) and new[end] not in known:
+                end += 1
+            self.beginInsertRows(QModelIndex(), row, end - 1)
+            self._ids[row:row] = new[row:end]
+            self.endInsertRows()
+            row = end
+        self.invalidate()
 
     def invalidate(self) -> None:
         """The rows changed in the store (flags, for instance): read them again."""

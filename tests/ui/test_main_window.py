@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.changes import LocalChanges
-from app.store.db import Store
+from app.store.db import HeaderRow, Store
 from app.store.views import Scope
 from app.ui.main_window import MainWindow
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole
@@ -110,3 +110,31 @@ def test_column_choices_are_remembered(qtbot: QtBot, mail_store: Store, tmp_path
     header = again.list_view.horizontalHeader()
     assert header.sectionSize(2) == 333
     assert header.sortIndicatorSection() == 2
+
+
+def test_a_refresh_keeps_rows_and_selection_in_place(mail_store: Store) -> None:
+    model = MessageListModel(mail_store)
+    QAbstractItemModelTester(model, MODE)
+    model.set_scope(Scope(folder="INBOX"))
+    before = [model.message(r).id for r in range(model.rowCount())]  # type: ignore[union-attr]
+    watched = QPersistentModelIndex(model.index(3, 1))
+    watched_id = before[3]
+    changes = LocalChanges(mail_store)
+    for doomed in (before[1], before[5]):  # two removed, one arriving on top
+        changes.delete(doomed, permanent=True)
+    account = mail_store.accounts()[0]
+    inbox = next(f for f in mail_store.folders(account) if f.name == "INBOX")
+    raw = (
+        b"From: labo@biolab.mssante.fr\r\nSubject: Nouveau bilan\r\n"
+        b"Date: Mon, 1 Jan 2035 09:00:00 +0000\r\n\r\n"
+    )
+    mail_store.add_headers(inbox, [HeaderRow(99_999, (), None, len(raw), None, raw)])
+    removed, inserted = [], []
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.modelReset.connect(lambda: pytest.fail("a refresh must not reset the view"))
+    model.refresh()
+    after = [model.message(r).id for r in range(model.rowCount())]  # type: ignore[union-attr]
+    assert after == [m.id for m in mail_store.messages(folder="INBOX")]
+    assert removed == [(5, 5), (1, 1)] and inserted == [(0, 0)]
+    assert watched.isValid() and model.message(watched.row()).id == watched_id  # type: ignore[union-attr]
