@@ -47,3 +47,11 @@ def pkcs12_key(path: str) -> str:
 
 def password_key(account: str) -> str:
     return f"password:{account.lower()}"
+
+
+def use_no_keyring() -> None:
+    """This process neither reads nor writes the OS keyring from now on (the demo, which
+    touches nothing outside its profile): reading gives None, as with no keyring."""
+    from keyring.backends import null
+
+    keyring.set_keyring(null.Keyring())  # type: ignore[no-untyped-call]

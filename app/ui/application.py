@@ -10,19 +10,34 @@ from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QMetaObject, Qt, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app import APP_NAME, __version__
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.store.db import Store
 from app.ui.main_window import MainWindow, start_worker
-from app.ui.sync_worker import Prompter, SyncWorker
+from app.ui.sync_worker import Answerer, Prompter, SyncWorker
+
+SYNC_TIMEOUT_MS = 120_000
 
 
-def run(profile: Profile, screenshot: Path | None = None) -> int:
+def run(
+    profile: Profile,
+    screenshot: Path | None = None,
+    *,
+    label: str | None = None,
+    answerer: Answerer | None = None,
+    screenshot_after_sync: bool = False,
+) -> int:
     """Open the main window on the profile's store; with ``screenshot``, save a PNG of the
-    window once its folder tree and message list are filled, then quit."""
+    window once its folder tree and message list are filled, then quit.
+
+    ``label`` is shown in the title and the status bar (the demo says DÉMO there);
+    ``answerer`` answers the engine's questions instead of dialogs (the demo card's known
+    passphrase); ``screenshot_after_sync`` takes the screenshot once the first sync at launch
+    has finished rather than from what is on disk.
+    """
     profile.ensure()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # noqa: S101 - a QCoreApplication cannot show windows
@@ -31,7 +46,7 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
     _translate(app)
     store = Store.open(profile.data_dir)
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
-    prompter = Prompter()
+    prompter = Prompter(answerer=answerer)
     worker = SyncWorker(
         profile.data_dir,
         profile.cache_dir,
@@ -41,9 +56,14 @@ def run(profile: Profile, screenshot: Path | None = None) -> int:
     try:
         window = MainWindow(store, profile.data_dir / "ui.ini", worker, opened)
         prompter.window = window
+        if label is not None:
+            _show_label(window, label)
         thread = start_worker(window, worker)
         window.show()
-        if screenshot is not None:  # what is on disk now, no network
+        if screenshot is not None and screenshot_after_sync:
+            _screenshot_after_first_sync(window, screenshot)
+            QTimer.singleShot(0, window.get_mail)
+        elif screenshot is not None:  # what is on disk now, no network
             QTimer.singleShot(0, lambda: save_screenshot(window, screenshot, quit_after=True))
         else:
             QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
@@ -82,6 +102,37 @@ def language() -> str:
     if chosen in ("fr", "en"):
         return chosen
     return "en" if QLocale.system().language() == QLocale.Language.English else "fr"
+
+
+def _show_label(window: MainWindow, label: str) -> None:
+    """A label that cannot be missed: in the title and at the right of the status bar."""
+    window.setWindowTitle(f"{window.windowTitle()} — {label}")
+    badge = QLabel(label)
+    badge.setObjectName("profile-label")
+    badge.setStyleSheet(
+        "QLabel { background: #b45309; color: white; font-weight: bold; padding: 2px 8px; }"
+    )
+    window.statusBar().addPermanentWidget(badge)
+
+
+def _screenshot_after_first_sync(window: MainWindow, target: Path) -> None:
+    """Save the screenshot when the first sync has finished, then quit; give up (exit 1) if
+    it has not finished within ``SYNC_TIMEOUT_MS``."""
+    done = False
+
+    def take() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            save_screenshot(window, target, quit_after=True)
+
+    def give_up() -> None:
+        if not done:
+            print("Caducée : la première relève n'a pas fini à temps.", file=sys.stderr)
+            QApplication.exit(1)
+
+    window.sync_finished.connect(take)
+    QTimer.singleShot(SYNC_TIMEOUT_MS, give_up)
 
 
 def _translate(app: QApplication) -> None:

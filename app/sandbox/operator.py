@@ -1,0 +1,202 @@
+"""The embedded sandbox operator of ``caducee demo``: an MSSanté-like operator on loopback.
+
+Everything lives below one directory of the demo profile (``<profile>/demo/``):
+
+- ``pki/``: a throwaway PKI shaped like IGC-Santé (``TestPki`` labelled DEMO), made anew at
+  every start: its CRLs are served over HTTP on loopback, and the CRL distribution points of
+  its certificates name that server's port of the day. ``racine.pem`` is the demo account's
+  only trust anchor.
+- ``carte-demo.p12``: the demo card, a software certificate (PKCS#12) of the demo identity
+  "Dr Démo CADUCÉE", issued like a CPS authentication certificate; its passphrase is
+  ``DEMO_PASSPHRASE``, which is not a secret (it only opens this sandbox).
+- ``boites/``: the operator's mailboxes (a Maildir tree served by pymap), kept between runs;
+  filled with the sample mail the first time.
+
+IMAP (implicit TLS, client certificate required, SASL EXTERNAL) and SMTP submission (implicit
+TLS, client certificate required, sender checked against the certificate) listen on
+127.0.0.1 with ports chosen by the system. Mail submitted to a sandbox mailbox is delivered
+into it; other recipients are refused (there is no outside world in the sandbox).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+from app.sandbox.imap import SandboxImapServer
+from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
+from app.sandbox.samples import sample_mail
+from app.sandbox.submission import DeliveryError, SubmissionServer, server_tls_context
+
+log = logging.getLogger(__name__)
+
+DEMO_ADDRESS = "docteur.demo@medecin.mssante.test"
+DEMO_PASSPHRASE = "demo"  # not a secret: opens the demo card of the sandbox, nothing else
+DEMO_HOLDER = CardHolder(
+    rpps="10000000000",
+    surname="CADUCÉE",
+    given_name="Démo",
+    profession="MEDECIN",
+    structure="CABINET DE DEMONSTRATION CADUCEE",
+    structure_id="10B0000000",
+)
+DEMO_LABEL = "Dr Démo CADUCÉE — carte de démonstration"
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    """Where the demo keeps its files, below ``<profile>/demo``."""
+
+    directory: Path
+
+    @property
+    def pki(self) -> Path:
+        return self.directory / "pki"
+
+    @property
+    def trust(self) -> Path:
+        return self.pki / "racine.pem"
+
+    @property
+    def pkcs12(self) -> Path:
+        return self.directory / "carte-demo.p12"
+
+    @property
+    def mailboxes(self) -> Path:
+        return self.directory / "boites"
+
+
+@dataclass(frozen=True)
+class OperatorEndpoints:
+    imap_url: str
+    smtp_url: str
+    crl_url: str
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("CRL server: " + format, *args)
+
+
+class SandboxOperator:
+    """CRL server, IMAP (pymap) and SMTP submission (aiosmtpd) for the demo identity."""
+
+    def __init__(self, directory: Path, address: str = DEMO_ADDRESS) -> None:
+        self.files = DemoFiles(directory)
+        self.address = address.lower()
+        self.holder = DEMO_HOLDER
+        self._crl: http.server.ThreadingHTTPServer | None = None
+        self._imap: SandboxImapServer | None = None
+        self._smtp: SubmissionServer | None = None
+        self.endpoints: OperatorEndpoints | None = None
+
+    # -- starting and stopping ------------------------------------------------------------
+
+    def start(self) -> OperatorEndpoints:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> OperatorEndpoints:
+        files = self.files
+        files.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        crl_dir = files.pki / "crl"
+        crl_dir.mkdir(parents=True, exist_ok=True)
+        handler = functools.partial(_QuietHandler, directory=str(crl_dir))
+        self._crl = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._crl.daemon_threads = True
+        crl_base = f"http://127.0.0.1:{self._crl.server_address[1]}"
+        threading.Thread(target=self._crl.serve_forever, name="sandbox-crl", daemon=True).start()
+
+        pki = TestPki(crl_base_url=crl_base, label="DEMO")
+        written = pki.write(files.pki)
+        server = pki.server(["127.0.0.1", "localhost"], operator="OPERATEUR MSSANTE DEMO")
+        chain_file, key_file = files.pki / "serveur.pem", files.pki / "serveur.key"
+        _write_private(chain_file, pki.chain_pem(server))
+        _write_private(key_file, server.key_pem())
+        self._write_card(pki, new_rsa_key())
+        tls = server_tls_context(str(chain_file), str(key_file), str(written.ca_with_crls))
+
+        first_run = not files.mailboxes.exists()
+        self._imap = SandboxImapServer(files.mailboxes, tls, {self.holder.id_nat: self.address})
+        imap = self._imap.start()
+        if first_run:
+            self._imap.create_folders(self.address, ("Sent", "Trash"))
+            for sample in sample_mail(self.address):
+                self._imap.deliver(
+                    self.address,
+                    sample.raw,
+                    folder=sample.folder,
+                    flags=sample.flags,
+                    when=sample.when,
+                )
+        self._smtp = SubmissionServer(
+            tls, self._may_send_as, self._deliver, hostname="smtp.demo.mssante.test"
+        )
+        smtp = self._smtp.start()
+        self.endpoints = OperatorEndpoints(
+            imap_url=f"imaps://127.0.0.1:{imap.port}",
+            smtp_url=f"smtps://127.0.0.1:{smtp.implicit_tls_port}",
+            crl_url=crl_base,
+        )
+        return self.endpoints
+
+    def _write_card(self, pki: TestPki, key: RSAPrivateKey) -> None:
+        certificate = pki.card_certificate(key.public_key(), self.holder, CardKeyUse.AUTHENTICATION)
+        p12 = Issued(certificate, key).pkcs12(
+            DEMO_PASSPHRASE.encode(), chain=[pki.personnes.certificate]
+        )
+        _write_private(self.files.pkcs12, p12)
+
+    def stop(self) -> None:
+        for server in (self._smtp, self._imap):
+            if server is not None:
+                try:
+                    server.stop()
+                except Exception:
+                    log.exception("sandbox server did not stop cleanly")
+        self._smtp = self._imap = None
+        if self._crl is not None:
+            self._crl.shutdown()
+            self._crl.server_close()
+            self._crl = None
+
+    def __enter__(self) -> OperatorEndpoints:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- mail -----------------------------------------------------------------------------
+
+    def _may_send_as(self, identity: str, sender: str) -> bool:
+        return identity == self.holder.id_nat and sender.lower() == self.address
+
+    def _deliver(self, sender: str, recipients: list[str], message: bytes) -> None:
+        unknown = [r for r in recipients if r.lower() != self.address]
+        if unknown:
+            raise DeliveryError(
+                f"550 5.1.1 <{unknown[0]}>: unknown in the demo sandbox "
+                f"(only <{self.address}> exists)"
+            )
+        if self._imap is None:
+            raise DeliveryError("451 4.3.0 Sandbox mailbox not available")
+        self._imap.deliver(self.address, message)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A key or a PKCS#12 file, readable by the user only (written anew at every start)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)

@@ -1,0 +1,87 @@
+"""The demo mailbox: a handful of MSSanté messages taken from the generated GP mailbox.
+
+What a GP receives in a week, addressed to the demo identity and dated in the last days:
+lab results (PDF and an HPRIM file), a discharge letter (``IHE_XDM.ZIP`` + PDF, read receipt
+asked), an imaging report (``IHE_XDM.ZIP`` + PDF), a specialist's letter, a message from a
+patient (Mon espace santé) and a note from a colleague asking for a read receipt. Patients,
+INS and organisations are made up (test INS OIDs, ``.test`` domains).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from app.sandbox.mailbox import OWNER_NIL, PARIS, Builder, Person, Planner
+
+_SEED = 20  # a plan where every kind below has a first message without a parent
+_PLAN_SIZE = 400
+_PDF_SCALE = 0.25  # PDFs of ~5-100 KB: enough to look real, quick to sync
+
+
+@dataclass(frozen=True)
+class Sample:
+    folder: str
+    raw: bytes
+    flags: tuple[str, ...]
+    when: dt.datetime
+
+
+# kind, IHE_XDM.ZIP wanted (None: either), hours before now, IMAP flags, read receipt asked
+_PICKS: tuple[tuple[str, bool | None, float, tuple[str, ...], bool], ...] = (
+    ("lab", False, 1.5, (), False),
+    ("discharge", True, 5, (), True),
+    ("patient", None, 9, (), False),
+    ("imaging", True, 27, ("\\Seen",), False),
+    ("note", None, 30, (), True),
+    ("consult", None, 52, ("\\Seen", "\\Flagged"), False),
+    ("lab", True, 76, ("\\Seen",), False),
+)
+
+
+def demo_person(address: str) -> Person:
+    return Person(
+        "Dr Démo CADUCÉE",
+        address,
+        "Docteur",
+        "Dr Démo CADUCÉE\nMédecin généraliste — carte de démonstration",
+        OWNER_NIL,
+    )
+
+
+def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
+    """The demo mailbox of ``address``, newest first, dated relative to ``now``."""
+    now = (now or dt.datetime.now(PARIS)).astimezone(PARIS).replace(microsecond=0)
+    planner = Planner(_SEED, _PLAN_SIZE, now.date())
+    plan = planner.plan()
+    plan.scale = _PDF_SCALE
+    builder = Builder(plan)
+    me = demo_person(address)
+    used: set[int] = set()
+    samples = []
+    for kind, xdm, hours, flags, receipt in _PICKS:
+        chosen = next(
+            m
+            for m in reversed(plan.messages)
+            if m.kind == kind
+            and m.parent is None
+            and not m.outgoing
+            and m.index not in used
+            and (xdm is None or m.xdm == xdm)
+            and not m.photo_base  # generated photos are noise: not for the eyes
+            and "photo" not in m.subject.lower()
+        )
+        used.add(chosen.index)
+        when = now - dt.timedelta(hours=hours)
+        message = dataclasses.replace(
+            chosen,
+            recipients=[me],
+            date=when,
+            dnt=receipt,
+            references=[],
+            hprim=kind == "lab" and not chosen.xdm,
+        )
+        raw = builder.build(message).replace(b"\n", b"\r\n")  # IMAP wants CRLF
+        samples.append(Sample("INBOX", raw, flags, when))
+    return samples

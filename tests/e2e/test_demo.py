@@ -1,0 +1,137 @@
+"""``caducee demo``: the real client against the embedded sandbox operator, as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
+from tests.ui.conftest import assert_not_blank
+
+ENV = {
+    **os.environ,
+    "QT_QPA_PLATFORM": "offscreen",
+    "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the OS keyring
+}
+
+
+def caducee(profile: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--profile-dir", str(profile), *args],
+        env={**ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def listing(profile: Path) -> list[dict[str, object]]:
+    done = caducee(profile, "list", "--json")
+    assert done.returncode == 0, done.stderr
+    messages: list[dict[str, object]] = json.loads(done.stdout)
+    return messages
+
+
+def test_demo_screenshot_after_the_first_sync(tmp_path: Path, artefacts: Path) -> None:
+    profile = tmp_path / "demo"
+    shot = artefacts / "demo.png"
+    shot.unlink(missing_ok=True)
+    started = time.monotonic()
+    done = caducee(profile, "demo", "--screenshot", str(shot))
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "opérateur local prêt" in done.stdout
+    assert seconds < 30, f"the demo took {seconds:.1f} s"
+    assert_not_blank(shot)
+
+    messages = listing(profile)
+    subjects = [str(m["subject"]) for m in messages]
+    assert len(messages) == 7, subjects
+    assert all(m["account"] == DEMO_ADDRESS for m in messages)
+    assert any(s.startswith("Résultats d'analyses") for s in subjects)
+    assert any(s.startswith("XDM/1.0/DDM+LETTRE DE LIAISON") for s in subjects)
+    assert any(s.startswith("XDM/1.0/DDM+SCANNER") or "IRM" in s for s in subjects)
+    lab = next(m for m in messages if str(m["subject"]).startswith("Résultats d'analyses"))
+    shown = caducee(profile, "show", str(lab["id"]), "--json")
+    attachments = [a["filename"] for a in json.loads(shown.stdout)["attachments"]]
+    assert attachments[-1] == "RESULTATS.HPR" and attachments[0].endswith(".pdf")
+    letter = next(m for m in messages if "LETTRE DE LIAISON" in str(m["subject"]))
+    shown = caducee(profile, "show", str(letter["id"]), "--json")
+    data = json.loads(shown.stdout)
+    assert data["attachments"][0]["filename"] == "IHE_XDM.ZIP"
+    assert data["headers"]["Disposition-Notification-To"]  # a read receipt is asked
+
+    # Everything stayed in the profile; a second run reuses the sandbox mailbox as it is.
+    assert (profile / "demo" / "carte-demo.p12").exists()
+    again = caducee(profile, "demo", "--screenshot", str(tmp_path / "again.png"))
+    assert again.returncode == 0, again.stderr
+    assert len(listing(profile)) == 7
+
+
+def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
+    """``caducee demo --serve``, then ``caducee send`` and ``caducee sync`` over its mTLS."""
+    profile = tmp_path / "demo"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "--profile-dir", str(profile), "demo", "--serve"],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        ready = server.stdout.readline()
+        assert "opérateur local prêt" in ready, ready + (
+            server.stderr.read() if server.stderr else ""
+        )
+        secret = {"CADUCEE_PKCS12_PASSPHRASE": DEMO_PASSPHRASE}
+        subject = f"Note à moi-même {time.time_ns()}"
+        sent = caducee(
+            profile,
+            "send",
+            "--from",
+            DEMO_ADDRESS,
+            "--to",
+            DEMO_ADDRESS,
+            "--subject",
+            subject,
+            "--body",
+            "Rappeler le laboratoire.",
+            **secret,
+        )
+        assert sent.returncode == 0, sent.stderr
+        synced = caducee(profile, "sync", **secret)
+        assert synced.returncode == 0, synced.stderr
+        folders = sorted(str(m["folder"]) for m in listing(profile) if m["subject"] == subject)
+        assert folders == ["INBOX", "Sent"]
+        refused = caducee(
+            profile,
+            "send",
+            "--from",
+            DEMO_ADDRESS,
+            "--to",
+            "quelquun@ailleurs.test",
+            "--subject",
+            "Hors du bac à sable",
+            "--body",
+            "?",
+            **secret,
+        )
+        assert "ailleurs.test" in refused.stdout + refused.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            for stream in (server.stdout, server.stderr):
+                if stream is not None:
+                    stream.close()
+    assert server.returncode == 0
