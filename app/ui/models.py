@@ -20,7 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QStyle
 
-from app.store.db import MessageSummary, Store
+from app.store.db import Folder, MessageSummary, Store
 from app.store.views import Scope, folder_counts, message_ids, summaries
 
 PAGE = 200
@@ -35,6 +35,16 @@ SPECIAL_NAMES = {
     "Archive": "Archives",
 }
 SPECIAL_ORDER = ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"]
+BY_NAME = {  # servers without SPECIAL-USE: the usual English names of those folders
+    "sent": "Sent",
+    "sent items": "Sent",
+    "drafts": "Drafts",
+    "trash": "Trash",
+    "deleted items": "Trash",
+    "junk": "Junk",
+    "spam": "Junk",
+    "archive": "Archive",
+}
 
 ScopeRole = Qt.ItemDataRole.UserRole + 1
 MessageRole = Qt.ItemDataRole.UserRole + 2
@@ -66,8 +76,8 @@ class FolderTreeModel(QStandardItemModel):
             folders = sorted(
                 self.store.folders(account),
                 key=lambda f: (
-                    SPECIAL_ORDER.index(f.special_use)
-                    if f.special_use in SPECIAL_ORDER
+                    SPECIAL_ORDER.index(_use(f) or "")
+                    if _use(f) in SPECIAL_ORDER
                     else len(SPECIAL_ORDER),
                     f.name.casefold(),
                 ),
@@ -78,7 +88,7 @@ class FolderTreeModel(QStandardItemModel):
                 )
                 if parent_name and parent_name not in items:  # a parent the server hides
                     items[parent_name] = _placeholder(parent_name, folder.delimiter or "", top)
-                label = SPECIAL_NAMES.get(folder.special_use or "", leaf or folder.name)
+                label = SPECIAL_NAMES.get(_use(folder) or "", leaf or folder.name)
                 count = counts.get(folder.name)
                 unread = count.unread if count else 0
                 item = QStandardItem(f"{label} ({unread})" if unread else label)
@@ -93,6 +103,17 @@ class FolderTreeModel(QStandardItemModel):
                     item.setEnabled(False)
                 (items.get(parent_name) or top).appendRow(item)
                 items[folder.name] = item
+
+
+def _use(folder: Folder) -> str | None:
+    """The folder's role: marked by the server, else guessed from a top-level name."""
+    if folder.special_use:
+        return folder.special_use
+    return (
+        BY_NAME.get(folder.name.casefold())
+        if not folder.delimiter or (folder.delimiter not in folder.name)
+        else None
+    )
 
 
 def _placeholder(name: str, delimiter: str, top: QStandardItem) -> QStandardItem:
