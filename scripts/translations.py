@@ -102,6 +102,7 @@ ENGLISH = {
     "Reprendre les messages non envoyés": "Resume the unsent messages",
     "{0} nouveau(x) message(s)": "{0} new message(s)",
     "Ouvrir le lien ?": "Open the link?",
+    "Plus de message non lu ici.": "No more unread messages here.",
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),

@@ -184,7 +184,11 @@ class MainWindow(QMainWindow):
         delete.setShortcut(QKeySequence.StandardKey.Delete)
         delete.triggered.connect(self.delete_selected)
         self.addAction(delete)
-        for key, handler in (("M", self.toggle_read), ("S", self.toggle_flag)):
+        for key, handler in (
+            ("M", self.toggle_read),
+            ("S", self.toggle_flag),
+            ("N", self.next_unread),
+        ):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(handler)
@@ -283,6 +287,17 @@ class MainWindow(QMainWindow):
             ]
 
     # -- actions --------------------------------------------------------------------------
+
+    def next_unread(self) -> None:
+        """The next unread message below the current one (Thunderbird's N)."""
+        start = self.list_view.currentIndex().row() + 1
+        for row in range(max(start, 0), self.messages.rowCount()):
+            message = self.messages.message(row)
+            if message is not None and message.unread:
+                self.list_view.selectRow(row)
+                self.list_view.scrollTo(self.messages.index(row, 0))
+                return
+        self.statusBar().showMessage(self.tr("Plus de message non lu ici."), 4000)
 
     def toggle_read(self) -> None:
         self._toggle("\\Seen")

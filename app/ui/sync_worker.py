@@ -126,7 +126,9 @@ class SyncWorker(QObject):
                 report: SyncReport = AccountSync(
                     store, account, Mailbox(connection), progress
                 ).run()
+            self.progressed.emit(address, "envoi", 0, 1)
             report.sent = len(deliver(store, session).sent)
+            self.progressed.emit(address, "envoi", 1, 1)
         except CaduceeError as error:
             if not error.retryable:  # a wrong secret or a card gone: ask again next time
                 self.close_session(address)

@@ -138,3 +138,13 @@ def test_a_refresh_keeps_rows_and_selection_in_place(mail_store: Store) -> None:
     assert after == [m.id for m in mail_store.messages(folder="INBOX")]
     assert removed == [(5, 5), (1, 1)] and inserted == [(0, 0)]
     assert watched.isValid() and model.message(watched.row()).id == watched_id  # type: ignore[union-attr]
+
+
+def test_n_goes_to_the_next_unread(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    unread = [r for r in range(shown.messages.rowCount()) if shown.messages.message(r).unread]  # type: ignore[union-attr]
+    assert len(unread) >= 2
+    shown.next_unread()
+    assert shown.list_view.currentIndex().row() == unread[0]
+    shown.next_unread()  # the first one is read now that it was shown
+    assert shown.list_view.currentIndex().row() == unread[1]

@@ -216,6 +216,10 @@
         <translation>{0} message(s)</translation>
     </message>
     <message>
+        <source>Plus de message non lu ici.</source>
+        <translation>No more unread messages here.</translation>
+    </message>
+    <message>
         <source>Supprimer définitivement ?</source>
         <translation>Delete for good?</translation>
     </message>
