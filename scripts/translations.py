@@ -103,6 +103,12 @@ ENGLISH = {
     "{0} nouveau(x) message(s)": "{0} new message(s)",
     "Ouvrir le lien ?": "Open the link?",
     "Plus de message non lu ici.": "No more unread messages here.",
+    "Verrouiller": "Lock",
+    "Session verrouillée": "Session locked",
+    "Vos messages sont masqués. Déverrouillez avec votre carte CPS et son code.": (
+        "Your messages are hidden. Unlock with your CPS card and its PIN."
+    ),
+    "Déverrouiller": "Unlock",
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),

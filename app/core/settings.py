@@ -6,6 +6,10 @@ version = 1
 [carte]
 # PKCS#11 module of the card; empty = automatic detection of Cryptolib CPS
 module = ""
+
+[session]
+# minutes without use before the window locks (0 = never); unlocking asks the PIN again
+verrouillage_minutes = 120
 ```
 """
 
@@ -19,6 +23,7 @@ from typing import Any
 from app.core.errors import CaduceeError
 
 SETTINGS_VERSION = 1
+DEFAULT_LOCK_MINUTES = 120
 
 
 class SettingsError(CaduceeError, ValueError):
@@ -28,6 +33,7 @@ class SettingsError(CaduceeError, ValueError):
 @dataclass(frozen=True)
 class Settings:
     card_module: str | None = None
+    lock_minutes: int = DEFAULT_LOCK_MINUTES
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -42,4 +48,11 @@ class Settings:
             ) from error
         card = data.get("carte", {})
         module = card.get("module") if isinstance(card, dict) else None
-        return cls(card_module=module if isinstance(module, str) and module else None)
+        session = data.get("session", {})
+        minutes = session.get("verrouillage_minutes") if isinstance(session, dict) else None
+        return cls(
+            card_module=module if isinstance(module, str) and module else None,
+            lock_minutes=minutes
+            if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0
+            else DEFAULT_LOCK_MINUTES,
+        )

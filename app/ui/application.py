@@ -47,14 +47,12 @@ def run(
     store = Store.open(profile.data_dir)
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter(answerer=answerer)
-    worker = SyncWorker(
-        profile.data_dir,
-        profile.cache_dir,
-        Settings.load(profile.config_file).card_module,
-        prompter,
-    )
+    settings = Settings.load(profile.config_file)
+    worker = SyncWorker(profile.data_dir, profile.cache_dir, settings.card_module, prompter)
     try:
-        window = MainWindow(store, profile.data_dir / "ui.ini", worker, opened)
+        window = MainWindow(
+            store, profile.data_dir / "ui.ini", worker, opened, lock_minutes=settings.lock_minutes
+        )
         prompter.window = window
         if label is not None:
             _show_label(window, label)

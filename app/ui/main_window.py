@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import (
+    QItemSelection,
+    QMetaObject,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QThread,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -32,9 +41,13 @@ from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui.composer import Composer, saved_drafts
 from app.ui.error_bar import ErrorBar
+from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
 from app.ui.sync_worker import SyncWorker
+
+NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
+"""Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +60,7 @@ class MainWindow(QMainWindow):
         settings_file: Path,
         worker: SyncWorker | None = None,
         temp_dir: Path | None = None,
+        lock_minutes: int = 0,
     ) -> None:
         super().__init__()
         self.store = store
@@ -112,6 +126,18 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.count)
+        self.locked = False
+        self.unlocking = False
+        self.disabled_while_locked: list[QAction] = []
+        self.unlock_problems: list[str] = []
+        self.lock_overlay = LockOverlay(self)
+        self.lock_overlay.unlock_requested.connect(self.unlock)
+        self.inactivity = InactivityTimer(lock_minutes, self)
+        self.inactivity.expired.connect(self.lock)
+        lock = QAction(self.tr("Verrouiller"), self)
+        lock.setShortcut(QKeySequence("Ctrl+Alt+L"))
+        lock.triggered.connect(self.lock)
+        self.addAction(lock)
         self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)
@@ -397,6 +423,62 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Message placé dans la boîte d'envoi."), 5000)
         self.get_mail()  # sends what is due, then syncs
 
+    # -- session lock -----------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Hide every message and forget the sign-in; nothing is synced until unlocked."""
+        if self.locked:
+            return
+        self.locked = True
+        self.reader.clear()
+        for composer in self.composers:
+            if composer.isVisible():
+                composer.save_draft()
+                composer.hide()  # kept, shown again once unlocked
+        self.lock_overlay.problem.setText("")
+        self.lock_overlay.cover()
+        self.disabled_while_locked = [a for a in self.findChildren(QAction) if a.isEnabled()]
+        for action in self.disabled_while_locked:  # no shortcut works behind the overlay
+            action.setEnabled(False)
+        if self.worker is not None:
+            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.QueuedConnection)
+
+    def unlock(self) -> None:
+        """A new sign-in (card PIN or password, asked as at start); unlocked if it works."""
+        if not self.locked or self.unlocking:
+            return
+        if self.worker is None:
+            self._unlocked()
+            return
+        self.unlocking = True
+        self.unlock_problems = []
+        self.lock_overlay.button.setEnabled(False)
+        self.get_mail()
+
+    def _unlock_finished(self) -> None:
+        self.unlocking = False
+        self.lock_overlay.button.setEnabled(True)
+        if self.unlock_problems:
+            self.lock_overlay.problem.setText(self.unlock_problems[0])
+            return
+        self._unlocked()
+
+    def _unlocked(self) -> None:
+        self.locked = False
+        self.lock_overlay.hide()
+        for action in self.disabled_while_locked:
+            action.setEnabled(True)
+        self.disabled_while_locked = []
+        self.inactivity.restart()
+        for composer in self.composers:
+            if not composer.sent:
+                composer.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.locked:
+            self.lock_overlay.setGeometry(self.rect())
+
     # -- syncing (the worker runs in its own thread) --------------------------------------
 
     def _connect_worker(self, worker: SyncWorker) -> None:
@@ -411,7 +493,7 @@ class MainWindow(QMainWindow):
         worker.all_done.connect(self._sync_finished, queued)
 
     def get_mail(self) -> None:
-        if self.worker is None:
+        if self.worker is None or (self.locked and not self.unlocking):
             return
         if self.syncing:
             self.sync_again = True
@@ -451,6 +533,9 @@ class MainWindow(QMainWindow):
     @Slot(str, str, str, str)
     def _account_failed(self, address: str, state: str, message: str, details: str) -> None:
         self._set_state(address, self.state_names().get(state, state))
+        if self.unlocking and state in NOT_SIGNED_IN:
+            self.unlock_problems.append(message)
+            return
         self.error_bar.report(f"{address} : {message}", details)
 
     @Slot()
@@ -458,6 +543,8 @@ class MainWindow(QMainWindow):
         self.syncing = False
         self.progress.hide()
         self.get_mail_action.setEnabled(True)
+        if self.unlocking:
+            self._unlock_finished()
         self.sync_finished.emit()
         if self.sync_again:
             self.sync_again = False

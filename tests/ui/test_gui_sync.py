@@ -20,6 +20,7 @@ from app.ui.sync_worker import Prompter, Question, SyncWorker
 from tests.integration.test_sync import Server, gp_message
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot
+from tests.ui.conftest import assert_not_blank
 
 
 @pytest.fixture
@@ -99,6 +100,53 @@ def test_get_mail_from_the_window(
         qtbot.waitUntil(lambda: window.messages.rowCount() == 5)
         subjects = {m.subject for m in store.messages()}
         assert "Note pour moi-même" in subjects
+    finally:
+        QMetaObject.invokeMethod(
+            worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection
+        )
+        thread.quit()
+        thread.wait(10_000)
+
+
+def test_lock_hides_mail_and_unlocking_signs_in_again(
+    qtbot: QtBot, server: Server, store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    server.append("INBOX", [gp_message(1)])
+    answers = [server.account.password or "", "faux", server.account.password or ""]
+    asked: list[str] = []
+
+    def answer(question: Question) -> str | None:
+        asked.append(question.text)
+        return answers.pop(0)
+
+    worker = SyncWorker(tmp_path / "profile", tmp_path / "cache", None, Prompter(answerer=answer))
+    window = MainWindow(store, tmp_path / "ui.ini", worker, lock_minutes=120)
+    qtbot.addWidget(window)
+    thread: QThread = start_worker(window, worker)
+    try:
+        window.show()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()
+        window._select_first_folder()
+        window.list_view.selectRow(0)
+        window.inactivity.timer.start(50)  # as if two hours went by without use
+        qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+        assert window.lock_overlay.isVisible() and window.reader.current is None
+        qtbot.waitUntil(lambda: not worker.sessions, timeout=5_000)  # the sign-in forgotten
+        window.grab().save(str(artefacts / "session-locked.png"))
+        assert_not_blank(artefacts / "session-locked.png")
+        window.get_mail()  # F5 while locked: nothing happens
+        assert not window.syncing
+        assert not window.get_mail_action.isEnabled()  # nor any other shortcut
+
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.lock_overlay.button.click()  # a wrong password: still locked
+        assert window.locked and "refusé" in window.lock_overlay.problem.text()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.lock_overlay.button.click()
+        assert not window.locked and not window.lock_overlay.isVisible()
+        assert window.get_mail_action.isEnabled()
+        assert len(asked) == 3
     finally:
         QMetaObject.invokeMethod(
             worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection

@@ -130,6 +130,21 @@
     </message>
 </context>
 <context>
+    <name>LockOverlay</name>
+    <message>
+        <source>Session verrouillée</source>
+        <translation>Session locked</translation>
+    </message>
+    <message>
+        <source>Vos messages sont masqués. Déverrouillez avec votre carte CPS et son code.</source>
+        <translation>Your messages are hidden. Unlock with your CPS card and its PIN.</translation>
+    </message>
+    <message>
+        <source>Déverrouiller</source>
+        <translation>Unlock</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Dossiers</source>
@@ -138,6 +153,10 @@
     <message>
         <source>Liste des messages</source>
         <translation>Message list</translation>
+    </message>
+    <message>
+        <source>Verrouiller</source>
+        <translation>Lock</translation>
     </message>
     <message>
         <source>Brouillons ({0})</source>
