@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from app import APP_NAME, __version__
 from app.cli import accounts, card, demo, diagnose, gui, info, mail, organize, send
 from app.cli.parser import CaduceeParser
+from app.core import logs
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
@@ -66,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # the desktop application, as a double-click would start it
         args.run = gui.run
     profile = Profile.resolve(args.profile_dir)
+    logs.setup(profile.log_dir)  # the file appears with the first record only
     try:
         result: int = args.run(args, profile)
     except CaduceeError as error:

@@ -83,8 +83,8 @@ class ChangeReplayer:
             except _NotDone as reason:
                 self._back_out(change, reason.user_message)
                 continue
-            except ProtocolError as error:  # refused (NO/BAD)
-                log.info("a queued %s was refused by the server: %s", change.kind, error.detail)
+            except ProtocolError:  # refused (NO/BAD)
+                log.info("a queued %s was refused by the server", change.kind)  # no names: patients
                 self._back_out(change, _REFUSED[change.kind])
                 continue
             except TransportError:
