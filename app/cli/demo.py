@@ -118,21 +118,14 @@ def _set_up_account(
                 source=DEMO_SOURCE,
             )
             return
-        # The sandbox listens on new ports at every start. The store has no "change an
-        # account's servers" operation yet (app/store is being reworked elsewhere): a plain
-        # UPDATE of these four columns, in the store's own transaction.
-        with store.transaction() as db:
-            db.execute(
-                "UPDATE accounts SET imap_url = ?, smtp_url = ?, pkcs12 = ?, trust = ? "
-                "WHERE id = ?",
-                (
-                    endpoints.imap_url,
-                    endpoints.smtp_url,
-                    str(files.pkcs12),
-                    str(files.trust),
-                    account.id,
-                ),
-            )
+        # The sandbox listens on new ports, with a new PKI, at every start.
+        store.update_servers(
+            account,
+            endpoints.imap_url,
+            endpoints.smtp_url,
+            pkcs12=str(files.pkcs12),
+            trust=str(files.trust),
+        )
     finally:
         store.close()
 

@@ -172,6 +172,23 @@ class Store:
     def account(self, address: str) -> Account | None:
         return next((a for a in self.accounts() if a.address.lower() == address.lower()), None)
 
+    def update_servers(
+        self,
+        account: Account,
+        imap_url: str,
+        smtp_url: str | None,
+        *,
+        pkcs12: str | None = None,
+        trust: str | None = None,
+    ) -> None:
+        """New server addresses (and credential/trust files) for an existing account."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE accounts SET imap_url = ?, smtp_url = ?, pkcs12 = coalesce(?, pkcs12), "
+                "trust = coalesce(?, trust) WHERE id = ?",
+                (imap_url, smtp_url, pkcs12, trust, account.id),
+            )
+
     def remove_account(self, account: Account) -> None:
         with self.transaction() as db:
             ids = [
