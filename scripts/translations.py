@@ -109,6 +109,15 @@ ENGLISH = {
         "Your messages are hidden. Unlock with your CPS card and its PIN."
     ),
     "Déverrouiller": "Unlock",
+    "Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis "
+    "« Relever » pour saisir votre code.": (
+        "CPS card removed: getting and sending mail suspended. Insert it again, then "
+        "“Get mail” to type your PIN."
+    ),
+    "Carte CPS réinsérée : « Relever » pour saisir votre code.": (
+        "CPS card back: “Get mail” to type your PIN."
+    ),
+    "État de la carte CPS": "CPS card state",
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),

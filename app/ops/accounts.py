@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.core.errors import AuthenticationError
 from app.cps.card import CardModule, PinProvider
-from app.cps.keeper import CardKeeper
+from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
 from app.store.db import Account
 from app.transport import imap
@@ -32,6 +32,7 @@ class AccountSession:
     ask_secret: SecretProvider
     settings_module: str | None = None
     timeout: float = 30.0
+    on_card_state: Callable[[CardState], None] | None = None  # the reader watched if given
     _policy: TrustPolicy | None = None
     _credential: ClientCredential | None = None
     _password: str | None = None
@@ -49,12 +50,18 @@ class AccountSession:
 
     def credential(self) -> ClientCredential | None:
         account = self.account
+        keeper = self._keeper
+        if keeper is not None and keeper.state is CardState.LOCKED:
+            keeper.unlock(self.ask_pin)  # the card is back: its PIN again, same accounts
         if account.auth == "password" or self._credential is not None:
             return self._credential
         if account.auth == "card":
             choice = find_module(account.module, self.settings_module)
             self._keeper = CardKeeper(CardModule(choice.path))
             self._keeper.unlock(self.ask_pin)
+            if self.on_card_state is not None:  # the window shows removal as it happens
+                self._keeper.subscribe(self.on_card_state)
+                self._keeper.start()
             self._credential = CardCredential(self._keeper.session)
         else:
             path = Path(account.pkcs12 or "")

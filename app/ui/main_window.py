@@ -114,6 +114,15 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.error_bar)
+        self.card_bar = QLabel()
+        self.card_bar.setObjectName("card-bar")
+        self.card_bar.setWordWrap(True)
+        self.card_bar.setStyleSheet(
+            "#card-bar { background: #fef3c7; border: 1px solid #d97706; padding: 6px; }"
+        )
+        self.card_bar.setAccessibleName(self.tr("État de la carte CPS"))
+        self.card_bar.hide()
+        column.addWidget(self.card_bar)
         column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._build_toolbar()
@@ -491,6 +500,7 @@ class MainWindow(QMainWindow):
         worker.account_done.connect(self._account_done, queued)
         worker.account_failed.connect(self._account_failed, queued)
         worker.all_done.connect(self._sync_finished, queued)
+        worker.card_changed.connect(self._card_changed, queued)
 
     def get_mail(self) -> None:
         if self.worker is None or (self.locked and not self.unlocking):
@@ -522,6 +532,9 @@ class MainWindow(QMainWindow):
     @Slot(str, object)
     def _account_done(self, address: str, report: object) -> None:
         self._set_state(address, self.tr("connecté"))
+        self.card_bar.hide()  # signed in again if it was about the card
+        if self._folder_scope().folder is None and not self.messages.rowCount():
+            self._select_first_folder()  # the first sync just brought the folders
         self._reload_keeping_selection()
         new = getattr(report, "new", 0)
         if new and self.tray is not None and not self.isActiveWindow():
@@ -549,6 +562,26 @@ class MainWindow(QMainWindow):
         if self.sync_again:
             self.sync_again = False
             self.get_mail()
+
+    @Slot(str, str)
+    def _card_changed(self, address: str, state: str) -> None:
+        """Removal stops everything that needs the card until it is back and unlocked."""
+        if state == "REMOVED":
+            self._set_state(address, self.tr("carte retirée"))
+            self.card_bar.setText(
+                self.tr(
+                    "Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis "
+                    "« Relever » pour saisir votre code."
+                )
+            )
+            self.card_bar.show()  # a sync or a send now fails at once: nothing leaves
+        elif state == "LOCKED":
+            self.card_bar.setText(
+                self.tr("Carte CPS réinsérée : « Relever » pour saisir votre code.")
+            )
+            self.card_bar.show()
+        elif state == "READY":
+            self.card_bar.hide()
 
     def state_names(self) -> dict[str, str]:
         """The worker's account states (French), as this window's language says them."""

@@ -26,6 +26,7 @@ from app.core.errors import (
 )
 from app.core.keychain import get_secret, password_key, pkcs12_key
 from app.cps.card import PinPrompt
+from app.cps.keeper import CardState
 from app.ops.accounts import AccountSession
 from app.ops.outbox import deliver
 from app.store.db import Account, Store
@@ -93,6 +94,7 @@ class SyncWorker(QObject):
     account_done = Signal(str, object)  # account, SyncReport
     account_failed = Signal(str, str, str, str)  # account, state, French message, detail
     all_done = Signal()
+    card_changed = Signal(str, str)  # account, CardState name (from the reader's watcher)
 
     def __init__(
         self, data_dir: Path, cache_dir: Path, card_module: str | None, prompter: Prompter
@@ -150,8 +152,16 @@ class SyncWorker(QObject):
         def ask_secret(prompt: str) -> str | None:
             return stored if stored is not None else self.prompter.ask(prompt)
 
+        def card_state(state: CardState) -> None:  # called in the watcher's thread
+            self.card_changed.emit(account.address, state.name)
+
         session = AccountSession(
-            account, self.cache_dir, self.prompter.ask_pin, ask_secret, self.card_module
+            account,
+            self.cache_dir,
+            self.prompter.ask_pin,
+            ask_secret,
+            self.card_module,
+            on_card_state=card_state,
         )
         self.sessions[account.address] = session
         return session

@@ -155,6 +155,10 @@
         <translation>Message list</translation>
     </message>
     <message>
+        <source>État de la carte CPS</source>
+        <translation>CPS card state</translation>
+    </message>
+    <message>
         <source>Verrouiller</source>
         <translation>Lock</translation>
     </message>
@@ -269,6 +273,14 @@
     <message>
         <source>carte retirée</source>
         <translation>card removed</translation>
+    </message>
+    <message>
+        <source>Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis « Relever » pour saisir votre code.</source>
+        <translation>CPS card removed: getting and sending mail suspended. Insert it again, then “Get mail” to type your PIN.</translation>
+    </message>
+    <message>
+        <source>Carte CPS réinsérée : « Relever » pour saisir votre code.</source>
+        <translation>CPS card back: “Get mail” to type your PIN.</translation>
     </message>
     <message>
         <source>carte à vérifier</source>
