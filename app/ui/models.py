@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QStyle
 
+from app.mssante.subject import displayed
 from app.store.db import Folder, MessageSummary, Store
 from app.store.views import Scope, folder_counts, message_ids, summaries
 
@@ -246,8 +247,8 @@ class MessageListModel(QAbstractTableModel):
             if column == 0:
                 flagged = "⚑" if "\\Flagged" in message.flags else ""
                 return ("●" if message.unread else "") + flagged
-            if column == 1:
-                return message.subject or self.tr("(sans objet)")
+            if column == 1:  # the XDM/1.0/DDM+ prefix is for machines (ECO.3.1.3)
+                return displayed(message.subject) or self.tr("(sans objet)")
             if column == 2:
                 return message.sender
             return short_date(message.date)
@@ -261,7 +262,8 @@ class MessageListModel(QAbstractTableModel):
             return message.date
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = self.tr("non lu") if message.unread else self.tr("lu")
-            return f"{message.subject}, {message.sender}, {short_date(message.date)}, {state}"
+            subject = displayed(message.subject)
+            return f"{subject}, {message.sender}, {short_date(message.date)}, {state}"
         if role == MessageRole:
             return message
         return None

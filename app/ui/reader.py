@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.mssante.subject import displayed
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.html_body import html_body
@@ -108,7 +109,7 @@ class Reader(QWidget):
         self.current = message.id
         self.headers.setText(
             "<b>{}</b><br>{} {}<br>{} {}<br>{} {}".format(
-                _escape(message.subject or self.tr("(sans objet)")),
+                _escape(displayed(message.subject) or self.tr("(sans objet)")),
                 self.tr("De :"),
                 _escape(message.sender),
                 self.tr("À :"),

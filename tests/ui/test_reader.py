@@ -95,6 +95,10 @@ def test_a_discharge_letter_with_its_xdm_package(
         window.reader.attachments.item(i).text() for i in range(window.reader.attachments.count())
     ]
     assert any("IHE_XDM.ZIP" in n for n in names), names
+    shown_subject = window.messages.index(0, 1).data()
+    assert window.messages.message(0).subject.startswith("XDM/1.0/DDM+")  # type: ignore[union-attr]
+    assert not shown_subject.startswith("XDM/")  # the machine prefix hidden (ECO.3.1.3)
+    assert "XDM/1.0" not in window.reader.headers.text()
     window.grab().save(str(artefacts / "reader-xdm-letter.png"))
     assert_not_blank(artefacts / "reader-xdm-letter.png")
 
