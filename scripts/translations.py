@@ -118,6 +118,10 @@ ENGLISH = {
         "CPS card back: “Get mail” to type your PIN."
     ),
     "État de la carte CPS": "CPS card state",
+    "Envoyer l'accusé": "Send the receipt",
+    "Ne pas envoyer": "Do not send",
+    "{0} demande un accusé de lecture.": "{0} asks for a read receipt.",
+    "Accusé de lecture placé dans la boîte d'envoi.": "Read receipt placed in the outbox.",
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),

@@ -18,7 +18,7 @@ import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 
@@ -101,13 +101,19 @@ def compose(draft: Draft) -> EmailMessage:
     return message
 
 
-def recipients_of(message: EmailMessage) -> list[str]:
+def recipients_of(message: Message) -> list[str]:
     pairs = getaddresses([str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])])
     return [address for _name, address in pairs if address]
 
 
 def enqueue(store: Store, account: Account, draft: Draft) -> OutboxItem:
-    message = compose(draft)
+    return enqueue_message(store, account, compose(draft), dsn=draft.dsn)
+
+
+def enqueue_message(
+    store: Store, account: Account, message: Message, *, dsn: bool = False
+) -> OutboxItem:
+    """Any ready message (a draft composed, a read receipt) into the durable outbox."""
     recipients = recipients_of(message)
     if not recipients:
         raise CaduceeError("no recipient", user_message="Indiquez au moins un destinataire.")
@@ -116,11 +122,11 @@ def enqueue(store: Store, account: Account, draft: Draft) -> OutboxItem:
     return OutboxStore(store).add(
         account,
         str(message["Message-ID"]).strip("<>"),
-        draft.sender,
+        account.address,
         recipients,
-        draft.subject,
+        str(message["Subject"] or ""),
         message.as_bytes(),
-        draft.dsn,
+        dsn,
     )
 
 

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
-from app.ops.outbox import Draft
+from app.ops.outbox import Draft, enqueue_message
+from app.ops.receipts import MDN_SENT, read_receipt
 from app.ops.replies import forward, reply
 from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.folders = FolderTreeModel(store)
         self.messages = MessageListModel(store)
         self.reader = Reader(store.blobs, temp_dir)
+        self.reader.receipt_answered.connect(self._receipt_answered)
 
         self.folder_view = QTreeView()
         self.folder_view.setModel(self.folders)
@@ -409,6 +411,30 @@ class MainWindow(QMainWindow):
         if how == "forward":
             return self._compose(forward(parsed, raw, me))
         return self._compose(reply(parsed, me, to_all=how == "all"))
+
+    def _receipt_answered(self, message_id: int, send: bool) -> None:
+        """Send the read receipt (through the outbox) or not; never asked twice either way."""
+        message = self.store.find(str(message_id))
+        raw = self.store.raw(message) if message is not None else None
+        account = self.store.account(message.account) if message is not None else None
+        if message is None or raw is None or account is None:
+            return
+        if send:
+            try:
+                enqueue_message(
+                    self.store, account, read_receipt(parse_message(raw), account.address)
+                )
+            except (CaduceeError, ValueError) as error:
+                text = error.user_message if isinstance(error, CaduceeError) else str(error)
+                self.statusBar().showMessage(text, 8000)
+                return
+        self.store.change_flags(message, [MDN_SENT])
+        self.messages.invalidate()  # the list's copy of the flags is stale now
+        if send:
+            self.statusBar().showMessage(
+                self.tr("Accusé de lecture placé dans la boîte d'envoi."), 5000
+            )
+            self.get_mail()
 
     def resume_drafts(self) -> list[Composer]:
         """Reopen the drafts saved on disk (a composer closed unsent, or a crash)."""

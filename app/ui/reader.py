@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QUrl, Signal, Sl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.mssante.subject import displayed
+from app.ops.receipts import receipt_requested
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.html_body import html_body
@@ -61,6 +63,8 @@ class _Load(QRunnable):
 
 
 class Reader(QWidget):
+    receipt_answered = Signal(int, bool)  # message id, send the read receipt (else refuse)
+
     def __init__(
         self, blobs: BlobStore, temp_dir: Path | None = None, parent: QWidget | None = None
     ) -> None:
@@ -91,8 +95,25 @@ class Reader(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.attachments, 1)
         row.addLayout(buttons)
+        self.receipt_bar = QFrame()
+        self.receipt_bar.setObjectName("receipt-bar")
+        self.receipt_bar.setStyleSheet(
+            "#receipt-bar { background: #e0f2fe; border: 1px solid #7dd3fc; }"
+        )
+        self.receipt_text = QLabel()
+        send = QPushButton(self.tr("Envoyer l'accusé"))
+        send.clicked.connect(lambda: self._answer_receipt(True))
+        refuse = QPushButton(self.tr("Ne pas envoyer"))
+        refuse.clicked.connect(lambda: self._answer_receipt(False))
+        bar = QHBoxLayout(self.receipt_bar)
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.addWidget(self.receipt_text, 1)
+        bar.addWidget(send)
+        bar.addWidget(refuse)
+        self.receipt_bar.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.receipt_bar)
         layout.addWidget(self.headers)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
@@ -100,6 +121,8 @@ class Reader(QWidget):
 
     def clear(self) -> None:
         self.current, self._raw, self._attachments = None, None, []
+        self._flags: tuple[str, ...] = ()
+        self.receipt_bar.hide()
         self.headers.setText("")
         self.body.setPlainText("")
         self.attachments.clear()
@@ -107,6 +130,8 @@ class Reader(QWidget):
 
     def show_message(self, message: MessageSummary, digest: str | None) -> None:
         self.current = message.id
+        self._flags = message.flags
+        self.receipt_bar.hide()
         self.headers.setText(
             "<b>{}</b><br>{} {}<br>{} {}<br>{} {}".format(
                 _escape(displayed(message.subject) or self.tr("(sans objet)")),
@@ -145,6 +170,10 @@ class Reader(QWidget):
             self.body.setHtml(html)
         else:
             self.body.setPlainText(parsed.body_text)
+        asked_by = receipt_requested(parsed, self._flags)
+        if asked_by is not None:
+            self.receipt_text.setText(self.tr("{0} demande un accusé de lecture.").format(asked_by))
+            self.receipt_bar.show()
         self._attachments = [a for a in parsed.attachments if not a.inline]
         for attachment in self._attachments:
             item = QListWidgetItem(
@@ -155,6 +184,11 @@ class Reader(QWidget):
         self._show_attachments(bool(self._attachments))
         if self._attachments:
             self.attachments.setCurrentRow(0)
+
+    def _answer_receipt(self, send: bool) -> None:
+        self.receipt_bar.hide()
+        if self.current is not None:
+            self.receipt_answered.emit(self.current, send)
 
     def _show_attachments(self, visible: bool) -> None:
         self.attachments.setVisible(visible)

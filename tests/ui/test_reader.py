@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
+from app.store.outbox import OutboxStore
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import assert_not_blank
 
@@ -127,3 +128,40 @@ def test_a_pdf_attachment_opens_inside_caducee(
     reader.pdf.grab().save(str(artefacts / "reader-pdf.png"))
     assert_not_blank(artefacts / "reader-pdf.png")
     assert not (tmp_path / "opened").exists()  # read from memory, no temporary file
+
+
+def test_a_read_receipt_is_offered_once(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    mail_store.db.execute("UPDATE accounts SET smtp_url = 'smtp+starttls://smtp.test:587'")
+    account = mail_store.accounts()[0]
+    inbox = next(f for f in mail_store.folders(account) if f.name == "INBOX")
+    message = EmailMessage()
+    message["From"] = "Dr Paul DURAND <paul.durand@chu.mssante.fr>"
+    message["To"] = account.address
+    message["Subject"] = "Compte rendu opératoire"
+    message["Message-ID"] = "<cro-7@chu.mssante.fr>"
+    message["Disposition-Notification-To"] = "paul.durand@chu.mssante.fr"
+    message.set_content("Voici le compte rendu.")
+    raw = message.as_bytes()
+    mail_store.add_headers(inbox, [HeaderRow(8888, (), datetime.now(), len(raw), None, raw)])
+    mail_store.add_bodies(inbox, {8888: raw})
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("opératoire")
+    window.search.returnPressed.emit()
+    window.list_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.reader.receipt_bar.isVisible())
+    assert "paul.durand@chu.mssante.fr" in window.reader.receipt_text.text()
+    window.grab().save(str(artefacts / "reader-receipt-asked.png"))
+    window.reader._answer_receipt(True)
+    items = OutboxStore(mail_store).items()
+    assert [i.recipients for i in items] == [("paul.durand@chu.mssante.fr",)]
+    assert b"disposition-notification" in OutboxStore(mail_store).raw(items[0])
+    shown = mail_store.find("cro-7@chu.mssante.fr")
+    assert shown is not None and "$MDNSent" in shown.flags  # never asked again
+    window.list_view.clearSelection()
+    window.list_view.selectRow(0)
+    qtbot.wait(300)
+    assert not window.reader.receipt_bar.isVisible()

@@ -255,6 +255,10 @@
         <translation>Choose a downloaded message first.</translation>
     </message>
     <message>
+        <source>Accusé de lecture placé dans la boîte d'envoi.</source>
+        <translation>Read receipt placed in the outbox.</translation>
+    </message>
+    <message>
         <source>Message placé dans la boîte d'envoi.</source>
         <translation>Message placed in the outbox.</translation>
     </message>
@@ -364,6 +368,14 @@
         <translation>Save as…</translation>
     </message>
     <message>
+        <source>Envoyer l'accusé</source>
+        <translation>Send the receipt</translation>
+    </message>
+    <message>
+        <source>Ne pas envoyer</source>
+        <translation>Do not send</translation>
+    </message>
+    <message>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
@@ -386,6 +398,10 @@
     <message>
         <source>Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation.</source>
         <translation>This message is not downloaded yet: it will be at the next sync.</translation>
+    </message>
+    <message>
+        <source>{0} demande un accusé de lecture.</source>
+        <translation>{0} asks for a read receipt.</translation>
     </message>
     <message>
         <source>Enregistrer la pièce jointe</source>
