@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import accounts, card, diagnose, gui, info, mail, organize, send
+from app.cli import accounts, card, diagnose, directory, gui, info, mail, organize, send
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     organize.register(commands)
     gui.register(commands)
     send.register(commands)
+    directory.register(commands)
     return parser
 
 
