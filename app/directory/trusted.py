@@ -1,0 +1,112 @@
+"""The liste blanche: the MSSanté domains of the trust space (notes §7).
+
+Source: ``https://espacedeconfiance.mssante.fr/listeblanchemssante.xml`` (IGC-Santé TLS),
+an XML document in the namespace ``https://listeblanche.mssante.fr/schema`` whose domain
+names are ``//Domaine/Nom``. The parser also accepts the same elements without the
+namespace (a local copy re-saved by a tool) and refuses DTDs and entities (defusedxml).
+Assumption, as §7 gives no schema: only ``Domaine/Nom`` is needed; ``DateDeGeneration``
+is kept for display when present.
+
+The document is cached in the profile (``<cache>/liste-blanche.xml``, replaced
+atomically) so that the check works offline. ``is_trusted(address)`` is an exact match of
+the address's domain, IDNA-normalised (lowercase punycode, trailing dot removed), against
+the list's names normalised the same way: a subdomain of a listed domain is **not** trusted.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
+
+from app.directory.errors import TrustedListError
+
+LISTE_BLANCHE_URL = "https://espacedeconfiance.mssante.fr/listeblanchemssante.xml"
+NAMESPACE = "https://listeblanche.mssante.fr/schema"
+CACHE_NAME = "liste-blanche.xml"
+MAX_BYTES = 20 * 1024 * 1024  # 8,655 domains in 2026 make ~5 MB
+
+
+def normalise_domain(name: str) -> str | None:
+    """Lowercase IDNA (punycode) form of a domain name; None when it is not one."""
+    name = name.strip().rstrip(".")
+    if not name or len(name) > 253 or any(c.isspace() for c in name):
+        return None
+    try:
+        encoded = name.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = encoded.split(".")
+    if len(labels) < 2 or any(not label or len(label) > 63 for label in labels):
+        return None
+    return encoded
+
+
+@dataclass(frozen=True)
+class TrustedList:
+    domains: frozenset[str]
+    generated: str | None
+    skipped: int  # names that are not domain names
+
+    def is_trusted(self, address: str) -> bool:
+        _, at, domain = address.strip().rpartition("@")
+        normalised = normalise_domain(domain) if at else None
+        return normalised is not None and normalised in self.domains
+
+
+def parse(data: bytes) -> TrustedList:
+    try:
+        root: Element = safe_xml.fromstring(data)
+    except (safe_xml.ParseError, DefusedXmlException, ValueError) as error:
+        raise TrustedListError(f"liste blanche XML: {error}") from error
+    names: list[str] = []
+    for tag in (f"{{{NAMESPACE}}}", ""):
+        names = [d.findtext(f"{tag}Nom") or "" for d in root.iter(f"{tag}Domaine")]
+        if names:
+            generated = root.findtext(f".//{tag}DateDeGeneration")
+            break
+    else:
+        raise TrustedListError(
+            "no Domaine/Nom element",
+            user_message="La liste blanche MSSanté ne contient aucun domaine (format inattendu).",
+        )
+    domains = {d for d in map(normalise_domain, names) if d is not None}
+    return TrustedList(frozenset(domains), generated, len(names) - len(domains))
+
+
+def cache_path(cache_dir: Path) -> Path:
+    return cache_dir / CACHE_NAME
+
+
+def store(data: bytes, cache_dir: Path) -> TrustedList:
+    """Check ``data`` parses, then replace the cached copy atomically."""
+    if len(data) > MAX_BYTES:
+        raise TrustedListError(f"{len(data)} bytes")
+    trusted = parse(data)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".liste-blanche-", dir=cache_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(name).replace(cache_path(cache_dir))
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return trusted
+
+
+def load(cache_dir: Path) -> TrustedList | None:
+    """The cached list, or None when there is none yet."""
+    path = cache_path(cache_dir)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return parse(data)
