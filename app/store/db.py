@@ -20,7 +20,7 @@ from typing import Any
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
-from app.store.mime import parse_message
+from app.store.mime import parse_header_summary
 
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
@@ -266,7 +266,7 @@ class Store:
         """First pass: summaries, searchable by subject and addresses at once."""
         with self.transaction() as db:
             for row in rows:
-                parsed = parse_message(row.header)
+                parsed = parse_header_summary(row.header)  # the fields parse_message gives
                 sender, recipients = addresses_of(parsed)
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.blobs import BlobStore
-from app.store.mime import Address, ParsedMessage, parse_message
+from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def _show(address: Address) -> str:
     return f"{address.name} <{address.address}>" if address.name else address.address
 
 
-def addresses_of(parsed: ParsedMessage) -> tuple[str, str]:
+def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
     """(sender, recipients) as the message list shows them and the index searches them."""
     sender = _show(parsed.sender) if parsed.sender else ""
     recipients = ", ".join(_show(a) for a in (*parsed.to, *parsed.cc))
