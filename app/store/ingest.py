@@ -130,6 +130,10 @@ def _worker_start() -> None:
         threading.Thread(target=exit_with_parent, name="parent-watch", daemon=True).start()
 
 
+def ready() -> None:
+    """A task that does nothing: submitted to start a worker before there is work."""
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Processes for :func:`ingest`; the caller shuts the pool down."""
     return ProcessPoolExecutor(
