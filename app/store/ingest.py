@@ -57,7 +57,7 @@ def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
 
 
 def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
-    parsed = parse_message(raw)
+    parsed = parse_message(raw, sizes=False)  # the index keeps no attachment sizes
     sender, recipients = addresses_of(parsed)
     return IngestedBody(
         uid=uid,

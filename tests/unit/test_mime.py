@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -718,3 +719,24 @@ def test_header_summary_matches_parse_message(raw: bytes) -> None:
     data = header_section(raw)
     assert summary_fields(parse_header_summary(data)) == summary_fields(parse_message(data))
     assert summary_fields(parse_header_summary(raw)) == summary_fields(parse_message(raw))
+
+
+def without_sizes(parsed: ParsedMessage) -> tuple[object, ...]:
+    fields = {name: getattr(parsed, name) for name in ParsedMessage.__slots__}
+    fields["attachments"] = tuple(replace(a, size=0) for a in parsed.attachments)
+    fields.pop("defects")
+    return tuple(fields.items())
+
+
+@pytest.mark.parametrize("name", [*sorted(MALFORMED), "seed0", "seed1"])
+def test_without_sizes_only_the_sizes_change(name: str) -> None:
+    raw = SEEDS[int(name[-1])] if name.startswith("seed") else MALFORMED[name]
+    lean = parse_message(raw, sizes=False)
+    assert all(a.size == 0 for a in lean.attachments)
+    assert without_sizes(lean) == without_sizes(parse_message(raw))
+
+
+@given(st.one_of(st.binary(max_size=2000), mutated()))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_without_sizes_matches_parse_message(raw: bytes) -> None:
+    assert without_sizes(parse_message(raw, sizes=False)) == without_sizes(parse_message(raw))
