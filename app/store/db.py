@@ -324,6 +324,16 @@ class Store:
             )
         ]
 
+    def missing_body_sizes(self, folder: Folder) -> dict[int, int]:
+        """uid -> size (RFC822.SIZE, from the header pass) of the messages without a body."""
+        return {
+            r[0]: r[1] or 0
+            for r in self.db.execute(
+                "SELECT uid, size FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0",
+                (folder.id,),
+            )
+        }
+
     def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
         """Second pass, in this process: whole messages on disk, then indexed."""
         self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))

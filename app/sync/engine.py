@@ -271,6 +271,8 @@ class AccountSync:
         from the server while worker processes write and parse the previous ones and this
         thread indexes them (``app.sync.bodies``)."""
         pending = {f.id: self.store.missing_bodies(f, 1_000_000) for f in folders}
+        # Sizes as the header pass stored them: no RFC822.SIZE round trip per folder.
+        sizes = {f.id: self.store.missing_body_sizes(f) for f in folders if pending[f.id]}
         total = sum(len(uids) for uids in pending.values())
         if not total:
             return
@@ -290,8 +292,7 @@ class AccountSync:
                 if not uids:
                     continue
                 self.mailbox.select(folder.name)
-                sizes = self.mailbox.sizes(uids)
-                for batch in self._body_batches(uids, sizes):
+                for batch in self._body_batches(uids, sizes[folder.id]):
                     yield folder, self.mailbox.bodies(batch)
 
         if total < POOL_MIN_MESSAGES:  # a few new messages: no threads, no processes

@@ -579,15 +579,6 @@ class Mailbox:
         data = self.client.fetch(list(uids), [b"BODY.PEEK[]"])
         return {int(uid): d[b"BODY[]"] for uid, d in data.items() if b"BODY[]" in d}
 
-    @_translated_errors
-    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        found: dict[int, int] = {}
-        ordered = sorted(uids)
-        for start in range(0, len(ordered), UID_CHUNK):  # command lines have a limit
-            data = self.client.fetch(ordered[start : start + UID_CHUNK], [b"RFC822.SIZE"])
-            found.update({int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()})
-        return found
-
 
 # -- the header pass's FETCH responses, read without imapclient ----------------------------
 
