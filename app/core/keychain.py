@@ -10,14 +10,17 @@ from __future__ import annotations
 import contextlib
 import logging
 
-import keyring
-from keyring.errors import KeyringError
+# keyring is imported where it is used: ~60 ms (its backends, jaraco, urllib) that a sync
+# with a card, or with the password in the environment, never needs.
 
 SERVICE = "Caducée"
 log = logging.getLogger(__name__)
 
 
 def get_secret(key: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         value: str | None = keyring.get_password(SERVICE, key)
     except (KeyringError, RuntimeError) as error:
@@ -28,6 +31,9 @@ def get_secret(key: str) -> str | None:
 
 def set_secret(key: str, value: str) -> bool:
     """Store ``value``; False when no keyring is available."""
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         keyring.set_password(SERVICE, key, value)
     except (KeyringError, RuntimeError) as error:
@@ -37,6 +43,9 @@ def set_secret(key: str, value: str) -> bool:
 
 
 def delete_secret(key: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
     with contextlib.suppress(KeyringError, RuntimeError):
         keyring.delete_password(SERVICE, key)
 

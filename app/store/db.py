@@ -20,7 +20,7 @@ from typing import Any
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
-from app.store.mime import parse_message
+from app.store.mime import parse_header_summary
 
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
@@ -283,7 +283,7 @@ class Store:
         """First pass: summaries, searchable by subject and addresses at once."""
         with self.transaction() as db:
             for row in rows:
-                parsed = parse_message(row.header)
+                parsed = parse_header_summary(row.header)  # the fields parse_message gives
                 sender, recipients = addresses_of(parsed)
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
@@ -340,6 +340,16 @@ class Store:
                 (folder.id, limit),
             )
         ]
+
+    def missing_body_sizes(self, folder: Folder) -> dict[int, int]:
+        """uid -> size (RFC822.SIZE, from the header pass) of the messages without a body."""
+        return {
+            r[0]: r[1] or 0
+            for r in self.db.execute(
+                "SELECT uid, size FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0",
+                (folder.id,),
+            )
+        }
 
     def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
         """Second pass, in this process: whole messages on disk, then indexed."""

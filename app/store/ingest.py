@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.blobs import BlobStore
-from app.store.mime import Address, ParsedMessage, parse_message
+from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def _show(address: Address) -> str:
     return f"{address.name} <{address.address}>" if address.name else address.address
 
 
-def addresses_of(parsed: ParsedMessage) -> tuple[str, str]:
+def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
     """(sender, recipients) as the message list shows them and the index searches them."""
     sender = _show(parsed.sender) if parsed.sender else ""
     recipients = ", ".join(_show(a) for a in (*parsed.to, *parsed.cc))
@@ -57,7 +57,7 @@ def addresses_of(parsed: ParsedMessage) -> tuple[str, str]:
 
 
 def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
-    parsed = parse_message(raw)
+    parsed = parse_message(raw, sizes=False)  # the index keeps no attachment sizes
     sender, recipients = addresses_of(parsed)
     return IngestedBody(
         uid=uid,
@@ -128,6 +128,10 @@ def _worker_start() -> None:
             os._exit(0)
 
         threading.Thread(target=exit_with_parent, name="parent-watch", daemon=True).start()
+
+
+def ready() -> None:
+    """A task that does nothing: submitted to start a worker before there is work."""
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -35,8 +35,10 @@ from urllib.parse import unquote_to_bytes
 __all__ = [
     "Address",
     "Attachment",
+    "HeaderSummary",
     "ParsedMessage",
     "attachment_bytes",
+    "parse_header_summary",
     "parse_message",
     "safe_filename",
 ]
@@ -1175,6 +1177,7 @@ def _cap_text(text: str) -> tuple[str, bool]:
 
 _LOOSE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,998})>")
+_NOT_IN_ID = re.compile(r"[\s<>\x00-\x20\x7f-\x9f]")
 
 
 def _normalize_address(address: str) -> str:
@@ -1212,7 +1215,7 @@ def _valid_id(candidate: str) -> str | None:
     candidate = candidate.strip()
     if not candidate or len(candidate) > 998:
         return None
-    if any(c.isspace() or c in "<>" or ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in candidate):
+    if _NOT_IN_ID.search(candidate):  # \s is str.isspace(): Unicode spaces too
         return None
     return candidate
 
@@ -1405,7 +1408,9 @@ def safe_filename(name: str | None, fallback: str) -> str:
 # -- the public functions ---------------------------------------------------------------------
 
 
-def _attachment(buf: bytes, node: _Node, number: int, defects: _Defects) -> Attachment:
+def _attachment(
+    buf: bytes, node: _Node, number: int, defects: _Defects, *, size: bool = True
+) -> Attachment:
     content_type = node.content_type
     name: str | None
     if node.opaque:
@@ -1432,14 +1437,14 @@ def _attachment(buf: bytes, node: _Node, number: int, defects: _Defects) -> Atta
     return Attachment(
         filename=safe_filename(name, fallback),
         content_type=content_type,
-        size=_payload_size(buf, node, defects),
+        size=_payload_size(buf, node, defects) if size else 0,
         part_index=node.path,
         content_id=content_id,
         inline=inline,
     )
 
 
-def _parse(raw: bytes) -> ParsedMessage:
+def _parse(raw: bytes, *, sizes: bool = True) -> ParsedMessage:
     defects = _Defects()
     nodes = _build_tree(raw, 0, len(raw), defects)
     headers = nodes[0].headers
@@ -1471,7 +1476,7 @@ def _parse(raw: bytes) -> ParsedMessage:
         defects.add("BodyTextTruncatedDefect")
 
     attachments = tuple(
-        _attachment(raw, nodes[index], number, defects)
+        _attachment(raw, nodes[index], number, defects, size=sizes)
         for number, index in enumerate(attachment_nodes, 1)
     )
     in_reply_to = _references(_first(headers, "in-reply-to"))
@@ -1519,12 +1524,77 @@ def _degraded(raw: object) -> ParsedMessage:
     )
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse raw RFC 5322 bytes. Never raises: problems are listed in ``defects``."""
+def parse_message(raw: bytes, *, sizes: bool = True) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes. Never raises: problems are listed in ``defects``.
+
+    ``sizes=False``: every attachment's ``size`` is 0 and the defects of its encoding are
+    not looked for. For the full-text index, which keeps the names only: a base64 part's
+    size is a pass over all of it (over a third of a sync's parsing time).
+    """
     try:
-        return _parse(bytes(raw))  # no copy when raw is already bytes
+        return _parse(bytes(raw), sizes=sizes)  # no copy when raw is already bytes
     except Exception:  # noqa: BLE001 - the contract is to degrade, never to raise
         return _degraded(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSummary:
+    """What the message list shows, from the header section alone (a sync's first pass).
+
+    Each field is what :func:`parse_message` gives for the same bytes: the same header scan
+    and the same decoding, without the MIME structure, the body, the references and the
+    other fields (the header pass parses 5,000 of these before any body is fetched).
+    """
+
+    message_id: str | None
+    subject: str
+    sender: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    date: datetime | None
+
+
+_ADDRESS_CACHE_SIZE = 4096
+_ADDRESS_CACHE_KEY_CHARS = 1024  # the cache stays under a few MB
+_address_cache: dict[tuple[str, ...], tuple[Address, ...]] = {}
+
+
+def _cached_addresses(values: list[str]) -> tuple[Address, ...]:
+    """``_addresses`` without the defects, remembered: a mailbox repeats its correspondents
+    (every incoming message has the same To), and ``email.utils`` is the slow part."""
+    key = tuple(values)
+    if sum(len(value) for value in values) > _ADDRESS_CACHE_KEY_CHARS:  # rare: not kept
+        return _addresses(values, _Defects())
+    found = _address_cache.get(key)
+    if found is None:
+        found = _addresses(values, _Defects())
+        if len(_address_cache) >= _ADDRESS_CACHE_SIZE:
+            _address_cache.clear()
+        _address_cache[key] = found
+    return found
+
+
+def _header_summary(raw: bytes) -> HeaderSummary:
+    defects = _Defects()  # not reported: the body pass parses the whole message
+    headers, _body = _scan_headers(raw, 0, len(raw), defects, top=True)
+    senders = _cached_addresses(_all(headers, "from")) or _cached_addresses(_all(headers, "sender"))
+    raw_subject = _first(headers, "subject")
+    return HeaderSummary(
+        message_id=_message_id(_first(headers, "message-id"), defects),
+        subject=_header_text(raw_subject) if raw_subject is not None else "",
+        sender=senders[0] if senders else None,
+        to=_cached_addresses(_all(headers, "to")),
+        cc=_cached_addresses(_all(headers, "cc")),
+        date=_date(_first(headers, "date"), defects),
+    )
+
+
+def parse_header_summary(raw: bytes) -> HeaderSummary:
+    """Parse a header section (or a whole message's headers). Never raises."""
+    try:
+        return _header_summary(bytes(raw))
+    except Exception:  # noqa: BLE001 - the contract is to degrade, never to raise
+        return HeaderSummary(None, "", None, (), (), None)
 
 
 _PART_INDEX = re.compile(r"[1-9][0-9]{0,6}(?:\.[1-9][0-9]{0,6}){0,255}\Z")

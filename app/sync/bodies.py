@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from app.store.db import Folder, Store
-from app.store.ingest import IngestedBody, index_files, ingest, store_files, worker_pool
+from app.store.ingest import IngestedBody, index_files, ingest, ready, store_files, worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,16 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
+def start_workers(workers: int) -> ProcessPoolExecutor:
+    """A pool whose processes start now rather than at the first body batch: a spawned
+    worker imports for ~0.1 s, which the header pass hides. The caller shuts it down, or
+    hands it to a :class:`BodyPipeline`, which does."""
+    pool = worker_pool(workers)
+    for _ in range(workers):  # the executor starts one process per task until it has them all
+        pool.submit(ready)
+    return pool
+
+
 def _chunks(bodies: dict[int, bytes]) -> list[Chunk]:
     chunks: list[Chunk] = []
     current: Chunk = []
@@ -113,20 +123,29 @@ def _chunks(bodies: dict[int, bytes]) -> list[Chunk]:
 class BodyPipeline:
     """``submit`` what one FETCH returned; it is stored a little later (file, then row).
 
-    ``workers=0``: everything in this process, as soon as submitted. Leaving the ``with``
+    ``workers=0``: everything in this process, as soon as submitted; ``pool``: worker
+    processes already started (:func:`start_workers`), shut down here. Leaving the ``with``
     block normally waits for what is in flight; on an error, what is already done is still
     committed (the next sync has less to fetch again), the rest is dropped (its files, if
     written, are collected by the next sync).
     """
 
-    def __init__(self, store: Store, *, workers: int, stored: Stored) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int,
+        stored: Stored,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> None:
         self.store = store
         self.root = str(store.blobs.root)
         self.stored = stored
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ProcessPoolExecutor | None = pool
         self.threads: ThreadPoolExecutor | None = None
         if workers > 0:
-            self.pool = worker_pool(workers)
+            if self.pool is None:
+                self.pool = worker_pool(workers)
             self.threads = ThreadPoolExecutor(2 * workers + 2, thread_name_prefix="bodies")
         self.pending: deque[tuple[Folder, list[Future[list[IngestedBody]]]]] = deque()
 

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from app.core.errors import ProtocolError
 from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
-from app.sync.bodies import POOL_MIN_MESSAGES, BodyPipeline, default_workers, read_ahead
+from app.sync.bodies import (
+    POOL_MIN_MESSAGES,
+    BodyPipeline,
+    default_workers,
+    read_ahead,
+    start_workers,
+)
 from app.sync.replay import ChangeReplayer
 from app.transport.imap import FolderStatus, Mailbox
 
@@ -68,19 +76,34 @@ class AccountSync:
         self.mailbox = mailbox
         self.progress = progress or (lambda _phase, _done, _total: None)
         self.report = SyncReport()
+        self.bodies = False  # whether this run fetches bodies after the headers
+        self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
 
     def run(self, *, bodies: bool = True) -> SyncReport:
-        replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
-        self.report.changes_replayed = replay.replayed
-        self.report.refused += replay.refused
-        folders = self.sync_folder_list()
-        for index, folder in enumerate(folders, start=1):
-            self.progress("dossiers", index, len(folders))
-            self.sync_headers(folder)
-        if bodies:
-            self.fetch_bodies(folders)
-            self.store.collect_blobs()
+        self.bodies = bodies
+        try:
+            replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
+            self.report.changes_replayed = replay.replayed
+            self.report.refused += replay.refused
+            folders = self.sync_folder_list()
+            for index, folder in enumerate(folders, start=1):
+                self.progress("dossiers", index, len(folders))
+                self.sync_headers(folder)
+            if bodies:
+                self.fetch_bodies(folders)
+                self.store.collect_blobs()
+        finally:
+            workers, self._workers = self._workers, None
+            if workers is not None:  # not handed to the body pass (an error, or few bodies)
+                workers.shutdown(wait=False, cancel_futures=True)
         return self.report
+
+    def _start_workers(self, new_messages: int) -> None:
+        """Many new messages: their bodies will be parsed by worker processes, which start
+        now, while the headers are fetched (one core is mostly idle then), instead of when
+        the first bodies arrive."""
+        if self.bodies and self._workers is None and new_messages >= POOL_MIN_MESSAGES:
+            self._workers = start_workers(default_workers())
 
     def sync_folder_list(self) -> list[Folder]:
         remote = self.mailbox.folders()
@@ -128,17 +151,22 @@ class AccountSync:
             self.sync_headers(folder, retry=False)
             return
         new = sorted(new_uids, reverse=True)  # newest first: the inbox fills from the top
-        for done, batch in enumerate(_chunks(new, HEADER_BATCH), start=1):
-            fetched = self.mailbox.headers(batch)
-            self.store.add_headers(
-                folder,
-                [
-                    HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
-                    for h in fetched
-                ],
-            )
-            self.report.new += len(fetched)
-            self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new))
+        self._start_workers(self.report.new + len(new))  # this run's new messages so far
+        batches = _chunks(new, HEADER_BATCH)
+        fetches = (self.mailbox.headers(batch) for batch in batches)
+        # Several batches: the next one is read while this one is stored (the connection is
+        # the reading thread's alone meanwhile; this thread only uses the store).
+        with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
+            for done, fetched in enumerate(answers, start=1):
+                self.store.add_headers(
+                    folder,
+                    [
+                        HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
+                        for h in fetched
+                    ],
+                )
+                self.report.new += len(fetched)
+                self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new))
         self.store.set_folder_state(
             folder,
             uidvalidity=status.uidvalidity,
@@ -243,9 +271,12 @@ class AccountSync:
         from the server while worker processes write and parse the previous ones and this
         thread indexes them (``app.sync.bodies``)."""
         pending = {f.id: self.store.missing_bodies(f, 1_000_000) for f in folders}
+        # Sizes as the header pass stored them: no RFC822.SIZE round trip per folder.
+        sizes = {f.id: self.store.missing_body_sizes(f) for f in folders if pending[f.id]}
         total = sum(len(uids) for uids in pending.values())
         if not total:
             return
+        workers, self._workers = self._workers, None  # from here on the pipeline's to stop
         done = 0
 
         def stored(messages: int, size: int) -> None:
@@ -261,17 +292,20 @@ class AccountSync:
                 if not uids:
                     continue
                 self.mailbox.select(folder.name)
-                sizes = self.mailbox.sizes(uids)
-                for batch in self._body_batches(uids, sizes):
+                for batch in self._body_batches(uids, sizes[folder.id]):
                     yield folder, self.mailbox.bodies(batch)
 
         if total < POOL_MIN_MESSAGES:  # a few new messages: no threads, no processes
+            if workers is not None:
+                workers.shutdown(wait=False, cancel_futures=True)
             with BodyPipeline(self.store, workers=0, stored=stored) as pipeline:
                 for folder, bodies in read():
                     pipeline.submit(folder, bodies)
             return
         with (
-            BodyPipeline(self.store, workers=default_workers(), stored=stored) as pipeline,
+            BodyPipeline(
+                self.store, workers=default_workers(), stored=stored, pool=workers
+            ) as pipeline,
             read_ahead(read()) as batches,
         ):
             for folder, bodies in batches:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -16,6 +17,7 @@ from app.store.mime import (
     Address,
     ParsedMessage,
     attachment_bytes,
+    parse_header_summary,
     parse_message,
     safe_filename,
 )
@@ -685,3 +687,56 @@ def test_boundary_lines_only_where_rfc_2046_puts_them() -> None:
     parsed = parse_message(raw)
     assert parsed.body_text == "un\n--bb\n-- b\n--b-x\n\ndeux"
     assert "CloseBoundaryNotFoundDefect" not in parsed.defects
+
+
+# -- the header pass's summary ----------------------------------------------------------------
+
+
+def summary_fields(parsed: object) -> tuple[object, ...]:
+    names = ("message_id", "subject", "sender", "to", "cc", "date")
+    return tuple(getattr(parsed, name) for name in names)
+
+
+def header_section(raw: bytes) -> bytes:
+    """What ``BODY.PEEK[HEADER]`` returns: the header lines and the blank line."""
+    end = raw.find(b"\r\n\r\n")
+    return raw if end < 0 else raw[: end + 4]
+
+
+@pytest.mark.parametrize("name", [*sorted(MALFORMED), "seed0", "seed1"])
+def test_header_summary_is_what_parse_message_says(name: str) -> None:
+    raw = SEEDS[int(name[-1])] if name.startswith("seed") else MALFORMED[name]
+    for data in (raw, header_section(raw)):
+        started = time.perf_counter()
+        summary = parse_header_summary(data)
+        assert time.perf_counter() - started < 2
+        assert summary_fields(summary) == summary_fields(parse_message(data))
+
+
+@given(st.one_of(st.binary(max_size=2000), mutated()))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_header_summary_matches_parse_message(raw: bytes) -> None:
+    data = header_section(raw)
+    assert summary_fields(parse_header_summary(data)) == summary_fields(parse_message(data))
+    assert summary_fields(parse_header_summary(raw)) == summary_fields(parse_message(raw))
+
+
+def without_sizes(parsed: ParsedMessage) -> tuple[object, ...]:
+    fields = {name: getattr(parsed, name) for name in ParsedMessage.__slots__}
+    fields["attachments"] = tuple(replace(a, size=0) for a in parsed.attachments)
+    fields.pop("defects")
+    return tuple(fields.items())
+
+
+@pytest.mark.parametrize("name", [*sorted(MALFORMED), "seed0", "seed1"])
+def test_without_sizes_only_the_sizes_change(name: str) -> None:
+    raw = SEEDS[int(name[-1])] if name.startswith("seed") else MALFORMED[name]
+    lean = parse_message(raw, sizes=False)
+    assert all(a.size == 0 for a in lean.attachments)
+    assert without_sizes(lean) == without_sizes(parse_message(raw))
+
+
+@given(st.one_of(st.binary(max_size=2000), mutated()))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_without_sizes_matches_parse_message(raw: bytes) -> None:
+    assert without_sizes(parse_message(raw, sizes=False)) == without_sizes(parse_message(raw))

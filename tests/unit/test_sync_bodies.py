@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.store.db import HeaderRow, Store
-from app.sync.bodies import BodyPipeline, read_ahead
+from app.sync.bodies import BodyPipeline, read_ahead, start_workers
 
 GOOD = (
     b"From: Labo <labo@biolab.mssante.test>\r\nTo: dr@example.test\r\n"
@@ -55,8 +55,12 @@ def test_an_error_in_the_consumer_stops_the_producer() -> None:
     assert len(produced) < 10  # one item ahead at most, then it stopped
 
 
-@pytest.mark.parametrize("workers", [0, 1])
-def test_bodies_are_stored_and_indexed_even_when_malformed(tmp_path: Path, workers: int) -> None:
+@pytest.mark.parametrize("workers", [0, 1, "started"])
+def test_bodies_are_stored_and_indexed_even_when_malformed(
+    tmp_path: Path, workers: int | str
+) -> None:
+    pool = start_workers(1) if workers == "started" else None  # as the header pass does
+    count = 1 if workers == "started" else int(workers)
     store = Store.open(tmp_path / "profile")
     try:
         account = store.add_account("dr@example.test", "password", "imaps://imap.example.test")
@@ -70,7 +74,9 @@ def test_bodies_are_stored_and_indexed_even_when_malformed(tmp_path: Path, worke
             ],
         )
         counted: list[tuple[int, int]] = []
-        with BodyPipeline(store, workers=workers, stored=lambda n, b: counted.append((n, b))) as p:
+        with BodyPipeline(
+            store, workers=count, stored=lambda n, b: counted.append((n, b)), pool=pool
+        ) as p:
             p.submit(folder, {1: GOOD, 2: BROKEN})
             p.submit(folder, {3: b"no such message any more"})  # expunged meanwhile
         assert sum(n for n, _ in counted) == 3  # as fetched (the report says so)
@@ -79,5 +85,6 @@ def test_bodies_are_stored_and_indexed_even_when_malformed(tmp_path: Path, worke
         [broken] = store.search("ordonnance")  # by its headers: never lost
         assert store.raw(broken) == BROKEN
         assert store.search("resultat.pdf")
+        assert pool is None or pool._shutdown_thread  # the pipeline stopped it
     finally:
         store.close()
