@@ -61,6 +61,7 @@ def password_key(account: str) -> str:
 def use_no_keyring() -> None:
     """This process neither reads nor writes the OS keyring from now on (the demo, which
     touches nothing outside its profile): reading gives None, as with no keyring."""
+    import keyring
     from keyring.backends import null
 
     keyring.set_keyring(null.Keyring())  # type: ignore[no-untyped-call]
