@@ -233,10 +233,11 @@ class FirstRunWizard(QWizard):
         return self.address_page.address()
 
     def done(self, result: int) -> None:
-        if self.handover is None and self.keeper is not None:
+        handed = self.handover is not None and self.handover.account.auth == CARD
+        if self.keeper is not None and not handed:
             keeper = self.keeper
             self.keeper = None
-            keeper.stop()  # cancelled: log the card out
+            keeper.stop()  # cancelled, or another kind of account: log the card out
         self.thread_.quit()
         self.thread_.wait(10_000)
         super().done(result)

@@ -8,6 +8,10 @@ Each screen is saved as ``build/test-artefacts/wizard-*.png`` for a person to lo
 from __future__ import annotations
 
 import datetime as dt
+import os
+import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +24,10 @@ from pytestqt.qtbot import QtBot
 
 from app.core.paths import Profile
 from app.cps.card import CardModule
+from app.ops.discovery import operator_profiles
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
+from app.transport.autoconfig import ServerSettings, SrvRecord, discover
 from app.ui.main_window import MainWindow, start_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from app.ui.wizard import (
@@ -29,6 +35,7 @@ from app.ui.wizard import (
     PAGE_CARD,
     PAGE_CONNECT,
     PAGE_SERVERS,
+    Discover,
     FirstRunWizard,
 )
 from tests.lab.availability import unavailable
@@ -70,8 +77,29 @@ def operators(profile: Profile, domain: str, imap: str, smtp: str) -> None:
     )
 
 
+class NoDns:
+    def srv(self, _name: str) -> list[SrvRecord]:
+        return []
+
+
+def no_web(url: str, _timeout: float, _context: ssl.SSLContext | None) -> bytes:
+    raise OSError(f"no web in the lab: {url}")
+
+
+def lab_discovery(profile: Profile) -> Discover:
+    """The real discovery over the profile's operator profiles; DNS and web answer nothing
+    (the lab has neither; a real resolver could take a minute on a loaded machine)."""
+
+    def find(address: str) -> ServerSettings | None:
+        profiles = operator_profiles(profile)
+        return discover(address, profiles=profiles, resolver=NoDns(), fetch=no_web)
+
+    return find
+
+
 @contextmanager
 def open_wizard(qtbot: QtBot, profile: Profile, **options: object) -> Iterator[FirstRunWizard]:
+    options.setdefault("discover", lab_discovery(profile))
     wizard = FirstRunWizard(profile, None, **options)  # type: ignore[arg-type]
     qtbot.addWidget(wizard)
     wizard.show()
@@ -177,6 +205,49 @@ def test_locked_card_is_said_without_asking_the_pin(
             shot(wizard, artefacts, "locked")
     finally:
         cps3_card.reset_pin()
+
+
+def test_pin_pad_reader_asks_nothing_on_screen(
+    qtbot: QtBot, profile: Profile, pinpad_card: VirtualCard
+) -> None:
+    pinpad_card.insert()
+    with open_wizard(qtbot, profile, module=str(pinpad_card.module)) as wizard:
+        to_card_page(qtbot, wizard, "pin")
+        assert not wizard.card_page.pin.isEnabled()  # typed on the reader's keypad
+        assert "sur le lecteur" in wizard.card_page.status.text.text()
+        wizard.card_page.validate.click()
+        qtbot.waitUntil(lambda: wizard.currentId() == PAGE_ADDRESS, timeout=WAIT)
+        assert wizard.keeper is not None
+    assert wizard.keeper is None  # cancelled: the card is logged out
+
+
+_HOOK_SCRIPT = """
+import sys
+from pathlib import Path
+from app.core.paths import Profile
+from app.ui import application, wizard
+opened = []
+wizard.run_wizard = lambda profile, module, **options: opened.append(profile)
+profile, shot = Profile.from_dir(Path(sys.argv[1])), Path(sys.argv[2])
+assert application.run(profile, shot) == 0  # a screenshot: never a dialog
+assert opened == [], opened
+assert application.run(profile, shot, wizard=True) == 0
+assert opened == [profile], opened
+"""
+
+
+def test_gui_opens_the_wizard_on_request(tmp_path: Path) -> None:
+    """In a child process: in this one, after ``app.exec()`` had returned, the next
+    wizard's queued results were never delivered (seen; cause not pinned down)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _HOOK_SCRIPT, str(tmp_path / "profile"), str(tmp_path / "w.png")],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 # -- the servers: unknown operator, refusals -----------------------------------------------
