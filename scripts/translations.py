@@ -125,6 +125,136 @@ ENGLISH = {
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),
+    # first-run wizard (app/ui/wizard.py)
+    "Votre adresse de messagerie": "Your mail address",
+    "Adresse :": "Address:",
+    "Certificat logiciel": "Software certificate",
+    "Parcourir…": "Browse…",
+    "Fichier .p12 :": ".p12 file:",
+    "Phrase secrète :": "Passphrase:",
+    "Connexion par mot de passe": "Password sign-in",
+    "par défaut : l'adresse": "default: the address",
+    "Identifiant :": "Username:",
+    "Mot de passe :": "Password:",
+    "L'adresse de cette boîte aux lettres.": "The address of this mailbox.",
+    (
+        "Votre adresse de messagerie sécurisée de santé (MSSanté), par exemple "
+        "prenom.nom@medecin.mssante.fr."
+    ): (
+        "Your secure health mail (MSSanté) address, for example "
+        "firstname.lastname@medecin.mssante.fr."
+    ),
+    "Recherche de vos adresses dans l'annuaire santé…": (
+        "Looking up your addresses in the health directory…"
+    ),
+    "Adresse(s) trouvée(s) dans l'annuaire santé pour votre RPPS.": (
+        "Address(es) found in the health directory for your RPPS."
+    ),
+    (
+        "L'annuaire santé n'indique pas d'adresse pour votre RPPS : saisissez-la (par exemple "
+        "prenom.nom@medecin.mssante.fr)."
+    ): (
+        "The health directory has no address for your RPPS: type it (for example "
+        "firstname.lastname@medecin.mssante.fr)."
+    ),
+    "Certificats (*.p12 *.pfx)": "Certificates (*.p12 *.pfx)",
+    "Votre carte CPS": "Your CPS card",
+    "Le lecteur, la carte, puis votre code.": "The reader, the card, then your PIN.",
+    "La carte indique": "The card says",
+    "Nom :": "Name:",
+    "Profession :": "Profession:",
+    "RPPS :": "RPPS:",
+    "Essais restants :": "Tries left:",
+    "Code de la carte :": "Card PIN:",
+    "Valider le code": "Check the PIN",
+    "Rechercher à nouveau": "Look again",
+    "Recherche du lecteur et de la carte…": "Looking for the reader and the card…",
+    "Cliquez sur « Valider le code », puis tapez-le sur le lecteur.": (
+        "Click “Check the PIN”, then type it on the reader."
+    ),
+    "Saisissez le code de votre carte (4 à 8 chiffres).": "Type your card's PIN (4 to 8 digits).",
+    "Attention : dernier essai avant le blocage de la carte. ": (
+        "Warning: last try before the card locks. "
+    ),
+    "Attention : un code erroné a déjà été saisi. ": (
+        "Warning: a wrong PIN has already been typed. "
+    ),
+    "Carte CPS trouvée": "CPS card found",
+    "non indiqué": "not given",
+    "inconnu": "unknown",
+    "Aucun lecteur de carte": "No card reader",
+    "Aucune carte dans le lecteur": "No card in the reader",
+    "Logiciel de la carte introuvable": "Card software not found",
+    "Carte non reconnue": "Card not recognised",
+    "La carte n'a pas pu être lue": "The card could not be read",
+    "Carte CPS bloquée": "CPS card locked",
+    "Vérification du code…": "Checking the PIN…",
+    "Code accepté": "PIN accepted",
+    "Code incorrect": "Wrong PIN",
+    "Code non envoyé à la carte": "PIN not sent to the card",
+    "Aucun essai n'a été utilisé.": "No try was used.",
+    "Échec": "Failed",
+    "Connexion": "Connection",
+    "Connexion à {0}…": "Connecting to {0}…",
+    "Compte enregistré": "Account saved",
+    (
+        "Le compte {0} est prêt. La première relève commence à l'ouverture de la messagerie ; "
+        "vous pouvez vous en servir pendant qu'elle avance."
+    ): (
+        "The account {0} is ready. The first mail check starts when the mail window opens; you "
+        "can use it while the check goes on."
+    ),
+    "Certificat refusé": "Certificate refused",
+    "Serveur injoignable": "Server unreachable",
+    "Connexion refusée": "Sign-in refused",
+    "Certificat logiciel illisible": "Software certificate unreadable",
+    "Compte déjà configuré": "Account already set up",
+    "Problème de carte": "Card problem",
+    "La connexion a échoué": "The connection failed",
+    "Vérifiez les réglages (« Précédent ») ou réessayez.": (
+        "Check the settings (“Back”) or try again."
+    ),
+    "Caducée — premier démarrage": "Caducée — first start",
+    "Suivant >": "Next >",
+    "< Précédent": "< Back",
+    "Annuler": "Cancel",
+    "Ouvrir la messagerie": "Open the mail",
+    "Bienvenue dans Caducée": "Welcome to Caducée",
+    "Configurons votre messagerie sécurisée de santé (MSSanté). Comment vous connectez-vous ?": (
+        "Let us set up your secure health mail (MSSanté). How do you sign in?"
+    ),
+    "Avec ma carte CPS (recommandé)": "With my CPS card (recommended)",
+    "Avec un certificat logiciel (fichier .p12)": "With a software certificate (.p12 file)",
+    "Avec un mot de passe (une autre boîte aux lettres, non MSSanté)": (
+        "With a password (another mailbox, not MSSanté)"
+    ),
+    "Les serveurs de votre opérateur": "Your operator's servers",
+    "facultatif : IGC-Santé fournie par défaut": "optional: the bundled IGC-Santé by default",
+    "Réception (IMAP) :": "Incoming (IMAP):",
+    "Envoi (SMTP) :": "Outgoing (SMTP):",
+    "Autorités de confiance (PEM) :": "Trusted authorities (PEM):",
+    "Tester": "Test",
+    "Recherche des serveurs de {0}…": "Looking for the servers of {0}…",
+    "Serveurs trouvés": "Servers found",
+    "Réglages trouvés automatiquement ({0}). Vous pouvez les tester.": (
+        "Settings found automatically ({0}). You can test them."
+    ),
+    (
+        "Aucun réglage n'a été trouvé pour « {0} » (profils d'opérateurs, DNS, "
+        "autoconfiguration). Saisissez les adresses des serveurs indiquées par votre "
+        "opérateur, puis cliquez sur « Tester »."
+    ): (
+        "No settings were found for “{0}” (operator profiles, DNS, autoconfiguration). Type "
+        "the server addresses your operator gave you, then click “Test”."
+    ),
+    "Opérateur inconnu": "Unknown operator",
+    "« {0} » n'est pas une adresse IMAP.": "“{0}” is not an IMAP address.",
+    "« {0} » n'est pas une adresse SMTP.": "“{0}” is not an SMTP address.",
+    "Adresse de serveur invalide": "Invalid server address",
+    "Test en cours…": "Testing…",
+    "Test réussi": "Test passed",
+    "Tout fonctionne : cliquez sur Suivant.": "Everything works: click Next.",
+    "Le test a échoué": "The test failed",
 }
 
 

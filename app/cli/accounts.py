@@ -17,7 +17,14 @@ from app.core.errors import CaduceeError
 from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.core.paths import Profile
 from app.core.settings import Settings
-from app.ops.accounts import AccountSession
+from app.ops.accounts import (
+    AccountExistsError,
+    AccountSession,
+    check_account,
+    ensure_new,
+    new_account,
+    save_account,
+)
 from app.ops.outbox import deliver
 from app.store.db import Account, Store
 from app.sync.engine import AccountSync
@@ -160,32 +167,31 @@ def run_add(args: argparse.Namespace, profile: Profile) -> int:
         )
     store = open_store(profile)
     try:
-        if store.account(args.address) is not None:
+        try:
+            ensure_new(store, args.address)
+        except AccountExistsError:
             print(f"Erreur : le compte {args.address} existe déjà.", file=sys.stderr)
             return 1
-        pkcs12 = str(args.pkcs12.resolve()) if args.pkcs12 else None
-        trust = str(args.trust.resolve()) if args.trust else None
-        account = Account(
-            0,
+        account = new_account(
             args.address,
             args.auth,
             imap_url,
             smtp_url,
-            args.username,
-            args.module,
-            pkcs12,
-            trust,
-            source,
+            username=args.username,
+            module=args.module,
+            pkcs12=args.pkcs12,
+            trust=args.trust,
+            source=source,
         )
         if not args.no_check:
             session = session_for(account, profile)
             try:
-                session.imap().close()
+                check_account(session)
             finally:
                 session.close()
             if args.remember:
                 _remember(account, session)
-        store.add_account(**account.to_json())  # the fields that were just checked
+        save_account(store, account)  # the fields that were just checked
     finally:
         store.close()
     print(

@@ -21,10 +21,18 @@ def register(commands: Any) -> None:
         type=Path,
         help="enregistrer une image PNG de la fenêtre une fois remplie, puis quitter",
     )
+    gui.add_argument(
+        "--wizard",
+        action="store_true",
+        help="ouvrir l'assistant de configuration d'un compte (carte CPS, certificat, "
+        "mot de passe) avant la fenêtre",
+    )
     gui.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, profile: Profile) -> int:
     from app.ui.application import run as run_gui  # Qt only from here
 
-    return run_gui(profile, getattr(args, "screenshot", None))
+    return run_gui(
+        profile, getattr(args, "screenshot", None), wizard=getattr(args, "wizard", False)
+    )

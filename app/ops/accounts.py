@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.errors import AuthenticationError
+from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.cps.card import CardModule, PinProvider
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
-from app.store.db import Account
+from app.store.db import Account, Store
 from app.transport import imap
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
@@ -98,6 +98,64 @@ class AccountSession:
             raise
         return connection
 
+    def adopt_card(self, keeper: CardKeeper) -> None:
+        """Use a card already unlocked (the first-run wizard asked the PIN): no second PIN."""
+        self._keeper = keeper
+        self._credential = CardCredential(keeper.session)
+
     def close(self) -> None:
         if self._keeper is not None:
             self._keeper.stop()
+
+
+# -- adding an account (``caducee account add`` and the first-run wizard) -----------------
+
+
+class AccountExistsError(CaduceeError, ValueError):
+    scope = Scope.ACCOUNT
+    default_message = "Ce compte existe déjà."
+
+
+def new_account(
+    address: str,
+    auth: str,
+    imap_url: str,
+    smtp_url: str | None,
+    *,
+    username: str | None = None,
+    module: str | None = None,
+    pkcs12: Path | None = None,
+    trust: Path | None = None,
+    source: str = "saisie",
+) -> Account:
+    """The account as it will be stored (files as absolute paths), not stored yet."""
+    return Account(
+        0,
+        address,
+        auth,
+        imap_url,
+        smtp_url,
+        username or None,
+        module or None,
+        str(pkcs12.resolve()) if pkcs12 else None,
+        str(trust.resolve()) if trust else None,
+        source,
+    )
+
+
+def ensure_new(store: Store, address: str) -> None:
+    if store.account(address) is not None:
+        raise AccountExistsError(
+            f"account {address} exists", user_message=f"Le compte {address} existe déjà."
+        )
+
+
+def check_account(session: AccountSession) -> None:
+    """Connect and log in once, as the account will (raises the French error if not)."""
+    session.imap().close()
+
+
+def save_account(store: Store, account: Account) -> Account:
+    """Store the account whose fields were just checked."""
+    ensure_new(store, account.address)
+    return store.add_account(**account.to_json())

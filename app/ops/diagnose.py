@@ -29,7 +29,7 @@ from app.core.errors import (
     NoAuthenticationCertificateError,
     RevocationUnknownError,
 )
-from app.cps.card import CardModule, CardSession, PinProvider
+from app.cps.card import CardInfo, CardModule, CardSession, PinProvider
 from app.cps.identity import parse_holder
 from app.cps.modules import find_module
 from app.transport import imap, smtp
@@ -96,6 +96,7 @@ class DiagnoseRequest:
     ask_pin: PinProvider | None = None
     ask_secret: SecretProvider | None = None
     timeout: float = 20.0
+    card_session: CardSession | None = None  # a card already unlocked (the wizard): no PIN
 
 
 class _Failed(Exception):
@@ -160,6 +161,8 @@ class _Run:
     def card(self) -> CardCredential:
         request = self.request
         title = "Module de la carte (PKCS#11)"
+        if request.card_session is not None:
+            return self.unlocked_card(request.card_session)
         try:
             choice = find_module(request.module, request.settings_module)
             module = CardModule(choice.path)
@@ -173,6 +176,28 @@ class _Run:
             card = module.card()
         except CaduceeError as error:
             raise self.fail("card", title, error) from error
+        self.check_card(card)
+
+        title = "Code PIN"
+        if request.ask_pin is None:
+            raise self.missing("pin", title, "Aucun moyen de saisir le code PIN.")
+        try:
+            session = module.login(card, request.ask_pin)
+        except CaduceeError as error:
+            raise self.fail("pin", title, error) from error
+        self.record("pin", title, True, "accepté")
+        self.session: CardSession = session
+        return CardCredential(lambda: session)
+
+    def unlocked_card(self, session: CardSession) -> CardCredential:
+        """The same steps for a card whose PIN was already accepted in this run of the app."""
+        self.record("module", "Module de la carte (PKCS#11)", True, f"{session.module.path}")
+        self.check_card(session.card)
+        self.record("pin", "Code PIN", True, "déjà accepté")
+        return CardCredential(lambda: session)
+
+    def check_card(self, card: CardInfo) -> None:
+        title = "Carte CPS"
         holder = card.holder
         if holder is None:
             raise self.fail("card", title, NoAuthenticationCertificateError("no holder"))
@@ -192,17 +217,6 @@ class _Run:
         self.record(
             "card", title, True, f"« {card.token_label} » — {_describe_holder(holder)} ; {validity}"
         )
-
-        title = "Code PIN"
-        if request.ask_pin is None:
-            raise self.missing("pin", title, "Aucun moyen de saisir le code PIN.")
-        try:
-            session = module.login(card, request.ask_pin)
-        except CaduceeError as error:
-            raise self.fail("pin", title, error) from error
-        self.record("pin", title, True, "accepté")
-        self.session: CardSession = session
-        return CardCredential(lambda: session)
 
     def pkcs12(self) -> Pkcs12Credential:
         request = self.request

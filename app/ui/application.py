@@ -29,6 +29,7 @@ def run(
     label: str | None = None,
     answerer: Answerer | None = None,
     screenshot_after_sync: bool = False,
+    wizard: bool = False,
 ) -> int:
     """Open the main window on the profile's store; with ``screenshot``, save a PNG of the
     window once its folder tree and message list are filled, then quit.
@@ -36,7 +37,8 @@ def run(
     ``label`` is shown in the title and the status bar (the demo says DÉMO there);
     ``answerer`` answers the engine's questions instead of dialogs (the demo card's known
     passphrase); ``screenshot_after_sync`` takes the screenshot once the first sync at launch
-    has finished rather than from what is on disk.
+    has finished rather than from what is on disk. The first-run wizard opens first when
+    the profile has no account (or with ``wizard``).
     """
     profile.ensure()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -48,7 +50,14 @@ def run(
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter(answerer=answerer)
     settings = Settings.load(profile.config_file)
+    handover = None
+    if wizard or (screenshot is None and not store.accounts()):  # first run: the wizard
+        from app.ui.wizard import run_wizard
+
+        handover = run_wizard(profile, settings.card_module)
     worker = SyncWorker(profile.data_dir, profile.cache_dir, settings.card_module, prompter)
+    if handover is not None:
+        handover.give_to(worker, prompter)  # the first sync uses the wizard's session
     try:
         window = MainWindow(
             store, profile.data_dir / "ui.ini", worker, opened, lock_minutes=settings.lock_minutes

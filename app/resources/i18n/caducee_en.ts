@@ -1,6 +1,196 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US" sourcelanguage="fr_FR">
 <context>
+    <name>AddressPage</name>
+    <message>
+        <source>Votre adresse de messagerie</source>
+        <translation>Your mail address</translation>
+    </message>
+    <message>
+        <source>Adresse :</source>
+        <translation>Address:</translation>
+    </message>
+    <message>
+        <source>Certificat logiciel</source>
+        <translation>Software certificate</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Fichier .p12 :</source>
+        <translation>.p12 file:</translation>
+    </message>
+    <message>
+        <source>Phrase secrète :</source>
+        <translation>Passphrase:</translation>
+    </message>
+    <message>
+        <source>Connexion par mot de passe</source>
+        <translation>Password sign-in</translation>
+    </message>
+    <message>
+        <source>par défaut : l'adresse</source>
+        <translation>default: the address</translation>
+    </message>
+    <message>
+        <source>Identifiant :</source>
+        <translation>Username:</translation>
+    </message>
+    <message>
+        <source>Mot de passe :</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>L'adresse de cette boîte aux lettres.</source>
+        <translation>The address of this mailbox.</translation>
+    </message>
+    <message>
+        <source>Votre adresse de messagerie sécurisée de santé (MSSanté), par exemple prenom.nom@medecin.mssante.fr.</source>
+        <translation>Your secure health mail (MSSanté) address, for example firstname.lastname@medecin.mssante.fr.</translation>
+    </message>
+    <message>
+        <source>Recherche de vos adresses dans l'annuaire santé…</source>
+        <translation>Looking up your addresses in the health directory…</translation>
+    </message>
+    <message>
+        <source>Adresse(s) trouvée(s) dans l'annuaire santé pour votre RPPS.</source>
+        <translation>Address(es) found in the health directory for your RPPS.</translation>
+    </message>
+    <message>
+        <source>L'annuaire santé n'indique pas d'adresse pour votre RPPS : saisissez-la (par exemple prenom.nom@medecin.mssante.fr).</source>
+        <translation>The health directory has no address for your RPPS: type it (for example firstname.lastname@medecin.mssante.fr).</translation>
+    </message>
+    <message>
+        <source>Certificats (*.p12 *.pfx)</source>
+        <translation>Certificates (*.p12 *.pfx)</translation>
+    </message>
+</context>
+<context>
+    <name>CardPage</name>
+    <message>
+        <source>Votre carte CPS</source>
+        <translation>Your CPS card</translation>
+    </message>
+    <message>
+        <source>Le lecteur, la carte, puis votre code.</source>
+        <translation>The reader, the card, then your PIN.</translation>
+    </message>
+    <message>
+        <source>La carte indique</source>
+        <translation>The card says</translation>
+    </message>
+    <message>
+        <source>Nom :</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Profession :</source>
+        <translation>Profession:</translation>
+    </message>
+    <message>
+        <source>RPPS :</source>
+        <translation>RPPS:</translation>
+    </message>
+    <message>
+        <source>Essais restants :</source>
+        <translation>Tries left:</translation>
+    </message>
+    <message>
+        <source>Code de la carte :</source>
+        <translation>Card PIN:</translation>
+    </message>
+    <message>
+        <source>Valider le code</source>
+        <translation>Check the PIN</translation>
+    </message>
+    <message>
+        <source>Rechercher à nouveau</source>
+        <translation>Look again</translation>
+    </message>
+    <message>
+        <source>Recherche du lecteur et de la carte…</source>
+        <translation>Looking for the reader and the card…</translation>
+    </message>
+    <message>
+        <source>Cliquez sur « Valider le code », puis tapez-le sur le lecteur.</source>
+        <translation>Click “Check the PIN”, then type it on the reader.</translation>
+    </message>
+    <message>
+        <source>Saisissez le code de votre carte (4 à 8 chiffres).</source>
+        <translation>Type your card's PIN (4 to 8 digits).</translation>
+    </message>
+    <message>
+        <source>Attention : dernier essai avant le blocage de la carte. </source>
+        <translation>Warning: last try before the card locks. </translation>
+    </message>
+    <message>
+        <source>Attention : un code erroné a déjà été saisi. </source>
+        <translation>Warning: a wrong PIN has already been typed. </translation>
+    </message>
+    <message>
+        <source>Carte CPS trouvée</source>
+        <translation>CPS card found</translation>
+    </message>
+    <message>
+        <source>non indiqué</source>
+        <translation>not given</translation>
+    </message>
+    <message>
+        <source>inconnu</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>Aucun lecteur de carte</source>
+        <translation>No card reader</translation>
+    </message>
+    <message>
+        <source>Aucune carte dans le lecteur</source>
+        <translation>No card in the reader</translation>
+    </message>
+    <message>
+        <source>Logiciel de la carte introuvable</source>
+        <translation>Card software not found</translation>
+    </message>
+    <message>
+        <source>Carte non reconnue</source>
+        <translation>Card not recognised</translation>
+    </message>
+    <message>
+        <source>La carte n'a pas pu être lue</source>
+        <translation>The card could not be read</translation>
+    </message>
+    <message>
+        <source>Carte CPS bloquée</source>
+        <translation>CPS card locked</translation>
+    </message>
+    <message>
+        <source>Vérification du code…</source>
+        <translation>Checking the PIN…</translation>
+    </message>
+    <message>
+        <source>Code accepté</source>
+        <translation>PIN accepted</translation>
+    </message>
+    <message>
+        <source>Code incorrect</source>
+        <translation>Wrong PIN</translation>
+    </message>
+    <message>
+        <source>Code non envoyé à la carte</source>
+        <translation>PIN not sent to the card</translation>
+    </message>
+    <message>
+        <source>Aucun essai n'a été utilisé.</source>
+        <translation>No try was used.</translation>
+    </message>
+    <message>
+        <source>Échec</source>
+        <translation>Failed</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Rédaction</source>
@@ -100,6 +290,61 @@
     </message>
 </context>
 <context>
+    <name>ConnectPage</name>
+    <message>
+        <source>Connexion</source>
+        <translation>Connection</translation>
+    </message>
+    <message>
+        <source>Réessayer</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>Connexion à {0}…</source>
+        <translation>Connecting to {0}…</translation>
+    </message>
+    <message>
+        <source>Compte enregistré</source>
+        <translation>Account saved</translation>
+    </message>
+    <message>
+        <source>Le compte {0} est prêt. La première relève commence à l'ouverture de la messagerie ; vous pouvez vous en servir pendant qu'elle avance.</source>
+        <translation>The account {0} is ready. The first mail check starts when the mail window opens; you can use it while the check goes on.</translation>
+    </message>
+    <message>
+        <source>Certificat refusé</source>
+        <translation>Certificate refused</translation>
+    </message>
+    <message>
+        <source>Serveur injoignable</source>
+        <translation>Server unreachable</translation>
+    </message>
+    <message>
+        <source>Connexion refusée</source>
+        <translation>Sign-in refused</translation>
+    </message>
+    <message>
+        <source>Certificat logiciel illisible</source>
+        <translation>Software certificate unreadable</translation>
+    </message>
+    <message>
+        <source>Compte déjà configuré</source>
+        <translation>Account already set up</translation>
+    </message>
+    <message>
+        <source>Problème de carte</source>
+        <translation>Card problem</translation>
+    </message>
+    <message>
+        <source>La connexion a échoué</source>
+        <translation>The connection failed</translation>
+    </message>
+    <message>
+        <source>Vérifiez les réglages (« Précédent ») ou réessayez.</source>
+        <translation>Check the settings (“Back”) or try again.</translation>
+    </message>
+</context>
+<context>
     <name>ErrorBar</name>
     <message>
         <source>Message d'erreur</source>
@@ -116,6 +361,29 @@
     <message>
         <source>Fermer</source>
         <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Caducée — premier démarrage</source>
+        <translation>Caducée — first start</translation>
+    </message>
+    <message>
+        <source>Suivant &gt;</source>
+        <translation>Next &gt;</translation>
+    </message>
+    <message>
+        <source>&lt; Précédent</source>
+        <translation>&lt; Back</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Ouvrir la messagerie</source>
+        <translation>Open the mail</translation>
     </message>
 </context>
 <context>
@@ -335,6 +603,29 @@
     </message>
 </context>
 <context>
+    <name>ModePage</name>
+    <message>
+        <source>Bienvenue dans Caducée</source>
+        <translation>Welcome to Caducée</translation>
+    </message>
+    <message>
+        <source>Configurons votre messagerie sécurisée de santé (MSSanté). Comment vous connectez-vous ?</source>
+        <translation>Let us set up your secure health mail (MSSanté). How do you sign in?</translation>
+    </message>
+    <message>
+        <source>Avec ma carte CPS (recommandé)</source>
+        <translation>With my CPS card (recommended)</translation>
+    </message>
+    <message>
+        <source>Avec un certificat logiciel (fichier .p12)</source>
+        <translation>With a software certificate (.p12 file)</translation>
+    </message>
+    <message>
+        <source>Avec un mot de passe (une autre boîte aux lettres, non MSSanté)</source>
+        <translation>With a password (another mailbox, not MSSanté)</translation>
+    </message>
+</context>
+<context>
     <name>PdfDialog</name>
     <message>
         <source>Document PDF</source>
@@ -423,6 +714,81 @@ L'ouvrir dans le navigateur ?</source>
 {0}
 
 Open it in the browser?</translation>
+    </message>
+</context>
+<context>
+    <name>ServersPage</name>
+    <message>
+        <source>Les serveurs de votre opérateur</source>
+        <translation>Your operator's servers</translation>
+    </message>
+    <message>
+        <source>facultatif : IGC-Santé fournie par défaut</source>
+        <translation>optional: the bundled IGC-Santé by default</translation>
+    </message>
+    <message>
+        <source>Réception (IMAP) :</source>
+        <translation>Incoming (IMAP):</translation>
+    </message>
+    <message>
+        <source>Envoi (SMTP) :</source>
+        <translation>Outgoing (SMTP):</translation>
+    </message>
+    <message>
+        <source>Autorités de confiance (PEM) :</source>
+        <translation>Trusted authorities (PEM):</translation>
+    </message>
+    <message>
+        <source>Tester</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <source>Recherche des serveurs de {0}…</source>
+        <translation>Looking for the servers of {0}…</translation>
+    </message>
+    <message>
+        <source>Serveurs trouvés</source>
+        <translation>Servers found</translation>
+    </message>
+    <message>
+        <source>Réglages trouvés automatiquement ({0}). Vous pouvez les tester.</source>
+        <translation>Settings found automatically ({0}). You can test them.</translation>
+    </message>
+    <message>
+        <source>Aucun réglage n'a été trouvé pour « {0} » (profils d'opérateurs, DNS, autoconfiguration). Saisissez les adresses des serveurs indiquées par votre opérateur, puis cliquez sur « Tester ».</source>
+        <translation>No settings were found for “{0}” (operator profiles, DNS, autoconfiguration). Type the server addresses your operator gave you, then click “Test”.</translation>
+    </message>
+    <message>
+        <source>Opérateur inconnu</source>
+        <translation>Unknown operator</translation>
+    </message>
+    <message>
+        <source>« {0} » n'est pas une adresse IMAP.</source>
+        <translation>“{0}” is not an IMAP address.</translation>
+    </message>
+    <message>
+        <source>« {0} » n'est pas une adresse SMTP.</source>
+        <translation>“{0}” is not an SMTP address.</translation>
+    </message>
+    <message>
+        <source>Adresse de serveur invalide</source>
+        <translation>Invalid server address</translation>
+    </message>
+    <message>
+        <source>Test en cours…</source>
+        <translation>Testing…</translation>
+    </message>
+    <message>
+        <source>Test réussi</source>
+        <translation>Test passed</translation>
+    </message>
+    <message>
+        <source>Tout fonctionne : cliquez sur Suivant.</source>
+        <translation>Everything works: click Next.</translation>
+    </message>
+    <message>
+        <source>Le test a échoué</source>
+        <translation>The test failed</translation>
     </message>
 </context>
 <context>
