@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from app import APP_NAME, __version__
 from app.core.paths import Profile
 from app.core.settings import Settings
+from app.directory.lookup import own_addresses
 from app.store.db import Store
 from app.ui.main_window import MainWindow, start_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
@@ -54,7 +55,11 @@ def run(
     if wizard or (screenshot is None and not store.accounts()):  # first run: the wizard
         from app.ui.wizard import run_wizard
 
-        handover = run_wizard(profile, settings.card_module)
+        handover = run_wizard(
+            profile,
+            settings.card_module,
+            lookup_addresses=lambda rpps: own_addresses(profile.data_dir, rpps),
+        )
     worker = SyncWorker(profile.data_dir, profile.cache_dir, settings.card_module, prompter)
     if handover is not None:
         handover.give_to(worker, prompter)  # the first sync uses the wizard's session
