@@ -17,12 +17,10 @@ from dataclasses import dataclass
 
 from app.core.errors import LocalChangeError
 from app.store.db import Account, Folder, Store
+from app.store.folder_roles import folder_role
 
 PROTECTED_FOLDERS = {"Inbox", "Sent", "Drafts", "Trash", "Junk"}
 """Special-use folders that cannot be renamed or deleted from Caducée."""
-
-TRASH_NAMES = ("corbeille", "trash", "deleted items", "deleted messages", "éléments supprimés")
-"""A trash folder by its name, for servers that do not mark it (special-use)."""
 
 
 class NoTrashError(LocalChangeError):
@@ -370,7 +368,7 @@ class LocalChanges:
 
     @staticmethod
     def _trash(db: sqlite3.Connection, account_id: int) -> Folder | None:
-        """The special-use Trash, else a folder named like one (last part of its name)."""
+        """The special-use Trash, else a folder named like one (``folder_role``)."""
         rows = db.execute(
             "SELECT id, name, delimiter, special_use FROM folders WHERE account_id = ? "
             "AND selectable = 1 ORDER BY id",
@@ -378,12 +376,7 @@ class LocalChanges:
         ).fetchall()
         marked = [r for r in rows if r["special_use"] == "Trash"]
         named = [
-            r
-            for r in rows
-            if (r["name"].rsplit(r["delimiter"], 1)[-1] if r["delimiter"] else r["name"])
-            .casefold()
-            .strip()
-            in TRASH_NAMES
+            r for r in rows if folder_role(r["name"], r["delimiter"], r["special_use"]) == "Trash"
         ]
         chosen = (marked or named or [None])[0]
         return _folder_by_id(db, chosen["id"]) if chosen is not None else None

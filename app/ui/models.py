@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from app.mssante.subject import displayed
 from app.store.db import Folder, MessageSummary, Store
+from app.store.folder_roles import folder_role
 from app.store.views import Scope, folder_counts, message_ids, summaries
 
 PAGE = 200
@@ -36,16 +37,6 @@ SPECIAL_NAMES = {
     "Archive": "Archives",
 }
 SPECIAL_ORDER = ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"]
-BY_NAME = {  # servers without SPECIAL-USE: the usual English names of those folders
-    "sent": "Sent",
-    "sent items": "Sent",
-    "drafts": "Drafts",
-    "trash": "Trash",
-    "deleted items": "Trash",
-    "junk": "Junk",
-    "spam": "Junk",
-    "archive": "Archive",
-}
 
 ScopeRole = Qt.ItemDataRole.UserRole + 1
 MessageRole = Qt.ItemDataRole.UserRole + 2
@@ -107,14 +98,7 @@ class FolderTreeModel(QStandardItemModel):
 
 
 def _use(folder: Folder) -> str | None:
-    """The folder's role: marked by the server, else guessed from a top-level name."""
-    if folder.special_use:
-        return folder.special_use
-    return (
-        BY_NAME.get(folder.name.casefold())
-        if not folder.delimiter or (folder.delimiter not in folder.name)
-        else None
-    )
+    return folder_role(folder.name, folder.delimiter, folder.special_use)
 
 
 def _placeholder(name: str, delimiter: str, top: QStandardItem) -> QStandardItem:
