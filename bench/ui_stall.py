@@ -26,7 +26,7 @@ from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.store.db import Store
-from app.ui.main_window import MainWindow, start_worker
+from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from bench.dovecot_mailbox import bench_dovecot
 from bench.mailbox import parse_size
@@ -74,9 +74,7 @@ def measure(messages: int, size: int) -> tuple[list[float], float, int]:
         app.exec()
         seconds = time.perf_counter() - started
         timer.stop()
-        worker.shutdown()
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)
         count = window.messages.rowCount()
         store.close()
     return gaps, seconds, count

@@ -9,7 +9,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QMetaObject, Qt, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QLabel
 
 from app import APP_NAME, __version__
@@ -17,7 +17,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.directory.lookup import own_addresses
 from app.store.db import Store
-from app.ui.main_window import MainWindow, start_worker
+from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
 SYNC_TIMEOUT_MS = 120_000
@@ -80,9 +80,7 @@ def run(
         else:
             QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
         status = app.exec()
-        QMetaObject.invokeMethod(worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)
         return status
     finally:
         store.close()

@@ -632,3 +632,10 @@ def start_worker(window: MainWindow, worker: SyncWorker) -> QThread:
     worker.moveToThread(thread)
     thread.start()
     return thread
+
+
+def stop_worker(worker: SyncWorker, thread: QThread) -> None:
+    """Close the worker's sessions in its own thread (card logged out), then end it."""
+    QMetaObject.invokeMethod(worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+    thread.quit()
+    thread.wait(10_000)

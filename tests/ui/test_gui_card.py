@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMetaObject, QThread
-from PySide6.QtCore import Qt as QtNamespace
+from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
-from app.ui.main_window import MainWindow, start_worker
+from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.cards import VirtualCard
@@ -80,8 +79,4 @@ def test_card_removal_and_return(
         assert len(asked) == 2
         assert "connecté" in window.state_label.text() and not window.card_bar.isVisible()
     finally:
-        QMetaObject.invokeMethod(
-            worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection
-        )
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)

@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMetaObject, QThread
-from PySide6.QtCore import Qt as QtNamespace
+from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.store.outbox import OutboxStore
-from app.ui.main_window import MainWindow, start_worker
+from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from tests.integration.test_sync import Server, gp_message
 from tests.lab.build import LabAccounts, LabPki
@@ -101,11 +100,7 @@ def test_get_mail_from_the_window(
         subjects = {m.subject for m in store.messages()}
         assert "Note pour moi-même" in subjects
     finally:
-        QMetaObject.invokeMethod(
-            worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection
-        )
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)
 
 
 def test_lock_hides_mail_and_unlocking_signs_in_again(
@@ -148,8 +143,4 @@ def test_lock_hides_mail_and_unlocking_signs_in_again(
         assert window.get_mail_action.isEnabled()
         assert len(asked) == 3
     finally:
-        QMetaObject.invokeMethod(
-            worker, "shutdown", QtNamespace.ConnectionType.BlockingQueuedConnection
-        )
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)

@@ -28,7 +28,7 @@ from app.ops.discovery import operator_profiles
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.transport.autoconfig import ServerSettings, SrvRecord, discover
-from app.ui.main_window import MainWindow, start_worker
+from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from app.ui.wizard import (
     PAGE_ADDRESS,
@@ -424,9 +424,7 @@ def test_card_to_synced_inbox(
         assert not window.error_bar.isVisible()
         shot(window, artefacts, "main-window")
     finally:
-        worker.shutdown()
-        thread.quit()
-        thread.wait(10_000)
+        stop_worker(worker, thread)
         store.close()
 
 
