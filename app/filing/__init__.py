@@ -1,0 +1,10 @@
+"""Filing received documents into the patient's folder (issue 8).
+
+``names`` (safe Windows names), ``ins`` (a minimal INS check, to be replaced by
+``app.mssante.ins``), ``db`` (``<profile>/filing.sqlite3``: patients, journal, queue),
+``patients`` (the registry, CSV and folder imports), ``matching`` (document identity ->
+patient), ``filer`` (atomic, never-overwriting writes inside the patients root), ``journal``
+(who filed what where, duplicates, undo), ``service`` (the operations the CLI and the window
+call), ``reader`` (the one call into ``app.mssante.documents``). No Qt, no network.
+See docs/filing.md.
+"""

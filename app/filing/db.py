@@ -1,0 +1,143 @@
+"""``<profile>/filing.sqlite3``: the patient registry, the filing journal and the queue.
+
+One database (WAL, ``synchronous = FULL``: the journal is precious, architecture "Data") so
+that one transaction can cover a patient, a journal entry and the queue. Numbered
+migrations, append only, each in its own transaction with ``user_version`` bumped inside.
+
+Patients belong to a *patients root* (the folder given by ``--patients-dir`` or the setting
+``[classement] dossier_patients``): table ``roots`` keeps each root's resolved path, a
+patient's ``folder`` is relative to its root. Moving the whole root elsewhere means pointing
+``--patients-dir`` at the new place once and running ``patients import --folders``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FILE_NAME = "filing.sqlite3"
+
+MIGRATIONS: list[str] = [
+    # 1: roots, patients, journal (entries + files), the "À classer" queue
+    """
+    CREATE TABLE roots (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE patients (
+        id TEXT PRIMARY KEY,                 -- short stable id, e.g. "k7q2mx" (--patient ID)
+        root_id INTEGER NOT NULL REFERENCES roots(id),
+        ins TEXT,                            -- 15-character matricule, or NULL
+        ins_oid TEXT,
+        birth_name TEXT NOT NULL,
+        used_name TEXT,
+        first_names TEXT NOT NULL,           -- space separated, in order
+        birth_date TEXT,                     -- ISO
+        sex TEXT NOT NULL DEFAULT 'U' CHECK (sex IN ('F', 'M', 'U')),
+        folder TEXT NOT NULL,                -- relative to the root, one component
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (root_id, folder COLLATE NOCASE)
+    );
+    CREATE UNIQUE INDEX patients_by_ins ON patients (root_id, ins, ins_oid)
+        WHERE ins IS NOT NULL;
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        who TEXT NOT NULL,                   -- account address and OS user
+        account TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        document INTEGER NOT NULL DEFAULT 0, -- index of the document in the message
+        root_id INTEGER REFERENCES roots(id),
+        patient_id TEXT,
+        status TEXT NOT NULL CHECK (status IN
+            ('pending', 'filed', 'queued', 'duplicate', 'refused', 'undone', 'interrupted')),
+        content_hash TEXT,                   -- sha256 over the document's files
+        detail TEXT NOT NULL DEFAULT '',     -- why (French), never shown in logs
+        undone_at TEXT
+    );
+    CREATE INDEX journal_by_message ON journal (account, message_id);
+    CREATE INDEX journal_by_hash ON journal (content_hash) WHERE status = 'filed';
+    CREATE TABLE journal_files (
+        entry_id INTEGER NOT NULL REFERENCES journal(id),
+        path TEXT NOT NULL,                  -- relative to the root
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        written INTEGER NOT NULL DEFAULT 0,  -- 0: planned, 1: on disk
+        PRIMARY KEY (entry_id, path)
+    );
+    CREATE TABLE queue (
+        account TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        document INTEGER NOT NULL,
+        root_id INTEGER NOT NULL REFERENCES roots(id),
+        subject TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL,                -- queued, test-ins, conflict, no-match
+        error_code INTEGER,                  -- 902-905 for an MDN when refused
+        proposal TEXT,                       -- best patient id, if any
+        confidence REAL,
+        explanation TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        PRIMARY KEY (account, message_id, document, root_id)
+    );
+    """,
+]
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";\n"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+class FilingDb:
+    """One connection (one thread) to ``filing.sqlite3``."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+
+    @classmethod
+    def open(cls, directory: Path) -> FilingDb:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        connection = sqlite3.connect(directory / FILE_NAME, isolation_level=None, timeout=30)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")  # a journal entry survives power loss
+        connection.execute("PRAGMA foreign_keys = ON")
+        migrate(connection)
+        return cls(connection)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def root_id(self, root: Path) -> int:
+        """The id of a patients root (its resolved path), created on first use."""
+        path = str(root)
+        with self.transaction() as db:
+            db.execute("INSERT INTO roots (path) VALUES (?) ON CONFLICT (path) DO NOTHING", (path,))
+            row = db.execute("SELECT id FROM roots WHERE path = ?", (path,)).fetchone()
+        return int(row[0])
+
+    def root_path(self, root_id: int) -> Path | None:
+        row = self.db.execute("SELECT path FROM roots WHERE id = ?", (root_id,)).fetchone()
+        return Path(row[0]) if row else None

@@ -1,0 +1,459 @@
+"""The filing operations the command line and the window call (one object per thread).
+
+```python
+filing = Filing.open(profile.data_dir, patients_root, store)
+docs = filing.documents(message)                    # read through app.mssante (reader.py)
+result = filing.match(docs.documents[0], docs)      # MatchResult: level, candidates, why
+filing.registry.patients() / filing.registry.add(...)
+filing.file_message(message)                        # --auto: only CERTAIN, the rest queued
+filing.file_message(message, patient_id="k7q2mx")   # the doctor's choice
+filing.queue(); filing.undo(entry_id); filing.journal.entries()
+```
+
+After a message's documents are all filed (or found already filed) the message gets the
+IMAP keyword ``$MSSanteClasse`` through ``Store.change_flags`` (local at once, replayed on
+the server by the next sync, so other devices see it); undo removes it when nothing of the
+message stays filed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app.filing import filer, reader
+from app.filing.db import FilingDb
+from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
+from app.filing.journal import Entry, Journal, QueueItem, Source
+from app.filing.matching import INS_MISMATCH, Level, MatchResult, match
+from app.filing.patients import Patient, Registry
+from app.mssante.model import MessageDocuments, ReceivedDocument, RefusedInput
+from app.store.db import MessageSummary, Store
+
+log = logging.getLogger(__name__)
+
+FILED_KEYWORD = "$MSSanteClasse"  # an IMAP atom (RFC 3501 flag-keyword); "$" as RFC 5788 asks
+
+# Outcome statuses of one document (also the CLI's JSON "status")
+FILED, QUEUED, TEST_INS, DUPLICATE, REFUSED, NO_DOCUMENT = (
+    "filed",
+    "queued",
+    "test-ins",
+    "duplicate",
+    "refused",
+    "no-document",
+)
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    index: int
+    status: str
+    message: str  # French, for the doctor
+    patient: Patient | None = None
+    files: tuple[str, ...] = ()  # relative to the patients root
+    entry_id: int | None = None
+    match: MatchResult | None = None
+    error_code: int | None = None  # MDN error (902-905) when not filed for identity reasons
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document": self.index,
+            "status": self.status,
+            "message": self.message,
+            "patient": self.patient.id if self.patient else None,
+            "files": list(self.files),
+            "journal_entry": self.entry_id,
+            "match": self.match.to_json() if self.match else None,
+            "error_code": self.error_code,
+        }
+
+
+@dataclass
+class FilingResult:
+    account: str
+    message_id: str
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    refused: tuple[RefusedInput, ...] = ()
+    keyword_added: bool = False
+
+    @property
+    def status(self) -> str:
+        """One word for the message: filed, duplicate, queued, test-ins, refused, no-document."""
+        statuses = {o.status for o in self.outcomes} - {NO_DOCUMENT}
+        for status in (REFUSED, TEST_INS, QUEUED):
+            if status in statuses:
+                return status
+        if FILED in statuses:
+            return FILED
+        if DUPLICATE in statuses:
+            return DUPLICATE
+        return REFUSED if self.refused else NO_DOCUMENT
+
+    @property
+    def error_code(self) -> int | None:
+        return next((o.error_code for o in self.outcomes if o.error_code), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "message_id": self.message_id,
+            "status": self.status,
+            "documents": [o.to_json() for o in self.outcomes],
+            "refused_inputs": [{"name": r.name, "reason": r.reason} for r in self.refused],
+            "keyword": FILED_KEYWORD if self.keyword_added else None,
+            "error_code": self.error_code,
+        }
+
+
+def message_key(message: MessageSummary) -> str:
+    return message.message_id or f"local-{message.id}"
+
+
+def _message_day(message: MessageSummary) -> date | None:
+    if not message.date:
+        return None
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(message.date.replace("Z", "+00:00")).astimezone().date()
+    return None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (service account, container)
+        return "?"
+
+
+class Filing:
+    def __init__(self, db: FilingDb, root: Path, store: Store | None = None) -> None:
+        self.db = db
+        self.store = store
+        self.registry = Registry(db, root)
+        self.root = self.registry.root
+        self.journal = Journal(db, self.registry.root_id)
+        self.recover()
+
+    @classmethod
+    def open(cls, data_dir: Path, root: Path, store: Store | None = None) -> Filing:
+        db = FilingDb.open(data_dir)
+        try:
+            return cls(db, root, store)
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reading and matching --------------------------------------------------------------
+
+    def documents(self, message: MessageSummary) -> MessageDocuments:
+        if self.store is None:
+            raise FilingError("no store")
+        raw = self.store.raw(message)
+        if raw is None:
+            raise FilingError(
+                "message body not downloaded",
+                user_message="Le message n'est pas encore téléchargé : synchronisez d'abord.",
+            )
+        return reader.read_documents(raw)
+
+    def match(
+        self, document: ReceivedDocument, docs: MessageDocuments | None = None
+    ) -> MatchResult:
+        identity = document.identity or (docs.subject_identity if docs else None)
+        return match(identity, self.registry.patients())
+
+    def queue(self) -> list[QueueItem]:
+        return self.journal.queued()
+
+    # -- filing ---------------------------------------------------------------------------
+
+    def file_message(
+        self,
+        message: MessageSummary,
+        docs: MessageDocuments | None = None,
+        *,
+        patient_id: str | None = None,
+    ) -> FilingResult:
+        """Every document of the message: to ``patient_id``, or (None) only when CERTAIN."""
+        docs = docs if docs is not None else self.documents(message)
+        chosen = self.registry.get(patient_id) if patient_id else None
+        result = FilingResult(message.account, message_key(message), refused=docs.refused)
+        for index in range(len(docs.documents)):
+            result.outcomes.append(self.file_document(message, docs, index, chosen))
+        statuses = {o.status for o in result.outcomes}
+        if statuses & {FILED, DUPLICATE} and not statuses & {QUEUED, TEST_INS, REFUSED}:
+            result.keyword_added = self._tag(message)
+        return result
+
+    def file_document(
+        self,
+        message: MessageSummary,
+        docs: MessageDocuments,
+        index: int,
+        patient: Patient | None,
+    ) -> DocumentOutcome:
+        """One document: to ``patient`` (the doctor's choice) or, if None, only if CERTAIN."""
+        document = docs.documents[index]
+        common = Source(self._who(message), message.account, message_key(message), index)
+        if not filer.has_content(document):
+            return DocumentOutcome(index, NO_DOCUMENT, "Document vide : rien à classer.")
+        digest = filer.content_hash(document)
+        earlier = self.journal.filed_with_hash(digest)
+        if earlier is not None:
+            where = self._patient_label(earlier.patient_id)
+            text = f"Déjà classé le {earlier.day} dans {where}."
+            entry = self.journal.record(
+                common,
+                status="duplicate",
+                detail=text,
+                patient_id=earlier.patient_id,
+                content_hash=digest,
+            )
+            self.journal.dequeue(message.account, message_key(message), index)
+            return DocumentOutcome(index, DUPLICATE, text, entry_id=entry)
+        found = self.match(document, docs)
+        if patient is None:
+            target = found.certain
+            if target is None:
+                return self._enqueue(message, docs, index, found, common)
+        else:
+            target = patient
+            if self._contradicts(found, document, patient):
+                text = (
+                    "Refusé : l'INS du document est celui d'un autre patient, ou le "
+                    "patient choisi a un autre INS."
+                )
+                entry = self.journal.record(
+                    common, status="refused", detail=text, patient_id=patient.id
+                )
+                return DocumentOutcome(
+                    index,
+                    REFUSED,
+                    text,
+                    patient,
+                    entry_id=entry,
+                    match=found,
+                    error_code=INS_MISMATCH,
+                )
+        return self._write(message, docs, index, document, target, digest, found, common)
+
+    @staticmethod
+    def _contradicts(found: MatchResult, document: ReceivedDocument, patient: Patient) -> bool:
+        """A qualified INS in the document that is not the chosen patient's (or vice versa)."""
+        ins = document.identity.ins if document.identity else None
+        if ins is None or not ins.qualified:
+            return False
+        if patient.ins and patient.ins_oid in ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9"):
+            return (patient.ins, patient.ins_oid) != (ins.matricule, ins.oid)
+        best = found.best
+        return found.level is Level.CERTAIN and best is not None and best.patient.id != patient.id
+
+    def _enqueue(
+        self,
+        message: MessageSummary,
+        docs: MessageDocuments,
+        index: int,
+        found: MatchResult,
+        common: Source,
+    ) -> DocumentOutcome:
+        best = found.best
+        reason = (
+            "ins-test"
+            if found.test_ins
+            else "incoherence"
+            if found.conflict
+            else "a-verifier"
+            if best
+            else "inconnu"
+        )
+        text = "À classer : " + found.explanation
+        if best is not None:
+            text += f" Proposition : {best.patient.display} (patient {best.patient.id})."
+        self.journal.enqueue(
+            account=message.account,
+            message_id=message_key(message),
+            document=index,
+            subject=message.subject,
+            reason=reason,
+            error_code=found.error_code,
+            proposal=best.patient.id if best else None,
+            confidence=best.confidence if best else None,
+            explanation=found.explanation,
+        )
+        entry = self.journal.record(
+            common,
+            status="queued",
+            detail=found.explanation,
+            patient_id=best.patient.id if best else None,
+        )
+        status = TEST_INS if found.test_ins else QUEUED
+        return DocumentOutcome(
+            index,
+            status,
+            text,
+            best.patient if best else None,
+            entry_id=entry,
+            match=found,
+            error_code=found.error_code,
+        )
+
+    def _write(
+        self,
+        message: MessageSummary,
+        docs: MessageDocuments,
+        index: int,
+        document: ReceivedDocument,
+        patient: Patient,
+        digest: str,
+        found: MatchResult,
+        common: Source,
+    ) -> DocumentOutcome:
+        folder = filer.patient_folder(self.root, patient.folder)
+        filer.remove_temporaries(folder)
+        planned = filer.plan(folder, document, _message_day(message), docs.sender or message.sender)
+        entry = self.journal.begin(
+            common,
+            patient_id=patient.id,
+            content_hash=digest,
+            files=[(f"{patient.folder}/{p.name}", p.sha256, len(p.data)) for p in planned],
+        )
+        written: list[Path] = []
+        try:
+            for item in planned:
+                relative = f"{patient.folder}/{item.name}"
+
+                def taken(name: str, relative: str = relative) -> str:
+                    other = filer.plan_again(folder, name)
+                    self.journal.renamed(entry, relative, f"{patient.folder}/{other}")
+                    return other
+
+                path = filer.write_new(self.root, folder, item.name, item.data, on_taken=taken)
+                written.append(path)
+                self.journal.written(entry, f"{patient.folder}/{path.name}")
+        except BaseException as error:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            with contextlib.suppress(Exception):
+                self.journal.set_status(entry, "interrupted", f"échec : {type(error).__name__}")
+            log.warning("filing failed (%s); files written by it removed", type(error).__name__)
+            if isinstance(error, OSError) and not isinstance(error, FilingError):
+                raise FilingError(
+                    f"write failed: {type(error).__name__}",
+                    user_message=f"Écriture impossible dans le dossier du patient "
+                    f"({error.strerror or error}). Rien n'a été classé.",
+                ) from error
+            raise
+        files = tuple(f"{patient.folder}/{p.name}" for p in written)
+        self.journal.set_status(entry, "filed", f"classé dans {patient.folder}")
+        self.journal.dequeue(message.account, message_key(message), index)
+        log.info("document filed (journal entry %d, %d files)", entry, len(files))
+        return DocumentOutcome(
+            index,
+            FILED,
+            f"Classé dans le dossier de {patient.display} : " + ", ".join(p.name for p in written),
+            patient,
+            files,
+            entry,
+            found,
+        )
+
+    # -- undo and recovery ----------------------------------------------------------------
+
+    def undo(self, entry_id: int) -> Entry:
+        """Remove the files an entry wrote, if unchanged; the entry becomes ``undone``."""
+        entry = self.journal.entry(entry_id)
+        if entry is None:
+            raise UndoRefusedError(
+                "no such entry", user_message=f"Aucune entrée {entry_id} dans le journal."
+            )
+        if entry.status != "filed":
+            raise UndoRefusedError(
+                "entry not filed",
+                user_message=f"L'entrée {entry_id} n'est pas un classement en cours "
+                f"(état : {entry.status}) : rien à annuler.",
+            )
+        paths = []
+        for item in entry.files:
+            path = self.root / item.path
+            try:
+                filer.inside(self.root, path)
+            except OutsideRootError as error:
+                raise UndoRefusedError("journal path outside root") from error
+            if path.exists() and not filer.same_content(path, item.sha256):
+                raise UndoRefusedError(
+                    "file changed since filing",
+                    user_message=f"Annulation refusée : « {item.path} » a été modifié depuis "
+                    "le classement. Rien n'a été supprimé.",
+                )
+            paths.append(path)
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        self.journal.set_status(entry_id, "undone", entry.detail)
+        if not self.journal.filed_for_message(entry.account, entry.message_id):
+            self._untag(entry.message_id)
+        undone = self.journal.entry(entry_id)
+        assert undone is not None  # noqa: S101 - just written
+        return undone
+
+    def recover(self) -> int:
+        """Entries left ``pending`` by a crash: their own files removed, marked interrupted."""
+        count = 0
+        for entry in self.journal.stale_pending():
+            for item in entry.files:
+                path = self.root / item.path
+                with contextlib.suppress(OSError, OutsideRootError):
+                    filer.inside(self.root, path)
+                    if filer.same_content(path, item.sha256):
+                        path.unlink()
+                with contextlib.suppress(OSError):
+                    filer.remove_temporaries(path.parent)
+            self.journal.set_status(entry.id, "interrupted", "classement interrompu, défait")
+            count += 1
+        if count:
+            log.warning("%d interrupted filing(s) rolled back", count)
+        return count
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _who(self, message: MessageSummary) -> str:
+        return f"{message.account} ({_user()})"
+
+    def _patient_label(self, patient_id: str | None) -> str:
+        if patient_id is None:
+            return "un dossier patient"
+        try:
+            patient = self.registry.get(patient_id)
+        except FilingError:
+            return f"le patient {patient_id}"
+        return f"le dossier de {patient.display} ({patient.folder})"
+
+    def _tag(self, message: MessageSummary) -> bool:
+        if self.store is None:
+            return False
+        current = self.store.find(str(message.id))
+        if current is None or FILED_KEYWORD in current.flags:
+            return False
+        self.store.change_flags(current, add=[FILED_KEYWORD])
+        return True
+
+    def _untag(self, message_id: str) -> None:
+        if self.store is None:
+            return
+        reference = (
+            message_id.removeprefix("local-")
+            if message_id.startswith("local-")
+            else (f"<{message_id}>")
+        )
+        current = self.store.find(reference)
+        if current is not None and FILED_KEYWORD in current.flags:
+            self.store.change_flags(current, remove=[FILED_KEYWORD])
