@@ -12,7 +12,19 @@ import sys
 from collections.abc import Sequence
 
 from app import APP_NAME, __version__
-from app.cli import accounts, card, demo, diagnose, directory, gui, info, mail, organize, send
+from app.cli import (
+    accounts,
+    card,
+    demo,
+    diagnose,
+    directory,
+    filing,
+    gui,
+    info,
+    mail,
+    organize,
+    send,
+)
 from app.cli.parser import CaduceeParser
 from app.core import logs
 from app.core.errors import CaduceeError
@@ -55,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(commands)
     send.register(commands)
     directory.register(commands)
+    filing.register(commands)
     return parser
 
 

@@ -10,6 +10,10 @@ module = ""
 [session]
 # minutes without use before the window locks (0 = never); unlocking asks the PIN again
 verrouillage_minutes = 120
+
+[classement]
+# folder holding one sub-folder per patient (default of --patients-dir); empty = none
+dossier_patients = ""
 ```
 """
 
@@ -34,6 +38,7 @@ class SettingsError(CaduceeError, ValueError):
 class Settings:
     card_module: str | None = None
     lock_minutes: int = DEFAULT_LOCK_MINUTES
+    patients_dir: Path | None = None
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -50,7 +55,12 @@ class Settings:
         module = card.get("module") if isinstance(card, dict) else None
         session = data.get("session", {})
         minutes = session.get("verrouillage_minutes") if isinstance(session, dict) else None
+        filing = data.get("classement", {})
+        patients = filing.get("dossier_patients") if isinstance(filing, dict) else None
         return cls(
+            patients_dir=Path(patients).expanduser()
+            if isinstance(patients, str) and patients
+            else None,
             card_module=module if isinstance(module, str) and module else None,
             lock_minutes=minutes
             if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0

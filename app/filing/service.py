@@ -37,6 +37,7 @@ from app.store.db import MessageSummary, Store
 
 log = logging.getLogger(__name__)
 
+OTHER_ERROR = 906  # IG-MDN "autre" (a rejection with no identity reason found)
 FILED_KEYWORD = "$MSSanteClasse"  # an IMAP atom (RFC 3501 flag-keyword); "$" as RFC 5788 asks
 
 # Outcome statuses of one document (also the CLI's JSON "status")
@@ -365,6 +366,26 @@ class Filing:
             entry,
             found,
         )
+
+    def reject(self, message: MessageSummary, docs: MessageDocuments | None = None) -> FilingResult:
+        """The doctor gives up filing the message's documents (identity not resolvable).
+
+        Each document is journaled ``refused`` with the IG-MDN code the match gives (906
+        when it had none) and leaves the queue; the error MDN can then be sent.
+        """
+        docs = docs if docs is not None else self.documents(message)
+        result = FilingResult(message.account, message_key(message), refused=docs.refused)
+        for index, document in enumerate(docs.documents):
+            found = self.match(document, docs)
+            code = found.error_code or OTHER_ERROR
+            text = "Non classé (refusé) : " + found.explanation
+            source = Source(self._who(message), message.account, message_key(message), index)
+            entry = self.journal.record(source, status="refused", detail=text)
+            self.journal.dequeue(message.account, message_key(message), index)
+            result.outcomes.append(
+                DocumentOutcome(index, REFUSED, text, entry_id=entry, match=found, error_code=code)
+            )
+        return result
 
     # -- undo and recovery ----------------------------------------------------------------
 
