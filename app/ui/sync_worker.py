@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
@@ -86,6 +87,12 @@ class Prompter(QObject):
             QLineEdit.EchoMode.Password if question.secret else QLineEdit.EchoMode.Normal,
         )
         return text if ok else None
+
+
+class SessionGift(Protocol):
+    """An account session opened elsewhere (the wizard's), given to the worker."""
+
+    def give_to(self, worker: SyncWorker, prompter: Prompter) -> None: ...
 
 
 class SyncWorker(QObject):
@@ -170,6 +177,12 @@ class SyncWorker(QObject):
         session = self.sessions.pop(address, None)
         if session is not None:
             session.close()
+
+    @Slot(object)
+    def adopt(self, gift: SessionGift) -> None:
+        """In the worker's thread: an account added while the window runs, its session
+        already open (a card unlocked in the wizard is not asked for its PIN again)."""
+        gift.give_to(self, self.prompter)
 
     @Slot()
     def shutdown(self) -> None:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -97,6 +98,7 @@ class Handover:
 
     account: Account
     session: AccountSession
+    kept: bool | None = None  # the secret kept in the keyring: None when not asked
 
     def give_to(self, worker: SyncWorker, prompter: Prompter) -> None:
         """Before the worker's thread syncs: its session for this account is ours."""
@@ -146,10 +148,12 @@ class FirstRunWizard(QWizard):
         module: str | None = None,
         lookup_addresses: LookupAddresses | None = None,
         discover: Discover | None = None,
+        adding: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("first-run-wizard")
+        self.setObjectName("add-account-wizard" if adding else "first-run-wizard")
+        self.adding = adding
         self.profile = profile
         self.settings_module = settings_module
         self.module = module  # a module path given on purpose (tests, --module): stored
@@ -161,13 +165,20 @@ class FirstRunWizard(QWizard):
         self._modules: dict[Path, CardModule] = {}  # one per path (touched by the worker)
         self._routes: dict[str, tuple[Callable[[Any], None], Callable[[Any], None]]] = {}
         self.busy: set[str] = set()  # the tags of the jobs under way
-        self.setWindowTitle(self.tr("Caducée — premier démarrage"))
+        self.setWindowTitle(
+            self.tr("Caducée — ajouter un compte")
+            if adding
+            else self.tr("Caducée — premier démarrage")
+        )
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.setButtonText(QWizard.WizardButton.NextButton, self.tr("Suivant >"))
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("< Précédent"))
         self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Annuler"))
-        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("Ouvrir la messagerie"))
+        self.setButtonText(
+            QWizard.WizardButton.FinishButton,
+            self.tr("Terminer") if adding else self.tr("Ouvrir la messagerie"),
+        )
         self.mode_page = ModePage()
         self.card_page = CardPage()
         self.address_page = AddressPage()
@@ -573,6 +584,8 @@ class AddressPage(_Page):
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         pkcs12_form.addRow(self.tr("Phrase secrète :"), self.passphrase)
+        self.pkcs12_remember = self._remember_box()
+        pkcs12_form.addRow(self.pkcs12_remember)
         layout.addWidget(self.pkcs12_box)
 
         self.password_box = QGroupBox(self.tr("Connexion par mot de passe"))
@@ -586,9 +599,29 @@ class AddressPage(_Page):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.textChanged.connect(self.completeChanged)
         password_form.addRow(self.tr("Mot de passe :"), self.password)
+        self.password_remember = self._remember_box()
+        password_form.addRow(self.password_remember)
         layout.addWidget(self.password_box)
         layout.addStretch()
         self._looked_up: str | None = None
+
+    def _remember_box(self) -> QCheckBox:
+        box = QCheckBox(
+            self.tr("Garder dans le trousseau du système (sinon demandé à chaque démarrage)")
+        )
+        box.setObjectName("remember")
+        box.setToolTip(
+            self.tr(
+                "Le secret est confié au trousseau de Windows ou de votre session, jamais écrit "
+                "dans un fichier. Le code de la carte CPS n'est jamais gardé."
+            )
+        )
+        return box
+
+    def remember(self, mode: str) -> bool:
+        if mode == PKCS12:
+            return self.pkcs12_remember.isChecked()
+        return mode == PASSWORD and self.password_remember.isChecked()
 
     def initializePage(self) -> None:
         wizard = self.wizard_()
@@ -880,13 +913,15 @@ class ConnectPage(_Page):
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)
         data_dir = wizard.profile.data_dir
+        remember = address_page.remember(mode)
 
         def connect_and_store() -> Handover:
             store = Store.open(data_dir)  # the worker thread's own connection
             try:
                 ensure_new(store, address)  # before connecting: nothing asked for nothing
                 check_account(session)
-                return Handover(save_account(store, account), session)
+                kept = session.remember_secret() if remember else None
+                return Handover(save_account(store, account), session, kept)
             finally:
                 store.close()
 
@@ -901,14 +936,24 @@ class ConnectPage(_Page):
         wizard.handover = handover
         self._set_state("done")
         self.progress.hide()
-        self.status.show_status(
-            "ok",
-            self.tr("Compte enregistré"),
-            self.tr(
+        if wizard.adding:
+            text = self.tr(
+                "Le compte {0} est prêt. Sa première relève commence dès que vous cliquez sur "
+                "« Terminer »."
+            ).format(handover.account.address)
+        else:
+            text = self.tr(
                 "Le compte {0} est prêt. La première relève commence à l'ouverture de la "
                 "messagerie ; vous pouvez vous en servir pendant qu'elle avance."
-            ).format(handover.account.address),
-        )
+            ).format(handover.account.address)
+        if handover.kept is True:
+            text += "\n\n" + self.tr("Le secret est gardé dans le trousseau du système.")
+        elif handover.kept is False:
+            text += "\n\n" + self.tr(
+                "Aucun trousseau du système n'est disponible : le secret vous sera demandé "
+                "à chaque démarrage."
+            )
+        self.status.show_status("ok", self.tr("Compte enregistré"), text)
         self.completeChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
@@ -949,8 +994,13 @@ def run_wizard(
     settings_module: str | None,
     *,
     lookup_addresses: LookupAddresses | None = None,
+    adding: bool = False,
+    parent: QWidget | None = None,
 ) -> Handover | None:
-    """Show the wizard until she finishes or cancels; the account is stored on finishing."""
-    wizard = FirstRunWizard(profile, settings_module, lookup_addresses=lookup_addresses)
+    """Show the wizard until she finishes or cancels; the account is stored on finishing.
+    ``adding``: from the main window's "Ajouter un compte…", not the first start."""
+    wizard = FirstRunWizard(
+        profile, settings_module, lookup_addresses=lookup_addresses, adding=adding, parent=parent
+    )
     accepted = wizard.exec() == QWizard.DialogCode.Accepted
     return wizard.handover if accepted else None

@@ -43,6 +43,14 @@
         <translation>Password:</translation>
     </message>
     <message>
+        <source>Garder dans le trousseau du système (sinon demandé à chaque démarrage)</source>
+        <translation>Keep in the system keyring (otherwise asked at every start)</translation>
+    </message>
+    <message>
+        <source>Le secret est confié au trousseau de Windows ou de votre session, jamais écrit dans un fichier. Le code de la carte CPS n'est jamais gardé.</source>
+        <translation>The secret goes to the Windows or session keyring, never to a file. The CPS card PIN is never kept.</translation>
+    </message>
+    <message>
         <source>L'adresse de cette boîte aux lettres.</source>
         <translation>The address of this mailbox.</translation>
     </message>
@@ -304,12 +312,24 @@
         <translation>Connecting to {0}…</translation>
     </message>
     <message>
-        <source>Compte enregistré</source>
-        <translation>Account saved</translation>
+        <source>Le compte {0} est prêt. Sa première relève commence dès que vous cliquez sur « Terminer ».</source>
+        <translation>The account {0} is ready. Its first sync starts when you click “Finish”.</translation>
     </message>
     <message>
         <source>Le compte {0} est prêt. La première relève commence à l'ouverture de la messagerie ; vous pouvez vous en servir pendant qu'elle avance.</source>
         <translation>The account {0} is ready. The first mail check starts when the mail window opens; you can use it while the check goes on.</translation>
+    </message>
+    <message>
+        <source>Le secret est gardé dans le trousseau du système.</source>
+        <translation>The secret is kept in the system keyring.</translation>
+    </message>
+    <message>
+        <source>Aucun trousseau du système n'est disponible : le secret vous sera demandé à chaque démarrage.</source>
+        <translation>No system keyring is available: the secret will be asked at every start.</translation>
+    </message>
+    <message>
+        <source>Compte enregistré</source>
+        <translation>Account saved</translation>
     </message>
     <message>
         <source>Certificat refusé</source>
@@ -366,6 +386,10 @@
 <context>
     <name>FirstRunWizard</name>
     <message>
+        <source>Caducée — ajouter un compte</source>
+        <translation>Caducée — add an account</translation>
+    </message>
+    <message>
         <source>Caducée — premier démarrage</source>
         <translation>Caducée — first start</translation>
     </message>
@@ -380,6 +404,10 @@
     <message>
         <source>Annuler</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Terminer</source>
+        <translation>Finish</translation>
     </message>
     <message>
         <source>Ouvrir la messagerie</source>
@@ -497,6 +525,18 @@
     <message>
         <source>Supprimer</source>
         <translation>Delete</translation>
+    </message>
+    <message>
+        <source>&amp;Fichier</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte…</source>
+        <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
     </message>
     <message>
         <source>{0} résultat(s)</source>
