@@ -505,6 +505,8 @@ class MainWindow(QMainWindow):
         self.unlocking = True
         self.unlock_problems = []
         self.lock_overlay.button.setEnabled(False)
+        queued = Qt.ConnectionType.QueuedConnection  # before the sync below, in its thread
+        QMetaObject.invokeMethod(self.worker, "expect_typed_secrets", queued)
         self.get_mail()
 
     def _unlock_finished(self) -> None:

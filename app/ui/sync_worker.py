@@ -111,6 +111,13 @@ class SyncWorker(QObject):
         self.card_module = card_module
         self.prompter = prompter
         self.sessions: dict[str, AccountSession] = {}
+        self.typed_only = False  # the next sync asks every secret: the keyring proves nothing
+
+    @Slot()
+    def expect_typed_secrets(self) -> None:
+        """Unlocking: a password or passphrase kept in the keyring would let anyone at the
+        desk in, so the next sign-in asks what it needs, as the card asks its PIN."""
+        self.typed_only = True
 
     @Slot()
     def sync_all(self) -> None:
@@ -120,6 +127,7 @@ class SyncWorker(QObject):
                 self._sync(store, account)
         finally:
             store.close()
+            self.typed_only = False
             self.all_done.emit()
 
     def _sync(self, store: Store, account: Account) -> None:
@@ -149,7 +157,9 @@ class SyncWorker(QObject):
         self.account_done.emit(address, report)
 
     def _session(self, account: Account) -> AccountSession:
-        if account.auth == "pkcs12":
+        if self.typed_only:
+            stored = None
+        elif account.auth == "pkcs12":
             stored = get_secret(pkcs12_key(str(Path(account.pkcs12 or "").resolve())))
         elif account.auth == "password":
             stored = get_secret(password_key(account.address))
