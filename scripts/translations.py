@@ -253,6 +253,8 @@ ENGLISH = {
     "Réception (IMAP) :": "Incoming (IMAP):",
     "Envoi (SMTP) :": "Outgoing (SMTP):",
     "Autorités de confiance (PEM) :": "Trusted authorities (PEM):",
+    "Autorités de confiance": "Trusted authorities",
+    "Certificats (*.pem *.crt *.cer)": "Certificates (*.pem *.crt *.cer)",
     "Tester": "Test",
     "Recherche des serveurs de {0}…": "Looking for the servers of {0}…",
     "Serveurs trouvés": "Servers found",

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -549,6 +550,22 @@ class CardPage(_Page):
         self.pin.setFocus()
 
 
+def _file_row(parent: QWidget, field: QLineEdit, title: str, patterns: str) -> QHBoxLayout:
+    """A path field with its "Parcourir…" button (the texts translated by the caller)."""
+    choose = QPushButton(QApplication.translate("FirstRunWizard", "Parcourir…"))
+
+    def pick() -> None:
+        chosen, _ = QFileDialog.getOpenFileName(parent, title, field.text(), patterns)
+        if chosen:
+            field.setText(chosen)
+
+    choose.clicked.connect(pick)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(choose)
+    return row
+
+
 # -- 3. her address (and the secret of a certificate file or a password account) ----------
 
 
@@ -574,12 +591,13 @@ class AddressPage(_Page):
         self.pkcs12_path = QLineEdit()
         self.pkcs12_path.setObjectName("pkcs12-path")
         self.pkcs12_path.textChanged.connect(self.completeChanged)
-        choose = QPushButton(self.tr("Parcourir…"))
-        choose.clicked.connect(self._choose_pkcs12)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.pkcs12_path, 1)
-        file_row.addWidget(choose)
-        pkcs12_form.addRow(self.tr("Fichier .p12 :"), file_row)
+        pkcs12_form.addRow(
+            self.tr("Fichier .p12 :"),
+            _file_row(
+                self, self.pkcs12_path, self.tr("Certificat logiciel"),
+                self.tr("Certificats (*.p12 *.pfx)"),
+            ),
+        )  # fmt: skip
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
@@ -664,14 +682,6 @@ class AddressPage(_Page):
             )
         )
 
-    @Slot()
-    def _choose_pkcs12(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Certificat logiciel"), "", self.tr("Certificats (*.p12 *.pfx)")
-        )
-        if chosen:
-            self.pkcs12_path.setText(chosen)
-
     def address(self) -> str:
         return self.address_box.currentText().strip()
 
@@ -709,7 +719,13 @@ class ServersPage(_Page):
         self.trust.setPlaceholderText(self.tr("facultatif : IGC-Santé fournie par défaut"))
         form.addRow(self.tr("Réception (IMAP) :"), self.imap)
         form.addRow(self.tr("Envoi (SMTP) :"), self.smtp)
-        form.addRow(self.tr("Autorités de confiance (PEM) :"), self.trust)
+        form.addRow(
+            self.tr("Autorités de confiance (PEM) :"),
+            _file_row(
+                self, self.trust, self.tr("Autorités de confiance"),
+                self.tr("Certificats (*.pem *.crt *.cer)"),
+            ),
+        )  # fmt: skip
         layout.addLayout(form)
         self.test_button = QPushButton(self.tr("Tester"))
         self.test_button.clicked.connect(self.test)

@@ -15,12 +15,12 @@
         <translation>Software certificate</translation>
     </message>
     <message>
-        <source>Parcourir…</source>
-        <translation>Browse…</translation>
-    </message>
-    <message>
         <source>Fichier .p12 :</source>
         <translation>.p12 file:</translation>
+    </message>
+    <message>
+        <source>Certificats (*.p12 *.pfx)</source>
+        <translation>Certificates (*.p12 *.pfx)</translation>
     </message>
     <message>
         <source>Phrase secrète :</source>
@@ -69,10 +69,6 @@
     <message>
         <source>L'annuaire santé n'indique pas d'adresse pour votre RPPS : saisissez-la (par exemple prenom.nom@medecin.mssante.fr).</source>
         <translation>The health directory has no address for your RPPS: type it (for example firstname.lastname@medecin.mssante.fr).</translation>
-    </message>
-    <message>
-        <source>Certificats (*.p12 *.pfx)</source>
-        <translation>Certificates (*.p12 *.pfx)</translation>
     </message>
 </context>
 <context>
@@ -412,6 +408,10 @@
     <message>
         <source>Ouvrir la messagerie</source>
         <translation>Open the mail</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
     </message>
 </context>
 <context>
@@ -777,6 +777,14 @@ Open it in the browser?</translation>
     <message>
         <source>Autorités de confiance (PEM) :</source>
         <translation>Trusted authorities (PEM):</translation>
+    </message>
+    <message>
+        <source>Autorités de confiance</source>
+        <translation>Trusted authorities</translation>
+    </message>
+    <message>
+        <source>Certificats (*.pem *.crt *.cer)</source>
+        <translation>Certificates (*.pem *.crt *.cer)</translation>
     </message>
     <message>
         <source>Tester</source>
