@@ -219,6 +219,26 @@ ENGLISH = {
     "< Précédent": "< Back",
     "Annuler": "Cancel",
     "Ouvrir la messagerie": "Open the mail",
+    "Garder dans le trousseau du système (sinon demandé à chaque démarrage)": (
+        "Keep in the system keyring (otherwise asked at every start)"
+    ),
+    "Le secret est confié au trousseau de Windows ou de votre session, jamais écrit dans un "
+    "fichier. Le code de la carte CPS n'est jamais gardé.": (
+        "The secret goes to the Windows or session keyring, never to a file. The CPS card "
+        "PIN is never kept."
+    ),
+    "Le compte {0} est prêt. Sa première relève commence dès que vous cliquez sur "
+    "« Terminer ».": "The account {0} is ready. Its first sync starts when you click “Finish”.",
+    "Le secret est gardé dans le trousseau du système.": (
+        "The secret is kept in the system keyring."
+    ),
+    "Aucun trousseau du système n'est disponible : le secret vous sera demandé à chaque "
+    "démarrage.": "No system keyring is available: the secret will be asked at every start.",
+    "Caducée — ajouter un compte": "Caducée — add an account",
+    "Terminer": "Finish",
+    "&Fichier": "&File",
+    "Ajouter un compte…": "Add an account…",
+    "Quitter": "Quit",
     "Bienvenue dans Caducée": "Welcome to Caducée",
     "Configurons votre messagerie sécurisée de santé (MSSanté). Comment vous connectez-vous ?": (
         "Let us set up your secure health mail (MSSanté). How do you sign in?"
@@ -233,6 +253,8 @@ ENGLISH = {
     "Réception (IMAP) :": "Incoming (IMAP):",
     "Envoi (SMTP) :": "Outgoing (SMTP):",
     "Autorités de confiance (PEM) :": "Trusted authorities (PEM):",
+    "Autorités de confiance": "Trusted authorities",
+    "Certificats (*.pem *.crt *.cer)": "Certificates (*.pem *.crt *.cer)",
     "Tester": "Test",
     "Recherche des serveurs de {0}…": "Looking for the servers of {0}…",
     "Serveurs trouvés": "Servers found",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 pytest_plugins = ["tests.lab.fixtures", "pytester"]
 
@@ -37,3 +40,33 @@ def artefacts() -> Path:
     directory = Path(os.environ.get("CADUCEE_ARTEFACTS", default))
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+class MemoryKeyring(KeyringBackend):
+    """The OS keyring stand-in: no Secret Service runs on a CI machine."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.values.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A keyring in memory for the test, the previous one back afterwards."""
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

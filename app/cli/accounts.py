@@ -14,7 +14,7 @@ from typing import Any
 from app.cli import secrets
 from app.cli.parser import CaduceeParser
 from app.core.errors import CaduceeError
-from app.core.keychain import password_key, pkcs12_key, set_secret
+from app.core.keychain import password_key
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.ops.accounts import (
@@ -190,7 +190,7 @@ def run_add(args: argparse.Namespace, profile: Profile) -> int:
             finally:
                 session.close()
             if args.remember:
-                _remember(account, session)
+                _remember(session)
         save_account(store, account)  # the fields that were just checked
     finally:
         store.close()
@@ -201,15 +201,8 @@ def run_add(args: argparse.Namespace, profile: Profile) -> int:
     return 0
 
 
-def _remember(account: Account, session: AccountSession) -> None:
-    if account.auth == "password" and session._password:
-        stored = set_secret(password_key(account.address), session._password)
-    elif account.auth == "pkcs12" and account.pkcs12:
-        passphrase = secrets.passphrase_asker(Path(account.pkcs12))("")
-        stored = bool(passphrase) and set_secret(pkcs12_key(account.pkcs12), passphrase or "")
-    else:
-        return
-    if not stored:
+def _remember(session: AccountSession) -> None:
+    if session.account.auth != "card" and not session.remember_secret():
         print(
             "Attention : aucun trousseau du système disponible, le secret n'a pas été gardé.",
             file=sys.stderr,

@@ -36,10 +36,11 @@ def set_secret(key: str, value: str) -> bool:
 
     try:
         keyring.set_password(SERVICE, key, value)
+        kept = keyring.get_password(SERVICE, key) == value  # the null backend keeps nothing
     except (KeyringError, RuntimeError) as error:
         log.info("keyring unavailable for writing: %s", type(error).__name__)
         return False
-    return True
+    return kept
 
 
 def delete_secret(key: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import AuthenticationError, CaduceeError, Scope
+from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.cps.card import CardModule, PinProvider
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
@@ -35,7 +36,8 @@ class AccountSession:
     on_card_state: Callable[[CardState], None] | None = None  # the reader watched if given
     _policy: TrustPolicy | None = None
     _credential: ClientCredential | None = None
-    _password: str | None = None
+    _password: str | None = field(default=None, repr=False)
+    _passphrase: str | None = field(default=None, repr=False)
     _keeper: CardKeeper | None = field(default=None, repr=False)
 
     def policy(self) -> TrustPolicy:
@@ -67,6 +69,7 @@ class AccountSession:
             path = Path(account.pkcs12 or "")
             passphrase = self.ask_secret(f"Phrase secrète de {path.name} : ")
             self._credential = Pkcs12Credential.load(path, passphrase)
+            self._passphrase = passphrase
         return self._credential
 
     def password(self) -> str:
@@ -106,6 +109,16 @@ class AccountSession:
     def close(self) -> None:
         if self._keeper is not None:
             self._keeper.stop()
+
+    def remember_secret(self) -> bool:
+        """Keep the password or passphrase that just worked in the OS keyring (never a PIN),
+        so that the next start does not ask it; False when there is no keyring."""
+        if self.account.auth == "password" and self._password:
+            return set_secret(password_key(self.account.address), self._password)
+        if self.account.auth == "pkcs12" and self.account.pkcs12 and self._passphrase:
+            path = str(Path(self.account.pkcs12).resolve())
+            return set_secret(pkcs12_key(path), self._passphrase)
+        return False
 
 
 # -- adding an account (``caducee account add`` and the first-run wizard) -----------------

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app import APP_NAME, __version__
 from app.core.paths import Profile
@@ -18,7 +18,7 @@ from app.core.settings import Settings
 from app.directory.lookup import own_addresses
 from app.store.db import Store
 from app.ui.main_window import MainWindow, start_worker, stop_worker
-from app.ui.sync_worker import Answerer, Prompter, SyncWorker
+from app.ui.sync_worker import Answerer, Prompter, SessionGift, SyncWorker
 
 SYNC_TIMEOUT_MS = 120_000
 
@@ -68,6 +68,7 @@ def run(
             store, profile.data_dir / "ui.ini", worker, opened, lock_minutes=settings.lock_minutes
         )
         prompter.window = window
+        window.account_wizard = lambda parent: _add_account(profile, settings, parent)
         if label is not None:
             _show_label(window, label)
         thread = start_worker(window, worker)
@@ -85,6 +86,18 @@ def run(
     finally:
         store.close()
         shutil.rmtree(opened, ignore_errors=True)  # attachments opened with other programs
+
+
+def _add_account(profile: Profile, settings: Settings, parent: QWidget) -> SessionGift | None:
+    from app.ui.wizard import run_wizard
+
+    return run_wizard(
+        profile,
+        settings.card_module,
+        lookup_addresses=lambda rpps: own_addresses(profile.data_dir, rpps),
+        adding=True,
+        parent=parent,
+    )
 
 
 def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -45,7 +46,7 @@ from app.ui.error_bar import ErrorBar
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
-from app.ui.sync_worker import SyncWorker
+from app.ui.sync_worker import SessionGift, SyncWorker
 
 NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
 """Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
@@ -53,6 +54,7 @@ NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
 
 class MainWindow(QMainWindow):
     sync_requested = Signal()
+    session_given = Signal(object)  # a SessionGift for the worker (an account just added)
     sync_finished = Signal()  # the window has taken the results of a sync in
 
     def __init__(
@@ -149,6 +151,9 @@ class MainWindow(QMainWindow):
         lock.setShortcut(QKeySequence("Ctrl+Alt+L"))
         lock.triggered.connect(self.lock)
         self.addAction(lock)
+        # Set by the application: opens the wizard and returns what it hands over (or None).
+        self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
+        self._build_menus(lock)
         self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)
@@ -230,6 +235,18 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(handler)
             self.addAction(action)
+
+    def _build_menus(self, lock: QAction) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Fichier"))
+        self.add_account_action = menu.addAction(self.tr("Ajouter un compte…"))
+        self.add_account_action.setObjectName("add-account")
+        self.add_account_action.triggered.connect(self.add_account)
+        self.add_account_action.setEnabled(self.worker is not None)
+        menu.addSeparator()
+        menu.addAction(lock)
+        quit_action = menu.addAction(self.tr("Quitter"))
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -488,6 +505,8 @@ class MainWindow(QMainWindow):
         self.unlocking = True
         self.unlock_problems = []
         self.lock_overlay.button.setEnabled(False)
+        queued = Qt.ConnectionType.QueuedConnection  # before the sync below, in its thread
+        QMetaObject.invokeMethod(self.worker, "expect_typed_secrets", queued)
         self.get_mail()
 
     def _unlock_finished(self) -> None:
@@ -521,12 +540,24 @@ class MainWindow(QMainWindow):
         # thread and touch widgets from there.
         queued = Qt.ConnectionType.QueuedConnection
         self.sync_requested.connect(worker.sync_all, queued)
+        self.session_given.connect(worker.adopt, queued)
         worker.account_started.connect(self._account_started, queued)
         worker.progressed.connect(self._progressed, queued)
         worker.account_done.connect(self._account_done, queued)
         worker.account_failed.connect(self._account_failed, queued)
         worker.all_done.connect(self._sync_finished, queued)
         worker.card_changed.connect(self._card_changed, queued)
+
+    def add_account(self) -> None:
+        """ "Ajouter un compte…": the wizard, then the new account syncs like the others."""
+        if self.account_wizard is None or self.worker is None or self.locked:
+            return
+        gift = self.account_wizard(self)
+        if gift is None:
+            return
+        self.session_given.emit(gift)  # queued before the sync below: the worker adopts first
+        self._refresh_counts()
+        self.get_mail()
 
     def get_mail(self) -> None:
         if self.worker is None or (self.locked and not self.unlocking):

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
@@ -88,6 +89,12 @@ class Prompter(QObject):
         return text if ok else None
 
 
+class SessionGift(Protocol):
+    """An account session opened elsewhere (the wizard's), given to the worker."""
+
+    def give_to(self, worker: SyncWorker, prompter: Prompter) -> None: ...
+
+
 class SyncWorker(QObject):
     account_started = Signal(str)
     progressed = Signal(str, str, int, int)  # account, phase, done, total
@@ -104,6 +111,13 @@ class SyncWorker(QObject):
         self.card_module = card_module
         self.prompter = prompter
         self.sessions: dict[str, AccountSession] = {}
+        self.typed_only = False  # the next sync asks every secret: the keyring proves nothing
+
+    @Slot()
+    def expect_typed_secrets(self) -> None:
+        """Unlocking: a password or passphrase kept in the keyring would let anyone at the
+        desk in, so the next sign-in asks what it needs, as the card asks its PIN."""
+        self.typed_only = True
 
     @Slot()
     def sync_all(self) -> None:
@@ -113,6 +127,7 @@ class SyncWorker(QObject):
                 self._sync(store, account)
         finally:
             store.close()
+            self.typed_only = False
             self.all_done.emit()
 
     def _sync(self, store: Store, account: Account) -> None:
@@ -142,7 +157,9 @@ class SyncWorker(QObject):
         self.account_done.emit(address, report)
 
     def _session(self, account: Account) -> AccountSession:
-        if account.auth == "pkcs12":
+        if self.typed_only:
+            stored = None
+        elif account.auth == "pkcs12":
             stored = get_secret(pkcs12_key(str(Path(account.pkcs12 or "").resolve())))
         elif account.auth == "password":
             stored = get_secret(password_key(account.address))
@@ -170,6 +187,12 @@ class SyncWorker(QObject):
         session = self.sessions.pop(address, None)
         if session is not None:
             session.close()
+
+    @Slot(object)
+    def adopt(self, gift: SessionGift) -> None:
+        """In the worker's thread: an account added while the window runs, its session
+        already open (a card unlocked in the wizard is not asked for its PIN again)."""
+        gift.give_to(self, self.prompter)
 
     @Slot()
     def shutdown(self) -> None:

@@ -23,7 +23,9 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -97,6 +99,7 @@ class Handover:
 
     account: Account
     session: AccountSession
+    kept: bool | None = None  # the secret kept in the keyring: None when not asked
 
     def give_to(self, worker: SyncWorker, prompter: Prompter) -> None:
         """Before the worker's thread syncs: its session for this account is ours."""
@@ -146,10 +149,12 @@ class FirstRunWizard(QWizard):
         module: str | None = None,
         lookup_addresses: LookupAddresses | None = None,
         discover: Discover | None = None,
+        adding: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("first-run-wizard")
+        self.setObjectName("add-account-wizard" if adding else "first-run-wizard")
+        self.adding = adding
         self.profile = profile
         self.settings_module = settings_module
         self.module = module  # a module path given on purpose (tests, --module): stored
@@ -161,13 +166,20 @@ class FirstRunWizard(QWizard):
         self._modules: dict[Path, CardModule] = {}  # one per path (touched by the worker)
         self._routes: dict[str, tuple[Callable[[Any], None], Callable[[Any], None]]] = {}
         self.busy: set[str] = set()  # the tags of the jobs under way
-        self.setWindowTitle(self.tr("Caducée — premier démarrage"))
+        self.setWindowTitle(
+            self.tr("Caducée — ajouter un compte")
+            if adding
+            else self.tr("Caducée — premier démarrage")
+        )
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.setButtonText(QWizard.WizardButton.NextButton, self.tr("Suivant >"))
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("< Précédent"))
         self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Annuler"))
-        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("Ouvrir la messagerie"))
+        self.setButtonText(
+            QWizard.WizardButton.FinishButton,
+            self.tr("Terminer") if adding else self.tr("Ouvrir la messagerie"),
+        )
         self.mode_page = ModePage()
         self.card_page = CardPage()
         self.address_page = AddressPage()
@@ -538,6 +550,22 @@ class CardPage(_Page):
         self.pin.setFocus()
 
 
+def _file_row(parent: QWidget, field: QLineEdit, title: str, patterns: str) -> QHBoxLayout:
+    """A path field with its "Parcourir…" button (the texts translated by the caller)."""
+    choose = QPushButton(QApplication.translate("FirstRunWizard", "Parcourir…"))
+
+    def pick() -> None:
+        chosen, _ = QFileDialog.getOpenFileName(parent, title, field.text(), patterns)
+        if chosen:
+            field.setText(chosen)
+
+    choose.clicked.connect(pick)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(choose)
+    return row
+
+
 # -- 3. her address (and the secret of a certificate file or a password account) ----------
 
 
@@ -563,16 +591,19 @@ class AddressPage(_Page):
         self.pkcs12_path = QLineEdit()
         self.pkcs12_path.setObjectName("pkcs12-path")
         self.pkcs12_path.textChanged.connect(self.completeChanged)
-        choose = QPushButton(self.tr("Parcourir…"))
-        choose.clicked.connect(self._choose_pkcs12)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.pkcs12_path, 1)
-        file_row.addWidget(choose)
-        pkcs12_form.addRow(self.tr("Fichier .p12 :"), file_row)
+        pkcs12_form.addRow(
+            self.tr("Fichier .p12 :"),
+            _file_row(
+                self, self.pkcs12_path, self.tr("Certificat logiciel"),
+                self.tr("Certificats (*.p12 *.pfx)"),
+            ),
+        )  # fmt: skip
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         pkcs12_form.addRow(self.tr("Phrase secrète :"), self.passphrase)
+        self.pkcs12_remember = self._remember_box()
+        pkcs12_form.addRow(self.pkcs12_remember)
         layout.addWidget(self.pkcs12_box)
 
         self.password_box = QGroupBox(self.tr("Connexion par mot de passe"))
@@ -586,9 +617,29 @@ class AddressPage(_Page):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.textChanged.connect(self.completeChanged)
         password_form.addRow(self.tr("Mot de passe :"), self.password)
+        self.password_remember = self._remember_box()
+        password_form.addRow(self.password_remember)
         layout.addWidget(self.password_box)
         layout.addStretch()
         self._looked_up: str | None = None
+
+    def _remember_box(self) -> QCheckBox:
+        box = QCheckBox(
+            self.tr("Garder dans le trousseau du système (sinon demandé à chaque démarrage)")
+        )
+        box.setObjectName("remember")
+        box.setToolTip(
+            self.tr(
+                "Le secret est confié au trousseau de Windows ou de votre session, jamais écrit "
+                "dans un fichier. Le code de la carte CPS n'est jamais gardé."
+            )
+        )
+        return box
+
+    def remember(self, mode: str) -> bool:
+        if mode == PKCS12:
+            return self.pkcs12_remember.isChecked()
+        return mode == PASSWORD and self.password_remember.isChecked()
 
     def initializePage(self) -> None:
         wizard = self.wizard_()
@@ -631,14 +682,6 @@ class AddressPage(_Page):
             )
         )
 
-    @Slot()
-    def _choose_pkcs12(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Certificat logiciel"), "", self.tr("Certificats (*.p12 *.pfx)")
-        )
-        if chosen:
-            self.pkcs12_path.setText(chosen)
-
     def address(self) -> str:
         return self.address_box.currentText().strip()
 
@@ -676,7 +719,13 @@ class ServersPage(_Page):
         self.trust.setPlaceholderText(self.tr("facultatif : IGC-Santé fournie par défaut"))
         form.addRow(self.tr("Réception (IMAP) :"), self.imap)
         form.addRow(self.tr("Envoi (SMTP) :"), self.smtp)
-        form.addRow(self.tr("Autorités de confiance (PEM) :"), self.trust)
+        form.addRow(
+            self.tr("Autorités de confiance (PEM) :"),
+            _file_row(
+                self, self.trust, self.tr("Autorités de confiance"),
+                self.tr("Certificats (*.pem *.crt *.cer)"),
+            ),
+        )  # fmt: skip
         layout.addLayout(form)
         self.test_button = QPushButton(self.tr("Tester"))
         self.test_button.clicked.connect(self.test)
@@ -880,13 +929,15 @@ class ConnectPage(_Page):
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)
         data_dir = wizard.profile.data_dir
+        remember = address_page.remember(mode)
 
         def connect_and_store() -> Handover:
             store = Store.open(data_dir)  # the worker thread's own connection
             try:
                 ensure_new(store, address)  # before connecting: nothing asked for nothing
                 check_account(session)
-                return Handover(save_account(store, account), session)
+                kept = session.remember_secret() if remember else None
+                return Handover(save_account(store, account), session, kept)
             finally:
                 store.close()
 
@@ -901,14 +952,24 @@ class ConnectPage(_Page):
         wizard.handover = handover
         self._set_state("done")
         self.progress.hide()
-        self.status.show_status(
-            "ok",
-            self.tr("Compte enregistré"),
-            self.tr(
+        if wizard.adding:
+            text = self.tr(
+                "Le compte {0} est prêt. Sa première relève commence dès que vous cliquez sur "
+                "« Terminer »."
+            ).format(handover.account.address)
+        else:
+            text = self.tr(
                 "Le compte {0} est prêt. La première relève commence à l'ouverture de la "
                 "messagerie ; vous pouvez vous en servir pendant qu'elle avance."
-            ).format(handover.account.address),
-        )
+            ).format(handover.account.address)
+        if handover.kept is True:
+            text += "\n\n" + self.tr("Le secret est gardé dans le trousseau du système.")
+        elif handover.kept is False:
+            text += "\n\n" + self.tr(
+                "Aucun trousseau du système n'est disponible : le secret vous sera demandé "
+                "à chaque démarrage."
+            )
+        self.status.show_status("ok", self.tr("Compte enregistré"), text)
         self.completeChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
@@ -949,8 +1010,13 @@ def run_wizard(
     settings_module: str | None,
     *,
     lookup_addresses: LookupAddresses | None = None,
+    adding: bool = False,
+    parent: QWidget | None = None,
 ) -> Handover | None:
-    """Show the wizard until she finishes or cancels; the account is stored on finishing."""
-    wizard = FirstRunWizard(profile, settings_module, lookup_addresses=lookup_addresses)
+    """Show the wizard until she finishes or cancels; the account is stored on finishing.
+    ``adding``: from the main window's "Ajouter un compte…", not the first start."""
+    wizard = FirstRunWizard(
+        profile, settings_module, lookup_addresses=lookup_addresses, adding=adding, parent=parent
+    )
     accepted = wizard.exec() == QWizard.DialogCode.Accepted
     return wizard.handover if accepted else None

@@ -6,12 +6,10 @@ import logging
 import re
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from app.cli.main import main
-from app.core.keychain import SERVICE, pkcs12_key
+from app.core.keychain import SERVICE, password_key, pkcs12_key
 from app.cps.card import CardModule
 from app.sandbox.submission import Endpoints
 from app.transport import imap
@@ -19,27 +17,12 @@ from app.transport.credentials import CardCredential
 from app.transport.crl import CrlCache
 from app.transport.endpoints import Endpoint, Protocol, Security
 from app.transport.tls import TrustPolicy
-from tests.lab.build import P12_PASSPHRASE, LabPki
+from tests.conftest import MemoryKeyring
+from tests.lab.build import P12_PASSPHRASE, LabAccounts, LabPki
 from tests.lab.cards import VirtualCard
 from tests.lab.dovecot import Dovecot
 
 pytestmark = pytest.mark.lab
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 def test_the_pin_never_reaches_the_logs(
@@ -70,30 +53,48 @@ def test_pkcs12_passphrase_from_the_os_keyring(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    memory_keyring: MemoryKeyring,
 ) -> None:
     monkeypatch.delenv("CADUCEE_PKCS12_PASSPHRASE", raising=False)
-    backend = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        p12 = lab_pki.organisation_p12
-        args = [
-            "--profile-dir",
-            str(tmp_path),
-            "diagnose",
-            "--imap",
-            f"imaps://localhost:{dovecot_mss.imaps_port}",
-            "--auth",
-            "pkcs12",
-            "--pkcs12",
-            str(p12),
-            "--trust",
-            str(lab_pki.files.root),
-        ]
-        assert main(args) == 1  # not in the keyring, no terminal: no passphrase
-        backend.set_password(SERVICE, pkcs12_key(str(p12.resolve())), P12_PASSPHRASE)
-        capsys.readouterr()
-        assert main(args) == 0
-        assert "tout fonctionne" in capsys.readouterr().out
-    finally:
-        keyring.set_keyring(previous)
+    p12 = lab_pki.organisation_p12
+    args = [
+        "--profile-dir",
+        str(tmp_path),
+        "diagnose",
+        "--imap",
+        f"imaps://localhost:{dovecot_mss.imaps_port}",
+        "--auth",
+        "pkcs12",
+        "--pkcs12",
+        str(p12),
+        "--trust",
+        str(lab_pki.files.root),
+    ]
+    assert main(args) == 1  # not in the keyring, no terminal: no passphrase
+    memory_keyring.set_password(SERVICE, pkcs12_key(str(p12.resolve())), P12_PASSPHRASE)
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "tout fonctionne" in capsys.readouterr().out
+
+
+def test_account_add_remember_keeps_the_password_for_the_next_sync(
+    dovecot_password: Dovecot,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    mailbox = lab_accounts.generic
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    profile = ["--profile-dir", str(tmp_path / "p")]
+    monkeypatch.setenv("CADUCEE_PASSWORD", mailbox.password or "")
+    assert main([
+        *profile, "account", "add", "--address", mailbox.address, "--imap",
+        f"imaps://localhost:{dovecot_password.imaps_port}", "--auth", "password",
+        "--username", mailbox.login, "--trust", str(trust), "--remember",
+    ]) == 0  # fmt: skip
+    assert memory_keyring.values == {(SERVICE, password_key(mailbox.address)): mailbox.password}
+    monkeypatch.delenv("CADUCEE_PASSWORD")
+    assert main([*profile, "sync"]) == 0  # from the keyring: no terminal needed

@@ -11,11 +11,13 @@ import pytest
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
+from app.core.keychain import SERVICE, password_key
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.store.outbox import OutboxStore
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
+from tests.conftest import MemoryKeyring
 from tests.integration.test_sync import Server, gp_message
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot
@@ -142,5 +144,42 @@ def test_lock_hides_mail_and_unlocking_signs_in_again(
         assert not window.locked and not window.lock_overlay.isVisible()
         assert window.get_mail_action.isEnabled()
         assert len(asked) == 3
+    finally:
+        stop_worker(worker, thread)
+
+
+def test_unlocking_asks_the_password_even_when_the_keyring_keeps_it(
+    qtbot: QtBot, server: Server, store: Store, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """The keyring spares her the password at start, not at unlock: anyone at the desk could
+    unlock otherwise."""
+    memory_keyring.set_password(
+        SERVICE, password_key(server.account.address), server.account.password or ""
+    )
+    server.append("INBOX", [gp_message(1)])
+    asked: list[str] = []
+
+    def answer(question: Question) -> str | None:
+        asked.append(question.text)
+        return server.account.password
+
+    worker = SyncWorker(tmp_path / "profile", tmp_path / "cache", None, Prompter(answerer=answer))
+    window = MainWindow(store, tmp_path / "ui.ini", worker, lock_minutes=120)
+    qtbot.addWidget(window)
+    thread: QThread = start_worker(window, worker)
+    try:
+        window.show()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()
+        assert asked == [] and "connecté" in window.state_label.text()  # from the keyring
+        window.lock()
+        qtbot.waitUntil(lambda: not worker.sessions, timeout=5_000)
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.lock_overlay.button.click()
+        assert not window.locked
+        assert len(asked) == 1 and "Mot de passe" in asked[0]
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()  # signed in: nothing asked again
+        assert len(asked) == 1
     finally:
         stop_worker(worker, thread)

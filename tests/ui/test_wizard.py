@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import keyring
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from keyring.backends.null import Keyring as NullKeyring
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core.keychain import SERVICE, password_key
 from app.core.paths import Profile
 from app.cps.card import CardModule
 from app.ops.discovery import operator_profiles
@@ -37,7 +40,9 @@ from app.ui.wizard import (
     PAGE_SERVERS,
     Discover,
     FirstRunWizard,
+    Handover,
 )
+from tests.conftest import MemoryKeyring
 from tests.lab.availability import unavailable
 from tests.lab.build import P12_PASSPHRASE, LabAccounts, LabPki, lab_message
 from tests.lab.cards import VirtualCard
@@ -224,6 +229,7 @@ def test_pin_pad_reader_asks_nothing_on_screen(
 _HOOK_SCRIPT = """
 import sys
 from pathlib import Path
+from app.core.keychain import SERVICE, password_key
 from app.core.paths import Profile
 from app.ui import application, wizard
 opened = []
@@ -438,17 +444,25 @@ def test_pkcs12_account(
     artefacts: Path,
 ) -> None:
     address = lab_accounts.organisation.address
-    with open_wizard(qtbot, profile) as wizard:
-        to_servers(qtbot, wizard, "pkcs12", address)
-        wizard.address_page.pkcs12_path.setText(str(lab_pki.organisation_p12))
-        wizard.address_page.passphrase.setText(P12_PASSPHRASE)
-        shot(wizard, artefacts, "pkcs12")
-        wait_servers(qtbot, wizard, "unknown")
-        wizard.servers_page.imap.setText(f"imaps://localhost:{dovecot_mss.imaps_port}")
-        wizard.servers_page.trust.setText(str(lab_root))
-        wizard.next()
-        qtbot.waitUntil(lambda: wizard.connect_page.state == "done", timeout=WAIT)
-        wizard.accept()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NullKeyring())  # a keyring that keeps nothing: she is told
+    try:
+        with open_wizard(qtbot, profile) as wizard:
+            to_servers(qtbot, wizard, "pkcs12", address)
+            wizard.address_page.pkcs12_path.setText(str(lab_pki.organisation_p12))
+            wizard.address_page.passphrase.setText(P12_PASSPHRASE)
+            wizard.address_page.pkcs12_remember.setChecked(True)
+            shot(wizard, artefacts, "pkcs12")
+            wait_servers(qtbot, wizard, "unknown")
+            wizard.servers_page.imap.setText(f"imaps://localhost:{dovecot_mss.imaps_port}")
+            wizard.servers_page.trust.setText(str(lab_root))
+            wizard.next()
+            qtbot.waitUntil(lambda: wizard.connect_page.state == "done", timeout=WAIT)
+            assert wizard.handover is not None and wizard.handover.kept is False
+            assert "Aucun trousseau" in wizard.connect_page.status.text.text()
+            wizard.accept()
+    finally:
+        keyring.set_keyring(previous)
     store = Store.open(profile.data_dir)
     (account,) = store.accounts()
     store.close()
@@ -465,6 +479,7 @@ def test_password_account(
     lab_accounts: LabAccounts,
     tmp_path: Path,
     artefacts: Path,
+    memory_keyring: MemoryKeyring,
 ) -> None:
     mailbox = lab_accounts.generic
     trust = tmp_path / "provider-root.pem"
@@ -473,6 +488,7 @@ def test_password_account(
         to_servers(qtbot, wizard, "password", mailbox.address)
         wizard.address_page.username.setText(mailbox.login)
         wizard.address_page.password.setText(mailbox.password or "")
+        wizard.address_page.password_remember.setChecked(True)
         shot(wizard, artefacts, "password")
         wait_servers(qtbot, wizard, "unknown")
         servers = wizard.servers_page
@@ -490,3 +506,74 @@ def test_password_account(
     store.close()
     assert (account.auth, account.username) == ("password", mailbox.login)
     assert account.smtp_url == f"smtp+starttls://localhost:{lab_smtp_password.starttls_port}"
+    # kept in the keyring on request: the next start asks nothing
+    assert memory_keyring.values == {(SERVICE, password_key(mailbox.address)): mailbox.password}
+
+
+def test_add_an_account_from_the_main_window(
+    qtbot: QtBot,
+    profile: Profile,
+    lab_pki: LabPki,
+    dovecot_password: Dovecot,
+    lab_smtp_password: Endpoints,
+    lab_accounts: LabAccounts,
+    tmp_path: Path,
+    artefacts: Path,
+) -> None:
+    """ "Fichier > Ajouter un compte…" while the window runs: the wizard in its "adding"
+    form, then the new account in the folder tree and synced, without a restart."""
+    mailbox = lab_accounts.generic
+    subject = "Compte ajouté depuis la fenêtre"
+    lmtp_deliverer(dovecot_password.lmtp_socket)(
+        "labo@lab.mssante.test",
+        [mailbox.address],
+        lab_message("labo@lab.mssante.test", mailbox.address, subject, "Bonjour.").as_bytes(),
+    )
+    trust = tmp_path / "provider-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    store = Store.open(profile.data_dir)
+    prompter = Prompter(answerer=lambda _question: None)  # nothing may be asked again
+    worker = SyncWorker(profile.data_dir, profile.cache_dir, None, prompter)
+    window = MainWindow(store, profile.data_dir / "ui.ini", worker)
+    qtbot.addWidget(window)
+    thread: QThread = start_worker(window, worker)
+    opened: list[FirstRunWizard] = []
+
+    def add_with_the_wizard(parent: QWidget) -> Handover | None:
+        wizard = FirstRunWizard(profile, None, adding=True, parent=parent)
+        opened.append(wizard)
+        wizard.show()
+        to_servers(qtbot, wizard, "password", mailbox.address)
+        wizard.address_page.username.setText(mailbox.login)
+        wizard.address_page.password.setText(mailbox.password or "")
+        wait_servers(qtbot, wizard, "unknown")
+        wizard.servers_page.imap.setText(f"imaps://localhost:{dovecot_password.imaps_port}")
+        wizard.servers_page.smtp.setText(
+            f"smtp+starttls://localhost:{lab_smtp_password.starttls_port}"
+        )
+        wizard.servers_page.trust.setText(str(trust))
+        wizard.next()
+        qtbot.waitUntil(lambda: wizard.connect_page.state == "done", timeout=WAIT)
+        shot(wizard, artefacts, "add-account-done")
+        wizard.accept()
+        return wizard.handover
+
+    window.account_wizard = add_with_the_wizard
+    try:
+        window.show()
+        assert window.folders.rowCount() == 0
+        with qtbot.waitSignal(window.sync_finished, timeout=WAIT):
+            window.add_account_action.trigger()
+        (added,) = opened
+        assert added.windowTitle() == "Caducée — ajouter un compte"
+        assert [a.address for a in store.accounts()] == [mailbox.address]
+        assert window.folders.item(0).text() == mailbox.address
+        assert not window.error_bar.isVisible()
+        subjects = [
+            window.messages.index(row, 1).data() for row in range(window.messages.rowCount())
+        ]
+        assert subject in subjects
+        shot(window, artefacts, "main-window-account-added")
+    finally:
+        stop_worker(worker, thread)
+        store.close()

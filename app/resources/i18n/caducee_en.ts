@@ -15,12 +15,12 @@
         <translation>Software certificate</translation>
     </message>
     <message>
-        <source>Parcourir…</source>
-        <translation>Browse…</translation>
-    </message>
-    <message>
         <source>Fichier .p12 :</source>
         <translation>.p12 file:</translation>
+    </message>
+    <message>
+        <source>Certificats (*.p12 *.pfx)</source>
+        <translation>Certificates (*.p12 *.pfx)</translation>
     </message>
     <message>
         <source>Phrase secrète :</source>
@@ -43,6 +43,14 @@
         <translation>Password:</translation>
     </message>
     <message>
+        <source>Garder dans le trousseau du système (sinon demandé à chaque démarrage)</source>
+        <translation>Keep in the system keyring (otherwise asked at every start)</translation>
+    </message>
+    <message>
+        <source>Le secret est confié au trousseau de Windows ou de votre session, jamais écrit dans un fichier. Le code de la carte CPS n'est jamais gardé.</source>
+        <translation>The secret goes to the Windows or session keyring, never to a file. The CPS card PIN is never kept.</translation>
+    </message>
+    <message>
         <source>L'adresse de cette boîte aux lettres.</source>
         <translation>The address of this mailbox.</translation>
     </message>
@@ -61,10 +69,6 @@
     <message>
         <source>L'annuaire santé n'indique pas d'adresse pour votre RPPS : saisissez-la (par exemple prenom.nom@medecin.mssante.fr).</source>
         <translation>The health directory has no address for your RPPS: type it (for example firstname.lastname@medecin.mssante.fr).</translation>
-    </message>
-    <message>
-        <source>Certificats (*.p12 *.pfx)</source>
-        <translation>Certificates (*.p12 *.pfx)</translation>
     </message>
 </context>
 <context>
@@ -304,12 +308,24 @@
         <translation>Connecting to {0}…</translation>
     </message>
     <message>
-        <source>Compte enregistré</source>
-        <translation>Account saved</translation>
+        <source>Le compte {0} est prêt. Sa première relève commence dès que vous cliquez sur « Terminer ».</source>
+        <translation>The account {0} is ready. Its first sync starts when you click “Finish”.</translation>
     </message>
     <message>
         <source>Le compte {0} est prêt. La première relève commence à l'ouverture de la messagerie ; vous pouvez vous en servir pendant qu'elle avance.</source>
         <translation>The account {0} is ready. The first mail check starts when the mail window opens; you can use it while the check goes on.</translation>
+    </message>
+    <message>
+        <source>Le secret est gardé dans le trousseau du système.</source>
+        <translation>The secret is kept in the system keyring.</translation>
+    </message>
+    <message>
+        <source>Aucun trousseau du système n'est disponible : le secret vous sera demandé à chaque démarrage.</source>
+        <translation>No system keyring is available: the secret will be asked at every start.</translation>
+    </message>
+    <message>
+        <source>Compte enregistré</source>
+        <translation>Account saved</translation>
     </message>
     <message>
         <source>Certificat refusé</source>
@@ -366,6 +382,10 @@
 <context>
     <name>FirstRunWizard</name>
     <message>
+        <source>Caducée — ajouter un compte</source>
+        <translation>Caducée — add an account</translation>
+    </message>
+    <message>
         <source>Caducée — premier démarrage</source>
         <translation>Caducée — first start</translation>
     </message>
@@ -382,8 +402,16 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>Terminer</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
         <source>Ouvrir la messagerie</source>
         <translation>Open the mail</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
     </message>
 </context>
 <context>
@@ -497,6 +525,18 @@
     <message>
         <source>Supprimer</source>
         <translation>Delete</translation>
+    </message>
+    <message>
+        <source>&amp;Fichier</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte…</source>
+        <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
     </message>
     <message>
         <source>{0} résultat(s)</source>
@@ -737,6 +777,14 @@ Open it in the browser?</translation>
     <message>
         <source>Autorités de confiance (PEM) :</source>
         <translation>Trusted authorities (PEM):</translation>
+    </message>
+    <message>
+        <source>Autorités de confiance</source>
+        <translation>Trusted authorities</translation>
+    </message>
+    <message>
+        <source>Certificats (*.pem *.crt *.cer)</source>
+        <translation>Certificates (*.pem *.crt *.cer)</translation>
     </message>
     <message>
         <source>Tester</source>
