@@ -19,6 +19,8 @@ dossier_patients = ""
 
 from __future__ import annotations
 
+import json
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,3 +68,42 @@ class Settings:
             if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0
             else DEFAULT_LOCK_MINUTES,
         )
+
+    def save(self, path: Path) -> None:
+        """Write every option with its comment (the file is ours: comments are regenerated),
+        atomically: a crash leaves the old file or the new one."""
+        text = _TEMPLATE.format(
+            version=SETTINGS_VERSION,
+            module=_toml_string(self.card_module or ""),
+            minutes=self.lock_minutes,
+            patients=_toml_string(str(self.patients_dir) if self.patients_dir else ""),
+        )
+        temporary = path.with_name(f".{path.name}.tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.replace(path)
+
+
+_TEMPLATE = """\
+version = {version}
+
+[carte]
+# PKCS#11 module of the card; empty = automatic detection of Cryptolib CPS
+module = {module}
+
+[session]
+# minutes without use before the window locks (0 = never); unlocking asks the PIN again
+verrouillage_minutes = {minutes}
+
+[classement]
+# folder holding one sub-folder per patient (default of --patients-dir); empty = none
+dossier_patients = {patients}
+"""
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML ones)."""
+    return json.dumps(value, ensure_ascii=False)

@@ -240,6 +240,16 @@ class Journal:
         ).fetchall()
         return [self._entry(r) for r in rows]
 
+    def decided(self, account: str, message_id: str) -> bool:
+        """Whether the doctor (or --auto) already settled this message: filed, found already
+        filed, or refused — and not undone since."""
+        row = self.db.db.execute(
+            "SELECT 1 FROM journal WHERE root_id = ? AND account = ? AND message_id = ? "
+            "AND status IN ('filed', 'duplicate', 'refused') LIMIT 1",
+            (self.root_id, account, message_id),
+        ).fetchone()
+        return row is not None
+
     def stale_pending(self, now: datetime | None = None) -> list[Entry]:
         limit = ((now or datetime.now(UTC)) - STALE_PENDING).strftime("%Y-%m-%dT%H:%M:%SZ")
         rows = self.db.db.execute(

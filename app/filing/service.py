@@ -189,6 +189,11 @@ class Filing:
         result = FilingResult(message.account, message_key(message), refused=docs.refused)
         for index in range(len(docs.documents)):
             result.outcomes.append(self.file_document(message, docs, index, chosen))
+        return self.finish(message, result)
+
+    def finish(self, message: MessageSummary, result: FilingResult) -> FilingResult:
+        """Once each document of the message has an outcome: the message is tagged filed
+        (IMAP keyword, for her other devices) when none of them is left waiting."""
         statuses = {o.status for o in result.outcomes}
         if statuses & {FILED, DUPLICATE} and not statuses & {QUEUED, TEST_INS, REFUSED}:
             result.keyword_added = self._tag(message)

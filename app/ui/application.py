@@ -6,11 +6,12 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
 from app.core.paths import Profile
@@ -69,6 +70,7 @@ def run(
         )
         prompter.window = window
         window.account_wizard = lambda parent: _add_account(profile, settings, parent)
+        window.patients_root = lambda parent: patients_root(profile, parent)
         if label is not None:
             _show_label(window, label)
         thread = start_worker(window, worker)
@@ -98,6 +100,37 @@ def _add_account(profile: Profile, settings: Settings, parent: QWidget) -> Sessi
         adding=True,
         parent=parent,
     )
+
+
+def patients_root(profile: Profile, parent: QWidget) -> Path | None:
+    """The folder of the patients' folders: from config.toml, else asked once and kept."""
+    settings = Settings.load(profile.config_file)
+    if settings.patients_dir is not None and settings.patients_dir.is_dir():
+        return settings.patients_dir
+    text = QApplication.translate(
+        "MainWindow",
+        "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par "
+        "patient). Caducée y classera les documents reçus.",
+    )
+    if settings.patients_dir is not None:
+        text = (
+            QApplication.translate(
+                "MainWindow", "Le dossier des patients {0} est introuvable."
+            ).format(settings.patients_dir)
+            + "\n\n"
+            + text
+        )
+    QMessageBox.information(
+        parent, QApplication.translate("MainWindow", "Dossier des patients"), text
+    )
+    chosen = QFileDialog.getExistingDirectory(
+        parent, QApplication.translate("MainWindow", "Dossier des patients")
+    )
+    if not chosen:
+        return None
+    root = Path(chosen)
+    replace(settings, patients_dir=root).save(profile.config_file)
+    return root
 
 
 def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = False) -> None:

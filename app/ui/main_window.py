@@ -34,6 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
+from app.filing.pending import PendingDocument
+from app.filing.reader import read_documents
+from app.filing.service import Filing
+from app.mssante.model import MessageDocuments
 from app.ops.outbox import Draft, enqueue_message
 from app.ops.receipts import MDN_SENT, read_receipt
 from app.ops.replies import forward, reply
@@ -43,6 +47,8 @@ from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui.composer import Composer, saved_drafts
 from app.ui.error_bar import ErrorBar
+from app.ui.filing_dialog import DocumentsJob, FilingDialog
+from app.ui.filing_queue import FilingQueue
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
@@ -78,6 +84,13 @@ class MainWindow(QMainWindow):
         self.messages = MessageListModel(store)
         self.reader = Reader(store.blobs, temp_dir)
         self.reader.receipt_answered.connect(self._receipt_answered)
+        self.reader.file_requested.connect(self.file_message)
+        self.data_dir = settings_file.parent
+        # Set by the application: the patients root (asked once, then in config.toml).
+        self.patients_root: Callable[[QWidget], Path | None] | None = None
+        self.filing: Filing | None = None
+        self.filing_dialog: FilingDialog | None = None
+        self.filing_queue: FilingQueue | None = None
 
         self.folder_view = QTreeView()
         self.folder_view.setModel(self.folders)
@@ -197,6 +210,11 @@ class MainWindow(QMainWindow):
         self.drafts_action.setToolTip(self.tr("Reprendre les messages non envoyés"))
         self.drafts_action.triggered.connect(self._resume_drafts)
         bar.addAction(self.drafts_action)
+        self.queue_action = QAction(self.tr("À classer"), self)
+        self.queue_action.setObjectName("filing-queue")
+        self.queue_action.setToolTip(self.tr("Les documents reçus à classer dans les dossiers"))
+        self.queue_action.triggered.connect(self.open_filing_queue)
+        bar.addAction(self.queue_action)
         bar.addSeparator()
         self.filters: dict[str, QAction] = {}
         for key, label in (
@@ -230,6 +248,7 @@ class MainWindow(QMainWindow):
             ("M", self.toggle_read),
             ("S", self.toggle_flag),
             ("N", self.next_unread),
+            ("C", self.file_selected),
         ):
             action = QAction(self)
             action.setShortcut(QKeySequence(key))
@@ -264,6 +283,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/columns", self.list_view.horizontalHeader().saveState())
         self.settings.sync()
+        if self.filing is not None:
+            self.filing.close()
+            self.filing = None
         super().closeEvent(event)
 
     # -- what is shown --------------------------------------------------------------------
@@ -402,6 +424,74 @@ class MainWindow(QMainWindow):
             self.list_view.selectRow(row)
             self.list_view.selectionModel().blockSignals(False)
         self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
+
+    # -- filing documents into patients' folders -------------------------------------------
+
+    def _open_filing(self) -> Filing | None:
+        if self.filing is not None:
+            return self.filing
+        root = self.patients_root(self) if self.patients_root is not None else None
+        if root is None:
+            return None
+        try:
+            self.filing = Filing.open(self.data_dir, root, self.store)
+        except CaduceeError as error:
+            self.error_bar.report(error.user_message, error.detail)
+            return None
+        return self.filing
+
+    def file_selected(self) -> None:
+        selected = self._selected()
+        if selected is not None and selected.has_attachments:
+            self.file_message(selected.id)
+
+    @Slot(int)
+    def file_message(self, message_id: int) -> None:
+        """ "Classer": the message's documents read off the GUI thread, then the dialog."""
+        message = self.store.find(str(message_id))
+        filing = self._open_filing()
+        if message is None or filing is None or self.locked:
+            return
+        raw = self.store.raw(message)
+        if raw is None:
+            self.error_bar.report(
+                self.tr("Le message n'est pas encore téléchargé : relevez le courrier d'abord."),
+                "",
+            )
+            return
+        DocumentsJob(
+            lambda: read_documents(raw),
+            lambda docs: self._show_filing(message, docs),
+            lambda error: self.error_bar.report(
+                error.user_message if isinstance(error, CaduceeError) else str(error), ""
+            ),
+        ).start()
+
+    def _show_filing(self, message: MessageSummary, docs: MessageDocuments) -> None:
+        if self.filing is None or self.locked:
+            return
+        dialog = FilingDialog(self.filing, message, docs, self)
+        dialog.filed.connect(lambda _result: self._reload_keeping_selection())
+        self.filing_dialog = dialog
+        dialog.open()
+
+    def open_filing_queue(self) -> None:
+        filing = self._open_filing()
+        if filing is None or self.locked:
+            return
+        queue = FilingQueue(filing, self.data_dir, self._file_pending, self)
+        queue.changed.connect(self._reload_keeping_selection)
+        self.filing_queue = queue
+        queue.open()
+
+    def _file_pending(self, pending: PendingDocument) -> None:
+        if self.filing is None:
+            return
+        dialog = FilingDialog(self.filing, pending.message, pending.docs, self)
+        dialog.chooser.setCurrentIndex(dialog.chooser.findData(pending.index))
+        dialog.filed.connect(lambda _result: self._reload_keeping_selection())
+        self.filing_dialog = dialog
+        dialog.exec()
 
     # -- writing --------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A PDF attachment read inside Caducée (QtPdf), from memory: no temporary file."""
+"""A PDF read inside Caducée (QtPdf), from memory: no temporary file."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 
-class PdfDialog(QDialog):
-    def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
+class PdfPane(QWidget):
+    """The pages of a PDF held in memory, fitted to the width."""
+
+    def __init__(self, data: bytes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(820, 980)
         self._bytes = QByteArray(data)
         self._buffer = QBuffer(self._bytes, self)
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -32,3 +32,18 @@ class PdfDialog(QDialog):
     @property
     def pages(self) -> int:
         return int(self.document.pageCount())
+
+
+class PdfDialog(QDialog):
+    def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(820, 980)
+        self.pane = PdfPane(data, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pane)
+
+    @property
+    def pages(self) -> int:
+        return self.pane.pages

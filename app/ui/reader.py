@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.filing.service import FILED_KEYWORD
 from app.mssante.subject import displayed
 from app.ops.receipts import receipt_requested
 from app.store.blobs import BlobStore
@@ -64,6 +65,7 @@ class _Load(QRunnable):
 
 class Reader(QWidget):
     receipt_answered = Signal(int, bool)  # message id, send the read receipt (else refuse)
+    file_requested = Signal(int)  # message id: "Classer" its documents into a patient folder
 
     def __init__(
         self, blobs: BlobStore, temp_dir: Path | None = None, parent: QWidget | None = None
@@ -88,9 +90,14 @@ class Reader(QWidget):
         self.open.clicked.connect(self.open_attachment)
         self.save = QPushButton(self.tr("Enregistrer sous…"))
         self.save.clicked.connect(self.save_attachment)
+        self.file = QPushButton(self.tr("Classer…"))
+        self.file.setObjectName("file-documents")
+        self.file.setToolTip(self.tr("Classer les documents dans le dossier du patient (C)"))
+        self.file.clicked.connect(self._file)
         buttons = QVBoxLayout()
         buttons.addWidget(self.open)
         buttons.addWidget(self.save)
+        buttons.addWidget(self.file)
         buttons.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.attachments, 1)
@@ -132,8 +139,15 @@ class Reader(QWidget):
         self.current = message.id
         self._flags = message.flags
         self.receipt_bar.hide()
+        filed = (
+            "<br><span style='color:#166534'>{}</span>".format(
+                self.tr("Documents classés dans le dossier du patient.")
+            )
+            if FILED_KEYWORD in message.flags
+            else ""
+        )
         self.headers.setText(
-            "<b>{}</b><br>{} {}<br>{} {}<br>{} {}".format(
+            "<b>{}</b><br>{} {}<br>{} {}<br>{} {}{}".format(
                 _escape(displayed(message.subject) or self.tr("(sans objet)")),
                 self.tr("De :"),
                 _escape(message.sender),
@@ -141,6 +155,7 @@ class Reader(QWidget):
                 _escape(message.recipients),
                 self.tr("Date :"),
                 _escape(short_date(message.date)),
+                filed,
             )
         )
         self.body.setPlainText(self.tr("Chargement…") if digest else self._not_downloaded())
@@ -194,6 +209,11 @@ class Reader(QWidget):
         self.attachments.setVisible(visible)
         self.open.setVisible(visible)
         self.save.setVisible(visible)
+        self.file.setVisible(visible)
+
+    def _file(self) -> None:
+        if self.current is not None:
+            self.file_requested.emit(self.current)
 
     def _chosen(self) -> tuple[Attachment, bytes] | None:
         row = self.attachments.currentRow()

@@ -380,6 +380,252 @@
     </message>
 </context>
 <context>
+    <name>FilingDialog</name>
+    <message>
+        <source>Classer — {0}</source>
+        <translation>File — {0}</translation>
+    </message>
+    <message>
+        <source>Pièce jointe refusée : {0} — {1}</source>
+        <translation>Attachment refused: {0} — {1}</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Document</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Patient&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Patient&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Nouveau patient…</source>
+        <translation>New patient…</translation>
+    </message>
+    <message>
+        <source>Trait</source>
+        <translation>Trait</translation>
+    </message>
+    <message>
+        <source>Lu dans le document</source>
+        <translation>Read in the document</translation>
+    </message>
+    <message>
+        <source>Patient choisi</source>
+        <translation>Chosen patient</translation>
+    </message>
+    <message>
+        <source>Classer</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>Ne pas classer…</source>
+        <translation>Do not file…</translation>
+    </message>
+    <message>
+        <source>Identité impossible à établir : le message sort de « À classer » et l'expéditeur peut en être averti (accusé d'erreur).</source>
+        <translation>Identity cannot be established: the message leaves “To file” and the sender can be told (error receipt).</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Aucun document à classer dans ce message.</source>
+        <translation>No document to file in this message.</translation>
+    </message>
+    <message>
+        <source>Document {0} : {1}{2}</source>
+        <translation>Document {0}: {1}{2}</translation>
+    </message>
+    <message>
+        <source>Aperçu indisponible pour ce document.</source>
+        <translation>No preview for this document.</translation>
+    </message>
+    <message>
+        <source>— choisir un patient —</source>
+        <translation>— choose a patient —</translation>
+    </message>
+    <message>
+        <source>Nom de naissance</source>
+        <translation>Birth name</translation>
+    </message>
+    <message>
+        <source>Nom d'usage</source>
+        <translation>Used name</translation>
+    </message>
+    <message>
+        <source>Prénom(s)</source>
+        <translation>First name(s)</translation>
+    </message>
+    <message>
+        <source>Date de naissance</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>Sexe</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>INS</source>
+        <translation>INS</translation>
+    </message>
+    <message>
+        <source>Destination : choisissez ou créez le patient.</source>
+        <translation>Destination: choose or create the patient.</translation>
+    </message>
+    <message>
+        <source>Destination : {0}</source>
+        <translation>Destination: {0}</translation>
+    </message>
+    <message>
+        <source>INS de test ou de démonstration : jamais classé automatiquement ; vérifiez qu'il ne s'agit pas d'un vrai patient.</source>
+        <translation>Test or demo INS: never filed automatically; check that this is not a real patient.</translation>
+    </message>
+    <message>
+        <source>Identité certaine : même INS qualifié, traits concordants.</source>
+        <translation>Certain identity: same qualified INS, matching traits.</translation>
+    </message>
+    <message>
+        <source>Incohérence : {0}</source>
+        <translation>Inconsistency: {0}</translation>
+    </message>
+    <message>
+        <source>{0} ({1} %) : comparez avant de classer. {2}</source>
+        <translation>{0} ({1} %): compare before filing. {2}</translation>
+    </message>
+    <message>
+        <source>Probable</source>
+        <translation>Probable</translation>
+    </message>
+    <message>
+        <source>Possible</source>
+        <translation>Possible</translation>
+    </message>
+    <message>
+        <source>Patient choisi par vous : comparez les traits.</source>
+        <translation>Patient chosen by you: compare the traits.</translation>
+    </message>
+    <message>
+        <source>Aucun patient correspondant.</source>
+        <translation>No matching patient.</translation>
+    </message>
+    <message>
+        <source>Nouveau patient</source>
+        <translation>New patient</translation>
+    </message>
+    <message>
+        <source>Ne pas classer</source>
+        <translation>Do not file</translation>
+    </message>
+    <message>
+        <source>Ne pas classer les documents de ce message ? Ils sortent de « À classer » et l'expéditeur peut être averti que l'identité du patient n'a pas pu être établie.</source>
+        <translation>Do not file the documents of this message? They leave “To file” and the sender can be told that the patient's identity could not be established.</translation>
+    </message>
+    <message>
+        <source>Non classé (code {0}).</source>
+        <translation>Not filed (code {0}).</translation>
+    </message>
+    <message>
+        <source>L'expéditeur demande un accusé de traitement. Lui envoyer l'accusé « documents intégrés au dossier du patient » ?</source>
+        <translation>The sender asks for a processing receipt. Send the receipt “documents added to the patient's record”?</translation>
+    </message>
+    <message>
+        <source>L'expéditeur demande un accusé de traitement. Lui envoyer l'accusé d'erreur (code {0}) ?</source>
+        <translation>The sender asks for a processing receipt. Send the error receipt (code {0})?</translation>
+    </message>
+    <message>
+        <source>Accusé de traitement</source>
+        <translation>Processing receipt</translation>
+    </message>
+    <message>
+        <source>Accusé mis en envoi.</source>
+        <translation>Receipt queued for sending.</translation>
+    </message>
+</context>
+<context>
+    <name>FilingQueue</name>
+    <message>
+        <source>À classer</source>
+        <translation>To file</translation>
+    </message>
+    <message>
+        <source>Reçu le</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Document</translation>
+    </message>
+    <message>
+        <source>Patient proposé</source>
+        <translation>Proposed patient</translation>
+    </message>
+    <message>
+        <source>Identité</source>
+        <translation>Identity</translation>
+    </message>
+    <message>
+        <source>Classer les documents certains cochés</source>
+        <translation>File the checked certain documents</translation>
+    </message>
+    <message>
+        <source>Classer…</source>
+        <translation>File…</translation>
+    </message>
+    <message>
+        <source>Actualiser</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Recherche des documents à classer…</source>
+        <translation>Looking for documents to file…</translation>
+    </message>
+    <message>
+        <source>INS de test : à vérifier</source>
+        <translation>Test INS: to check</translation>
+    </message>
+    <message>
+        <source>Certaine (INS)</source>
+        <translation>Certain (INS)</translation>
+    </message>
+    <message>
+        <source>À vérifier ({0} %)</source>
+        <translation>To check ({0} %)</translation>
+    </message>
+    <message>
+        <source>Patient inconnu</source>
+        <translation>Unknown patient</translation>
+    </message>
+    <message>
+        <source>{0} document(s) à classer, dont {1} avec une identité certaine (cochés : vérifiez-les puis « Classer les documents certains cochés »). Double-cliquez sur une ligne pour la classer vous-même.</source>
+        <translation>{0} document(s) to file, {1} of them with a certain identity (checked: review them, then “File the checked certain documents”). Double-click a row to file it yourself.</translation>
+    </message>
+    <message>
+        <source>La recherche a échoué : {0}</source>
+        <translation>The search failed: {0}</translation>
+    </message>
+    <message>
+        <source>{0} document(s) classé(s).</source>
+        <translation>{0} document(s) filed.</translation>
+    </message>
+    <message>
+        <source>{0} n'ont pas pu l'être.</source>
+        <translation>{0} could not be.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunWizard</name>
     <message>
         <source>Caducée — ajouter un compte</source>
@@ -443,6 +689,18 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.</source>
+        <translation>Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.</translation>
+    </message>
+    <message>
+        <source>Le dossier des patients {0} est introuvable.</source>
+        <translation>The patients folder {0} cannot be found.</translation>
+    </message>
+    <message>
+        <source>Dossier des patients</source>
+        <translation>Patients folder</translation>
+    </message>
+    <message>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
@@ -497,6 +755,14 @@
     <message>
         <source>Reprendre les messages non envoyés</source>
         <translation>Resume the unsent messages</translation>
+    </message>
+    <message>
+        <source>À classer</source>
+        <translation>To file</translation>
+    </message>
+    <message>
+        <source>Les documents reçus à classer dans les dossiers</source>
+        <translation>Received documents to file into the records</translation>
     </message>
     <message>
         <source>Non lus</source>
@@ -557,6 +823,10 @@
     <message>
         <source>Le supprimer quand même ?</source>
         <translation>Delete it anyway?</translation>
+    </message>
+    <message>
+        <source>Le message n'est pas encore téléchargé : relevez le courrier d'abord.</source>
+        <translation>The message is not downloaded yet: get the mail first.</translation>
     </message>
     <message>
         <source>Choisissez d'abord un message téléchargé.</source>
@@ -666,7 +936,58 @@
     </message>
 </context>
 <context>
-    <name>PdfDialog</name>
+    <name>NewPatientDialog</name>
+    <message>
+        <source>Nouveau patient</source>
+        <translation>New patient</translation>
+    </message>
+    <message>
+        <source>inconnue</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>Femme</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>Homme</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>Inconnu</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>Nom de naissance :</source>
+        <translation>Birth name:</translation>
+    </message>
+    <message>
+        <source>Nom d'usage :</source>
+        <translation>Used name:</translation>
+    </message>
+    <message>
+        <source>Prénom(s) :</source>
+        <translation>First name(s):</translation>
+    </message>
+    <message>
+        <source>Date de naissance :</source>
+        <translation>Date of birth:</translation>
+    </message>
+    <message>
+        <source>Sexe :</source>
+        <translation>Sex:</translation>
+    </message>
+    <message>
+        <source>INS (du document) :</source>
+        <translation>INS (from the document):</translation>
+    </message>
+    <message>
+        <source>Créer</source>
+        <translation>Create</translation>
+    </message>
+</context>
+<context>
+    <name>PdfPane</name>
     <message>
         <source>Document PDF</source>
         <translation>PDF document</translation>
@@ -699,12 +1020,24 @@
         <translation>Save as…</translation>
     </message>
     <message>
+        <source>Classer…</source>
+        <translation>File…</translation>
+    </message>
+    <message>
+        <source>Classer les documents dans le dossier du patient (C)</source>
+        <translation>File the documents into the patient's folder (C)</translation>
+    </message>
+    <message>
         <source>Envoyer l'accusé</source>
         <translation>Send the receipt</translation>
     </message>
     <message>
         <source>Ne pas envoyer</source>
         <translation>Do not send</translation>
+    </message>
+    <message>
+        <source>Documents classés dans le dossier du patient.</source>
+        <translation>Documents filed into the patient's folder.</translation>
     </message>
     <message>
         <source>(sans objet)</source>
