@@ -49,6 +49,14 @@ TESTER = Patient(
     ins=OTHER_MATRICULE,
     ins_oid=InsKind.TEST.value,
 )
+JP_SPLIT = Patient(
+    id="jp2sep",
+    birth_name="LEFEVRE",
+    first_names="Jean Pierre",
+    birth_date=date(1975, 3, 13),
+    sex="M",
+    folder="LEFEVRE Jean (1975-03-13)",
+)
 REGISTRY = [MARIE, JP, TESTER]
 
 
@@ -85,13 +93,16 @@ CASES = [
     ("traits only, compound with a space", identity(birth_name="Lefevre",
      first_names=("JEAN PIERRE",), birth_date=date(1975, 3, 13), sex="M"),
      Level.PROBABLE, "jeanp2", INS_ABSENT, False, False),
+    ("traits only, compound registered split", identity(birth_name="LEFEVRE",
+     first_names=("Jean-Pierre",), birth_date=date(1975, 3, 13), sex="M"),
+     Level.PROBABLE, "jp2sep", INS_ABSENT, False, False),
     ("traits only, compound split in two", identity(birth_name="LEFEVRE",
      first_names=("Jean", "Pierre"), birth_date=date(1975, 3, 13), sex="M"),
      Level.PROBABLE, "jeanp2", INS_ABSENT, False, False),
     ("traits only, used name", identity(birth_name=None, used_name="Martin"),
      Level.PROBABLE, "marie1", INS_ABSENT, False, False),
     ("traits only, second first name", identity(first_names=("Louise",)),
-     Level.PROBABLE, "marie1", INS_ABSENT, False, False),
+     Level.POSSIBLE, "marie1", INS_ABSENT, False, False),
     ("inverted name and first name", identity(birth_name="MARIE", first_names=("Dupont",)),
      Level.POSSIBLE, "marie1", INS_ABSENT, False, False),
     ("day and month swapped", identity(birth_date=date(1980, 12, 5)),
@@ -131,7 +142,8 @@ def test_match_table(
     test: bool,
     conflict: bool,
 ) -> None:
-    result = match(who, REGISTRY)  # type: ignore[arg-type]
+    registry = [JP_SPLIT, MARIE, TESTER] if patient == "jp2sep" else REGISTRY
+    result = match(who, registry)  # type: ignore[arg-type]
     assert result.level is level, result.explanation
     assert (result.best.patient.id if result.best else None) == patient
     assert result.error_code == code

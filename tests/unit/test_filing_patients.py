@@ -108,6 +108,10 @@ def test_same_name_and_birth_date_get_distinct_folders(db: FilingDb, root: Path)
         ({"birth_name": "  "}, "obligatoires"),
         ({"first_names": ""}, "obligatoires"),
         ({"sex": "X"}, "Sexe"),
+        ({"birth_name": "../../etc"}, "lettres"),
+        ({"birth_name": "CON<x>"}, "lettres"),
+        ({"first_names": "Marie\x00"}, "lettres"),
+        ({"used_name": "Martin/Durand"}, "lettres"),
         ({"birth_date": date(2999, 1, 1)}, "Date"),
         ({"ins": MATRICULE[:-1] + "0"}, "INS invalide"),
         ({"ins": "123"}, "INS invalide"),
@@ -122,6 +126,13 @@ def test_invalid_patients_are_refused(
         add(registry, **changes)
     assert words in error.value.user_message
     assert registry.patients() == [] and list(root.iterdir()) == []
+
+
+def test_names_as_written_are_accepted(db: FilingDb, root: Path) -> None:
+    registry = Registry(db, root)
+    for birth, first in [("D'Artagnan", "Jean-Pierre"), ("LE GALL", "Anne Sophie"),
+                         ("N’Diaye", "Aïssatou"), ("ST. JEAN", "Zoé")]:  # fmt: skip
+        assert add(registry, birth_name=birth, first_names=first).birth_name == birth.upper()
 
 
 def test_an_ins_is_registered_once(db: FilingDb, root: Path) -> None:
@@ -191,6 +202,7 @@ def test_existing_folders_are_adopted(db: FilingDb, root: Path) -> None:
     for name in ("DUPONT Marie (1980-05-12)", "LE GALL Anne Sophie (31-01-1990)", "Factures"):
         (root / name).mkdir()
     (root / "notes.txt").write_text("x")
+    (root / "DURAND  Paul (1970-01-01).").mkdir()  # not portable: Windows drops the dot
     (root / "LIEN Vers (2000-01-01)").symlink_to(root / "Factures")
     registry = Registry(db, root)
     report = registry.import_folders()
@@ -202,5 +214,6 @@ def test_existing_folders_are_adopted(db: FilingDb, root: Path) -> None:
         "Factures",
         "notes.txt",
         "LIEN Vers (2000-01-01)",
+        "DURAND  Paul (1970-01-01).",
     }
     assert registry.import_folders().added == []  # already registered: nothing twice
