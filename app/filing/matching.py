@@ -255,7 +255,8 @@ def match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> Matc
             for c in by_traits
         ]
         by_traits.sort(key=lambda c: -c.confidence)
-    if test:
+    if test:  # never a real patient: only those registered with this test/demo OID
+        by_traits = [c for c in by_traits if ins is not None and c.patient.ins_oid == ins.oid]
         return MatchResult(
             by_traits[0].level if by_traits else Level.NONE,
             tuple(by_traits),

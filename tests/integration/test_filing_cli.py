@@ -203,7 +203,7 @@ def test_auto_says_why_it_did_not_file_and_exits_0(
     queue = json.loads(run(profile, capsys, "file", "--patients-dir", str(root), "--queue",
                            "--json")[1])  # fmt: skip
     assert sorted((q["message_id"], q["proposal"], q["reason"]) for q in queue) == [
-        ("test-ins@chu.test", marie, "ins-test"),
+        ("test-ins@chu.test", None, "ins-test"),  # a real patient is never proposed
         ("traits@chu.test", marie, "a-verifier"),
     ]
     chosen = file_json(profile, root, capsys, "--message-id", "<traits@chu.test>", "--patient",

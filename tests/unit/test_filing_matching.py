@@ -119,9 +119,13 @@ CASES = [
      identity(ins_value=ins(with_key("2800575999999"))),
      Level.POSSIBLE, "marie1", UNKNOWN_PATIENT, False, False),
     ("test INS never matches a real patient", identity(ins_value=ins(kind=InsKind.TEST)),
-     Level.PROBABLE, "marie1", INS_INCOMPLETE, True, False),
+     Level.NONE, None, INS_INCOMPLETE, True, False),
     ("demo INS likewise", identity(ins_value=ins(kind=InsKind.DEMO)),
-     Level.PROBABLE, "marie1", INS_INCOMPLETE, True, False),
+     Level.NONE, None, INS_INCOMPLETE, True, False),
+    ("test INS, traits of the test patient, other test INS", identity(
+     ins_value=ins(MATRICULE, InsKind.TEST), birth_name="TEST",
+     first_names=("Patient",), birth_date=date(1990, 1, 1)),
+     Level.PROBABLE, "test03", INS_INCOMPLETE, True, False),
     ("test INS of a test patient: proposed, not certain", identity(
      ins_value=ins(OTHER_MATRICULE, InsKind.TEST), birth_name="TEST",
      first_names=("Patient",), birth_date=date(1990, 1, 1)),
