@@ -284,7 +284,7 @@ def _file(args: argparse.Namespace, store: Store, filing: Filing) -> int:
         for item in [] if args.json else items:
             proposal = f" — proposition : patient {item.proposal}" if item.proposal else ""
             print(
-                f"{item.message_id} [document {item.document}] {item.subject} : "
+                f"{item.message_id} [document {item.document + 1}] {item.subject} : "
                 f"{item.explanation}{proposal}"
             )
         return 0
@@ -385,7 +385,7 @@ def run_journal(args: argparse.Namespace, profile: Profile) -> int:
         patient = f" patient {entry.patient_id}" if entry.patient_id else ""
         print(
             f"{entry.id}  {entry.at}  {entry.status}{patient}  {entry.message_id} "
-            f"[document {entry.document}]  par {entry.who}"
+            f"[document {entry.document + 1}]  par {entry.who}"
         )
         for item in entry.files:
             print(f"      {item.path}")

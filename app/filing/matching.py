@@ -112,18 +112,23 @@ def _first_given(names: Iterable[str] | str | None) -> str:
     return fold(items[0]) if items else ""
 
 
-def _given_matches(identity: PatientIdentity, patient: Patient) -> bool:
+def _given_level(identity: PatientIdentity, patient: Patient) -> int:
+    """2: the first first names agree; 1: the document's is one of the patient's; 0: no."""
     wanted = _first_given(identity.first_names)
     if not wanted:
-        return False
-    registered = [fold(n) for n in patient.first_names.split()]
-    # "JEAN PIERRE" in a document (a space) for "Jean-Pierre" registered (one word)
+        return 0
+    first = _first_given(patient.first_names)
     joined = fold(" ".join(identity.first_names))
-    return (
-        wanted in registered
-        or joined.startswith(_first_given(patient.first_names) + " ")
-        or (joined == fold(patient.first_names))
-    )
+    # "JEAN PIERRE" (a space, or two first names) for "Jean-Pierre" registered, and back
+    if wanted == first or joined == first or joined.startswith(first + " "):
+        return 2
+    if first.startswith(wanted + " ") and fold(patient.first_names).startswith(joined):
+        return 2  # "Jean" "Pierre" in the document, "Jean-Pierre Louis" registered
+    return 1 if wanted in (fold(n) for n in patient.first_names.split()) else 0
+
+
+def _given_matches(identity: PatientIdentity, patient: Patient) -> bool:
+    return _given_level(identity, patient) > 0
 
 
 def _family_matches(identity: PatientIdentity, patient: Patient) -> bool:
@@ -156,7 +161,8 @@ def _traits_contradict(identity: PatientIdentity, patient: Patient) -> list[str]
 
 def _score(identity: PatientIdentity, patient: Patient) -> Candidate | None:
     same_date = bool(identity.birth_date) and identity.birth_date == patient.birth_date
-    family, given = _family_matches(identity, patient), _given_matches(identity, patient)
+    family, level = _family_matches(identity, patient), _given_level(identity, patient)
+    given = level == 2
     sex_ok = identity.sex not in ("F", "M") or patient.sex not in ("F", "M")
     sex_ok = sex_ok or identity.sex == patient.sex
     reasons = []
@@ -166,13 +172,15 @@ def _score(identity: PatientIdentity, patient: Patient) -> Candidate | None:
         reasons.append("même nom")
     if given:
         reasons.append("même premier prénom")
+    elif level == 1:
+        reasons.append("prénom parmi les prénoms (pas le premier)")
     if same_date and family and given and sex_ok:
         return Candidate(patient, Level.PROBABLE, 0.9, (*reasons,))
     if same_date and family and given:
         return Candidate(patient, Level.POSSIBLE, 0.6, (*reasons, "sexe différent"))
     if same_date and _inverted(identity, patient):
         return Candidate(patient, Level.POSSIBLE, 0.6, ("même date", "nom et prénom inversés"))
-    if same_date and (family or given):
+    if same_date and (family or level):
         return Candidate(patient, Level.POSSIBLE, 0.5, (*reasons,))
     if family and given and identity.birth_date and patient.birth_date:
         a, b = identity.birth_date, patient.birth_date
@@ -247,7 +255,8 @@ def match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> Matc
             for c in by_traits
         ]
         by_traits.sort(key=lambda c: -c.confidence)
-    if test:
+    if test:  # never a real patient: only those registered with this test/demo OID
+        by_traits = [c for c in by_traits if ins is not None and c.patient.ins_oid == ins.oid]
         return MatchResult(
             by_traits[0].level if by_traits else Level.NONE,
             tuple(by_traits),

@@ -20,7 +20,7 @@ PATH_BUDGET = 250  # Windows MAX_PATH (260) minus a margin: names shrink to fit 
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 _RESERVED = re.compile(
-    r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE
+    r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³]) *(?:\..*)?", re.IGNORECASE
 )
 _SPACES = re.compile(r"\s+")
 

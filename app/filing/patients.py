@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ from typing import Any
 from app.filing import ins as ins_check
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
-from app.filing.names import folder_name, parse_folder_name
+from app.filing.names import folder_name, parse_folder_name, safe_component
 from app.mssante.model import Ins, InsKind, PatientIdentity
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
 SEXES = ("F", "M", "U")
+_NAME = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?")  # letters; space ' - . between
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,13 @@ class Registry:
             raise InvalidPatientError(
                 "name missing", user_message="Le nom de naissance et le prénom sont obligatoires."
             )
+        for name in (birth_name, used_name or "X", first_names):
+            if not _NAME.fullmatch(name):
+                raise InvalidPatientError(
+                    "bad characters in a name",
+                    user_message="Nom ou prénom invalide : lettres, espaces, tirets et "
+                    "apostrophes seulement.",
+                )
         if sex not in SEXES:
             raise InvalidPatientError("bad sex", user_message="Sexe : F, M ou U (inconnu).")
         if birth_date is not None and not date(1880, 1, 1) <= birth_date <= date.today():
@@ -285,6 +294,9 @@ class Registry:
                 report.skipped.append((entry.name, "pas un dossier"))
                 continue
             parsed = parse_folder_name(entry.name)
+            if safe_component(entry.name, "_") != entry.name:
+                report.skipped.append((entry.name, "nom de dossier non portable (Windows)"))
+                continue
             if parsed is None:
                 report.skipped.append(
                     (entry.name, "nom non reconnu (attendu : NOM Prénom (AAAA-MM-JJ))")

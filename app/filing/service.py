@@ -32,7 +32,7 @@ from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
 from app.filing.journal import Entry, Journal, QueueItem, Source
 from app.filing.matching import INS_MISMATCH, Level, MatchResult, match
 from app.filing.patients import Patient, Registry
-from app.mssante.model import MessageDocuments, ReceivedDocument, RefusedInput
+from app.mssante.model import InsKind, MessageDocuments, ReceivedDocument, RefusedInput
 from app.store.db import MessageSummary, Store
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class Filing:
         ins = document.identity.ins if document.identity else None
         if ins is None or not ins.qualified:
             return False
-        if patient.ins and patient.ins_oid in ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9"):
+        if patient.ins and patient.ins_oid in (InsKind.NIR.value, InsKind.NIA.value):
             return (patient.ins, patient.ins_oid) != (ins.matricule, ins.oid)
         best = found.best
         return found.level is Level.CERTAIN and best is not None and best.patient.id != patient.id

@@ -1,0 +1,91 @@
+"""Builders for the filing tests: documents as ``app.mssante.documents`` will give them.
+
+The readers live on another branch until merged; these tests build ``MessageDocuments`` and
+``ReceivedDocument`` objects directly (the contract of ``app/mssante/model.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+
+from app.filing.ins import with_key
+from app.mssante.model import (
+    DocumentFile,
+    Ins,
+    InsKind,
+    MessageDocuments,
+    PatientIdentity,
+    ReceivedDocument,
+    RefusedInput,
+)
+
+MATRICULE = with_key("2800575123456")  # a woman born in May 1980 in Paris (made up)
+OTHER_MATRICULE = with_key("1750313055123")
+PDF = b"%PDF-1.4\n% compte rendu\n%%EOF\n"
+CDA = b"<?xml version='1.0'?><ClinicalDocument xmlns='urn:hl7-org:v3'/>"
+XDM = b"PK\x05\x06" + b"\x00" * 18
+
+
+def ins(matricule: str = MATRICULE, kind: InsKind = InsKind.NIR) -> Ins:
+    return Ins(matricule=matricule, oid=kind.value, key_ok=True)
+
+
+def identity(
+    *,
+    ins_value: Ins | None = None,
+    birth_name: str | None = "DUPONT",
+    first_names: tuple[str, ...] = ("Marie", "Louise"),
+    birth_date: date | None = date(1980, 5, 12),
+    sex: str | None = "F",
+    used_name: str | None = None,
+) -> PatientIdentity:
+    return PatientIdentity(
+        ins=ins_value,
+        birth_name=birth_name,
+        used_name=used_name,
+        first_names=first_names,
+        birth_date=birth_date,
+        sex=sex,
+        source="cda",
+    )
+
+
+def document(
+    who: PatientIdentity | None = None,
+    *,
+    pdf: bytes = PDF,
+    type_label: str | None = "CR-imagerie",
+    author: str | None = "Dr Paul DURAND",
+    act_date: date | None = date(2026, 11, 16),
+) -> ReceivedDocument:
+    return ReceivedDocument(
+        readable=DocumentFile("cr.pdf", "application/pdf", pdf),
+        originals=(
+            DocumentFile("DOC0001.XML", "text/xml", CDA + pdf[-8:]),
+            DocumentFile("IHE_XDM.ZIP", "application/zip", XDM + pdf[-8:]),
+        ),
+        identity=who,
+        title="Compte rendu d'imagerie",
+        type_label=type_label,
+        act_date=act_date,
+        author=author,
+    )
+
+
+def documents(*docs: ReceivedDocument, refused: tuple[RefusedInput, ...] = ()) -> MessageDocuments:
+    return MessageDocuments(documents=docs, refused=refused, sender="Dr Paul DURAND")
+
+
+def raw_message(message_id: str = "cr-1@chu.mssante.test", *, receipt: bool = False) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Dr Paul DURAND <paul.durand@chu.mssante.test>"
+    message["To"] = "dr@mssante.test"
+    message["Subject"] = "XDM/1.0/DDM+CR imagerie DUPONT Marie 12/05/1980"
+    message["Message-ID"] = f"<{message_id}>"
+    message["Date"] = "Mon, 16 Nov 2026 09:00:00 +0100"
+    if receipt:
+        message["Disposition-Notification-To"] = "paul.durand@chu.mssante.test"
+    message.set_content("Voici le compte rendu.")
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="cr.pdf")
+    return message.as_bytes()
