@@ -10,6 +10,7 @@ files and journal rows, which stays well under a frame's worth of work.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -222,6 +224,13 @@ class FilingDialog(QDialog):
         self.result_: FilingResult | None = None
         self.match: MatchResult | None = None
         layout = QVBoxLayout(self)
+        about = QLabel(
+            self.tr("<b>{0}</b><br>De : {1}").format(
+                html.escape(displayed(message.subject)), html.escape(message.sender)
+            )
+        )
+        about.setObjectName("about")
+        layout.addWidget(about)
 
         self.refused = QLabel()
         self.refused.setObjectName("refused")
@@ -270,9 +279,11 @@ class FilingDialog(QDialog):
         )
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 140)
-        self.table.setColumnWidth(1, 230)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         column.addWidget(self.table, 1)
         self.confidence = QLabel()
         self.confidence.setObjectName("confidence")
@@ -472,7 +483,7 @@ class FilingDialog(QDialog):
         except CaduceeError as error:
             QMessageBox.warning(self, self.tr("Nouveau patient"), error.user_message)
             return
-        assert self.match is not None  # noqa: S101 - a document is shown
+        self.match = self.filing.match(self.document, self.docs)  # she is in the registry now
         self._fill_patients(self.match, select=patient.id)
 
     @Slot()

@@ -386,6 +386,10 @@
         <translation>File — {0}</translation>
     </message>
     <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt;&lt;br&gt;De : {1}</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt;&lt;br&gt;From: {1}</translation>
+    </message>
+    <message>
         <source>Pièce jointe refusée : {0} — {1}</source>
         <translation>Attachment refused: {0} — {1}</translation>
     </message>

@@ -1,0 +1,163 @@
+"""The "Classer" dialog on a real store, registry and patients folder (documents built as the
+readers give them): a certain match preselected and filed with its receipt, a probable one
+waiting for her eyes, a new patient made from the document's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from app.filing.patients import Patient
+from app.filing.service import FILED_KEYWORD, Filing
+from app.mssante.model import InsKind
+from app.ops.receipts import MDN_SENT
+from app.store.db import HeaderRow, MessageSummary, Store
+from app.store.outbox import OutboxStore
+from app.ui.filing_dialog import FilingDialog, NewPatientDialog
+from tests.filing_support import MATRICULE, document, documents, identity, ins, raw_message
+from tests.ui.conftest import assert_not_blank
+
+ACCOUNT = "dr@mssante.test"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "profile")
+    account = opened.add_account(ACCOUNT, "password", "imaps://imap.test")
+    opened.upsert_folder(account, "INBOX", "/", "Inbox", True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def filing(tmp_path: Path, store: Store) -> Iterator[Filing]:
+    root = tmp_path / "Patients"
+    root.mkdir()
+    opened = Filing.open(tmp_path / "profile", root, store)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def marie(filing: Filing) -> Patient:
+    return filing.registry.add(
+        birth_name="DUPONT",
+        first_names="Marie Louise",
+        birth_date=date(1980, 5, 12),
+        sex="F",
+        ins=MATRICULE,
+        ins_oid=InsKind.NIR.value,
+    )
+
+
+def put(store: Store, *, receipt: bool = False) -> MessageSummary:
+    account = store.account(ACCOUNT)
+    assert account is not None
+    inbox = store.folders(account)[0]
+    raw = raw_message("cr-1@chu.mssante.test", receipt=receipt)
+    store.add_headers(inbox, [HeaderRow(1, (), None, len(raw), None, raw.split(b"\n\n")[0])])
+    store.add_bodies(inbox, {1: raw})
+    found = store.find("cr-1@chu.mssante.test")
+    assert found is not None
+    return found
+
+
+def open_dialog(qtbot: QtBot, dialog: FilingDialog) -> FilingDialog:
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_a_certain_match_is_preselected_then_filed_with_its_receipt(
+    qtbot: QtBot, store: Store, filing: Filing, marie: Patient, artefacts: Path
+) -> None:
+    message = put(store, receipt=True)
+    docs = documents(document(identity(ins_value=ins())))
+    dialog = open_dialog(qtbot, FilingDialog(filing, message, docs))
+    asked: list[str] = []
+    dialog.ask = lambda _title, text: asked.append(text) or True
+    assert dialog.patients.currentData() == marie.id
+    assert "certaine" in dialog.confidence.text()
+    marks = [dialog.table.item(row, 2).text() for row in range(dialog.table.rowCount())]
+    assert marks[0].startswith("✓") and any(m.startswith("✓ " + MATRICULE) for m in marks)
+    assert str(filing.root / marie.folder) in dialog.destination.text()
+    dialog.grab().save(str(artefacts / "filing-dialog-certain.png"))
+    assert_not_blank(artefacts / "filing-dialog-certain.png")
+
+    with qtbot.waitSignal(dialog.filed):
+        dialog.file_button.click()
+    written = sorted(p.name for p in (filing.root / marie.folder).iterdir())
+    assert written[0] == "2026-11-16_CR-imagerie_Dr Paul DURAND.pdf" and len(written) == 3
+    assert "Classé" in dialog.outcome.text() and not dialog.file_button.isEnabled()
+    assert len(asked) == 1 and "accusé « documents intégrés" in asked[0]
+    outbox = OutboxStore(store)
+    (mdn,) = outbox.items()
+    assert mdn.recipients == ("paul.durand@chu.mssante.test",)
+    assert b"; processed" in outbox.raw(mdn)
+    flags = store.find(str(message.id)).flags  # type: ignore[union-attr]
+    assert FILED_KEYWORD in flags and MDN_SENT in flags
+
+
+def test_a_probable_match_is_proposed_and_compared_field_by_field(
+    qtbot: QtBot, store: Store, filing: Filing, marie: Patient, artefacts: Path
+) -> None:
+    message = put(store)
+    near = identity(first_names=("Marie",))  # no INS: traits only
+    dialog = open_dialog(qtbot, FilingDialog(filing, message, documents(document(near))))
+    assert dialog.patients.currentData() == marie.id  # proposed...
+    assert "comparez" in dialog.confidence.text()  # ...not certain
+    dialog.grab().save(str(artefacts / "filing-dialog-probable.png"))
+    dialog.patients.setCurrentIndex(0)  # "— choisir un patient —"
+    assert not dialog.file_button.isEnabled()
+    assert not any((filing.root / marie.folder).iterdir())
+
+
+def test_a_contradicting_birth_date_is_shown_and_not_preselected(
+    qtbot: QtBot, store: Store, filing: Filing, marie: Patient
+) -> None:
+    off = identity(birth_date=date(1980, 5, 21))
+    dialog = open_dialog(qtbot, FilingDialog(filing, put(store), documents(document(off))))
+    assert dialog.patients.currentData() is None  # she picks, if she wants
+    assert dialog.patients.itemData(1) == marie.id  # listed first, with its confidence
+    dialog.patients.setCurrentIndex(1)
+    birth = dialog.table.item(3, 2).text()
+    assert birth.startswith("✗") and "12/05/1980" in birth
+    assert dialog.table.item(0, 2).text().startswith("✓")
+
+
+def test_a_new_patient_is_made_from_the_document_identity(
+    qtbot: QtBot, store: Store, filing: Filing
+) -> None:
+    message = put(store)
+    read = identity(ins_value=ins(), birth_name="MARTIN", first_names=("Léa",))
+    dialog = open_dialog(qtbot, FilingDialog(filing, message, documents(document(read))))
+    assert dialog.patients.currentData() is None and not dialog.file_button.isEnabled()
+
+    def accept_the_form() -> None:
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, NewPatientDialog)
+        assert form.birth_name.text() == "MARTIN" and form.first_names.text() == "Léa"
+        form.accept()
+
+    QTimer.singleShot(0, accept_the_form)
+    dialog.new_patient.click()
+    (created,) = filing.registry.patients()
+    assert (created.birth_name, created.ins) == ("MARTIN", MATRICULE)
+    assert dialog.patients.currentData() == created.id
+    assert "certaine" in dialog.confidence.text()  # same qualified INS now
+    with qtbot.waitSignal(dialog.filed):
+        dialog.file_button.click()
+    assert len(list((filing.root / created.folder).iterdir())) == 3
+
+
+def test_a_message_without_documents_says_so(qtbot: QtBot, store: Store, filing: Filing) -> None:
+    dialog = open_dialog(qtbot, FilingDialog(filing, put(store), documents()))
+    assert not dialog.file_button.isEnabled() and not dialog.patients.isEnabled()
+    assert dialog.result() == QDialog.DialogCode.Rejected
