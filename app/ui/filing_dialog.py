@@ -120,15 +120,19 @@ def comparison(identity: PatientIdentity | None, patient: Patient | None) -> lis
     """The traits of the document beside the patient's, and whether each agrees."""
     mine = patient.identity() if patient else None
 
-    def row(key: str, left: str, right: str) -> _Row:
-        same = None if not left or not right else fold(left) == fold(right)
+    def row(key: str, left: str, right: str, *, first_word: bool = False) -> _Row:
+        same = None
+        if left and right:  # first names: the first one is the identity trait (INS rules)
+            same = fold(left.split()[0] if first_word else left) == fold(
+                right.split()[0] if first_word else right
+            )
         return _Row(key, left, right, same)
 
     doc, pat = identity or PatientIdentity(), mine or PatientIdentity()
     return [
         row("birth_name", doc.birth_name or "", pat.birth_name or ""),
         row("used_name", doc.used_name or "", pat.used_name or ""),
-        row("first_names", " ".join(doc.first_names), " ".join(pat.first_names)),
+        row("first_names", " ".join(doc.first_names), " ".join(pat.first_names), first_word=True),
         row("birth_date", _when(doc.birth_date), _when(pat.birth_date)),
         row("sex", doc.sex or "", pat.sex or ""),
         row("ins", _ins_text(doc), _ins_text(pat)),
