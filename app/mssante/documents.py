@@ -226,6 +226,13 @@ def _read_zip_attachment(
         refused.append(RefusedInput(name, error.reason))
         return
     whole = DocumentFile(safe_filename(name, "IHE_XDM.ZIP"), "application/zip", data)
+    for inner in archive.nested:
+        refused.append(
+            RefusedInput(
+                f"{name} : {shown(inner)}",
+                "Archive dans l'archive : non ouverte (pas de décompression en cascade).",
+            )
+        )
     for subset in archive.subsets:
         for missing in subset.missing:
             refused.append(

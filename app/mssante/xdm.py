@@ -22,7 +22,14 @@ from xml.etree.ElementTree import Element
 from app.mssante import hl7
 from app.mssante.ins import from_hl7
 from app.mssante.model import Ins, PatientIdentity
-from app.mssante.safezip import ZipLimits, ZipMember, ZipRefused, normalise_name, read_zip
+from app.mssante.safezip import (
+    ZipLimits,
+    ZipMember,
+    ZipRefused,
+    is_zip,
+    normalise_name,
+    read_zip,
+)
 from app.mssante.xmlsafe import attr, children, local, parse_xml
 
 MAX_METADATA_BYTES = 8 * 1024 * 1024
@@ -90,6 +97,7 @@ class XdmSubset:
 class XdmArchive:
     subsets: tuple[XdmSubset, ...]
     readme: str | None = None
+    nested: tuple[str, ...] = ()  # members that are archives themselves: never opened
 
 
 class XdmRefused(Exception):
@@ -115,8 +123,11 @@ def read_xdm(data: bytes, limits: ZipLimits | None = None) -> XdmArchive:
         raise XdmRefused("Archive sans structure IHE XDM (dossier IHE_XDM/SUBSETnn absent).")
     subsets = [_subset(directory, members, by_path) for directory in sorted(subset_dirs)]
     readme = by_path.get("readme.txt")
+    nested = tuple(m.name for m in members if is_zip(m.data) or m.name.lower().endswith(".zip"))
     return XdmArchive(
-        tuple(subsets), _decode(readme.data[: 64 * 1024]) if readme is not None else None
+        tuple(subsets),
+        _decode(readme.data[: 64 * 1024]) if readme is not None else None,
+        nested,
     )
 
 
