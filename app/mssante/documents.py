@@ -237,7 +237,7 @@ def _read_zip_attachment(
         for missing in subset.missing:
             refused.append(
                 RefusedInput(
-                    f"{name} : {missing}",
+                    f"{name} : {shown(missing)}",
                     "Document annoncé dans METADATA.XML mais absent de l'archive, ou nom "
                     "de fichier dangereux.",
                 )
