@@ -24,6 +24,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from app.mssante import cda as cda_reader
 from app.mssante import hprim as hprim_reader
@@ -272,19 +273,28 @@ def _read_subset(
         except (XmlRefused, cda_reader.CdaRefused) as error:
             refused.append(RefusedInput(display, error.reason))
             continue
-        original = DocumentFile(document.name, "text/xml", document.data)
+        original = DocumentFile(safe_filename(document.name, "DOC.XML"), "text/xml", document.data)
         draft = _cda_draft(cda, original, (original, whole), document)
         cdas.append(draft)
-    # A PDF listed beside the CDAs in the same subset is their rendering (by order).
+    # A PDF listed beside the CDAs in the same subset is their rendering (ECO.2.1.5), taken
+    # in order by the CDAs that lack one; one more is kept beside a CDA, never lost.
     waiting = [d for d in cdas if d.document.readable is None or _is_html(d)]
     for draft, pdf in zip(waiting, subset_pdfs, strict=False):
-        _set_pdf(draft, pdf.name, pdf.data)
-    for pdf in subset_pdfs[len(waiting) :]:  # PDFs without a CDA: documents of their own
+        _set_pdf(draft, _safe_pdf_name(pdf.name), pdf.data)
+    rest = subset_pdfs[len(waiting) :]
+    if cdas:
+        for number, pdf in enumerate(rest):
+            digest = _digest(pdf.data)
+            if any(digest in d.digests for d in cdas):
+                continue  # the very PDF embedded in the CDA
+            _keep_beside(cdas[min(number, len(cdas) - 1)], _safe_pdf_name(pdf.name), pdf.data)
+        rest = []
+    for pdf in rest:  # PDFs without any CDA: documents of their own
         entry = pdf.entry
         cdas.append(
             _Draft(
                 ReceivedDocument(
-                    readable=DocumentFile(pdf.name, "application/pdf", pdf.data),
+                    readable=DocumentFile(_safe_pdf_name(pdf.name), "application/pdf", pdf.data),
                     originals=(whole,),
                     identity=entry.identity if entry else None,
                     title=entry.title if entry else None,
@@ -299,6 +309,17 @@ def _read_subset(
             )
         )
     xdm_drafts.extend(cdas)
+
+
+def _safe_pdf_name(name: str) -> str:
+    return safe_filename(name, "document.pdf")
+
+
+def _keep_beside(draft: _Draft, name: str, data: bytes) -> None:
+    """Another PDF of the same document (a second rendering): kept among the originals."""
+    draft.digests.add(_digest(data))
+    kept = DocumentFile(name, "application/pdf", data)
+    draft.document = replace(draft.document, originals=(*draft.document.originals, kept))
 
 
 def _is_html(draft: _Draft) -> bool:
@@ -396,6 +417,24 @@ def _take(draft: _Draft, pdf: _Pdf) -> None:
         _set_pdf(draft, pdf.name, pdf.data)
         if html is not None:  # the rendered body stays beside the PDF
             draft.document = replace(draft.document, originals=(*draft.document.originals, html))
+    else:  # the document already has its PDF: this one is kept beside it, never lost
+        _keep_beside(draft, pdf.name, pdf.data)
+
+
+_ECO_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})_([^_]{1,80})_")
+
+
+def _eco_name(name: str) -> tuple[date, str] | None:
+    """Act date and document type from an ECO.2.1.6 PDF name
+    (``<date de l'acte>_<type document>_<NOM>_<prénom>_<dossier>.pdf``); never the patient."""
+    found = _ECO_NAME.match(name)
+    if found is None:
+        return None
+    try:
+        act = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:
+        return None
+    return act, found.group(4).strip()
 
 
 def _assemble(
@@ -426,11 +465,13 @@ def _assemble(
             )
         return documents
     for pdf in free:
+        named = _eco_name(pdf.name)
         documents.append(
             ReceivedDocument(
                 readable=DocumentFile(pdf.name, "application/pdf", pdf.data),
                 identity=subject_identity,
-                title=title,
+                title=title or (named[1] if named else None),
+                act_date=named[0] if named else None,
             )
         )
     for hprim_file, header in hprims:

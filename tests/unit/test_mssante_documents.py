@@ -674,3 +674,84 @@ def test_a_reader_bug_is_logged_and_refused(
     assert reasons(result) == ["Pièce jointe illisible (erreur de lecture)."]
     assert "document reader failed" in caplog.text
     assert "MARTIN" not in caplog.text  # no patient data in logs
+
+
+def _entry(uri: str, mime: str, title: str = "CR") -> dict[str, str]:
+    return {
+        "uri": uri,
+        "mime": mime,
+        "title": title,
+        "type": "11490-0",
+        "type_label": "Lettre de sortie",
+        "patient": patient_id(),
+    }
+
+
+def test_a_second_rendering_is_kept_beside_never_filed_twice_nor_lost() -> None:
+    embedded = pdf("embedded")
+    archive = make_zip(
+        [
+            (
+                "IHE_XDM/SUBSET01/METADATA.XML",
+                metadata(
+                    [
+                        _entry("DOC0001.XML", "text/xml"),
+                        _entry("DOC0002.PDF", "application/pdf"),
+                        _entry("DOC0003.PDF", "application/pdf"),
+                    ]
+                ),
+            ),
+            ("IHE_XDM/SUBSET01/DOC0001.XML", cda(embedded_pdf=embedded)),
+            ("IHE_XDM/SUBSET01/DOC0002.PDF", embedded),  # the same bytes: dropped
+            ("IHE_XDM/SUBSET01/DOC0003.PDF", pdf("regenerated")),  # kept beside
+        ]
+    )
+    raw = message(
+        [
+            ("IHE_XDM.ZIP", archive, "application", "zip"),
+            ("20261120_CR de sortie_MARTIN_Élodie.pdf", pdf("attached"), "application", "pdf"),
+        ]
+    )
+    (only,) = read_message(raw).documents
+    assert only.readable is not None and only.readable.data == embedded
+    assert [o.name for o in only.originals] == [
+        "DOC0001.XML",
+        "IHE_XDM.ZIP",
+        "DOC0003.PDF",
+        "20261120_CR de sortie_MARTIN_Élodie.pdf",
+    ]
+
+
+def test_pdfs_in_a_subset_without_cda_are_documents_with_the_metadata_identity() -> None:
+    archive = make_zip(
+        [
+            (
+                "IHE_XDM/SUBSET01/METADATA.XML",
+                metadata([_entry("DOC0001.PDF", "application/pdf", "Ordonnance")]),
+            ),
+            ("IHE_XDM/SUBSET01/DOC0001.PDF", pdf("ordonnance")),
+        ]
+    )
+    (only,) = read_message(message([("IHE_XDM.ZIP", archive, "application", "zip")])).documents
+    assert only.title == "Ordonnance" and only.readable is not None
+    assert only.readable.name == "DOC0001.PDF"
+    assert only.identity is not None and only.identity.source == "xdm-metadata"
+    assert only.identity.ins is not None and only.identity.ins.matricule == MATRICULE
+    assert only.act_date == date(2026, 11, 20) and only.author == "Dr Paul LEROY"
+
+
+def test_archive_member_names_are_made_safe_file_names() -> None:
+    archive = make_zip([('IHE_XDM/SUBSET01/DOC<1>|"?.XML', cda(embedded_pdf=pdf("x")))])
+    (only,) = read_message(message([("IHE_XDM.ZIP", archive, "application", "zip")])).documents
+    assert only.originals[0].name == "DOC1.XML"
+    assert only.readable is not None and only.readable.name == "DOC1.pdf"
+
+
+def test_an_eco_pdf_name_gives_the_act_date_and_type_but_never_the_patient() -> None:
+    raw = message(
+        [("20220531_CR d'imagerie médicale_CORSE_FIGATELLIX.pdf", pdf("x"), "application", "pdf")],
+        subject="Compte rendu",
+    )
+    (only,) = read_message(raw).documents
+    assert only.act_date == date(2022, 5, 31) and only.title == "CR d'imagerie médicale"
+    assert only.identity is None
