@@ -53,7 +53,7 @@ class CdaRefused(Exception):
 
 
 def looks_like_cda(data: bytes) -> bool:
-    return b"ClinicalDocument" in data[:4096]
+    return b"ClinicalDocument" in data[:65536]
 
 
 def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:

@@ -264,13 +264,14 @@ def _read_subset(
             if b"%PDF-" in document.data[:1024]:
                 subset_pdfs.append(document)
             continue
-        is_xml = media in _CDA_MEDIA or lower.endswith(".xml")
-        if not is_xml or not cda_reader.looks_like_cda(document.data):
+        if not (media in _CDA_MEDIA or lower.endswith(".xml")):
             continue
-        display = f"{name} : {document.path}"
+        display = f"{name} : {shown(document.path)}"
         try:
             cda = cda_reader.read_cda(document.data, document.name)
-        except (XmlRefused, cda_reader.CdaRefused) as error:
+        except cda_reader.CdaRefused:
+            continue  # another XML file (a stylesheet, a signature): not a document
+        except XmlRefused as error:
             refused.append(RefusedInput(display, error.reason))
             continue
         original = DocumentFile(safe_filename(document.name, "DOC.XML"), "text/xml", document.data)
@@ -397,11 +398,12 @@ def _match_attached_pdfs(drafts: list[_Draft], pdfs: list[_Pdf]) -> None:
             if best is None or not words & _words(best.name):
                 continue
             _take(draft, best)
-        for draft in (d for d in targets if not d.took):
-            free = next((p for p in pdfs if not p.used), None)
-            if free is None:
-                return
-            _take(draft, free)
+        left = [d for d in targets if not d.took]
+        free = [p for p in pdfs if not p.used]
+        if not wanting and len(free) != len(left):
+            continue  # documents already readable: by order only when the counts agree
+        for draft, pdf in zip(left, free, strict=False):
+            _take(draft, pdf)
 
 
 def _needs_pdf(draft: _Draft) -> bool:

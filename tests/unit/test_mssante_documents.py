@@ -755,3 +755,25 @@ def test_an_eco_pdf_name_gives_the_act_date_and_type_but_never_the_patient() -> 
     (only,) = read_message(raw).documents
     assert only.act_date == date(2022, 5, 31) and only.title == "CR d'imagerie médicale"
     assert only.identity is None
+
+
+def test_unrelated_pdfs_are_not_glued_to_a_readable_xdm_document() -> None:
+    archive = make_zip(
+        [
+            ("IHE_XDM/SUBSET01/DOC0001.XML", cda(embedded_pdf=pdf("embedded"))),
+            ("IHE_XDM/SUBSET01/SIGNATURE.XML", b"<Signature><SignedInfo/></Signature>"),
+        ]
+    )
+    raw = message(
+        [
+            ("IHE_XDM.ZIP", archive, "application", "zip"),
+            ("ordonnance.pdf", pdf("ordonnance"), "application", "pdf"),
+            ("certificat.pdf", pdf("certificat"), "application", "pdf"),
+        ]
+    )
+    result = read_message(raw)
+    assert result.refused == ()  # the signature is another XML file, not a refusal
+    xdm_document, *others = result.documents
+    assert [o.name for o in xdm_document.originals] == ["DOC0001.XML", "IHE_XDM.ZIP"]
+    assert [d.readable.name for d in others if d.readable] == ["ordonnance.pdf", "certificat.pdf"]
+    assert all(d.identity is not None and d.identity.source == "subject" for d in others)
