@@ -114,19 +114,18 @@ def read_message(raw: bytes) -> MessageDocuments:
     xdm_drafts: list[_Draft] = []
     pdfs: list[_Pdf] = []
     hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]] = []
-    standalone: list[ReceivedDocument] = []
     for number, attachment in enumerate(parsed.attachments):
         if number >= MAX_ATTACHMENTS:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
             continue
         try:
-            _read_attachment(raw, attachment, refused, xdm_drafts, pdfs, hprims, standalone)
+            _read_attachment(raw, attachment, refused, xdm_drafts, pdfs, hprims)
         except Exception:  # a reader bug must not lose the message: logged and reported
             log.exception("document reader failed on attachment %s", attachment.part_index)
             refused.append(
                 RefusedInput(attachment.filename, "Pièce jointe illisible (erreur de lecture).")
             )
-    documents = _assemble(xdm_drafts, pdfs, hprims, standalone, subject_identity, parsed.subject)
+    documents = _assemble(xdm_drafts, pdfs, hprims, subject_identity, parsed.subject)
     return MessageDocuments(
         documents=tuple(documents),
         refused=tuple(refused),
@@ -176,7 +175,6 @@ def _read_attachment(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
     hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
-    standalone: list[ReceivedDocument],
 ) -> None:
     name = attachment.filename
     if attachment.size > MAX_ATTACHMENT_BYTES:
@@ -443,12 +441,11 @@ def _assemble(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
     hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
-    standalone: list[ReceivedDocument],
     subject_identity: PatientIdentity | None,
     subject: str,
 ) -> list[ReceivedDocument]:
     _match_attached_pdfs(xdm_drafts, pdfs)
-    documents = [d.document for d in xdm_drafts] + standalone
+    documents = [d.document for d in xdm_drafts]
     free = [p for p in pdfs if not p.used]
     parts = subject_reader.parse(subject)
     title = parts.title if parts and parts.title else None
