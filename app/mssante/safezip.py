@@ -15,6 +15,7 @@ import io
 import lzma
 import re
 import struct
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -77,8 +78,12 @@ _DEVICES = frozenset(
 
 
 def shown(name: str, limit: int = 80) -> str:
-    """A hostile name made displayable: control characters replaced, length capped."""
-    text = _CONTROL.sub("?", name)
+    """A hostile name made displayable: control and format characters (bidi overrides that
+    would disguise an extension) replaced by "?", length capped."""
+    text = "".join(
+        "?" if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") else c
+        for c in name[: limit + 1]
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

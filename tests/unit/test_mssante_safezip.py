@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from app.core.ziplimits import BoundedReader, TooBig
-from app.mssante.safezip import ZipLimits, ZipRefused, normalise_name, read_zip
+from app.mssante.safezip import ZipLimits, ZipRefused, normalise_name, read_zip, shown
 
 
 def make_zip(files: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -150,3 +150,9 @@ def test_duplicate_and_encrypted_members() -> None:
         position = encrypted.find(signature)
         encrypted[position + offset] |= 1
     assert "chiffré" in refusal(bytes(encrypted))
+
+
+def test_names_shown_in_refusals_cannot_disguise_themselves() -> None:
+    assert shown("facture\u202efdp.exe") == "facture?fdp.exe"
+    assert shown("a\x00b\nc") == "a?b?c"
+    assert shown("x" * 200) == "x" * 79 + "…"
