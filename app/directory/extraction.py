@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from app.core.ziplimits import BoundedReader, TooBig, ratio_exceeded
 from app.directory.errors import DirectoryFileError
 
 COLUMNS = (
@@ -217,8 +218,8 @@ class Extraction:
                 "Extraction_Correspondance_MSSante….txt",
             )
         member = members[0]
-        if member.file_size > MAX_TEXT_BYTES or member.file_size > MAX_RATIO * max(
-            member.compress_size, 1
+        if member.file_size > MAX_TEXT_BYTES or ratio_exceeded(
+            member.file_size, member.compress_size, MAX_RATIO
         ):
             raise _refused(
                 f"member {member.file_size} bytes from {member.compress_size}",
@@ -226,8 +227,8 @@ class Extraction:
             )
         self.member_name = member.filename
         # Read from the archive in memory, never extracted under the archive's names; the
-        # declared size bounds what zipfile returns, and _Bounded checks it again.
-        return io.BufferedReader(_Bounded(archive.open(member), member.file_size), 1 << 20)
+        # declared size bounds what zipfile returns, and BoundedReader checks it again.
+        return io.BufferedReader(BoundedReader(archive.open(member), member.file_size), 1 << 20)
 
     def entries(self) -> Iterator[Entry]:
         """Valid, first-seen entries; counts go to ``self.rows``."""
@@ -262,7 +263,7 @@ class Extraction:
                     continue
                 seen.add(key)
                 yield Entry._make(fields)
-        except (zipfile.BadZipFile, EOFError, _TooBig) as error:  # CRC, cut archive, bomb
+        except (zipfile.BadZipFile, EOFError, TooBig) as error:  # CRC, cut archive, bomb
             raise _refused(f"zip read: {error}", "archive corrompue ou incomplète") from error
 
     def _malformed(self, line: int) -> None:
@@ -313,33 +314,6 @@ def _header_warning(fields: list[str]) -> str | None:
         f"en-tête inattendu (colonnes {shown}) : colonnes lues dans l'ordre publié, "
         "vérifiez le fichier"
     )
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _Bounded(io.RawIOBase):
-    """A read-only stream that fails once more than ``limit`` bytes came through."""
-
-    def __init__(self, inner: IO[bytes], limit: int) -> None:
-        self._inner = inner
-        self._left = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
-        self._left -= len(data)
-        if self._left < 0:
-            raise _TooBig("member larger than declared")
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
 
 
 def _refused(detail: str, reason: str) -> DirectoryFileError:

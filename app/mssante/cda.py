@@ -1,0 +1,328 @@
+"""CDA R2 documents (CI-SIS "Structuration minimale"): the header and a readable body.
+
+Header: ``code`` (@code, @displayName), ``title``, ``effectiveTime``, ``author``
+(assignedPerson name, else representedOrganization name), ``documentationOf/serviceEvent/
+effectiveTime/low`` (the act date when present), ``recordTarget/patientRole``: ``id``
+(root = OID, extension = matricule; an INS OID is looked for among several ids), ``patient/
+name`` (``family`` qualifier BR = birth name, SP = used name, no qualifier = birth name;
+``given`` in order, a ``given`` qualifier BR holding the space-separated list of birth first
+names), ``birthTime``, ``administrativeGenderCode``.
+
+Body: ``nonXMLBody/text`` base64 with mediaType application/pdf → the PDF bytes;
+``structuredBody`` → HTML built here from the narrative block, every text escaped, only a
+fixed set of tags written (no attribute from the document, no link, no script, no image).
+"""
+
+from __future__ import annotations
+
+import binascii
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from xml.etree.ElementTree import Element
+
+from app.mssante import hl7
+from app.mssante.ins import from_cda_ids
+from app.mssante.model import PatientIdentity
+from app.mssante.xmlsafe import attr, child, children, local, parse_xml, text_of
+
+MAX_DEPTH = 40  # nested sections / narrative elements rendered
+MAX_HTML_CHARS = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CdaDocument:
+    code: str | None
+    code_label: str | None
+    title: str | None
+    effective: datetime | None
+    act_date: date | None
+    author: str | None
+    identity: PatientIdentity | None  # source "cda"
+    pdf: bytes | None  # from a nonXMLBody
+    body_media_type: str | None  # the nonXMLBody mediaType, whatever it is
+    html: str | None  # the structured body rendered
+
+
+class CdaRefused(Exception):
+    """Not a CDA document; ``reason`` is French, for display."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def looks_like_cda(data: bytes) -> bool:
+    return b"ClinicalDocument" in data[:65536]
+
+
+def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
+    """Raises :class:`app.mssante.xmlsafe.XmlRefused` or :class:`CdaRefused`; nothing else."""
+    root = parse_xml(data, name)
+    if local(root.tag) != "ClinicalDocument":
+        raise CdaRefused(f"{name} refusé : ce n'est pas un document CDA.")
+    code = child(root, "code")
+    effective = hl7.parse_ts(attr(child(root, "effectiveTime"), "value"))
+    service = hl7.parse_ts(
+        attr(child(root, "documentationOf", "serviceEvent", "effectiveTime", "low"), "value")
+    )
+    act = service or effective
+    pdf, media_type, rendered = _body(root)
+    return CdaDocument(
+        code=attr(code, "code", 100) or None,
+        code_label=attr(code, "displayName", 300) or None,
+        title=text_of(child(root, "title"), 300) or None,
+        effective=effective,
+        act_date=act.date() if act else None,
+        author=_author(root),
+        identity=_identity(root),
+        pdf=pdf,
+        body_media_type=media_type,
+        html=rendered,
+    )
+
+
+def _person_name(name: Element | None) -> str | None:
+    if name is None:
+        return None
+    parts = [text_of(e, 100) for e in name if local(e.tag) in ("prefix", "given", "family")]
+    text = " ".join(p for p in parts if p) or text_of(name, 200)
+    return text[:200] or None
+
+
+def _author(root: Element) -> str | None:
+    for author in children(root, "author"):
+        assigned = child(author, "assignedAuthor")
+        person = _person_name(child(assigned, "assignedPerson", "name"))
+        if person:
+            return person
+        organisation = text_of(child(assigned, "representedOrganization", "name"), 200)
+        if organisation:
+            return organisation
+    return None
+
+
+def _identity(root: Element) -> PatientIdentity | None:
+    role = child(root, "recordTarget", "patientRole")
+    if role is None:
+        return None
+    ids = [(attr(i, "root"), attr(i, "extension")) for i in children(role, "id")][:20]
+    ins = from_cda_ids(ids)
+    patient = child(role, "patient")
+    birth_name = used_name = None
+    givens: list[str] = []
+    birth_list: list[str] = []
+    name = child(patient, "name")
+    if name is not None:
+        for part in name:
+            kind = local(part.tag)
+            qualifier = attr(part, "qualifier").upper()
+            text = text_of(part, 200)
+            if not text:
+                continue
+            if kind == "family":
+                if qualifier == "SP":
+                    used_name = used_name or text
+                elif qualifier in ("BR", ""):
+                    birth_name = birth_name or text
+            elif kind == "given":
+                if qualifier == "BR":
+                    birth_list.extend(text.split())
+                else:
+                    givens.append(text)
+    first_names = _first_names(givens, birth_list)
+    birth = hl7.parse_date(attr(child(patient, "birthTime"), "value"))
+    sex_code = attr(child(patient, "administrativeGenderCode"), "code").upper()
+    sex = sex_code if sex_code in ("F", "M") else ("U" if sex_code else None)
+    if ins is None and not (birth_name or used_name or first_names or birth):
+        return None
+    return PatientIdentity(
+        ins=ins,
+        birth_name=birth_name,
+        used_name=used_name,
+        first_names=first_names,
+        birth_date=birth,
+        sex=sex,
+        source="cda",
+    )
+
+
+def _first_names(givens: list[str], birth_list: list[str]) -> tuple[str, ...]:
+    """The given names in order, the first one first; a BR list completes them."""
+    names = list(givens)
+    for name in birth_list:
+        if name not in names:
+            names.append(name)
+    return tuple(names[:20])
+
+
+# -- body --------------------------------------------------------------------------------------
+
+
+def _body(root: Element) -> tuple[bytes | None, str | None, str | None]:
+    component = child(root, "component")
+    if component is None:
+        return None, None, None
+    non_xml = child(component, "nonXMLBody", "text")
+    if non_xml is not None:
+        media_type = attr(non_xml, "mediaType", 100).lower() or None
+        pdf = None
+        if media_type == "application/pdf" and attr(non_xml, "representation").upper() in (
+            "B64",
+            "",
+        ):
+            pdf = _base64_pdf(non_xml.text or "")
+        return pdf, media_type, None
+    structured = child(component, "structuredBody")
+    if structured is None:
+        return None, None, None
+    return None, None, render_structured_body(structured, text_of(child(root, "title"), 300))
+
+
+def _base64_pdf(text: str) -> bytes | None:
+    try:
+        data = binascii.a2b_base64("".join(text.split()).encode("ascii", "ignore"))
+    except (binascii.Error, ValueError):
+        return None
+    return data if b"%PDF-" in data[:1024] else None
+
+
+class _Html:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.full = False
+
+    def add(self, text: str) -> None:
+        if self.full:
+            return
+        self.size += len(text)
+        if self.size > MAX_HTML_CHARS:
+            self.full = True
+            self.parts.append("<p><em>[…] document tronqué</em></p>")
+            return
+        self.parts.append(text)
+
+    def text(self, text: str | None) -> None:
+        if text:
+            self.add(html.escape(text))
+
+
+_INLINE = {"sub": "sub", "sup": "sup"}
+_STYLED = {"bold": "strong", "italics": "em", "underline": "u"}
+
+
+def render_structured_body(body: Element, title: str = "") -> str:
+    """A standalone, safe HTML page from a CDA structuredBody."""
+    out = _Html()
+    out.add(
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">"
+        f"<title>{html.escape(title or 'Document')}</title></head><body>\n"
+    )
+    if title:
+        out.add(f"<h1>{html.escape(title)}</h1>\n")
+    for component in children(body, "component"):
+        for section in children(component, "section"):
+            _section(section, out, 2)
+    out.parts.append("</body></html>\n")
+    return "".join(out.parts)
+
+
+def _section(section: Element, out: _Html, level: int) -> None:
+    if level - 2 > MAX_DEPTH:
+        return
+    heading = min(level, 6)
+    title = text_of(child(section, "title"), 500)
+    out.add("<section>")
+    if title:
+        out.add(f"<h{heading}>{html.escape(title)}</h{heading}>")
+    narrative = child(section, "text")
+    if narrative is not None:
+        out.add("<div>")
+        _narrative(narrative, out, 0)
+        out.add("</div>")
+    for component in children(section, "component"):
+        for inner in children(component, "section"):
+            _section(inner, out, level + 1)
+    out.add("</section>\n")
+
+
+def _narrative(element: Element, out: _Html, depth: int) -> None:
+    """Write the content of a narrative block element (its text, children, tails)."""
+    out.text(element.text)
+    for item in element:
+        if out.full:
+            return
+        if depth >= MAX_DEPTH:
+            out.text(text_of(item, 10_000))
+        else:
+            _narrative_element(item, out, depth + 1)
+        out.text(item.tail)
+
+
+def _narrative_element(element: Element, out: _Html, depth: int) -> None:
+    kind = local(element.tag)
+    if kind == "paragraph":
+        _wrapped("p", element, out, depth)
+    elif kind == "br":
+        out.add("<br>")
+    elif kind == "list":
+        tag = "ol" if attr(element, "listType").lower() == "ordered" else "ul"
+        out.add(f"<{tag}>")
+        for item in element:
+            if local(item.tag) in ("caption", "item"):
+                _wrapped("li", item, out, depth)
+        out.add(f"</{tag}>")
+    elif kind == "table":
+        out.add('<table border="1">')
+        _table(element, out, depth)
+        out.add("</table>")
+    elif kind in ("renderMultiMedia", "footnoteRef"):
+        out.add("<em>[élément non affiché]</em>")
+    elif kind == "content":
+        styles = attr(element, "styleCode").lower().split()
+        tags = [_STYLED[s] for s in styles if s in _STYLED]
+        out.add("".join(f"<{t}>" for t in tags))
+        _narrative(element, out, depth)
+        out.add("".join(f"</{t}>" for t in reversed(tags)))
+    elif kind in _INLINE:
+        _wrapped(_INLINE[kind], element, out, depth)
+    elif kind == "caption":
+        _wrapped("strong", element, out, depth)
+    else:  # linkHtml (its text only: no link), footnote, unknown elements
+        _narrative(element, out, depth)
+
+
+def _wrapped(tag: str, element: Element, out: _Html, depth: int) -> None:
+    out.add(f"<{tag}>")
+    _narrative(element, out, depth)
+    out.add(f"</{tag}>")
+
+
+def _table(table: Element, out: _Html, depth: int) -> None:
+    for part in table:
+        kind = local(part.tag)
+        if kind == "caption":
+            _wrapped("caption", part, out, depth)
+        elif kind in ("thead", "tbody", "tfoot"):
+            out.add(f"<{kind}>")
+            _rows(part, out, depth)
+            out.add(f"</{kind}>")
+        elif kind == "tr":
+            _row(part, out, depth)
+
+
+def _rows(group: Element, out: _Html, depth: int) -> None:
+    for row in children(group, "tr"):
+        _row(row, out, depth)
+
+
+def _row(row: Element, out: _Html, depth: int) -> None:
+    out.add("<tr>")
+    for cell in row:
+        kind = local(cell.tag)
+        if kind in ("td", "th"):
+            _wrapped(kind, cell, out, depth)
+    out.add("</tr>")
