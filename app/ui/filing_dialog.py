@@ -59,20 +59,27 @@ class _Relay(QObject):
 
 
 class DocumentsJob(QRunnable):
-    """``read()`` in the thread pool; the result comes back on the GUI thread."""
+    """``read()`` in the thread pool; the result comes back on the GUI thread.
+
+    The relay is a child of ``owner`` (a widget that outlives the job): a queued call to a
+    plain callable is dropped if its sender is gone, and the pool deletes the job itself
+    once ``run`` returns."""
 
     def __init__(
         self,
+        owner: QObject,
         read: Callable[[], MessageDocuments],
         on_done: Callable[[MessageDocuments], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
         super().__init__()
         self.read = read
-        self.relay = _Relay()
+        self.relay = _Relay(owner)
         queued = Qt.ConnectionType.QueuedConnection
         self.relay.done.connect(on_done, queued)
         self.relay.failed.connect(on_error, queued)
+        for signal in (self.relay.done, self.relay.failed):
+            signal.connect(self.relay.deleteLater, queued)
 
     def run(self) -> None:
         try:

@@ -460,6 +460,7 @@ class MainWindow(QMainWindow):
             )
             return
         DocumentsJob(
+            self,
             lambda: read_documents(raw),
             lambda docs: self._show_filing(message, docs),
             lambda error: self.error_bar.report(

@@ -1,0 +1,136 @@
+"""Filing from the main window on the demo's real sample mail (IHE_XDM.ZIP + PDF, HPRIM):
+"Classer" on a selected message, and "À classer" with a certain match filed in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+import app.sandbox.mailbox
+from app.filing.patients import Patient
+from app.filing.service import FILED_KEYWORD
+from app.mssante.model import InsKind
+from app.sandbox.samples import sample_mail
+from app.store.db import HeaderRow, MessageSummary, Store
+from app.ui.main_window import MainWindow
+from tests.ui.conftest import assert_not_blank
+
+ME = "docteur.demo@medecin.mssante.test"
+
+
+def fill(
+    store: Store, *, ins_oid: str = InsKind.TEST.value, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo mailbox; its identities carry ``ins_oid`` (the generator's test OID, or a
+    real NIR OID to stand for a hospital that sends qualified INS)."""
+    monkeypatch.setattr(app.sandbox.mailbox, "INS_NIR_TEST", ins_oid)
+    account = store.add_account(ME, "card", "imaps://imap.test")
+    store.upsert_folder(account, "INBOX", "/", "Inbox", True)
+    inbox = store.folders(account)[0]
+    samples = sample_mail(ME)
+    store.add_headers(
+        inbox,
+        [
+            HeaderRow(uid, s.flags, s.when, len(s.raw), None, s.raw.split(b"\r\n\r\n")[0])
+            for uid, s in enumerate(samples, start=1)
+        ],
+    )
+    store.add_bodies(inbox, {uid: s.raw for uid, s in enumerate(samples, start=1)})
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    return tmp_path / "profile"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    path = tmp_path / "Patients"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def window(qtbot: QtBot, profile: Path, root: Path) -> Iterator[MainWindow]:
+    store = Store.open(profile)
+    shown = MainWindow(store, profile / "ui.ini")
+    shown.patients_root = lambda _parent: root
+    qtbot.addWidget(shown)
+    shown.show()
+    yield shown
+    shown.close()
+    store.close()
+
+
+def message(store: Store, starts: str) -> MessageSummary:
+    return next(m for m in store.messages() if m.subject.startswith(starts))
+
+
+def add_patient(
+    window: MainWindow, birth_name: str, first: str, born: date, ins: str, oid: str
+) -> Patient:
+    filing = window._open_filing()
+    assert filing is not None
+    return filing.registry.add(
+        birth_name=birth_name, first_names=first, birth_date=born, sex="M", ins=ins, ins_oid=oid
+    )
+
+
+def test_classer_on_a_discharge_letter_with_a_test_ins(
+    qtbot: QtBot, window: MainWindow, root: Path, artefacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(window.store, monkeypatch=monkeypatch)
+    window.folders.reload()
+    letter = message(window.store, "XDM/1.0/DDM+LETTRE DE LIAISON")
+    theo = add_patient(
+        window, "BLANCHARD", "Théo", date(1990, 4, 8), "190043852305873", InsKind.TEST.value
+    )
+    window.file_message(letter.id)
+    qtbot.waitUntil(lambda: window.filing_dialog is not None, timeout=10_000)
+    dialog = window.filing_dialog
+    assert dialog is not None
+    assert "INS de test" in dialog.confidence.text()  # said: her click files, never --auto
+    assert dialog.patients.currentData() == theo.id  # registered with that same test INS
+    asked: list[str] = []
+    dialog.ask = lambda _title, text: asked.append(text) is None and False  # not now
+    qtbot.wait(300)  # the PDF pages paint
+    dialog.grab().save(str(artefacts / "filing-dialog-demo-letter.png"))
+    assert_not_blank(artefacts / "filing-dialog-demo-letter.png")
+    with qtbot.waitSignal(dialog.filed):
+        dialog.file_button.click()
+    names = sorted(p.name for p in (root / theo.folder).iterdir())
+    assert len(names) == 3 and names[0].endswith(".pdf")
+    assert any(n.endswith("_IHE_XDM.zip") for n in names)
+    assert FILED_KEYWORD in (window.store.find(str(letter.id)) or letter).flags
+    assert len(asked) == 1 and "accusé de traitement" in asked[0]  # the letter asks one
+
+
+def test_a_queue_with_a_certain_match_filed_in_bulk(
+    qtbot: QtBot, window: MainWindow, root: Path, artefacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(window.store, ins_oid=InsKind.NIR.value, monkeypatch=monkeypatch)
+    window.folders.reload()
+    # qualified INS now: the imaging report's patient is certain, the letter's is unknown
+    francois = add_patient(
+        window, "GARNIER", "François", date(1947, 3, 18), "147030150804141", InsKind.NIR.value
+    )
+    window.open_filing_queue()
+    queue = window.filing_queue
+    assert queue is not None
+    qtbot.waitUntil(lambda: not queue.scanning, timeout=20_000)
+    assert len(queue.rows) >= 4  # every sample with a document, none settled
+    assert [r.certain for r in queue.rows].count(True) == 1
+    assert queue.rows[0].certain  # certain ones first, checked
+    assert "dont 1 avec une identité certaine" in queue.summary.text()
+    queue.grab().save(str(artefacts / "filing-queue.png"))
+    assert_not_blank(artefacts / "filing-queue.png")
+    before = len(queue.rows)
+    queue.bulk.click()
+    qtbot.waitUntil(lambda: not queue.scanning, timeout=20_000)
+    assert len(queue.rows) == before - 1
+    assert len(list((root / francois.folder).iterdir())) == 3
+    assert "1 document(s) classé(s)" in queue.windowTitle()
