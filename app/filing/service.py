@@ -371,11 +371,19 @@ class Filing:
         """The doctor gives up filing the message's documents (identity not resolvable).
 
         Each document is journaled ``refused`` with the IG-MDN code the match gives (906
-        when it had none) and leaves the queue; the error MDN can then be sent.
+        when it had none) and leaves the queue; the error MDN can then be sent. A document
+        already filed is left as it is (``duplicate``): undo its entry to take it back.
         """
         docs = docs if docs is not None else self.documents(message)
         result = FilingResult(message.account, message_key(message), refused=docs.refused)
         for index, document in enumerate(docs.documents):
+            if not filer.has_content(document):
+                continue
+            earlier = self.journal.filed_with_hash(filer.content_hash(document))
+            if earlier is not None:  # already in a patient's folder: undo it instead
+                text = f"Déjà classé le {earlier.day} (entrée {earlier.id}) : non refusé."
+                result.outcomes.append(DocumentOutcome(index, DUPLICATE, text))
+                continue
             found = self.match(document, docs)
             code = found.error_code or OTHER_ERROR
             text = "Non classé (refusé) : " + found.explanation

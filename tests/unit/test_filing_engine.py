@@ -392,3 +392,17 @@ def test_journal_and_queue_survive_reopening(
     finally:
         again.close()
     filing.db = again.db
+
+
+def test_reject_leaves_the_queue_and_spares_what_is_already_filed(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    message = put(store, 1, "cr-1@chu.test")
+    filed, unsure = document(identity(ins_value=ins())), document(identity(), pdf=PDF + b"2")
+    first = filing.file_message(message, documents(filed, unsure))
+    assert [o.status for o in first.outcomes] == [FILED, QUEUED] and not first.keyword_added
+    assert len(filing.queue()) == 1
+    rejected = filing.reject(message, documents(filed, unsure))
+    assert [o.status for o in rejected.outcomes] == [DUPLICATE, REFUSED]
+    assert rejected.status == REFUSED and rejected.error_code == 903
+    assert filing.queue() == [] and len(list((root / marie.folder).iterdir())) == 3
