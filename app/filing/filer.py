@@ -166,11 +166,14 @@ def inside(root: Path, path: Path) -> Path:
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return  # Windows cannot open a directory; NTFS journals the metadata
-    fd = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:  # some network file systems refuse it; the data is synced
+        log.info("folder not synced (%s)", type(error).__name__)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -214,8 +217,12 @@ def write_new(
                     raise
                 name = on_taken(name)
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             temp.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:  # held open (antivirus...): the next filing removes it
+            log.warning("temporary file not removed (%s)", type(error).__name__)
     _fsync_dir(folder)
     return final
 

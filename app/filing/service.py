@@ -340,9 +340,7 @@ class Filing:
                 written.append(path)
                 self.journal.written(entry, f"{patient.folder}/{path.name}")
         except BaseException as error:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            self._remove_own_files(entry, written)
             with contextlib.suppress(Exception):
                 self.journal.set_status(entry, "interrupted", f"échec : {type(error).__name__}")
             log.warning("filing failed (%s); files written by it removed", type(error).__name__)
@@ -394,6 +392,20 @@ class Filing:
                 DocumentOutcome(index, REFUSED, text, entry_id=entry, match=found, error_code=code)
             )
         return result
+
+    def _remove_own_files(self, entry_id: int, written: list[Path]) -> None:
+        """After a failure: the files this entry wrote (also one linked just before the
+        failure, found by its planned name and hash)."""
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        entry = self.journal.entry(entry_id)
+        for item in entry.files if entry else ():
+            path = self.root / item.path
+            with contextlib.suppress(OSError, OutsideRootError):
+                filer.inside(self.root, path)
+                if filer.same_content(path, item.sha256):
+                    path.unlink()
 
     # -- undo and recovery ----------------------------------------------------------------
 

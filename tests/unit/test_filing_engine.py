@@ -406,3 +406,39 @@ def test_reject_leaves_the_queue_and_spares_what_is_already_filed(
     assert [o.status for o in rejected.outcomes] == [DUPLICATE, REFUSED]
     assert rejected.status == REFUSED and rejected.error_code == 903
     assert filing.queue() == [] and len(list((root / marie.folder).iterdir())) == 3
+
+
+def test_a_failure_just_after_a_link_removes_that_file_too(
+    filing: Filing, store: Store, root: Path, marie: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_link, calls = os.link, {"n": 0}
+
+    def link_then_fail(src: str, dst: str) -> None:
+        real_link(src, dst)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.EIO, "Input/output error")  # linked, then the disk fails
+
+    monkeypatch.setattr(filer.os, "link", link_then_fail)
+    with pytest.raises(FilingError):
+        filing.file_message(put(store, 1, "cr-1@chu.test"), certain())
+    assert everything(root) == {marie.folder}
+
+
+def test_a_temporary_file_that_cannot_be_removed_is_removed_next_time(
+    filing: Filing, store: Store, root: Path, marie: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_unlink = Path.unlink
+
+    def held_open(self: Path, missing_ok: bool = False) -> None:
+        if self.name.startswith(filer.TEMP_PREFIX):
+            raise PermissionError(errno.EACCES, "in use")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", held_open)
+    assert filing.file_message(put(store, 1, "cr-1@chu.test"), certain()).status == FILED
+    assert len([p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]) == 3
+    monkeypatch.undo()
+    second = filing.file_message(put(store, 2, "cr-2@chu.test"), certain(pdf=PDF + b"2"))
+    assert second.status == FILED
+    assert not [p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]
