@@ -120,6 +120,8 @@ def parse_folder_name(name: str) -> tuple[str, str, date] | None:
             upper.append(word)
         else:
             break
+    if len(upper) == len(words) and len(words) > 1:  # "DUPONT A": a one-letter first name
+        upper = upper[:-1]
     given = words[len(upper) :]
     if not upper or not given:
         return None
