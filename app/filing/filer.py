@@ -138,7 +138,7 @@ def plan(
 
 def patient_folder(root: Path, folder: str) -> Path:
     """``root/folder`` created if needed, refused unless it is a real direct child of root."""
-    if not folder or folder in (".", "..") or safe_component(folder, "_") != folder:
+    if not folder or folder in (".", "..") or safe_component(folder, "_", 255) != folder:
         raise OutsideRootError("bad patient folder name")
     target = root / folder
     if target.is_symlink():

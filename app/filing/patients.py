@@ -294,7 +294,7 @@ class Registry:
                 report.skipped.append((entry.name, "pas un dossier"))
                 continue
             parsed = parse_folder_name(entry.name)
-            if safe_component(entry.name, "_") != entry.name:
+            if safe_component(entry.name, "_", 255) != entry.name:
                 report.skipped.append((entry.name, "nom de dossier non portable (Windows)"))
                 continue
             if parsed is None:

@@ -442,3 +442,19 @@ def test_a_temporary_file_that_cannot_be_removed_is_removed_next_time(
     second = filing.file_message(put(store, 2, "cr-2@chu.test"), certain(pdf=PDF + b"2"))
     assert second.status == FILED
     assert not [p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]
+
+
+def test_long_names_twice_still_file(filing: Filing, store: Store, root: Path) -> None:
+    long = "A" * 150
+    first, second = (
+        filing.registry.add(
+            birth_name=long, first_names="Marie", birth_date=date(1980, 5, 12), sex="F"
+        )
+        for _ in range(2)
+    )
+    assert len(first.folder) == 100 and second.folder == first.folder + " (2)"
+    result = filing.file_message(
+        put(store, 1, "cr-1@chu.test"), documents(document(identity())), patient_id=second.id
+    )
+    assert result.status == FILED
+    assert len(list((root / second.folder).iterdir())) == 3
