@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".caducee-"
 TEMP_SUFFIX = ".tmp"
+TEMP_MAX_AGE = 120.0  # seconds; a live filing writes a file in well under a second
 _EXTENSIONS = {
     "application/pdf": "pdf",
     "text/html": "html",
@@ -256,16 +258,22 @@ def _link_or_create(temp: Path, final: Path, data: bytes, flags: int) -> None:
         os.close(fd)
 
 
-def remove_temporaries(folder: Path) -> int:
-    """Left-over ``.caducee-*.tmp`` files (a killed filing): removed, counted."""
+def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
+    """Left-over ``.caducee-*.tmp`` files (a killed filing): removed, counted.
+
+    Only those older than ``older_than`` seconds: a younger one may belong to a filing
+    running in another process right now.
+    """
     count = 0
     if not folder.is_dir():
         return 0
+    limit = time.time() - older_than
     for entry in folder.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
-            with contextlib.suppress(FileNotFoundError):
-                entry.unlink()
-                count += 1
+            with contextlib.suppress(OSError):
+                if entry.lstat().st_mtime <= limit:
+                    entry.unlink()
+                    count += 1
     return count
 
 

@@ -30,7 +30,7 @@ from app.filing import filer, reader
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
 from app.filing.journal import Entry, Journal, QueueItem, Source
-from app.filing.matching import INS_MISMATCH, Level, MatchResult, match
+from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
 from app.filing.patients import Patient, Registry
 from app.mssante.model import InsKind, MessageDocuments, ReceivedDocument, RefusedInput
 from app.store.db import MessageSummary, Store
@@ -189,6 +189,10 @@ class Filing:
         result = FilingResult(message.account, message_key(message), refused=docs.refused)
         for index in range(len(docs.documents)):
             result.outcomes.append(self.file_document(message, docs, index, chosen))
+        if docs.refused and not docs.documents:  # hostile or unreadable input: on record
+            source = Source(self._who(message), message.account, message_key(message), 0)
+            reasons = "; ".join(r.reason for r in docs.refused[:5])
+            self.journal.record(source, status="refused", detail=f"Pièces refusées : {reasons}")
         statuses = {o.status for o in result.outcomes}
         if statuses & {FILED, DUPLICATE} and not statuses & {QUEUED, TEST_INS, REFUSED}:
             result.keyword_added = self._tag(message)
@@ -227,6 +231,23 @@ class Filing:
                 return self._enqueue(message, docs, index, found, common)
         else:
             target = patient
+            if self._test_for_real(document, patient):
+                text = (
+                    "Refusé : INS de test ou de démonstration, le patient choisi est un "
+                    "patient réel."
+                )
+                entry = self.journal.record(
+                    common, status="refused", detail=text, patient_id=patient.id
+                )
+                return DocumentOutcome(
+                    index,
+                    REFUSED,
+                    text,
+                    patient,
+                    entry_id=entry,
+                    match=found,
+                    error_code=INS_INCOMPLETE,
+                )
             if self._contradicts(found, document, patient):
                 text = (
                     "Refusé : l'INS du document est celui d'un autre patient, ou le "
@@ -245,6 +266,14 @@ class Filing:
                     error_code=INS_MISMATCH,
                 )
         return self._write(message, docs, index, document, target, digest, found, common)
+
+    @staticmethod
+    def _test_for_real(document: ReceivedDocument, patient: Patient) -> bool:
+        """A test/demo INS document for a patient not registered with that test OID."""
+        ins = document.identity.ins if document.identity else None
+        if ins is None or ins.kind not in (InsKind.TEST, InsKind.DEMO):
+            return False
+        return patient.ins_oid != ins.oid
 
     @staticmethod
     def _contradicts(found: MatchResult, document: ReceivedDocument, patient: Patient) -> bool:

@@ -160,9 +160,14 @@ def test_a_test_ins_is_never_filed_automatically(
     message = put(store, 1, "cr-1@chu.test")
     for who in (
         identity(ins_value=ins(kind=InsKind.TEST)),
-        identity(ins_value=ins(OTHER_MATRICULE, InsKind.TEST), birth_name="TEST",
-                 first_names=("Patient",), birth_date=date(1990, 1, 1), sex=None),
-    ):  # fmt: skip
+        identity(
+            ins_value=ins(OTHER_MATRICULE, InsKind.TEST),
+            birth_name="TEST",
+            first_names=("Patient",),
+            birth_date=date(1990, 1, 1),
+            sex=None,
+        ),
+    ):
         result = filing.file_message(message, documents(document(who)))
         assert result.status == TEST_INS
     assert everything(root) == {marie.folder, "TEST Patient (1990-01-01)"}
@@ -262,8 +267,16 @@ def test_without_hard_links_files_are_created_exclusively(
     assert sorted(p.name for p in (root / marie.folder).iterdir()) == sorted(NAMES)
 
 
-HOSTILE = ["../../../etc/cron.d/x", "..\\..\\Windows\\evil", "CON", "a\x00b", "/abs/path",
-           "\u202egpj.exe", "." * 300, "x" * 5000]  # fmt: skip
+HOSTILE = [
+    "../../../etc/cron.d/x",
+    "..\\..\\Windows\\evil",
+    "CON",
+    "a\x00b",
+    "/abs/path",
+    "\u202egpj.exe",
+    "." * 300,
+    "x" * 5000,
+]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -306,9 +319,12 @@ def test_the_doctor_cannot_file_a_qualified_ins_to_another_patient(
     filing: Filing, store: Store, root: Path, marie: Patient
 ) -> None:
     other = filing.registry.add(
-        birth_name="DURAND", first_names="Paul", birth_date=date(1975, 3, 13), sex="M",
+        birth_name="DURAND",
+        first_names="Paul",
+        birth_date=date(1975, 3, 13),
+        sex="M",
         ins=OTHER_MATRICULE,
-    )  # fmt: skip
+    )
     result = filing.file_message(put(store, 1, "cr-1@chu.test"), certain(), patient_id=other.id)
     assert result.status == REFUSED and result.error_code == 904
     assert list((root / other.folder).iterdir()) == []
@@ -319,6 +335,28 @@ def test_refused_inputs_and_empty_messages_are_reported(filing: Filing, store: S
     hostile = MessageDocuments(refused=(RefusedInput("../../IHE_XDM.ZIP", "archive piégée"),))
     assert filing.file_message(message, hostile).status == REFUSED
     assert filing.file_message(message, MessageDocuments()).status == "no-document"
+    [entry] = filing.journal.entries()
+    assert entry.status == "refused" and "archive piégée" in entry.detail
+
+
+def test_a_test_ins_document_is_never_filed_into_a_real_patient(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    docs = documents(document(identity(ins_value=ins(kind=InsKind.DEMO))))
+    result = filing.file_message(put(store, 1, "cr-1@chu.test"), docs, patient_id=marie.id)
+    assert result.status == REFUSED and result.error_code == 905
+    assert list((root / marie.folder).iterdir()) == []
+    demo = filing.registry.add(
+        birth_name="DEMO",
+        first_names="Patient",
+        birth_date=date(1990, 1, 1),
+        sex="U",
+        ins=MATRICULE,
+        ins_oid=InsKind.DEMO.value,
+    )
+    assert filing.file_message(put(store, 2, "cr-2@chu.test"), docs, patient_id=demo.id).status == (
+        FILED
+    )  # the doctor's choice of the demo patient: allowed
 
 
 def test_undo_removes_the_files_and_the_keyword(
@@ -366,6 +404,7 @@ def test_an_interrupted_filing_is_rolled_back_at_the_next_start(
     (folder / "a.pdf").write_bytes(data)
     (folder / "b.xml").write_bytes(b"not ours")  # same name, other content: kept
     (folder / ".caducee-0123456789abcdef.tmp").write_bytes(b"half")
+    os.utime(folder / ".caducee-0123456789abcdef.tmp", (0, 1_600_000_000))
     filing.db.db.execute("UPDATE journal SET at = '2020-01-01T00:00:00Z' WHERE id = ?", (entry_id,))
     filing.close()
     again = Filing.open(tmp_path / "profile", root, store)
@@ -439,9 +478,13 @@ def test_a_temporary_file_that_cannot_be_removed_is_removed_next_time(
     assert filing.file_message(put(store, 1, "cr-1@chu.test"), certain()).status == FILED
     assert len([p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]) == 3
     monkeypatch.undo()
+    stuck = [p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]
+    os.utime(stuck[0], (0, 1_600_000_000))  # old: a crash's; the two others may be live
     second = filing.file_message(put(store, 2, "cr-2@chu.test"), certain(pdf=PDF + b"2"))
     assert second.status == FILED
-    assert not [p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]
+    assert sorted(p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp") == sorted(
+        stuck[1:]
+    )
 
 
 def test_long_names_twice_still_file(filing: Filing, store: Store, root: Path) -> None:
