@@ -116,6 +116,12 @@ def plan(
     items += [(_original_suffix(o), o) for o in document.originals]
     if not items:
         return []
+    seen: dict[str, int] = {}
+    for position, (suffix, item) in enumerate(items):  # two CDA files: "_CDA.xml", "_CDA-2.xml"
+        count = seen[suffix.casefold()] = seen.get(suffix.casefold(), 0) + 1
+        if count > 1:
+            dot = suffix.rfind(".")
+            items[position] = (f"{suffix[:dot] or '_'}-{count}{suffix[dot:]}", item)
     # Keep the whole path under PATH_BUDGET when the folder leaves room for a readable name.
     longest = max(len(suffix) for suffix, _ in items) + len(" (99)")
     room = min(MAX_FILE_CHARS, max(30, PATH_BUDGET - len(str(folder)) - 1)) - longest

@@ -23,6 +23,7 @@ import getpass
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,12 @@ def _message_day(message: MessageSummary) -> date | None:
     with contextlib.suppress(ValueError):
         return datetime.fromisoformat(message.date.replace("Z", "+00:00")).astimezone().date()
     return None
+
+
+def _display_name(sender: str) -> str | None:
+    """ "Dr Paul DURAND <paul.durand@chu.fr>" -> "Dr Paul DURAND" (else the address)."""
+    name, address = parseaddr(sender)
+    return name or address or None
 
 
 def _user() -> str:
@@ -348,7 +355,8 @@ class Filing:
     ) -> DocumentOutcome:
         folder = filer.patient_folder(self.root, patient.folder)
         filer.remove_temporaries(folder)
-        planned = filer.plan(folder, document, _message_day(message), docs.sender or message.sender)
+        sender = docs.sender or _display_name(message.sender)
+        planned = filer.plan(folder, document, _message_day(message), sender)
         entry = self.journal.begin(
             common,
             patient_id=patient.id,

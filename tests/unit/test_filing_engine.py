@@ -27,7 +27,7 @@ from app.filing.service import (
     TEST_INS,
     Filing,
 )
-from app.mssante.model import InsKind, MessageDocuments, RefusedInput
+from app.mssante.model import DocumentFile, InsKind, MessageDocuments, RefusedInput
 from app.store.db import HeaderRow, MessageSummary, Store
 from tests.filing_support import (
     MATRICULE,
@@ -501,3 +501,23 @@ def test_long_names_twice_still_file(filing: Filing, store: Store, root: Path) -
     )
     assert result.status == FILED
     assert len(list((root / second.folder).iterdir())) == 3
+
+
+def test_two_originals_of_one_kind_and_the_sender_as_author(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    two_cda = replace(
+        document(identity(ins_value=ins()), author=None, act_date=None),
+        originals=(
+            DocumentFile("DOC0001.XML", "text/xml", b"<a/>"),
+            DocumentFile("DOC0002.XML", "text/xml", b"<b/>"),
+        ),
+    )
+    docs = MessageDocuments(documents=(two_cda,))  # no sender from the readers
+    result = filing.file_message(put(store, 1, "cr-1@chu.test"), docs)
+    assert result.status == FILED
+    assert sorted(p.name for p in (root / marie.folder).iterdir()) == [
+        "2026-11-16_CR-imagerie_Dr Paul DURAND.pdf",
+        "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA-2.xml",
+        "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA.xml",
+    ]  # the date and the author from the message itself
