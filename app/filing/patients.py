@@ -21,7 +21,13 @@ from typing import Any
 from app.filing import ins as ins_check
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
-from app.filing.names import folder_name, parse_folder_name, safe_component
+from app.filing.names import (
+    FILE_ROOM,
+    PATH_BUDGET,
+    folder_name,
+    parse_folder_name,
+    safe_component,
+)
 from app.mssante.model import Ins, InsKind, PatientIdentity
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
@@ -214,7 +220,9 @@ class Registry:
             )
         for _attempt in range(20):
             patient_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
-            chosen = folder or self._free_folder(folder_name(birth_name, first_names, birth_date))
+            room = PATH_BUDGET - len(str(self.root)) - 1 - FILE_ROOM - len(" (99)")
+            wanted = folder_name(birth_name, first_names, birth_date, room)
+            chosen = folder or self._free_folder(wanted)
             try:
                 with self.db.transaction() as db:
                     db.execute(
