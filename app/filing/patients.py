@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -131,6 +132,13 @@ def _row(row: sqlite3.Row) -> Patient:
         ins=row["ins"],
         ins_oid=row["ins_oid"],
     )
+
+
+def _key(text: str) -> str:
+    """Case, accents and punctuation ignored (the matching's own folding)."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 def _words(text: str | None) -> str:
@@ -281,6 +289,20 @@ class Registry:
             )
         return matricule, oid
 
+    def _already(self, birth_name: str, first_names: str, born: date) -> Patient | None:
+        """A registered patient with that birth name, first first name and birth date."""
+        name, first = _key(birth_name), _key(first_names.split()[0] if first_names else "")
+        return next(
+            (
+                p
+                for p in self.patients()
+                if p.birth_date == born
+                and _key(p.birth_name) == name
+                and _key(p.first_names.split()[0]) == first
+            ),
+            None,
+        )
+
     def _free_folder(self, wanted: str) -> str:
         taken = {p.folder.casefold() for p in self.patients()}
         name, number = wanted, 1
@@ -347,6 +369,10 @@ class Registry:
             row = dict(zip(header, (v.strip() for v in values), strict=False))
             try:
                 born = _parse_date(row.get("date_naissance", ""))
+                known = self._already(row.get("nom_naissance", ""), row.get("prenoms", ""), born)
+                if known is not None:  # the same export imported again, or an update of it
+                    report.skipped.append((number, f"déjà enregistré (patient {known.id})"))
+                    continue
                 report.added.append(
                     self.add(
                         birth_name=row.get("nom_naissance", ""),
