@@ -479,6 +479,18 @@ class Filing:
         self.journal.set_status(entry_id, "undone", entry.detail)
         if not self.journal.filed_for_message(entry.account, entry.message_id):
             self._untag(entry.message_id)
+        found = self._find(entry.message_id)
+        self.journal.enqueue(  # back in "À classer": the doctor files it where it belongs
+            account=entry.account,
+            message_id=entry.message_id,
+            document=entry.document,
+            subject=found.subject if found else "",
+            reason="annule",
+            error_code=None,
+            proposal=None,
+            confidence=None,
+            explanation=f"Classement {entry_id} annulé : à classer de nouveau.",
+        )
         undone = self.journal.entry(entry_id)
         assert undone is not None  # noqa: S101 - just written
         return undone
@@ -524,14 +536,14 @@ class Filing:
         self.store.change_flags(current, add=[FILED_KEYWORD])
         return True
 
-    def _untag(self, message_id: str) -> None:
+    def _find(self, message_id: str) -> MessageSummary | None:
         if self.store is None:
-            return
-        reference = (
-            message_id.removeprefix("local-")
-            if message_id.startswith("local-")
-            else (f"<{message_id}>")
-        )
-        current = self.store.find(reference)
-        if current is not None and FILED_KEYWORD in current.flags:
+            return None
+        if message_id.startswith("local-"):
+            return self.store.find(message_id.removeprefix("local-"))
+        return self.store.find(f"<{message_id}>")
+
+    def _untag(self, message_id: str) -> None:
+        current = self._find(message_id)
+        if self.store is not None and current is not None and FILED_KEYWORD in current.flags:
             self.store.change_flags(current, remove=[FILED_KEYWORD])

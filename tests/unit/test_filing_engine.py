@@ -368,9 +368,16 @@ def test_undo_removes_the_files_and_the_keyword(
     assert undone.status == "undone" and undone.undone_at
     assert list((root / marie.folder).iterdir()) == []
     assert FILED_KEYWORD not in (store.find("cr-1@chu.test") or message).flags
+    [item] = filing.queue()  # back in "À classer"
+    assert (item.message_id, item.reason, item.subject) == (
+        "cr-1@chu.test",
+        "annule",
+        message.subject,
+    )
     with pytest.raises(UndoRefusedError):
         filing.undo(entry_id)  # once only
     assert filing.file_message(message, certain()).status == FILED  # no longer a duplicate
+    assert filing.queue() == []
 
 
 def test_undo_refuses_when_a_file_was_changed(
