@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".caducee-"
 TEMP_SUFFIX = ".tmp"
+TEMP_MAX_AGE = 120.0  # seconds; a live filing writes a file in well under a second
 _EXTENSIONS = {
     "application/pdf": "pdf",
     "text/html": "html",
@@ -114,6 +116,12 @@ def plan(
     items += [(_original_suffix(o), o) for o in document.originals]
     if not items:
         return []
+    seen: dict[str, int] = {}
+    for position, (suffix, item) in enumerate(items):  # two CDA files: "_CDA.xml", "_CDA-2.xml"
+        count = seen[suffix.casefold()] = seen.get(suffix.casefold(), 0) + 1
+        if count > 1:
+            dot = suffix.rfind(".")
+            items[position] = (f"{suffix[:dot] or '_'}-{count}{suffix[dot:]}", item)
     # Keep the whole path under PATH_BUDGET when the folder leaves room for a readable name.
     longest = max(len(suffix) for suffix, _ in items) + len(" (99)")
     room = min(MAX_FILE_CHARS, max(30, PATH_BUDGET - len(str(folder)) - 1)) - longest
@@ -138,7 +146,7 @@ def plan(
 
 def patient_folder(root: Path, folder: str) -> Path:
     """``root/folder`` created if needed, refused unless it is a real direct child of root."""
-    if not folder or folder in (".", "..") or safe_component(folder, "_") != folder:
+    if not folder or folder in (".", "..") or safe_component(folder, "_", 255) != folder:
         raise OutsideRootError("bad patient folder name")
     target = root / folder
     if target.is_symlink():
@@ -166,11 +174,14 @@ def inside(root: Path, path: Path) -> Path:
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return  # Windows cannot open a directory; NTFS journals the metadata
-    fd = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:  # some network file systems refuse it; the data is synced
+        log.info("folder not synced (%s)", type(error).__name__)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -214,8 +225,12 @@ def write_new(
                     raise
                 name = on_taken(name)
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             temp.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:  # held open (antivirus...): the next filing removes it
+            log.warning("temporary file not removed (%s)", type(error).__name__)
     _fsync_dir(folder)
     return final
 
@@ -249,16 +264,22 @@ def _link_or_create(temp: Path, final: Path, data: bytes, flags: int) -> None:
         os.close(fd)
 
 
-def remove_temporaries(folder: Path) -> int:
-    """Left-over ``.caducee-*.tmp`` files (a killed filing): removed, counted."""
+def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
+    """Left-over ``.caducee-*.tmp`` files (a killed filing): removed, counted.
+
+    Only those older than ``older_than`` seconds: a younger one may belong to a filing
+    running in another process right now.
+    """
     count = 0
     if not folder.is_dir():
         return 0
+    limit = time.time() - older_than
     for entry in folder.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
-            with contextlib.suppress(FileNotFoundError):
-                entry.unlink()
-                count += 1
+            with contextlib.suppress(OSError):
+                if entry.lstat().st_mtime <= limit:
+                    entry.unlink()
+                    count += 1
     return count
 
 

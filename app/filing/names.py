@@ -17,6 +17,7 @@ MAX_FOLDER_CHARS = 100  # one patient folder name
 MAX_FILE_CHARS = 120  # one filed document name, extension included
 MAX_COMPONENT_BYTES = 240  # UTF-8; most file systems stop at 255
 PATH_BUDGET = 250  # Windows MAX_PATH (260) minus a margin: names shrink to fit when they can
+FILE_ROOM = 70  # kept for a document's file name when a deep root shortens folder names
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 _RESERVED = re.compile(
@@ -78,15 +79,21 @@ def with_number(name: str, number: int) -> str:
 # -- patient folders ---------------------------------------------------------------------------
 
 
-def folder_name(birth_name: str, first_names: str, birth_date: date | None) -> str:
-    """ "DUPONT Marie (1980-05-12)": birth name in capitals, first first name, birth date."""
+def folder_name(
+    birth_name: str, first_names: str, birth_date: date | None, max_chars: int = MAX_FOLDER_CHARS
+) -> str:
+    """Like "DUPONT Marie (1980-05-12)": birth name in capitals, first first name, birth date.
+
+    ``max_chars`` (at least 30) shortens the names, never the date.
+    """
+    max_chars = max(30, min(max_chars, MAX_FOLDER_CHARS))
     first = first_names.replace(",", " ").split()
     given = first[0].capitalize() if first else ""
     if "-" in given:  # "JEAN-PIERRE" -> "Jean-Pierre"
         given = "-".join(part.capitalize() for part in given.split("-"))
     born = f" ({birth_date.isoformat()})" if birth_date else ""
-    base = safe_component(f"{birth_name.upper()} {given}".strip(), "PATIENT", MAX_FOLDER_CHARS - 13)
-    return safe_component(base + born, "PATIENT", MAX_FOLDER_CHARS)
+    base = safe_component(f"{birth_name.upper()} {given}".strip(), "PATIENT", max_chars - 13)
+    return safe_component(base + born, "PATIENT", max_chars)
 
 
 _FOLDER = re.compile(
@@ -120,6 +127,8 @@ def parse_folder_name(name: str) -> tuple[str, str, date] | None:
             upper.append(word)
         else:
             break
+    if len(upper) == len(words) and len(words) > 1:  # "DUPONT A": a one-letter first name
+        upper = upper[:-1]
     given = words[len(upper) :]
     if not upper or not given:
         return None

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +22,13 @@ from typing import Any
 from app.filing import ins as ins_check
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
-from app.filing.names import folder_name, parse_folder_name, safe_component
+from app.filing.names import (
+    FILE_ROOM,
+    PATH_BUDGET,
+    folder_name,
+    parse_folder_name,
+    safe_component,
+)
 from app.mssante.model import Ins, InsKind, PatientIdentity
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
@@ -127,6 +134,13 @@ def _row(row: sqlite3.Row) -> Patient:
     )
 
 
+def _key(text: str) -> str:
+    """Case, accents and punctuation ignored (the matching's own folding)."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
 def _words(text: str | None) -> str:
     return " ".join((text or "").split())
 
@@ -214,7 +228,9 @@ class Registry:
             )
         for _attempt in range(20):
             patient_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
-            chosen = folder or self._free_folder(folder_name(birth_name, first_names, birth_date))
+            room = PATH_BUDGET - len(str(self.root)) - 1 - FILE_ROOM - len(" (99)")
+            wanted = folder_name(birth_name, first_names, birth_date, room)
+            chosen = folder or self._free_folder(wanted)
             try:
                 with self.db.transaction() as db:
                     db.execute(
@@ -273,6 +289,20 @@ class Registry:
             )
         return matricule, oid
 
+    def _already(self, birth_name: str, first_names: str, born: date) -> Patient | None:
+        """A registered patient with that birth name, first first name and birth date."""
+        name, first = _key(birth_name), _key(first_names.split()[0] if first_names else "")
+        return next(
+            (
+                p
+                for p in self.patients()
+                if p.birth_date == born
+                and _key(p.birth_name) == name
+                and _key(p.first_names.split()[0]) == first
+            ),
+            None,
+        )
+
     def _free_folder(self, wanted: str) -> str:
         taken = {p.folder.casefold() for p in self.patients()}
         name, number = wanted, 1
@@ -294,7 +324,7 @@ class Registry:
                 report.skipped.append((entry.name, "pas un dossier"))
                 continue
             parsed = parse_folder_name(entry.name)
-            if safe_component(entry.name, "_") != entry.name:
+            if safe_component(entry.name, "_", 255) != entry.name:
                 report.skipped.append((entry.name, "nom de dossier non portable (Windows)"))
                 continue
             if parsed is None:
@@ -339,6 +369,10 @@ class Registry:
             row = dict(zip(header, (v.strip() for v in values), strict=False))
             try:
                 born = _parse_date(row.get("date_naissance", ""))
+                known = self._already(row.get("nom_naissance", ""), row.get("prenoms", ""), born)
+                if known is not None:  # the same export imported again, or an update of it
+                    report.skipped.append((number, f"déjà enregistré (patient {known.id})"))
+                    continue
                 report.added.append(
                     self.add(
                         birth_name=row.get("nom_naissance", ""),

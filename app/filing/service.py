@@ -23,6 +23,7 @@ import getpass
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from app.filing import filer, reader
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
 from app.filing.journal import Entry, Journal, QueueItem, Source
-from app.filing.matching import INS_MISMATCH, Level, MatchResult, match
+from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
 from app.filing.patients import Patient, Registry
 from app.mssante.model import InsKind, MessageDocuments, ReceivedDocument, RefusedInput
 from app.store.db import MessageSummary, Store
@@ -124,6 +125,12 @@ def _message_day(message: MessageSummary) -> date | None:
     return None
 
 
+def _display_name(sender: str) -> str | None:
+    """ "Dr Paul DURAND <paul.durand@chu.fr>" -> "Dr Paul DURAND" (else the address)."""
+    name, address = parseaddr(sender)
+    return name or address or None
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -189,6 +196,10 @@ class Filing:
         result = FilingResult(message.account, message_key(message), refused=docs.refused)
         for index in range(len(docs.documents)):
             result.outcomes.append(self.file_document(message, docs, index, chosen))
+        if docs.refused and not docs.documents:  # hostile or unreadable input: on record
+            source = Source(self._who(message), message.account, message_key(message), 0)
+            reasons = "; ".join(r.reason for r in docs.refused[:5])
+            self.journal.record(source, status="refused", detail=f"Pièces refusées : {reasons}")
         return self.finish(message, result)
 
     def finish(self, message: MessageSummary, result: FilingResult) -> FilingResult:
@@ -232,6 +243,23 @@ class Filing:
                 return self._enqueue(message, docs, index, found, common)
         else:
             target = patient
+            if self._test_for_real(document, patient):
+                text = (
+                    "Refusé : INS de test ou de démonstration, le patient choisi est un "
+                    "patient réel."
+                )
+                entry = self.journal.record(
+                    common, status="refused", detail=text, patient_id=patient.id
+                )
+                return DocumentOutcome(
+                    index,
+                    REFUSED,
+                    text,
+                    patient,
+                    entry_id=entry,
+                    match=found,
+                    error_code=INS_INCOMPLETE,
+                )
             if self._contradicts(found, document, patient):
                 text = (
                     "Refusé : l'INS du document est celui d'un autre patient, ou le "
@@ -250,6 +278,14 @@ class Filing:
                     error_code=INS_MISMATCH,
                 )
         return self._write(message, docs, index, document, target, digest, found, common)
+
+    @staticmethod
+    def _test_for_real(document: ReceivedDocument, patient: Patient) -> bool:
+        """A test/demo INS document for a patient not registered with that test OID."""
+        ins = document.identity.ins if document.identity else None
+        if ins is None or ins.kind not in (InsKind.TEST, InsKind.DEMO):
+            return False
+        return patient.ins_oid != ins.oid
 
     @staticmethod
     def _contradicts(found: MatchResult, document: ReceivedDocument, patient: Patient) -> bool:
@@ -324,7 +360,8 @@ class Filing:
     ) -> DocumentOutcome:
         folder = filer.patient_folder(self.root, patient.folder)
         filer.remove_temporaries(folder)
-        planned = filer.plan(folder, document, _message_day(message), docs.sender or message.sender)
+        sender = docs.sender or _display_name(message.sender)
+        planned = filer.plan(folder, document, _message_day(message), sender)
         entry = self.journal.begin(
             common,
             patient_id=patient.id,
@@ -345,9 +382,7 @@ class Filing:
                 written.append(path)
                 self.journal.written(entry, f"{patient.folder}/{path.name}")
         except BaseException as error:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            self._remove_own_files(entry, written)
             with contextlib.suppress(Exception):
                 self.journal.set_status(entry, "interrupted", f"échec : {type(error).__name__}")
             log.warning("filing failed (%s); files written by it removed", type(error).__name__)
@@ -376,11 +411,19 @@ class Filing:
         """The doctor gives up filing the message's documents (identity not resolvable).
 
         Each document is journaled ``refused`` with the IG-MDN code the match gives (906
-        when it had none) and leaves the queue; the error MDN can then be sent.
+        when it had none) and leaves the queue; the error MDN can then be sent. A document
+        already filed is left as it is (``duplicate``): undo its entry to take it back.
         """
         docs = docs if docs is not None else self.documents(message)
         result = FilingResult(message.account, message_key(message), refused=docs.refused)
         for index, document in enumerate(docs.documents):
+            if not filer.has_content(document):
+                continue
+            earlier = self.journal.filed_with_hash(filer.content_hash(document))
+            if earlier is not None:  # already in a patient's folder: undo it instead
+                text = f"Déjà classé le {earlier.day} (entrée {earlier.id}) : non refusé."
+                result.outcomes.append(DocumentOutcome(index, DUPLICATE, text))
+                continue
             found = self.match(document, docs)
             code = found.error_code or OTHER_ERROR
             text = "Non classé (refusé) : " + found.explanation
@@ -391,6 +434,20 @@ class Filing:
                 DocumentOutcome(index, REFUSED, text, entry_id=entry, match=found, error_code=code)
             )
         return result
+
+    def _remove_own_files(self, entry_id: int, written: list[Path]) -> None:
+        """After a failure: the files this entry wrote (also one linked just before the
+        failure, found by its planned name and hash)."""
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        entry = self.journal.entry(entry_id)
+        for item in entry.files if entry else ():
+            path = self.root / item.path
+            with contextlib.suppress(OSError, OutsideRootError):
+                filer.inside(self.root, path)
+                if filer.same_content(path, item.sha256):
+                    path.unlink()
 
     # -- undo and recovery ----------------------------------------------------------------
 
@@ -427,6 +484,18 @@ class Filing:
         self.journal.set_status(entry_id, "undone", entry.detail)
         if not self.journal.filed_for_message(entry.account, entry.message_id):
             self._untag(entry.message_id)
+        found = self._find(entry.message_id)
+        self.journal.enqueue(  # back in "À classer": the doctor files it where it belongs
+            account=entry.account,
+            message_id=entry.message_id,
+            document=entry.document,
+            subject=found.subject if found else "",
+            reason="annule",
+            error_code=None,
+            proposal=None,
+            confidence=None,
+            explanation=f"Classement {entry_id} annulé : à classer de nouveau.",
+        )
         undone = self.journal.entry(entry_id)
         assert undone is not None  # noqa: S101 - just written
         return undone
@@ -472,14 +541,14 @@ class Filing:
         self.store.change_flags(current, add=[FILED_KEYWORD])
         return True
 
-    def _untag(self, message_id: str) -> None:
+    def _find(self, message_id: str) -> MessageSummary | None:
         if self.store is None:
-            return
-        reference = (
-            message_id.removeprefix("local-")
-            if message_id.startswith("local-")
-            else (f"<{message_id}>")
-        )
-        current = self.store.find(reference)
-        if current is not None and FILED_KEYWORD in current.flags:
+            return None
+        if message_id.startswith("local-"):
+            return self.store.find(message_id.removeprefix("local-"))
+        return self.store.find(f"<{message_id}>")
+
+    def _untag(self, message_id: str) -> None:
+        current = self._find(message_id)
+        if self.store is not None and current is not None and FILED_KEYWORD in current.flags:
             self.store.change_flags(current, remove=[FILED_KEYWORD])

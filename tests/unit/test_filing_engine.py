@@ -27,7 +27,7 @@ from app.filing.service import (
     TEST_INS,
     Filing,
 )
-from app.mssante.model import InsKind, MessageDocuments, RefusedInput
+from app.mssante.model import DocumentFile, InsKind, MessageDocuments, RefusedInput
 from app.store.db import HeaderRow, MessageSummary, Store
 from tests.filing_support import (
     MATRICULE,
@@ -160,9 +160,14 @@ def test_a_test_ins_is_never_filed_automatically(
     message = put(store, 1, "cr-1@chu.test")
     for who in (
         identity(ins_value=ins(kind=InsKind.TEST)),
-        identity(ins_value=ins(OTHER_MATRICULE, InsKind.TEST), birth_name="TEST",
-                 first_names=("Patient",), birth_date=date(1990, 1, 1), sex=None),
-    ):  # fmt: skip
+        identity(
+            ins_value=ins(OTHER_MATRICULE, InsKind.TEST),
+            birth_name="TEST",
+            first_names=("Patient",),
+            birth_date=date(1990, 1, 1),
+            sex=None,
+        ),
+    ):
         result = filing.file_message(message, documents(document(who)))
         assert result.status == TEST_INS
     assert everything(root) == {marie.folder, "TEST Patient (1990-01-01)"}
@@ -262,8 +267,16 @@ def test_without_hard_links_files_are_created_exclusively(
     assert sorted(p.name for p in (root / marie.folder).iterdir()) == sorted(NAMES)
 
 
-HOSTILE = ["../../../etc/cron.d/x", "..\\..\\Windows\\evil", "CON", "a\x00b", "/abs/path",
-           "\u202egpj.exe", "." * 300, "x" * 5000]  # fmt: skip
+HOSTILE = [
+    "../../../etc/cron.d/x",
+    "..\\..\\Windows\\evil",
+    "CON",
+    "a\x00b",
+    "/abs/path",
+    "\u202egpj.exe",
+    "." * 300,
+    "x" * 5000,
+]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -306,9 +319,12 @@ def test_the_doctor_cannot_file_a_qualified_ins_to_another_patient(
     filing: Filing, store: Store, root: Path, marie: Patient
 ) -> None:
     other = filing.registry.add(
-        birth_name="DURAND", first_names="Paul", birth_date=date(1975, 3, 13), sex="M",
+        birth_name="DURAND",
+        first_names="Paul",
+        birth_date=date(1975, 3, 13),
+        sex="M",
         ins=OTHER_MATRICULE,
-    )  # fmt: skip
+    )
     result = filing.file_message(put(store, 1, "cr-1@chu.test"), certain(), patient_id=other.id)
     assert result.status == REFUSED and result.error_code == 904
     assert list((root / other.folder).iterdir()) == []
@@ -319,6 +335,28 @@ def test_refused_inputs_and_empty_messages_are_reported(filing: Filing, store: S
     hostile = MessageDocuments(refused=(RefusedInput("../../IHE_XDM.ZIP", "archive piégée"),))
     assert filing.file_message(message, hostile).status == REFUSED
     assert filing.file_message(message, MessageDocuments()).status == "no-document"
+    [entry] = filing.journal.entries()
+    assert entry.status == "refused" and "archive piégée" in entry.detail
+
+
+def test_a_test_ins_document_is_never_filed_into_a_real_patient(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    docs = documents(document(identity(ins_value=ins(kind=InsKind.DEMO))))
+    result = filing.file_message(put(store, 1, "cr-1@chu.test"), docs, patient_id=marie.id)
+    assert result.status == REFUSED and result.error_code == 905
+    assert list((root / marie.folder).iterdir()) == []
+    demo = filing.registry.add(
+        birth_name="DEMO",
+        first_names="Patient",
+        birth_date=date(1990, 1, 1),
+        sex="U",
+        ins=MATRICULE,
+        ins_oid=InsKind.DEMO.value,
+    )
+    assert filing.file_message(put(store, 2, "cr-2@chu.test"), docs, patient_id=demo.id).status == (
+        FILED
+    )  # the doctor's choice of the demo patient: allowed
 
 
 def test_undo_removes_the_files_and_the_keyword(
@@ -330,9 +368,16 @@ def test_undo_removes_the_files_and_the_keyword(
     assert undone.status == "undone" and undone.undone_at
     assert list((root / marie.folder).iterdir()) == []
     assert FILED_KEYWORD not in (store.find("cr-1@chu.test") or message).flags
+    [item] = filing.queue()  # back in "À classer"
+    assert (item.message_id, item.reason, item.subject) == (
+        "cr-1@chu.test",
+        "annule",
+        message.subject,
+    )
     with pytest.raises(UndoRefusedError):
         filing.undo(entry_id)  # once only
     assert filing.file_message(message, certain()).status == FILED  # no longer a duplicate
+    assert filing.queue() == []
 
 
 def test_undo_refuses_when_a_file_was_changed(
@@ -366,6 +411,7 @@ def test_an_interrupted_filing_is_rolled_back_at_the_next_start(
     (folder / "a.pdf").write_bytes(data)
     (folder / "b.xml").write_bytes(b"not ours")  # same name, other content: kept
     (folder / ".caducee-0123456789abcdef.tmp").write_bytes(b"half")
+    os.utime(folder / ".caducee-0123456789abcdef.tmp", (0, 1_600_000_000))
     filing.db.db.execute("UPDATE journal SET at = '2020-01-01T00:00:00Z' WHERE id = ?", (entry_id,))
     filing.close()
     again = Filing.open(tmp_path / "profile", root, store)
@@ -392,3 +438,95 @@ def test_journal_and_queue_survive_reopening(
     finally:
         again.close()
     filing.db = again.db
+
+
+def test_reject_leaves_the_queue_and_spares_what_is_already_filed(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    message = put(store, 1, "cr-1@chu.test")
+    filed, unsure = document(identity(ins_value=ins())), document(identity(), pdf=PDF + b"2")
+    first = filing.file_message(message, documents(filed, unsure))
+    assert [o.status for o in first.outcomes] == [FILED, QUEUED] and not first.keyword_added
+    assert len(filing.queue()) == 1
+    rejected = filing.reject(message, documents(filed, unsure))
+    assert [o.status for o in rejected.outcomes] == [DUPLICATE, REFUSED]
+    assert rejected.status == REFUSED and rejected.error_code == 903
+    assert filing.queue() == [] and len(list((root / marie.folder).iterdir())) == 3
+
+
+def test_a_failure_just_after_a_link_removes_that_file_too(
+    filing: Filing, store: Store, root: Path, marie: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_link, calls = os.link, {"n": 0}
+
+    def link_then_fail(src: str, dst: str) -> None:
+        real_link(src, dst)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.EIO, "Input/output error")  # linked, then the disk fails
+
+    monkeypatch.setattr(filer.os, "link", link_then_fail)
+    with pytest.raises(FilingError):
+        filing.file_message(put(store, 1, "cr-1@chu.test"), certain())
+    assert everything(root) == {marie.folder}
+
+
+def test_a_temporary_file_that_cannot_be_removed_is_removed_next_time(
+    filing: Filing, store: Store, root: Path, marie: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_unlink = Path.unlink
+
+    def held_open(self: Path, missing_ok: bool = False) -> None:
+        if self.name.startswith(filer.TEMP_PREFIX):
+            raise PermissionError(errno.EACCES, "in use")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", held_open)
+    assert filing.file_message(put(store, 1, "cr-1@chu.test"), certain()).status == FILED
+    assert len([p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]) == 3
+    monkeypatch.undo()
+    stuck = [p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp"]
+    os.utime(stuck[0], (0, 1_600_000_000))  # old: a crash's; the two others may be live
+    second = filing.file_message(put(store, 2, "cr-2@chu.test"), certain(pdf=PDF + b"2"))
+    assert second.status == FILED
+    assert sorted(p for p in (root / marie.folder).iterdir() if p.suffix == ".tmp") == sorted(
+        stuck[1:]
+    )
+
+
+def test_long_names_twice_still_file(filing: Filing, store: Store, root: Path) -> None:
+    long = "A" * 150
+    first, second = (
+        filing.registry.add(
+            birth_name=long, first_names="Marie", birth_date=date(1980, 5, 12), sex="F"
+        )
+        for _ in range(2)
+    )
+    room = 250 - len(str(root)) - 1 - 70 - len(" (99)")  # the folder name budget
+    assert len(first.folder) == min(100, max(30, room))
+    assert second.folder == first.folder + " (2)"
+    result = filing.file_message(
+        put(store, 1, "cr-1@chu.test"), documents(document(identity())), patient_id=second.id
+    )
+    assert result.status == FILED
+    assert len(list((root / second.folder).iterdir())) == 3
+
+
+def test_two_originals_of_one_kind_and_the_sender_as_author(
+    filing: Filing, store: Store, root: Path, marie: Patient
+) -> None:
+    two_cda = replace(
+        document(identity(ins_value=ins()), author=None, act_date=None),
+        originals=(
+            DocumentFile("DOC0001.XML", "text/xml", b"<a/>"),
+            DocumentFile("DOC0002.XML", "text/xml", b"<b/>"),
+        ),
+    )
+    docs = MessageDocuments(documents=(two_cda,))  # no sender from the readers
+    result = filing.file_message(put(store, 1, "cr-1@chu.test"), docs)
+    assert result.status == FILED
+    assert sorted(p.name for p in (root / marie.folder).iterdir()) == [
+        "2026-11-16_CR-imagerie_Dr Paul DURAND.pdf",
+        "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA-2.xml",
+        "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA.xml",
+    ]  # the date and the author from the message itself

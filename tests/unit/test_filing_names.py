@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.filing.names import (
     MAX_FOLDER_CHARS,
@@ -110,3 +113,31 @@ def test_patient_folder_names_read_well_and_parse_back() -> None:
 )
 def test_parse_folder_name(name: str, expected: tuple[str, str, date] | None) -> None:
     assert parse_folder_name(name) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=200))
+def test_any_text_gives_a_safe_component(text: str, max_chars: int) -> None:
+    name = safe_component(text, "document", max_chars)
+    assert name and name not in (".", "..")
+    assert len(name) <= max(max_chars, len("document"))
+    assert len(name.encode("utf-8")) <= 240
+    assert not any(c in '<>:"/\\|?*' or unicodedata.category(c).startswith("C") for c in name)
+    assert not name.endswith((" ", ".")) and not name.startswith((" ", "."))
+    base = name.split(".")[0].rstrip(" ").upper()
+    assert base not in {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    assert not (len(base) == 4 and base[:3] in ("COM", "LPT") and base[3] in "0123456789¹²³")
+    assert safe_component(name, "document", max_chars) == name  # stable: checked as-is later
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.from_regex(r"[A-Za-zÀ-ÖØ-öø-ÿ]{1,20}( [A-Za-zÀ-ÖØ-öø-ÿ]{1,10})?", fullmatch=True),
+    st.from_regex(r"[A-Za-zÀ-ÖØ-öø-ÿ]{1,15}", fullmatch=True),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 1, 1)),
+)
+def test_folder_names_parse_back(birth_name: str, first: str, born: date) -> None:
+    name = folder_name(birth_name, first, born)
+    parsed = parse_folder_name(name)
+    assert parsed is not None and parsed[2] == born
+    assert parsed[0] == birth_name.upper()

@@ -217,3 +217,24 @@ def test_existing_folders_are_adopted(db: FilingDb, root: Path) -> None:
         "DURAND  Paul (1970-01-01).",
     }
     assert registry.import_folders().added == []  # already registered: nothing twice
+
+
+def test_a_deep_root_gets_shorter_folder_names(db: FilingDb, tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    patient = add(Registry(db, deep), birth_name="N" * 90, first_names="Prénom")
+    assert patient.folder.endswith(" (1980-05-12)")
+    room = 250 - len(str(deep)) - 1 - 70 - len(" (99)")
+    assert len(patient.folder) == max(30, room) < 100
+    shallow = add(Registry(db, tmp_path), birth_name="N" * 90, first_names="Prénom")
+    assert len(shallow.folder) > len(patient.folder)
+
+
+def test_importing_the_same_export_again_adds_nobody_twice(db: FilingDb, root: Path) -> None:
+    registry = Registry(db, root)
+    first = registry.import_csv(CSV_UTF8.encode("utf-8"))
+    again = registry.import_csv(CSV_UTF8.replace("Lefèvre", "LEFEVRE").encode("utf-8"))
+    assert again.added == []
+    assert dict(again.skipped)[2] == f"déjà enregistré (patient {first.added[0].id})"
+    assert dict(again.skipped)[3] == f"déjà enregistré (patient {first.added[1].id})"
+    assert len(registry.patients()) == 2
