@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from email.message import EmailMessage
 
-from app.filing.ins import with_key
+from app.mssante.ins import key_of
 from app.mssante.model import (
     DocumentFile,
     Ins,
@@ -19,6 +19,14 @@ from app.mssante.model import (
     ReceivedDocument,
     RefusedInput,
 )
+
+
+def with_key(nir13: str) -> str:
+    """The 15-character matricule of a 13-character NIR/NIA (made-up test data)."""
+    key = key_of(nir13)
+    assert key is not None, nir13
+    return f"{nir13}{key:02d}"
+
 
 MATRICULE = with_key("2800575123456")  # a woman born in May 1980 in Paris (made up)
 OTHER_MATRICULE = with_key("1750313055123")

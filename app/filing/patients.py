@@ -19,7 +19,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.filing import ins as ins_check
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
 from app.filing.names import (
@@ -29,6 +28,7 @@ from app.filing.names import (
     parse_folder_name,
     safe_component,
 )
+from app.mssante.ins import key_ok, make_ins, normalise_matricule
 from app.mssante.model import Ins, InsKind, PatientIdentity
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
@@ -52,7 +52,7 @@ class Patient:
     def ins_value(self) -> Ins | None:
         if not self.ins or not self.ins_oid:
             return None
-        return ins_check.parse_ins(self.ins, self.ins_oid)
+        return make_ins(self.ins, self.ins_oid)
 
     @property
     def display(self) -> str:
@@ -274,9 +274,9 @@ class Registry:
     def _checked_ins(ins: str | None, oid: str | None) -> tuple[str | None, str | None]:
         if not ins:
             return None, None
-        matricule = ins_check.normalise_matricule(ins)
+        matricule = normalise_matricule(ins)
         oid = (oid or InsKind.NIR.value).strip()
-        if not ins_check.check_key(matricule):
+        if not key_ok(matricule):
             raise InvalidPatientError(
                 "bad INS key",
                 user_message="INS invalide : 15 caractères attendus, clé de contrôle fausse.",

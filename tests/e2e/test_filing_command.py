@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.filing.ins import with_key
+from tests.filing_support import with_key
 
 
 def caducee(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

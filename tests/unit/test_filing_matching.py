@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from app.filing.ins import with_key
 from app.filing.matching import (
     INS_ABSENT,
     INS_INCOMPLETE,
@@ -18,7 +17,7 @@ from app.filing.matching import (
 )
 from app.filing.patients import Patient
 from app.mssante.model import Ins, InsKind
-from tests.filing_support import MATRICULE, OTHER_MATRICULE, identity, ins
+from tests.filing_support import MATRICULE, OTHER_MATRICULE, identity, ins, with_key
 
 MARIE = Patient(
     id="marie1",

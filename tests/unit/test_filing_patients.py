@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import Settings
-from app.filing import ins as ins_check
 from app.filing.db import FILE_NAME, FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
 from app.filing.patients import Patient, Registry
+from app.mssante import ins as ins_check
 from app.mssante.model import InsKind
-from tests.filing_support import MATRICULE
+from tests.filing_support import MATRICULE, with_key
 
 
 @pytest.fixture
@@ -44,14 +44,14 @@ def add(registry: Registry, **changes: object) -> Patient:
 
 
 def test_ins_key_check() -> None:
-    assert ins_check.check_key(MATRICULE)
-    assert not ins_check.check_key(MATRICULE[:-2] + f"{(int(MATRICULE[-2:]) + 1) % 100:02d}")
-    assert not ins_check.check_key(MATRICULE[:-1])  # 14 characters
-    assert not ins_check.check_key("A" + MATRICULE[1:])
-    corsica = ins_check.with_key("180052A123456")
-    assert ins_check.check_key(corsica) and corsica[5:7] == "2A"
+    assert ins_check.key_ok(MATRICULE)
+    assert not ins_check.key_ok(MATRICULE[:-2] + f"{(int(MATRICULE[-2:]) + 1) % 100:02d}")
+    assert not ins_check.key_ok(MATRICULE[:-1])  # 14 characters
+    assert not ins_check.key_ok("A" + MATRICULE[1:])
+    corsica = with_key("180052A123456")
+    assert ins_check.key_ok(corsica) and corsica[5:7] == "2A"
     assert int(corsica[13:]) == 97 - (1800519123456 % 97)  # 2A counts as 19
-    assert ins_check.parse_ins(" 2 80 05 75 123 456 " + MATRICULE[13:], InsKind.NIR.value).key_ok
+    assert ins_check.make_ins(" 2 80 05 75 123 456 " + MATRICULE[13:], InsKind.NIR.value).key_ok
 
 
 def test_a_patient_gets_an_id_a_folder_and_survives_reopening(
