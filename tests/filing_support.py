@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from email.message import EmailMessage
 
+import pytest
+
 from app.mssante.ins import key_of
 from app.mssante.model import (
     DocumentFile,
@@ -19,6 +21,7 @@ from app.mssante.model import (
     ReceivedDocument,
     RefusedInput,
 )
+from app.store.db import HeaderRow, Store
 
 
 def with_key(nir13: str) -> str:
@@ -97,3 +100,28 @@ def raw_message(message_id: str = "cr-1@chu.mssante.test", *, receipt: bool = Fa
     message.set_content("Voici le compte rendu.")
     message.add_attachment(PDF, maintype="application", subtype="pdf", filename="cr.pdf")
     return message.as_bytes()
+
+
+DEMO_ME = "docteur.demo@medecin.mssante.test"
+
+
+def put_demo_mail(store: Store, monkeypatch: pytest.MonkeyPatch, ins_oid: str) -> None:
+    """The demo's sample mailbox (IHE_XDM.ZIP + PDF, HPRIM, plain PDF) in ``store``, its
+    identities carrying ``ins_oid`` (the generator's test OID, or a NIR OID standing for a
+    hospital that sends qualified INS)."""
+    import app.sandbox.mailbox
+    from app.sandbox.samples import sample_mail
+
+    monkeypatch.setattr(app.sandbox.mailbox, "INS_NIR_TEST", ins_oid)
+    account = store.account(DEMO_ME) or store.add_account(DEMO_ME, "card", "imaps://imap.test")
+    store.upsert_folder(account, "INBOX", "/", "Inbox", True)
+    inbox = next(f for f in store.folders(account) if f.name == "INBOX")
+    samples = sample_mail(DEMO_ME)
+    store.add_headers(
+        inbox,
+        [
+            HeaderRow(uid, s.flags, s.when, len(s.raw), None, s.raw.split(b"\r\n\r\n")[0])
+            for uid, s in enumerate(samples, start=1)
+        ],
+    )
+    store.add_bodies(inbox, {uid: s.raw for uid, s in enumerate(samples, start=1)})

@@ -15,26 +15,22 @@ from typing import Any
 
 from app.cli.accounts import open_store
 from app.cli.parser import CaduceeParser
-from app.core.errors import CaduceeError, LocalChangeError
+from app.core.errors import LocalChangeError
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
 from app.filing.patients import ImportReport, Patient, Registry
 from app.filing.service import (
-    DUPLICATE,
     FILED,
     QUEUED,
-    REFUSED,
     TEST_INS,
     Filing,
     FilingResult,
 )
 from app.mssante.model import InsKind
-from app.ops.outbox import enqueue_message
-from app.ops.receipts import MDN_SENT, processing_receipt, receipt_requested
+from app.ops.filing_receipt import NOT_ASKED, receipt_offer, send_receipt
 from app.store.db import MessageSummary, Store
-from app.store.mime import parse_message
 
 ROOT_HELP = "dossier des patients (par défaut : [classement] dossier_patients de config.toml)"
 
@@ -313,29 +309,13 @@ def _receipt(
     args: argparse.Namespace, store: Store, message: MessageSummary, result: FilingResult
 ) -> dict[str, Any]:
     """Offer (or with --receipt send) the MDN: processed, or the 90x error on a refusal."""
-    raw = store.raw(message)
-    parsed = parse_message(raw) if raw is not None else None
-    current = store.find(str(message.id)) or message
-    to = receipt_requested(parsed, current.flags) if parsed is not None else None
-    info: dict[str, Any] = {"requested": to is not None, "to": to, "sent": False, "kind": None}
-    if to is None or parsed is None or raw is None:
-        return info
-    if result.status in (FILED, DUPLICATE):
-        info["kind"], code = "processed", None
-    elif result.status == REFUSED and result.error_code:
-        info["kind"], code = "error", result.error_code
-        info["error_code"] = code
-    else:
-        return info  # queued: the doctor decides first (file --patient or --reject)
-    if args.receipt:
-        account = store.account(message.account)
-        if account is None:
-            raise CaduceeError("account gone", user_message="Le compte du message n'existe plus.")
-        mdn = processing_receipt(parsed, account.address, raw, error_code=code)
-        enqueue_message(store, account, mdn)
-        store.change_flags(current, add=[MDN_SENT])
-        info["sent"] = True
-    return info
+    offer = receipt_offer(store, message, result)
+    if offer is None:
+        return dict(NOT_ASKED)
+    if args.receipt and offer.kind is not None:
+        send_receipt(store, message, offer)
+        return offer.to_json(sent=True)
+    return offer.to_json()
 
 
 def _print_result(result: FilingResult, receipt: dict[str, Any]) -> None:

@@ -24,20 +24,25 @@ class ReceiptOffer:
     """A receipt that can be sent for this filing: where, and which kind."""
 
     to: str
-    kind: str  # "processed" or "error"
-    error_code: int | None
+    kind: str | None  # "processed", "error", or None: still to file (she decides first)
+    error_code: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, sent: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"requested": True, "to": self.to, "kind": self.kind}
         if self.error_code is not None:
             data["error_code"] = self.error_code
+        data["sent"] = sent
         return data
+
+
+NOT_ASKED: dict[str, Any] = {"requested": False, "to": None, "sent": False, "kind": None}
 
 
 def receipt_offer(
     store: Store, message: MessageSummary, result: FilingResult
 ) -> ReceiptOffer | None:
-    """The receipt this filing allows, or None (not asked, already answered, still queued)."""
+    """The receipt asked for this message (``kind`` None while its documents wait), or None
+    when none is asked or it was already answered."""
     raw = store.raw(message)
     if raw is None:
         return None
@@ -49,11 +54,13 @@ def receipt_offer(
         return ReceiptOffer(to, "processed", None)
     if result.status == REFUSED and result.error_code:
         return ReceiptOffer(to, "error", result.error_code)
-    return None
+    return ReceiptOffer(to, None)
 
 
 def send_receipt(store: Store, message: MessageSummary, offer: ReceiptOffer) -> None:
     """Queue the MDN in the outbox and mark the message ``$MDNSent`` (never asked again)."""
+    if offer.kind is None:
+        raise ValueError("no receipt before the documents are filed or refused")
     raw = store.raw(message)
     account = store.account(message.account)
     if raw is None or account is None:

@@ -548,7 +548,7 @@ class FilingDialog(QDialog):
         if store is None:
             return
         offer = receipt_offer(store, self.message, result)
-        if offer is None:
+        if offer is None or offer.kind is None:
             return
         if offer.kind == "processed":
             question = self.tr(

@@ -1,8 +1,7 @@
 """``caducee patients`` and ``caducee file`` as support scripts run them (subprocesses).
 
-Filing a real message needs the document readers (another branch until merged): here the
-contract's exit codes for what does not need them. TODO(after the merge): file a sandbox
-IHE_XDM message end to end from a subprocess.
+The contract's exit codes; filing real messages in-process is in
+tests/integration/test_filing_real_mail.py.
 """
 
 from __future__ import annotations

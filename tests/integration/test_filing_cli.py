@@ -1,18 +1,14 @@
 """``caducee patients|file|journal`` on a real profile: store, message files, patients root.
 
-The document readers (``app.mssante.documents.read_message``) are on another branch until
-merged, so :func:`app.filing.reader.read_documents` is replaced in-process by documents
-built from the contract (``app/mssante/model.py``), keyed by Message-ID.
-TODO(after the merge of the readers): add the same round trip on real IHE_XDM messages,
-without this replacement (the sandbox's sample mail has them).
+Here :func:`app.filing.reader.read_documents` is replaced in-process by documents built
+from the contract (``app/mssante/model.py``), keyed by Message-ID, to reach every outcome
+exactly; ``test_filing_real_mail.py`` does the same round trip on real messages.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +16,6 @@ import pytest
 
 from app.cli.main import main
 from app.filing import reader
-from app.filing.errors import FilingError
 from app.mssante.model import InsKind, MessageDocuments, RefusedInput
 from app.ops.receipts import MDN_SENT
 from app.store.db import HeaderRow, Store
@@ -277,16 +272,3 @@ def test_the_setting_gives_the_patients_root(
     )
     code, out, _ = run(profile, capsys, "patients", "list")
     assert code == 0 and marie in out
-
-
-def test_the_reader_hook_calls_app_mssante_documents(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("tests_fake_documents")
-    expected = MessageDocuments(message_id="x@y")
-    module.read_message = lambda raw: expected if raw == b"raw" else None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tests_fake_documents", module)
-    monkeypatch.setattr(reader, "READER_MODULE", "tests_fake_documents")
-    assert reader.read_documents(b"raw") is expected
-    monkeypatch.setattr(reader, "READER_MODULE", "tests_absent_documents_module")
-    with pytest.raises(FilingError) as error:
-        reader.read_documents(b"raw")
-    assert "lecteurs de documents" in error.value.user_message

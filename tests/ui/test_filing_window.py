@@ -10,36 +10,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-import app.sandbox.mailbox
 from app.filing.patients import Patient
 from app.filing.service import FILED_KEYWORD
 from app.mssante.model import InsKind
-from app.sandbox.samples import sample_mail
-from app.store.db import HeaderRow, MessageSummary, Store
+from app.store.db import MessageSummary, Store
 from app.ui.main_window import MainWindow
+from tests.filing_support import put_demo_mail
 from tests.ui.conftest import assert_not_blank
-
-ME = "docteur.demo@medecin.mssante.test"
-
-
-def fill(
-    store: Store, *, ins_oid: str = InsKind.TEST.value, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The demo mailbox; its identities carry ``ins_oid`` (the generator's test OID, or a
-    real NIR OID to stand for a hospital that sends qualified INS)."""
-    monkeypatch.setattr(app.sandbox.mailbox, "INS_NIR_TEST", ins_oid)
-    account = store.add_account(ME, "card", "imaps://imap.test")
-    store.upsert_folder(account, "INBOX", "/", "Inbox", True)
-    inbox = store.folders(account)[0]
-    samples = sample_mail(ME)
-    store.add_headers(
-        inbox,
-        [
-            HeaderRow(uid, s.flags, s.when, len(s.raw), None, s.raw.split(b"\r\n\r\n")[0])
-            for uid, s in enumerate(samples, start=1)
-        ],
-    )
-    store.add_bodies(inbox, {uid: s.raw for uid, s in enumerate(samples, start=1)})
 
 
 @pytest.fixture
@@ -83,7 +60,7 @@ def add_patient(
 def test_classer_on_a_discharge_letter_with_a_test_ins(
     qtbot: QtBot, window: MainWindow, root: Path, artefacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fill(window.store, monkeypatch=monkeypatch)
+    put_demo_mail(window.store, monkeypatch, InsKind.TEST.value)
     window.folders.reload()
     letter = message(window.store, "XDM/1.0/DDM+LETTRE DE LIAISON")
     theo = add_patient(
@@ -112,7 +89,7 @@ def test_classer_on_a_discharge_letter_with_a_test_ins(
 def test_a_queue_with_a_certain_match_filed_in_bulk(
     qtbot: QtBot, window: MainWindow, root: Path, artefacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fill(window.store, ins_oid=InsKind.NIR.value, monkeypatch=monkeypatch)
+    put_demo_mail(window.store, monkeypatch, InsKind.NIR.value)
     window.folders.reload()
     # qualified INS now: the imaging report's patient is certain, the letter's is unknown
     francois = add_patient(
