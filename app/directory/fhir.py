@@ -213,7 +213,8 @@ class FhirDirectory:
     ) -> list[Mailbox]:
         """Mailboxes matching ``text``: an address (or its beginning) when it holds "@", an
         RPPS or national id when it is 11-12 digits, else names of practitioners (every
-        word must match a name) and of organisations. Filters as the offline search."""
+        word must begin one of the names) and of organisations (every word inside the
+        name). Filters as the offline search, applied here."""
         text = " ".join(text.split())
         if not text:
             return []
@@ -224,7 +225,9 @@ class FhirDirectory:
         else:
             want = max(limit, 1)
             rows = self.practitioners([("name", word) for word in text.split()], want)
-            rows += self.organizations([("name", text)], want)
+            # Organization names are whole strings ("CHU DE RENNES"): a plain ``name``
+            # matches their beginning only, so each word must be contained instead.
+            rows += self.organizations([("name:contains", w) for w in text.split()], want)
         kept = [row for row in unique(rows) if _passes(row, profession, department, bal_type)]
         return kept[: max(limit, 1)]
 

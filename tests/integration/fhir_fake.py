@@ -4,10 +4,10 @@ It answers like the real gateway does (mssante-notes §6.2): ``ESANTE-API-KEY`` 
 (401 with an OperationOutcome otherwise), searchset Bundles of at most ``_count`` matches
 with the ``_include``/``_revinclude`` resources of the page, ``next`` links to the base
 with ``_getpages`` (as HAPI FHIR writes them), search parameters ``name`` (every value
-must match the beginning of a word of the name), ``identifier`` (``system|value``, comma
-= or), ``mailbox-mss`` (beginning of an address), ``_id`` (comma = or). Resources are
-built with the helpers below, shaped like the ANS IG (fr-core e-mail type extension,
-``as-ext-mailbox-mss-metadata``).
+must match the beginning of a word of the name), ``name:contains`` (inside the name),
+``identifier`` (``system|value``, comma = or), ``mailbox-mss`` (beginning of an
+address), ``_id`` (comma = or). Resources are built with the helpers below, shaped like
+the ANS IG (fr-core e-mail type extension, ``as-ext-mailbox-mss-metadata``).
 
 Misbehaviour on request, by a ``name`` value: ``erreur`` (400 OperationOutcome), ``trop``
 (429), ``lent`` (answers after ``slow_seconds``), ``casse`` (malformed JSON), ``ailleurs``
@@ -172,6 +172,9 @@ def _matches(resource: Json, params: list[tuple[str, str]]) -> bool:
             if not all(
                 any(w.startswith(v) for w in _names(resource)) for v in _fold(value).split()
             ):
+                return False
+        elif name == "name:contains":
+            if _fold(value) not in " ".join(_names(resource)):
                 return False
         elif name == "identifier":
             wanted = {tuple(v.split("|", 1)) for v in value.split(",")}
