@@ -1,5 +1,9 @@
 """Her own MSSanté addresses by RPPS, for the first run: from the offline directory, and
-from the Annuaire Santé FHIR API too when a client is given (``fhir.from_profile``)."""
+from the Annuaire Santé FHIR API too when a client is given (``fhir.from_profile``).
+
+``profile_addresses(profile, rpps)`` does both with the profile's settings and key: the
+first-run wizard's ``lookup_addresses`` can be ``lambda rpps: profile_addresses(profile,
+rpps)`` (it blocks on the network: call it from a worker thread)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.paths import Profile
 from app.directory.errors import DirectoryError
 from app.directory.index import DirectoryIndex
 
@@ -39,3 +44,16 @@ def own_addresses(data_dir: Path, rpps: str, online: FhirDirectory | None = None
             known.add(mailbox.address.casefold())
             addresses.append(mailbox.address)
     return addresses
+
+
+def profile_addresses(profile: Profile, rpps: str) -> list[str]:
+    """``own_addresses`` with the profile's offline index and, when an API key is
+    configured, the FHIR API (a misconfigured API is skipped, as a failing one)."""
+    from app.directory import fhir
+
+    try:
+        online = fhir.from_profile(profile)
+    except DirectoryError as error:
+        log.info("FHIR client not built: %s", type(error).__name__)
+        online = None
+    return own_addresses(profile.data_dir, rpps, online)

@@ -30,7 +30,7 @@ from app.directory.fhir import (
     RateLimiter,
 )
 from app.directory.index import Mailbox
-from app.directory.lookup import own_addresses
+from app.directory.lookup import own_addresses, profile_addresses
 from tests.integration.fhir_fake import (
     KEY,
     FakeApi,
@@ -384,3 +384,20 @@ def test_first_run_lookup_merges_the_api(
     ]
     refused = FhirDirectory("mauvaise-cle", api.url, trust_file=api.root_pem)
     assert own_addresses(data, RPPS, refused) == []  # the API failing is not an error here
+
+
+def test_first_run_lookup_from_the_profile(
+    api: FakeApi, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    profile = Profile.from_dir(tmp_path / "profil")
+    profile.ensure()
+    profile.config_file.write_text(
+        f'[annuaire]\napi_url = "{api.url}"\napi_autorites = "{api.root_pem}"\n',
+        encoding="utf-8",
+    )
+    assert profile_addresses(profile, RPPS) == []  # no key: offline only (and no index)
+    assert api.site.requests == []
+    memory_keyring.values[(SERVICE, esante_api_key())] = KEY
+    assert len(profile_addresses(profile, RPPS)) == 2
+    profile.config_file.write_text('[annuaire]\napi_url = "http://x.example"\n', "utf-8")
+    assert profile_addresses(profile, RPPS) == []  # an http: URL is refused, not fatal
