@@ -67,6 +67,7 @@ PAGE_SIZE = 50
 MAX_PAGES = 6
 TIMEOUT = 30.0
 MAX_BODY = 20 * 1024 * 1024
+MAX_RETRY_AFTER = 2.0
 _IDS_PER_QUERY = 50
 log = logging.getLogger(__name__)
 
@@ -333,14 +334,23 @@ class FhirDirectory:
         return None
 
     def get(self, url: str) -> Json:
-        """One GET (rate limited); the JSON resource, or a ``FhirApiError``."""
+        """One GET (rate limited); the JSON resource, or a ``FhirApiError``. A 429 (another
+        program using the same key) is retried once, after its ``Retry-After`` (≤ 2 s)."""
         parts = urllib.parse.urlsplit(url)
         if (parts.scheme, parts.netloc.lower()) != self._origin:
             raise FhirApiError(f"URL outside {self.base_url}")
+        status, body, retry_after = self._exchange(parts)
+        if status == 429:
+            time.sleep(retry_after)
+            status, body, _ = self._exchange(parts)
+        return self._decode(status, body)
+
+    def _exchange(self, parts: urllib.parse.SplitResult) -> tuple[int, bytes, float]:
+        """(status, body, seconds to wait before a retry) of one rate-limited GET."""
         self.limiter.wait()
         began = time.monotonic()
         resource = parts.path.rsplit("/", 1)[-1] or "/"
-        connection = _connection(url, self._policy, self.timeout)
+        connection = _connection(parts.geturl(), self._policy, self.timeout)
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request(
@@ -368,7 +378,9 @@ class FhirDirectory:
         finally:
             connection.close()
         log.info("FHIR %s: HTTP %s in %.2f s", resource, response.status, time.monotonic() - began)
-        return self._decode(response.status, body)
+        header = (response.getheader("Retry-After") or "").strip()
+        retry_after = min(float(header), MAX_RETRY_AFTER) if header.isdigit() else 1.0
+        return response.status, body, retry_after
 
     def _decode(self, status: int, body: bytes) -> Json:
         if len(body) > MAX_BODY:

@@ -10,8 +10,8 @@ address), ``_id`` (comma = or). Resources are built with the helpers below, shap
 the ANS IG (fr-core e-mail type extension, ``as-ext-mailbox-mss-metadata``).
 
 Misbehaviour on request, by a ``name`` value: ``erreur`` (400 OperationOutcome), ``trop``
-(429), ``lent`` (answers after ``slow_seconds``), ``casse`` (malformed JSON), ``ailleurs``
-(a next link to another host).
+(429, always), ``trop-une-fois`` (429 once), ``lent`` (answers after ``slow_seconds``),
+``casse`` (malformed JSON), ``ailleurs`` (a next link to another host).
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def _matches(resource: Json, params: list[tuple[str, str]]) -> bool:
 class Site:
     resources: list[Json]
     slow_seconds: float = 1.0
+    throttled_once: bool = False
     requests: list[tuple[float, str]] = field(default_factory=list)
     searches: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -211,9 +212,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *_: object) -> None:
         pass
 
-    def _json(self, status: int, data: Json | bytes) -> None:
+    def _json(self, status: int, data: Json | bytes, *, retry_after: str = "") -> None:
         body = data if isinstance(data, bytes) else json.dumps(data).encode()
         self.send_response(status)
+        if retry_after:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "application/fhir+json;charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -248,8 +251,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if trigger == "erreur":
             self._json(400, outcome("invalid", "Paramètre de recherche inconnu : foo"))
             return
-        if trigger == "trop":
-            self._json(429, outcome("throttled", "Quota dépassé"))
+        if trigger == "trop" or (trigger == "trop-une-fois" and not site.throttled_once):
+            site.throttled_once = site.throttled_once or trigger == "trop-une-fois"
+            self._json(429, outcome("throttled", "Quota dépassé"), retry_after="1")
             return
         if trigger == "casse":
             self._json(200, b'{"resourceType": "Bundle", "entry": [')
@@ -322,6 +326,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         )
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up (the timeout test) is expected, not worth a traceback
+
+
 @dataclass
 class FakeApi:
     url: str
@@ -341,7 +350,7 @@ def serve(resources: list[Json], directory: Path) -> Iterator[FakeApi]:
     context.load_cert_chain(str(chain), str(key))
     site = Site(resources)
     handler = type("Handler", (_Handler,), {"site": site})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _Server(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -251,6 +251,9 @@ def test_errors_are_french_directory_errors(api: FakeApi, tmp_path: Path) -> Non
         assert isinstance(raised.value, DirectoryError)
         assert message in raised.value.user_message, word
     assert not any("ailleurs.example" in p for _, p in api.site.requests)
+    assert len(api.site.paths("Practitioner?name=trop&")) == 2  # retried once, then reported
+    assert client.search("trop-une-fois") == []  # the retry went through
+    assert len(api.site.paths("Practitioner?name=trop-une-fois")) == 2
     with pytest.raises(FhirApiError) as bad_request:
         client.search("erreur")
     assert "(HTTP 400)" in bad_request.value.user_message
