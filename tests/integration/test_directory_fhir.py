@@ -279,23 +279,24 @@ def test_errors_are_french_directory_errors(api: FakeApi, tmp_path: Path) -> Non
 
 def test_never_more_than_17_calls_in_any_second(api: FakeApi) -> None:
     client = _client(api)
-    per_thread = 12
+    per_thread = 6
 
     def burst() -> None:
         for _ in range(per_thread):
             client.get(f"{api.url}/metadata")
 
-    threads = [threading.Thread(target=burst) for _ in range(3)]
+    threads = [threading.Thread(target=burst) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     times = sorted(t for t, p in api.site.requests if p.endswith("/metadata"))
-    assert len(times) == 3 * per_thread
+    assert len(times) == 6 * per_thread
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= fhir.REQUESTS_PER_SECOND
-    assert busiest >= fhir.REQUESTS_PER_SECOND - 2  # the limiter does not crawl either
     assert times[-1] - times[0] >= 2.0  # 36 calls need three windows
+    # (that the limiter lets 17 calls through at once is checked with a fake clock below:
+    # on a loaded machine 17 TLS handshakes may themselves take more than a second)
 
 
 def test_rate_limiter_slots_with_a_fake_clock() -> None:
