@@ -237,11 +237,14 @@ def test_search_by_address_on_every_resource(api: FakeApi) -> None:
 
 
 def test_errors_are_french_directory_errors(api: FakeApi, tmp_path: Path) -> None:
-    client = _client(api, timeout=0.3)
+    client = _client(api)
+    api.site.slow_seconds = 2.0
+    with pytest.raises(FhirTimeoutError) as slow:
+        _client(api, timeout=0.5).search("lent")
+    assert "n'a pas répondu en 0.5 s" in slow.value.user_message
     cases: list[tuple[str, type[FhirApiError], str]] = [
         ("erreur", FhirApiError, "Paramètre de recherche inconnu : foo"),
         ("trop", FhirRateLimitError, "Trop de requêtes"),
-        ("lent", FhirTimeoutError, "n'a pas répondu en 0.3 s"),
         ("casse", FhirResponseError, "réponse illisible"),
         ("ailleurs", FhirResponseError, "autre serveur"),
     ]
