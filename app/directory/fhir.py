@@ -236,11 +236,11 @@ class FhirDirectory:
         """The person's own MSSanté mailboxes (Practitioner and PractitionerRole), by RPPS
         (11 digits) or national id (IDNPS: ``8`` + RPPS, ``0`` + ADELI), sorted by address."""
         value = rpps.strip()
-        if not value.isdigit() or len(value) not in (11, 12):
+        if not value.isdigit() or len(value) not in (10, 11, 12):
             raise FhirApiError(
                 "malformed RPPS",
-                user_message="Identifiant refusé : un RPPS compte 11 chiffres "
-                "(ou 12 pour l'identifiant national, 8 + RPPS).",
+                user_message="Identifiant refusé : un RPPS compte 11 chiffres (l'identifiant "
+                "national : 8 + RPPS, ou 0 + ADELI).",
             )
         if len(value) == 11:
             identifiers = [f"{RPPS_SYSTEM}|{value}", f"{IDNPS_SYSTEM}|8{value}"]

@@ -223,6 +223,12 @@ def test_whoami_by_rpps_or_national_id(api: FakeApi) -> None:
     with pytest.raises(FhirApiError) as malformed:
         client.whoami("12ab")
     assert "11 chiffres" in malformed.value.user_message
+    api.site.requests.clear()
+    assert client.whoami("0751234567") == []  # ADELI: by its national id only
+    assert (
+        "identifier=urn%3Aoid%3A1.2.250.1.71.4.2.1%7C0751234567&"
+        in api.site.paths("Practitioner")[0]
+    )
 
 
 def test_search_by_address_on_every_resource(api: FakeApi) -> None:
