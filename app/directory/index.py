@@ -23,10 +23,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import queue
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -197,7 +195,7 @@ def build_index(
     for leftover in (building, building.with_name(building.name + "-journal")):
         leftover.unlink(missing_ok=True)  # a killed import's file
     previous = _count_entries(target)
-    db = sqlite3.connect(building, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(building, isolation_level=None)
     try:
         db.executescript(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
@@ -253,46 +251,32 @@ def build_index(
 def _fill(
     db: sqlite3.Connection, entries: Iterator[Entry], progress: Callable[[int], None] | None
 ) -> int:
-    """Insert ``entries``: this thread parses and prepares the rows, a writer thread runs
-    SQLite (which releases the GIL), so the two overlap on a multi-core machine."""
+    """Insert ``entries`` and their exact names, in batches, in this thread.
+
+    A writer thread overlapping SQLite with the parsing was tried and removed: SQLite
+    releases the GIL for each row's step and must take it back to bind the next row,
+    waiting for the parsing thread's switch interval; measured on 600k rows, one thread
+    imports 15 % faster (4 interleaved pairs, all in favour)."""
     placeholders = ", ".join("?" * len(_ENTRY_FIELDS))
     insert_entry = f"INSERT INTO entries VALUES (NULL, {placeholders})"  # noqa: S608
-    batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=4)
-    failure: list[BaseException] = []
 
-    def write() -> None:
-        while (batch := batches.get()) is not None:
-            if failure:
-                continue  # drain until the sentinel
-            try:
-                db.executemany(insert_entry, batch.entries)
-                db.executemany("INSERT INTO names VALUES (?, ?)", batch.names)
-            except BaseException as error:  # noqa: BLE001 - re-raised by the parsing thread
-                failure.append(error)
+    def write(batch: _Batch) -> None:
+        db.executemany(insert_entry, batch.entries)
+        db.executemany("INSERT INTO names VALUES (?, ?)", batch.names)
 
-    writer = threading.Thread(target=write, name="directory-import", daemon=True)
-    writer.start()
     count = 0
-    try:
-        batch = _Batch()
-        for entry in entries:
-            count += 1
-            batch.entries.append(entry)
-            batch.names.extend((k, count) for k in _names(entry))
-            if len(batch.entries) >= _BATCH:
-                batches.put(batch)
-                batch = _Batch()
-                if failure:
-                    break
-                if progress is not None:
-                    progress(count)
-        if batch.entries:
-            batches.put(batch)
-    finally:
-        batches.put(None)
-        writer.join()
-    if failure:
-        raise failure[0]
+    batch = _Batch()
+    for entry in entries:
+        count += 1
+        batch.entries.append(entry)
+        batch.names.extend((k, count) for k in _names(entry))
+        if len(batch.entries) >= _BATCH:
+            write(batch)
+            batch = _Batch()
+            if progress is not None:
+                progress(count)
+    if batch.entries:
+        write(batch)
     return count
 
 
