@@ -1,15 +1,19 @@
-"""``caducee directory …``: the offline MSSanté directory and the liste blanche."""
+"""``caducee directory …``: the offline MSSanté directory, the Annuaire Santé FHIR API
+(``--online``, key stored by ``api-key``) and the liste blanche."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from app.core.keychain import delete_secret, esante_api_key, set_secret
 from app.core.paths import Profile
-from app.directory import trusted
+from app.directory import fhir, trusted
 from app.directory.download import EXTRACTION_URL, fetch
 from app.directory.index import DirectoryIndex, ImportReport, Mailbox, build_index
 from app.directory.trusted import LISTE_BLANCHE_URL, MAX_BYTES
@@ -53,6 +57,7 @@ def register(commands: Any) -> None:
     search.add_argument("--type", choices=["PER", "ORG"], dest="bal_type", help="type de BAL")
     search.add_argument("--limit", type=int, default=20, metavar="N", help="au plus N (20)")
     search.add_argument("--json", action="store_true", help="sortie JSON")
+    _online_arguments(search)
     search.set_defaults(run=run_search)
 
     update = actions.add_parser(
@@ -73,11 +78,22 @@ def register(commands: Any) -> None:
         "whoami",
         help="les adresses MSSanté d'une personne",
         description="Les BAL MSSanté d'un professionnel, par son RPPS ou son identifiant "
-        "national (annuaire hors ligne).",
+        "national (annuaire hors ligne, ou l'API Annuaire Santé avec --online).",
     )
-    whoami.add_argument("--rpps", required=True, metavar="RPPS")
+    whoami.add_argument("rpps_value", nargs="?", metavar="RPPS")
+    whoami.add_argument("--rpps", metavar="RPPS", help="idem (ancienne forme)")
     whoami.add_argument("--json", action="store_true", help="sortie JSON")
+    _online_arguments(whoami)
     whoami.set_defaults(run=run_whoami)
+
+    key = actions.add_parser(
+        "api-key",
+        help="enregistrer la clé d'API Annuaire Santé",
+        description="Enregistre dans le trousseau du système la clé de l'API Annuaire Santé "
+        f"(portail portal.api.esante.gouv.fr), lue dans {fhir.API_KEY_ENV} ou demandée.",
+    )
+    key.add_argument("--remove", action="store_true", help="retirer la clé du trousseau")
+    key.set_defaults(run=run_api_key)
 
     check = actions.add_parser(
         "trusted",
@@ -99,6 +115,27 @@ def register(commands: Any) -> None:
     source.add_argument("--url", metavar="URL", default=LISTE_BLANCHE_URL, help="autre adresse")
     source.add_argument("--file", metavar="FICHIER", help="fichier XML local")
     refresh.set_defaults(run=run_trusted_update)
+
+
+def _online_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--online", action="store_true", help="chercher dans l'API Annuaire Santé (en ligne)"
+    )
+    parser.add_argument("--api-url", metavar="URL", help=f"adresse de l'API ({fhir.DEFAULT_URL})")
+    parser.add_argument(
+        "--api-trust", metavar="PEM", help="autorités de confiance de l'API (sinon le système)"
+    )
+
+
+def _online(args: argparse.Namespace, profile: Profile) -> fhir.FhirDirectory:
+    client = fhir.from_profile(
+        profile,
+        base_url=args.api_url,
+        trust_file=Path(args.api_trust) if args.api_trust else None,
+    )
+    if client is None:
+        raise fhir.FhirNoKeyError("no API key")
+    return client
 
 
 def _policy(profile: Profile) -> TrustPolicy:
@@ -147,6 +184,16 @@ def _print_mailboxes(found: list[Mailbox], as_json: bool) -> None:
 
 
 def run_search(args: argparse.Namespace, profile: Profile) -> int:
+    if args.online:
+        found = _online(args, profile).search(
+            args.query,
+            max(args.limit, 1),
+            profession=args.profession,
+            department=args.department,
+            bal_type=args.bal_type,
+        )
+        _print_mailboxes(found, args.json)
+        return 0
     with DirectoryIndex(profile.data_dir) as index:
         found = index.search(
             args.query,
@@ -160,10 +207,18 @@ def run_search(args: argparse.Namespace, profile: Profile) -> int:
 
 
 def run_whoami(args: argparse.Namespace, profile: Profile) -> int:
-    with DirectoryIndex(profile.data_dir) as index:
-        found = index.whoami(args.rpps)
+    rpps = args.rpps or args.rpps_value
+    if not rpps:
+        print("Indiquez le RPPS : caducee directory whoami RPPS.", file=sys.stderr)
+        return 2
+    if args.online:
+        found = _online(args, profile).whoami(rpps)
+    else:
+        with DirectoryIndex(profile.data_dir) as index:
+            found = index.whoami(rpps)
     if not found and not args.json:
-        print(f"Aucune adresse MSSanté pour l'identifiant {args.rpps} dans l'annuaire.")
+        where = "l'API Annuaire Santé" if args.online else "l'annuaire"
+        print(f"Aucune adresse MSSanté pour l'identifiant {rpps} dans {where}.")
         return 1
     _print_mailboxes(found, args.json)
     return 0 if found else 1
@@ -201,4 +256,33 @@ def run_trusted_update(args: argparse.Namespace, profile: Profile) -> int:
     print(f"Liste blanche enregistrée : {len(liste.domains)} domaines{generated}.")
     if liste.skipped:
         print(f"{liste.skipped} nom(s) de domaine invalide(s) ignoré(s).")
+    return 0
+
+
+def run_api_key(args: argparse.Namespace, profile: Profile) -> int:
+    if args.remove:
+        delete_secret(esante_api_key())
+        print("Clé d'API Annuaire Santé retirée du trousseau.")
+        return 0
+    key = os.environ.get(fhir.API_KEY_ENV, "").strip()
+    if not key and sys.stdin is not None and sys.stdin.isatty():
+        try:
+            key = getpass.getpass("Clé d'API Annuaire Santé : ").strip()
+        except (EOFError, KeyboardInterrupt):
+            key = ""
+    if not key:
+        print(
+            f"Aucune clé fournie : définissez {fhir.API_KEY_ENV} ou lancez la commande dans "
+            "un terminal.",
+            file=sys.stderr,
+        )
+        return 1
+    if not set_secret(esante_api_key(), key):
+        print(
+            "Aucun trousseau n'est disponible sur ce système : la clé n'a pas été "
+            f"enregistrée (elle peut être donnée par {fhir.API_KEY_ENV}).",
+            file=sys.stderr,
+        )
+        return 1
+    print("Clé d'API Annuaire Santé enregistrée dans le trousseau.")
     return 0

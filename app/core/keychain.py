@@ -59,6 +59,11 @@ def password_key(account: str) -> str:
     return f"password:{account.lower()}"
 
 
+def esante_api_key() -> str:
+    """The Annuaire Santé FHIR API key (one per user, not per account)."""
+    return "esante-api-key"
+
+
 def use_no_keyring() -> None:
     """This process neither reads nor writes the OS keyring from now on (the demo, which
     touches nothing outside its profile): reading gives None, as with no keyring."""

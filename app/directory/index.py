@@ -23,10 +23,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import queue
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -162,30 +160,23 @@ def _names(entry: Entry) -> set[str]:
     return keys
 
 
-def _fts_row(rowid: int, entry: Entry) -> tuple[Any, ...]:
-    place = " ".join(
-        p
-        for p in (
-            entry.street_type,
-            entry.street_name,
-            entry.l2_location,
-            entry.l3_distribution,
-            entry.l5_place,
-            entry.l6_city_line,  # postcode and city
-            entry.department,
-        )
-        if p
-    )
-    tags = f"t{entry.bal_type} d{_tag(entry.department)} p{_tag(entry.profession_code)}"
-    return (
-        rowid,
-        f"{entry.last_name} {entry.first_name}",
-        f"{entry.profession} {entry.specialty}",
-        f"{entry.organisation} {entry.trade_name} {entry.service}",
-        place,
-        entry.address,
-        tags,
-    )
+# The search rows, made by SQLite from the entries once they are all in: no Python string
+# work and no parameter binding per row (measured: 600k rows import 15-25 % faster than
+# building the tuples in Python). Empty fields only add spaces, which the tokenizer skips;
+# tags are codes (ASCII), lowercased like ``_tag`` and the tokenizer would.
+_FILL_SEARCH = """
+INSERT INTO search (rowid, name, profession, organisation, place, mail, tags)
+SELECT id,
+    last_name || ' ' || first_name,
+    profession || ' ' || specialty,
+    organisation || ' ' || trade_name || ' ' || service,
+    street_type || ' ' || street_name || ' ' || l2_location || ' ' || l3_distribution || ' '
+        || l5_place || ' ' || l6_city_line || ' ' || department,
+    address,
+    't' || bal_type || ' d' || lower(replace(department, ' ', ''))
+        || ' p' || lower(replace(profession_code, ' ', ''))
+FROM entries
+"""
 
 
 def build_index(
@@ -204,7 +195,7 @@ def build_index(
     for leftover in (building, building.with_name(building.name + "-journal")):
         leftover.unlink(missing_ok=True)  # a killed import's file
     previous = _count_entries(target)
-    db = sqlite3.connect(building, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(building, isolation_level=None)
     try:
         db.executescript(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
@@ -220,6 +211,7 @@ def build_index(
             rows = extraction.rows
             member = extraction.member_name
         _check(rows, count, previous, force)
+        db.execute(_FILL_SEARCH)
         for statement in filter(str.strip, _INDEXES.split(";")):
             db.execute(statement)
         db.execute("INSERT INTO search (search) VALUES ('optimize')")
@@ -259,52 +251,32 @@ def build_index(
 def _fill(
     db: sqlite3.Connection, entries: Iterator[Entry], progress: Callable[[int], None] | None
 ) -> int:
-    """Insert ``entries``: this thread parses and prepares the rows, a writer thread runs
-    SQLite (which releases the GIL), so the two overlap on a multi-core machine."""
+    """Insert ``entries`` and their exact names, in batches, in this thread.
+
+    A writer thread overlapping SQLite with the parsing was tried and removed: SQLite
+    releases the GIL for each row's step and must take it back to bind the next row,
+    waiting for the parsing thread's switch interval; measured on 600k rows, one thread
+    imports 15 % faster (4 interleaved pairs, all in favour)."""
     placeholders = ", ".join("?" * len(_ENTRY_FIELDS))
     insert_entry = f"INSERT INTO entries VALUES (NULL, {placeholders})"  # noqa: S608
-    insert_fts = (
-        "INSERT INTO search (rowid, name, profession, organisation, place, mail, tags) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"
-    )
-    batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=4)
-    failure: list[BaseException] = []
 
-    def write() -> None:
-        while (batch := batches.get()) is not None:
-            if failure:
-                continue  # drain until the sentinel
-            try:
-                db.executemany(insert_entry, batch.entries)
-                db.executemany("INSERT INTO names VALUES (?, ?)", batch.names)
-                db.executemany(insert_fts, batch.fts)
-            except BaseException as error:  # noqa: BLE001 - re-raised by the parsing thread
-                failure.append(error)
+    def write(batch: _Batch) -> None:
+        db.executemany(insert_entry, batch.entries)
+        db.executemany("INSERT INTO names VALUES (?, ?)", batch.names)
 
-    writer = threading.Thread(target=write, name="directory-import", daemon=True)
-    writer.start()
     count = 0
-    try:
-        batch = _Batch()
-        for entry in entries:
-            count += 1
-            batch.entries.append(entry)
-            batch.names.extend((k, count) for k in _names(entry))
-            batch.fts.append(_fts_row(count, entry))
-            if len(batch.entries) >= _BATCH:
-                batches.put(batch)
-                batch = _Batch()
-                if failure:
-                    break
-                if progress is not None:
-                    progress(count)
-        if batch.entries:
-            batches.put(batch)
-    finally:
-        batches.put(None)
-        writer.join()
-    if failure:
-        raise failure[0]
+    batch = _Batch()
+    for entry in entries:
+        count += 1
+        batch.entries.append(entry)
+        batch.names.extend((k, count) for k in _names(entry))
+        if len(batch.entries) >= _BATCH:
+            write(batch)
+            batch = _Batch()
+            if progress is not None:
+                progress(count)
+    if batch.entries:
+        write(batch)
     return count
 
 
@@ -312,7 +284,6 @@ def _fill(
 class _Batch:
     entries: list[Entry] = field(default_factory=list)
     names: list[tuple[str, int]] = field(default_factory=list)
-    fts: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _check(rows: Rows, count: int, previous: int | None, force: bool) -> None:
