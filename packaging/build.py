@@ -71,6 +71,25 @@ def stage(profile: Path, edition: Edition, stage_dir: Path) -> None:
         shutil.copyfile(edition.resolve(anchor), trust_dir / name)
 
 
+def write_installer_defines(edition: Edition, target: Path) -> None:
+    """What packaging/windows/caducee.iss needs to know of the edition (Inno Setup
+    preprocessor defines; UTF-8 with a BOM, which Inno Setup 6 reads as UTF-8)."""
+    from app import __version__
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', "'") + '"'
+
+    defines = {
+        "AppVersion": __version__,
+        "OperatorId": edition.id,
+        "OperatorName": edition.name,
+        "AppTitle": edition.title,
+        "SupportUrl": edition.support_url or "",
+    }
+    lines = [f"#define {name} {quoted(value)}" for name, value in defines.items()]
+    target.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8", newline="")
+
+
 def folder_size(path: Path) -> int:
     return sum(
         file.stat().st_size for file in path.rglob("*") if file.is_file() and not file.is_symlink()
@@ -111,6 +130,7 @@ def build(profile: Path, dist: Path, work: Path) -> Path:
         raise BuildError(f"PyInstaller a échoué (code {result.returncode}).")
     seconds = time.monotonic() - started
     output = dist / "caducee"
+    write_installer_defines(edition, dist / "caducee-edition.iss")
     size = folder_size(output) / 1_000_000
     print(f"Construit en {seconds:.0f} s : {output} ({size:.0f} Mo)")
     return output
