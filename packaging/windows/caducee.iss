@@ -1,4 +1,5 @@
-; Inno Setup 6 script of Caducée's Windows installer, one per MSSanté operator.
+﻿; Inno Setup 6 script of Caducée's Windows installer, one per MSSanté operator.
+; UTF-8 with a BOM: without it Inno Setup would read the French text as ANSI.
 ;
 ;   python packaging\build.py --operator packaging\operators\OPERATEUR.toml --dist dist
 ;   iscc /DDist=..\..\dist packaging\windows\caducee.iss
