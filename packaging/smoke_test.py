@@ -32,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     if not executable.is_file():
         print(f"Erreur : pas d'exécutable {executable} (packaging/build.py d'abord).")
         return 1
-    environment = {**os.environ, "CADUCEE_FROZEN": str(executable), "CI": "true"}
+    environment = {
+        **os.environ,
+        "CADUCEE_FROZEN": str(executable),
+        "CI": "true",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
     command = [
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s",
         "--rootdir", str(ROOT), str(ROOT / "packaging" / "smoke"), *pytest_args,
