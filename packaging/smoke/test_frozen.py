@@ -169,9 +169,9 @@ def test_demo_screenshot_and_the_bundles_openssl(frozen: Path, tmp_path: Path) -
         assert mapped == [str(bundle / "_internal" / name)], mapped
 
 
-def test_gui_starts_to_its_window(frozen: Path, tmp_path: Path) -> None:
-    """``caducee gui --screenshot``: start to a painted main window; the time is printed for
-    the figures (docs/operators.md)."""
+def test_gui_starts_to_its_window_in_french_or_english(frozen: Path, tmp_path: Path) -> None:
+    """``caducee gui --screenshot``: start to a painted main window (the time is printed for
+    the figures, docs/operators.md); the bundled catalogue turns the toolbar into English."""
     profile = tmp_path / "demo"
     demo = run(frozen, ["demo", "--screenshot", str(tmp_path / "first.png")], profile)
     assert demo.returncode == 0, demo.stderr
@@ -179,11 +179,17 @@ def test_gui_starts_to_its_window(frozen: Path, tmp_path: Path) -> None:
     for attempt in range(3):
         shot = tmp_path / f"window-{attempt}.png"
         started = time.time()
-        result = run(frozen, ["gui", "--screenshot", str(shot)], profile, timeout=60)
+        result = run(frozen, ["gui", "--screenshot", str(shot)], profile, CADUCEE_LANG="fr")
         assert result.returncode == 0, result.stdout + result.stderr
         timings.append(shot.stat().st_mtime - started)
         assert _png_summary(shot)[2] > 50
     print(f"\nstart to main window: {', '.join(f'{t:.2f} s' for t in timings)}")
+    english = tmp_path / "window-en.png"
+    result = run(frozen, ["gui", "--screenshot", str(english)], profile, CADUCEE_LANG="en")
+    assert result.returncode == 0, result.stdout + result.stderr
+    toolbar = [_rows(tmp_path / name)[:24] for name in ("window-0.png", "window-1.png")]
+    assert toolbar[0] == toolbar[1]  # the same French toolbar twice...
+    assert _rows(english)[:24] != toolbar[0]  # ...and another one in English
 
 
 def _fill_maildir(dovecot: Dovecot, account: MailAccount, count: int) -> None:
@@ -216,19 +222,23 @@ def _children(pid: int) -> set[int]:
     return children
 
 
-def _png_summary(path: Path) -> tuple[int, int, int]:
-    """Width, height and how many distinct pixel rows' checksums (a blank image has one)."""
+def _rows(path: Path) -> list[int]:
+    """A checksum per pixel row of a PNG (8-bit, non-interlaced, as Qt writes them)."""
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    width, height = struct.unpack(">II", data[16:24])
+    (height,) = struct.unpack(">I", data[20:24])
     chunks, offset = [], 8
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        if kind == b"IDAT":
+        if data[offset + 4 : offset + 8] == b"IDAT":
             chunks.append(data[offset + 8 : offset + 8 + length])
         offset += 12 + length
     raw = zlib.decompress(b"".join(chunks))
     stride = len(raw) // height
-    rows = {zlib.crc32(raw[row * stride + 1 : (row + 1) * stride]) for row in range(height)}
-    return width, height, len(rows)
+    return [zlib.crc32(raw[row * stride : (row + 1) * stride]) for row in range(height)]
+
+
+def _png_summary(path: Path) -> tuple[int, int, int]:
+    """Width, height and how many distinct pixel rows (a blank image has one)."""
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height, len(set(_rows(path)))
