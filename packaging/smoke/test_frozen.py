@@ -117,11 +117,15 @@ def test_sync_with_the_card_uses_worker_processes(
         env={**clean, **env},
     )
     workers: set[str] = set()
+    mapped: set[str] = set()  # shared libraries of the workers
     while sync.poll() is None:
         for child in _children(sync.pid):
             try:
                 command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:
+                if command[1:2] == [b"--multiprocessing-fork"]:
+                    maps = Path(f"/proc/{child}/maps").read_text()
+                    mapped |= {line.split()[-1] for line in maps.splitlines() if ".so" in line}
+            except (OSError, IndexError):
                 continue
             if command[0].decode() == str(frozen):
                 workers.add(b" ".join(command[1:]).decode())
@@ -130,6 +134,12 @@ def test_sync_with_the_card_uses_worker_processes(
     assert sync.returncode == 0, out + err
     # Seen between fork and exec, a child still shows the parent's command line.
     assert any(worker.startswith("--multiprocessing-fork") for worker in workers), workers
+    # A worker uses the bundle's libraries (the bootloader's LD_LIBRARY_PATH), not the
+    # system's copies of them.
+    bundled = {_soname(path.name) for path in (frozen.parent / "_internal").glob("*.so*")}
+    outside = {p for p in mapped if _soname(Path(p).name) in bundled}
+    outside = {p for p in outside if not p.startswith(str(frozen.parent) + "/")}
+    assert mapped and not outside, outside
     listed = run(frozen, ["list", "--json"], profile, **env)
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 150
@@ -210,6 +220,11 @@ def _fill_maildir(dovecot: Dovecot, account: MailAccount, count: int) -> None:
     owner = home.stat()
     for path in [maildir, *maildir.rglob("*")]:
         os.chown(path, owner.st_uid, owner.st_gid)
+
+
+def _soname(name: str) -> str:
+    """``libffi.so.8.1.2`` → ``libffi.so``."""
+    return name[: name.index(".so") + 3] if ".so" in name else name
 
 
 def _children(pid: int) -> set[int]:
