@@ -9,7 +9,15 @@ import ssl
 from typing import Any
 
 from app import __version__
+from app.core.edition import embedded_edition
 from app.core.paths import Profile
+
+
+def version_line() -> str:
+    """``caducee --version``: the version, and the operator's edition when one is embedded."""
+    edition = embedded_edition()
+    line = f"caducee {__version__}"
+    return line if edition is None else f"{line} — édition {edition.name}"
 
 
 def register(commands: Any) -> None:
@@ -25,6 +33,7 @@ def register(commands: Any) -> None:
 def collect(profile: Profile) -> dict[str, Any]:
     return {
         "version": __version__,
+        "edition": None if (edition := embedded_edition()) is None else edition.name,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "openssl": ssl.OPENSSL_VERSION,
@@ -39,6 +48,8 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         print(json.dumps(facts, ensure_ascii=False, indent=2))
         return 0
     print(f"Caducée {facts['version']}")
+    if facts["edition"] is not None:
+        print(f"Édition : {facts['edition']}")
     print(f"Python {facts['python']} — {facts['platform']}")
     print(
         f"Bibliothèque TLS : {facts['openssl']} (TLS 1.3 : {'oui' if facts['tls_1_3'] else 'non'})"

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from app import APP_NAME, __version__
+from app import APP_NAME
 from app.cli import (
     accounts,
     card,
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="version",
-        version=f"caducee {__version__}",
+        version=info.version_line(),
         help="afficher la version et quitter",
     )
     parser.add_argument(

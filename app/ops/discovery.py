@@ -7,6 +7,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
+from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.transport.autoconfig import (
     OperatorProfile,
@@ -15,6 +16,7 @@ from app.transport.autoconfig import (
     discover,
     load_operator_profiles,
 )
+from app.transport.endpoints import Endpoint, EndpointError
 from app.transport.tls import TrustPolicy
 from app.transport.trust import shipped_trust_anchors
 
@@ -22,9 +24,33 @@ log = logging.getLogger(__name__)
 USER_PROFILES = "operators.toml"
 
 
-def operator_profiles(profile: Profile) -> list[OperatorProfile]:
-    """Profiles bundled by the installer (``app/resources/operators``), then the user's."""
+def edition_profile(edition: Edition) -> OperatorProfile:
+    """The operator profile of an operator's edition (``app.core.edition``). Raises
+    ``OperatorProfileError`` when its server addresses are not valid."""
+    try:
+        imap = Endpoint.parse(edition.imap)
+        smtp = None if edition.smtp is None else Endpoint.parse(edition.smtp)
+    except EndpointError as error:
+        raise OperatorProfileError(f"Profil d'opérateur « {edition.name} » : {error}") from error
+    return OperatorProfile(
+        name=edition.name,
+        domains=edition.domains,
+        imap=imap,
+        smtp=smtp,
+        autoconfig_url=edition.autoconfig_url,
+    )
+
+
+def operator_profiles(profile: Profile, edition: Edition | None = None) -> list[OperatorProfile]:
+    """The operator's edition first (``edition``, by default the one embedded by the
+    installer, if any), then the profiles in ``app/resources/operators``, then the user's."""
     found: list[OperatorProfile] = []
+    chosen = edition or embedded_edition()
+    if chosen is not None:
+        try:
+            found.append(edition_profile(chosen))
+        except OperatorProfileError as error:
+            log.warning("operator profile ignored: %s", error)
     bundled = resources.files("app.resources").joinpath("operators")
     candidates: list[Path] = []
     if bundled.is_dir():

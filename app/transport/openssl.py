@@ -14,7 +14,7 @@ What the standard library does not offer and Caducée needs:
 It must be the very same libssl/libcrypto as ``_ssl``: a pointer from another copy would be
 undefined behaviour. On Linux and macOS the symbols are looked up through a handle on the
 ``_ssl`` extension itself (``dlsym`` searches its dependencies); on Windows in the DLLs next
-to ``_ssl.pyd`` (or in the frozen bundle). Every pointer taken from a Python object is
+to ``_ssl.pyd`` (where a frozen bundle puts them too). Every pointer taken from a Python object is
 checked against what Python reports before it is used.
 """
 
@@ -55,16 +55,15 @@ class OpenSslUnavailable(RuntimeError):
 
 def _candidate_libraries() -> list[tuple[ctypes.CDLL, ctypes.CDLL]]:
     if sys.platform == "win32":
-        folders = [Path(_ssl.__file__).parent]
-        if hasattr(sys, "_MEIPASS"):
-            folders.append(Path(sys._MEIPASS))
-        pairs = []
-        for folder in folders:
-            crypto = sorted(folder.glob("libcrypto-3*.dll"))
-            libssl = sorted(folder.glob("libssl-3*.dll"))
-            if crypto and libssl:
-                pairs.append((ctypes.CDLL(str(crypto[0])), ctypes.CDLL(str(libssl[0]))))
-        return pairs
+        # python.org's DLLs folder, and a frozen bundle alike, hold the DLLs beside _ssl.pyd.
+        folder = Path(_ssl.__file__).parent
+        crypto = sorted(folder.glob("libcrypto-3*.dll"))
+        libssl = sorted(folder.glob("libssl-3*.dll"))
+        if crypto and libssl:
+            return [(ctypes.CDLL(str(crypto[0])), ctypes.CDLL(str(libssl[0])))]
+        return []
+    # The handle of _ssl itself: dlsym searches the libraries it was linked against, wherever
+    # the loader found them (the system's, or those of a frozen bundle).
     handle = ctypes.CDLL(_ssl.__file__)
     return [(handle, handle)]
 

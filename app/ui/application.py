@@ -11,9 +11,11 @@ from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
+from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.directory.lookup import own_addresses
@@ -48,6 +50,7 @@ def run(
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     _translate(app)
+    edition = _brand(app)
     store = Store.open(profile.data_dir)
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter(answerer=answerer)
@@ -71,6 +74,8 @@ def run(
         prompter.window = window
         window.account_wizard = lambda parent: _add_account(profile, settings, parent)
         window.patients_root = lambda parent: patients_root(profile, parent)
+        if edition is not None:
+            _brand_window(window, edition)
         if label is not None:
             _show_label(window, label)
         thread = start_worker(window, worker)
@@ -168,6 +173,40 @@ def _show_label(window: MainWindow, label: str) -> None:
     badge.setStyleSheet(
         "QLabel { background: #b45309; color: white; font-weight: bold; padding: 2px 8px; }"
     )
+    window.statusBar().addPermanentWidget(badge)
+
+
+def _brand(app: QApplication) -> Edition | None:
+    """The operator's edition, if the installer embedded one: its logo as the windows' icon,
+    its primary colour for selections."""
+    edition = embedded_edition()
+    if edition is None:
+        return None
+    logo = edition.logo_path
+    if logo is not None and logo.is_file():
+        app.setWindowIcon(QIcon(str(logo)))
+    if edition.primary_color is not None:
+        palette = app.palette()
+        palette.setColor(QPalette.ColorRole.Highlight, QColor(edition.primary_color))
+        app.setPalette(palette)
+    return edition
+
+
+def _brand_window(window: MainWindow, edition: Edition) -> None:
+    """The operator's name in the title, and its logo and name at the right of the status bar."""
+    window.setWindowTitle(edition.title)
+    logo = edition.logo_path
+    if logo is not None and logo.is_file():
+        pixmap = QPixmap(str(logo))
+        if not pixmap.isNull():
+            picture = QLabel()
+            picture.setObjectName("operator-logo")
+            picture.setPixmap(pixmap.scaledToHeight(18))
+            window.statusBar().addPermanentWidget(picture)
+    badge = QLabel(edition.name)
+    badge.setObjectName("operator-edition")
+    if edition.accent_color is not None:
+        badge.setStyleSheet(f"QLabel {{ border-bottom: 2px solid {edition.accent_color}; }}")
     window.statusBar().addPermanentWidget(badge)
 
 
