@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
@@ -18,10 +19,13 @@ from app import APP_NAME, __version__
 from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.core.settings import Settings
-from app.directory.lookup import own_addresses
+from app.directory.lookup import profile_addresses
 from app.store.db import Store
 from app.ui.main_window import MainWindow, start_worker, stop_worker
-from app.ui.sync_worker import Answerer, Prompter, SessionGift, SyncWorker
+from app.ui.sync_worker import Answerer, Prompter, SyncWorker
+
+if TYPE_CHECKING:  # the wizard module is loaded only when a wizard opens
+    from app.ui.wizard import Handover
 
 SYNC_TIMEOUT_MS = 120_000
 
@@ -57,13 +61,7 @@ def run(
     settings = Settings.load(profile.config_file)
     handover = None
     if wizard or (screenshot is None and not store.accounts()):  # first run: the wizard
-        from app.ui.wizard import run_wizard
-
-        handover = run_wizard(
-            profile,
-            settings.card_module,
-            lookup_addresses=lambda rpps: own_addresses(profile.data_dir, rpps),
-        )
+        handover = _wizard(profile, settings)
     worker = SyncWorker(profile.data_dir, profile.cache_dir, settings.card_module, prompter)
     if handover is not None:
         handover.give_to(worker, prompter)  # the first sync uses the wizard's session
@@ -72,7 +70,7 @@ def run(
             store, profile.data_dir / "ui.ini", worker, opened, lock_minutes=settings.lock_minutes
         )
         prompter.window = window
-        window.account_wizard = lambda parent: _add_account(profile, settings, parent)
+        window.account_wizard = lambda parent: _wizard(profile, settings, parent)
         window.patients_root = lambda parent: patients_root(profile, parent)
         if edition is not None:
             _brand_window(window, edition)
@@ -95,14 +93,15 @@ def run(
         shutil.rmtree(opened, ignore_errors=True)  # attachments opened with other programs
 
 
-def _add_account(profile: Profile, settings: Settings, parent: QWidget) -> SessionGift | None:
+def _wizard(profile: Profile, settings: Settings, parent: QWidget | None = None) -> Handover | None:
+    """The first-run wizard, or (with the window as ``parent``) "Ajouter un compte…"."""
     from app.ui.wizard import run_wizard
 
     return run_wizard(
         profile,
         settings.card_module,
-        lookup_addresses=lambda rpps: own_addresses(profile.data_dir, rpps),
-        adding=True,
+        lookup_addresses=lambda rpps: profile_addresses(profile, rpps),
+        adding=parent is not None,
         parent=parent,
     )
 
