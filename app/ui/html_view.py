@@ -12,8 +12,10 @@ from typing import Any
 
 import nh3
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QCursor, QDesktopServices
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMessageBox, QTextBrowser, QToolTip, QWidget
+
+from app.ui.external import open_externally
 
 TAGS = {
     "a", "b", "big", "blockquote", "br", "caption", "center", "code", "col", "colgroup", "dd",
@@ -74,4 +76,4 @@ class SafeBrowser(QTextBrowser):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.opened.append(target)
-            QDesktopServices.openUrl(url)
+            open_externally(url)

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -33,6 +32,7 @@ from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.html_body import html_body
 from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
+from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser, sanitise
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
@@ -239,7 +239,7 @@ class Reader(QWidget):
         folder.mkdir(parents=True, mode=0o700)
         target = folder / attachment.filename  # already a safe file name (parser)
         target.write_bytes(data)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        open_externally(QUrl.fromLocalFile(str(target)))
 
     def save_attachment(self) -> None:
         chosen = self._chosen()
