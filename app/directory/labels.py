@@ -24,9 +24,13 @@ def full_name(mailbox: Mailbox) -> str:
     return " — ".join(parts) if parts else mailbox.display_name
 
 
+def specialty_label(text: str) -> str:
+    """A specialty label without the file's "(SM)" qualifier."""
+    return _QUALIFIER.sub("", text).strip()
+
+
 def specialty(mailbox: Mailbox) -> str:
-    """The specialty without the file's "(SM)" qualifier."""
-    return _QUALIFIER.sub("", mailbox.specialty).strip()
+    return specialty_label(mailbox.specialty)
 
 
 def occupation(mailbox: Mailbox) -> str:
