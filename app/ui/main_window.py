@@ -509,6 +509,8 @@ class MainWindow(QMainWindow):
             if composer.isVisible():
                 composer.save_draft()
                 composer.hide()  # kept, shown again once unlocked
+        if self.directory_dock is not None:  # recent correspondents name patients (INS)
+            self.directory_dock.hide()
         self.lock_overlay.problem.setText("")
         self.lock_overlay.cover()
         self.disabled_while_locked = [a for a in self.findChildren(QAction) if a.isEnabled()]

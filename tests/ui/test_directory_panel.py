@@ -331,6 +331,10 @@ def test_write_to_and_add_to_the_open_composer(
     qtbot.addWidget(window.composers[-1])
     window.composers[-1].discard()
 
+    window.directory_dock.setFloating(True)  # a window of its own: the lock covers it too
+    window.lock()
+    assert not window.directory_dock.isVisible()
+
 
 def test_online_source_is_optional_and_runs_off_the_gui_thread(
     qtbot: QtBot, mail_store: Store, jobs: DirectoryJobs
@@ -372,7 +376,7 @@ def _completions(composer: Composer) -> list[tuple[str, str]]:
 
 
 def test_composer_completes_from_the_directory_and_recent_correspondents(
-    qtbot: QtBot, mail_store: Store, places: DirectoryPlaces, tmp_path: Path
+    qtbot: QtBot, mail_store: Store, places: DirectoryPlaces, tmp_path: Path, artefacts: Path
 ) -> None:
     window = _window(qtbot, mail_store, places, tmp_path)
     composer = window.write()
@@ -386,6 +390,12 @@ def test_composer_completes_from_the_directory_and_recent_correspondents(
     completer = composer.to.completer()
     popup = completer.popup()
     assert popup.isVisible()
+    image = composer.grab().toImage()  # the popup is a window of its own: painted over
+    painter = QPainter(image)
+    painter.drawPixmap(composer.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0))), popup.grab())
+    painter.end()
+    image.save(str(artefacts / "composer-directory-completion.png"))
+    assert_not_blank(artefacts / "composer-directory-completion.png")
     row = _completions(composer).index((shown, DUPONT))
     popup.setCurrentIndex(composer.completions.index(row, 0))
     qtbot.keyClick(popup, Qt.Key.Key_Return)
