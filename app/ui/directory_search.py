@@ -86,6 +86,11 @@ class DirectoryContext:
         self._index_stamp: tuple[int, int] | None = None
         self._trusted: TrustedList | None = None
         self._trusted_stamp: tuple[int, int] | None = None
+        self.choices: tuple[tuple[int, int] | None, Choices] | None = None
+
+    @property
+    def index_stamp(self) -> tuple[int, int] | None:
+        return self._index_stamp
 
     @staticmethod
     def _stamp(path: Path) -> tuple[int, int] | None:
@@ -135,8 +140,12 @@ def search(context: DirectoryContext, query: Query) -> list[Mailbox]:
 
 
 def choices(context: DirectoryContext) -> Choices:
-    """Professions and specialties present in the index (one scan, read-only)."""
+    """Professions and specialties present in the index: one scan of the entries (0.17 s
+    for 150,000 on the test machine, so ~0.7 s for the real file), kept for as long as
+    the same index file is installed."""
     index = context.index()
+    if context.choices is not None and context.choices[0] == context.index_stamp:
+        return context.choices[1]
     path = index_path(context.places.data_dir).resolve()
     with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
         rows = db.execute(
@@ -150,12 +159,14 @@ def choices(context: DirectoryContext) -> Choices:
         if specialty:
             specialties[specialty] = specialties.get(specialty, 0) + count
     by_count = sorted(professions, key=lambda p: (-professions[p], p))
-    return Choices(
+    found = Choices(
         professions=by_count,
         specialties=sorted(specialties, key=str.casefold),
         entries=index.entry_count,
         imported_at=index.meta.get("imported_at", ""),
     )
+    context.choices = (context.index_stamp, found)
+    return found
 
 
 def lookup(context: DirectoryContext, address: str) -> Mailbox | None:

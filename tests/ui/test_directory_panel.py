@@ -238,6 +238,7 @@ def test_no_index_explains_and_updates_in_the_background(
         assert "Annuaire importé" in panel.update_status.text()
         assert DUPONT in _addresses(panel)
         assert panel.results_stack.currentIndex() == 0 and panel.profession.isEnabled()
+        qtbot.waitUntil(lambda: panel.profession.findText("Médecin") > 0, timeout=5000)
     finally:
         empty.close()
 
