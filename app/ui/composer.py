@@ -291,7 +291,7 @@ class Composer(QWidget):
             return
         query = Query(self._fragment(field.text()), limit=COMPLETIONS)
         self._completion_ticket = self.directory.submit(
-            self._kind + "-complete", functools.partial(search, query=query)
+            self._kind + "-complete", functools.partial(search, query=query), urgent=True
         )
 
     @Slot(int, str, object)

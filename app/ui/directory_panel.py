@@ -359,9 +359,9 @@ class DirectoryPanel(QWidget):
         view.setAlternatingRowColors(True)
         header = view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 200)
-        header.resizeSection(1, 220)
-        header.resizeSection(2, 140)
+        header.resizeSection(0, 170)  # narrow enough for the dock; the details say it all
+        header.resizeSection(1, 170)
+        header.resizeSection(2, 120)
         header.setStretchLastSection(True)
         view.selectionModel().selectionChanged.connect(functools.partial(self._row_chosen, view))
         view.doubleClicked.connect(lambda _index: self.write())
@@ -383,8 +383,15 @@ class DirectoryPanel(QWidget):
 
     # -- jobs -----------------------------------------------------------------------------
 
-    def _ask(self, kind: str, job: Callable[..., object], then: Callable[[object], None]) -> int:
-        ticket = self.jobs.submit(kind, job)
+    def _ask(
+        self,
+        kind: str,
+        job: Callable[..., object],
+        then: Callable[[object], None],
+        *,
+        urgent: bool = False,
+    ) -> int:
+        ticket = self.jobs.submit(kind, job, urgent=urgent)
         replaced = self._kind_tickets.pop(kind, None)
         if replaced is not None:
             self._waiting.pop(replaced, None)  # dropped unstarted: it will never answer
@@ -433,6 +440,7 @@ class DirectoryPanel(QWidget):
             self._kind + "-search",
             functools.partial(search, query=query),
             functools.partial(self._offline_arrived, query),
+            urgent=True,
         )
         self._online_rows = []
         if self.online is not None and self.online_box.isChecked() and query.text:

@@ -219,19 +219,20 @@ class DirectoryJobs(QObject):
         super().__init__(parent)
         self.places = places
         self._tickets = itertools.count(1)
-        self._pending: dict[str, tuple[int, Job]] = {}
+        self._pending: dict[str, tuple[int, Job, bool]] = {}
         self._condition = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def submit(self, kind: str, job: Job) -> int:
-        """Queue ``job``; a pending job of the same kind is dropped. Returns its ticket."""
+    def submit(self, kind: str, job: Job, *, urgent: bool = False) -> int:
+        """Queue ``job``; a pending job of the same kind is dropped. ``urgent`` jobs (what
+        she is typing) run before the others waiting. Returns its ticket."""
         ticket = next(self._tickets)
         with self._condition:
             if self._closed:
                 return ticket
             self._pending.pop(kind, None)
-            self._pending[kind] = (ticket, job)
+            self._pending[kind] = (ticket, job, urgent)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="directory-jobs", daemon=True
@@ -259,8 +260,11 @@ class DirectoryJobs(QObject):
                         self._condition.wait()
                     if self._closed:
                         return
-                    kind = next(iter(self._pending))
-                    ticket, job = self._pending.pop(kind)
+                    kind = next(
+                        (k for k, (_t, _j, urgent) in self._pending.items() if urgent),
+                        next(iter(self._pending)),
+                    )
+                    ticket, job, _urgent = self._pending.pop(kind)
                 result: object
                 try:
                     result = job(context)

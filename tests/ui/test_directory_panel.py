@@ -295,7 +295,7 @@ def _window(qtbot: QtBot, store: Store, places: DirectoryPlaces, tmp_path: Path)
 
 
 def test_write_to_and_add_to_the_open_composer(
-    qtbot: QtBot, mail_store: Store, places: DirectoryPlaces, tmp_path: Path
+    qtbot: QtBot, mail_store: Store, places: DirectoryPlaces, tmp_path: Path, artefacts: Path
 ) -> None:
     window = _window(qtbot, mail_store, places, tmp_path)
     assert window.directory_action.shortcut().toString() == "Ctrl+Shift+B"
@@ -304,6 +304,10 @@ def test_write_to_and_add_to_the_open_composer(
     panel = window.open_directory()
     _search(qtbot, panel, "dupont cardio lyon")
     _select(panel, DUPONT)
+    window.resize(1500, 860)
+    qtbot.wait(50)
+    window.grab().save(str(artefacts / "main-window-directory.png"))
+    assert_not_blank(artefacts / "main-window-directory.png")
     panel.write_button.click()
     composer = window.composers[-1]
     qtbot.addWidget(composer)
@@ -525,3 +529,34 @@ def test_without_a_cached_list_only_mssante_fr_domains_pass() -> None:
     assert outside_trust_space(liste, ["a@ch-quimper.mssante.fr"]).untrusted == [
         "a@ch-quimper.mssante.fr"
     ]
+
+
+def test_jobs_run_newest_per_kind_and_urgent_first(qtbot: QtBot, tmp_path: Path) -> None:
+    import threading
+
+    jobs = DirectoryJobs(DirectoryPlaces(tmp_path, tmp_path / "cache"))
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    def record(_ticket: int, kind: str, result: object) -> None:
+        assert threading.current_thread() is threading.main_thread()  # queued to the GUI
+        done.append(f"{kind}={result}")
+
+    jobs.finished.connect(record, Qt.ConnectionType.QueuedConnection)
+    try:
+
+        def slow(_context: DirectoryContext) -> str:
+            started.set()
+            release.wait(5)
+            return "slow"
+
+        jobs.submit("slow", slow)
+        assert started.wait(5)
+        jobs.submit("choices", lambda _c: "filters")
+        jobs.submit("search", lambda _c: "du")
+        jobs.submit("search", lambda _c: "dupont", urgent=True)  # replaces "du"
+        release.set()
+        qtbot.waitUntil(lambda: len(done) == 3, timeout=5000)
+        assert done == ["slow=slow", "search=dupont", "choices=filters"]
+    finally:
+        jobs.close()
