@@ -281,9 +281,12 @@ class Composer(QWidget):
             completer.typed = text
         self._completing = field
         self._directory_rows = []
+        self._completion_ticket = 0  # an answer on its way is for an older fragment
         self._fill_completions(self._fragment(text))
         if self.directory is not None and len(self._fragment(text)) >= 2:
             self._complete_timer.start()
+        else:
+            self._complete_timer.stop()
 
     def _ask_directory(self) -> None:
         field = self._completing
