@@ -468,9 +468,10 @@ class DirectoryPanel(QWidget):
         else:
             assert isinstance(result, list)  # noqa: S101 - search() returns a list
             self._offline_rows = result
-            if self.missing:
+            if self.missing:  # installed meanwhile (e.g. from the command line)
                 self._index_present()
-        self._show_results()
+                self._ask(self._kind + "-choices", choices, self._choices_arrived)
+        self._show_results(status=not self.missing)
 
     @Slot(int, str, object)
     def _online_finished(self, ticket: int, _kind: str, result: object) -> None:

@@ -230,6 +230,7 @@ def test_no_index_explains_and_updates_in_the_background(
         qtbot.keyClicks(panel.search_field, "dupont")  # while missing: still explained
         qtbot.wait(400)
         assert panel.missing and not panel.results.rows
+        assert panel.status.text() == "Annuaire hors ligne absent."
 
         panel.update_button.click()
         assert not panel.update_button.isEnabled()
