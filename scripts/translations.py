@@ -352,6 +352,123 @@ ENGLISH = {
     "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.": "Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.",
     "Le dossier des patients {0} est introuvable.": "The patients folder {0} cannot be found.",
     "Dossier des patients": "Patients folder",
+    # the composer and the liste blanche
+    "Ces destinataires ne font pas partie de l'espace de confiance MSSanté :": (
+        "These recipients are outside the MSSanté trust space:"
+    ),
+    (
+        "Un message envoyé hors MSSanté n'est pas protégé comme la messagerie sécurisée "
+        "de santé : n'y mettez pas de données de santé d'un patient."
+    ): (
+        "A message sent outside MSSanté is not protected like secure health messaging: "
+        "do not put a patient's health data in it."
+    ),
+    (
+        "La liste blanche des domaines MSSanté n'est pas encore téléchargée sur ce poste : "
+        "seules les adresses en « .mssante.fr » sont reconnues. Elle se télécharge avec "
+        "« caducee directory trusted-update »."
+    ): (
+        "The list of MSSanté domains (liste blanche) has not been downloaded on this computer "
+        "yet: only “.mssante.fr” addresses are recognised. Download it with “caducee "
+        "directory trusted-update”."
+    ),
+    "Destinataire hors MSSanté": "Recipient outside MSSanté",
+    "Envoyer hors de l'espace de confiance MSSanté ?": "Send outside the MSSanté trust space?",
+    "Envoyer quand même": "Send anyway",
+    # the address book
+    "Carnet d'adresses": "Address book",
+    "Annuaire MSSanté et favoris (Ctrl+Maj+B)": "MSSanté directory and favourites (Ctrl+Shift+B)",
+    "Nom, profession, ville, établissement ou adresse…": (
+        "Name, profession, city, organisation or address…"
+    ),
+    "Rechercher dans l'annuaire": "Search the directory",
+    "Rechercher aussi en ligne (Annuaire Santé)": "Also search online (Annuaire Santé)",
+    "La recherche en ligne n'est pas configurée sur ce poste.": (
+        "Online search is not set up on this computer."
+    ),
+    "Profession": "Profession",
+    "Spécialité": "Specialty",
+    "Département": "Département",
+    "Numéro du département, par exemple 35 ou 2A": "Département number, for example 35 or 2A",
+    "Type de boîte": "Mailbox type",
+    "Personnes et structures": "People and organisations",
+    "Personnes (PER)": "People (PER)",
+    "Structures, services (ORG)": "Organisations, departments (ORG)",
+    "Résultats": "Results",
+    "Annuaire hors ligne absent": "No offline directory",
+    "Annuaire hors ligne absent.": "No offline directory.",
+    "Mettre à jour l'annuaire": "Update the directory",
+    "Favoris": "Favourites",
+    "Correspondants récents": "Recent correspondents",
+    "Détails de l'adresse": "Address details",
+    "Écrire à": "Write to",
+    "Nouveau message à cette adresse": "New message to this address",
+    "Ajouter en À": "Add as To",
+    "Ajouter en Cc": "Add as Cc",
+    "Ajouter aux favoris": "Add to favourites",
+    "Retirer des favoris": "Remove from favourites",
+    "Exporter en vCard…": "Export as vCard…",
+    "Exporter en vCard": "Export as vCard",
+    "Enregistrer les adresses choisies (ou tous les favoris) en vCard": (
+        "Save the chosen addresses (or all favourites) as vCard"
+    ),
+    "Toutes professions": "All professions",
+    "Toutes spécialités": "All specialties",
+    "Tapez un nom, une profession, une ville ou une adresse.": (
+        "Type a name, a profession, a city or an address."
+    ),
+    "Recherche…": "Searching…",
+    "Recherche impossible : {0}": "Search failed: {0}",
+    "Recherche en ligne impossible : {0}": "Online search failed: {0}",
+    (
+        "L'annuaire MSSanté n'est pas encore installé sur ce poste : la recherche d'adresses "
+        "a besoin de lui. Vos favoris et vos correspondants récents restent dans les onglets "
+        "voisins.\n\n« Mettre à jour l'annuaire » télécharge la liste publique des adresses "
+        "MSSanté publiée chaque jour par l'Agence du numérique en santé (environ 20 Mo, "
+        "quelques minutes), puis l'installe. On peut aussi le faire en ligne de commande : "
+        "« caducee directory update », ou « caducee directory import FICHIER » pour un "
+        "fichier Extraction_Correspondance_MSSante déjà téléchargé."
+    ): (
+        "The MSSanté directory is not installed on this computer yet: searching for "
+        "addresses needs it. Your favourites and recent correspondents are in the next "
+        "tabs.\n\n“Update the directory” downloads the public list of MSSanté addresses "
+        "published daily by the Agence du numérique en santé (about 20 MB, a few minutes), "
+        "then installs it. The command line does the same: “caducee directory update”, or "
+        "“caducee directory import FILE” for an Extraction_Correspondance_MSSante file "
+        "already downloaded."
+    ),
+    "Annuaire hors ligne : {0} adresses MSSanté.": "Offline directory: {0} MSSanté addresses.",
+    "Mise à jour en cours… Vous pouvez continuer à travailler.": (
+        "Updating… You can go on working."
+    ),
+    "La mise à jour a échoué : {0}": "The update failed: {0}",
+    "L'annuaire est déjà à jour.": "The directory is already up to date.",
+    "Cette adresse n'est pas dans l'annuaire hors ligne.": (
+        "This address is not in the offline directory."
+    ),
+    "Choisissez une adresse pour voir ses détails.": "Choose an address to see its details.",
+    "Boîte personnelle (PER)": "Personal mailbox (PER)",
+    "Boîte de structure ou de service (ORG)": "Organisation or department mailbox (ORG)",
+    "Adresse MSSanté": "MSSanté address",
+    "Établissement": "Organisation",
+    "Service": "Department",
+    "Adresse postale": "Postal address",
+    "RPPS": "RPPS",
+    "Identifiant": "Identifier",
+    "Aucun message en cours de rédaction : « Écrire à » en ouvre un.": (
+        "No message being written: “Write to” opens one."
+    ),
+    "Ajouté au message en cours : {0}": "Added to the message being written: {0}",
+    "Retiré des favoris : {0}": "Removed from favourites: {0}",
+    "Ajouté aux favoris : {0}": "Added to favourites: {0}",
+    "Favoris non enregistrés : {0}": "Favourites not saved: {0}",
+    "Export en cours…": "Exporting…",
+    "Export impossible : {0}": "Export failed: {0}",
+    "{0} fiche(s) exportée(s) dans {1}": "{0} card(s) exported to {1}",
+    "Fiches vCard (*.vcf)": "vCard files (*.vcf)",
+    "Nom": "Name",
+    "Ville": "City",
+    "Trouvé en ligne (Annuaire Santé)": "Found online (Annuaire Santé)",
 }
 
 

@@ -21,6 +21,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.directory.lookup import profile_addresses
 from app.store.db import Store
+from app.ui.directory_search import DirectoryPlaces
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
@@ -67,7 +68,12 @@ def run(
         handover.give_to(worker, prompter)  # the first sync uses the wizard's session
     try:
         window = MainWindow(
-            store, profile.data_dir / "ui.ini", worker, opened, lock_minutes=settings.lock_minutes
+            store,
+            profile.data_dir / "ui.ini",
+            worker,
+            opened,
+            lock_minutes=settings.lock_minutes,
+            directory=DirectoryPlaces(profile.data_dir, profile.cache_dir),
         )
         prompter.window = window
         window.account_wizard = lambda parent: _wizard(profile, settings, parent)

@@ -1,19 +1,33 @@
 """The composer: a new message, a reply or a forward, sent through the outbox.
 
-Recipients complete from recent correspondents; files are attached by dialog or dropped
-on the window; the text is saved as a draft file in the profile every few seconds (and
-removed once the message is in the outbox), so a crash loses at most a few seconds.
+Recipients complete from recent correspondents and, given the directory's jobs, from the
+offline MSSanté directory ("dupont" proposes "Dr Jean DUPONT — Cardiologie, Lyon
+<jean.dupont@…>" and inserts the address), searched in the jobs' thread 150 ms after the
+last key. Before sending, recipients outside the MSSanté trust space (liste blanche, see
+``directory_search.outside_trust_space``) are named in a warning: "Envoyer quand même" or
+"Annuler". Files are attached by dialog or dropped on the window; the text is saved as a
+draft file in the profile every few seconds (and removed once the message is in the
+outbox), so a crash loses at most a few seconds.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,23 +46,39 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
+from app.directory import labels
+from app.directory.index import Mailbox
+from app.directory.trusted import TrustedList
 from app.ops.outbox import Draft, enqueue
 from app.store.db import Store
+from app.ui.directory_search import (
+    DirectoryContext,
+    DirectoryJobs,
+    Query,
+    TrustVerdict,
+    outside_trust_space,
+    search,
+)
 
 AUTOSAVE_MS = 3000
+COMPLETION_MS = 150
+COMPLETIONS = 12  # rows in the popup: recent correspondents first, then the directory
+AddressRole = Qt.ItemDataRole.UserRole + 1
 
 
 class _AddressCompleter(QCompleter):
-    """Completes the address being typed after the last comma."""
+    """Completes the address being typed after the last comma; the popup shows the rows
+    the composer computed (no filtering of its own: the directory matched words without
+    accents), and inserts their address."""
+
+    typed = ""  # the field's text as she typed it (highlighting a row rewrites the field)
 
     def splitPath(self, path: str) -> list[str]:
         return [path.rsplit(",", 1)[-1].strip()]
 
     def pathFromIndex(self, index: object) -> str:
         chosen = super().pathFromIndex(index)  # type: ignore[arg-type]
-        widget = self.widget()
-        typed = widget.text() if isinstance(widget, QLineEdit) else ""
-        head = typed.rsplit(",", 1)[0] + ", " if "," in typed else ""
+        head = self.typed.rsplit(",", 1)[0] + ", " if "," in self.typed else ""
         return f"{head}{chosen}, "
 
 
@@ -97,6 +127,7 @@ class Composer(QWidget):
         draft: Draft | None = None,
         sender: str | None = None,
         draft_file: Path | None = None,
+        directory: DirectoryJobs | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -114,7 +145,24 @@ class Composer(QWidget):
         chosen = (draft.sender if draft else None) or sender
         if chosen:
             self.from_box.setCurrentText(chosen)
-        completions = QStringListModel(recent_correspondents(store), self)
+        self.directory = directory
+        self.recent = recent_correspondents(store)
+        self.completions = QStandardItemModel(self)
+        self.trusted: TrustedList | None = None
+        self.trusted_loaded = False
+        self._kind = f"composer-{id(self)}"
+        self._completion_ticket = 0
+        self._completing: QLineEdit | None = None
+        self._directory_rows: list[Mailbox] = []
+        self._complete_timer = QTimer(self)
+        self._complete_timer.setSingleShot(True)
+        self._complete_timer.setInterval(COMPLETION_MS)
+        self._complete_timer.timeout.connect(self._ask_directory)
+        if directory is not None:
+            directory.finished.connect(self._directory_answered, Qt.ConnectionType.QueuedConnection)
+            self._trusted_ticket = directory.submit(
+                self._kind + "-trusted", DirectoryContext.trusted_list
+            )
         self.to, self.cc, self.bcc = QLineEdit(), QLineEdit(), QLineEdit()
         for field, name in (
             (self.to, self.tr("Destinataires")),
@@ -122,10 +170,12 @@ class Composer(QWidget):
             (self.bcc, self.tr("Copie cachée")),
         ):
             field.setAccessibleName(name)
-            completer = _AddressCompleter(completions, field)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer = _AddressCompleter(self.completions, field)
+            completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+            completer.setCompletionRole(AddressRole)
+            completer.setMaxVisibleItems(COMPLETIONS)
             field.setCompleter(completer)
+            field.textEdited.connect(functools.partial(self._typed, field))
         self.subject = QLineEdit()
         self.subject.setAccessibleName(self.tr("Objet"))
         self.body = QPlainTextEdit()
@@ -212,6 +262,81 @@ class Composer(QWidget):
             forwarded=self.forwarded,
         )
 
+    def add_recipients(self, field: str, addresses: list[str]) -> None:
+        """Add to "to", "cc" or "bcc" (the address book's "Ajouter en À / en Cc")."""
+        edit = {"to": self.to, "cc": self.cc, "bcc": self.bcc}[field]
+        present = {a.lower() for a in _addresses(edit.text())}
+        new = [a for a in addresses if a.lower() not in present]
+        edit.setText(", ".join([*_addresses(edit.text()), *new]))
+
+    # -- completion -----------------------------------------------------------------------
+
+    @staticmethod
+    def _fragment(text: str) -> str:
+        return text.rsplit(",", 1)[-1].strip()
+
+    def _typed(self, field: QLineEdit, text: str) -> None:
+        completer = field.completer()
+        if isinstance(completer, _AddressCompleter):
+            completer.typed = text
+        self._completing = field
+        self._directory_rows = []
+        self._completion_ticket = 0  # an answer on its way is for an older fragment
+        self._fill_completions(self._fragment(text))
+        if self.directory is not None and len(self._fragment(text)) >= 2:
+            self._complete_timer.start()
+        else:
+            self._complete_timer.stop()
+
+    def _ask_directory(self) -> None:
+        field = self._completing
+        if field is None or self.directory is None:
+            return
+        query = Query(self._fragment(field.text()), limit=COMPLETIONS)
+        self._completion_ticket = self.directory.submit(
+            self._kind + "-complete", functools.partial(search, query=query), urgent=True
+        )
+
+    @Slot(int, str, object)
+    def _directory_answered(self, ticket: int, _kind: str, result: object) -> None:
+        if ticket == getattr(self, "_trusted_ticket", None):
+            self.trusted = result if isinstance(result, TrustedList) else None
+            self.trusted_loaded = not isinstance(result, BaseException)
+            return
+        if ticket != self._completion_ticket or not isinstance(result, list):
+            return  # an older fragment's answer, or no directory installed
+        self._directory_rows = [m for m in result if isinstance(m, Mailbox)]
+        field = self._completing
+        if field is not None:
+            self._fill_completions(self._fragment(field.text()))
+
+    def _fill_completions(self, fragment: str) -> None:
+        """Recent correspondents containing the fragment, then the directory's answers."""
+        wanted = fragment.casefold()
+        rows: list[tuple[str, str]] = []
+        if wanted:
+            rows = [(a, a) for a in self.recent if wanted in a.casefold()][: COMPLETIONS // 2]
+        seen = {address.lower() for address, _ in rows}
+        for mailbox in self._directory_rows:
+            if mailbox.address.lower() not in seen:
+                seen.add(mailbox.address.lower())
+                rows.append((mailbox.address, labels.one_line(mailbox)))
+        self.completions.clear()
+        for address, shown in rows[:COMPLETIONS]:
+            item = QStandardItem(shown)
+            item.setData(address, AddressRole)
+            item.setToolTip(shown)
+            item.setEditable(False)
+            self.completions.appendRow(item)
+        field = self._completing
+        completer = field.completer() if field is not None else None
+        if field is None or completer is None:
+            return
+        if self.completions.rowCount() and field.hasFocus():
+            completer.complete()
+        elif not self.completions.rowCount() and (popup := completer.popup()) is not None:
+            popup.hide()
+
     def add_files(self, paths: list[Path]) -> None:
         for path in paths:
             if path.is_file():
@@ -273,6 +398,8 @@ class Composer(QWidget):
                 self.tr("Ce compte n'a pas de serveur d'envoi (SMTP)."),
             )
             return
+        if not self.confirm_trust([*draft.to, *draft.cc, *draft.bcc]):
+            return
         if not draft.subject:
             answer = QMessageBox.question(
                 self, self.tr("Sans objet"), self.tr("Envoyer ce message sans objet ?")
@@ -288,6 +415,57 @@ class Composer(QWidget):
         self._forget_draft()
         self.queued.emit(account.address)
         self.close()
+
+    def trust_verdict(self, addresses: list[str]) -> TrustVerdict:
+        if not self.trusted_loaded and self.directory is not None:
+            # Sent before the list arrived from the jobs' thread (it was asked at opening):
+            # read it here once, rather than send unchecked.
+            context = DirectoryContext(self.directory.places)
+            try:
+                self.trusted = context.trusted_list()
+            except (CaduceeError, OSError):
+                self.trusted = None
+            self.trusted_loaded = True
+        own = {account.address.lower() for account in self.store.accounts()}
+        others = [a for a in addresses if a.strip().lower() not in own]  # a note to herself
+        return outside_trust_space(self.trusted, others)
+
+    def confirm_trust(self, addresses: list[str]) -> bool:
+        """True to go on: every recipient is MSSanté, or she chose "Envoyer quand même"."""
+        if self.directory is None:
+            return True  # no profile to read the liste blanche from (a bare composer)
+        verdict = self.trust_verdict(addresses)
+        if not verdict.untrusted:
+            return True
+        text = (
+            self.tr("Ces destinataires ne font pas partie de l'espace de confiance MSSanté :")
+            + "\n\n"
+            + "\n".join(f"• {a}" for a in verdict.untrusted)
+        )
+        text += "\n\n" + self.tr(
+            "Un message envoyé hors MSSanté n'est pas protégé comme la messagerie sécurisée "
+            "de santé : n'y mettez pas de données de santé d'un patient."
+        )
+        if not verdict.list_cached:
+            text += "\n\n" + self.tr(
+                "La liste blanche des domaines MSSanté n'est pas encore téléchargée sur ce "
+                "poste : seules les adresses en « .mssante.fr » sont reconnues. Elle se "
+                "télécharge avec « caducee directory trusted-update »."
+            )
+        box = QMessageBox(self)
+        box.setObjectName("untrusted-warning")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Destinataire hors MSSanté"))
+        box.setText(self.tr("Envoyer hors de l'espace de confiance MSSanté ?"))
+        box.setInformativeText(text)
+        send = box.addButton(self.tr("Envoyer quand même"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        chosen = box.clickedButton() is send
+        box.deleteLater()
+        return chosen
 
     def discard(self) -> None:
         self._forget_draft()

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -46,6 +47,8 @@ from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui.composer import Composer, saved_drafts
+from app.ui.directory_panel import DirectoryPanel, OnlineSearch
+from app.ui.directory_search import DirectoryJobs, DirectoryPlaces
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import DocumentsJob, FilingDialog
 from app.ui.filing_queue import FilingQueue
@@ -70,9 +73,13 @@ class MainWindow(QMainWindow):
         worker: SyncWorker | None = None,
         temp_dir: Path | None = None,
         lock_minutes: int = 0,
+        directory: DirectoryPlaces | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.directory_jobs = DirectoryJobs(directory or DirectoryPlaces.beside(settings_file))
+        self.directory_online: OnlineSearch | None = None  # the Annuaire Santé API, when set
+        self.directory_dock: QDockWidget | None = None
         self.worker = worker
         self.syncing = False
         self.sync_again = False  # asked while a sync ran (e.g. a message just queued)
@@ -206,6 +213,11 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(handler)
             bar.addAction(action)
+        self.directory_action = QAction(self.tr("Carnet d'adresses"), self)
+        self.directory_action.setToolTip(self.tr("Annuaire MSSanté et favoris (Ctrl+Maj+B)"))
+        self.directory_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.directory_action.triggered.connect(self.open_directory)
+        bar.addAction(self.directory_action)
         self.drafts_action = QAction(self.tr("Brouillons"), self)
         self.drafts_action.setToolTip(self.tr("Reprendre les messages non envoyés"))
         self.drafts_action.triggered.connect(self._resume_drafts)
@@ -286,6 +298,7 @@ class MainWindow(QMainWindow):
         if self.filing is not None:
             self.filing.close()
             self.filing = None
+        self.directory_jobs.close(wait=1.0)
         super().closeEvent(event)
 
     # -- what is shown --------------------------------------------------------------------
@@ -548,9 +561,35 @@ class MainWindow(QMainWindow):
         """Reopen the drafts saved on disk (a composer closed unsent, or a crash)."""
         return [self._compose(draft, path) for path, draft in saved_drafts(self.drafts_dir)]
 
+    def open_directory(self) -> DirectoryPanel:
+        """The address book, docked on the right (she can float it as a window)."""
+        if self.directory_dock is None:
+            panel = DirectoryPanel(
+                self.store,
+                self.directory_jobs,
+                composer=lambda: next((c for c in reversed(self.composers) if c.isVisible()), None),
+                online=self.directory_online,
+            )
+            panel.write_to.connect(lambda to: self._compose(Draft("", to, "", "")))
+            self.directory_dock = QDockWidget(self.tr("Carnet d'adresses"), self)
+            self.directory_dock.setObjectName("directory-dock")
+            self.directory_dock.setWidget(panel)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.directory_dock)
+        shown = self.directory_dock.widget()
+        assert isinstance(shown, DirectoryPanel)  # noqa: S101 - set just above
+        self.directory_dock.show()
+        self.directory_dock.raise_()
+        shown.search_field.setFocus()
+        return shown
+
     def _compose(self, draft: Draft | None, draft_file: Path | None = None) -> Composer:
         composer = Composer(
-            self.store, self.drafts_dir, draft, self._folder_scope().account, draft_file
+            self.store,
+            self.drafts_dir,
+            draft,
+            self._folder_scope().account,
+            draft_file,
+            directory=self.directory_jobs,
         )
         composer.queued.connect(self._queued)
         self.composers = [c for c in self.composers if c.isVisible()] + [composer]
@@ -578,6 +617,8 @@ class MainWindow(QMainWindow):
             if composer.isVisible():
                 composer.save_draft()
                 composer.hide()  # kept, shown again once unlocked
+        if self.directory_dock is not None:  # recent correspondents name patients (INS)
+            self.directory_dock.hide()
         self.lock_overlay.problem.setText("")
         self.lock_overlay.cover()
         self.disabled_while_locked = [a for a in self.findChildren(QAction) if a.isEnabled()]

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.db import Store
 from app.store.outbox import OutboxStore
+from app.ui.composer import Composer
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import assert_not_blank
 
@@ -24,6 +25,10 @@ def test_reply_draft_and_send(
 ) -> None:
     mail_store.db.execute("UPDATE accounts SET smtp_url = 'smtp+starttls://smtp.test:587'")
     monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    warned: list[list[str]] = []  # the liste blanche warning (tests/ui/test_directory_panel.py)
+    monkeypatch.setattr(
+        Composer, "confirm_trust", lambda _self, addresses: warned.append(addresses) or True
+    )
     window = MainWindow(mail_store, tmp_path / "ui.ini")
     qtbot.addWidget(window)
     window.show()
@@ -51,6 +56,7 @@ def test_reply_draft_and_send(
     assert saved["body"].startswith("Merci, bien reçu.") and saved["to"] == [original.sender]
 
     composer.send()
+    assert warned == [[original.sender]]  # checked against the liste blanche before sending
     assert not composer.draft_file.exists()  # in the outbox now, no draft left behind
     items = OutboxStore(mail_store).items()
     assert len(items) == 1 and items[0].subject == composer.subject.text()

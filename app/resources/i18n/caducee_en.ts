@@ -292,6 +292,34 @@
         <source>Envoyer ce message sans objet ?</source>
         <translation>Send this message without a subject?</translation>
     </message>
+    <message>
+        <source>Ces destinataires ne font pas partie de l'espace de confiance MSSanté :</source>
+        <translation>These recipients are outside the MSSanté trust space:</translation>
+    </message>
+    <message>
+        <source>Un message envoyé hors MSSanté n'est pas protégé comme la messagerie sécurisée de santé : n'y mettez pas de données de santé d'un patient.</source>
+        <translation>A message sent outside MSSanté is not protected like secure health messaging: do not put a patient's health data in it.</translation>
+    </message>
+    <message>
+        <source>La liste blanche des domaines MSSanté n'est pas encore téléchargée sur ce poste : seules les adresses en « .mssante.fr » sont reconnues. Elle se télécharge avec « caducee directory trusted-update ».</source>
+        <translation>The list of MSSanté domains (liste blanche) has not been downloaded on this computer yet: only “.mssante.fr” addresses are recognised. Download it with “caducee directory trusted-update”.</translation>
+    </message>
+    <message>
+        <source>Destinataire hors MSSanté</source>
+        <translation>Recipient outside MSSanté</translation>
+    </message>
+    <message>
+        <source>Envoyer hors de l'espace de confiance MSSanté ?</source>
+        <translation>Send outside the MSSanté trust space?</translation>
+    </message>
+    <message>
+        <source>Envoyer quand même</source>
+        <translation>Send anyway</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
 </context>
 <context>
     <name>ConnectPage</name>
@@ -358,6 +386,249 @@
     <message>
         <source>Vérifiez les réglages (« Précédent ») ou réessayez.</source>
         <translation>Check the settings (“Back”) or try again.</translation>
+    </message>
+</context>
+<context>
+    <name>DirectoryPanel</name>
+    <message>
+        <source>Nom, profession, ville, établissement ou adresse…</source>
+        <translation>Name, profession, city, organisation or address…</translation>
+    </message>
+    <message>
+        <source>Rechercher dans l'annuaire</source>
+        <translation>Search the directory</translation>
+    </message>
+    <message>
+        <source>Rechercher aussi en ligne (Annuaire Santé)</source>
+        <translation>Also search online (Annuaire Santé)</translation>
+    </message>
+    <message>
+        <source>La recherche en ligne n'est pas configurée sur ce poste.</source>
+        <translation>Online search is not set up on this computer.</translation>
+    </message>
+    <message>
+        <source>Profession</source>
+        <translation>Profession</translation>
+    </message>
+    <message>
+        <source>Spécialité</source>
+        <translation>Specialty</translation>
+    </message>
+    <message>
+        <source>Département</source>
+        <translation>Département</translation>
+    </message>
+    <message>
+        <source>Numéro du département, par exemple 35 ou 2A</source>
+        <translation>Département number, for example 35 or 2A</translation>
+    </message>
+    <message>
+        <source>Type de boîte</source>
+        <translation>Mailbox type</translation>
+    </message>
+    <message>
+        <source>Personnes et structures</source>
+        <translation>People and organisations</translation>
+    </message>
+    <message>
+        <source>Personnes (PER)</source>
+        <translation>People (PER)</translation>
+    </message>
+    <message>
+        <source>Structures, services (ORG)</source>
+        <translation>Organisations, departments (ORG)</translation>
+    </message>
+    <message>
+        <source>Résultats</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>Annuaire hors ligne absent</source>
+        <translation>No offline directory</translation>
+    </message>
+    <message>
+        <source>Mettre à jour l'annuaire</source>
+        <translation>Update the directory</translation>
+    </message>
+    <message>
+        <source>Favoris</source>
+        <translation>Favourites</translation>
+    </message>
+    <message>
+        <source>Correspondants récents</source>
+        <translation>Recent correspondents</translation>
+    </message>
+    <message>
+        <source>Détails de l'adresse</source>
+        <translation>Address details</translation>
+    </message>
+    <message>
+        <source>Écrire à</source>
+        <translation>Write to</translation>
+    </message>
+    <message>
+        <source>Nouveau message à cette adresse</source>
+        <translation>New message to this address</translation>
+    </message>
+    <message>
+        <source>Ajouter en À</source>
+        <translation>Add as To</translation>
+    </message>
+    <message>
+        <source>Ajouter en Cc</source>
+        <translation>Add as Cc</translation>
+    </message>
+    <message>
+        <source>Ajouter aux favoris</source>
+        <translation>Add to favourites</translation>
+    </message>
+    <message>
+        <source>Exporter en vCard…</source>
+        <translation>Export as vCard…</translation>
+    </message>
+    <message>
+        <source>Enregistrer les adresses choisies (ou tous les favoris) en vCard</source>
+        <translation>Save the chosen addresses (or all favourites) as vCard</translation>
+    </message>
+    <message>
+        <source>Toutes professions</source>
+        <translation>All professions</translation>
+    </message>
+    <message>
+        <source>Toutes spécialités</source>
+        <translation>All specialties</translation>
+    </message>
+    <message>
+        <source>Tapez un nom, une profession, une ville ou une adresse.</source>
+        <translation>Type a name, a profession, a city or an address.</translation>
+    </message>
+    <message>
+        <source>Recherche…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message>
+        <source>Recherche impossible : {0}</source>
+        <translation>Search failed: {0}</translation>
+    </message>
+    <message>
+        <source>Recherche en ligne impossible : {0}</source>
+        <translation>Online search failed: {0}</translation>
+    </message>
+    <message>
+        <source>{0} résultat(s)</source>
+        <translation>{0} result(s)</translation>
+    </message>
+    <message>
+        <source>L'annuaire MSSanté n'est pas encore installé sur ce poste : la recherche d'adresses a besoin de lui. Vos favoris et vos correspondants récents restent dans les onglets voisins.
+
+« Mettre à jour l'annuaire » télécharge la liste publique des adresses MSSanté publiée chaque jour par l'Agence du numérique en santé (environ 20 Mo, quelques minutes), puis l'installe. On peut aussi le faire en ligne de commande : « caducee directory update », ou « caducee directory import FICHIER » pour un fichier Extraction_Correspondance_MSSante déjà téléchargé.</source>
+        <translation>The MSSanté directory is not installed on this computer yet: searching for addresses needs it. Your favourites and recent correspondents are in the next tabs.
+
+“Update the directory” downloads the public list of MSSanté addresses published daily by the Agence du numérique en santé (about 20 MB, a few minutes), then installs it. The command line does the same: “caducee directory update”, or “caducee directory import FILE” for an Extraction_Correspondance_MSSante file already downloaded.</translation>
+    </message>
+    <message>
+        <source>Annuaire hors ligne absent.</source>
+        <translation>No offline directory.</translation>
+    </message>
+    <message>
+        <source>Annuaire hors ligne : {0} adresses MSSanté.</source>
+        <translation>Offline directory: {0} MSSanté addresses.</translation>
+    </message>
+    <message>
+        <source>Mise à jour en cours… Vous pouvez continuer à travailler.</source>
+        <translation>Updating… You can go on working.</translation>
+    </message>
+    <message>
+        <source>La mise à jour a échoué : {0}</source>
+        <translation>The update failed: {0}</translation>
+    </message>
+    <message>
+        <source>L'annuaire est déjà à jour.</source>
+        <translation>The directory is already up to date.</translation>
+    </message>
+    <message>
+        <source>Retirer des favoris</source>
+        <translation>Remove from favourites</translation>
+    </message>
+    <message>
+        <source>Cette adresse n'est pas dans l'annuaire hors ligne.</source>
+        <translation>This address is not in the offline directory.</translation>
+    </message>
+    <message>
+        <source>Choisissez une adresse pour voir ses détails.</source>
+        <translation>Choose an address to see its details.</translation>
+    </message>
+    <message>
+        <source>Boîte personnelle (PER)</source>
+        <translation>Personal mailbox (PER)</translation>
+    </message>
+    <message>
+        <source>Boîte de structure ou de service (ORG)</source>
+        <translation>Organisation or department mailbox (ORG)</translation>
+    </message>
+    <message>
+        <source>Adresse MSSanté</source>
+        <translation>MSSanté address</translation>
+    </message>
+    <message>
+        <source>Établissement</source>
+        <translation>Organisation</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Adresse postale</source>
+        <translation>Postal address</translation>
+    </message>
+    <message>
+        <source>RPPS</source>
+        <translation>RPPS</translation>
+    </message>
+    <message>
+        <source>Identifiant</source>
+        <translation>Identifier</translation>
+    </message>
+    <message>
+        <source>Aucun message en cours de rédaction : « Écrire à » en ouvre un.</source>
+        <translation>No message being written: “Write to” opens one.</translation>
+    </message>
+    <message>
+        <source>Ajouté au message en cours : {0}</source>
+        <translation>Added to the message being written: {0}</translation>
+    </message>
+    <message>
+        <source>Retiré des favoris : {0}</source>
+        <translation>Removed from favourites: {0}</translation>
+    </message>
+    <message>
+        <source>Ajouté aux favoris : {0}</source>
+        <translation>Added to favourites: {0}</translation>
+    </message>
+    <message>
+        <source>Favoris non enregistrés : {0}</source>
+        <translation>Favourites not saved: {0}</translation>
+    </message>
+    <message>
+        <source>Export en cours…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <source>Export impossible : {0}</source>
+        <translation>Export failed: {0}</translation>
+    </message>
+    <message>
+        <source>{0} fiche(s) exportée(s) dans {1}</source>
+        <translation>{0} card(s) exported to {1}</translation>
+    </message>
+    <message>
+        <source>Exporter en vCard</source>
+        <translation>Export as vCard</translation>
+    </message>
+    <message>
+        <source>Fiches vCard (*.vcf)</source>
+        <translation>vCard files (*.vcf)</translation>
     </message>
 </context>
 <context>
@@ -691,6 +962,29 @@
     </message>
 </context>
 <context>
+    <name>MailboxTableModel</name>
+    <message>
+        <source>Nom</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Profession</source>
+        <translation>Profession</translation>
+    </message>
+    <message>
+        <source>Ville</source>
+        <translation>City</translation>
+    </message>
+    <message>
+        <source>Adresse MSSanté</source>
+        <translation>MSSanté address</translation>
+    </message>
+    <message>
+        <source>Trouvé en ligne (Annuaire Santé)</source>
+        <translation>Found online (Annuaire Santé)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.</source>
@@ -751,6 +1045,14 @@
     <message>
         <source>Transférer</source>
         <translation>Forward</translation>
+    </message>
+    <message>
+        <source>Carnet d'adresses</source>
+        <translation>Address book</translation>
+    </message>
+    <message>
+        <source>Annuaire MSSanté et favoris (Ctrl+Maj+B)</source>
+        <translation>MSSanté directory and favourites (Ctrl+Shift+B)</translation>
     </message>
     <message>
         <source>Brouillons</source>

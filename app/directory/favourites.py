@@ -1,0 +1,87 @@
+"""Her favourite correspondents from the directory, kept in the profile.
+
+``<data dir>/directory-favourites.json``: a JSON list of the mailboxes' fields (as
+``Mailbox.to_json``), so that a favourite is shown with its details even when the offline
+index is missing or no longer lists it. Written atomically (temporary file, fsync, rename):
+a crash leaves the previous list. An unreadable file is set aside as ``….broken`` and
+counts as empty, rather than stopping the window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from app.directory.index import Mailbox
+
+FILE_NAME = "directory-favourites.json"
+_FIELDS = [f.name for f in fields(Mailbox)]
+
+
+def favourites_path(data_dir: Path) -> Path:
+    return data_dir / FILE_NAME
+
+
+def _mailbox(data: Any) -> Mailbox | None:
+    if not isinstance(data, dict) or not isinstance(data.get("address"), str):
+        return None
+    values = {name: str(data.get(name) or "") for name in _FIELDS}
+    return Mailbox(**values) if values["address"] else None
+
+
+class Favourites:
+    """The list, in the order she added them; one entry per address (case-insensitive)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[Mailbox] = self._load()
+
+    def _load(self) -> list[Mailbox]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                self.path.replace(self.path.with_name(self.path.name + ".broken"))
+            return []
+        found = [_mailbox(item) for item in data] if isinstance(data, list) else []
+        return [m for m in found if m is not None]
+
+    def __contains__(self, address: str) -> bool:
+        wanted = address.strip().lower()
+        return any(m.address.lower() == wanted for m in self.items)
+
+    def add(self, mailbox: Mailbox) -> bool:
+        """False when it was already there (the stored details are refreshed)."""
+        known = mailbox.address in self
+        self.items = [m for m in self.items if m.address.lower() != mailbox.address.lower()]
+        self.items.append(mailbox)
+        self._save()
+        return not known
+
+    def remove(self, address: str) -> bool:
+        before = len(self.items)
+        wanted = address.strip().lower()
+        self.items = [m for m in self.items if m.address.lower() != wanted]
+        if len(self.items) != before:
+            self._save()
+        return len(self.items) != before
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".favourites-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump([m.to_json() for m in self.items], out, ensure_ascii=False, indent=1)
+                out.flush()
+                os.fsync(out.fileno())
+            Path(name).replace(self.path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
