@@ -14,7 +14,15 @@ verrouillage_minutes = 120
 [classement]
 # folder holding one sub-folder per patient (default of --patients-dir); empty = none
 dossier_patients = ""
+
+[annuaire]
+# Annuaire Santé FHIR API (the key itself lives in the keyring: caducee directory api-key)
+api_url = ""            # empty = https://gateway.api.esante.gouv.fr/fhir/v2
+api_delai_secondes = 30 # timeout of one call
+api_autorites = ""      # PEM file of authorities for the API; empty = the system's
 ```
+
+``save`` rewrites the whole file from these typed values (the comments come back).
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ class Settings:
     card_module: str | None = None
     lock_minutes: int = DEFAULT_LOCK_MINUTES
     patients_dir: Path | None = None
+    api_url: str | None = None
+    api_timeout: float | None = None
+    api_authorities: Path | None = None
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -59,7 +70,21 @@ class Settings:
         minutes = session.get("verrouillage_minutes") if isinstance(session, dict) else None
         filing = data.get("classement", {})
         patients = filing.get("dossier_patients") if isinstance(filing, dict) else None
+        api = data.get("annuaire", {})
+        api = api if isinstance(api, dict) else {}
+        url, delay, authorities = (
+            api.get("api_url"),
+            api.get("api_delai_secondes"),
+            api.get("api_autorites"),
+        )
         return cls(
+            api_url=url if isinstance(url, str) and url else None,
+            api_timeout=float(delay)
+            if isinstance(delay, int | float) and not isinstance(delay, bool) and delay > 0
+            else None,
+            api_authorities=Path(authorities).expanduser()
+            if isinstance(authorities, str) and authorities
+            else None,
             patients_dir=Path(patients).expanduser()
             if isinstance(patients, str) and patients
             else None,
@@ -77,6 +102,9 @@ class Settings:
             module=_toml_string(self.card_module or ""),
             minutes=self.lock_minutes,
             patients=_toml_string(str(self.patients_dir) if self.patients_dir else ""),
+            api_url=_toml_string(self.api_url or ""),
+            api_timeout=self.api_timeout or 30,
+            api_authorities=_toml_string(str(self.api_authorities or "")),
         )
         temporary = path.with_name(f".{path.name}.tmp")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +129,12 @@ verrouillage_minutes = {minutes}
 [classement]
 # folder holding one sub-folder per patient (default of --patients-dir); empty = none
 dossier_patients = {patients}
+
+[annuaire]
+# Annuaire Santé FHIR API (the key itself lives in the keyring: caducee directory api-key)
+api_url = {api_url}
+api_delai_secondes = {api_timeout}
+api_autorites = {api_authorities}
 """
 
 

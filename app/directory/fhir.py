@@ -45,7 +45,6 @@ import os
 import ssl
 import threading
 import time
-import tomllib
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -54,6 +53,7 @@ from typing import Any
 from app.core.errors import CaduceeError
 from app.core.keychain import esante_api_key, get_secret
 from app.core.paths import Profile
+from app.core.settings import Settings, SettingsError
 from app.directory.download import _connection
 from app.directory.errors import DirectoryError, FhirError
 from app.directory.fhir_parse import IDNPS_SYSTEM, RPPS_SYSTEM, Json, Resources, unique
@@ -421,15 +421,6 @@ def api_key() -> str | None:
     return stored.strip() if stored and stored.strip() else None
 
 
-def _settings(config_file: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}  # a missing file; an unreadable one is reported by app.core.settings
-    section = data.get("annuaire")
-    return section if isinstance(section, dict) else {}
-
-
 def from_profile(
     profile: Profile,
     *,
@@ -442,17 +433,30 @@ def from_profile(
     key = api_key()
     if key is None:
         return None
-    settings = _settings(profile.config_file)
-    url = base_url or settings.get("api_url")
-    delay = settings.get("api_delai_secondes")
-    authorities = settings.get("api_autorites")
-    if timeout is None and isinstance(delay, int | float) and not isinstance(delay, bool):
-        timeout = float(delay) if delay > 0 else None
-    if trust_file is None and isinstance(authorities, str) and authorities:
-        trust_file = Path(authorities)
+    try:
+        settings = Settings.load(profile.config_file)
+    except SettingsError:
+        settings = Settings()  # reported by the commands that need the other settings
     return FhirDirectory(
         key,
-        url if isinstance(url, str) and url else DEFAULT_URL,
-        trust_file=trust_file,
-        timeout=timeout or TIMEOUT,
+        base_url or settings.api_url or DEFAULT_URL,
+        trust_file=trust_file or settings.api_authorities,
+        timeout=timeout or settings.api_timeout or TIMEOUT,
     )
+
+
+def online_search(profile: Profile) -> Callable[[str], list[Mailbox]]:
+    """A search the window's address book runs in its own thread: the client is built at
+    the first search (the keyring is read then, not at start), and with no API key the
+    search says so in French (``FhirNoKeyError``) instead of finding nothing."""
+    built: list[FhirDirectory] = []
+
+    def search(text: str) -> list[Mailbox]:
+        if not built:
+            client = from_profile(profile)
+            if client is None:
+                raise FhirNoKeyError("no API key")
+            built.append(client)
+        return built[0].search(text)
+
+    return search

@@ -19,6 +19,7 @@ from app import APP_NAME, __version__
 from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.core.settings import Settings
+from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
@@ -78,6 +79,7 @@ def run(
         prompter.window = window
         window.account_wizard = lambda parent: _wizard(profile, settings, parent)
         window.patients_root = lambda parent: patients_root(profile, parent)
+        window.directory_online = online_search(profile)
         if edition is not None:
             _brand_window(window, edition)
         if label is not None:

@@ -10,9 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from app.cli.main import main
 from app.core.keychain import SERVICE, esante_api_key
@@ -31,6 +29,7 @@ from app.directory.fhir import (
 )
 from app.directory.index import Mailbox
 from app.directory.lookup import own_addresses, profile_addresses
+from tests.conftest import MemoryKeyring
 from tests.integration.fhir_fake import (
     KEY,
     FakeApi,
@@ -118,33 +117,9 @@ def _client(api: FakeApi, **options: object) -> FhirDirectory:
     return FhirDirectory(KEY, api.url, trust_file=api.root_pem, **options)  # type: ignore[arg-type]
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
-    """Never the OS keyring: a keyring in memory for the test."""
-    monkeypatch.delenv(fhir.API_KEY_ENV, raising=False)
-    backend = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
+@pytest.fixture(autouse=True)
+def _no_api_key_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fhir.API_KEY_ENV, raising=False)  # the keyring decides
 
 
 def test_practitioner_mailboxes_with_roles_and_structures(api: FakeApi) -> None:
@@ -414,3 +389,21 @@ def test_first_run_lookup_from_the_profile(
     assert len(profile_addresses(profile, RPPS)) == 2
     profile.config_file.write_text('[annuaire]\napi_url = "http://x.example"\n', "utf-8")
     assert profile_addresses(profile, RPPS) == []  # an http: URL is refused, not fatal
+
+
+def test_the_address_books_online_search_builds_its_client_at_first_use(
+    api: FakeApi, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    profile = Profile.from_dir(tmp_path / "profil")
+    profile.ensure()
+    profile.config_file.write_text(
+        f'[annuaire]\napi_url = "{api.url}"\napi_autorites = "{api.root_pem}"\n',
+        encoding="utf-8",
+    )
+    search = fhir.online_search(profile)
+    with pytest.raises(fhir.FhirNoKeyError) as error:
+        search("martin")  # no key yet: said, not an empty result
+    assert "api-key" in error.value.user_message and api.site.requests == []
+    memory_keyring.values[(SERVICE, esante_api_key())] = KEY
+    found = search("martin")
+    assert found and all(m.address for m in found)
