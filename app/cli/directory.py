@@ -14,7 +14,7 @@ from typing import Any
 from app.core.keychain import delete_secret, esante_api_key, set_secret
 from app.core.paths import Profile
 from app.directory import fhir, trusted
-from app.directory.download import EXTRACTION_URL, fetch
+from app.directory.download import EXTRACTION_URL
 from app.directory.index import DirectoryIndex, ImportReport, Mailbox, build_index
 from app.directory.trusted import LISTE_BLANCHE_URL, MAX_BYTES
 from app.directory.update import update_index
@@ -243,15 +243,9 @@ def run_trusted_update(args: argparse.Namespace, profile: Profile) -> int:
     profile.ensure()
     if args.file:
         data = Path(args.file).read_bytes()[: MAX_BYTES + 1]
+        liste = trusted.store(data, profile.cache_dir)
     else:
-        fetched = fetch(args.url, _policy(profile), directory=profile.tmp_dir, max_bytes=MAX_BYTES)
-        if fetched.path is None:  # no body (cannot happen for a plain GET)
-            return 1
-        try:
-            data = fetched.path.read_bytes()
-        finally:
-            fetched.path.unlink(missing_ok=True)
-    liste = trusted.store(data, profile.cache_dir)
+        liste = trusted.download(profile.cache_dir, _policy(profile), profile.tmp_dir, args.url)
     generated = f", générée le {liste.generated}" if liste.generated else ""
     print(f"Liste blanche enregistrée : {len(liste.domains)} domaines{generated}.")
     if liste.skipped:

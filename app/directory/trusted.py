@@ -25,6 +25,7 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from app.directory.errors import TrustedListError
+from app.transport.tls import TrustPolicy
 
 LISTE_BLANCHE_URL = "https://espacedeconfiance.mssante.fr/listeblanchemssante.xml"
 NAMESPACE = "https://listeblanche.mssante.fr/schema"
@@ -110,3 +111,19 @@ def load(cache_dir: Path) -> TrustedList | None:
     except FileNotFoundError:
         return None
     return parse(data)
+
+
+def download(
+    cache_dir: Path, policy: TrustPolicy, work_dir: Path, url: str = LISTE_BLANCHE_URL
+) -> TrustedList:
+    """Fetch the list (IGC-Santé TLS), check it parses, then replace the cached copy."""
+    from app.directory.download import fetch
+
+    fetched = fetch(url, policy, directory=work_dir, max_bytes=MAX_BYTES)
+    if fetched.path is None:  # no body (cannot happen for a plain GET)
+        raise TrustedListError("empty answer")
+    try:
+        data = fetched.path.read_bytes()
+    finally:
+        fetched.path.unlink(missing_ok=True)
+    return store(data, cache_dir)

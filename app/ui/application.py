@@ -93,6 +93,8 @@ def run(
             QTimer.singleShot(0, lambda: save_screenshot(window, screenshot, quit_after=True))
         else:
             QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
+            if label is None:  # the demo never reaches out to the real directory
+                QTimer.singleShot(5_000, window.refresh_directory_if_due)
         status = app.exec()
         stop_worker(worker, thread)
         return status

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
+from app.directory import refresh
 from app.filing.pending import PendingDocument
 from app.filing.reader import read_documents
 from app.filing.service import Filing
@@ -48,7 +49,7 @@ from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
-from app.ui.directory_search import DirectoryJobs, DirectoryPlaces
+from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import DocumentsJob, FilingDialog
 from app.ui.filing_queue import FilingQueue
@@ -560,6 +561,20 @@ class MainWindow(QMainWindow):
     def resume_drafts(self) -> list[Composer]:
         """Reopen the drafts saved on disk (a composer closed unsent, or a crash)."""
         return [self._compose(draft, path) for path, draft in saved_drafts(self.drafts_dir)]
+
+    def refresh_directory_if_due(self) -> int | None:
+        """Once a day, in the directory thread: the extraction file and the liste blanche
+        (what the address book, the completion and the send warning read). Silent: an
+        offline start tries again at the next one. Returns the job's ticket, if started."""
+        places = self.directory_jobs.places
+        if not refresh.due(places.cache_dir):
+            return None
+
+        def job(context: DirectoryContext) -> refresh.RefreshReport:
+            context.close_index()  # Windows: the index cannot be replaced while open
+            return refresh.refresh(places.data_dir, places.cache_dir, places.cache_dir)
+
+        return self.directory_jobs.submit("daily-refresh", job)
 
     def open_directory(self) -> DirectoryPanel:
         """The address book, docked on the right (she can float it as a window)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import CertificateUntrustedError
+from app.directory import refresh, trusted
 from app.directory.download import fetch
 from app.directory.errors import DirectoryDownloadError
 from app.directory.index import DirectoryIndex
@@ -29,6 +31,7 @@ STAMP = "202611220300"
 class Site:
     zip_bytes: bytes
     etag: str = '"v1"'
+    liste: bytes = b""
     requests: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -45,6 +48,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "/extraction")
             self.end_headers()
+            return
+        if self.path == "/listeblanche.xml" and site.liste:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(site.liste)))
+            self.end_headers()
+            if body:
+                self.wfile.write(site.liste)
             return
         if self.path != "/extraction":
             self.send_error(404)
@@ -156,3 +167,33 @@ def test_untrusted_server_http_and_oversized_bodies_are_refused(
         fetch(f"{server.url}/nothing", server.policy, directory=tmp_path)
     assert "HTTP 404" in missing.value.user_message
     assert not (tmp_path / "d" / "directory.sqlite3").exists()
+
+
+LISTE = (
+    b'<?xml version="1.0" encoding="UTF-8"?><ListeBlanche xmlns="https://listeblanche.mssante.fr/schema">'
+    b"<DateDeGeneration>2026-11-22</DateDeGeneration>"
+    b"<Domaine><Nom>medecin.mssante.fr</Nom></Domaine><Domaine><Nom>ch-valmont.mssante.fr</Nom></Domaine>"
+    b"</ListeBlanche>"
+)
+
+
+def test_the_daily_refresh_updates_both_and_waits_a_day(server: Server, tmp_path: Path) -> None:
+    data, cache, work = tmp_path / "data", tmp_path / "cache", tmp_path / "work"
+    cache.mkdir()
+    work.mkdir()
+    urls = {
+        "directory_url": f"{server.url}/extraction",
+        "liste_url": f"{server.url}/listeblanche.xml",
+    }
+    assert refresh.due(cache)
+    failed = refresh.refresh(data, cache, work, policy=server.policy, **urls)  # no list yet
+    assert len(failed.done) == 1 and len(failed.failed) == 1
+    assert refresh.due(cache)  # not stamped: the next start tries again
+
+    server.site.liste = LISTE
+    report = refresh.refresh(data, cache, work, policy=server.policy, **urls)
+    assert report.failed == [] and "Annuaire déjà à jour." in report.done[0]
+    assert "2 domaines" in report.done[1]
+    assert trusted.load(cache) is not None and not refresh.due(cache)
+    assert refresh.due(cache, now=time.time() + refresh.EVERY_SECONDS + 1)
+    assert list(work.iterdir()) == []  # nothing left behind

@@ -10,10 +10,13 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.directory import refresh
+from app.directory.refresh import RefreshReport
 from app.mssante.subject import displayed
 from app.store.changes import LocalChanges
 from app.store.db import HeaderRow, Store
 from app.store.views import Scope
+from app.ui.directory_search import DirectoryPlaces
 from app.ui.main_window import MainWindow
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole
 from tests.ui.conftest import assert_not_blank
@@ -149,3 +152,26 @@ def test_n_goes_to_the_next_unread(qtbot: QtBot, mail_store: Store, tmp_path: Pa
     assert shown.list_view.currentIndex().row() == unread[0]
     shown.next_unread()  # the first one is read now that it was shown
     assert shown.list_view.currentIndex().row() == unread[1]
+
+
+def test_the_directory_is_refreshed_once_a_day_in_its_thread(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def offline_refresh(data_dir: Path, cache_dir: Path, work_dir: Path) -> RefreshReport:
+        calls.append(cache_dir)  # (the real one is tested against a local HTTPS server)
+        (cache_dir / refresh.STAMP).touch()
+        return RefreshReport(done=["Annuaire déjà à jour."])
+
+    monkeypatch.setattr(refresh, "refresh", offline_refresh)
+    places = DirectoryPlaces(tmp_path / "data", tmp_path / "cache")
+    places.cache_dir.mkdir()
+    shown = MainWindow(mail_store, tmp_path / "ui.ini", directory=places)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.directory_jobs.finished, timeout=10_000) as finished:
+        ticket = shown.refresh_directory_if_due()
+    assert ticket is not None and finished.args is not None and finished.args[1] == "daily-refresh"
+    assert calls == [places.cache_dir]
+    assert shown.refresh_directory_if_due() is None  # refreshed less than a day ago
+    shown.directory_jobs.close()
