@@ -75,6 +75,9 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
     try:
         endpoints = operator.start()
         _set_up_account(profile, operator, endpoints)
+        from app.sandbox.patients import set_up_patients
+
+        set_up_patients(profile, operator.address)
         seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
         print(
             f"Démonstration : opérateur local prêt en {seconds} s "
