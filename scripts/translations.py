@@ -277,6 +277,7 @@ ENGLISH = {
     "Test réussi": "Test passed",
     "Tout fonctionne : cliquez sur Suivant.": "Everything works: click Next.",
     "Le test a échoué": "The test failed",
+    "Se connecter autrement (certificat logiciel, mot de passe)…": "Sign in another way (software certificate, password)…",
     "<b>{0}</b><br>De : {1}": "<b>{0}</b><br>From: {1}",
     "Classer — {0}": "File — {0}",
     "Pièce jointe refusée : {0} — {1}": "Attachment refused: {0} — {1}",

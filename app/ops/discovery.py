@@ -10,10 +10,13 @@ from pathlib import Path
 from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.transport.autoconfig import (
+    AddressError,
+    MailAddress,
     OperatorProfile,
     OperatorProfileError,
     ServerSettings,
     discover,
+    from_profiles,
     load_operator_profiles,
 )
 from app.transport.endpoints import Endpoint, EndpointError
@@ -72,3 +75,15 @@ def discover_servers(address: str, profile: Profile) -> ServerSettings | None:
         anchors=shipped_trust_anchors(), mssante=False, system_store=True
     ).context()
     return discover(address, profiles=operator_profiles(profile), ssl_context=context)
+
+
+def edition_servers(address: str, edition: Edition | None) -> ServerSettings | None:
+    """The servers of the operator's edition when it covers ``address`` (no network, no
+    question: the first run then asks nothing but the card and the PIN); else None."""
+    if edition is None:
+        return None
+    try:
+        mail = MailAddress.parse(address)
+        return from_profiles(mail, [edition_profile(edition)])
+    except (AddressError, OperatorProfileError):
+        return None

@@ -343,7 +343,8 @@ def load_operator_profiles(path: Path) -> list[OperatorProfile]:
     return [_profile_from_table(index, table) for index, table in enumerate(tables, start=1)]
 
 
-def _from_profiles(mail: MailAddress, profiles: Sequence[OperatorProfile]) -> ServerSettings | None:
+def from_profiles(mail: MailAddress, profiles: Sequence[OperatorProfile]) -> ServerSettings | None:
+    """The settings of the profile that covers the address most specifically, if any."""
     best: OperatorProfile | None = None
     best_coverage = 0
     for profile in profiles:
@@ -610,7 +611,7 @@ def discover(
     """
     mail = MailAddress.parse(address)
     found = (
-        _from_profiles(mail, profiles)
+        from_profiles(mail, profiles)
         or _from_srv(mail, resolver if resolver is not None else SystemResolver(timeout))
         or _from_autoconfig(mail, fetch if fetch is not None else https_get, ssl_context, timeout)
     )

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.core.edition import Edition, embedded_edition
 from app.core.errors import (
     AuthenticationError,
     CaduceeError,
@@ -74,7 +75,7 @@ from app.ops.accounts import (
     save_account,
 )
 from app.ops.diagnose import AuthMode, DiagnoseRequest, Report, Step, diagnose
-from app.ops.discovery import discover_servers
+from app.ops.discovery import discover_servers, edition_servers
 from app.store.db import Account, Store
 from app.transport.autoconfig import ServerSettings
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
@@ -150,11 +151,14 @@ class FirstRunWizard(QWizard):
         lookup_addresses: LookupAddresses | None = None,
         discover: Discover | None = None,
         adding: bool = False,
+        edition: Edition | Literal["embedded"] | None = "embedded",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("add-account-wizard" if adding else "first-run-wizard")
         self.adding = adding
+        # The operator's edition (its installer embedded it): its servers without asking.
+        self.edition = embedded_edition() if edition == "embedded" else edition
         self.profile = profile
         self.settings_module = settings_module
         self.module = module  # a module path given on purpose (tests, --module): stored
@@ -190,6 +194,8 @@ class FirstRunWizard(QWizard):
         ):
             self.setPage(page_id, page)
         self.setPage(PAGE_CONNECT, self.connect_page)
+        if self.edition is not None and not adding:
+            self.setStartId(PAGE_CARD)  # the card, the PIN, and (found or typed) the address
         self.resize(720, 560)
 
         self.thread_ = QThread(self)
@@ -375,6 +381,13 @@ class CardPage(_Page):
         self.again.clicked.connect(self.detect)
         layout.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch()
+        self.other_modes = QPushButton(
+            self.tr("Se connecter autrement (certificat logiciel, mot de passe)…")
+        )
+        self.other_modes.setObjectName("other-modes")
+        self.other_modes.setFlat(True)
+        self.other_modes.clicked.connect(self._other_modes)
+        layout.addWidget(self.other_modes, 0, Qt.AlignmentFlag.AlignLeft)
         self.module: CardModule | None = None
         self.poll = QTimer(self)
         self.poll.setSingleShot(True)
@@ -384,6 +397,7 @@ class CardPage(_Page):
 
     def initializePage(self) -> None:
         wizard = self.wizard_()
+        self.other_modes.setVisible(wizard.startId() == PAGE_CARD)  # no "Précédent" here
         if wizard.keeper is not None and wizard.card is not None:
             self._unlocked(wizard.card)
         else:
@@ -391,6 +405,14 @@ class CardPage(_Page):
 
     def isComplete(self) -> bool:
         return self.wizard_().keeper is not None
+
+    @Slot()
+    def _other_modes(self) -> None:
+        """An operator's edition starts on the card: the first page is one click away."""
+        self.poll.stop()
+        wizard = self.wizard_()
+        wizard.setStartId(PAGE_MODE)
+        wizard.restart()
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -685,6 +707,19 @@ class AddressPage(_Page):
     def address(self) -> str:
         return self.address_box.currentText().strip()
 
+    def nextId(self) -> int:
+        """The operator's edition knows its servers: no servers page for its addresses."""
+        if edition_servers(self.address(), self.wizard_().edition) is not None:
+            return PAGE_CONNECT
+        return PAGE_SERVERS
+
+    def validatePage(self) -> bool:
+        wizard = self.wizard_()
+        found = edition_servers(self.address(), wizard.edition)
+        if found is not None:
+            wizard.servers_page.preset(self.address(), found)
+        return True
+
     def isComplete(self) -> bool:
         if not _ADDRESS.fullmatch(self.address()):
             return False
@@ -751,6 +786,12 @@ class ServersPage(_Page):
         self.status.show_status("info", self.tr("Recherche des serveurs de {0}…").format(domain))
         discover = wizard.discover
         wizard.submit("discover", lambda: discover(address), self._discovered, self._not_discovered)
+
+    def preset(self, address: str, found: ServerSettings) -> None:
+        """The servers known without looking (the operator's edition), page not shown."""
+        self._discovered_for = address
+        self.steps.clear()
+        self._discovered(found)
 
     def _discovered(self, found: ServerSettings | None) -> None:
         if found is None:

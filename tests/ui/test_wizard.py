@@ -24,12 +24,14 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core.edition import Edition
 from app.core.keychain import SERVICE, password_key
 from app.core.paths import Profile
 from app.cps.card import CardModule
 from app.ops.discovery import operator_profiles
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
+from app.transport import tls
 from app.transport.autoconfig import ServerSettings, SrvRecord, discover
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
@@ -37,6 +39,7 @@ from app.ui.wizard import (
     PAGE_ADDRESS,
     PAGE_CARD,
     PAGE_CONNECT,
+    PAGE_MODE,
     PAGE_SERVERS,
     Discover,
     FirstRunWizard,
@@ -229,6 +232,7 @@ def test_pin_pad_reader_asks_nothing_on_screen(
 _HOOK_SCRIPT = """
 import sys
 from pathlib import Path
+from app.core.edition import Edition
 from app.core.keychain import SERVICE, password_key
 from app.core.paths import Profile
 from app.ui import application, wizard
@@ -577,3 +581,61 @@ def test_add_an_account_from_the_main_window(
     finally:
         stop_worker(worker, thread)
         store.close()
+
+
+def test_an_operator_edition_asks_only_the_card_the_pin_and_the_address(
+    qtbot: QtBot,
+    profile: Profile,
+    full_card: VirtualCard,
+    dovecot_mss: Dovecot,
+    lab_smtp: Endpoints,
+    lab_accounts: LabAccounts,
+    lab_pki: LabPki,
+    monkeypatch: pytest.MonkeyPatch,
+    artefacts: Path,
+) -> None:
+    """Installed from the operator's site: the wizard opens on the card, the servers page
+    never shows (the edition knows them), and the account is stored with them."""
+    address = lab_accounts.martin.address
+    edition = Edition(
+        id="labo",
+        name="Opérateur du labo",
+        domains=(address.rpartition("@")[2],),
+        imap=f"imaps://localhost:{dovecot_mss.imaps_port}",
+        smtp=f"smtps://localhost:{lab_smtp.implicit_tls_port}",
+    )
+    # The installer adds the operator's authorities to the shipped ones: here the lab's.
+    monkeypatch.setattr(tls, "shipped_trust_anchors", lambda: [lab_pki.pki.root.certificate])
+    full_card.insert()
+    with open_wizard(
+        qtbot, profile, module=str(full_card.module), edition=edition,
+        lookup_addresses=lambda _rpps: [address],
+    ) as wizard:  # fmt: skip
+        assert wizard.currentId() == PAGE_CARD and wizard.card_page.other_modes.isVisible()
+        qtbot.waitUntil(lambda: wizard.card_page.state == "pin", timeout=WAIT)
+        shot(wizard, artefacts, "edition-card")
+        type_pin(qtbot, wizard, full_card.pin)
+        qtbot.waitUntil(lambda: wizard.currentId() == PAGE_ADDRESS, timeout=WAIT)
+        qtbot.waitUntil(lambda: wizard.address_page.address() == address, timeout=WAIT)
+        wizard.next()
+        assert wizard.currentId() == PAGE_CONNECT  # no servers page
+        qtbot.waitUntil(lambda: wizard.connect_page.state == "done", timeout=WAIT)
+        shot(wizard, artefacts, "edition-done")
+        wizard.accept()
+    store = Store.open(profile.data_dir)
+    (account,) = store.accounts()
+    store.close()
+    assert account.imap_url == edition.imap and account.smtp_url == edition.smtp
+    assert account.trust is None  # the shipped anchors, as an installed edition has them
+    assert full_card.pin_tries_used() == 0
+
+
+def test_an_edition_still_offers_the_other_sign_in_methods(
+    qtbot: QtBot, profile: Profile, full_card: VirtualCard
+) -> None:
+    edition = Edition(id="labo", name="Labo", domains=("lab.test",), imap="imaps://x.test")
+    full_card.insert()
+    with open_wizard(qtbot, profile, module=str(full_card.module), edition=edition) as wizard:
+        assert wizard.currentId() == PAGE_CARD
+        wizard.card_page.other_modes.click()
+        assert wizard.currentId() == PAGE_MODE

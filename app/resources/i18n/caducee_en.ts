@@ -114,6 +114,10 @@
         <translation>Look again</translation>
     </message>
     <message>
+        <source>Se connecter autrement (certificat logiciel, mot de passe)…</source>
+        <translation>Sign in another way (software certificate, password)…</translation>
+    </message>
+    <message>
         <source>Recherche du lecteur et de la carte…</source>
         <translation>Looking for the reader and the card…</translation>
     </message>
