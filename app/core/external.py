@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-_LOADER_VARIABLES = ("LD_LIBRARY_PATH", "LD_PRELOAD")
+# what a bundle sets for itself: the loader's path, and Qt's (a Qt viewer would load our
+# plugins, built for another Qt)
+_LOADER_VARIABLES = (
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
+    "QT_PLUGIN_PATH",
+    "QT_QPA_PLATFORM_PLUGIN_PATH",
+    "QML2_IMPORT_PATH",
+)
 _SUFFIX = "_ORIG"
 
 

@@ -18,7 +18,11 @@ def test_a_frozen_build_gives_back_the_users_library_path() -> None:
 
 
 def test_a_library_path_the_user_never_had_is_removed() -> None:
-    bundled = {"LD_LIBRARY_PATH": "/opt/caducee/_internal", "PATH": "/usr/bin"}
+    bundled = {
+        "LD_LIBRARY_PATH": "/opt/caducee/_internal",
+        "QT_PLUGIN_PATH": "/opt/caducee/_internal/PySide6/Qt/plugins",
+        "PATH": "/usr/bin",
+    }
     assert user_environment(bundled, frozen=True) == {"PATH": "/usr/bin"}
 
 
