@@ -248,35 +248,13 @@ class Filing:
                     "Refusé : INS de test ou de démonstration, le patient choisi est un "
                     "patient réel."
                 )
-                entry = self.journal.record(
-                    common, status="refused", detail=text, patient_id=patient.id
-                )
-                return DocumentOutcome(
-                    index,
-                    REFUSED,
-                    text,
-                    patient,
-                    entry_id=entry,
-                    match=found,
-                    error_code=INS_INCOMPLETE,
-                )
+                return self._refuse(common, index, patient, found, text, INS_INCOMPLETE)
             if self._contradicts(found, document, patient):
                 text = (
                     "Refusé : l'INS du document est celui d'un autre patient, ou le "
                     "patient choisi a un autre INS."
                 )
-                entry = self.journal.record(
-                    common, status="refused", detail=text, patient_id=patient.id
-                )
-                return DocumentOutcome(
-                    index,
-                    REFUSED,
-                    text,
-                    patient,
-                    entry_id=entry,
-                    match=found,
-                    error_code=INS_MISMATCH,
-                )
+                return self._refuse(common, index, patient, found, text, INS_MISMATCH)
         return self._write(message, docs, index, document, target, digest, found, common)
 
     @staticmethod
@@ -286,6 +264,21 @@ class Filing:
         if ins is None or ins.kind not in (InsKind.TEST, InsKind.DEMO):
             return False
         return patient.ins_oid != ins.oid
+
+    def _refuse(
+        self,
+        common: Source,
+        index: int,
+        patient: Patient,
+        found: MatchResult,
+        text: str,
+        code: int,
+    ) -> DocumentOutcome:
+        """Her choice of patient refused for an identity reason: journaled, with its code."""
+        entry = self.journal.record(common, status="refused", detail=text, patient_id=patient.id)
+        return DocumentOutcome(
+            index, REFUSED, text, patient, entry_id=entry, match=found, error_code=code
+        )
 
     @staticmethod
     def _contradicts(found: MatchResult, document: ReceivedDocument, patient: Patient) -> bool:
