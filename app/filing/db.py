@@ -13,9 +13,10 @@ patient's ``folder`` is relative to its root. Moving the whole root elsewhere me
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from app.core import sqlite
 
 FILE_NAME = "filing.sqlite3"
 
@@ -86,18 +87,7 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(connection: sqlite3.Connection) -> None:
-    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in script.split(";\n"):
-                if statement.strip():
-                    connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+    sqlite.migrate(connection, MIGRATIONS, "filing")
 
 
 class FilingDb:
@@ -120,15 +110,8 @@ class FilingDb:
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.transaction(self.db)
 
     def root_id(self, root: Path) -> int:
         """The id of a patients root (its resolved path), created on first use."""

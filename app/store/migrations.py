@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from app.core import sqlite
+
 MIGRATIONS: list[str] = [
     # 1: accounts, folders, messages, full-text index
     """
@@ -132,16 +134,5 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(connection: sqlite3.Connection) -> int:
-    """Bring the schema to the latest version; returns it."""
-    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise RuntimeError(f"store schema {version} is newer than this Caducée ({len(MIGRATIONS)})")
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        # executescript() commits first; the explicit BEGIN makes the step atomic.
-        try:
-            connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-        except sqlite3.Error:
-            if connection.in_transaction:
-                connection.rollback()
-            raise
-    return len(MIGRATIONS)
+    """Bring the store's schema to the latest version; returns it."""
+    return sqlite.migrate(connection, MIGRATIONS, "store")
