@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +18,12 @@ pytest_plugins = ["tests.lab.fixtures", "pytester"]
 def _isolated_profile(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every test runs with its own profile directory unless it sets another one."""
+    """Every test runs with its own profile directory unless it sets another one, and
+    leaves the process's temporary folder as it found it: ``main()`` in-process moves it
+    into its profile (Profile.ensure), and a lab started later would put its sockets under
+    that long path (too long for a Unix socket: the lab would not start)."""
     monkeypatch.setenv("CADUCEE_PROFILE_DIR", str(tmp_path_factory.mktemp("profile")))
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -8,7 +8,6 @@ exactly; ``test_filing_real_mail.py`` does the same round trip on real messages.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,13 +45,6 @@ DOCS: dict[str, MessageDocuments] = {
         document(identity(birth_name="DURAND", first_names=("Paul",)), pdf=PDF + b"4")
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def _temporary_files_stay_where_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``main`` routes this process's temporary files into the profile (Profile.ensure):
-    undone after each test, or later fixtures (the lab's Dovecot sockets) land there."""
-    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,11 +16,6 @@ from app.cli.main import main
 from app.mssante.model import InsKind
 from app.store.db import HeaderRow, Store
 from tests.filing_support import DEMO_ME, put_demo_mail
-
-
-@pytest.fixture(autouse=True)
-def _temporary_files_stay_where_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)  # main() moves it
 
 
 def bomb_message() -> bytes:
