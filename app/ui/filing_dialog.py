@@ -4,8 +4,8 @@ The dialog shows the document (its PDF, else the CDA rendered, else the text), t
 read from it beside the chosen patient's, field by field, how sure the match is and where
 the files will go. A certain match (same qualified INS, traits agreeing) is preselected;
 anything else waits for her choice, or a new patient made from the document's identity.
-Reading the attachments happens off the GUI thread (``DocumentsJob``); filing writes a few
-files and journal rows, which stays well under a frame's worth of work.
+The window reads the attachments off the GUI thread (``app.ui.jobs.BackgroundJob``);
+filing writes a few files and journal rows, well under a frame's worth of work.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QDate, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -51,46 +51,6 @@ GOOD, BAD = QColor("#166534"), QColor("#b91c1c")
 
 
 # -- reading the attachments off the GUI thread ----------------------------------------------
-
-
-class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class DocumentsJob(QRunnable):
-    """``read()`` in the thread pool; the result comes back on the GUI thread.
-
-    The relay is a child of ``owner`` (a widget that outlives the job): a queued call to a
-    plain callable is dropped if its sender is gone, and the pool deletes the job itself
-    once ``run`` returns."""
-
-    def __init__(
-        self,
-        owner: QObject,
-        read: Callable[[], MessageDocuments],
-        on_done: Callable[[MessageDocuments], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        super().__init__()
-        self.read = read
-        self.relay = _Relay(owner)
-        queued = Qt.ConnectionType.QueuedConnection
-        self.relay.done.connect(on_done, queued)
-        self.relay.failed.connect(on_error, queued)
-        for signal in (self.relay.done, self.relay.failed):
-            signal.connect(self.relay.deleteLater, queued)
-
-    def run(self) -> None:
-        try:
-            result = self.read()
-        except Exception as error:  # noqa: BLE001 - shown to her; bad input never raises
-            self.relay.failed.emit(error)
-            return
-        self.relay.done.emit(result)
-
-    def start(self) -> None:
-        QThreadPool.globalInstance().start(self)
 
 
 # -- the identities side by side -------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,35 +26,21 @@ from app.filing.pending import PendingDocument, pending_documents
 from app.filing.service import FILED, Filing
 from app.mssante.subject import displayed
 from app.store.db import Store
+from app.ui.jobs import BackgroundJob
 from app.ui.models import short_date
 
 
-class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Scan(QRunnable):
-    def __init__(self, data_dir: Path, root: Path) -> None:
-        super().__init__()
-        self.data_dir, self.root = data_dir, root
-        self.relay = _Relay()
-
-    def run(self) -> None:
+def _scan(data_dir: Path, root: Path) -> list[PendingDocument]:
+    """In a pool thread, with this thread's own store and filing connections."""
+    store = Store.open(data_dir)
+    try:
+        filing = Filing.open(data_dir, root, store)
         try:
-            store = Store.open(self.data_dir)  # this thread's own connections
-            try:
-                filing = Filing.open(self.data_dir, self.root, store)
-                try:
-                    found = pending_documents(store, filing)
-                finally:
-                    filing.close()
-            finally:
-                store.close()
-        except Exception as error:  # noqa: BLE001 - said to her in the dialog
-            self.relay.failed.emit(error)
-            return
-        self.relay.done.emit(found)
+            return pending_documents(store, filing)
+        finally:
+            filing.close()
+    finally:
+        store.close()
 
 
 class FilingQueue(QDialog):
@@ -123,11 +109,8 @@ class FilingQueue(QDialog):
         self.scanning = True
         self.summary.setText(self.tr("Recherche des documents à classer…"))
         self.bulk.setEnabled(False)
-        job = _Scan(self.data_dir, self.filing.root)
-        queued = Qt.ConnectionType.QueuedConnection
-        job.relay.done.connect(self._scanned, queued)
-        job.relay.failed.connect(self._failed, queued)
-        QThreadPool.globalInstance().start(job)
+        data_dir, root = self.data_dir, self.filing.root
+        BackgroundJob(self, lambda: _scan(data_dir, root), self._scanned, self._failed).start()
 
     @Slot(object)
     def _scanned(self, found: list[PendingDocument]) -> None:

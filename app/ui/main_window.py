@@ -51,8 +51,9 @@ from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
 from app.ui.error_bar import ErrorBar
-from app.ui.filing_dialog import DocumentsJob, FilingDialog
+from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
+from app.ui.jobs import BackgroundJob
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
@@ -473,7 +474,7 @@ class MainWindow(QMainWindow):
                 "",
             )
             return
-        DocumentsJob(
+        BackgroundJob(
             self,
             lambda: read_documents(raw),
             lambda docs: self._show_filing(message, docs),
@@ -482,13 +483,21 @@ class MainWindow(QMainWindow):
             ),
         ).start()
 
-    def _show_filing(self, message: MessageSummary, docs: MessageDocuments) -> None:
+    def _filing_dialog(
+        self, message: MessageSummary, docs: MessageDocuments, index: int = 0
+    ) -> FilingDialog | None:
         if self.filing is None or self.locked:
-            return
+            return None
         dialog = FilingDialog(self.filing, message, docs, self)
+        dialog.chooser.setCurrentIndex(dialog.chooser.findData(index))
         dialog.filed.connect(lambda _result: self._reload_keeping_selection())
         self.filing_dialog = dialog
-        dialog.open()
+        return dialog
+
+    def _show_filing(self, message: MessageSummary, docs: MessageDocuments) -> None:
+        dialog = self._filing_dialog(message, docs)
+        if dialog is not None:
+            dialog.open()
 
     def open_filing_queue(self) -> None:
         filing = self._open_filing()
@@ -500,13 +509,9 @@ class MainWindow(QMainWindow):
         queue.open()
 
     def _file_pending(self, pending: PendingDocument) -> None:
-        if self.filing is None:
-            return
-        dialog = FilingDialog(self.filing, pending.message, pending.docs, self)
-        dialog.chooser.setCurrentIndex(dialog.chooser.findData(pending.index))
-        dialog.filed.connect(lambda _result: self._reload_keeping_selection())
-        self.filing_dialog = dialog
-        dialog.exec()
+        dialog = self._filing_dialog(pending.message, pending.docs, pending.index)
+        if dialog is not None:
+            dialog.exec()
 
     # -- writing --------------------------------------------------------------------------
 
