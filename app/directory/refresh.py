@@ -40,6 +40,20 @@ def due(cache_dir: Path, now: float | None = None) -> bool:
     return (now if now is not None else time.time()) - last >= EVERY_SECONDS
 
 
+def update_directory(
+    data_dir: Path, work_dir: Path, policy: TrustPolicy, url: str = EXTRACTION_URL
+) -> str | None:
+    """``update_index`` through a download folder of ``work_dir`` (removed after): the
+    import report (French), or None when the installed index is already this version."""
+    download_dir = work_dir / "directory-download"
+    try:
+        result = update_index(data_dir, download_dir, policy, url=url)
+    finally:
+        with contextlib.suppress(OSError):
+            download_dir.rmdir()
+    return None if result.report is None else result.report.french()
+
+
 def refresh(
     data_dir: Path,
     cache_dir: Path,
@@ -51,18 +65,12 @@ def refresh(
 ) -> RefreshReport:
     report = RefreshReport()
     policy = policy or TrustPolicy.for_mssante(cache_dir / "crl")
-    download_dir = work_dir / "directory-download"
     try:
-        result = update_index(data_dir, download_dir, policy, url=directory_url)
-        report.done.append(
-            "Annuaire déjà à jour." if result.report is None else result.report.french()
-        )
+        imported = update_directory(data_dir, work_dir, policy, directory_url)
+        report.done.append(imported or "Annuaire déjà à jour.")
     except (CaduceeError, OSError) as error:
         log.info("directory refresh failed: %s", type(error).__name__)
         report.failed.append(_french(error))
-    finally:
-        with contextlib.suppress(OSError):
-            download_dir.rmdir()
     try:
         liste = trusted.download(cache_dir, policy, work_dir, liste_url)
         report.done.append(f"Liste blanche MSSanté : {len(liste.domains)} domaines.")

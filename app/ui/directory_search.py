@@ -293,15 +293,11 @@ def environment_update(places: DirectoryPlaces) -> Callable[[DirectoryContext], 
     Returns the import report (French), or None when the index was already up to date."""
 
     def run(context: DirectoryContext) -> str | None:
-        from app.directory.update import update_index
+        from app.directory.refresh import update_directory
         from app.transport.tls import TrustPolicy
 
         context.close_index()  # Windows: the file cannot be replaced while open
-        download_dir = places.cache_dir / "directory-download"
         policy = TrustPolicy.for_mssante(places.cache_dir / "crl")
-        result = update_index(places.data_dir, download_dir, policy)
-        with contextlib.suppress(OSError):
-            download_dir.rmdir()
-        return None if result.report is None else result.report.french()
+        return update_directory(places.data_dir, places.cache_dir, policy)
 
     return run
