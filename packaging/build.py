@@ -5,7 +5,7 @@ stages it with its logo and extra trust anchors, and runs PyInstaller on
 ``packaging/caducee.spec``: a one-folder build in ``DIR/caducee/`` whose executable is
 ``caducee`` (``caducee.exe``), the command line and the desktop application alike. Prints
 the build time and the size of the folder. Run with the virtual environment's Python after
-``pip install -e ".[package]"``.
+installing ``requirements/package.lock`` (docs/operators.md).
 """
 
 from __future__ import annotations

@@ -1,0 +1,55 @@
+"""Print how an environment differs from a lock file (scripts/bootstrap --latest).
+
+    python scripts/lock_drift.py requirements/dev.lock
+
+Lists every locked package whose installed version is another one, so that a run against
+the newest allowed versions says which moves it tested. Exit status 0 always: drift is
+information, the test suite that follows is the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked(lock: Path) -> dict[str, str]:
+    pins = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if match:
+            pins[_canonical(match.group(1))] = match.group(2)
+    return pins
+
+
+def installed() -> dict[str, str]:
+    return {_canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
+
+
+def main(argv: list[str]) -> int:
+    pins = locked(Path(argv[0]))
+    here = installed()
+    moved = [
+        f"  {name}: {pins[name]} (verrou) -> {here[name]}"
+        for name in sorted(pins)
+        if name in here and here[name] != pins[name]
+    ]
+    added = [f"  {name}: {here[name]} (hors verrou)" for name in sorted(set(here) - set(pins))]
+    if not moved and not added:
+        print("Versions les plus récentes permises : identiques au verrou.")
+        return 0
+    print("Versions les plus récentes permises, différentes du verrou :")
+    print("\n".join(moved + added))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
