@@ -653,15 +653,200 @@ _SUBJECTS = st.lists(
 ).map(x509.Name)
 
 
+# -- certificates with names cryptography will not write ---------------------------------------
+#
+# cryptography >= 51 refuses to write an IA5String that is not ASCII (and to load one), but
+# names with strings outside their declared encoding exist on older certificates and in the
+# wild, and our reader must take whatever cryptography loads. Such a certificate is written
+# with UTF8String placeholders, then its subject is re-encoded with the raw strings and
+# spliced back: the signature no longer matches, which nothing here checks (the TLS stack
+# verifies certificates, not the reader).
+
+_DER_SEQUENCE = 0x30
+_DER_SET = 0x31
+_DER_UTF8_STRING = 0x0C
+_DER_IA5_STRING = 0x16
+
+# placeholder text -> (DER tag, raw content) written in its place
+_Rewrites = dict[str, tuple[int, bytes]]
+
+
+def _der_element(data: bytes, offset: int) -> tuple[int, int]:
+    """(start of content, end) of the DER element at ``offset`` (low tags, definite lengths)."""
+    length, offset = data[offset + 1], offset + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, offset = int.from_bytes(data[offset : offset + count], "big"), offset + count
+    return offset, offset + length
+
+
+def _der_children(data: bytes, start: int, end: int) -> list[bytes]:
+    elements = []
+    while start < end:
+        stop = _der_element(data, start)[1]
+        elements.append(data[start:stop])
+        start = stop
+    return elements
+
+
+def _der_content(element: bytes) -> bytes:
+    start, end = _der_element(element, 0)
+    return element[start:end]
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+def _subject_index(fields: Sequence[bytes]) -> int:
+    return 5 if fields[0][0] == 0xA0 else 4  # after the [0] version, if any
+
+
+def _raw_certificate(subject: x509.Name, rewrites: _Rewrites) -> bytes:
+    """The DER of ``subject``'s certificate, the values named in ``rewrites`` replaced."""
+    der = _certificate(subject).public_bytes(serialization.Encoding.DER)
+    tbs, algorithm, signature = _der_children(der, *_der_element(der, 0))
+    fields = _der_children(tbs, *_der_element(tbs, 0))
+    index = _subject_index(fields)
+    sets = []
+    for rdn in _der_children(fields[index], *_der_element(fields[index], 0)):
+        sequences = []
+        for attribute in _der_children(rdn, *_der_element(rdn, 0)):
+            oid, value = _der_children(attribute, *_der_element(attribute, 0))
+            text = _der_content(value).decode("utf-8", errors="replace")
+            if value[0] == _DER_UTF8_STRING and text in rewrites:
+                value = _der(*rewrites[text])
+            sequences.append(_der(_DER_SEQUENCE, oid + value))
+        sets.append(_der(_DER_SET, b"".join(sorted(sequences))))  # DER sorts a SET OF
+    fields[index] = _der(_DER_SEQUENCE, b"".join(sets))
+    tbs = _der(_DER_SEQUENCE, b"".join(fields))
+    return _der(_DER_SEQUENCE, tbs + algorithm + signature)
+
+
+def _hostile_ia5(attribute: x509.NameAttribute[str]) -> bool:
+    return attribute._type == _ASN1Type.IA5String and not attribute.value.isascii()
+
+
+def _hostile_bytes(text: str) -> bytes:
+    """Latin-1 where it can be (an 8-bit string that is seldom valid UTF-8), else UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _text(value: bytes) -> str:
+    """A DER string value as text: BMP and Universal strings by their encoding, 8-bit ones
+    leniently."""
+    codec = {0x1E: "utf-16-be", 0x1C: "utf-32-be"}.get(value[0])
+    return _der_content(value).decode(codec) if codec else _lenient(_der_content(value))
+
+
+def _lenient(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _certificate_with_raw_names(subject: x509.Name) -> tuple[x509.Certificate, x509.Name]:
+    """``subject``'s certificate, its non-ASCII IA5Strings written as UTF8Strings of raw
+    8-bit bytes, and the name the reader should give (cryptography's when it reads it, else
+    the raw strings decoded leniently, each RDN in the certificate's order)."""
+    rewrites: _Rewrites = {}
+    placeholders: dict[tuple[int, int], str] = {}
+    written = []
+    for i, rdn in enumerate(subject.rdns):
+        attributes = []
+        for j, a in enumerate(rdn):
+            if _hostile_ia5(a):
+                placeholders[i, j] = f"placeholder {i}.{j}"
+                rewrites[placeholders[i, j]] = (_DER_UTF8_STRING, _hostile_bytes(a.value))
+                attributes.append(A(a.oid, placeholders[i, j]))
+            else:
+                attributes.append(a)
+        written.append(x509.RelativeDistinguishedName(attributes))
+    cert = x509.load_der_x509_certificate(_raw_certificate(x509.Name(written), rewrites))
+    try:
+        return cert, cert.subject
+    except ValueError:
+        pass
+    decoded = x509.Name(
+        [
+            x509.RelativeDistinguishedName(
+                A(a.oid, _lenient(rewrites[placeholders[i, j]][1])) if (i, j) in placeholders else a
+                for j, a in enumerate(rdn)
+            )
+            for i, rdn in enumerate(subject.rdns)
+        ]
+    )
+    tbs = cert.tbs_certificate_bytes
+    fields = _der_children(tbs, *_der_element(tbs, 0))
+    name = fields[_subject_index(fields)]
+    ordered = []
+    for rdn, written_rdn in zip(
+        decoded.rdns, _der_children(name, *_der_element(name, 0)), strict=True
+    ):
+        remaining = list(rdn)
+        attributes = []
+        for sequence in _der_children(written_rdn, *_der_element(written_rdn, 0)):
+            oid, value = _der_children(sequence, *_der_element(sequence, 0))
+            key = (_oid_text(_der_content(oid)), _text(value))
+            match = next(a for a in remaining if (a.oid.dotted_string, a.value) == key)
+            remaining.remove(match)
+            attributes.append(match)
+        ordered.append(x509.RelativeDistinguishedName(attributes))
+    return cert, x509.Name(ordered)
+
+
+def _oid_text(content: bytes) -> str:
+    arcs, value = [], 0
+    for byte in content:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
+
+
+def test_cryptography_refuses_non_ascii_ia5_strings() -> None:
+    """Why the helpers above exist; when this fails, cryptography takes such names again and
+    the property tests below can write them directly."""
+    subject = x509.Name([A(CN, "Théo MARTIN", _ASN1Type.IA5String)])
+    with pytest.raises(ValueError, match="IA5String"):
+        _certificate(subject)
+    raw = "Théo MARTIN".encode()
+    der = _raw_certificate(x509.Name([A(CN, "x")]), {"x": (_DER_IA5_STRING, raw)})
+    with pytest.raises(ValueError, match="IA5String"):
+        x509.load_der_x509_certificate(der)
+
+
+def test_a_latin1_common_name_is_read_leniently() -> None:
+    """Latin-1 bytes in a UTF8String, as some older certificates carry: cryptography loads
+    the certificate but will not decode the name; the reader still finds the holder."""
+    raw = "810001234567/Théo MARTIN".encode("latin-1")
+    der = _raw_certificate(x509.Name([A(CN, "x")]), {"x": (_DER_UTF8_STRING, raw)})
+    cert = x509.load_der_x509_certificate(der)
+    with pytest.raises(ValueError):
+        cert.subject  # noqa: B018 - cryptography's refusal is what sends us to the DER reader
+    holder = parse_holder(cert)
+    assert holder.rpps == "10001234567"
+    assert holder.raw_subject == "CN=810001234567/Théo MARTIN"
+    assert holder.display_name
+
+
 @pytest.mark.filterwarnings("ignore:Attribute's length")
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_SUBJECTS)
 def test_parse_holder_never_raises(subject: x509.Name) -> None:
-    cert = x509.load_der_x509_certificate(
-        _certificate(subject).public_bytes(serialization.Encoding.DER)
-    )
+    cert, expected = _certificate_with_raw_names(subject)
     holder = parse_holder(cert)
-    assert holder.raw_subject == cert.subject.rfc4514_string()
+    assert holder.raw_subject == expected.rfc4514_string()
     assert isinstance(holder.display_name, str)
     if holder.raw_subject:
         assert holder.display_name
@@ -682,8 +867,8 @@ def test_parse_holder_never_raises(subject: x509.Name) -> None:
 @given(_SUBJECTS)
 def test_der_reader_agrees_with_cryptography(subject: x509.Name) -> None:
     """The lenient DER reader (used when cryptography refuses a name) reads what it reads."""
-    cert = _certificate(subject)
+    cert, expected = _certificate_with_raw_names(subject)
     issuer, parsed = _der_names(cert.tbs_certificate_bytes)
-    assert parsed == _from_name(cert.subject).rdns
-    assert _rfc4514(parsed) == cert.subject.rfc4514_string()
+    assert parsed == _from_name(expected).rdns
+    assert _rfc4514(parsed) == expected.rfc4514_string()
     assert _rfc4514(issuer) == cert.issuer.rfc4514_string()
