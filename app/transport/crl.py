@@ -44,7 +44,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from app.core.errors import (
     CertificateRevokedError,
@@ -72,12 +72,13 @@ _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _DOWNLOAD_TIME_FACTOR = 6  # a whole download may take this many timeouts (slow-drip servers)
 _FETCH_ERRORS = (OSError, ValueError, http.client.HTTPException)
 _PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
+# IGC-Santé signs with RSA. DSA is not accepted: deprecated by cryptography (merely naming
+# its key class warns on every command) and by CA practice.
 _CRL_SIGNING_KEYS = (
     rsa.RSAPublicKey,
     ec.EllipticCurvePublicKey,
     ed25519.Ed25519PublicKey,
     ed448.Ed448PublicKey,
-    dsa.DSAPublicKey,
 )
 
 

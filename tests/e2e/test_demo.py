@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
@@ -20,9 +22,12 @@ ENV = {
 }
 
 
-def caducee(profile: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def caducee(
+    profile: Path, *args: str, python: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``caducee --profile-dir PROFILE ARGS`` (``python``: options of the interpreter)."""
     return subprocess.run(
-        [sys.executable, "-m", "app", "--profile-dir", str(profile), *args],
+        [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), *args],
         env={**ENV, **env},
         capture_output=True,
         text=True,
@@ -77,19 +82,7 @@ def test_demo_screenshot_after_the_first_sync(tmp_path: Path, artefacts: Path) -
 def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
     """``caducee demo --serve``, then ``caducee send`` and ``caducee sync`` over its mTLS."""
     profile = tmp_path / "demo"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "--profile-dir", str(profile), "demo", "--serve"],
-        env=ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        ready = server.stdout.readline()
-        assert "opérateur local prêt" in ready, ready + (
-            server.stderr.read() if server.stderr else ""
-        )
+    with served_demo(profile):
         secret = {"CADUCEE_PKCS12_PASSPHRASE": DEMO_PASSPHRASE}
         subject = f"Note à moi-même {time.time_ns()}"
         sent = caducee(
@@ -124,14 +117,35 @@ def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
             **secret,
         )
         assert "ailleurs.test" in refused.stdout + refused.stderr
+
+
+@contextmanager
+def served_demo(profile: Path, python: tuple[str, ...] = ()) -> Iterator[list[str]]:
+    """``caducee demo --serve`` on ``profile`` while the block runs, then stopped with
+    Ctrl-C and checked to exit 0. Yields a list that then holds what it wrote on stderr.
+    ``python``: options of the interpreter (``-W error``)."""
+    server = subprocess.Popen(
+        [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), "demo", "--serve"],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stderr: list[str] = []
+    try:
+        assert server.stdout is not None
+        ready = server.stdout.readline()
+        assert "opérateur local prêt" in ready, ready + (
+            server.stderr.read() if server.stderr else ""
+        )
+        yield stderr
     finally:
         server.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=30)
+            _, err = server.communicate(timeout=30)
+            stderr.append(err)
         finally:
             if server.poll() is None:
                 server.kill()
-            for stream in (server.stdout, server.stderr):
-                if stream is not None:
-                    stream.close()
-    assert server.returncode == 0
+                server.wait()
+    assert server.returncode == 0, stderr
