@@ -25,7 +25,7 @@ from app.cli import (
     organize,
     send,
 )
-from app.cli.parser import CaduceeParser
+from app.cli.parser import CaduceeParser, name_types_in_french
 from app.core import logs
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.register(commands)
     directory.register(commands)
     filing.register(commands)
+    name_types_in_french(parser)
     return parser
 
 
