@@ -147,6 +147,20 @@ def command_parsers(root: argparse.ArgumentParser) -> Iterator[argparse.Argument
                 pending.extend(action.choices.values())
 
 
+def add_to_every_command(root: argparse.ArgumentParser, *flags: str, **kwargs: Any) -> None:
+    """Add an option to ``root`` and to every sub-command, so that it may follow any of them.
+
+    To be called once all sub-commands exist. Below ``root`` the option has no default
+    (``argparse.SUPPRESS``): argparse copies a sub-command's values over those of the
+    commands above it, so a value given after a sub-command wins over one given before it,
+    and a sub-command where the option is not given leaves the value from above alone.
+    """
+    root.add_argument(*flags, **kwargs)
+    for parser in command_parsers(root):
+        if parser is not root:
+            parser.add_argument(*flags, **{**kwargs, "default": argparse.SUPPRESS})
+
+
 def _integer(text: str) -> int:
     return int(text)
 

@@ -1,11 +1,13 @@
-"""The command line speaks French everywhere."""
+"""The command line speaks French everywhere, and ``--profile-dir`` may follow any command."""
 
 from __future__ import annotations
 
 import argparse
 import ast
 import inspect
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -82,11 +84,13 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         ),
         (["directory"], "les arguments suivants sont obligatoires : ACTION"),
         (["--profile-dir"], "caducee : erreur : argument --profile-dir : une valeur attendue"),
+        (["info", "--profile-dir"], "argument --profile-dir : une valeur attendue"),
         (
             ["directory", "search", "x", "--limit", "abc"],
             "argument --limit : valeur invalide (nombre entier attendu) : 'abc'",
         ),
         (["file", "--undo", "un"], "argument --undo : valeur invalide (nombre entier attendu)"),
+        (["directory", "search", "x", "--pro", "y"], "option ambiguë : --pro peut désigner"),
         (
             ["mark", "1", "--read", "--unread"],
             "argument --unread : incompatible avec l'argument --read",
@@ -141,6 +145,7 @@ def test_every_help_is_in_french(capsys: pytest.CaptureFixture[str]) -> None:
         text = parser.format_help()
         assert text.startswith(f"Utilisation : {parser.prog}"), text
         assert "afficher cette aide et quitter" in text
+        assert "--profile-dir DIR" in text
         assert_french(text)
     with pytest.raises(SystemExit) as exit_:
         main(["directory", "search", "--help"])
@@ -168,3 +173,85 @@ def test_every_message_argparse_makes_has_a_french_wording() -> None:
         if message not in known:
             missing.append(message)
     assert missing == []
+
+
+# --profile-dir before and after the command.
+
+
+def _info_profile(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 0
+    data: str = json.loads(capsys.readouterr().out)["profile"]["data"]
+    return data
+
+
+def test_profile_dir_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp_path = tmp_path.resolve()  # as Profile resolves it
+    before, after = tmp_path / "avant", tmp_path / "apres"
+    assert _info_profile(["--profile-dir", str(before), "info", "--json"], capsys) == str(before)
+    assert _info_profile(["info", "--profile-dir", str(after), "--json"], capsys) == str(after)
+    assert _info_profile(["info", "--json", "--profile-dir", str(after)], capsys) == str(after)
+    # Given in both places, the one after the command wins.
+    both = ["--profile-dir", str(before), "info", "--json", "--profile-dir", str(after)]
+    assert _info_profile(both, capsys) == str(after)
+
+
+def test_profile_dir_after_the_command_wins_over_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tmp_path = tmp_path.resolve()  # as Profile resolves it
+    monkeypatch.setenv("CADUCEE_PROFILE_DIR", str(tmp_path / "env"))
+    assert _info_profile(["info", "--json"], capsys) == str(tmp_path / "env")
+    chosen = tmp_path / "choisi"
+    assert _info_profile(["info", "--json", "--profile-dir", str(chosen)], capsys) == str(chosen)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["account", "list", "--profile-dir", "{dir}"],
+        ["account", "--profile-dir", "{dir}", "list"],
+        ["--profile-dir", "{other}", "account", "list", "--profile-dir", "{dir}"],
+        ["--profile-dir", "{other}", "account", "--profile-dir", "{dir}", "list"],
+    ],
+)
+def test_nested_command_writes_to_the_profile_dir_given_last(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chosen, other = tmp_path / "choisi", tmp_path / "autre"
+    argv = [a.format(dir=chosen, other=other) for a in argv]
+    assert main(argv) == 0
+    assert "Aucun compte" in capsys.readouterr().out
+    assert any(chosen.iterdir())  # the account store was created there
+    assert not other.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo", "--profile-dir", "X"],
+        ["--profile-dir", "X", "demo"],
+        ["card", "info", "--profile-dir", "X"],
+        ["card", "--profile-dir", "X", "info"],
+        ["directory", "search", "foo", "--profile-dir", "X"],
+        [
+            "--profile-dir",
+            "Y",
+            "directory",
+            "--profile-dir",
+            "Z",
+            "search",
+            "--profile-dir",
+            "X",
+            "a",
+        ],
+        ["patients", "import", "--folders", "--profile-dir", "X"],
+    ],
+)
+def test_profile_dir_is_accepted_at_any_depth(argv: list[str]) -> None:
+    assert build_parser().parse_args(argv).profile_dir == "X"
+
+
+def test_without_profile_dir_the_value_is_none() -> None:
+    assert build_parser().parse_args(["card", "info"]).profile_dir is None
