@@ -25,7 +25,7 @@ from app.cli import (
     organize,
     send,
 )
-from app.cli.parser import CaduceeParser
+from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
 from app.core import logs
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
@@ -48,12 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
         version=info.version_line(),
         help="afficher la version et quitter",
     )
-    parser.add_argument(
-        "--profile-dir",
-        metavar="DIR",
-        help="garder tous les fichiers de l'application dans DIR "
-        "(par défaut : les dossiers de l'utilisateur)",
-    )
     commands = parser.add_subparsers(
         dest="command", metavar="COMMANDE", title="commandes", parser_class=CaduceeParser
     )
@@ -68,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     send.register(commands)
     directory.register(commands)
     filing.register(commands)
+    # Once every command exists: the option then goes on each, so it may follow any of them.
+    add_to_every_command(
+        parser,
+        "--profile-dir",
+        metavar="DIR",
+        help="garder tous les fichiers de l'application dans DIR (par défaut : les dossiers "
+        "de l'utilisateur) ; se place avant ou après la commande, et si elle est donnée aux "
+        "deux endroits, la valeur après la commande l'emporte",
+    )
+    name_types_in_french(parser)
     return parser
 
 
