@@ -115,6 +115,7 @@ mail_location = maildir:~/Maildir
 mail_fsync = never
 # IDLE reports changes made by other processes (LMTP delivery) after this long (default 30 s)
 mailbox_idle_check_interval = 1 secs
+{_clock_environment()}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -235,3 +236,23 @@ passdb {{
             self._process.kill()
             self._process.wait(timeout=10)
         self._process = None
+
+
+def _clock_environment() -> str:
+    """Dovecot clears its children's environment; under ``faketime`` (the suite run a year
+    ahead or back) its login and mail processes must keep the tests' clock, else they judge
+    the lab's fresh certificates by another date."""
+    values = {n: os.environ[n] for n in ("LD_PRELOAD", "FAKETIME") if n in os.environ}
+    if "FAKETIME" not in values:
+        return ""
+    preload = values.get("LD_PRELOAD", "")
+    if "$LIB" in preload:  # the dynamic loader's token: Dovecot would read it as a variable
+        found = [
+            preload.replace("$LIB", lib)
+            for lib in ("lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "lib64", "lib")
+            if Path(preload.replace("$LIB", lib)).exists()
+        ]
+        values["LD_PRELOAD"] = found[0] if found else preload
+    return "import_environment = $import_environment " + " ".join(
+        f"{name}={value}" for name, value in values.items()
+    )
