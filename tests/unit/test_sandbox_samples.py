@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import cast
 
 import pytest
 
@@ -32,7 +31,7 @@ DAYS_APART = (
 
 
 def parsed(sample: Sample) -> EmailMessage:
-    return cast(EmailMessage, message_from_bytes(sample.raw, policy=policy.default))
+    return message_from_bytes(sample.raw, policy=policy.default)
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ def test_the_same_bytes_for_the_same_now() -> None:
 
 def contents(raw: bytes) -> Iterator[tuple[str, bytes]]:
     """Every header and every decoded part, archive members and their time stamps too."""
-    message = cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
+    message = message_from_bytes(raw, policy=policy.default)
     for name, value in message.items():
         yield name, str(value).encode()
     for part in message.walk():
