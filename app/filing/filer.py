@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -273,7 +274,7 @@ def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
     count = 0
     if not folder.is_dir():
         return 0
-    limit = time.time() - older_than
+    limit = _folder_clock(folder) - older_than
     for entry in folder.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -281,6 +282,23 @@ def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
                     entry.unlink()
                     count += 1
     return count
+
+
+def _folder_clock(folder: Path) -> float:
+    """ "Now" by the clock that dates files in ``folder``: a shared patients folder on a
+    server has the server's clock, which may differ from this PC's by minutes (and a file
+    written by a live filing on another PC must not look old). Read off a probe file;
+    this PC's clock when the folder cannot be written."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}clock-", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError:
+        return time.time()
+    try:
+        return os.fstat(fd).st_mtime
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
 
 
 def same_content(path: Path, digest: str) -> bool:

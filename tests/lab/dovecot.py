@@ -239,10 +239,11 @@ passdb {{
 
 
 def _clock_environment() -> str:
-    """Dovecot clears its children's environment; under ``faketime`` (the suite run a year
-    ahead or back) its login and mail processes must keep the tests' clock, else they judge
-    the lab's fresh certificates by another date."""
-    values = {n: os.environ[n] for n in ("LD_PRELOAD", "FAKETIME") if n in os.environ}
+    """Dovecot clears its children's environment; under libfaketime (scripts/check-shifted:
+    the suite a year ahead or back) its login and mail processes must keep the tests' clock,
+    else they judge the lab's fresh certificates by another date."""
+    names = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+    values = {n: os.environ[n] for n in names if n in os.environ}
     if "FAKETIME" not in values:
         return ""
     preload = values.get("LD_PRELOAD", "")
