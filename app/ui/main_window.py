@@ -47,6 +47,7 @@ from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
+from app.ui import threads
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
@@ -820,5 +821,4 @@ def start_worker(window: MainWindow, worker: SyncWorker) -> QThread:
 def stop_worker(worker: SyncWorker, thread: QThread) -> None:
     """Close the worker's sessions in its own thread (card logged out), then end it."""
     QMetaObject.invokeMethod(worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-    thread.quit()
-    thread.wait(10_000)
+    threads.finish(thread)
