@@ -23,6 +23,7 @@ from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
+from app.ui.display import require_display
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
@@ -50,6 +51,8 @@ def run(
     has finished rather than from what is on disk. The first-run wizard opens first when
     the profile has no account (or with ``wizard``).
     """
+    if QApplication.instance() is None:
+        require_display()  # else Qt's xcb platform aborts the process (a core dump)
     profile.ensure()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # noqa: S101 - a QCoreApplication cannot show windows

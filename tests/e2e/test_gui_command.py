@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+import pytest
 
 from app.store.db import Store
 from tests.e2e.test_demo import caducee
-from tests.lab.xvfb import XServer
+from tests.lab.xvfb import XServer, free_display
 from tests.ui.conftest import assert_not_blank, fill_store
 
 
@@ -29,3 +32,26 @@ def test_gui_screenshot_of_a_profile(tmp_path: Path, artefacts: Path) -> None:
 def test_gui_screenshot_on_an_x_server(tmp_path: Path, artefacts: Path, x_server: XServer) -> None:
     """The window as on a Linux desktop: Qt's xcb plugin, its libraries, a real server."""
     screenshot_of_a_profile(tmp_path, artefacts / "gui-command-xcb.png", x_server.env)
+
+
+NO_DISPLAY = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Qt's xcb platform is Linux's")
+@pytest.mark.parametrize("command", [[], ["gui"], ["demo"]])
+def test_no_display_is_said_in_french_before_qt_aborts(tmp_path: Path, command: list[str]) -> None:
+    done = caducee(tmp_path / "profile", *command, **NO_DISPLAY)
+    assert done.returncode == 1, done.stderr  # not 134 (SIGABRT) and its core dump
+    assert "ne peut pas ouvrir sa fenêtre" in done.stderr
+    assert "DISPLAY" in done.stderr
+    assert "qt.qpa" not in done.stderr  # Qt was never asked
+    assert "opérateur local prêt" not in done.stdout  # the demo stops before its operator
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Qt's xcb platform is Linux's")
+def test_an_x_server_that_does_not_answer_is_said_in_french(tmp_path: Path) -> None:
+    nobody = free_display()
+    done = caducee(tmp_path / "profile", "gui", **{**NO_DISPLAY, "DISPLAY": nobody})
+    assert done.returncode == 1, done.stderr
+    assert f"l'affichage {nobody}" in done.stderr and "ne répond pas" in done.stderr
+    assert "qt.qpa" not in done.stderr
