@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from app.core.crashes import MARKER_PREFIX, REPORT_PREFIX
 from app.store.db import Store
 from tests.e2e.test_demo import caducee
 from tests.lab.xvfb import XServer, free_display
 from tests.ui.conftest import assert_not_blank, fill_store
+from tests.unit.test_crashes import run_child
 
 
 def screenshot_of_a_profile(tmp_path: Path, shot: Path, env: dict[str, str]) -> None:
@@ -32,6 +34,18 @@ def test_gui_screenshot_of_a_profile(tmp_path: Path, artefacts: Path) -> None:
 def test_gui_screenshot_on_an_x_server(tmp_path: Path, artefacts: Path, x_server: XServer) -> None:
     """The window as on a Linux desktop: Qt's xcb plugin, its libraries, a real server."""
     screenshot_of_a_profile(tmp_path, artefacts / "gui-command-xcb.png", x_server.env)
+
+
+def test_the_window_says_once_that_it_stopped_unexpectedly(tmp_path: Path, artefacts: Path) -> None:
+    """A window process that segfaulted (the same crash guard): the next window shows
+    the notice (look at the screenshot), the marker goes, the report stays; its own clean
+    exit leaves nothing."""
+    logs = tmp_path / "profile" / "logs"
+    assert run_child(logs, "segfault").returncode != 0
+    report = next(logs.glob(f"{REPORT_PREFIX}*"))
+    screenshot_of_a_profile(tmp_path, artefacts / "gui-crash-notice.png", {})
+    left = [p.name for p in logs.iterdir() if p.name.startswith((MARKER_PREFIX, REPORT_PREFIX))]
+    assert left == [report.name]
 
 
 NO_DISPLAY = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
