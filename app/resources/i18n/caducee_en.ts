@@ -1390,6 +1390,10 @@
         <translation>This message is not downloaded yet: it will be at the next sync.</translation>
     </message>
     <message>
+        <source>Ce message ne peut pas être affiché.</source>
+        <translation>This message cannot be shown.</translation>
+    </message>
+    <message>
         <source>{0} demande un accusé de lecture.</source>
         <translation>{0} asks for a read receipt.</translation>
     </message>
