@@ -71,6 +71,10 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
             file=sys.stderr,
         )
         return 1
+    if not args.serve:  # no window possible: say so before starting the operator
+        from app.ui.display import require_display  # Qt only from here
+
+        require_display()
     operator = SandboxOperator(profile.data_dir / "demo", DEMO_ADDRESS)
     try:
         endpoints = operator.start()

@@ -6,6 +6,7 @@ User-visible text is in French, the product's language.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import multiprocessing
 import os
 import sys
@@ -26,7 +27,7 @@ from app.cli import (
     send,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
-from app.core import logs
+from app.core import crashes, logs
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    if not faulthandler.is_enabled():  # pytest's own stays as it is
+        crashes.trace_to_stderr()  # the window replaces it by a report in the log folder
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # the desktop application, as a double-click would start it

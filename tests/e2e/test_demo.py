@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
+from tests.lab.xvfb import XServer
 from tests.ui.conftest import assert_not_blank
 
 ENV = {
@@ -25,10 +26,11 @@ ENV = {
 def caducee(
     profile: Path, *args: str, python: tuple[str, ...] = (), **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """``caducee --profile-dir PROFILE ARGS`` (``python``: options of the interpreter)."""
+    """``caducee --profile-dir PROFILE ARGS`` offscreen, ``env`` added (a value of ""
+    removes the variable); ``python``: options of the interpreter (``-W error``)."""
     return subprocess.run(
         [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), *args],
-        env={**ENV, **env},
+        env={name: value for name, value in {**ENV, **env}.items() if value},
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,6 +79,15 @@ def test_demo_screenshot_after_the_first_sync(tmp_path: Path, artefacts: Path) -
     again = caducee(profile, "demo", "--screenshot", str(tmp_path / "again.png"))
     assert again.returncode == 0, again.stderr
     assert len(listing(profile)) == 7
+
+
+def test_demo_screenshot_on_an_x_server(tmp_path: Path, artefacts: Path, x_server: XServer) -> None:
+    """The demo as on a Linux desktop: Qt's xcb plugin and a real X server (Xvfb)."""
+    shot = artefacts / "demo-xcb.png"
+    shot.unlink(missing_ok=True)
+    done = caducee(tmp_path / "demo", "demo", "--screenshot", str(shot), **x_server.env)
+    assert done.returncode == 0, done.stderr
+    assert_not_blank(shot)
 
 
 def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
