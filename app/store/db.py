@@ -273,8 +273,10 @@ class Store:
             )
         }  # a negative uid marks a local move or copy the server has not seen yet
 
-    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> None:
-        """First pass: summaries, searchable by subject and addresses at once."""
+    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> int:
+        """First pass: summaries, searchable by subject and addresses at once. Returns how
+        many were new here (a UID already stored is left as it is)."""
+        added = 0
         with self.transaction() as db:
             for row in rows:
                 parsed = parse_header_summary(row.header)  # the fields parse_message gives
@@ -299,22 +301,38 @@ class Store:
                     ),
                 )
                 if cursor.rowcount:
+                    added += 1
                     db.execute(
                         "INSERT INTO search (rowid, subject, addresses, body, attachments)"
                         " VALUES (?, ?, ?, '', '')",
                         (cursor.lastrowid, parsed.subject, f"{sender} {recipients}"),
                     )
+        return added
 
     def set_flags(
         self, folder: Folder, flags: dict[int, tuple[tuple[str, ...], int | None]]
-    ) -> None:
+    ) -> int:
+        """The server's flags (and mod-sequences); returns how many messages' flags changed
+        here (the same flags again, or a message not stored, count for nothing)."""
+        changed = 0
         with self.transaction() as db:
-            db.executemany(
-                "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
-                ((" ".join(f), modseq, folder.id, uid) for uid, (f, modseq) in flags.items()),
-            )
+            for uid, (new, modseq) in flags.items():
+                row = db.execute(
+                    "SELECT flags FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+                ).fetchone()
+                if row is None:
+                    continue
+                if set(row[0].split()) != set(new):
+                    changed += 1
+                db.execute(
+                    "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
+                    (" ".join(new), modseq, folder.id, uid),
+                )
+        return changed
 
-    def remove_uids(self, folder: Folder, uids: Iterable[int]) -> None:
+    def remove_uids(self, folder: Folder, uids: Iterable[int]) -> int:
+        """Messages expunged on the server; returns how many were still stored here."""
+        removed = 0
         with self.transaction() as db:
             for uid in uids:
                 row = db.execute(
@@ -323,6 +341,8 @@ class Store:
                 if row is not None:
                     db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+                    removed += 1
+        return removed
 
     def missing_bodies(self, folder: Folder, limit: int) -> list[int]:
         return [
@@ -345,23 +365,26 @@ class Store:
             )
         }
 
-    def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
+    def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> list[IngestedBody]:
         """Second pass, in this process: whole messages on disk, then indexed."""
-        self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
+        return self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
 
-    def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> None:
+    def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> list[IngestedBody]:
         """Second pass: messages already on disk (``ingest``) get their file and full text.
 
-        One transaction: the files exist before any row refers to them.
+        One transaction: the files exist before any row refers to them. Returns the bodies
+        stored here: not those of messages expunged meanwhile, nor those some other sync
+        stored first (their rows are left as they are).
         """
         with self.transaction() as db:
             found = []
             for body in bodies:
                 row = db.execute(
-                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, body.uid)
+                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ? AND blob IS NULL",
+                    (folder.id, body.uid),
                 ).fetchone()
-                if row is not None:  # else expunged meanwhile: the file is collected later
-                    found.append((int(row[0]), body))
+                if row is not None:  # else expunged or stored meanwhile: the file is collected
+                    found.append((int(row[0]), body))  # later if nothing refers to it
             # By rowid: FTS5 writes its pending terms out each time a rowid is lower than the
             # previous one, and the server's order is not ours (3x the indexing time).
             found.sort(key=lambda pair: pair[0])
@@ -382,6 +405,7 @@ class Store:
                         body.attachment_names,
                     ),
                 )
+        return [body for _rowid, body in found]
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------
 

@@ -41,6 +41,9 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class SyncReport:
+    """What this run did to the local copy: messages it stored (not merely fetched: one
+    stored meanwhile by another sync is not counted), removed, whose flags it changed."""
+
     folders: int = 0
     new: int = 0
     removed: int = 0
@@ -158,14 +161,13 @@ class AccountSync:
         # the reading thread's alone meanwhile; this thread only uses the store).
         with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
             for done, fetched in enumerate(answers, start=1):
-                self.store.add_headers(
+                self.report.new += self.store.add_headers(  # stored here, not just fetched
                     folder,
                     [
                         HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
                         for h in fetched
                     ],
                 )
-                self.report.new += len(fetched)
                 self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new))
         self.store.set_folder_state(
             folder,
@@ -227,11 +229,9 @@ class AccountSync:
         changes: dict[int, tuple[tuple[str, ...], int | None]],
     ) -> None:
         if gone:
-            self.store.remove_uids(folder, gone)
-            self.report.removed += len(gone)
+            self.report.removed += self.store.remove_uids(folder, gone)
         if changes:
-            self.store.set_flags(folder, changes)
-            self.report.flag_changes += len(changes)
+            self.report.flag_changes += self.store.set_flags(folder, changes)
 
     def push_flags(self, folder: Folder) -> bool:
         """Replay local flag changes (made offline too) before reading the server's.
