@@ -183,18 +183,18 @@ class Store:
                 (imap_url, smtp_url, pkcs12, trust, account.id),
             )
 
-    def remove_account(self, account: Account) -> None:
+    def remove_account(self, account: Account) -> set[str]:
+        """The account and its local copy; returns its message files' digests (for
+        ``collect_blobs(at_once=…)``)."""
         with self.transaction() as db:
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
-                    "WHERE f.account_id = ?",
-                    (account.id,),
-                )
-            ]
-            db.executemany("DELETE FROM search WHERE rowid = ?", ((i,) for i in ids))
+            rows = db.execute(
+                "SELECT m.id, m.blob FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "WHERE f.account_id = ?",
+                (account.id,),
+            ).fetchall()
+            db.executemany("DELETE FROM search WHERE rowid = ?", ((r[0],) for r in rows))
             db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
+        return {r[1] for r in rows if r[1] is not None}
 
     # -- folders --------------------------------------------------------------------------
 
@@ -446,12 +446,13 @@ class Store:
         with self.transaction() as db:
             db.executemany("DELETE FROM pending_flags WHERE id = ?", ((i,) for i in operation_ids))
 
-    def collect_blobs(self) -> int:
+    def collect_blobs(self, *, older_than: float = 0.0, at_once: Iterable[str] = ()) -> int:
+        """Remove the message files no message refers to (``BlobStore.collect``)."""
         referenced = (
             r[0]
             for r in self.db.execute("SELECT DISTINCT blob FROM messages WHERE blob IS NOT NULL")
         )
-        return self.blobs.collect(referenced)
+        return self.blobs.collect(referenced, older_than=older_than, at_once=at_once)
 
     # -- reading --------------------------------------------------------------------------
 

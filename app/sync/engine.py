@@ -82,7 +82,9 @@ class AccountSync:
         self.bodies = False  # whether this run fetches bodies after the headers
         self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
 
-    def run(self, *, bodies: bool = True) -> SyncReport:
+    def run(self, *, bodies: bool = True, collect: bool = True) -> SyncReport:
+        """``collect``: remove the message files nothing refers to any more, at the end
+        (``app.ops.sync`` does it itself, minding the other processes' syncs)."""
         self.bodies = bodies
         try:
             replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
@@ -94,7 +96,8 @@ class AccountSync:
                 self.sync_headers(folder)
             if bodies:
                 self.fetch_bodies(folders)
-                self.store.collect_blobs()
+                if collect:
+                    self.store.collect_blobs()
         finally:
             workers, self._workers = self._workers, None
             if workers is not None:  # not handed to the body pass (an error, or few bodies)
