@@ -1191,6 +1191,10 @@
         <translation>offline</translation>
     </message>
     <message>
+        <source>relève en cours ailleurs</source>
+        <translation>getting mail in another process</translation>
+    </message>
+    <message>
         <source>erreur</source>
         <translation>error</translation>
     </message>
