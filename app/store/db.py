@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import sqlite
+from app.core.private import private_database, private_directory
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
@@ -116,7 +117,8 @@ class Store:
 
     @classmethod
     def open(cls, directory: Path) -> Store:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_directory(directory)
+        private_database(directory / "store.sqlite3")  # its -wal and -shm follow its mode
         connection = sqlite3.connect(directory / "store.sqlite3", isolation_level=None, timeout=30)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode = WAL")
