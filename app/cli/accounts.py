@@ -360,7 +360,7 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
         if args.watch:
             busy = [(a, r["pid"]) for a, r in zip(accounts, results, strict=True) if r.get("busy")]
             _watch(store, accounts, sessions, args, profile, busy)
-            return 0
+            return 0 if all(r["ok"] or r.get("busy") for r in results) else 1
     finally:
         for session in sessions.values():
             session.close()
