@@ -245,9 +245,16 @@ def run_remove(args: argparse.Namespace, profile: Profile) -> int:
             print(f"Erreur : aucun compte {args.address}.", file=sys.stderr)
             return 1
         lock = sync_lock(profile.data_dir / "locks", account.address)
-        if not lock.acquire(timeout=SYNC_WAIT_SECONDS):  # not while it syncs elsewhere
-            print(f"Erreur : {SyncBusyError(lock.holder()).user_message}", file=sys.stderr)
-            return 1
+        if not lock.acquire(timeout=0):  # not while it syncs elsewhere
+            print(
+                f"{account.address} : synchronisation en cours dans un autre processus, "
+                f"attente (au plus {SYNC_WAIT_SECONDS} s)…",
+                file=sys.stderr,
+                flush=True,
+            )
+            if not lock.acquire(timeout=SYNC_WAIT_SECONDS):
+                print(f"Erreur : {SyncBusyError(lock.holder()).user_message}", file=sys.stderr)
+                return 1
         try:
             files = store.remove_account(account)
             collect_files(store, profile.data_dir / "locks", account.address, at_once=files)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -130,3 +132,36 @@ def test_a_removed_account_takes_its_files_with_it(store: Store, tmp_path: Path)
         assert store.blobs.get(body.digest) is None
     finally:
         elsewhere.release()
+
+
+def test_an_account_is_not_removed_while_another_process_syncs_it(tmp_path: Path) -> None:
+    profile = tmp_path / "p"
+    base = [sys.executable, "-m", "app", "--profile-dir", str(profile)]
+    subprocess.run(
+        [*base, "account", "add", "--address", ADDRESS, "--imap", "imaps://imap.test:993",
+         "--auth", "password", "--no-check"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    elsewhere = sync_lock(profile / "locks", ADDRESS)
+    assert elsewhere.acquire(timeout=0)
+    try:
+        removing = subprocess.Popen(
+            [*base, "account", "remove", "--address", ADDRESS],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert removing.stderr is not None
+        assert "synchronisation en cours dans un autre processus, attente" in (
+            removing.stderr.readline()
+        )
+        store = Store.open(profile)
+        try:
+            assert store.account(ADDRESS) is not None  # still there while it waits
+        finally:
+            store.close()
+    finally:
+        elsewhere.release()
+    out, errors = removing.communicate(timeout=60)
+    assert removing.returncode == 0, errors
+    assert f"Compte {ADDRESS} retiré" in out
