@@ -24,6 +24,7 @@ from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
 from app.store.mime import parse_header_summary
 
+_UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
 
@@ -316,20 +317,30 @@ class Store:
     ) -> int:
         """The server's flags (and mod-sequences); returns how many messages' flags changed
         here (the same flags again, or a message not stored, count for nothing)."""
+        uids = sorted(flags)
         changed = 0
+        updates: list[tuple[str, int | None, int, int]] = []
         with self.transaction() as db:
-            for uid, (new, modseq) in flags.items():
-                row = db.execute(
-                    "SELECT flags FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
-                ).fetchone()
-                if row is None:
-                    continue
-                if set(row[0].split()) != set(new):
-                    changed += 1
-                db.execute(
-                    "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
-                    (" ".join(new), modseq, folder.id, uid),
+            for start in range(0, len(uids), _UID_CHUNK):  # what is stored now, by UID ranges
+                chunk = uids[start : start + _UID_CHUNK]
+                rows = db.execute(
+                    "SELECT uid, flags, modseq FROM messages "
+                    "WHERE folder_id = ? AND uid BETWEEN ? AND ?",
+                    (folder.id, chunk[0], chunk[-1]),
                 )
+                for uid, stored, stored_modseq in rows:
+                    if uid not in flags:
+                        continue  # in the range, not among the changes
+                    new, modseq = flags[uid]
+                    if set(stored.split()) != set(new):
+                        changed += 1
+                    elif stored_modseq == modseq:
+                        continue  # nothing to write
+                    updates.append((" ".join(new), modseq, folder.id, uid))
+            db.executemany(
+                "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
+                updates,
+            )
         return changed
 
     def remove_uids(self, folder: Folder, uids: Iterable[int]) -> int:
