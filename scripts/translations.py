@@ -81,6 +81,7 @@ ENGLISH = {
     "identifiant refusé": "login refused",
     "certificat refusé": "certificate refused",
     "hors ligne": "offline",
+    "relève en cours ailleurs": "getting mail in another process",
     "erreur": "error",
     "(sans objet)": "(no subject)",
     "non lu": "unread",

@@ -27,7 +27,7 @@ from app.cli import (
     send,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
-from app.core import crashes, logs
+from app.core import crashes, logs, private
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a sync worker of a frozen build stops here (no-op else)
+    private.restrict_umask()  # everything this process creates is the user's alone
     for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

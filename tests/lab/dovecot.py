@@ -90,6 +90,7 @@ class Dovecot:
             lines += [f"{name}:{password}:{uid}:{gid}::{home}::" for name in names]
         tmp = self.users_file.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n")
+        tmp.chmod(0o644)  # read by Dovecot's unprivileged auth process, whatever our umask
         tmp.replace(self.users_file)
 
     # -- configuration --------------------------------------------------------------------
@@ -190,6 +191,8 @@ passdb {{
         self.base.chmod(0o711)  # mail is read by an unprivileged user when run as root
         for directory in ("run", "state", "mail"):
             (self.base / directory).mkdir(parents=True, exist_ok=True)
+        # Explicit: an in-process caducee main() leaves this process's umask at 077.
+        (self.base / "mail").chmod(0o711)
         self._write_users()
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         for _attempt in range(3):  # a port picked in advance may be taken meanwhile

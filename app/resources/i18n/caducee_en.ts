@@ -1207,6 +1207,10 @@
         <translation>offline</translation>
     </message>
     <message>
+        <source>relève en cours ailleurs</source>
+        <translation>getting mail in another process</translation>
+    </message>
+    <message>
         <source>erreur</source>
         <translation>error</translation>
     </message>
