@@ -23,13 +23,12 @@ import hashlib
 import logging
 import os
 import secrets
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from app.core.clocks import folder_now
 from app.core.private import set_mode, shared_modes
 from app.filing.errors import FilingError, OutsideRootError
 from app.filing.names import (
@@ -292,7 +291,7 @@ def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
     count = 0
     if not folder.is_dir():
         return 0
-    limit = _folder_clock(folder) - older_than
+    limit = folder_now(folder, f"{TEMP_PREFIX}clock-", TEMP_SUFFIX) - older_than
     for entry in folder.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -300,23 +299,6 @@ def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
                     entry.unlink()
                     count += 1
     return count
-
-
-def _folder_clock(folder: Path) -> float:
-    """ "Now" by the clock that dates files in ``folder``: a shared patients folder on a
-    server has the server's clock, which may differ from this PC's by minutes (and a file
-    written by a live filing on another PC must not look old). Read off a probe file;
-    this PC's clock when the folder cannot be written."""
-    try:
-        fd, probe = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}clock-", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError:
-        return time.time()
-    try:
-        return os.fstat(fd).st_mtime
-    finally:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(probe)  # noqa: PTH108 - not Path.unlink, which tests stub for temporaries
 
 
 def same_content(path: Path, digest: str) -> bool:

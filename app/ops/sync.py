@@ -67,10 +67,13 @@ def sync_account(
             waiting(lock.holder())
         if not lock.acquire(timeout=wait):
             raise SyncBusyError(lock.holder())
+    # The store's own row: a session handed over (the wizard's) may carry the row of
+    # another connection, or one made before the account was stored again.
+    account = store.account(session.account.address) or session.account
     try:
         with session.imap() as connection:
             mailbox = Mailbox(connection)
-            report = AccountSync(store, session.account, mailbox, progress).run(collect=False)
+            report = AccountSync(store, account, mailbox, progress).run(collect=False)
         collect_files(store, locks, session.account.address)
         return report
     finally:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from app.core.clocks import folder_now
 
 COLLECT_GRACE = 3600.0  # seconds: while other writers may run, younger files are kept
 
@@ -98,7 +100,7 @@ class BlobStore:
         whatever their age."""
         keep = set(referenced)
         now = set(at_once) - keep
-        limit = time.time() - older_than
+        limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
         removed = 0
         for directory in self.root.iterdir():
             if not directory.is_dir():

@@ -45,7 +45,19 @@ def start_xvfb(size: str = "1400x900x24", timeout: float = 30) -> XServer:
     read, write = os.pipe()
     try:
         process = subprocess.Popen(
-            [program, "-displayfd", str(write), "-nolisten", "tcp", "-screen", "0", size],
+            # -noreset: no server reset when the last client leaves (a client connecting
+            # during one is refused: seen as "could not connect to display")
+            [
+                program,
+                "-displayfd",
+                str(write),
+                "-nolisten",
+                "tcp",
+                "-noreset",
+                "-screen",
+                "0",
+                size,
+            ],
             pass_fds=(write,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

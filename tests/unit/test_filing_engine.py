@@ -544,7 +544,7 @@ def test_left_over_temporaries_are_judged_by_the_folder_s_clock(
     crashed.write_bytes(b"left over")
     os.utime(crashed, (0, live.stat().st_mtime - 3600))
     real_time = time.time
-    monkeypatch.setattr(filer.time, "time", lambda: real_time() + 86_400)
+    monkeypatch.setattr(time, "time", lambda: real_time() + 86_400)
     assert filer.remove_temporaries(tmp_path) == 1
     assert live.exists() and not crashed.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]  # no probe left

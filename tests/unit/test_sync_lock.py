@@ -103,7 +103,7 @@ def test_files_another_sync_may_be_writing_are_kept(store: Store, tmp_path: Path
     locks = tmp_path / "profile" / "locks"
     fresh = store.blobs.put(b"written by a sync of the other account, row not yet committed")
     old = store.blobs.put(b"left by a message expunged long ago")
-    long_ago = time.time() - 2 * 3600
+    long_ago = store.blobs.path(fresh).stat().st_mtime - 2 * 3600  # by the disk's clock
     os.utime(store.blobs.path(old), (long_ago, long_ago))
     other = sync_lock(locks, OTHER)
     assert other.acquire(timeout=0)  # the other account syncs in another process
