@@ -93,6 +93,9 @@ ENGLISH = {
     "Enregistrer sous…": "Save as…",
     "Date :": "Date:",
     "Chargement…": "Loading…",
+    "Ce message est trop complexe pour être affiché en HTML ; voici son texte.": "This message is too complex to show as HTML; here is its text.",
+    "Ce document est trop complexe pour être affiché en HTML ; voici son texte.": "This document is too complex to show as HTML; here is its text.",
+    "Ce message n'a pas pu être lu.": "This message could not be read.",
     "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation.": (
         "This message is not downloaded yet: it will be at the next sync."
     ),
