@@ -20,7 +20,12 @@ The bounds, checked in one pass of a tolerant tokenizer (``html.parser``, harden
   microsecond each on the 2-core development machine): per element, more for tables and
   cells, doubling with each level of table nesting beyond the third, per character of text;
 - lines: a zero-width space after every ``MAX_RUN`` characters without a break opportunity
-  (invisible; Qt already breaks such words anywhere, only without the quadratic cost).
+  (invisible; Qt already breaks such words anywhere, only without the quadratic cost);
+- nh3's own quadratic cases: html5ever appends each character reference (``&amp;``, and
+  ``\xa0`` written as ``&nbsp;``) by copying the text node or attribute value so far
+  (300,000 in one paragraph: 3 s). Text nodes are cut by an empty comment (which nh3
+  drops, the text unchanged) every ``TEXT_NODE_CHARS``; longer attribute values than
+  ``MAX_ATTRIBUTE_CHARS`` are dropped.
 
 Time follows from these: ``bench/hostile_mail.py`` measures the worst cases that fit.
 Sanitising (nh3, ammonia): kept are text structure and tables (lab results often come as
@@ -73,13 +78,15 @@ MAX_DEPTH = 256  # elements open at once; html5ever's cost per tag grows with it
 MAX_SANITISED_CHARS = 4 << 20  # characters of sanitised markup given to Qt
 RENDER_BUDGET = 500_000  # units of the layout cost model (~ µs: half a second)
 MAX_RUN = 1000  # characters without a break opportunity before a zero-width space
+TEXT_NODE_CHARS = 1000  # characters of text given to nh3 in one node
+MAX_ATTRIBUTE_CHARS = 4096  # a longer value (a link, a title) is dropped
 
 # The cost model (units ~ µs of QTextDocument layout, measured by bench/hostile_mail.py)
 ELEMENT_COST = 12  # + depth // 10
 TABLE_COST = 250  # doubled for each level of table nesting beyond the third
 CELL_COST = 50  # idem
 TEXT_CHARS_PER_UNIT = 4
-BREAK_COST = 500  # a run broken by a zero-width space lays out slower than words
+BREAK_COST = 1200  # a run broken by a zero-width space lays out slower than words
 TABLE_FREE_LEVELS = 3
 
 _SKIPPED_CONTENT = frozenset({"script", "style", "title"})  # content dropped with the tag
@@ -196,6 +203,7 @@ class _Bounded(SafeHtmlParser):
         self.cost = 0
         self.text_chars = 0
         self.run = 0  # characters since the last break opportunity
+        self.node = 0  # characters of the text node being written
         self.skipping: str | None = None  # inside <script>, <style>, <title>
 
     def _spend(self, units: int) -> None:
@@ -215,6 +223,7 @@ class _Bounded(SafeHtmlParser):
             if tag == "table":
                 self.tables -= 1
             self.out.append(f"</{tag}>")
+            self.node = 0
             if tag not in _INLINE:
                 self.run = 0
 
@@ -266,9 +275,10 @@ class _Bounded(SafeHtmlParser):
         kept = "".join(
             f' {name}="{html.escape(value or "", quote=True)}"'
             for name, value in attrs
-            if name in allowed
+            if name in allowed and len(value or "") <= MAX_ATTRIBUTE_CHARS
         )
         self.out.append(f"<{tag}{kept}>")
+        self.node = 0
         if tag not in _INLINE:
             self.run = 0
         if tag not in _VOID:
@@ -305,7 +315,14 @@ class _Bounded(SafeHtmlParser):
         text, self.run = break_runs(data, self.run)
         self.text_chars += len(data)
         self._spend(BREAK_COST * (len(text) - len(data)))  # one character per space added
-        self.out.append(html.escape(text, quote=False))
+        start = 0
+        while len(text) - start > TEXT_NODE_CHARS - self.node:
+            end = start + TEXT_NODE_CHARS - self.node
+            self.out.append(html.escape(text[start:end], quote=False))
+            self.out.append("<!---->")  # a new text node for nh3 (module docstring)
+            start, self.node = end, 0
+        self.out.append(html.escape(text[start:], quote=False))
+        self.node += len(text) - start
 
     def markup(self) -> str:
         self._close_to(0)
