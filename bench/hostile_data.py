@@ -56,6 +56,18 @@ def html_message(markup: str, subject: str = "Résultats (HTML)", message_id: st
     return message.as_bytes()
 
 
+def text_message(text: str, subject: str = "Résultats (texte)", message_id: str = "") -> bytes:
+    """A plain-text message (quoted-printable would wrap the lines: 8bit keeps them)."""
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = ME
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{message_id or 'text-' + str(len(text))}@labo-biotest.test>"
+    message["Date"] = "Mon, 16 Nov 2026 09:00:00 +0100"
+    message.set_content(text, cte="8bit")
+    return message.as_bytes()
+
+
 def many_parts_message(
     parts: int = 10_000, message_id: str = "many-parts", *, receipt: bool = True
 ) -> bytes:
