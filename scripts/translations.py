@@ -94,6 +94,9 @@ ENGLISH = {
     "Enregistrer sous…": "Save as…",
     "Date :": "Date:",
     "Chargement…": "Loading…",
+    "Ce message est trop complexe pour être affiché en HTML ; voici son texte.": "This message is too complex to show as HTML; here is its text.",
+    "Ce document est trop complexe pour être affiché en HTML ; voici son texte.": "This document is too complex to show as HTML; here is its text.",
+    "Ce message n'a pas pu être lu.": "This message could not be read.",
     "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation.": (
         "This message is not downloaded yet: it will be at the next sync."
     ),
@@ -475,7 +478,6 @@ ENGLISH = {
     "Un rapport technique (sans données de santé) est enregistré dans {0} : vous pouvez le transmettre au support.": "A technical report (no health data) was saved in {0}: you can send it to support.",
     "Démarré le {0}, rapport : {1}": "Started on {0}, report: {1}",
     "aucun": "none",
-    "Ce message ne peut pas être affiché.": "This message cannot be shown.",
 }
 
 

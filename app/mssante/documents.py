@@ -40,7 +40,7 @@ from app.mssante.model import (
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import Attachment, attachment_bytes, parse_message, safe_filename
+from app.store.mime import Attachment, MessageParts, parse_message_parts, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,11 @@ def _digest(data: bytes) -> str:
 
 
 def read_message(raw: bytes) -> MessageDocuments:
-    """Everything filable in ``raw`` (RFC 5322 bytes). Never raises for bad input."""
-    parsed = parse_message(raw)
+    """Everything filable in ``raw`` (RFC 5322 bytes). Never raises for bad input.
+
+    The message is parsed once: its attachments are read from that parse (a message with
+    10,000 parts used to be parsed again for each attachment read)."""
+    parsed, parts = parse_message_parts(raw)
     subject_identity = _subject_identity(parsed.subject)
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
@@ -119,7 +122,7 @@ def read_message(raw: bytes) -> MessageDocuments:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
             continue
         try:
-            _read_attachment(raw, attachment, refused, xdm_drafts, pdfs, hprims)
+            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims)
         except Exception:  # a reader bug must not lose the message: logged and reported
             log.exception("document reader failed on attachment %s", attachment.part_index)
             refused.append(
@@ -169,7 +172,7 @@ def _kind(attachment: Attachment, data: bytes) -> str:
 
 
 def _read_attachment(
-    raw: bytes,
+    parts: MessageParts,
     attachment: Attachment,
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
@@ -181,7 +184,7 @@ def _read_attachment(
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
         return
     try:
-        data = attachment_bytes(raw, attachment.part_index)
+        data = parts.payload(attachment.part_index)
     except KeyError:
         refused.append(RefusedInput(name, "Pièce jointe introuvable dans le message."))
         return

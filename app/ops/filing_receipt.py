@@ -14,9 +14,9 @@ from typing import Any
 from app.core.errors import CaduceeError
 from app.filing.service import DUPLICATE, FILED, REFUSED, FilingResult
 from app.ops.outbox import enqueue_message
-from app.ops.receipts import MDN_SENT, processing_receipt, receipt_requested
+from app.ops.receipts import MDN_SENT, processing_receipt, receipt_asked
 from app.store.db import MessageSummary, Store
-from app.store.mime import parse_message
+from app.store.mime import message_headers, parse_message
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def receipt_offer(
     if raw is None:
         return None
     current = store.find(str(message.id)) or message
-    to = receipt_requested(parse_message(raw), current.flags)
+    to = receipt_asked(message_headers(raw), current.flags)  # the header section: no parse
     if to is None:
         return None
     if result.status in (FILED, DUPLICATE):

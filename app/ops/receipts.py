@@ -13,6 +13,7 @@ original message as a third part (``message/rfc822``), as ANS requires.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from email import message_from_bytes
 from email import policy as email_policy
@@ -41,9 +42,14 @@ INTEGRATION_ERRORS = {
 
 def receipt_requested(parsed: ParsedMessage, flags: tuple[str, ...] = ()) -> str | None:
     """Where the receipt would go, if one is asked and none was sent or refused yet."""
+    return receipt_asked(parsed.headers, flags)
+
+
+def receipt_asked(headers: Mapping[str, str], flags: tuple[str, ...] = ()) -> str | None:
+    """:func:`receipt_requested` from the message's kept headers (``message_headers``)."""
     if MDN_SENT in flags:
         return None
-    wanted = parsed.headers.get(ASKED_BY)
+    wanted = headers.get(ASKED_BY)
     if not wanted:
         return None
     addresses = [address for _name, address in getaddresses([wanted]) if "@" in address]

@@ -36,10 +36,15 @@ __all__ = [
     "Address",
     "Attachment",
     "HeaderSummary",
+    "MessageParts",
     "ParsedMessage",
+    "SafeHtmlParser",
     "attachment_bytes",
+    "html_text",
+    "message_headers",
     "parse_header_summary",
     "parse_message",
+    "parse_message_parts",
     "safe_filename",
 ]
 
@@ -922,7 +927,38 @@ def _roles(nodes: list[_Node]) -> tuple[list[int], list[int]]:
 # -- HTML → text ------------------------------------------------------------------------------
 
 
-class _HtmlToText(HTMLParser):
+class SafeHtmlParser(HTMLParser):
+    """``html.parser`` made safe for hostile markup: declarations and start tags it cannot
+    parse become text instead of an AssertionError, and :meth:`finish` replaces ``close()``
+    without its quadratic case. Feed it in chunks (``HTML_CHUNK``) and call ``finish``."""
+
+    # Declarations the stdlib parser does not know raise AssertionError: skip them instead.
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 2)
+            return -1 if end < 0 else end + 1
+
+    def parse_starttag(self, i: int) -> int:
+        try:
+            return super().parse_starttag(i)
+        except AssertionError:
+            self.handle_data("<")
+            return i + 1
+
+    def finish(self) -> None:
+        """close(), minus its quadratic case: an unfinished construct ("<![CDATA[", "<a x")
+        followed by no ">" at all makes the stdlib re-scan the rest once per "<"."""
+        rest = self.rawdata
+        if rest and ">" not in rest:
+            self.rawdata = ""
+            if not self.cdata_elem:
+                self.handle_data(html.unescape(rest))
+        self.close()
+
+
+class _HtmlToText(SafeHtmlParser):
     """Readable text of an HTML body: no script/style/head, link texts kept, blocks on
     their own lines, entities decoded, whitespace collapsed (except in <pre>)."""
 
@@ -956,21 +992,6 @@ class _HtmlToText(HTMLParser):
         self._newlines = 0  # line breaks owed before the next text
         self._line_start = True
         self._space = False
-
-    # Declarations the stdlib parser does not know raise AssertionError: skip them instead.
-    def parse_html_declaration(self, i: int) -> int:
-        try:
-            return super().parse_html_declaration(i)
-        except AssertionError:
-            end = self.rawdata.find(">", i + 2)
-            return -1 if end < 0 else end + 1
-
-    def parse_starttag(self, i: int) -> int:
-        try:
-            return super().parse_starttag(i)
-        except AssertionError:
-            self.handle_data("<")
-            return i + 1
 
     def _break(self, count: int) -> None:
         self._newlines = max(self._newlines, count)
@@ -1060,16 +1081,6 @@ class _HtmlToText(HTMLParser):
         else:
             self._emit(_collapse_keeping_edges(data))
 
-    def finish(self) -> None:
-        """close(), minus its quadratic case: an unfinished construct ("<![CDATA[", "<a x")
-        followed by no ">" at all makes the stdlib re-scan the rest once per "<"."""
-        rest = self.rawdata
-        if rest and ">" not in rest:
-            self.rawdata = ""
-            if not self.cdata_elem:
-                self.handle_data(html.unescape(rest))
-        self.close()
-
     def text(self) -> str:
         return "".join(self._out)
 
@@ -1107,6 +1118,15 @@ def _html_to_text(markup: str, defects: _Defects) -> str:
         defects.add("BodyTextTruncatedDefect")
     text = _TRAILING_SPACES.sub("\n", parser.text())
     return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+def html_text(markup: str) -> str:
+    """The readable text of HTML markup, as ``body_text`` gives it for an HTML part: one
+    linear pass, bounded like it (``HTML_INPUT_LIMIT``, ``MAX_HTML_TAGS``, ``TEXT_LIMIT``)."""
+    try:
+        return _cap_text(_html_to_text(markup, _Defects()))[0]
+    except Exception:  # noqa: BLE001 - the contract is to degrade, never to raise
+        return ""
 
 
 # -- text bodies ------------------------------------------------------------------------------
@@ -1444,9 +1464,7 @@ def _attachment(
     )
 
 
-def _parse(raw: bytes, *, sizes: bool = True) -> ParsedMessage:
-    defects = _Defects()
-    nodes = _build_tree(raw, 0, len(raw), defects)
+def _parse(raw: bytes, nodes: list[_Node], defects: _Defects, *, sizes: bool) -> ParsedMessage:
     headers = nodes[0].headers
     if not headers:
         defects.add("MissingHeadersDefect")
@@ -1531,10 +1549,19 @@ def parse_message(raw: bytes, *, sizes: bool = True) -> ParsedMessage:
     not looked for. For the full-text index, which keeps the names only: a base64 part's
     size is a pass over all of it (over a third of a sync's parsing time).
     """
+    return parse_message_parts(raw, sizes=sizes)[0]
+
+
+def parse_message_parts(raw: bytes, *, sizes: bool = True) -> tuple[ParsedMessage, MessageParts]:
+    """:func:`parse_message`, and the message's parts to read afterwards without parsing it
+    again (a message with 10,000 parts costs one parse, not one per attachment read)."""
+    data = bytes(raw)  # no copy when raw is already bytes
     try:
-        return _parse(bytes(raw), sizes=sizes)  # no copy when raw is already bytes
+        defects = _Defects()
+        nodes = _build_tree(data, 0, len(data), defects)
+        return _parse(data, nodes, defects, sizes=sizes), MessageParts(data, nodes)
     except Exception:  # noqa: BLE001 - the contract is to degrade, never to raise
-        return _degraded(raw)
+        return _degraded(raw), MessageParts(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1589,6 +1616,16 @@ def _header_summary(raw: bytes) -> HeaderSummary:
     )
 
 
+def message_headers(raw: bytes) -> dict[str, str]:
+    """:attr:`ParsedMessage.headers` from the header section alone (no MIME structure)."""
+    try:
+        data = bytes(raw)
+        headers, _body = _scan_headers(data, 0, len(data), _Defects(), top=True)
+        return _kept_headers(headers)
+    except Exception:  # noqa: BLE001 - the contract is to degrade, never to raise
+        return {}
+
+
 def parse_header_summary(raw: bytes) -> HeaderSummary:
     """Parse a header section (or a whole message's headers). Never raises."""
     try:
@@ -1600,34 +1637,83 @@ def parse_header_summary(raw: bytes) -> HeaderSummary:
 _PART_INDEX = re.compile(r"[1-9][0-9]{0,6}(?:\.[1-9][0-9]{0,6}){0,255}\Z")
 
 
+class MessageParts:
+    """One message's MIME tree, built once: the parts' contents are read from it.
+
+    Trees of forwarded messages (``message/rfc822`` parts) are built the first time a path
+    goes inside them, then kept. Built by :func:`parse_message_parts`, or lazily here.
+    """
+
+    __slots__ = ("_defects", "_raw", "_trees")
+
+    def __init__(self, raw: bytes, nodes: list[_Node] | None = None) -> None:
+        self._raw = raw
+        self._defects = _Defects()
+        # by the path of the message/rfc822 part holding the tree ("" for the message)
+        self._trees: dict[str, tuple[bytes, list[_Node], dict[str, _Node]]] = {}
+        if nodes is not None:
+            self._trees[""] = (raw, nodes, {node.path: node for node in nodes})
+
+    @property
+    def raw(self) -> bytes:
+        return self._raw
+
+    def nodes(self) -> list[_Node]:
+        """The message's own tree (parents before children)."""
+        return self._tree("", self._raw, 0, len(self._raw))[1]
+
+    def _tree(
+        self, key: str, buf: bytes, start: int, end: int
+    ) -> tuple[bytes, list[_Node], dict[str, _Node]]:
+        found = self._trees.get(key)
+        if found is None:
+            nodes = _build_tree(buf, start, end, self._defects)
+            found = (buf, nodes, {node.path: node for node in nodes})
+            self._trees[key] = found
+        return found
+
+    def payload(self, part_index: str) -> bytes:
+        """Decoded content of the part at ``part_index`` (as in :class:`Attachment`).
+
+        A ``message/rfc822`` part gives the forwarded message's raw bytes, and a path may go
+        on inside it. Raises KeyError when there is no such part.
+        """
+        if not isinstance(part_index, str) or not _PART_INDEX.match(part_index):
+            raise KeyError(part_index)
+        segments = part_index.split(".")
+        key = ""
+        buf, _nodes, by_path = self._tree(key, self._raw, 0, len(self._raw))
+        while True:
+            for taken in range(1, len(segments) + 1):
+                path = ".".join(segments[:taken])
+                node = by_path.get(path)
+                if node is None:
+                    raise KeyError(part_index)
+                if taken == len(segments):
+                    return _payload(buf, node, self._defects)
+                if node.split:
+                    continue
+                if node.content_type in _MESSAGE_TYPES and not node.opaque:
+                    key = f"{key}/{path}"
+                    inner = self._trees.get(key)
+                    if inner is None and node.encoding in _IDENTITY:
+                        inner = self._tree(key, buf, node.body_start, node.end)
+                    elif inner is None:
+                        data = _payload(buf, node, self._defects)
+                        inner = self._tree(key, data, 0, len(data))
+                    buf, _nodes, by_path = inner
+                    segments = segments[taken:]
+                    break
+                raise KeyError(part_index)
+
+
 def attachment_bytes(raw: bytes, part_index: str) -> bytes:
     """Decoded content of the part at ``part_index`` (as in :class:`Attachment`).
 
     A ``message/rfc822`` part gives the forwarded message's raw bytes, and a path may go on
-    inside it. Raises KeyError when there is no such part.
+    inside it. Raises KeyError when there is no such part. Parses ``raw``: to read several
+    parts of one message, use :class:`MessageParts` (or :func:`parse_message_parts`).
     """
     if not isinstance(part_index, str) or not _PART_INDEX.match(part_index):
         raise KeyError(part_index)
-    segments = part_index.split(".")
-    buf, start, end = raw, 0, len(raw)
-    defects = _Defects()
-    while True:
-        nodes = _build_tree(buf, start, end, defects)
-        by_path = {node.path: node for node in nodes}
-        for taken in range(1, len(segments) + 1):
-            node = by_path.get(".".join(segments[:taken]))
-            if node is None:
-                raise KeyError(part_index)
-            if taken == len(segments):
-                return _payload(buf, node, defects)
-            if node.split:
-                continue
-            if node.content_type in _MESSAGE_TYPES and not node.opaque:
-                if node.encoding in _IDENTITY:
-                    start, end = node.body_start, node.end
-                else:
-                    buf = _payload(buf, node, defects)
-                    start, end = 0, len(buf)
-                segments = segments[taken:]
-                break
-            raise KeyError(part_index)
+    return MessageParts(bytes(raw)).payload(part_index)

@@ -44,7 +44,9 @@ from app.mssante.model import InsKind, MessageDocuments, PatientIdentity, Receiv
 from app.mssante.subject import displayed
 from app.ops.filing_receipt import receipt_offer, send_receipt
 from app.store.db import MessageSummary
+from app.store.html_body import break_long_runs, readable_or_text
 from app.ui.html_view import SafeBrowser
+from app.ui.jobs import BackgroundJob
 from app.ui.pdf_view import PdfPane
 
 GOOD, BAD = QColor("#166534"), QColor("#b91c1c")
@@ -227,6 +229,7 @@ class FilingDialog(QDialog):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.preview_holder = QWidget()
+        self.preview_browser: SafeBrowser | None = None
         self.preview_layout = QVBoxLayout(self.preview_holder)
         self.preview_layout.setContentsMargins(0, 0, 0, 0)
         splitter.addWidget(self.preview_holder)
@@ -330,6 +333,7 @@ class FilingDialog(QDialog):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
+        self.preview_browser = None
         readable = self.document.readable
         if readable is not None and readable.media_type == "application/pdf":
             self.preview_layout.addWidget(PdfPane(readable.data, self.preview_holder))
@@ -337,14 +341,36 @@ class FilingDialog(QDialog):
             browser = SafeBrowser(self.preview_holder)
             if readable is None:
                 browser.setPlainText(self.tr("Aperçu indisponible pour ce document."))
-            elif readable.media_type == "text/html":
-                browser.setHtml(readable.data.decode("utf-8", "replace"))
+            elif readable.media_type == "text/html":  # bounded off the GUI thread, as mail
+                browser.setPlainText(self.tr("Chargement…"))
+                markup = readable.data.decode("utf-8", "replace")
+                BackgroundJob(
+                    self,
+                    lambda: readable_or_text(markup),
+                    lambda result: self._show_html(browser, result),
+                    lambda _error: self._show_html(browser, None),
+                ).start()
             else:
-                browser.setPlainText(readable.data.decode("utf-8", "replace"))
+                browser.setPlainText(break_long_runs(readable.data.decode("utf-8", "replace")))
             self.preview_layout.addWidget(browser)
+            self.preview_browser = browser
         self.match = self.filing.match(self.document, self.docs)
         self._fill_patients(self.match)
         self._update_state()
+
+    def _show_html(self, browser: SafeBrowser, result: tuple[str | None, str] | None) -> None:
+        if browser is not self.preview_browser:
+            return  # another document is shown meanwhile (this browser is being deleted)
+        markup, text = result or (None, "")
+        if result is None:
+            browser.setPlainText(self.tr("Aperçu indisponible pour ce document."))
+        elif markup is not None:
+            browser.setHtml(markup)
+        else:
+            notice = self.tr(
+                "Ce document est trop complexe pour être affiché en HTML ; voici son texte."
+            )
+            browser.setPlainText(f"{notice}\n\n{text}")
 
     def _fill_patients(self, found: MatchResult, select: str | None = None) -> None:
         self.patients.blockSignals(True)

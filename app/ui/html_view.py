@@ -1,50 +1,18 @@
-"""Showing an HTML message safely: sanitised by nh3 (a maintained Rust sanitiser, ammonia),
-rendered by a text browser that loads nothing, links opened only after showing where.
-
-Kept: text structure and tables (lab results often come as HTML tables). Dropped: scripts,
-styles, event handlers, images and every other remote or embedded resource, forms, frames;
-links only to http(s) and mailto.
+"""Showing an HTML message safely: markup sanitised and bounded by
+``app/store/html_body.readable_html`` (nh3, a maintained Rust sanitiser: ammonia), rendered
+by a text browser that loads nothing, links opened only after showing where.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import nh3
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMessageBox, QTextBrowser, QToolTip, QWidget
 
+from app.store.html_body import SCHEMES
 from app.ui.external import open_externally
-
-TAGS = {
-    "a", "b", "big", "blockquote", "br", "caption", "center", "code", "col", "colgroup", "dd",
-    "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol",
-    "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-CELL = {"colspan", "rowspan", "align", "valign"}
-ATTRIBUTES = {
-    "a": {"href", "title"},
-    "td": CELL,
-    "th": CELL,
-    "table": {"border", "cellpadding", "cellspacing"},
-    "font": {"color"},
-    "p": {"align"},
-    "div": {"align"},
-}
-SCHEMES = {"http", "https", "mailto"}
-
-
-def sanitise(markup: str) -> str:
-    return nh3.clean(
-        markup,
-        tags=TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=ATTRIBUTES,
-        url_schemes=SCHEMES,
-        link_rel="noopener noreferrer",
-    )
 
 
 class SafeBrowser(QTextBrowser):

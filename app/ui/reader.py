@@ -1,16 +1,19 @@
 """The reader pane: headers, the text of the message, its attachments.
 
-The body is shown as plain text (the parser's text rendering of HTML parts): nothing remote
-is ever loaded and no script can run. Reading and parsing the message file happens off the
-GUI thread; a late result for a message no longer selected is dropped.
+An HTML body is shown sanitised and bounded (``app/store/html_body.py``): nothing remote is
+ever loaded and no script can run; markup beyond the bounds (too deep, too big, too costly
+for Qt to lay out) is shown as the message's text under a notice. Reading, parsing (once:
+the attachments are read from the same parse), bounding and sanitising happen off the GUI
+thread; a late result for a message no longer selected is dropped. What the GUI thread
+still does, Qt's layout of the result, is bounded by the same rules.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -31,10 +34,10 @@ from app.mssante.subject import displayed
 from app.ops.receipts import receipt_requested
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
-from app.store.html_body import html_body
-from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
+from app.store.html_body import break_long_runs, html_body, readable_html
+from app.store.mime import Attachment, MessageParts, ParsedMessage, parse_message_parts
 from app.ui.external import open_externally
-from app.ui.html_view import SafeBrowser, sanitise
+from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
@@ -42,21 +45,34 @@ from app.ui.pdf_view import PdfDialog
 log = logging.getLogger(__name__)
 
 
-Loaded = tuple[bytes | None, ParsedMessage | None, str | None]  # raw, parsed, safe HTML
+@dataclass(frozen=True)
+class Loaded:
+    """A message ready to show (built in the thread pool)."""
+
+    message_id: int
+    parsed: ParsedMessage | None  # None: the body is not downloaded
+    parts: MessageParts | None
+    html: str | None = None  # sanitised and bounded; None: show ``text``
+    text: str = ""  # the text, long runs broken (Qt lays them out in quadratic time)
+    too_complex: bool = False  # HTML beyond the bounds: the text is shown with a notice
 
 
-def _load(blobs: BlobStore, digest: str) -> Loaded:
-    """In a pool thread: the message file read and parsed, its HTML part sanitised."""
-    raw = blobs.get(digest)
-    parsed = parse_message(raw) if raw is not None else None
-    clean = None
-    if raw is not None and parsed is not None and parsed.has_html:
+def load(blobs: BlobStore, message_id: int, digest: str | None) -> Loaded:
+    """Read, parse (once), bound and sanitise: the reader's work off the GUI thread."""
+    raw = blobs.get(digest) if digest else None
+    if raw is None:
+        return Loaded(message_id, None, None)
+    parsed, parts = parse_message_parts(raw)
+    clean, too_complex = None, False
+    if parsed.has_html:
         try:
-            markup = html_body(raw)
-            clean = sanitise(markup) if markup else None
+            markup = html_body(parts)
+            clean = readable_html(markup) if markup else None
+            too_complex = markup is not None and clean is None
         except Exception:  # a defect: the text rendering is shown instead
             log.exception("HTML body not rendered")
-    return raw, parsed, clean
+    text = "" if clean else break_long_runs(parsed.body_text)
+    return Loaded(message_id, parsed, parts, clean or None, text, too_complex)
 
 
 class Reader(QWidget):
@@ -71,13 +87,22 @@ class Reader(QWidget):
         self.temp_dir = temp_dir or Path(tempfile.gettempdir()) / "caducee-attachments"
         self.pdf: PdfDialog | None = None
         self.current: int | None = None
-        self._raw: bytes | None = None
+        self._parts: MessageParts | None = None
         self._attachments: list[Attachment] = []
         self.headers = QLabel()
         self.headers.setWordWrap(True)
         self.headers.setAccessibleName(self.tr("En-têtes du message"))
         self.body = SafeBrowser()  # links shown, opened only after she confirms
         self.body.setAccessibleName(self.tr("Texte du message"))
+        self.notice = QLabel(
+            self.tr("Ce message est trop complexe pour être affiché en HTML ; voici son texte.")
+        )
+        self.notice.setObjectName("html-notice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(
+            "#html-notice { background: #fef3c7; border: 1px solid #f59e0b; padding: 3px; }"
+        )
+        self.notice.hide()
         self.attachments = QListWidget()
         self.attachments.setAccessibleName(self.tr("Pièces jointes"))
         self.attachments.setMaximumHeight(90)
@@ -118,14 +143,16 @@ class Reader(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.receipt_bar)
         layout.addWidget(self.headers)
+        layout.addWidget(self.notice)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
         self.clear()
 
     def clear(self) -> None:
-        self.current, self._raw, self._attachments = None, None, []
+        self.current, self._parts, self._attachments = None, None, []
         self._flags: tuple[str, ...] = ()
         self.receipt_bar.hide()
+        self.notice.hide()
         self.headers.setText("")
         self.body.setPlainText("")
         self.attachments.clear()
@@ -134,7 +161,9 @@ class Reader(QWidget):
     def show_message(self, message: MessageSummary, digest: str | None) -> None:
         self.current = message.id
         self._flags = message.flags
+        self._parts = None
         self.receipt_bar.hide()
+        self.notice.hide()
         filed = (
             "<br><span style='color:#166534'>{}</span>".format(
                 self.tr("Documents classés dans le dossier du patient.")
@@ -158,14 +187,12 @@ class Reader(QWidget):
         self.attachments.clear()
         self._show_attachments(False)
         if digest:
-            # The relay belongs to this widget and is deleted in its thread: a QObject of the
-            # job's own would die in the pool's thread, before its queued result is delivered.
-            shown = message.id
+            blobs, message_id = self.blobs, message.id
             BackgroundJob(
                 self,
-                functools.partial(_load, self.blobs, digest),
-                lambda loaded: self._loaded(shown, *loaded),
-                functools.partial(self._not_shown, shown),
+                lambda: load(blobs, message_id, digest),
+                self._loaded,
+                lambda error: self._failed(message_id, error),
             ).start()
 
     def _not_downloaded(self) -> str:
@@ -173,24 +200,24 @@ class Reader(QWidget):
             "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation."
         )
 
-    def _not_shown(self, message_id: int, error: BaseException) -> None:
-        log.error("message not shown: %s", type(error).__name__)
+    def _failed(self, message_id: int, error: BaseException) -> None:
         if message_id == self.current:
-            self.body.setPlainText(self.tr("Ce message ne peut pas être affiché."))
+            log.warning("message not shown: %s", type(error).__name__)
+            self.body.setPlainText(self.tr("Ce message n'a pas pu être lu."))
 
-    def _loaded(
-        self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None, html: str | None
-    ) -> None:
-        if message_id != self.current:
+    def _loaded(self, loaded: Loaded) -> None:
+        if loaded.message_id != self.current:
             return  # another message was selected meanwhile
+        parsed = loaded.parsed
         if parsed is None:
             self.body.setPlainText(self._not_downloaded())
             return
-        self._raw = raw
-        if html:
-            self.body.setHtml(html)
+        self._parts = loaded.parts
+        self.notice.setVisible(loaded.too_complex)
+        if loaded.html is not None:
+            self.body.setHtml(loaded.html)
         else:
-            self.body.setPlainText(parsed.body_text)
+            self.body.setPlainText(loaded.text)
         asked_by = receipt_requested(parsed, self._flags)
         if asked_by is not None:
             self.receipt_text.setText(self.tr("{0} demande un accusé de lecture.").format(asked_by))
@@ -223,10 +250,10 @@ class Reader(QWidget):
 
     def _chosen(self) -> tuple[Attachment, bytes] | None:
         row = self.attachments.currentRow()
-        if self._raw is None or not 0 <= row < len(self._attachments):
+        if self._parts is None or not 0 <= row < len(self._attachments):
             return None
         attachment = self._attachments[row]
-        return attachment, attachment_bytes(self._raw, attachment.part_index)
+        return attachment, self._parts.payload(attachment.part_index)
 
     def open_attachment(self) -> None:
         """A PDF inside Caducée; anything else with the system's viewer, from a file in the

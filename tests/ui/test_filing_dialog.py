@@ -5,6 +5,7 @@ waiting for her eyes, a new patient made from the document's identity."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from app.filing.patients import Patient
 from app.filing.service import FILED_KEYWORD, Filing
-from app.mssante.model import InsKind
+from app.mssante.model import DocumentFile, InsKind
 from app.ops.receipts import MDN_SENT
 from app.store.db import HeaderRow, MessageSummary, Store
 from app.store.outbox import OutboxStore
 from app.ui.filing_dialog import FilingDialog, NewPatientDialog
+from bench.hostile_data import FIRST_WORDS, LAST_WORDS, nested_tables
 from tests.filing_support import MATRICULE, document, documents, identity, ins, raw_message
 from tests.ui.conftest import assert_not_blank
 
@@ -161,3 +163,32 @@ def test_a_message_without_documents_says_so(qtbot: QtBot, store: Store, filing:
     dialog = open_dialog(qtbot, FilingDialog(filing, put(store), documents()))
     assert not dialog.file_button.isEnabled() and not dialog.patients.isEnabled()
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_an_html_document_is_bounded_off_the_gui_thread(
+    qtbot: QtBot, store: Store, filing: Filing, artefacts: Path
+) -> None:
+    """A CDA rendered as HTML: shown as HTML; beyond the bounds (24 nested tables, which
+    Qt lays out in minutes), its text under a notice. Switching documents meanwhile drops
+    the late result."""
+    fine = "<h1>Compte rendu</h1><table><tr><td>Hémoglobine</td><td>13,2</td></tr></table>"
+    hostile = nested_tables(24)
+    docs = documents(
+        *(
+            replace(document(identity()), readable=DocumentFile(f"{n}.html", "text/html", b))
+            for n, b in (("cr", fine.encode()), ("piege", hostile.encode()))
+        )
+    )
+    dialog = open_dialog(qtbot, FilingDialog(filing, put(store), docs))
+    qtbot.waitUntil(lambda: "Hémoglobine" in dialog.preview_browser.toPlainText())  # type: ignore[union-attr]
+    assert "<table" in dialog.preview_browser.document().toHtml()  # type: ignore[union-attr]
+    dialog.chooser.setCurrentIndex(1)
+    dialog.chooser.setCurrentIndex(0)  # back before the hostile one is read
+    dialog.chooser.setCurrentIndex(1)
+    browser = dialog.preview_browser
+    assert browser is not None
+    qtbot.waitUntil(lambda: LAST_WORDS in browser.toPlainText(), timeout=60_000)
+    assert browser.toPlainText().startswith("Ce document est trop complexe")
+    assert FIRST_WORDS in browser.toPlainText() and "créatinine" in browser.toPlainText()
+    dialog.grab().save(str(artefacts / "filing-html-too-complex.png"))
+    assert_not_blank(artefacts / "filing-html-too-complex.png")

@@ -1,4 +1,5 @@
-"""The reader on hostile HTML and on a discharge letter with IHE_XDM.ZIP, offscreen."""
+"""The reader on hostile HTML (sanitised; beyond the bounds, its text under a notice) and on a
+discharge letter with IHE_XDM.ZIP, offscreen."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
 from app.store.outbox import OutboxStore
+from app.store.views import blob_digest
 from app.ui import reader
 from app.ui.jobs import _Relay
 from app.ui.main_window import MainWindow
+from bench.hostile_data import FIRST_WORDS, LAST_WORDS, html_message, nested_html, nested_tables
 from tests.ui.conftest import assert_not_blank
 
 HOSTILE = """<html><head><script>alert('x')</script>
@@ -200,9 +203,82 @@ def test_a_message_that_cannot_be_read_is_said(
     def broken(_raw: bytes) -> None:
         raise ValueError("unreadable")
 
-    monkeypatch.setattr(reader, "parse_message", broken)
+    monkeypatch.setattr(reader, "parse_message_parts", broken)
     window = MainWindow(mail_store, tmp_path / "ui.ini")
     qtbot.addWidget(window)
     window.show()
     window.list_view.selectRow(0)
-    qtbot.waitUntil(lambda: "ne peut pas être affiché" in window.reader.body.toPlainText())
+    qtbot.waitUntil(lambda: "n'a pas pu être lu" in window.reader.body.toPlainText())
+
+
+def put(store: Store, uid: int, raw: bytes) -> None:
+    account = store.accounts()[0]
+    inbox = next(f for f in store.folders(account) if f.name == "INBOX")
+    store.add_headers(inbox, [HeaderRow(uid, (), datetime.now(), len(raw), None, raw)])
+    store.add_bodies(inbox, {uid: raw})
+
+
+def select(window: MainWindow, words: str) -> None:
+    window.search.setText(words)
+    window.search.returnPressed.emit()
+    assert window.messages.rowCount() == 1, words
+    window.list_view.selectRow(0)
+
+
+def test_html_beyond_the_bounds_is_shown_as_text_with_a_notice(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
+    """200,000 nested levels (html5ever: minutes) and 24 nested tables (Qt: minutes)."""
+    deep = html_message(nested_html(200_000, "div"), "Résultats profonds", "deep")
+    tables = html_message(nested_tables(24), "Résultats tabulaires", "tables")
+    fine = html_message(
+        "<p>Résultat <b>normal</b>.</p><table border=1><tr><td>Hémoglobine</td>"
+        "<td>13,2 g/dL</td></tr></table>",
+        "Résultats ordinaires",
+        "fine",
+    )
+    for uid, raw in enumerate((deep, tables, fine), start=7001):
+        put(mail_store, uid, raw)
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    reader = window.reader
+    select(window, "profonds")
+    qtbot.waitUntil(lambda: reader.notice.isVisible(), timeout=60_000)  # a hang guard
+    assert "trop complexe pour être affiché en HTML" in reader.notice.text()
+    assert reader.body.toPlainText().startswith(FIRST_WORDS)
+    assert "<table" not in reader.body.document().toHtml()  # the text, not the markup
+    window.grab().save(str(artefacts / "reader-html-too-complex.png"))
+    assert_not_blank(artefacts / "reader-html-too-complex.png")
+
+    select(window, "tabulaires")
+    qtbot.waitUntil(lambda: LAST_WORDS in reader.body.toPlainText(), timeout=60_000)
+    assert reader.notice.isVisible() and "créatinine" in reader.body.toPlainText()
+
+    select(window, "ordinaires")
+    qtbot.waitUntil(lambda: "Hémoglobine" in reader.body.toPlainText(), timeout=60_000)
+    assert not reader.notice.isVisible()
+    assert "<table" in reader.body.document().toHtml()
+
+
+def test_a_late_result_for_another_message_is_dropped(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path
+) -> None:
+    deep = html_message(nested_html(200_000, "div"), "Résultats profonds", "deep")
+    put(mail_store, 7001, deep)
+    put(mail_store, 7002, html_message("<p>Rendez-vous <b>mardi</b>.</p>", "Rendez-vous", "rdv"))
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    reader = window.reader
+    first, second = (
+        mail_store.find("<deep@labo-biotest.test>"),
+        mail_store.find("<rdv@labo-biotest.test>"),
+    )
+    assert first is not None and second is not None
+    reader.show_message(first, blob_digest(mail_store, first.id))
+    reader.show_message(second, blob_digest(mail_store, second.id))  # before the first is read
+    assert QThreadPool.globalInstance().waitForDone(60_000)  # both read; results queued
+    qtbot.waitUntil(lambda: "mardi" in reader.body.toPlainText(), timeout=10_000)
+    qtbot.wait(200)  # the first message's result, delivered after, changes nothing
+    assert reader.current == second.id and "mardi" in reader.body.toPlainText()
+    assert not reader.notice.isVisible() and FIRST_WORDS not in reader.body.toPlainText()

@@ -725,6 +725,14 @@
         <translation>No preview for this document.</translation>
     </message>
     <message>
+        <source>Chargement…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Ce document est trop complexe pour être affiché en HTML ; voici son texte.</source>
+        <translation>This document is too complex to show as HTML; here is its text.</translation>
+    </message>
+    <message>
         <source>— choisir un patient —</source>
         <translation>— choose a patient —</translation>
     </message>
@@ -1338,6 +1346,10 @@
         <translation>Message text</translation>
     </message>
     <message>
+        <source>Ce message est trop complexe pour être affiché en HTML ; voici son texte.</source>
+        <translation>This message is too complex to show as HTML; here is its text.</translation>
+    </message>
+    <message>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
@@ -1394,8 +1406,8 @@
         <translation>This message is not downloaded yet: it will be at the next sync.</translation>
     </message>
     <message>
-        <source>Ce message ne peut pas être affiché.</source>
-        <translation>This message cannot be shown.</translation>
+        <source>Ce message n'a pas pu être lu.</source>
+        <translation>This message could not be read.</translation>
     </message>
     <message>
         <source>{0} demande un accusé de lecture.</source>
