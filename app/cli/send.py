@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.cli.accounts import open_store, session_for
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
+from app.ops.accounts import AccountSession
 from app.ops.outbox import (
     DeliveryReport,
     Draft,
@@ -21,7 +23,7 @@ from app.ops.outbox import (
     retry,
     uncertain_facts,
 )
-from app.store.db import Store
+from app.store.db import Account, Store
 from app.store.outbox import STATES_FR, OutboxItem, OutboxStore
 
 LOCK_WAIT_SECONDS = 300  # another process sending the same account's outbox: waited for
@@ -135,7 +137,7 @@ def _print_report(report: DeliveryReport, address: str) -> None:
         print(f"Attention : {warning}", file=sys.stderr)
 
 
-def _waiting(address: str) -> Any:
+def _waiting(address: str) -> Callable[[int | None], None]:
     def say(pid: int | None) -> None:
         holder = f" (pid {pid})" if pid is not None else ""
         print(
@@ -222,7 +224,25 @@ def _confirmed_resend(item: OutboxItem, args: argparse.Namespace) -> bool | None
     return answer.strip().lower() in ("o", "oui", "y", "yes")
 
 
-def _retry(store: Store, args: argparse.Namespace, profile: Profile) -> int | None:
+class _Sessions:
+    """One session per account for the whole command: a PIN or passphrase asked once."""
+
+    def __init__(self, profile: Profile, timeout: float) -> None:
+        self.profile = profile
+        self.timeout = timeout
+        self.opened: dict[str, AccountSession] = {}
+
+    def get(self, account: Account) -> AccountSession:
+        if account.address not in self.opened:
+            self.opened[account.address] = session_for(account, self.profile, timeout=self.timeout)
+        return self.opened[account.address]
+
+    def close(self) -> None:
+        for session in self.opened.values():
+            session.close()
+
+
+def _retry(store: Store, args: argparse.Namespace, sessions: _Sessions) -> int | None:
     """``--retry ID``: None when the message is back in the queue (the flush sends it), else
     the exit status."""
     item = OutboxStore(store).get(args.retry)
@@ -241,13 +261,10 @@ def _retry(store: Store, args: argparse.Namespace, profile: Profile) -> int | No
         return None
     account = store.account(item.account)
     if account is not None:  # first what can be checked: perhaps it did arrive
-        session = session_for(account, profile, timeout=args.timeout)
         try:
-            item = check_uncertain(store, session, item.id) or item
+            item = check_uncertain(store, sessions.get(account), item.id) or item
         except CaduceeError as error:
             print(f"Vérification sur le serveur impossible : {error.user_message}", file=sys.stderr)
-        finally:
-            session.close()
     if item.state == "sent":
         print(f"Déjà remis : « {item.subject} » — {item.check_note} Il n'est pas renvoyé.")
         return 0
@@ -275,20 +292,20 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
         print("caducee : erreur : --timeout attend un nombre positif.", file=sys.stderr)
         return 2
     store = open_store(profile)
+    sessions = _Sessions(profile, args.timeout)
     status = 0
     try:
         if args.retry is not None:
-            done = _retry(store, args, profile)
+            done = _retry(store, args, sessions)
             if done is not None:
                 return done
         recover(store)
         if args.flush or args.retry is not None:
             for account in store.accounts():
-                session = session_for(account, profile, timeout=args.timeout)
                 try:
                     report = deliver(
                         store,
-                        session,
+                        sessions.get(account),
                         force=True,
                         wait=LOCK_WAIT_SECONDS,
                         waiting=_waiting(account.address),
@@ -297,13 +314,12 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
                     print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
                     status = 1
                     continue
-                finally:
-                    session.close()
                 if not args.json:
                     _print_report(report, account.address)
                 status |= int(bool(report.failed or report.busy))
         items = OutboxStore(store).items()
     finally:
+        sessions.close()
         store.close()
     if args.json:
         print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
