@@ -170,6 +170,12 @@ class TappedSubmissionServer(SubmissionServer):
                     for transport in (protocol.transport, protocol._original_transport):
                         if transport is not None:
                             transport.abort()
+                # Handshakes and sessions under way end now, not destroyed pending.
+                others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in others:
+                    task.cancel()
+                if others:
+                    await asyncio.wait(others, timeout=2)
 
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(drop(), self._loop).result(timeout=10)
