@@ -341,8 +341,9 @@ def run_campaign(
     """Queue ``messages``, fault connections at random (``seed``), deliver with ``threads``
     threads and ``processes`` command-line processes at once, until nothing waits."""
     plan = RandomPlan(seed, rate)
-    rig.proxy.plan = plan.fault
-    rig.restart_at = plan.restart
+    first = rig.proxy.connections  # the plan counts this campaign's connections only
+    rig.proxy.plan = lambda index: plan.fault(index - first)
+    rig.restart_at = lambda index, phase: plan.restart(index - first, phase)
     injected_before = sum(rig.proxy.injected.values())
     restarts_before = rig.restarts
     started = time.monotonic()
