@@ -39,12 +39,13 @@ def register(commands: Any) -> None:
         help="envoyer un message (via la boîte d'envoi)",
         description="Place le message dans la boîte d'envoi, puis l'envoie. Sans réseau, ou si "
         "la connexion est coupée avant la fin de l'envoi, il attend et repart tout seul à une "
-        "prochaine synchronisation ou « caducee outbox --flush » (délais croissants : 1 min, "
-        "5 min, 15 min, 1 h, 3 h, puis toutes les 6 h). Si la connexion est perdue juste après "
-        "l'envoi complet, avant la réponse du serveur, il est « incertain » : Caducée cherche "
-        "s'il est arrivé et ne le renvoie jamais sans votre accord (caducee outbox --retry ID). "
-        "Un seul envoi à la fois par compte : si la fenêtre ou une autre commande envoie déjà, "
-        "celle-ci attend qu'elle ait fini.",
+        "prochaine synchronisation, ou avec caducee outbox --flush (délais croissants : 1, 5 "
+        "et 15 minutes, 1 et 3 heures, puis toutes les 6 heures). Si la connexion est perdue "
+        "juste après l'envoi complet, avant la réponse du serveur, il est marqué incertain : "
+        "Caducée cherche s'il est arrivé et ne le renvoie jamais sans votre accord (caducee "
+        "outbox --retry ID). Un seul envoi à la fois par compte : si la fenêtre ou une autre "
+        "commande envoie déjà, celle-ci attend qu'elle ait fini (au plus "
+        f"{LOCK_WAIT_SECONDS // 60} minutes).",
     )
     send.add_argument(
         "--from", dest="sender", required=True, metavar="ADRESSE", help="compte d'envoi"
