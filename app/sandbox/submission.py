@@ -135,6 +135,11 @@ class _Handler:
             )
         except DeliveryError as error:
             return error.reply
+        except RuntimeError as error:
+            if "shutdown" not in str(error):
+                raise
+            # The server is stopping (its executor is shut down): "later", not "no".
+            return "421 4.3.2 Service shutting down, try again later"
         return "250 2.0.0 OK delivered"
 
 

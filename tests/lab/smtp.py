@@ -166,6 +166,8 @@ class TappedSubmissionServer(SubmissionServer):
         if self._thread is not None:
 
             async def drop() -> None:
+                for listener in self._servers:  # first no new connection, then none at all
+                    listener.close()
                 for protocol in list(self.live):
                     for transport in (protocol.transport, protocol._original_transport):
                         if transport is not None:

@@ -3,6 +3,7 @@ counts as proof of delivery, the files that go once in Sent, the SMTP content.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -24,6 +26,7 @@ from app.ops.outbox import (
     retry,
     uncertain_facts,
 )
+from app.sandbox.submission import _Handler
 from app.store.db import Account, HeaderRow, Store
 from app.store.migrations import MIGRATIONS
 from app.store.outbox import OutboxItem, OutboxStore
@@ -305,3 +308,24 @@ def test_the_content_is_dot_stuffed_with_crlf_and_without_its_final_dot() -> Non
     assert _content(b"a\n.b\r\n..c\rd") == b"a\r\n..b\r\n...c\r\nd\r\n"
     assert _content(b".\n") == b"..\r\n"  # a lone dot line is no end of DATA
     assert not _content(b"x").endswith(b".\r\n")
+
+
+# -- the sandbox's submission server -------------------------------------------------------
+
+
+def test_a_stopping_submission_server_says_later_not_no() -> None:
+    """A message reaching the end of DATA while the server stops gets a 4xx (the client
+    tries again), not aiosmtpd's 500 for an exception (the client would give up)."""
+    handler = _Handler(
+        "localhost", lambda _identity, _sender: True, lambda *_: None, by_login=False
+    )
+    server = SimpleNamespace(transport=None)
+    session = SimpleNamespace(peer=("127.0.0.1", 1), host_name="poste")
+    envelope = SimpleNamespace(mail_from=ME, rcpt_tos=["a@b"], original_content=b"x\r\n")
+
+    async def at_shutdown() -> str:
+        await asyncio.get_running_loop().shutdown_default_executor()
+        reply: str = await handler.handle_DATA(server, session, envelope)
+        return reply
+
+    assert asyncio.run(at_shutdown()).startswith("421 ")
