@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1, help="first seed")
     parser.add_argument("--runs", type=int, default=1, help="runs, seeds seed, seed+1, ...")
+    parser.add_argument("--repeat", action="store_true", help="every run with the same seed")
     parser.add_argument("--rate", type=float, default=0.3, help="share of connections faulted")
     parser.add_argument("--threads", type=int, default=2, help="deliverers in this process")
     parser.add_argument("--processes", type=int, default=1, help="caducee outbox --flush")
@@ -97,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         with OutboxRig(
             pki, accounts, dovecot.imaps_port, timeout=args.timeout, stall_seconds=10
         ) as rig:
-            for seed in range(args.seed, args.seed + args.runs):
+            seeds = (
+                [args.seed] * args.runs if args.repeat else range(args.seed, args.seed + args.runs)
+            )
+            for seed in seeds:
                 profile = rig.new_profile(Path(tempfile.mkdtemp(dir=base, prefix="profile-")))
                 tally, errors = run_campaign(
                     rig,
@@ -112,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(_line(_cells(seed, tally)), flush=True)
                 for error in errors:
                     print(f"  deliverer error: {error.strip()}", file=sys.stderr)
+                for problem in tally.problems:
+                    print(f"  {problem}", file=sys.stderr)
                 failed |= bool(tally.duplicates or tally.lost or tally.misreported or errors)
                 rows.append({"seed": seed, **tally.row(), "states": tally.states})
     finally:

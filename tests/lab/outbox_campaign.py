@@ -175,6 +175,7 @@ class Tally:
     misreported: int = 0  # delivered, but said failed or still queued
     states: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)  # what lost or misreported ones say
 
     def row(self) -> dict[str, object]:
         return {
@@ -207,8 +208,10 @@ def tally(store: Store, deliveries: Deliveries, items: list[OutboxItem]) -> Tall
             result.uncertain_delivered += count > 0
         elif count == 0:
             result.lost += 1
+            result.problems.append(f"lost, {item.state}: {item.last_error}")
         elif item.state != "sent":
             result.misreported += 1
+            result.problems.append(f"delivered, {item.state}: {item.last_error}")
     return result
 
 
