@@ -1,10 +1,13 @@
-"""Print how an environment differs from a lock file (scripts/bootstrap --latest).
+"""How an environment differs from a lock file.
 
-    python scripts/lock_drift.py requirements/dev.lock
+    python scripts/lock_drift.py requirements/dev.lock               (scripts/bootstrap --latest)
+    python scripts/lock_drift.py --extraneous requirements/dev.lock  (scripts/bootstrap)
 
-Lists every locked package whose installed version is another one, so that a run against
-the newest allowed versions says which moves it tested. Exit status 0 always: drift is
-information, the test suite that follows is the verdict.
+Without option: lists every locked package whose installed version is another one, so that
+a run against the newest allowed versions says which moves it tested; exit status 0 always
+(drift is information, the test suite that follows is the verdict). With --extraneous:
+prints the names of installed packages the lock does not have (left by an older lock), one
+a line, for bootstrap to uninstall; the project itself is not one of them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ def installed() -> dict[str, str]:
     return {_canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
 
 
+_PROJECT = "caducee"
+
+
 def main(argv: list[str]) -> int:
+    if argv[0] == "--extraneous":
+        pins = locked(Path(argv[1]))
+        print("\n".join(sorted(set(installed()) - set(pins) - {_PROJECT})))
+        return 0
     pins = locked(Path(argv[0]))
     here = installed()
     moved = [

@@ -81,6 +81,7 @@ ENGLISH = {
     "identifiant refusé": "login refused",
     "certificat refusé": "certificate refused",
     "hors ligne": "offline",
+    "relève en cours ailleurs": "getting mail in another process",
     "erreur": "error",
     "(sans objet)": "(no subject)",
     "non lu": "unread",
@@ -470,6 +471,11 @@ ENGLISH = {
     "Nom": "Name",
     "Ville": "City",
     "Trouvé en ligne (Annuaire Santé)": "Found online (Annuaire Santé)",
+    "Caducée s'est arrêté de façon inattendue lors de sa dernière utilisation.": "Caducée stopped unexpectedly the last time it was used.",
+    "Un rapport technique (sans données de santé) est enregistré dans {0} : vous pouvez le transmettre au support.": "A technical report (no health data) was saved in {0}: you can send it to support.",
+    "Démarré le {0}, rapport : {1}": "Started on {0}, report: {1}",
+    "aucun": "none",
+    "Ce message ne peut pas être affiché.": "This message cannot be shown.",
 }
 
 

@@ -17,13 +17,21 @@ pytest_plugins = ["tests.lab.fixtures", "pytester"]
 @pytest.fixture(autouse=True)
 def _isolated_profile(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[None]:
     """Every test runs with its own profile directory unless it sets another one, and
     leaves the process's temporary folder as it found it: ``main()`` in-process moves it
     into its profile (Profile.ensure), and a lab started later would put its sockets under
-    that long path (too long for a Unix socket: the lab would not start)."""
+    that long path (too long for a Unix socket: the lab would not start). The umask too:
+    ``main()`` makes it 077, and a lab started later as root would then write files its
+    unprivileged server processes cannot read."""
     monkeypatch.setenv("CADUCEE_PROFILE_DIR", str(tmp_path_factory.mktemp("profile")))
     monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    try:
+        yield
+    finally:
+        os.umask(umask)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

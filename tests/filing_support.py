@@ -6,7 +6,7 @@ The readers live on another branch until merged; these tests build ``MessageDocu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -105,10 +105,14 @@ def raw_message(message_id: str = "cr-1@chu.mssante.test", *, receipt: bool = Fa
 DEMO_ME = "docteur.demo@medecin.mssante.test"
 
 
-def put_demo_mail(store: Store, monkeypatch: pytest.MonkeyPatch, ins_oid: str) -> None:
+def put_demo_mail(
+    store: Store, monkeypatch: pytest.MonkeyPatch, ins_oid: str, now: datetime | None = None
+) -> None:
     """The demo's sample mailbox (IHE_XDM.ZIP + PDF, HPRIM, plain PDF) in ``store``, its
     identities carrying ``ins_oid`` (the generator's test OID, or a NIR OID standing for a
-    hospital that sends qualified INS)."""
+    hospital that sends qualified INS). The same messages whatever the day, dated in the
+    days before ``now`` (default: the current time, as "À classer" looks at the last 60 days
+    of the real clock)."""
     import app.sandbox.mailbox
     from app.sandbox.samples import sample_mail
 
@@ -116,7 +120,7 @@ def put_demo_mail(store: Store, monkeypatch: pytest.MonkeyPatch, ins_oid: str) -
     account = store.account(DEMO_ME) or store.add_account(DEMO_ME, "card", "imaps://imap.test")
     store.upsert_folder(account, "INBOX", "/", "Inbox", True)
     inbox = next(f for f in store.folders(account) if f.name == "INBOX")
-    samples = sample_mail(DEMO_ME)
+    samples = sample_mail(DEMO_ME, now)
     store.add_headers(
         inbox,
         [

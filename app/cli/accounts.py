@@ -26,13 +26,14 @@ from app.ops.accounts import (
     save_account,
 )
 from app.ops.outbox import deliver
+from app.ops.sync import SyncBusyError, collect_files, sync_account, sync_lock
 from app.store.db import Account, Store
-from app.sync.engine import AccountSync
 from app.sync.idle import IdleWatcher
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
-from app.transport.imap import Mailbox
 
 AUTH_MODES = ("card", "pkcs12", "password")
+SYNC_WAIT_SECONDS = 60  # a sync of the account in another process: waited for this long
+WATCH_RETRY_SECONDS = 30.0  # --watch: the next try after finding another process's sync
 
 
 def register(commands: Any) -> None:
@@ -105,6 +106,17 @@ def register(commands: Any) -> None:
         "--watch",
         action="store_true",
         help="rester connecté et synchroniser dès qu'un message arrive (IDLE)",
+    )
+    sync.add_argument(
+        "--wait",
+        type=int,
+        default=SYNC_WAIT_SECONDS,
+        metavar="SECONDES",
+        help="si ce compte est déjà en cours de synchronisation dans un autre processus "
+        f"(la fenêtre de Caducée, un autre « caducee sync »), attendre au plus SECONDES "
+        f"secondes qu'elle finisse ({SYNC_WAIT_SECONDS} par défaut ; 0 : ne pas attendre), "
+        "puis abandonner avec le code de sortie 1 (avec --watch : pas d'attente, nouvelle "
+        f"tentative toutes les {WATCH_RETRY_SECONDS:.0f} s)",
     )
     sync.set_defaults(run=run_sync)
 
@@ -232,8 +244,22 @@ def run_remove(args: argparse.Namespace, profile: Profile) -> int:
         if account is None:
             print(f"Erreur : aucun compte {args.address}.", file=sys.stderr)
             return 1
-        store.remove_account(account)
-        store.collect_blobs()
+        lock = sync_lock(profile.data_dir / "locks", account.address)
+        if not lock.acquire(timeout=0):  # not while it syncs elsewhere
+            print(
+                f"{account.address} : synchronisation en cours dans un autre processus, "
+                f"attente (au plus {SYNC_WAIT_SECONDS} s)…",
+                file=sys.stderr,
+                flush=True,
+            )
+            if not lock.acquire(timeout=SYNC_WAIT_SECONDS):
+                print(f"Erreur : {SyncBusyError(lock.holder()).user_message}", file=sys.stderr)
+                return 1
+        try:
+            files = store.remove_account(account)
+            collect_files(store, profile.data_dir / "locks", account.address, at_once=files)
+        finally:
+            lock.release()
     finally:
         store.close()
     print(f"Compte {args.address} retiré, avec sa copie locale.")
@@ -245,22 +271,46 @@ def _size(value: int) -> str:
 
 
 def _sync_one(
-    store: Store, account: Account, session: AccountSession, args: argparse.Namespace
+    store: Store,
+    account: Account,
+    session: AccountSession,
+    args: argparse.Namespace,
+    profile: Profile,
+    *,
+    wait: float,
+    quiet_busy: bool = False,
 ) -> dict[str, Any]:
-    """Sync one account (then send what is due) and say how it went."""
+    """Sync one account (then send what is due) and say how it went. ``wait``: seconds to
+    wait for a sync of this account running in another process; ``quiet_busy``: say
+    nothing when it still runs (``--watch`` says it once and tries again later)."""
     started = time.monotonic()
+
+    def waiting(pid: int | None) -> None:  # on stderr, with --json too
+        holder = f" (pid {pid})" if pid is not None else ""
+        print(
+            f"{account.address} : synchronisation déjà en cours dans un autre "
+            f"processus{holder}, attente (au plus {wait:.0f} s)…",
+            file=sys.stderr,
+            flush=True,
+        )
+
     try:
-        with session.imap() as connection:
-            report = AccountSync(store, account, Mailbox(connection)).run()
+        report = sync_account(
+            store, session, profile.data_dir / "locks", wait=wait, waiting=waiting
+        )
         report.sent = len(deliver(store, session).sent)  # what waited in the outbox, if due
     except CaduceeError as error:
-        if not args.json:
+        if not args.json and not (quiet_busy and isinstance(error, SyncBusyError)):
             print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
-        return {
+        failed: dict[str, Any] = {
             "account": account.address,
             "ok": False,
             "error": {"class": type(error).__name__, "message": error.user_message},
         }
+        if isinstance(error, SyncBusyError):
+            failed["busy"] = True
+            failed["pid"] = error.pid
+        return failed
     seconds = time.monotonic() - started
     if not args.json:
         duration = f"{seconds:.1f}".replace(".", ",")
@@ -298,12 +348,26 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
             if not accounts:
                 print(f"Erreur : aucun compte {args.account}.", file=sys.stderr)
                 return 1
+        if args.wait < 0:
+            print("caducee : erreur : --wait attend un nombre positif.", file=sys.stderr)
+            return 2
         sessions = {a.address: session_for(a, profile) for a in accounts}
-        results = [_sync_one(store, a, sessions[a.address], args) for a in accounts]
+        if args.watch:  # a sync running elsewhere is not an error: tried again later
+            results = [
+                _sync_one(store, a, sessions[a.address], args, profile, wait=0, quiet_busy=True)
+                for a in accounts
+            ]
+        else:
+            results = [
+                _sync_one(store, a, sessions[a.address], args, profile, wait=args.wait)
+                for a in accounts
+            ]
         if args.json:
             print(json.dumps(results, ensure_ascii=False, indent=2))
         if args.watch:
-            _watch(store, accounts, sessions, args)
+            busy = [(a, r["pid"]) for a, r in zip(accounts, results, strict=True) if r.get("busy")]
+            _watch(store, accounts, sessions, args, profile, busy)
+            return 0 if all(r["ok"] or r.get("busy") for r in results) else 1
     finally:
         for session in sessions.values():
             session.close()
@@ -318,14 +382,47 @@ def _notify(changed: queue.Queue[Account], account: Account) -> Callable[[str], 
     return on_change
 
 
+def _say_busy(account: Account, pid: int | None, args: argparse.Namespace) -> None:
+    if not args.json:
+        holder = f" (pid {pid})" if pid is not None else ""
+        print(
+            f"{account.address} : synchronisation en cours dans un autre processus{holder} ; "
+            f"nouvelle tentative toutes les {WATCH_RETRY_SECONDS:.0f} s.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _watch(
     store: Store,
     accounts: list[Account],
     sessions: dict[str, AccountSession],
     args: argparse.Namespace,
+    profile: Profile,
+    busy: list[tuple[Account, int | None]],
 ) -> None:
-    """IDLE on each account's INBOX (own connection) and sync on every change, until Ctrl-C."""
+    """IDLE on each account's INBOX (own connection) and sync on every change, until Ctrl-C.
+
+    An account whose sync runs in another process (``busy``, or found so later) is tried
+    again every ``WATCH_RETRY_SECONDS``; that is said once, not at every try.
+    """
     changed: queue.Queue[Account] = queue.Queue()
+    retry_at: dict[str, tuple[Account, float]] = {}
+
+    def sync(account: Account) -> None:
+        result = _sync_one(
+            store, account, sessions[account.address], args, profile, wait=0, quiet_busy=True
+        )
+        if not result.get("busy"):
+            retry_at.pop(account.address, None)
+            return
+        if account.address not in retry_at:
+            _say_busy(account, result.get("pid"), args)
+        retry_at[account.address] = (account, time.monotonic() + WATCH_RETRY_SECONDS)
+
+    for account, pid in busy:
+        _say_busy(account, pid, args)
+        retry_at[account.address] = (account, time.monotonic() + WATCH_RETRY_SECONDS)
     watchers = []
     for account in accounts:
         watcher = IdleWatcher(
@@ -340,8 +437,17 @@ def _watch(
         print("En attente de nouveaux messages (Ctrl-C pour arrêter)…", flush=True)
     try:
         while True:
-            account = changed.get()
-            _sync_one(store, account, sessions[account.address], args)
+            now = time.monotonic()
+            for address, (account, when) in list(retry_at.items()):
+                if when <= now:
+                    retry_at[address] = (account, float("inf"))  # until this try says
+                    sync(account)
+            due = min((when for _account, when in retry_at.values()), default=None)
+            try:
+                account = changed.get(timeout=None if due is None else max(0.0, due - now))
+            except queue.Empty:
+                continue
+            sync(account)
     except KeyboardInterrupt:
         pass
     finally:

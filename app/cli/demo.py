@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core import logs
 from app.core.keychain import use_no_keyring
 from app.core.paths import Profile
 from app.store.db import Store
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
     started = time.monotonic()
     profile = demo_profile(profile)
     profile.ensure()
+    logs.setup(profile.log_dir)  # main() pointed the log at the real profile's
     use_no_keyring()
     if not _only_demo_accounts(profile):
         print(
@@ -71,6 +73,10 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
             file=sys.stderr,
         )
         return 1
+    if not args.serve:  # no window possible: say so before starting the operator
+        from app.ui.display import require_display  # Qt only from here
+
+        require_display()
     operator = SandboxOperator(profile.data_dir / "demo", DEMO_ADDRESS)
     try:
         endpoints = operator.start()

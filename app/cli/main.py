@@ -6,6 +6,7 @@ User-visible text is in French, the product's language.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import multiprocessing
 import os
 import sys
@@ -26,7 +27,7 @@ from app.cli import (
     send,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
-from app.core import logs
+from app.core import crashes, logs, private
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
@@ -77,9 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # a sync worker of a frozen build stops here (no-op else)
+    private.restrict_umask()  # everything this process creates is the user's alone
     for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    if not faulthandler.is_enabled():  # pytest's own stays as it is
+        crashes.trace_to_stderr()  # the window replaces it by a report in the log folder
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # the desktop application, as a double-click would start it

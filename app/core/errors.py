@@ -174,6 +174,18 @@ class RevocationUnknownError(TlsError):
     )
 
 
+class NoRevocationListError(RevocationUnknownError):
+    """A certificate of the server's chain names no CRL to check it against (every
+    IGC-Santé certificate names one): retrying will not help."""
+
+    retryable = False
+    default_message = (
+        "Impossible de vérifier que le certificat du serveur n'est pas révoqué : il n'indique "
+        "aucune liste de révocation (les certificats MSSanté en indiquent toujours une). "
+        "Connexion refusée."
+    )
+
+
 class ProtocolTooOldError(TlsError):
     default_message = (
         "Le serveur n'accepte que des versions de TLS trop anciennes (il faut TLS 1.2 ou plus "

@@ -14,6 +14,8 @@ import re
 from io import TextIOWrapper
 from pathlib import Path
 
+from app.core.private import create_private, private_directory
+
 LOG_NAME = "caducee.log"
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 3
@@ -36,7 +38,8 @@ class _LazyFile(logging.handlers.RotatingFileHandler):
     """Opens (and creates the directory of) its file at the first record."""
 
     def _open(self) -> TextIOWrapper:
-        Path(self.baseFilename).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_directory(Path(self.baseFilename).parent)
+        create_private(Path(self.baseFilename))  # 0600, whatever the process's umask
         return super()._open()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from app.core.errors import CaduceeError
+from app.core.private import private_directory
 
 PROFILE_ENV = "CADUCEE_PROFILE_DIR"
 _APP_DIR_NAME = "Caducee"  # ASCII on purpose: some Windows tools still mangle accents in paths
@@ -79,7 +80,7 @@ class Profile:
             directories.append(self.tmp_dir)
         for directory in directories:
             try:
-                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private_directory(directory)  # an older Caducée's 0755 one tightened too
             except OSError as error:
                 raise ProfileError(
                     f"cannot create {directory}: {error.strerror}",

@@ -74,8 +74,8 @@ class Favourites:
         return len(self.items) != before
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".favourites-", dir=self.path.parent)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".favourites-", dir=self.path.parent)  # 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump([m.to_json() for m in self.items], out, ensure_ascii=False, indent=1)

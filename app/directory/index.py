@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.private import private_database
 from app.directory.errors import DirectoryFileError, DirectoryMissingError
 from app.directory.extraction import Entry, Extraction, Rows, city_of, normalise
 
@@ -191,10 +192,11 @@ def build_index(
     started = time.monotonic()
     target = index_path(data_dir)
     building = target.with_name(FILE_NAME + ".building")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for leftover in (building, building.with_name(building.name + "-journal")):
         leftover.unlink(missing_ok=True)  # a killed import's file
     previous = _count_entries(target)
+    private_database(building)
     db = sqlite3.connect(building, isolation_level=None)
     try:
         db.executescript(

@@ -23,6 +23,7 @@ from app.transport.tls import TrustPolicy
 
 STAMP = "directory-refreshed"
 EVERY_SECONDS = 24 * 3600
+_CLOCK_SLACK_SECONDS = 60  # a stamp further in the future: the clock was set back
 log = logging.getLogger(__name__)
 
 
@@ -33,11 +34,26 @@ class RefreshReport:
 
 
 def due(cache_dir: Path, now: float | None = None) -> bool:
-    try:
-        last = (cache_dir / STAMP).stat().st_mtime
-    except OSError:
+    """A day went by since the last stamp (or it is missing, unreadable, or in the future:
+    the clock was set back)."""
+    last = last_refresh(cache_dir)
+    if last is None:
         return True
-    return (now if now is not None else time.time()) - last >= EVERY_SECONDS
+    elapsed = (now if now is not None else time.time()) - last
+    return elapsed >= EVERY_SECONDS or elapsed < -_CLOCK_SLACK_SECONDS
+
+
+def last_refresh(cache_dir: Path) -> float | None:
+    """When the last complete refresh ended, by this computer's clock (written in the stamp:
+    a file's time on disk is another clock's once copied, restored or on a network drive)."""
+    try:
+        return float((cache_dir / STAMP).read_text(encoding="ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def stamp(cache_dir: Path, now: float | None = None) -> None:
+    (cache_dir / STAMP).write_text(f"{now if now is not None else time.time()!r}\n", "ascii")
 
 
 def update_directory(
@@ -78,7 +94,7 @@ def refresh(
         log.info("liste blanche refresh failed: %s", type(error).__name__)
         report.failed.append(_french(error))
     if not report.failed:
-        (cache_dir / STAMP).touch()
+        stamp(cache_dir)
     return report
 
 

@@ -89,8 +89,8 @@ def store(data: bytes, cache_dir: Path) -> TrustedList:
     if len(data) > MAX_BYTES:
         raise TrustedListError(f"{len(data)} bytes")
     trusted = parse(data)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".liste-blanche-", dir=cache_dir)
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".liste-blanche-", dir=cache_dir)  # 0600
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

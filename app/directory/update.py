@@ -57,7 +57,7 @@ def update_index(
             headers["If-None-Match"] = recorded["source_etag"]
         if recorded.get("source_last_modified"):
             headers["If-Modified-Since"] = recorded["source_last_modified"]
-    download_dir.mkdir(parents=True, exist_ok=True)
+    download_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     fetched = fetch(url, policy, headers=headers, directory=download_dir)
     if fetched.path is None:  # 304 Not Modified
         return UpdateResult(fetched.remote, None)

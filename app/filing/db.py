@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from app.core import sqlite
+from app.core.private import private_database, private_directory
 
 FILE_NAME = "filing.sqlite3"
 
@@ -98,7 +99,8 @@ class FilingDb:
 
     @classmethod
     def open(cls, directory: Path) -> FilingDb:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_directory(directory)
+        private_database(directory / FILE_NAME)  # its -wal and -shm follow its mode
         connection = sqlite3.connect(directory / FILE_NAME, isolation_level=None, timeout=30)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode = WAL")

@@ -8,6 +8,11 @@ name is created with O_EXCL and written (a crash there may leave a partial file:
 never removes a file whose hash is not the planned one, so the doctor sees it). On any
 failure the temporary file is removed. Every destination is resolved and checked to be a
 direct child folder of the patients root: a symbolic link or a hostile name cannot lead out.
+
+The patients folder is the practice's, not Caducée's profile (often shared with colleagues
+through a group or a network share): a folder or file created there gets the rights of the
+patients root itself (``app.core.private.shared_modes``: a 0750 root gives 0750 folders
+and 0640 files, a 0700 one 0700 and 0600), never Caducée's private 0600 / 0700.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import hashlib
 import logging
 import os
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from app.core.clocks import folder_now
+from app.core.private import set_mode, shared_modes
 from app.filing.errors import FilingError, OutsideRootError
 from app.filing.names import (
     MAX_FILE_CHARS,
@@ -152,12 +158,21 @@ def patient_folder(root: Path, folder: str) -> Path:
     if target.is_symlink():
         raise OutsideRootError("patient folder is a symbolic link")
     try:
-        target.mkdir(mode=0o700, exist_ok=True)
+        target.mkdir(mode=0o700)
+    except FileExistsError as error:
+        if not target.is_dir():
+            raise FilingError(
+                "cannot create patient folder",
+                user_message=f"Impossible de créer le dossier du patient ({error.strerror}).",
+            ) from error
+        # else the practice's folder, left as it is
     except OSError as error:
         raise FilingError(
             "cannot create patient folder",
             user_message=f"Impossible de créer le dossier du patient ({error.strerror}).",
         ) from error
+    else:
+        set_mode(target, shared_modes(root)[0])  # the root's rights, not our umask's
     if inside(root, target).parent != root.resolve():
         raise OutsideRootError("patient folder is not directly in the root")
     return target
@@ -208,9 +223,11 @@ def write_new(
         raise OutsideRootError("unsafe file name")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    mode = shared_modes(root)[1]
     fd = os.open(temp, flags, 0o600)
     try:
         try:
+            set_mode(fd, mode)  # the final name is a link to this file: same rights
             _write_all(fd, data)
             os.fsync(fd)
         finally:
@@ -218,7 +235,7 @@ def write_new(
         while True:
             final = folder / name
             try:
-                _link_or_create(temp, final, data, flags)
+                _link_or_create(temp, final, data, flags, mode)
                 break
             except FileExistsError:
                 if on_taken is None:
@@ -235,7 +252,7 @@ def write_new(
     return final
 
 
-def _link_or_create(temp: Path, final: Path, data: bytes, flags: int) -> None:
+def _link_or_create(temp: Path, final: Path, data: bytes, flags: int, mode: int) -> None:
     try:
         os.link(temp, final)
     except FileExistsError:
@@ -254,6 +271,7 @@ def _link_or_create(temp: Path, final: Path, data: bytes, flags: int) -> None:
         log.info("hard links not supported here; exclusive create instead")
         fd = os.open(final, flags, 0o600)
         try:
+            set_mode(fd, mode)
             _write_all(fd, data)
             os.fsync(fd)
         except BaseException:
@@ -273,7 +291,7 @@ def remove_temporaries(folder: Path, older_than: float = TEMP_MAX_AGE) -> int:
     count = 0
     if not folder.is_dir():
         return 0
-    limit = time.time() - older_than
+    limit = folder_now(folder, f"{TEMP_PREFIX}clock-", TEMP_SUFFIX) - older_than
     for entry in folder.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
             with contextlib.suppress(OSError):

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.private import set_mode, shared_modes
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
 from app.filing.names import (
@@ -252,6 +253,7 @@ class Registry:
                     if create_folder and folder is None:
                         try:
                             (self.root / chosen).mkdir(mode=0o700)
+                            set_mode(self.root / chosen, shared_modes(self.root)[0])
                         except FileExistsError:
                             raise  # taken meanwhile: next attempt, another name
                         except OSError as error:

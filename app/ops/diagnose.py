@@ -35,7 +35,7 @@ from app.cps.modules import find_module
 from app.transport import imap, smtp
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
-from app.transport.tls import TrustPolicy, classify
+from app.transport.tls import Revocation, TrustPolicy, classify
 
 SecretProvider = Callable[[str], str | None]
 """(French prompt) -> secret, or None when none is available."""
@@ -275,11 +275,7 @@ class _Run:
         self.record("tls", "Connexion sécurisée (TLS)", True, f"{version}, {cipher}")
         leaf = chain[0] if chain else None
         if leaf is not None:
-            revocation = (
-                "non révoqué (liste de révocation vérifiée)"
-                if policy.crl_cache
-                else "révocation non vérifiée (compte non MSSanté)"
-            )
+            revocation = _REVOCATION[policy.revocation(chain)]
             self.record(
                 "server_certificate",
                 "Certificat du serveur",
@@ -348,6 +344,14 @@ class _Run:
             True,
             f"extensions : {', '.join(sorted(probe.extensions)) or 'aucune'}{size}",
         )
+
+
+_REVOCATION = {
+    Revocation.CHECKED: "non révoqué (liste de révocation vérifiée)",
+    Revocation.UNCHECKABLE: "révocation non vérifiable (pas de liste de révocation : "
+    "certificat autosigné, accepté parce qu'il est donné lui-même comme autorité de confiance)",
+    Revocation.NOT_CHECKED: "révocation non vérifiée (compte non MSSanté)",
+}
 
 
 def _describe_holder(holder: Any) -> str:

@@ -1376,7 +1376,10 @@ class Builder:
                 f"with LMTP id {rng.getrandbits(64):016x}; {format_datetime(message.date)}"
             )
         email["Message-ID"] = message.msgid
-        email["Date"] = format_datetime(message.date - dt.timedelta(seconds=rng.randrange(1, 90)))
+        # written a few seconds before delivery, in real time: wall-clock arithmetic would be
+        # an hour off when the day changes to or from daylight saving time
+        written = message.date.astimezone(dt.UTC) - dt.timedelta(seconds=rng.randrange(1, 90))
+        email["Date"] = format_datetime(written.astimezone(message.date.tzinfo))
         email["From"] = sender.header
         email["To"] = ", ".join(r.header for r in message.recipients)
         if message.kind == "note" and rng.random() < 0.1:

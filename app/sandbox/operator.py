@@ -10,7 +10,7 @@ Everything lives below one directory of the demo profile (``<profile>/demo/``):
   "Dr Démo CADUCÉE", issued like a CPS authentication certificate; its passphrase is
   ``DEMO_PASSPHRASE``, which is not a secret (it only opens this sandbox).
 - ``boites/``: the operator's mailboxes (a Maildir tree served by pymap), kept between runs;
-  filled with the sample mail the first time.
+  filled with the sample mail the first time, dated by the operator's clock (``now``).
 
 IMAP (implicit TLS, client certificate required, SASL EXTERNAL) and SMTP submission (implicit
 TLS, client certificate required, sender checked against the certificate) listen on
@@ -20,11 +20,13 @@ into it; other recipients are refused (there is no outside world in the sandbox)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.server
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from app.sandbox.imap import SandboxImapServer
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
-from app.sandbox.samples import sample_mail
+from app.sandbox.samples import paris_now, sample_mail
 from app.sandbox.submission import DeliveryError, SubmissionServer, server_tls_context
 
 log = logging.getLogger(__name__)
@@ -89,9 +91,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class SandboxOperator:
     """CRL server, IMAP (pymap) and SMTP submission (aiosmtpd) for the demo identity."""
 
-    def __init__(self, directory: Path, address: str = DEMO_ADDRESS) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        address: str = DEMO_ADDRESS,
+        now: Callable[[], dt.datetime] = paris_now,
+    ) -> None:
         self.files = DemoFiles(directory)
         self.address = address.lower()
+        self._now = now  # dates the sample mail (certificates and TLS keep the real time)
         self.holder = DEMO_HOLDER
         self._crl: http.server.ThreadingHTTPServer | None = None
         self._imap: SandboxImapServer | None = None
@@ -132,7 +140,7 @@ class SandboxOperator:
         imap = self._imap.start()
         if first_run:
             self._imap.create_folders(self.address, ("Sent", "Trash"))
-            for sample in sample_mail(self.address):
+            for sample in sample_mail(self.address, self._now()):
                 self._imap.deliver(
                     self.address,
                     sample.raw,

@@ -4,6 +4,7 @@ test INS: the dialog says so, and the doctor's click does the filing)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,15 +19,16 @@ from app.sandbox.samples import sample_mail
 FOLDER = "Patients (démo)"
 
 
-def set_up_patients(profile: Profile, address: str) -> Path:
+def set_up_patients(profile: Profile, address: str, now: dt.datetime | None = None) -> Path:
     """The demo's patients root (made and put in config.toml at the first start), with the
-    patients of ``address``'s sample mail registered."""
+    patients of ``address``'s sample mail (as dated at ``now``, default: the current time)
+    registered."""
     settings = Settings.load(profile.config_file)
     if settings.patients_dir is not None:
         return settings.patients_dir  # set up by an earlier start (or changed by her)
     root = profile.data_dir / FOLDER
     root.mkdir(parents=True, exist_ok=True)
-    raws = [sample.raw for sample in sample_mail(address)]
+    raws = [sample.raw for sample in sample_mail(address, now)]
     filing = Filing.open(profile.data_dir, root)
     try:
         for raw in raws:

@@ -5,6 +5,10 @@ lab results (PDF and an HPRIM file), a discharge letter (``IHE_XDM.ZIP`` + PDF, 
 asked), an imaging report (``IHE_XDM.ZIP`` + PDF), a specialist's letter, a message from a
 patient (Mon espace santé) and a note from a colleague asking for a read receipt. Patients,
 INS and organisations are made up (test INS OIDs, ``.test`` domains).
+
+The messages are picked from a plan that ends on a fixed date, ``_ANCHOR``, then dated
+relative to ``now``: which messages, patients and contents the demo shows never depends on
+the day it runs (a plan ending today would draw other dates, hence other messages).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from app.sandbox.mailbox import OWNER_NIL, PARIS, Builder, Person, Planner
+from app.sandbox.mailbox import OWNER_NIL, PARIS, Builder, Person, Planned, Planner
 
 _SEED = 20  # a plan where every kind below has a first message without a parent
 _PLAN_SIZE = 400
 _PDF_SCALE = 0.25  # PDFs of ~5-100 KB: enough to look real, quick to sync
+_ANCHOR = dt.date(2026, 11, 22)  # the plan's end date, whatever the day: the same picks
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,18 @@ def demo_person(address: str) -> Person:
     )
 
 
+def paris_now() -> dt.datetime:
+    """The current time in Paris: the demo's default clock."""
+    return dt.datetime.now(PARIS)
+
+
 def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
-    """The demo mailbox of ``address``, newest first, dated relative to ``now``."""
-    now = (now or dt.datetime.now(PARIS)).astimezone(PARIS).replace(microsecond=0)
-    planner = Planner(_SEED, _PLAN_SIZE, now.date())
-    plan = planner.plan()
+    """The demo mailbox of ``address``, newest first, dated relative to ``now``.
+
+    The same messages every day; the same bytes for the same ``address`` and ``now``.
+    """
+    now = (now or paris_now()).astimezone(PARIS).replace(microsecond=0)
+    plan = Planner(_SEED, _PLAN_SIZE, _ANCHOR).plan()
     plan.scale = _PDF_SCALE
     builder = Builder(plan)
     me = demo_person(address)
@@ -71,13 +83,15 @@ def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
             and (xdm is None or m.xdm == xdm)
             and not m.photo_base  # generated photos are noise: not for the eyes
             and "photo" not in m.subject.lower()
+            and not _names_its_day(m)  # "Remplacement du 20/11" would lie once re-dated
         )
         used.add(chosen.index)
-        when = now - dt.timedelta(hours=hours)
+        # in UTC: "5 hours ago" is 5 hours ago across a change of daylight saving time
+        when = (now.astimezone(dt.UTC) - dt.timedelta(hours=hours)).astimezone(PARIS)
         message = dataclasses.replace(
             chosen,
             recipients=[me],
-            date=when,
+            date=when,  # the Builder writes every date from it (headers, PDF, CDA, HPRIM, XDM)
             dnt=receipt,
             references=[],
             hprim=kind == "lab" and not chosen.xdm,
@@ -85,3 +99,8 @@ def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
         raw = builder.build(message).replace(b"\n", b"\r\n")  # IMAP wants CRLF
         samples.append(Sample("INBOX", raw, flags, when))
     return samples
+
+
+def _names_its_day(message: Planned) -> bool:
+    """Whether the subject names the planned day (``{jour}`` of a note's subject)."""
+    return message.date.strftime("%d/%m") in message.subject

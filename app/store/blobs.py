@@ -8,11 +8,17 @@ Writes go to a temporary file in the same directory, then an atomic rename.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from app.core.clocks import folder_now
+
+COLLECT_GRACE = 3600.0  # seconds: while other writers may run, younger files are kept
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -45,6 +51,8 @@ class BlobStore:
         target = self.path(digest)
         try:
             if target.stat().st_size == len(data):
+                with contextlib.suppress(OSError):  # new again: a concurrent ``collect``
+                    os.utime(target)  # leaves it (grace period)
                 return digest
         except FileNotFoundError:
             pass
@@ -78,16 +86,34 @@ class BlobStore:
             return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
 
-    def collect(self, referenced: Iterable[str]) -> int:
-        """Remove files no message refers to, and leftovers of interrupted writes."""
+    def collect(
+        self,
+        referenced: Iterable[str],
+        *,
+        older_than: float = 0.0,
+        at_once: Iterable[str] = (),
+    ) -> int:
+        """Remove files no message refers to, and leftovers of interrupted writes, once
+        ``older_than`` seconds old: while another process may be writing (a sync of another
+        account), a young one may be its file, written and not yet recorded
+        (``COLLECT_GRACE``). The unreferenced files of ``at_once`` (a removed account's) go
+        whatever their age."""
         keep = set(referenced)
+        now = set(at_once) - keep
+        limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
         removed = 0
         for directory in self.root.iterdir():
             if not directory.is_dir():
                 continue
             for file in directory.iterdir():
                 digest = directory.name + file.name.removesuffix(".eml")
-                if file.name.startswith(".tmp-") or digest not in keep:
-                    file.unlink(missing_ok=True)
-                    removed += 1
+                if not (file.name.startswith(".tmp-") or digest not in keep):
+                    continue
+                try:
+                    if digest not in now and file.stat().st_mtime > limit:
+                        continue
+                    file.unlink()
+                except FileNotFoundError:
+                    continue
+                removed += 1
         return removed

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from app.core import sqlite
+from app.core.private import private_database, private_directory
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
 from app.store.mime import parse_header_summary
 
+_UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
 
@@ -116,7 +118,8 @@ class Store:
 
     @classmethod
     def open(cls, directory: Path) -> Store:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_directory(directory)
+        private_database(directory / "store.sqlite3")  # its -wal and -shm follow its mode
         connection = sqlite3.connect(directory / "store.sqlite3", isolation_level=None, timeout=30)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode = WAL")
@@ -183,18 +186,18 @@ class Store:
                 (imap_url, smtp_url, pkcs12, trust, account.id),
             )
 
-    def remove_account(self, account: Account) -> None:
+    def remove_account(self, account: Account) -> set[str]:
+        """The account and its local copy; returns its message files' digests (for
+        ``collect_blobs(at_once=…)``)."""
         with self.transaction() as db:
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id "
-                    "WHERE f.account_id = ?",
-                    (account.id,),
-                )
-            ]
-            db.executemany("DELETE FROM search WHERE rowid = ?", ((i,) for i in ids))
+            rows = db.execute(
+                "SELECT m.id, m.blob FROM messages m JOIN folders f ON f.id = m.folder_id "
+                "WHERE f.account_id = ?",
+                (account.id,),
+            ).fetchall()
+            db.executemany("DELETE FROM search WHERE rowid = ?", ((r[0],) for r in rows))
             db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
+        return {r[1] for r in rows if r[1] is not None}
 
     # -- folders --------------------------------------------------------------------------
 
@@ -273,8 +276,10 @@ class Store:
             )
         }  # a negative uid marks a local move or copy the server has not seen yet
 
-    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> None:
-        """First pass: summaries, searchable by subject and addresses at once."""
+    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> int:
+        """First pass: summaries, searchable by subject and addresses at once. Returns how
+        many were new here (a UID already stored is left as it is)."""
+        added = 0
         with self.transaction() as db:
             for row in rows:
                 parsed = parse_header_summary(row.header)  # the fields parse_message gives
@@ -299,22 +304,48 @@ class Store:
                     ),
                 )
                 if cursor.rowcount:
+                    added += 1
                     db.execute(
                         "INSERT INTO search (rowid, subject, addresses, body, attachments)"
                         " VALUES (?, ?, ?, '', '')",
                         (cursor.lastrowid, parsed.subject, f"{sender} {recipients}"),
                     )
+        return added
 
     def set_flags(
         self, folder: Folder, flags: dict[int, tuple[tuple[str, ...], int | None]]
-    ) -> None:
+    ) -> int:
+        """The server's flags (and mod-sequences); returns how many messages' flags changed
+        here (the same flags again, or a message not stored, count for nothing)."""
+        uids = sorted(flags)
+        changed = 0
+        updates: list[tuple[str, int | None, int, int]] = []
         with self.transaction() as db:
+            for start in range(0, len(uids), _UID_CHUNK):  # what is stored now, by UID ranges
+                chunk = uids[start : start + _UID_CHUNK]
+                rows = db.execute(
+                    "SELECT uid, flags, modseq FROM messages "
+                    "WHERE folder_id = ? AND uid BETWEEN ? AND ?",
+                    (folder.id, chunk[0], chunk[-1]),
+                )
+                for uid, stored, stored_modseq in rows:
+                    if uid not in flags:
+                        continue  # in the range, not among the changes
+                    new, modseq = flags[uid]
+                    if set(stored.split()) != set(new):
+                        changed += 1
+                    elif stored_modseq == modseq:
+                        continue  # nothing to write
+                    updates.append((" ".join(new), modseq, folder.id, uid))
             db.executemany(
                 "UPDATE messages SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?",
-                ((" ".join(f), modseq, folder.id, uid) for uid, (f, modseq) in flags.items()),
+                updates,
             )
+        return changed
 
-    def remove_uids(self, folder: Folder, uids: Iterable[int]) -> None:
+    def remove_uids(self, folder: Folder, uids: Iterable[int]) -> int:
+        """Messages expunged on the server; returns how many were still stored here."""
+        removed = 0
         with self.transaction() as db:
             for uid in uids:
                 row = db.execute(
@@ -323,6 +354,8 @@ class Store:
                 if row is not None:
                     db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+                    removed += 1
+        return removed
 
     def missing_bodies(self, folder: Folder, limit: int) -> list[int]:
         return [
@@ -345,23 +378,26 @@ class Store:
             )
         }
 
-    def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> None:
+    def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> list[IngestedBody]:
         """Second pass, in this process: whole messages on disk, then indexed."""
-        self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
+        return self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
 
-    def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> None:
+    def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> list[IngestedBody]:
         """Second pass: messages already on disk (``ingest``) get their file and full text.
 
-        One transaction: the files exist before any row refers to them.
+        One transaction: the files exist before any row refers to them. Returns the bodies
+        stored here: not those of messages expunged meanwhile, nor those some other sync
+        stored first (their rows are left as they are).
         """
         with self.transaction() as db:
             found = []
             for body in bodies:
                 row = db.execute(
-                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, body.uid)
+                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ? AND blob IS NULL",
+                    (folder.id, body.uid),
                 ).fetchone()
-                if row is not None:  # else expunged meanwhile: the file is collected later
-                    found.append((int(row[0]), body))
+                if row is not None:  # else expunged or stored meanwhile: the file is collected
+                    found.append((int(row[0]), body))  # later if nothing refers to it
             # By rowid: FTS5 writes its pending terms out each time a rowid is lower than the
             # previous one, and the server's order is not ours (3x the indexing time).
             found.sort(key=lambda pair: pair[0])
@@ -382,6 +418,7 @@ class Store:
                         body.attachment_names,
                     ),
                 )
+        return [body for _rowid, body in found]
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------
 
@@ -422,12 +459,13 @@ class Store:
         with self.transaction() as db:
             db.executemany("DELETE FROM pending_flags WHERE id = ?", ((i,) for i in operation_ids))
 
-    def collect_blobs(self) -> int:
+    def collect_blobs(self, *, older_than: float = 0.0, at_once: Iterable[str] = ()) -> int:
+        """Remove the message files no message refers to (``BlobStore.collect``)."""
         referenced = (
             r[0]
             for r in self.db.execute("SELECT DISTINCT blob FROM messages WHERE blob IS NOT NULL")
         )
-        return self.blobs.collect(referenced)
+        return self.blobs.collect(referenced, older_than=older_than, at_once=at_once)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -184,8 +184,8 @@ class BodyPipeline:
     def _store_oldest(self) -> None:
         folder, futures = self.pending.popleft()
         ingested = [body for future in futures for body in future.result()]
-        self.store.add_ingested(folder, ingested)
-        self.stored(len(ingested), sum(body.size for body in ingested))
+        stored = self.store.add_ingested(folder, ingested)  # what this sync stored
+        self.stored(len(stored), sum(body.size for body in stored))
 
     def __enter__(self) -> BodyPipeline:
         return self

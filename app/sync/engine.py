@@ -41,6 +41,9 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class SyncReport:
+    """What this run did to the local copy: messages it stored (not merely fetched: one
+    stored meanwhile by another sync is not counted), removed, whose flags it changed."""
+
     folders: int = 0
     new: int = 0
     removed: int = 0
@@ -79,7 +82,9 @@ class AccountSync:
         self.bodies = False  # whether this run fetches bodies after the headers
         self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
 
-    def run(self, *, bodies: bool = True) -> SyncReport:
+    def run(self, *, bodies: bool = True, collect: bool = True) -> SyncReport:
+        """``collect``: remove the message files nothing refers to any more, at the end
+        (``app.ops.sync`` does it itself, minding the other processes' syncs)."""
         self.bodies = bodies
         try:
             replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
@@ -91,7 +96,8 @@ class AccountSync:
                 self.sync_headers(folder)
             if bodies:
                 self.fetch_bodies(folders)
-                self.store.collect_blobs()
+                if collect:
+                    self.store.collect_blobs()
         finally:
             workers, self._workers = self._workers, None
             if workers is not None:  # not handed to the body pass (an error, or few bodies)
@@ -158,14 +164,13 @@ class AccountSync:
         # the reading thread's alone meanwhile; this thread only uses the store).
         with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
             for done, fetched in enumerate(answers, start=1):
-                self.store.add_headers(
+                self.report.new += self.store.add_headers(  # stored here, not just fetched
                     folder,
                     [
                         HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
                         for h in fetched
                     ],
                 )
-                self.report.new += len(fetched)
                 self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new))
         self.store.set_folder_state(
             folder,
@@ -227,11 +232,9 @@ class AccountSync:
         changes: dict[int, tuple[tuple[str, ...], int | None]],
     ) -> None:
         if gone:
-            self.store.remove_uids(folder, gone)
-            self.report.removed += len(gone)
+            self.report.removed += self.store.remove_uids(folder, gone)
         if changes:
-            self.store.set_flags(folder, changes)
-            self.report.flag_changes += len(changes)
+            self.report.flag_changes += self.store.set_flags(folder, changes)
 
     def push_flags(self, folder: Folder) -> bool:
         """Replay local flag changes (made offline too) before reading the server's.

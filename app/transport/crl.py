@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from app.core.errors import (
     CertificateRevokedError,
     CertificateUntrustedError,
+    NoRevocationListError,
     RevocationUnknownError,
 )
 from app.transport.download import read_bounded, restricted_opener
@@ -269,6 +270,15 @@ def _issuer_key(issuer: x509.Certificate) -> str:
     return hashlib.sha256(issuer.subject.public_bytes() + spki).hexdigest()
 
 
+def _common_name(certificate: x509.Certificate) -> str:
+    """How a certificate is named to the user: its common name, else its whole subject."""
+    try:
+        values = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    except ValueError:
+        values = []
+    return str(values[0].value) if values else _short_name(certificate.subject)
+
+
 def _short_name(name: x509.Name) -> str:
     try:
         return name.rfc4514_string()
@@ -313,8 +323,9 @@ class CrlCache:
 
     # -- public API -------------------------------------------------------------------------
 
-    def check_chain(self, chain: Sequence[x509.Certificate]) -> None:
-        """Check every certificate of ``chain`` but the root against its issuer's CRL.
+    def check_chain(self, chain: Sequence[x509.Certificate]) -> int:
+        """Check every certificate of ``chain`` but the root against its issuer's CRL, and
+        return how many were checked (0 for a lone self-signed certificate: nothing to do).
 
         ``chain`` is leaf first, then the intermediates, then the self-signed root (which no
         CRL covers). Raises like ``check_not_revoked``, and ``ValueError`` for an empty chain
@@ -327,14 +338,17 @@ class CrlCache:
             raise ValueError("the chain must end with its self-signed root")
         for certificate, issuer in itertools.pairwise(certificates):
             self.check_not_revoked(certificate, issuer)
+        return len(certificates) - 1
 
     def check_not_revoked(self, certificate: x509.Certificate, issuer: x509.Certificate) -> None:
         """Raise unless ``issuer``'s current CRL shows ``certificate`` as not revoked.
 
         ``CertificateRevokedError`` when it is listed; ``RevocationUnknownError`` when no
-        valid CRL can be had, and also for a certificate without a CRL distribution point:
-        every MSSanté (IGC-Santé) certificate has one, so its absence means the status cannot
-        be checked, which is refused like an unreachable CRL. ``CertificateUntrustedError``
+        valid CRL can be had, and its ``NoRevocationListError`` (not retryable) for a
+        certificate without a CRL distribution point, or only non-http ones and no CRL
+        cached: every MSSanté (IGC-Santé) certificate has one, so its absence means the
+        status cannot be checked, which is refused like an unreachable CRL.
+        ``CertificateUntrustedError``
         when ``issuer`` did not issue ``certificate``.
         """
         crl = self.crl_for(certificate, issuer)
@@ -375,9 +389,13 @@ class CrlCache:
                 f"certificate serial {certificate.serial_number:X}: unreadable extensions"
             ) from error
         if uris is None:
-            raise RevocationUnknownError(
+            raise NoRevocationListError(
                 f"certificate serial {certificate.serial_number:X} issued by {issuer_name} "
-                "has no CRL distribution point"
+                "has no CRL distribution point",
+                user_message=f"Impossible de vérifier que le certificat « "
+                f"{_common_name(certificate)} » n'est pas révoqué : il n'indique aucune "
+                "liste de révocation (les certificats MSSanté en indiquent toujours une). "
+                "Connexion refusée.",
             )
         urls = [uri for uri in uris if _http_url(uri)][:MAX_URLS]
         key = _issuer_key(issuer)
@@ -420,9 +438,15 @@ class CrlCache:
                 else:
                     problem = self._usable(on_disk, certificate, uris, now)
                     failures.append(f"cached CRL unusable ({problem})")
-                raise RevocationUnknownError(
-                    f"no valid CRL for {issuer_name}: " + "; ".join(failures)
-                )
+                detail = f"no valid CRL for {issuer_name}: " + "; ".join(failures)
+                if not urls and on_disk is None:  # nothing was ever there to download
+                    raise NoRevocationListError(
+                        detail,
+                        user_message=f"Impossible de vérifier que le certificat « "
+                        f"{_common_name(certificate)} » n'est pas révoqué : il n'indique "
+                        "aucune liste de révocation téléchargeable (http). Connexion refusée.",
+                    )
+                raise RevocationUnknownError(detail)
             best = candidates[0]
             for crl in candidates[1:]:
                 if _is_older(best, crl):

@@ -5,7 +5,9 @@ MSSanté client rules (Référentiel #2, ECO.1.1.x; shared/mssante-notes.md §2.
 - TLS 1.2 or newer; in TLS 1.2 only the four ECDHE-RSA suites below;
 - the server certificate must chain to IGC-Santé (the anchors shipped in
   ``app/resources/trust``, or the ones given with ``--trust``), be for the host name, not
-  expired, and not revoked (CRL, the last valid one cached: ``app.transport.crl``);
+  expired, and not revoked (CRL, the last valid one cached: ``app.transport.crl``); a
+  server certificate that is itself one of the ``--trust`` anchors (self-signed) has no CRL
+  to be checked against: it is accepted, and reported as not checkable (``Revocation``);
 - the client certificate is the card's authentication certificate or a PKCS#12 one.
 
 Generic (non-MSSanté) mailboxes use the system's trust store and default ciphers instead.
@@ -13,12 +15,14 @@ Generic (non-MSSanté) mailboxes use the system's trust store and default cipher
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 from cryptography import x509
@@ -41,6 +45,8 @@ from app.transport import openssl
 from app.transport.credentials import ClientCredential
 from app.transport.crl import CrlCache
 from app.transport.trust import load_trust_file, shipped_trust_anchors
+
+log = logging.getLogger(__name__)
 
 MSSANTE_TLS12_CIPHERS = ":".join(
     [
@@ -68,6 +74,17 @@ _CLIENT_CERTIFICATE_ALERTS = (
     "ALERT_ACCESS_DENIED",
 )
 _OLD_PROTOCOL = ("UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "ALERT_PROTOCOL_VERSION")
+
+
+class Revocation(Enum):
+    """How far the revocation of a server's chain was checked."""
+
+    CHECKED = "checked"  # every certificate below the trust anchor, against its CRL
+    # The server's certificate is itself a trust anchor (a self-signed certificate given
+    # with --trust, e.g. by support on a test server): no CRL can cover it. Accepted, since
+    # it was trusted by name, and said as such (``caducee diagnose``).
+    UNCHECKABLE = "uncheckable"
+    NOT_CHECKED = "not_checked"  # a generic (non-MSSanté) mailbox: no CRL check
 
 
 @dataclass
@@ -131,9 +148,22 @@ class TrustPolicy:
         except openssl.OpenSslUnavailable as error:
             raise TlsError(f"cannot read the server chain: {error}") from error
 
-    def check_chain(self, chain: list[x509.Certificate]) -> None:
+    def check_chain(self, chain: list[x509.Certificate]) -> Revocation:
+        """Check the chain against the CRLs (MSSanté policies); say what was checked."""
         if self.crl_cache is not None:
             self.crl_cache.check_chain(chain)
+        found = self.revocation(chain)
+        if found is Revocation.UNCHECKABLE:
+            log.warning("server certificate is itself a trust anchor: revocation not checkable")
+        return found
+
+    def revocation(self, chain: Sequence[x509.Certificate]) -> Revocation:
+        """What ``check_chain`` checks (did) for ``chain``, without checking it again."""
+        if self.crl_cache is None:
+            return Revocation.NOT_CHECKED
+        if len(chain) < 2:  # no certificate below a trust anchor: no CRL covers it
+            return Revocation.UNCHECKABLE
+        return Revocation.CHECKED
 
 
 def _anchors(trust_file: Path) -> list[x509.Certificate]:

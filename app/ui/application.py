@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
+from app.core.crashes import CrashGuard, UnexpectedStop
 from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
 from app.core.settings import Settings
@@ -23,6 +24,7 @@ from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
+from app.ui.display import require_display
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
@@ -50,7 +52,31 @@ def run(
     has finished rather than from what is on disk. The first-run wizard opens first when
     the profile has no account (or with ``wizard``).
     """
+    if QApplication.instance() is None:
+        require_display()  # else Qt's xcb platform aborts the process (a core dump)
     profile.ensure()
+    with CrashGuard(profile.log_dir) as stopped:  # a native crash leaves a report
+        return _open_window(
+            profile,
+            screenshot,
+            label=label,
+            answerer=answerer,
+            screenshot_after_sync=screenshot_after_sync,
+            wizard=wizard,
+            stopped=stopped,
+        )
+
+
+def _open_window(
+    profile: Profile,
+    screenshot: Path | None,
+    *,
+    label: str | None,
+    answerer: Answerer | None,
+    screenshot_after_sync: bool,
+    wizard: bool,
+    stopped: list[UnexpectedStop],
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # noqa: S101 - a QCoreApplication cannot show windows
     app.setApplicationName(APP_NAME)
@@ -84,6 +110,8 @@ def run(
             _brand_window(window, edition)
         if label is not None:
             _show_label(window, label)
+        if stopped:
+            report_unexpected_stops(window, stopped)
         thread = start_worker(window, worker)
         window.show()
         if screenshot is not None and screenshot_after_sync:
@@ -101,6 +129,29 @@ def run(
     finally:
         store.close()
         shutil.rmtree(opened, ignore_errors=True)  # attachments opened with other programs
+
+
+def report_unexpected_stops(window: MainWindow, stopped: list[UnexpectedStop]) -> None:
+    """Once, in the error bar: the last time the window stopped without closing (a crash),
+    and where its technical report is, for support."""
+    reports = [str(stop.report) for stop in stopped if stop.report is not None]
+    text = QApplication.translate(
+        "MainWindow", "Caducée s'est arrêté de façon inattendue lors de sa dernière utilisation."
+    )
+    if reports:
+        text += " " + QApplication.translate(
+            "MainWindow",
+            "Un rapport technique (sans données de santé) est enregistré dans {0} : vous "
+            "pouvez le transmettre au support.",
+        ).format(reports[-1])
+    details = "\n".join(
+        QApplication.translate("MainWindow", "Démarré le {0}, rapport : {1}").format(
+            stop.started.replace("T", " "),
+            stop.report or QApplication.translate("MainWindow", "aucun"),
+        )
+        for stop in stopped
+    )
+    window.error_bar.report(text, details, retry=False)
 
 
 def _wizard(profile: Profile, settings: Settings, parent: QWidget | None = None) -> Handover | None:

@@ -373,9 +373,10 @@ class Composer(QWidget):
             "attachments": [str(p) for p in draft.attachments],
             "in_reply_to": draft.in_reply_to,
         }
-        self.drafts_dir.mkdir(parents=True, exist_ok=True)
+        self.drafts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = self.draft_file.with_suffix(".tmp")
-        with partial.open("w", encoding="utf-8") as out:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             json.dump(data, out, ensure_ascii=False)
             out.flush()
             os.fsync(out.fileno())

@@ -19,8 +19,8 @@ class ErrorBar(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.details_text = ""
-        again = QPushButton(self.tr("Réessayer"))
-        again.clicked.connect(self._retry)
+        self.again = QPushButton(self.tr("Réessayer"))
+        self.again.clicked.connect(self._retry)
         details = QPushButton(self.tr("Détails"))
         details.clicked.connect(self.show_details)
         close = QPushButton(self.tr("Fermer"))
@@ -28,13 +28,15 @@ class ErrorBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.text, 1)
-        for button in (again, details, close):
+        for button in (self.again, details, close):
             layout.addWidget(button)
         self.hide()
 
-    def report(self, message: str, details: str) -> None:
-        """Shown once: the same message again only updates the details."""
+    def report(self, message: str, details: str, *, retry: bool = True) -> None:
+        """Shown once: the same message again only updates the details. ``retry``: the
+        message is about the sync ("Réessayer" syncs again)."""
         self.details_text = details
+        self.again.setVisible(retry)
         if self.isVisible() and self.text.text() == message:
             return
         self.text.setText(message)

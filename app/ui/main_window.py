@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QSettings,
     Qt,
     QThread,
+    QTimer,
     Signal,
     Slot,
 )
@@ -47,6 +48,7 @@ from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
+from app.ui import threads
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
@@ -57,10 +59,12 @@ from app.ui.jobs import BackgroundJob
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
-from app.ui.sync_worker import SessionGift, SyncWorker
+from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
 
 NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
 """Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
+BUSY_RETRY_MS = 30_000
+"""An account synced by another process meanwhile: the window tries again after this."""
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +89,10 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.syncing = False
         self.sync_again = False  # asked while a sync ran (e.g. a message just queued)
+        self.busy_retry = QTimer(self)  # an account synced by another process: later
+        self.busy_retry.setSingleShot(True)
+        self.busy_retry.setInterval(BUSY_RETRY_MS)
+        self.busy_retry.timeout.connect(self.get_mail)
         self.drafts_dir = settings_file.parent / "drafts"
         self.composers: list[Composer] = []
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
@@ -755,6 +763,10 @@ class MainWindow(QMainWindow):
     @Slot(str, str, str, str)
     def _account_failed(self, address: str, state: str, message: str, details: str) -> None:
         self._set_state(address, self.state_names().get(state, state))
+        if state == BUSY:  # not an error: its mail arrives all the same, shown once synced
+            if not self.busy_retry.isActive():
+                self.busy_retry.start()
+            return
         if self.unlocking and state in NOT_SIGNED_IN:
             self.unlock_problems.append(message)
             return
@@ -800,6 +812,7 @@ class MainWindow(QMainWindow):
             "identifiant refusé": self.tr("identifiant refusé"),
             "certificat refusé": self.tr("certificat refusé"),
             "hors ligne": self.tr("hors ligne"),
+            BUSY: self.tr("relève en cours ailleurs"),
             "erreur": self.tr("erreur"),
         }
 
@@ -820,5 +833,4 @@ def start_worker(window: MainWindow, worker: SyncWorker) -> QThread:
 def stop_worker(worker: SyncWorker, thread: QThread) -> None:
     """Close the worker's sessions in its own thread (card logged out), then end it."""
     QMetaObject.invokeMethod(worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-    thread.quit()
-    thread.wait(10_000)
+    threads.finish(thread)

@@ -7,12 +7,13 @@ GUI thread; a late result for a message no longer selected is dropped.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QUrl, Signal, Slot
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -34,33 +35,28 @@ from app.store.html_body import html_body
 from app.store.mime import Attachment, ParsedMessage, attachment_bytes, parse_message
 from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser, sanitise
+from app.ui.jobs import BackgroundJob
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
 
 log = logging.getLogger(__name__)
 
 
-class _Loaded(QObject):
-    done = Signal(int, object, object, object)  # id, raw | None, ParsedMessage | None, html
+Loaded = tuple[bytes | None, ParsedMessage | None, str | None]  # raw, parsed, safe HTML
 
 
-class _Load(QRunnable):
-    def __init__(self, blobs: BlobStore, message_id: int, digest: str | None) -> None:
-        super().__init__()
-        self.blobs, self.message_id, self.digest = blobs, message_id, digest
-        self.signals = _Loaded()
-
-    def run(self) -> None:
-        raw = self.blobs.get(self.digest) if self.digest else None
-        parsed = parse_message(raw) if raw is not None else None
-        clean = None
-        if raw is not None and parsed is not None and parsed.has_html:
-            try:
-                markup = html_body(raw)
-                clean = sanitise(markup) if markup else None
-            except Exception:  # a defect: the text rendering is shown instead
-                log.exception("HTML body not rendered")
-        self.signals.done.emit(self.message_id, raw, parsed, clean)
+def _load(blobs: BlobStore, digest: str) -> Loaded:
+    """In a pool thread: the message file read and parsed, its HTML part sanitised."""
+    raw = blobs.get(digest)
+    parsed = parse_message(raw) if raw is not None else None
+    clean = None
+    if raw is not None and parsed is not None and parsed.has_html:
+        try:
+            markup = html_body(raw)
+            clean = sanitise(markup) if markup else None
+        except Exception:  # a defect: the text rendering is shown instead
+            log.exception("HTML body not rendered")
+    return raw, parsed, clean
 
 
 class Reader(QWidget):
@@ -162,16 +158,26 @@ class Reader(QWidget):
         self.attachments.clear()
         self._show_attachments(False)
         if digest:
-            job = _Load(self.blobs, message.id, digest)
-            job.signals.done.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
-            QThreadPool.globalInstance().start(job)
+            # The relay belongs to this widget and is deleted in its thread: a QObject of the
+            # job's own would die in the pool's thread, before its queued result is delivered.
+            shown = message.id
+            BackgroundJob(
+                self,
+                functools.partial(_load, self.blobs, digest),
+                lambda loaded: self._loaded(shown, *loaded),
+                functools.partial(self._not_shown, shown),
+            ).start()
 
     def _not_downloaded(self) -> str:
         return self.tr(
             "Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation."
         )
 
-    @Slot(int, object, object, object)
+    def _not_shown(self, message_id: int, error: BaseException) -> None:
+        log.error("message not shown: %s", type(error).__name__)
+        if message_id == self.current:
+            self.body.setPlainText(self.tr("Ce message ne peut pas être affiché."))
+
     def _loaded(
         self, message_id: int, raw: bytes | None, parsed: ParsedMessage | None, html: str | None
     ) -> None:

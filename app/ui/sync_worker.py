@@ -28,11 +28,11 @@ from app.core.errors import (
 from app.core.keychain import get_secret, password_key, pkcs12_key
 from app.cps.card import PinPrompt
 from app.cps.keeper import CardState
-from app.ops.accounts import AccountSession
+from app.ops.accounts import AccountSession, check_account
 from app.ops.outbox import deliver
+from app.ops.sync import SyncBusyError, sync_account
 from app.store.db import Account, Store
-from app.sync.engine import AccountSync, SyncReport
-from app.transport.imap import Mailbox
+from app.sync.engine import SyncReport
 
 
 @dataclass
@@ -134,15 +134,20 @@ class SyncWorker(QObject):
         address = account.address
         self.account_started.emit(address)
         session = self.sessions.get(address) or self._session(account)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.progressed.emit(address, phase, done, total)
+
         try:
-            with session.imap() as connection:
-
-                def progress(phase: str, done: int, total: int) -> None:
-                    self.progressed.emit(address, phase, done, total)
-
-                report: SyncReport = AccountSync(
-                    store, account, Mailbox(connection), progress
-                ).run()
+            try:
+                # Never waits: the window tries again later (MainWindow.BUSY_RETRY_MS).
+                report: SyncReport = sync_account(
+                    store, session, self.data_dir / "locks", progress=progress, wait=0
+                )
+            except SyncBusyError:
+                if self.typed_only:  # unlocking: the sign-in is still proven
+                    self._sign_in(session)
+                raise
             self.progressed.emit(address, "envoi", 0, 1)
             report.sent = len(deliver(store, session).sent)
             self.progressed.emit(address, "envoi", 1, 1)
@@ -155,6 +160,12 @@ class SyncWorker(QObject):
             return
         self.sessions[address] = session
         self.account_done.emit(address, report)
+
+    @staticmethod
+    def _sign_in(session: AccountSession) -> None:
+        """Connect and log in, no more: what unlocking proves when the sync itself cannot
+        run now (its errors are the sync's: a wrong secret keeps the window locked)."""
+        check_account(session)
 
     def _session(self, account: Account) -> AccountSession:
         if self.typed_only:
@@ -200,8 +211,14 @@ class SyncWorker(QObject):
             self.close_session(address)
 
 
+BUSY = "relève en cours ailleurs"
+"""The account's state while another process (``caducee sync``, a second window) syncs it."""
+
+
 def account_state(error: CaduceeError) -> str:
     """The account's state in the status bar, in the doctor's words."""
+    if isinstance(error, SyncBusyError):
+        return BUSY
     if isinstance(error, CardRemovedError):
         return "carte retirée"
     if isinstance(error, CardError):

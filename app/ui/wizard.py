@@ -79,6 +79,7 @@ from app.ops.discovery import discover_servers, edition_servers
 from app.store.db import Account, Store
 from app.transport.autoconfig import ServerSettings
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
+from app.ui import threads
 from app.ui.sync_worker import Prompter, SyncWorker
 
 log = logging.getLogger(__name__)
@@ -256,8 +257,7 @@ class FirstRunWizard(QWizard):
             keeper = self.keeper
             self.keeper = None
             keeper.stop()  # cancelled, or another kind of account: log the card out
-        self.thread_.quit()
-        self.thread_.wait(10_000)
+        threads.finish(self.thread_)
         super().done(result)
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
+from tests.lab.xvfb import XServer
 from tests.ui.conftest import assert_not_blank
 
 ENV = {
@@ -25,10 +26,11 @@ ENV = {
 def caducee(
     profile: Path, *args: str, python: tuple[str, ...] = (), **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """``caducee --profile-dir PROFILE ARGS`` (``python``: options of the interpreter)."""
+    """``caducee --profile-dir PROFILE ARGS`` offscreen, ``env`` added (a value of ""
+    removes the variable); ``python``: options of the interpreter (``-W error``)."""
     return subprocess.run(
         [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), *args],
-        env={**ENV, **env},
+        env={name: value for name, value in {**ENV, **env}.items() if value},
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,6 +79,74 @@ def test_demo_screenshot_after_the_first_sync(tmp_path: Path, artefacts: Path) -
     again = caducee(profile, "demo", "--screenshot", str(tmp_path / "again.png"))
     assert again.returncode == 0, again.stderr
     assert len(listing(profile)) == 7
+
+
+def test_demo_screenshot_on_an_x_server(tmp_path: Path, artefacts: Path, x_server: XServer) -> None:
+    """The demo as on a Linux desktop: Qt's xcb plugin and a real X server (Xvfb)."""
+    shot = artefacts / "demo-xcb.png"
+    shot.unlink(missing_ok=True)
+    done = caducee(tmp_path / "demo", "demo", "--screenshot", str(shot), **x_server.env)
+    assert done.returncode == 0, done.stderr
+    assert_not_blank(shot)
+
+
+def test_the_demo_writes_nothing_outside_its_profile(tmp_path: Path) -> None:
+    """Without --profile-dir, the demo's profile is ``<data dir>/demo``; the user's own
+    directories (data, config, cache, state, logs, temporary files) get nothing else, in
+    window mode as with --serve."""
+    home = tmp_path / "home"
+    places = {
+        "HOME": home,
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_STATE_HOME": home / ".local" / "state",
+        "XDG_RUNTIME_DIR": tmp_path / "run",
+        "TMPDIR": tmp_path / "tmp",
+    }
+    for directory in places.values():
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    env = {k: v for k, v in ENV.items() if k != "CADUCEE_PROFILE_DIR"}
+    env.update({name: str(path) for name, path in places.items()})
+    profile = home / ".local" / "share" / "Caducee" / "demo"
+    command = [sys.executable, "-m", "app", "demo"]
+    shown = subprocess.run(
+        [*command, "--screenshot", str(tmp_path / "shot.png")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"profil {profile}" in shown.stdout
+    serving = subprocess.Popen(
+        [*command, "--serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert serving.stdout is not None
+        assert "opérateur local prêt" in serving.stdout.readline()
+        while "caducee send" not in serving.stdout.readline():  # the last line before it waits
+            assert serving.poll() is None
+        time.sleep(0.3)
+    finally:
+        serving.send_signal(signal.SIGINT)
+        serving.communicate(timeout=30)
+    assert serving.returncode == 0
+
+    made_here = set(places.values())
+    written = sorted(
+        {
+            path.relative_to(tmp_path)
+            for place in made_here
+            for path in place.rglob("*")
+            if path not in made_here
+            and not (path == profile or profile in path.parents or path in profile.parents)
+        }
+    )
+    assert written == []
+    assert (profile / "logs" / "caducee.log").is_file()  # its log is in its profile
+    assert (profile / "store.sqlite3").is_file()
 
 
 def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:

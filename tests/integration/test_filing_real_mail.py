@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from app.cli.main import main
 from app.mssante.model import InsKind
+from app.sandbox.mailbox import PARIS
 from app.store.db import HeaderRow, Store
 from tests.filing_support import DEMO_ME, put_demo_mail
 
@@ -56,7 +58,8 @@ def test_auto_files_a_qualified_ins_and_explains_the_rest(
     profile, root = tmp_path / "profile", tmp_path / "Patients"
     root.mkdir()
     store = Store.open(profile)
-    put_demo_mail(store, monkeypatch, InsKind.NIR.value)  # qualified INS in the XDM/CDA
+    now = datetime(2031, 7, 14, 10, 0, tzinfo=PARIS)  # any day: the same mail, dated before
+    put_demo_mail(store, monkeypatch, InsKind.NIR.value, now)  # qualified INS in the XDM/CDA
     inbox = store.folders(store.accounts()[0])[0]
     raw = bomb_message()
     store.add_headers(inbox, [HeaderRow(99, (), None, len(raw), None, raw.split(b"\n\n")[0])])
@@ -76,7 +79,7 @@ def test_auto_files_a_qualified_ins_and_explains_the_rest(
     assert filed["status"] == "filed" and filed["keyword"] == "$MSSanteClasse"
     (folder,) = [p for p in root.iterdir() if p.is_dir()]
     names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 3 and names[0].startswith("2026-") and names[0].endswith(".pdf")
+    assert len(names) == 3 and names[0].startswith("2031-07-13_") and names[0].endswith(".pdf")
     assert (folder / names[0]).read_bytes().startswith(b"%PDF-")
 
     queued = run(profile, root, capsys, "--message-id", str(letter), "--auto")

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -24,6 +25,7 @@ from imapclient import IMAPClient
 
 from app.cli.main import main
 from app.core.errors import CaduceeError
+from app.ops.sync import sync_lock
 from app.store.db import Store
 from app.store.mime import attachment_bytes, parse_message
 from app.sync.engine import AccountSync
@@ -749,3 +751,144 @@ def test_a_folder_with_20000_messages(
         )
     finally:
         store.close()
+
+
+# -- two processes, one account --------------------------------------------------------------
+
+
+def _cli_account(server: Server, tmp_path: Path) -> tuple[list[str], dict[str, str], Path]:
+    """A profile holding the lab account, added by ``caducee account add``: the command's
+    start, its environment, the profile."""
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(server.lab_pki.public_ca.root.issued.cert_pem())
+    profile = tmp_path / "p"
+    env = {**os.environ, "CADUCEE_PASSWORD": server.account.password or ""}
+    base = [sys.executable, "-m", "app", "--profile-dir", str(profile)]
+    subprocess.run(
+        [*base, "account", "add", "--address", server.account.address, "--imap",
+         f"imaps://localhost:{server.dovecot.imaps_port}", "--auth", "password",
+         "--username", server.account.login, "--trust", str(trust)],
+        env=env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return base, env, profile
+
+
+def _bodies_served(server: Server, log_from: int, sessions: int) -> int:
+    """Messages whose body the lab's Dovecot sent to ``sessions`` sessions of the account
+    logged out since ``log_from`` (its logout line counts them: ``body_count=``)."""
+    pattern = re.compile(
+        rf"imap\({re.escape(server.account.login)}\).*Logged out.*body_count=(\d+)"
+    )
+    deadline = time.monotonic() + 15
+    while True:
+        counts = [int(m.group(1)) for m in pattern.finditer(server.dovecot.log()[log_from:])]
+        if len(counts) >= sessions or time.monotonic() > deadline:
+            assert len(counts) == sessions, counts
+            return sum(counts)
+        time.sleep(0.1)
+
+
+def test_two_processes_syncing_one_account_fetch_each_message_once(
+    server: Server, tmp_path: Path
+) -> None:
+    """Two ``caducee sync`` at once on one profile: one waits for the other, then finds
+    nothing new; each message is downloaded once, stored once, and reported once.
+
+    Both start while this test holds the account's sync lock (as a third process would), so
+    that they surely run at the same time: once it is released, one syncs, the other waits.
+    """
+    server.append("INBOX", [gp_message(i, attachment=os.urandom(20_000)) for i in range(300)])
+    base, env, profile = _cli_account(server, tmp_path)
+    log_from = len(server.dovecot.log())
+    held = sync_lock(profile / "locks", server.account.address)
+    assert held.acquire(timeout=0)
+    syncs = []
+    try:
+        for _ in range(2):
+            sync = subprocess.Popen(
+                [*base, "sync", "--json"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            syncs.append(sync)
+            assert sync.stderr is not None
+            notice = sync.stderr.readline()  # said before it waits
+            assert f"déjà en cours dans un autre processus (pid {os.getpid()})" in notice, notice
+    finally:
+        held.release()
+    outputs = [sync.communicate(timeout=120) for sync in syncs]
+    for sync, (_out, errors) in zip(syncs, outputs, strict=True):
+        assert sync.returncode == 0, errors
+    reports = sorted((json.loads(out)[0] for out, _errors in outputs), key=lambda r: -r["new"])
+    assert [(r["new"], r["bodies"]) for r in reports] == [(300, 300), (0, 0)]  # as stored
+
+    assert _bodies_served(server, log_from, sessions=2) == 300  # no message fetched twice
+    db = sqlite3.connect(profile / "store.sqlite3")
+    try:
+        assert db.execute("SELECT COUNT(*), COUNT(blob) FROM messages").fetchone() == (300, 300)
+        assert db.execute("SELECT COUNT(DISTINCT message_id) FROM messages").fetchone()[0] == 300
+        assert db.execute("SELECT COUNT(*) FROM search").fetchone()[0] == 300
+    finally:
+        db.close()
+
+
+def test_a_sync_waits_a_bounded_time_then_says_another_process_syncs(
+    server: Server, tmp_path: Path
+) -> None:
+    server.append("INBOX", [gp_message(1)])
+    base, env, profile = _cli_account(server, tmp_path)
+    log_from = len(server.dovecot.log())
+    held = sync_lock(profile / "locks", server.account.address)
+    assert held.acquire(timeout=0)  # as a sync running in another process would
+    try:
+        started = time.monotonic()
+        refused = subprocess.run(
+            [*base, "sync", "--wait", "1"], env=env, capture_output=True, text=True, timeout=60
+        )
+        waited = time.monotonic() - started
+    finally:
+        held.release()
+    assert refused.returncode == 1
+    assert waited >= 1
+    assert (
+        f"{server.account.address} : ÉCHEC — Une synchronisation de ce compte est déjà en cours "
+        f"dans un autre processus (pid {os.getpid()})" in refused.stderr
+    )
+    assert "attente (au plus 1 s)" in refused.stderr
+    assert "Login:" not in server.dovecot.log()[log_from:]  # not even connected
+    done = subprocess.run([*base, "sync", "--json"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["new"] == 1
+
+
+def test_sync_watch_waits_for_another_process_quietly(server: Server, tmp_path: Path) -> None:
+    """``sync --watch`` started while another process syncs says so once, then syncs."""
+    server.append("INBOX", [gp_message(i) for i in range(3)])
+    base, env, profile = _cli_account(server, tmp_path)
+    held = sync_lock(profile / "locks", server.account.address)
+    assert held.acquire(timeout=0)
+    watching = subprocess.Popen(
+        [*base, "sync", "--watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watching.stdout is not None
+        while "En attente de nouveaux messages" not in watching.stdout.readline():
+            assert watching.poll() is None, watching.stderr.read() if watching.stderr else ""
+        time.sleep(2)  # the IDLE connection's catch-up sync finds the account busy too
+        held.release()
+        server.append("INBOX", [gp_message(3)])
+        line = watching.stdout.readline()
+        assert " 4 nouveaux" in line and "4 messages téléchargés" in line, line
+    finally:
+        held.release()
+        watching.send_signal(signal.SIGINT)
+        _out, errors = watching.communicate(timeout=15)
+    assert watching.returncode == 0, errors
+    assert errors.count("synchronisation en cours dans un autre processus") == 1, errors
+    assert "ÉCHEC" not in errors

@@ -90,6 +90,7 @@ class Dovecot:
             lines += [f"{name}:{password}:{uid}:{gid}::{home}::" for name in names]
         tmp = self.users_file.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n")
+        tmp.chmod(0o644)  # read by Dovecot's unprivileged auth process, whatever our umask
         tmp.replace(self.users_file)
 
     # -- configuration --------------------------------------------------------------------
@@ -115,6 +116,7 @@ mail_location = maildir:~/Maildir
 mail_fsync = never
 # IDLE reports changes made by other processes (LMTP delivery) after this long (default 30 s)
 mailbox_idle_check_interval = 1 secs
+{_clock_environment()}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -189,6 +191,8 @@ passdb {{
         self.base.chmod(0o711)  # mail is read by an unprivileged user when run as root
         for directory in ("run", "state", "mail"):
             (self.base / directory).mkdir(parents=True, exist_ok=True)
+        # Explicit: an in-process caducee main() leaves this process's umask at 077.
+        (self.base / "mail").chmod(0o711)
         self._write_users()
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         for _attempt in range(3):  # a port picked in advance may be taken meanwhile
@@ -235,3 +239,24 @@ passdb {{
             self._process.kill()
             self._process.wait(timeout=10)
         self._process = None
+
+
+def _clock_environment() -> str:
+    """Dovecot clears its children's environment; under libfaketime (scripts/check-shifted:
+    the suite a year ahead or back) its login and mail processes must keep the tests' clock,
+    else they judge the lab's fresh certificates by another date."""
+    names = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+    values = {n: os.environ[n] for n in names if n in os.environ}
+    if "FAKETIME" not in values:
+        return ""
+    preload = values.get("LD_PRELOAD", "")
+    if "$LIB" in preload:  # the dynamic loader's token: Dovecot would read it as a variable
+        found = [
+            preload.replace("$LIB", lib)
+            for lib in ("lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "lib64", "lib")
+            if Path(preload.replace("$LIB", lib)).exists()
+        ]
+        values["LD_PRELOAD"] = found[0] if found else preload
+    return "import_environment = $import_environment " + " ".join(
+        f"{name}={value}" for name, value in values.items()
+    )

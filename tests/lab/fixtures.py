@@ -17,6 +17,7 @@ from tests.lab.build import LabAccounts, LabPki
 from tests.lab.cards import VirtualCard, find_softhsm_module
 from tests.lab.crlserver import CrlServer
 from tests.lab.dovecot import Dovecot
+from tests.lab.xvfb import XServer, start_xvfb
 
 
 def make_lab_dir() -> Path:
@@ -122,3 +123,13 @@ def lab_smtp(
     """Submission with a required client certificate, delivering into ``dovecot_mss``."""
     with build.submission_server(lab_pki, dovecot_mss, lab_accounts) as endpoints:
         yield endpoints
+
+
+@pytest.fixture(scope="session")
+def x_server() -> Iterator[XServer]:
+    """A real X server (Xvfb) for the window under Qt's xcb platform; stopped at the end."""
+    server = start_xvfb()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -12,6 +12,7 @@ from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from app.core.keychain import SERVICE, password_key
+from app.ops.sync import sync_lock
 from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.store.outbox import OutboxStore
@@ -182,4 +183,57 @@ def test_unlocking_asks_the_password_even_when_the_keyring_keeps_it(
             window.get_mail()  # signed in: nothing asked again
         assert len(asked) == 1
     finally:
+        stop_worker(worker, thread)
+
+
+def test_a_sync_running_in_another_process_is_waited_for_quietly(
+    qtbot: QtBot, server: Server, store: Store, tmp_path: Path
+) -> None:
+    """The account is being synced elsewhere (``caducee sync`` in a terminal): the window
+    says so in the status bar, not as an error, asks nothing, and tries again later; an
+    unlock meanwhile still proves the sign-in."""
+    server.append("INBOX", [gp_message(i) for i in range(1, 3)])
+    answers = [server.account.password or "", "faux", server.account.password or ""]
+    asked: list[str] = []
+
+    def answer(question: Question) -> str | None:
+        asked.append(question.text)
+        return answers.pop(0)
+
+    worker = SyncWorker(tmp_path / "profile", tmp_path / "cache", None, Prompter(answerer=answer))
+    window = MainWindow(store, tmp_path / "ui.ini", worker, lock_minutes=120)
+    qtbot.addWidget(window)
+    thread: QThread = start_worker(window, worker)
+    elsewhere = sync_lock(tmp_path / "profile" / "locks", server.account.address)
+    assert elsewhere.acquire(timeout=0)  # as another process's sync holds it
+    try:
+        window.show()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.get_mail()
+        assert "relève en cours ailleurs" in window.state_label.text()
+        assert not window.error_bar.isVisible()
+        assert asked == []  # nothing asked while it cannot sync
+        assert window.busy_retry.isActive()  # tried again by itself
+        assert store.messages(folder="INBOX") == []
+
+        elsewhere.release()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.busy_retry.start(10)  # sooner than BUSY_RETRY_MS
+        assert "connecté" in window.state_label.text()
+        assert len(store.messages(folder="INBOX")) == 2
+        assert not window.busy_retry.isActive()
+
+        window.lock()
+        qtbot.waitUntil(lambda: not worker.sessions, timeout=5_000)
+        assert elsewhere.acquire(timeout=0)
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.lock_overlay.button.click()  # a wrong password: busy or not, still locked
+        assert window.locked and "refusé" in window.lock_overlay.problem.text()
+        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
+            window.lock_overlay.button.click()
+        assert not window.locked
+        assert "relève en cours ailleurs" in window.state_label.text()
+        assert len(asked) == 3
+    finally:
+        elsewhere.release()
         stop_worker(worker, thread)

@@ -161,7 +161,7 @@ def test_the_directory_is_refreshed_once_a_day_in_its_thread(
 
     def offline_refresh(data_dir: Path, cache_dir: Path, work_dir: Path) -> RefreshReport:
         calls.append(cache_dir)  # (the real one is tested against a local HTTPS server)
-        (cache_dir / refresh.STAMP).touch()
+        refresh.stamp(cache_dir)
         return RefreshReport(done=["Annuaire déjà à jour."])
 
     monkeypatch.setattr(refresh, "refresh", offline_refresh)

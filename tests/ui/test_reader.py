@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
 from app.store.outbox import OutboxStore
+from app.ui import reader
+from app.ui.jobs import _Relay
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import assert_not_blank
 
@@ -165,3 +168,41 @@ def test_a_read_receipt_is_offered_once(
     window.list_view.selectRow(0)
     qtbot.wait(300)
     assert not window.reader.receipt_bar.isVisible()
+
+
+def test_the_background_load_dies_in_the_gui_thread(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path
+) -> None:
+    """Issue 13: the load's result came through a QObject owned by the job, which the pool
+    destroyed in its own thread before the result was delivered (a QObject must die in its
+    thread). Now a relay owned by the reader, deleted by its event loop."""
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    threads: list[str] = []
+    for row in range(3):  # a few in a row, as she goes down the list
+        window.list_view.selectRow(row)
+        relays = window.reader.findChildren(_Relay)
+        assert relays, "the load's relay belongs to the reader"
+        for relay in relays:
+            relay.destroyed.connect(
+                lambda _gone: threads.append(threading.current_thread().name),
+                Qt.ConnectionType.DirectConnection,
+            )
+    qtbot.waitUntil(lambda: not window.reader.findChildren(_Relay), timeout=10_000)
+    assert threads and set(threads) == {threading.main_thread().name}
+    assert window.reader.body.toPlainText() not in ("", "Chargement…")
+
+
+def test_a_message_that_cannot_be_read_is_said(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_raw: bytes) -> None:
+        raise ValueError("unreadable")
+
+    monkeypatch.setattr(reader, "parse_message", broken)
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.list_view.selectRow(0)
+    qtbot.waitUntil(lambda: "ne peut pas être affiché" in window.reader.body.toPlainText())

@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from app.core.errors import (
     CertificateRevokedError,
     CertificateUntrustedError,
+    NoRevocationListError,
     RevocationUnknownError,
 )
 from app.sandbox.pki import Authority, TestPki
@@ -502,8 +503,10 @@ def test_fetch_errors_of_any_kind_end_as_invalid_downloads(lab: Lab) -> None:
 def test_certificate_without_distribution_point_is_unknown(tmp_path: Path) -> None:
     pki = TestPki(None)
     leaf = pki.server([HOST]).certificate
-    with pytest.raises(RevocationUnknownError, match="no CRL distribution point"):
+    with pytest.raises(NoRevocationListError, match="no CRL distribution point") as caught:
         CrlCache(tmp_path, failing_fetch).check_not_revoked(leaf, pki.organisations.certificate)
+    assert not caught.value.retryable  # said plainly, and not "try again later"
+    assert f"« {HOST} » n'est pas révoqué : il n'indique aucune liste" in caught.value.user_message
 
 
 @pytest.mark.parametrize("base", ["ldap://127.0.0.1/crl", "file:///tmp/crl"])
@@ -512,9 +515,10 @@ def test_non_http_distribution_points_are_not_fetched(tmp_path: Path, base: str)
     leaf = pki.server([HOST]).certificate
     assert crl_urls(leaf) == []
     fetch = CountingFetch(failing_fetch)
-    with pytest.raises(RevocationUnknownError, match=r"no http\(s\) CRL distribution point"):
+    with pytest.raises(NoRevocationListError, match=r"no http\(s\) CRL distribution point") as e:
         CrlCache(tmp_path, fetch).check_not_revoked(leaf, pki.organisations.certificate)
     assert fetch.urls == []
+    assert "aucune liste de révocation téléchargeable" in e.value.user_message
 
 
 def test_the_next_distribution_point_is_tried(lab: Lab) -> None:
@@ -764,7 +768,7 @@ def test_chain_shape_is_checked(lab: Lab) -> None:
         cache.check_chain([leaf, pki.organisations.certificate])
     with pytest.raises(CertificateUntrustedError):
         cache.check_chain([leaf, pki.personnes.certificate, pki.root.certificate])
-    cache.check_chain([pki.root.certificate])  # a lone root: nothing to check
+    assert cache.check_chain([pki.root.certificate]) == 0  # a lone root: nothing to check
 
 
 def test_wrong_issuer_is_refused_before_any_download(lab: Lab) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -530,3 +531,20 @@ def test_two_originals_of_one_kind_and_the_sender_as_author(
         "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA-2.xml",
         "2026-11-16_CR-imagerie_Dr Paul DURAND_CDA.xml",
     ]  # the date and the author from the message itself
+
+
+def test_left_over_temporaries_are_judged_by_the_folder_s_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared patients folder dates files by the server's clock: a PC whose clock is a day
+    ahead must not take a filing running now on another PC for a crash's left-over."""
+    live = tmp_path / f"{filer.TEMP_PREFIX}live{filer.TEMP_SUFFIX}"
+    crashed = tmp_path / f"{filer.TEMP_PREFIX}crashed{filer.TEMP_SUFFIX}"
+    live.write_bytes(b"being written")
+    crashed.write_bytes(b"left over")
+    os.utime(crashed, (0, live.stat().st_mtime - 3600))
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 86_400)
+    assert filer.remove_temporaries(tmp_path) == 1
+    assert live.exists() and not crashed.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]  # no probe left

@@ -91,3 +91,5 @@ def test_the_installed_environment_is_the_lock() -> None:
         n: (v, installed[n]) for n, (v, _) in pins.items() if n in installed and installed[n] != v
     }
     assert moved == {}, "the environment differs from requirements/dev.lock: scripts/bootstrap"
+    extraneous = set(installed) - set(pins) - {"caducee"}
+    assert extraneous == set(), "packages outside requirements/dev.lock: scripts/bootstrap"

@@ -11,7 +11,7 @@ import io
 import os
 import time
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -21,6 +21,7 @@ import pytest
 from app.mssante import documents
 from app.mssante.documents import read_message
 from app.mssante.model import InsKind, MessageDocuments
+from app.sandbox.mailbox import PARIS
 from app.sandbox.samples import sample_mail
 
 NIR_OID = "1.2.250.1.213.1.4.8"
@@ -461,7 +462,7 @@ def test_hprim_with_its_pdf_is_one_document() -> None:
 
 
 def test_the_demo_samples_read_as_expected() -> None:
-    samples = sample_mail("dr.demo@cabinet.mssante.test")
+    samples = sample_mail("dr.demo@cabinet.mssante.test", datetime(2026, 11, 22, 10, tzinfo=PARIS))
     results = [read_message(sample.raw) for sample in samples]
     assert all(r.refused == () for r in results)
     xdm = [r for r in results if "X-MSS-CODECDA" in r.mss_headers]

@@ -991,6 +991,22 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Caducée s'est arrêté de façon inattendue lors de sa dernière utilisation.</source>
+        <translation>Caducée stopped unexpectedly the last time it was used.</translation>
+    </message>
+    <message>
+        <source>Un rapport technique (sans données de santé) est enregistré dans {0} : vous pouvez le transmettre au support.</source>
+        <translation>A technical report (no health data) was saved in {0}: you can send it to support.</translation>
+    </message>
+    <message>
+        <source>Démarré le {0}, rapport : {1}</source>
+        <translation>Started on {0}, report: {1}</translation>
+    </message>
+    <message>
+        <source>aucun</source>
+        <translation>none</translation>
+    </message>
+    <message>
         <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.</source>
         <translation>Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.</translation>
     </message>
@@ -1191,6 +1207,10 @@
         <translation>offline</translation>
     </message>
     <message>
+        <source>relève en cours ailleurs</source>
+        <translation>getting mail in another process</translation>
+    </message>
+    <message>
         <source>erreur</source>
         <translation>error</translation>
     </message>
@@ -1372,6 +1392,10 @@
     <message>
         <source>Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation.</source>
         <translation>This message is not downloaded yet: it will be at the next sync.</translation>
+    </message>
+    <message>
+        <source>Ce message ne peut pas être affiché.</source>
+        <translation>This message cannot be shown.</translation>
     </message>
     <message>
         <source>{0} demande un accusé de lecture.</source>

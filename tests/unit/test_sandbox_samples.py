@@ -1,0 +1,165 @@
+"""The demo's sample mail: the same messages whatever the day, dated relative to ``now``."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parsedate_to_datetime
+
+import pytest
+
+from app.mssante.documents import read_message
+from app.sandbox.mailbox import PARIS
+from app.sandbox.samples import Sample, sample_mail
+
+ME = "docteur.demo@medecin.mssante.test"
+REFERENCE = datetime(2026, 11, 22, 10, 0, tzinfo=PARIS)
+DAYS_APART = (
+    datetime(2020, 2, 29, 10, 0, tzinfo=PARIS),  # a leap day, years before
+    datetime(2026, 3, 29, 3, 30, tzinfo=PARIS),  # 90 minutes after the change to summer time
+    datetime(2026, 10, 25, 4, 0, tzinfo=PARIS),  # two hours after the change back
+    datetime(2026, 12, 7, 9, 15, 42, tzinfo=PARIS),
+    datetime(2027, 1, 1, 0, 30, tzinfo=PARIS),  # most of the mail from the year before
+    datetime(2031, 7, 14, 23, 59, 59, tzinfo=PARIS),
+)
+
+
+def parsed(sample: Sample) -> EmailMessage:
+    return message_from_bytes(sample.raw, policy=policy.default)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a sample says, its dates aside."""
+
+    subject: str
+    sender: str
+    flags: tuple[str, ...]
+    receipt: bool
+    patients: tuple[tuple[str | None, tuple[str, ...], date | None, tuple[str, str] | None], ...]
+
+
+def picks(samples: list[Sample]) -> list[Pick]:
+    out = []
+    for sample in samples:
+        message = parsed(sample)
+        patients = []
+        for document in read_message(sample.raw).documents:
+            who = document.identity
+            if who is not None:
+                ins = (who.ins.matricule, who.ins.oid) if who.ins else None
+                patients.append((who.birth_name, who.first_names, who.birth_date, ins))
+        receipt = "Disposition-Notification-To" in message
+        out.append(
+            Pick(
+                str(message["Subject"]),
+                str(message["From"]),
+                sample.flags,
+                receipt,
+                tuple(patients),
+            )
+        )
+    return out
+
+
+def ages(samples: list[Sample], now: datetime) -> list[timedelta]:
+    """How long before ``now`` each sample arrived, in real time (UTC, not wall clock)."""
+    return [now.astimezone(UTC) - sample.when.astimezone(UTC) for sample in samples]
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[Sample]:
+    return sample_mail(ME, REFERENCE)
+
+
+def test_the_reference_day_picks(reference: list[Sample]) -> None:
+    """The demo's mail as the UI and e2e tests know it (and the demo's patients)."""
+    subjects = [str(parsed(s)["Subject"]) for s in reference]
+    assert [s.split(" ")[0] for s in subjects] == [
+        "Résultats",
+        "XDM/1.0/DDM+LETTRE",
+        "Effets",
+        "XDM/1.0/DDM+SCANNER",
+        "Vaccination",
+        "CR",
+        "XDM/1.0/DDM+RESULTATS",
+    ]
+    patients = {p[0]: p for pick in picks(reference) for p in pick.patients}
+    assert set(patients) == {"SCHMITT", "BLANCHARD", "GARNIER", "JEAN"}
+    assert patients["BLANCHARD"][3] == ("190043852305873", "1.2.250.1.213.1.4.10")
+    assert patients["GARNIER"][3] == ("147030150804141", "1.2.250.1.213.1.4.10")
+    assert ages(reference, REFERENCE) == [timedelta(hours=h) for h in (1.5, 5, 9, 27, 30, 52, 76)]
+
+
+@pytest.mark.parametrize("now", DAYS_APART, ids=lambda now: now.strftime("%Y-%m-%dT%H:%M"))
+def test_the_same_mail_every_day_dated_before_now(reference: list[Sample], now: datetime) -> None:
+    samples = sample_mail(ME, now)
+    assert picks(samples) == picks(reference)
+    for pick in picks(samples):  # a day in a subject is a birth date, never a planned day
+        born = {f"{birth:%d/%m/%Y}" for _, _, birth, _ in pick.patients if birth}
+        assert set(re.findall(r"\d\d/\d\d(?:/\d{4})?", pick.subject)) <= born
+    assert ages(samples, now) == ages(reference, REFERENCE)  # real hours, across DST too
+    assert all(timedelta(0) < age < timedelta(days=4) for age in ages(samples, now))
+    for sample in samples:
+        assert sample.when.utcoffset() == sample.when.astimezone(PARIS).utcoffset()  # no 02:30
+        message = parsed(sample)
+        sent = parsedate_to_datetime(str(message["Date"]))
+        assert timedelta(0) < sample.when - sent < timedelta(seconds=90)
+        assert str(message["Received"]).endswith(format_datetime(sample.when))
+        for document in read_message(sample.raw).documents:
+            assert document.act_date == sample.when.astimezone(PARIS).date()
+            if document.identity is not None and document.identity.birth_date is not None:
+                assert document.identity.birth_date < now.date()  # nobody born in the future
+
+
+def test_the_same_bytes_for_the_same_now() -> None:
+    now = datetime(2026, 12, 7, 9, 15, 42, 123456, tzinfo=PARIS)
+    first = sample_mail(ME, now)
+    assert sample_mail(ME, now) == first
+    assert sample_mail(ME, now.astimezone(UTC)) == first  # the same instant, another zone
+    assert [s.raw for s in sample_mail(ME, now + timedelta(minutes=1))] != [s.raw for s in first]
+
+
+def contents(raw: bytes) -> Iterator[tuple[str, bytes]]:
+    """Every header and every decoded part, archive members and their time stamps too."""
+    message = message_from_bytes(raw, policy=policy.default)
+    for name, value in message.items():
+        yield name, str(value).encode()
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        name = part.get_filename() or part.get_content_type()
+        yield name, name.encode() + b"\n" + data
+        if data.startswith(b"PK"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    stamp = "{:04d}{:02d}{:02d}".format(*info.date_time[:3]).encode()
+                    yield f"{name}/{info.filename}", stamp + b"\n" + archive.read(info)
+
+
+def test_no_date_of_the_plan_is_left_in_the_mail() -> None:
+    """The plan behind the picks ends on a fixed day of 2026: mail dated in 2031 names no
+    day of 2025 or 2026 anywhere (headers, PDF, CDA, XDM metadata and zip entries, HPRIM),
+    and every document names the day it was sent."""
+    now = datetime(2031, 7, 14, 23, 59, 59, tzinfo=PARIS)
+    for sample in sample_mail(ME, now):
+        found = dict(contents(sample.raw))
+        for name, data in found.items():
+            assert not re.search(rb"202[56]", data), (name, data[:200])
+        day = sample.when.astimezone(PARIS)
+        for name, data in found.items():
+            if name.endswith(".pdf"):
+                assert f"Date : {day:%d/%m/%Y}".encode() in data
+                assert f"/CreationDate (D:{day:%Y%m%d}".encode() in data
+            if name.endswith("DOC0001.XML"):
+                assert f'<effectiveTime value="{day:%Y%m%d}'.encode() in data
+            if name.endswith(".HPR"):
+                assert f"\n{day:%d/%m/%Y}\r\n".encode() in data
