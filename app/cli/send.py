@@ -5,13 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.cli.accounts import open_store, session_for
+from app.core.errors import CaduceeError
 from app.core.paths import Profile
-from app.ops.outbox import DeliveryReport, Draft, deliver, enqueue, recover, retry
-from app.store.outbox import STATES_FR, OutboxStore
+from app.ops.accounts import AccountSession
+from app.ops.outbox import (
+    DeliveryReport,
+    Draft,
+    check_uncertain,
+    deliver,
+    enqueue,
+    recover,
+    retry,
+    uncertain_facts,
+)
+from app.store.db import Account, Store
+from app.store.outbox import STATES_FR, OutboxItem, OutboxStore
+
+LOCK_WAIT_SECONDS = 300  # another process sending the same account's outbox: waited for
 
 
 def _addresses(values: list[str] | None) -> list[str]:
@@ -22,8 +37,15 @@ def register(commands: Any) -> None:
     send = commands.add_parser(
         "send",
         help="envoyer un message (via la boîte d'envoi)",
-        description="Place le message dans la boîte d'envoi, puis l'envoie. Sans réseau, il "
-        "attend et repart tout seul à la prochaine synchronisation.",
+        description="Place le message dans la boîte d'envoi, puis l'envoie. Sans réseau, ou si "
+        "la connexion est coupée avant la fin de l'envoi, il attend et repart tout seul à une "
+        "prochaine synchronisation, ou avec caducee outbox --flush (délais croissants : 1, 5 "
+        "et 15 minutes, 1 et 3 heures, puis toutes les 6 heures). Si la connexion est perdue "
+        "juste après l'envoi complet, avant la réponse du serveur, il est marqué incertain : "
+        "Caducée cherche s'il est arrivé et ne le renvoie jamais sans votre accord (caducee "
+        "outbox --retry ID). Un seul envoi à la fois par compte : si la fenêtre ou une autre "
+        "commande envoie déjà, celle-ci attend qu'elle ait fini (au plus "
+        f"{LOCK_WAIT_SECONDS // 60} minutes).",
     )
     send.add_argument(
         "--from", dest="sender", required=True, metavar="ADRESSE", help="compte d'envoi"
@@ -60,20 +82,44 @@ def register(commands: Any) -> None:
         "--retry",
         type=int,
         metavar="ID",
-        help="renvoyer un message en échec ou interrompu (décision de l'utilisateur)",
+        help="renvoyer un message en échec ou incertain (votre décision) ; pour un message "
+        "incertain, Caducée vérifie d'abord s'il est arrivé, puis demande confirmation",
+    )
+    outbox.add_argument(
+        "--confirm-resend",
+        action="store_true",
+        help="avec --retry : renvoyer un message incertain sans poser la question (il a "
+        "peut-être déjà été reçu ; sans terminal, cette option est obligatoire)",
     )
     outbox.add_argument(
         "--flush",
         action="store_true",
         help="envoyer maintenant ce qui attend, sans attendre le délai",
     )
+    outbox.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDES",
+        help="délai de réponse du serveur d'envoi (30 s par défaut ; la réponse à la fin du "
+        "message est attendue 4 fois plus longtemps)",
+    )
     outbox.add_argument("--json", action="store_true", help="sortie JSON")
     outbox.set_defaults(run=run_outbox)
 
 
-def _print_report(report: DeliveryReport) -> None:
+def _print_report(report: DeliveryReport, address: str) -> None:
+    if report.busy:
+        holder = f" (pid {report.holder})" if report.holder else ""
+        print(
+            f"{address} : un autre envoi est en cours dans un autre processus{holder} ; les "
+            "messages en attente partent avec lui ou au prochain envoi.",
+            file=sys.stderr,
+        )
     for item in report.sent:
         print(f"Envoyé : « {item.subject} » à {', '.join(item.recipients)}")
+    for item in report.confirmed:
+        print(f"Remis (vérifié) : « {item.subject} » (n° {item.id}) — {item.check_note}")
     for item in report.queued:
         print(
             f"En attente : « {item.subject} » — {item.last_error} Nouvel essai après "
@@ -82,13 +128,27 @@ def _print_report(report: DeliveryReport) -> None:
     for item in report.failed:
         print(f"Échec : « {item.subject} » — {item.last_error}", file=sys.stderr)
     for item in report.uncertain:
+        checked = f" {item.check_note}" if item.check_note else ""
         print(
-            f"Envoi interrompu : « {item.subject} » (n° {item.id}) — vérifiez, puis "
-            f"« caducee outbox --retry {item.id} » pour le renvoyer.",
+            f"Incertain : « {item.subject} » (n° {item.id}) — {item.last_error}{checked} Il "
+            f"ne sera pas renvoyé sans votre décision : « caducee outbox --retry {item.id} ».",
             file=sys.stderr,
         )
     for warning in report.warnings:
         print(f"Attention : {warning}", file=sys.stderr)
+
+
+def _waiting(address: str) -> Callable[[int | None], None]:
+    def say(pid: int | None) -> None:
+        holder = f" (pid {pid})" if pid is not None else ""
+        print(
+            f"{address} : un autre processus{holder} envoie déjà les messages de ce compte ; "
+            f"attente de sa fin (au plus {LOCK_WAIT_SECONDS} s)…",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
 
 
 def run_send(args: argparse.Namespace, profile: Profile) -> int:
@@ -120,7 +180,16 @@ def run_send(args: argparse.Namespace, profile: Profile) -> int:
         )
         session = session_for(account, profile)
         try:
-            report = deliver(store, session)
+            report = deliver(
+                store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(account.address)
+            )
+        except CaduceeError as error:
+            print(
+                f"Erreur : {error.user_message}\nLe message reste dans la boîte d'envoi ; il "
+                "partira au prochain envoi.",
+                file=sys.stderr,
+            )
+            return 1
         finally:
             session.close()
         final = OutboxStore(store).get(item.id)
@@ -135,30 +204,123 @@ def run_send(args: argparse.Namespace, profile: Profile) -> int:
             )
         )
     else:
-        _print_report(report)
+        _print_report(report, account.address)
     return 0 if final is not None and final.state in ("sent", "queued") else 1
 
 
-def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
-    store = open_store(profile)
-    status = 0
+def _confirmed_resend(item: OutboxItem, args: argparse.Namespace) -> bool | None:
+    """Her answer about sending an uncertain message again: True, False, or None when she
+    cannot be asked (no terminal, no --confirm-resend)."""
+    print("Ce message a peut-être déjà été remis :", file=sys.stderr)
+    for fact in uncertain_facts(item):
+        print(f"  {fact}", file=sys.stderr)
+    if args.confirm_resend:
+        return True
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
     try:
-        if args.retry is not None and retry(store, args.retry) is None:
+        answer = input("Le renvoyer quand même (il pourrait arriver en double) ? [o/N] ")
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return answer.strip().lower() in ("o", "oui", "y", "yes")
+
+
+class _Sessions:
+    """One session per account for the whole command: a PIN or passphrase asked once."""
+
+    def __init__(self, profile: Profile, timeout: float) -> None:
+        self.profile = profile
+        self.timeout = timeout
+        self.opened: dict[str, AccountSession] = {}
+
+    def get(self, account: Account) -> AccountSession:
+        if account.address not in self.opened:
+            self.opened[account.address] = session_for(account, self.profile, timeout=self.timeout)
+        return self.opened[account.address]
+
+    def close(self) -> None:
+        for session in self.opened.values():
+            session.close()
+
+
+def _retry(store: Store, args: argparse.Namespace, sessions: _Sessions) -> int | None:
+    """``--retry ID``: None when the message is back in the queue (the flush sends it), else
+    the exit status."""
+    item = OutboxStore(store).get(args.retry)
+    if item is None or item.state in ("sent", "sending"):
+        reason = {
+            "sent": "il a déjà été envoyé",
+            "sending": "il est en cours d'envoi",
+        }.get(item.state if item else "", "il n'existe pas")
+        print(f"Erreur : le message n° {args.retry} ne peut pas être renvoyé : {reason}.",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    if item.state != "uncertain":
+        if retry(store, item.id) is None:
             print(f"Erreur : aucun message n° {args.retry} à renvoyer.", file=sys.stderr)
             return 1
+        return None
+    account = store.account(item.account)
+    if account is not None:  # first what can be checked: perhaps it did arrive
+        try:
+            item = check_uncertain(store, sessions.get(account), item.id) or item
+        except CaduceeError as error:
+            print(f"Vérification sur le serveur impossible : {error.user_message}", file=sys.stderr)
+    if item.state == "sent":
+        print(f"Déjà remis : « {item.subject} » — {item.check_note} Il n'est pas renvoyé.")
+        return 0
+    decision = _confirmed_resend(item, args)
+    if decision is None:
+        print(
+            "Erreur : renvoi non confirmé. Ce message a peut-être déjà été reçu ; il n'est "
+            "renvoyé qu'avec votre accord : relancez dans un terminal pour répondre à la "
+            f"question, ou ajoutez --confirm-resend (caducee outbox --retry {item.id} "
+            "--confirm-resend) après avoir vérifié qu'il n'est pas arrivé.",
+            file=sys.stderr,
+        )
+        return 1
+    if not decision:
+        print("Message non renvoyé.")
+        return 0
+    if retry(store, item.id, resend_uncertain=True) is None:
+        print(f"Erreur : le message n° {item.id} ne peut plus être renvoyé.", file=sys.stderr)
+        return 1
+    return None
+
+
+def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
+    if args.timeout <= 0:
+        print("caducee : erreur : --timeout attend un nombre positif.", file=sys.stderr)
+        return 2
+    store = open_store(profile)
+    sessions = _Sessions(profile, args.timeout)
+    status = 0
+    try:
+        if args.retry is not None:
+            done = _retry(store, args, sessions)
+            if done is not None:
+                return done
         recover(store)
         if args.flush or args.retry is not None:
             for account in store.accounts():
-                session = session_for(account, profile)
                 try:
-                    report = deliver(store, session, force=True)
-                finally:
-                    session.close()
+                    report = deliver(
+                        store,
+                        sessions.get(account),
+                        force=True,
+                        wait=LOCK_WAIT_SECONDS,
+                        waiting=_waiting(account.address),
+                    )
+                except CaduceeError as error:
+                    print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
+                    status = 1
+                    continue
                 if not args.json:
-                    _print_report(report)
-                status |= int(bool(report.failed))
+                    _print_report(report, account.address)
+                status |= int(bool(report.failed or report.busy))
         items = OutboxStore(store).items()
     finally:
+        sessions.close()
         store.close()
     if args.json:
         print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
@@ -166,9 +328,10 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
     if not items:
         print("La boîte d'envoi est vide.")
     for item in items:
-        error = f" — {item.last_error}" if item.last_error and item.state != "sent" else ""
+        problem = f" — {item.last_error}" if item.last_error and item.state != "sent" else ""
+        checked = f" {item.check_note}" if item.check_note and item.state == "uncertain" else ""
         print(
             f"{item.id:>4}  {STATES_FR[item.state]:<30} {item.created_at}  "
-            f"« {item.subject} » → {', '.join(item.recipients)}{error}"
+            f"« {item.subject} » → {', '.join(item.recipients)}{problem}{checked}"
         )
     return status

@@ -130,6 +130,25 @@ MIGRATIONS: list[str] = [
     ALTER TABLE pending_changes ADD COLUMN uidvalidity INTEGER;
     ALTER TABLE pending_changes ADD COLUMN uidnext INTEGER;
     """,
+    # 6: one deliverer per outbox message. A row in 'sending' names its deliverer (claim, a
+    # token of one delivery run, set with the state in one UPDATE) and says whether the end
+    # of DATA went out in that attempt (data_sent): a deliverer found dead before it leaves a
+    # message that can safely go again, after it one that may have arrived ('uncertain').
+    # What Caducée checked of an uncertain message (a copy in Sent..., and up to which
+    # synced message it looked for a delivery report naming it) and whether the durable file
+    # was removed once the Sent copy was stored. A row left in 'sending' by an
+    # older Caducée has an unknown phase: counted as past the end of DATA.
+    """
+    ALTER TABLE outbox ADD COLUMN claim TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
+    ALTER TABLE outbox ADD COLUMN data_sent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN checked_at TEXT;
+    ALTER TABLE outbox ADD COLUMN check_note TEXT;
+    ALTER TABLE outbox ADD COLUMN reports_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN file_removed INTEGER NOT NULL DEFAULT 0;
+    UPDATE outbox SET data_sent = 1 WHERE state = 'sending';
+    CREATE INDEX outbox_by_account ON outbox (account_id, state);
+    """,
 ]
 
 

@@ -1,21 +1,32 @@
-"""The outbox rows and their message files (``outbox/``, written durably)."""
+"""The outbox rows and their message files (``outbox/``, written durably).
+
+A row's state: ``queued`` (due at ``next_attempt_at``), ``sending`` (claimed by one
+delivery run: ``claim``), ``sent``, ``failed`` (the server refused it), ``uncertain`` (the
+connection broke after the end of the message went out: it may have arrived). Every change
+of state is one conditional UPDATE, so two deliverers can never both claim a row, and a
+deliverer whose claim was taken over cannot overwrite what the other decided.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from app.store.blobs import BlobStore
 from app.store.db import Account, Store
+
+ORPHAN_AGE_SECONDS = 24 * 3600
 
 STATES_FR = {
     "queued": "en attente",
     "sending": "envoi en cours",
     "sent": "envoyé",
     "failed": "échec",
-    "uncertain": "envoi interrompu (à vérifier)",
+    "uncertain": "incertain (à vérifier)",
 }
 
 
@@ -37,16 +48,25 @@ class OutboxItem:
     appended_to_sent: bool
     created_at: str
     sent_at: str | None
+    claim: str | None = None
+    claimed_at: str | None = None
+    data_sent: bool = False  # the end of DATA went out in the current (or last) attempt
+    checked_at: str | None = None
+    check_note: str | None = None  # what was checked of an uncertain send, in French
+    reports_seen: int = 0  # synced messages up to this id looked at for a DSN naming it
+    file_removed: bool = False  # the durable file is gone: the message is in Sent
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["recipients"] = list(self.recipients)
         data["state_fr"] = STATES_FR[self.state]
         del data["blob"]
+        del data["claim"]
+        del data["reports_seen"]
         return data
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -55,6 +75,11 @@ class OutboxStore:
         self.store = store
         self.db = store.db
         self.files = BlobStore(store.blobs.root.parent / "outbox", durable=True)
+
+    @property
+    def directory(self) -> Path:
+        """The profile's data directory (the store's own)."""
+        return self.store.blobs.root.parent
 
     def add(
         self,
@@ -96,35 +121,121 @@ class OutboxStore:
         data = dict(row)
         data.pop("account_id")
         data["recipients"] = tuple(json.loads(data["recipients"]))
-        data["dsn"] = bool(data["dsn"])
-        data["appended_to_sent"] = bool(data["appended_to_sent"])
+        for flag in ("dsn", "appended_to_sent", "data_sent", "file_removed"):
+            data[flag] = bool(data[flag])
         return OutboxItem(**data)
 
     def get(self, item_id: int) -> OutboxItem | None:
         row = self.db.execute(f"{self._SELECT} WHERE o.id = ?", (item_id,)).fetchone()
         return self._item(row) if row is not None else None
 
+    def _select(self, where: str = "", params: tuple[Any, ...] = ()) -> list[OutboxItem]:
+        sql = self._SELECT + (f" WHERE {where}" if where else "") + " ORDER BY o.id"
+        return [self._item(r) for r in self.db.execute(sql, params)]
+
     def items(self, account: Account | None = None) -> list[OutboxItem]:
-        sql, params = self._SELECT, []
-        if account is not None:
-            sql += " WHERE o.account_id = ?"
-            params.append(account.id)
-        return [self._item(r) for r in self.db.execute(sql + " ORDER BY o.id", params)]
+        if account is None:
+            return self._select()
+        return self._select("o.account_id = ?", (account.id,))
+
+    def in_state(self, account: Account, *states: str) -> list[OutboxItem]:
+        return self._select(
+            "o.account_id = ? AND o.state IN (SELECT value FROM json_each(?))",
+            (account.id, json.dumps(states)),
+        )
 
     def due(self, account: Account, *, ignore_delays: bool = False) -> list[OutboxItem]:
-        now = _now()
-        return [
-            i
-            for i in self.items(account)
-            if i.state == "queued"
-            and (ignore_delays or i.next_attempt_at is None or i.next_attempt_at <= now)
-        ]
+        if ignore_delays:
+            return self.in_state(account, "queued")
+        return self._select(
+            "o.account_id = ? AND o.state = 'queued' AND "
+            "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)",
+            (account.id, now()),
+        )
 
     def raw(self, item: OutboxItem) -> bytes:
         data = self.files.get(item.blob)
         if data is None:
             raise FileNotFoundError(f"outbox file of item {item.id} is missing or damaged")
         return data
+
+    # -- one deliverer per message ---------------------------------------------------------
+
+    def claim(self, item: OutboxItem, token: str) -> OutboxItem | None:
+        """Take a queued row for one attempt (state, claim and attempt count in one UPDATE);
+        None when it is no longer queued (another deliverer took it, or the user's choice)."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = 'sending', claim = ?, claimed_at = ?, data_sent = 0,"
+                " attempts = attempts + 1 WHERE id = ? AND state = 'queued'",
+                (token, now(), item.id),
+            )
+        return self.get(item.id) if cursor.rowcount == 1 else None
+
+    def mark_data_sent(self, item: OutboxItem, token: str) -> bool:
+        """Recorded (committed) just before the end of DATA goes out; False when the claim
+        was lost meanwhile — then the end of DATA must not be sent."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET data_sent = 1 WHERE id = ? AND state = 'sending' AND claim = ?",
+                (item.id, token),
+            )
+        return cursor.rowcount == 1
+
+    def finish(
+        self,
+        item: OutboxItem,
+        token: str,
+        state: str,
+        *,
+        error: str | None = None,
+        next_attempt_at: str | None = None,
+        data_sent: bool | None = None,
+    ) -> bool:
+        """The outcome of a claimed attempt; False when the row is no longer ours."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = ?, claim = NULL, last_error = ?, next_attempt_at = ?,"
+                " data_sent = COALESCE(?, data_sent),"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+                " WHERE id = ? AND state = 'sending' AND claim = ?",
+                (
+                    state,
+                    error,
+                    next_attempt_at,
+                    None if data_sent is None else int(data_sent),
+                    state,
+                    now(),
+                    item.id,
+                    token,
+                ),
+            )
+        return cursor.rowcount == 1
+
+    def orphans(self, account: Account) -> list[OutboxItem]:
+        """Rows left in ``sending``: only meaningful while holding the account's lock, when no
+        live deliverer can own them."""
+        return self.in_state(account, "sending")
+
+    def release_orphan(self, item: OutboxItem, state: str, error: str) -> bool:
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = ?, claim = NULL, last_error = ?, next_attempt_at = NULL"
+                " WHERE id = ? AND state = 'sending' AND claim IS ?",
+                (state, error, item.id, item.claim),
+            )
+        return cursor.rowcount == 1
+
+    def requeue(self, item_id: int, *, from_states: tuple[str, ...]) -> bool:
+        """The user's "send again": back to queued, at once, if still in one of
+        ``from_states`` (never a row being sent right now)."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = 'queued', next_attempt_at = NULL, data_sent = 0,"
+                " claim = NULL WHERE id = ? AND state IN (SELECT value FROM json_each(?))",
+                (item_id, json.dumps(from_states)),
+            )
+        return cursor.rowcount == 1
 
     def set_state(
         self,
@@ -133,19 +244,101 @@ class OutboxStore:
         *,
         error: str | None = None,
         next_attempt_at: str | None = None,
-        attempt: bool = False,
     ) -> None:
+        """Unconditional change, for rows no deliverer holds (tests, a failed enqueue)."""
         with self.store.transaction() as db:
             db.execute(
-                "UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, "
-                "attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
-                " WHERE id = ?",
-                (state, error, next_attempt_at, int(attempt), state, _now(), item.id),
+                "UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, claim = NULL,"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+                (state, error, next_attempt_at, state, now(), item.id),
             )
+
+    # -- uncertain sends: what was checked --------------------------------------------------
+
+    def note_check(self, item: OutboxItem, note: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET checked_at = ?, check_note = ? WHERE id = ?",
+                (now(), note, item.id),
+            )
+
+    def reports_seen_up_to(self, items: list[OutboxItem], message_row: int) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET reports_seen = MAX(reports_seen, ?) WHERE id = ?",
+                ((message_row, i.id) for i in items),
+            )
+
+    def confirm_delivered(self, item: OutboxItem, note: str, *, in_sent: bool) -> bool:
+        """An uncertain send found delivered (a copy on the server, a delivery report)."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = 'sent', checked_at = ?, check_note = ?,"
+                " appended_to_sent = MAX(appended_to_sent, ?), sent_at = COALESCE(sent_at, ?)"
+                " WHERE id = ? AND state = 'uncertain'",
+                (now(), note, int(in_sent), now(), item.id),
+            )
+        return cursor.rowcount == 1
+
+    # -- after sending ----------------------------------------------------------------------
 
     def mark_appended(self, item: OutboxItem) -> None:
         with self.store.transaction() as db:
             db.execute("UPDATE outbox SET appended_to_sent = 1 WHERE id = ?", (item.id,))
 
-    def interrupted(self) -> list[OutboxItem]:
-        return [i for i in self.items() if i.state == "sending"]
+    def to_file(self, account: Account) -> list[OutboxItem]:
+        """Sent messages whose copy is not in Sent yet (their file is still needed)."""
+        return self._select(
+            "o.account_id = ? AND o.state = 'sent' AND o.appended_to_sent = 0 "
+            "AND o.file_removed = 0",
+            (account.id,),
+        )
+
+    def forget_file(self, item: OutboxItem) -> None:
+        """A sent message whose file is gone: no copy will ever be made of it."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE outbox SET file_removed = 1 WHERE id = ?", (item.id,))
+
+    def remove_files(self, account: Account) -> int:
+        """Drop the durable file of every sent message whose copy is in Sent: the server (and,
+        after a sync, the store) keeps it. A file another row still needs stays."""
+        done = self._select(
+            "o.account_id = ? AND o.state = 'sent' AND o.appended_to_sent = 1 "
+            "AND o.file_removed = 0",
+            (account.id,),
+        )
+        removed = 0
+        for item in done:
+            still_needed = self.db.execute(
+                "SELECT 1 FROM outbox WHERE blob = ? AND id != ? AND "
+                "NOT (state = 'sent' AND appended_to_sent = 1) LIMIT 1",
+                (item.blob, item.id),
+            ).fetchone()
+            if still_needed is None:
+                path = self.files.path(item.blob)
+                path.unlink(missing_ok=True)
+                removed += 1
+            with self.store.transaction() as db:
+                db.execute("UPDATE outbox SET file_removed = 1 WHERE id = ?", (item.id,))
+        return removed
+
+    def remove_strays(self, min_age: float = ORPHAN_AGE_SECONDS) -> int:
+        """Files no row refers to (an account removed, a crash between a file and its row),
+        once older than ``min_age``: ``add`` writes the file before the row, so a young
+        file may be a message being queued right now."""
+        referenced = {r[0] for r in self.db.execute("SELECT blob FROM outbox")}
+        limit = time.time() - min_age
+        removed = 0
+        for directory in self.files.root.iterdir():
+            if not directory.is_dir():
+                continue
+            for file in directory.iterdir():
+                digest = directory.name + file.name.removesuffix(".eml")
+                try:
+                    if digest in referenced or file.stat().st_mtime > limit:
+                        continue
+                except FileNotFoundError:
+                    continue
+                file.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -179,8 +179,8 @@ def test_a_send_interrupted_by_a_crash_is_never_repeated_on_its_own(
     with sqlite3.connect(database) as db:  # the app died during the SMTP transaction
         db.execute("UPDATE accounts SET smtp_url = ?", ("smtp+starttls://localhost:1",))
     main([*profile, "send", "--from", me, "--to", me, "--subject", subject, "--body", "x"])
-    with sqlite3.connect(database) as db:  # crash mid-transaction; the server is fine now
-        db.execute("UPDATE outbox SET state = 'sending'")
+    with sqlite3.connect(database) as db:  # crash after the end of DATA; the server is fine now
+        db.execute("UPDATE outbox SET state = 'sending', data_sent = 1")
         db.execute(
             "UPDATE accounts SET smtp_url = ?",
             (f"smtp+starttls://localhost:{lab_smtp.starttls_port}",),
@@ -190,7 +190,11 @@ def test_a_send_interrupted_by_a_crash_is_never_repeated_on_its_own(
     assert main([*profile, "outbox", "--flush"]) == 0
     assert outbox(profile, capsys)[0]["state"] == "uncertain"
     assert copies(profile, subject, capsys) == {}  # a resend would have arrived
-    assert main([*profile, "outbox", "--retry", str(item["id"])]) == 0  # the user decides
+    assert main([*profile, "outbox", "--retry", str(item["id"])]) == 1  # not without her say
+    assert "--confirm-resend" in capsys.readouterr().err
+    assert outbox(profile, capsys)[0]["state"] == "uncertain"
+    resend = [*profile, "outbox", "--retry", str(item["id"]), "--confirm-resend"]
+    assert main(resend) == 0  # the user decides
     assert copies(profile, subject, capsys) == {"INBOX": 1, "Sent": 1}
 
 
