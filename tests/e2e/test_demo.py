@@ -155,19 +155,7 @@ def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
     with served_demo(profile):
         secret = {"CADUCEE_PKCS12_PASSPHRASE": DEMO_PASSPHRASE}
         subject = f"Note à moi-même {time.time_ns()}"
-        sent = caducee(
-            profile,
-            "send",
-            "--from",
-            DEMO_ADDRESS,
-            "--to",
-            DEMO_ADDRESS,
-            "--subject",
-            subject,
-            "--body",
-            "Rappeler le laboratoire.",
-            **secret,
-        )
+        sent = caducee(profile, *to_myself(subject, "Rappeler le laboratoire."), **secret)
         assert sent.returncode == 0, sent.stderr
         synced = caducee(profile, "sync", **secret)
         assert synced.returncode == 0, synced.stderr
@@ -187,6 +175,12 @@ def test_demo_mail_sent_to_oneself_arrives(tmp_path: Path) -> None:
             **secret,
         )
         assert "ailleurs.test" in refused.stdout + refused.stderr
+
+
+def to_myself(subject: str, body: str) -> tuple[str, ...]:
+    """The arguments of ``caducee send`` for a note from the demo account to itself."""
+    return ("send", "--from", DEMO_ADDRESS, "--to", DEMO_ADDRESS, "--subject", subject,
+            "--body", body)  # fmt: skip
 
 
 @contextmanager

@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
-from tests.e2e.test_demo import caducee, served_demo
+from app.sandbox.operator import DEMO_PASSPHRASE
+from tests.e2e.test_demo import caducee, served_demo, to_myself
 
 STRICT = ("-W", "error")
 _WARNING = re.compile(r"\w*Warning\b|Traceback")
@@ -57,18 +57,7 @@ def test_commands_against_the_demo_operator_are_quiet(tmp_path: Path) -> None:
         assert messages
         _quiet(profile, "show", str(messages[0]["id"]), "--json")
         _quiet(profile, "search", "résultats")
-        _quiet(
-            profile,
-            "send",
-            "--from",
-            DEMO_ADDRESS,
-            "--to",
-            DEMO_ADDRESS,
-            "--subject",
-            "Essai",
-            "--body",
-            "Bonjour",
-        )
+        _quiet(profile, *to_myself("Essai", "Bonjour"))
         _quiet(profile, "outbox", "--flush")
         _quiet(profile, "mark", str(messages[0]["id"]), "--read")
         _quiet(profile, "sync")
