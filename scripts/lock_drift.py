@@ -43,7 +43,8 @@ _PROJECT = "caducee"
 def main(argv: list[str]) -> int:
     if argv[0] == "--extraneous":
         pins = locked(Path(argv[1]))
-        print("\n".join(sorted(set(installed()) - set(pins) - {_PROJECT})))
+        for name in sorted(set(installed()) - set(pins) - {_PROJECT}):
+            print(name)
         return 0
     pins = locked(Path(argv[0]))
     here = installed()
