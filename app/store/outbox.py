@@ -10,12 +10,12 @@ deliverer whose claim was taken over cannot overwrite what the other decided.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.clocks import folder_now
 from app.store.blobs import BlobStore
 from app.store.db import Account, Store
 
@@ -327,7 +327,7 @@ class OutboxStore:
         once older than ``min_age``: ``add`` writes the file before the row, so a young
         file may be a message being queued right now."""
         referenced = {r[0] for r in self.db.execute("SELECT blob FROM outbox")}
-        limit = time.time() - min_age
+        limit = folder_now(self.files.root, ".tmp-clock-") - min_age  # the disk's clock
         removed = 0
         for directory in self.files.root.iterdir():
             if not directory.is_dir():
