@@ -32,6 +32,7 @@ from app.core.errors import (
 from app.cps.card import CardInfo, CardModule, CardSession, PinProvider
 from app.cps.identity import parse_holder
 from app.cps.modules import find_module
+from app.ops.accounts import trust_policy
 from app.transport import imap, smtp
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
@@ -371,10 +372,14 @@ def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = 
     run = _Run(request, on_step)
     try:
         try:
-            if request.auth is AuthMode.PASSWORD:
-                policy = TrustPolicy.for_generic(request.trust)
-            else:
-                policy = TrustPolicy.for_mssante(request.cache_dir, request.trust)
+            hosts = [request.imap.host] + ([request.smtp.host] if request.smtp else [])
+            policy = trust_policy(  # the cache_dir asked for is the CRL one, in the profile's
+                request.auth.value,
+                hosts,
+                request.cache_dir.parent,
+                request.cache_dir,
+                request.trust,
+            )
         except CaduceeError as error:
             raise run.fail("trust", "Autorités de confiance", error) from error
         credential, password = run.credential()
