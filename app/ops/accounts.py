@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
+from app.core.settings import lock_minutes_for
 from app.cps.card import CardModule, PinProvider
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
@@ -48,6 +49,19 @@ def is_mssante(auth: str, hosts: Iterable[str], cache_dir: Path | None) -> bool:
     return found
 
 
+def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
+    hosts = [Endpoint.parse(account.imap_url).host]
+    if account.smtp_url:
+        hosts.append(Endpoint.parse(account.smtp_url).host)
+    return is_mssante(account.auth, hosts, cache_dir)
+
+
+def session_lock_minutes(minutes: int, accounts: Iterable[Account], cache_dir: Path) -> int:
+    """The inactivity lock of a profile: capped at 120 minutes with an MSSanté account."""
+    mssante = any(account_is_mssante(a, cache_dir) for a in accounts)
+    return lock_minutes_for(minutes, mssante)
+
+
 def trust_policy(
     auth: str, hosts: Iterable[str], cache_dir: Path | None, crl_dir: Path, trust: Path | None
 ) -> TrustPolicy:
@@ -76,12 +90,11 @@ class AccountSession:
         if self._policy is None:
             account = self.account
             trust = Path(account.trust) if account.trust else None
-            hosts = [Endpoint.parse(account.imap_url).host]
-            if account.smtp_url:
-                hosts.append(Endpoint.parse(account.smtp_url).host)
-            self._policy = trust_policy(
-                account.auth, hosts, self.cache_dir, self.cache_dir / "crl", trust
-            )
+            crl_dir = self.cache_dir / "crl"
+            if account_is_mssante(account, self.cache_dir):
+                self._policy = TrustPolicy.for_mssante(crl_dir, trust)
+            else:
+                self._policy = TrustPolicy.for_generic(trust)
         return self._policy
 
     def credential(self) -> ClientCredential | None:
