@@ -382,6 +382,14 @@ def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = 
             )
         except CaduceeError as error:
             raise run.fail("trust", "Autorités de confiance", error) from error
+        if policy.test_anchors:  # said, not hidden: never the setting of a production account
+            run.record(
+                "trust",
+                "Autorités de confiance",
+                True,
+                f"IGC-Santé et autorités ajoutées par --trust ({request.trust}) : pour des "
+                "tests seulement, non conforme MSSanté (seule l'IGC-Santé est admise)",
+            )
         credential, password = run.credential()
     except _Failed:
         return run.report
