@@ -109,8 +109,7 @@ class AccountSession:
             self._keeper = CardKeeper(CardModule(choice.path))
             self._keeper.unlock(self.ask_pin)
             if self.on_card_state is not None:  # the window shows removal as it happens
-                self._keeper.subscribe(self.on_card_state)
-                self._keeper.start()
+                self.watch_card(self.on_card_state)
             self._credential = CardCredential(self._keeper.session)
         else:
             path = Path(account.pkcs12 or "")
@@ -152,6 +151,13 @@ class AccountSession:
         """Use a card already unlocked (the first-run wizard asked the PIN): no second PIN."""
         self._keeper = keeper
         self._credential = CardCredential(keeper.session)
+
+    def watch_card(self, listener: Callable[[CardState], None]) -> None:
+        """Watch the reader of a card account (the window locks on removal); no-op else."""
+        self.on_card_state = listener
+        if self._keeper is not None:
+            self._keeper.subscribe(listener)
+            self._keeper.start()
 
     def close(self) -> None:
         if self._keeper is not None:
