@@ -58,7 +58,9 @@ def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
 
 def session_lock_minutes(minutes: int, accounts: Iterable[Account], cache_dir: Path) -> int:
     """The inactivity lock of a profile: capped at 120 minutes with an MSSanté account."""
-    mssante = any(account_is_mssante(a, cache_dir) for a in accounts)
+    # Card and PKCS#12 accounts first: they answer without reading the liste blanche.
+    ordered = sorted(accounts, key=lambda account: account.auth == "password")
+    mssante = any(account_is_mssante(a, cache_dir) for a in ordered)
     return lock_minutes_for(minutes, mssante)
 
 
