@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import TlsError
+from app.ops.accounts import AccountSession, new_account
 from app.transport import imap
 from app.transport.endpoints import Endpoint, Protocol, Security
 from app.transport.tls import TrustPolicy
@@ -54,4 +55,40 @@ def test_a_server_with_only_a_non_listed_suite_is_refused(tmp_path: Path, suite:
         assert _negotiated(trust, port, suite) == suite
         with pytest.raises(TlsError) as refused:
             imap.connect(endpoint, TrustPolicy.for_mssante(tmp_path / "crl", trust), timeout=5)
+    assert "aucun chiffrement autorisé en commun" in refused.value.user_message
+
+
+def test_a_password_account_on_an_mssante_host_is_held_to_the_same_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole path of a password account: its host name is an MSSanté one (routed to
+    loopback here), so the server offering only a CBC-SHA1 suite is refused before login."""
+    host = "imap.medecin.mssante.fr"
+    server = self_signed(host)
+    (tmp_path / "chain.pem").write_bytes(server.cert_pem())
+    (tmp_path / "server.key").write_bytes(server.key_pem())
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback(name: object, *args: object, **kwargs: object) -> object:
+        return real_getaddrinfo("127.0.0.1" if name == host else name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback)
+    with tls_server(
+        tmp_path / "chain.pem",
+        tmp_path / "server.key",
+        maximum_version=ssl.TLSVersion.TLSv1_2,
+        ciphers="ECDHE-RSA-AES128-SHA:@SECLEVEL=0",
+    ) as port:
+        account = new_account(
+            "jean@exemple.fr",
+            "password",
+            f"imaps://{host}:{port}",
+            None,
+            trust=tmp_path / "chain.pem",
+        )
+        session = AccountSession(account, tmp_path, lambda *_: None, lambda _prompt: "x")
+        session.timeout = 5
+        with pytest.raises(TlsError) as refused:
+            session.imap()
+    assert session.policy().mssante
     assert "aucun chiffrement autorisé en commun" in refused.value.user_message
