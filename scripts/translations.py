@@ -121,6 +121,9 @@ ENGLISH = {
     "Carte CPS réinsérée : « Relever » pour saisir votre code.": (
         "CPS card back: “Get mail” to type your PIN."
     ),
+    "Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.": (
+        "CPS card removed: insert it again, then “Unlock” and your PIN."
+    ),
     "État de la carte CPS": "CPS card state",
     "Envoyer l'accusé": "Send the receipt",
     "Ne pas envoyer": "Do not send",

@@ -69,7 +69,8 @@ def register(commands: Any) -> None:
         "--trust",
         metavar="PEM",
         type=Path,
-        help="autorités de confiance à la place de l'IGC-Santé fournie",
+        help="autorités de confiance : ajoutées à l'IGC-Santé fournie pour un serveur "
+        "MSSanté (tests seulement), à la place du magasin du système sinon",
     )
     add.add_argument(
         "--remember",

@@ -41,8 +41,8 @@ def register(commands: Any) -> None:
         "--trust",
         metavar="PEM",
         type=Path,
-        help="autorités de confiance à utiliser à la place de l'IGC-Santé "
-        "fournie (tests, plateformes de formation)",
+        help="autorités de confiance : ajoutées à l'IGC-Santé fournie pour un serveur "
+        "MSSanté (tests, plateformes de formation), à la place du magasin du système sinon",
     )
     parser.add_argument("--json", action="store_true", help="sortie JSON")
     parser.set_defaults(run=run)

@@ -8,7 +8,8 @@ version = 1
 module = ""
 
 [session]
-# minutes without use before the window locks (0 = never); unlocking asks the PIN again
+# minutes without use before the window locks (0 = never); unlocking asks the PIN again.
+# With an MSSanté account: 1 to 120 only (0 or more than 120 count as 120)
 verrouillage_minutes = 120
 
 [classement]
@@ -28,6 +29,7 @@ api_autorites = ""      # PEM file of authorities for the API; empty = the syste
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -38,6 +40,24 @@ from app.core.errors import CaduceeError
 
 SETTINGS_VERSION = 1
 DEFAULT_LOCK_MINUTES = 120
+MAX_MSSANTE_LOCK_MINUTES = 120  # issue 17: a profile with an MSSanté account locks by then
+
+log = logging.getLogger(__name__)
+
+
+def lock_minutes_for(minutes: int, mssante: bool) -> int:
+    """The session lock delay to use: with an MSSanté account, 1 to 120 minutes only
+    (0 = "never", or more than 120, gives 120, and the log says so)."""
+    if not mssante or 1 <= minutes <= MAX_MSSANTE_LOCK_MINUTES:
+        return minutes
+    log.warning(
+        "[session] verrouillage_minutes = %d is not allowed with an MSSanté account "
+        "(1 to %d): %d used",
+        minutes,
+        MAX_MSSANTE_LOCK_MINUTES,
+        DEFAULT_LOCK_MINUTES,
+    )
+    return DEFAULT_LOCK_MINUTES
 
 
 class SettingsError(CaduceeError, ValueError):
@@ -89,9 +109,7 @@ class Settings:
             if isinstance(patients, str) and patients
             else None,
             card_module=module if isinstance(module, str) and module else None,
-            lock_minutes=minutes
-            if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0
-            else DEFAULT_LOCK_MINUTES,
+            lock_minutes=_lock_minutes(minutes, path),
         )
 
     def save(self, path: Path) -> None:
@@ -124,7 +142,8 @@ version = {version}
 module = {module}
 
 [session]
-# minutes without use before the window locks (0 = never); unlocking asks the PIN again
+# minutes without use before the window locks (0 = never); unlocking asks the PIN again.
+# With an MSSanté account: 1 to 120 only (0 or more than 120 count as 120)
 verrouillage_minutes = {minutes}
 
 [classement]
@@ -137,6 +156,20 @@ api_url = {api_url}
 api_delai_secondes = {api_timeout}
 api_autorites = {api_authorities}
 """
+
+
+def _lock_minutes(value: object, path: Path) -> int:
+    if value is None:
+        return DEFAULT_LOCK_MINUTES
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    log.warning(
+        "%s: [session] verrouillage_minutes = %r is not a number of minutes: %d used",
+        path,
+        value,
+        DEFAULT_LOCK_MINUTES,
+    )
+    return DEFAULT_LOCK_MINUTES
 
 
 def _toml_string(value: str) -> str:

@@ -11,6 +11,13 @@ The document is cached in the profile (``<cache>/liste-blanche.xml``, replaced
 atomically) so that the check works offline. ``is_trusted(address)`` is an exact match of
 the address's domain, IDNA-normalised (lowercase punycode, trailing dot removed), against
 the list's names normalised the same way: a subdomain of a listed domain is **not** trusted.
+
+``is_mssante_host(host)`` is the other question, asked for the trust policy of an account
+(issue 17): is a mail server an MSSanté one? A host under ``.mssante.fr``, or a host whose
+domain or one of its parent domains is on the list (``imap.ch-exemple.fr`` for the listed
+``ch-exemple.fr``). Such a host gets the IGC-Santé policy whatever the account's
+authentication: widening on purpose, as a wrong "yes" costs a refused connection and a wrong
+"no" a silent trust hole.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ LISTE_BLANCHE_URL = "https://espacedeconfiance.mssante.fr/listeblanchemssante.xm
 NAMESPACE = "https://listeblanche.mssante.fr/schema"
 CACHE_NAME = "liste-blanche.xml"
 MAX_BYTES = 20 * 1024 * 1024  # 8,655 domains in 2026 make ~5 MB
+# Hosts under these suffixes are MSSanté whatever the list says (tests add their own).
+MSSANTE_SUFFIXES: tuple[str, ...] = (".mssante.fr",)
 
 
 def normalise_domain(name: str) -> str | None:
@@ -58,6 +67,19 @@ class TrustedList:
         _, at, domain = address.strip().rpartition("@")
         normalised = normalise_domain(domain) if at else None
         return normalised is not None and normalised in self.domains
+
+
+def is_mssante_host(host: str, listed: TrustedList | None = None) -> bool:
+    """True for an MSSanté mail server: a ``.mssante.fr`` host, or one on a listed domain."""
+    name = normalise_domain(host)
+    if name is None:
+        return False
+    if any(name.endswith(suffix) or name == suffix[1:] for suffix in MSSANTE_SUFFIXES):
+        return True
+    if listed is None:
+        return False
+    labels = name.split(".")
+    return any(".".join(labels[i:]) in listed.domains for i in range(len(labels) - 1))
 
 
 def parse(data: bytes) -> TrustedList:

@@ -7,15 +7,19 @@ passphrases come from the caller (environment, keyring, prompt).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
+from app.core.settings import lock_minutes_for
 from app.cps.card import CardModule, PinProvider
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
+from app.directory import trusted
+from app.directory.errors import TrustedListError
 from app.store.db import Account, Store
 from app.transport import imap
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
@@ -23,6 +27,50 @@ from app.transport.endpoints import Endpoint
 from app.transport.tls import TrustPolicy
 
 SecretProvider = Callable[[str], str | None]
+
+log = logging.getLogger(__name__)
+
+
+def is_mssante(auth: str, hosts: Iterable[str], cache_dir: Path | None) -> bool:
+    """Card and PKCS#12 accounts are MSSanté; a password account is when one of its hosts
+    is (``.mssante.fr`` or the cached liste blanche in ``cache_dir``): issue 17, item 5."""
+    if auth != "password":
+        return True
+    names = [h for h in hosts if h]
+    listed = None
+    if cache_dir is not None and not any(trusted.is_mssante_host(h) for h in names):
+        try:
+            listed = trusted.load(cache_dir)
+        except (OSError, TrustedListError) as error:  # unreadable: the suffix rule alone
+            log.warning("liste blanche unreadable, MSSanté hosts by suffix only: %s", error)
+    found = any(trusted.is_mssante_host(h, listed) for h in names)
+    if found:
+        log.info("password account on an MSSanté host (%s): IGC-Santé policy", ", ".join(names))
+    return found
+
+
+def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
+    hosts = [Endpoint.parse(account.imap_url).host]
+    if account.smtp_url:
+        hosts.append(Endpoint.parse(account.smtp_url).host)
+    return is_mssante(account.auth, hosts, cache_dir)
+
+
+def session_lock_minutes(minutes: int, accounts: Iterable[Account], cache_dir: Path) -> int:
+    """The inactivity lock of a profile: capped at 120 minutes with an MSSanté account."""
+    # Card and PKCS#12 accounts first: they answer without reading the liste blanche.
+    ordered = sorted(accounts, key=lambda account: account.auth == "password")
+    mssante = any(account_is_mssante(a, cache_dir) for a in ordered)
+    return lock_minutes_for(minutes, mssante)
+
+
+def trust_policy(
+    auth: str, hosts: Iterable[str], cache_dir: Path | None, crl_dir: Path, trust: Path | None
+) -> TrustPolicy:
+    """The policy of an account: MSSanté (IGC-Santé, CRL, ECO.1.1.3) for any MSSanté host."""
+    if is_mssante(auth, hosts, cache_dir):
+        return TrustPolicy.for_mssante(crl_dir, trust)
+    return TrustPolicy.for_generic(trust)
 
 
 @dataclass
@@ -42,12 +90,13 @@ class AccountSession:
 
     def policy(self) -> TrustPolicy:
         if self._policy is None:
-            trust = Path(self.account.trust) if self.account.trust else None
-            self._policy = (
-                TrustPolicy.for_generic(trust)
-                if self.account.auth == "password"
-                else TrustPolicy.for_mssante(self.cache_dir / "crl", trust)
-            )
+            account = self.account
+            trust = Path(account.trust) if account.trust else None
+            crl_dir = self.cache_dir / "crl"
+            if account_is_mssante(account, self.cache_dir):
+                self._policy = TrustPolicy.for_mssante(crl_dir, trust)
+            else:
+                self._policy = TrustPolicy.for_generic(trust)
         return self._policy
 
     def credential(self) -> ClientCredential | None:
@@ -62,8 +111,7 @@ class AccountSession:
             self._keeper = CardKeeper(CardModule(choice.path))
             self._keeper.unlock(self.ask_pin)
             if self.on_card_state is not None:  # the window shows removal as it happens
-                self._keeper.subscribe(self.on_card_state)
-                self._keeper.start()
+                self.watch_card(self.on_card_state)
             self._credential = CardCredential(self._keeper.session)
         else:
             path = Path(account.pkcs12 or "")
@@ -105,6 +153,13 @@ class AccountSession:
         """Use a card already unlocked (the first-run wizard asked the PIN): no second PIN."""
         self._keeper = keeper
         self._credential = CardCredential(keeper.session)
+
+    def watch_card(self, listener: Callable[[CardState], None]) -> None:
+        """Watch the reader of a card account (the window locks on removal); no-op else."""
+        self.on_card_state = listener
+        if self._keeper is not None:
+            self._keeper.subscribe(listener)
+            self._keeper.start()
 
     def close(self) -> None:
         if self._keeper is not None:

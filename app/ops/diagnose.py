@@ -32,6 +32,7 @@ from app.core.errors import (
 from app.cps.card import CardInfo, CardModule, CardSession, PinProvider
 from app.cps.identity import parse_holder
 from app.cps.modules import find_module
+from app.ops.accounts import trust_policy
 from app.transport import imap, smtp
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
@@ -371,12 +372,24 @@ def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = 
     run = _Run(request, on_step)
     try:
         try:
-            if request.auth is AuthMode.PASSWORD:
-                policy = TrustPolicy.for_generic(request.trust)
-            else:
-                policy = TrustPolicy.for_mssante(request.cache_dir, request.trust)
+            hosts = [request.imap.host] + ([request.smtp.host] if request.smtp else [])
+            policy = trust_policy(  # the cache_dir asked for is the CRL one, in the profile's
+                request.auth.value,
+                hosts,
+                request.cache_dir.parent,
+                request.cache_dir,
+                request.trust,
+            )
         except CaduceeError as error:
             raise run.fail("trust", "Autorités de confiance", error) from error
+        if policy.test_anchors:  # said, not hidden: never the setting of a production account
+            run.record(
+                "trust",
+                "Autorités de confiance",
+                True,
+                f"IGC-Santé et autorités ajoutées par --trust ({request.trust}) : pour des "
+                "tests seulement, non conforme MSSanté (seule l'IGC-Santé est admise)",
+            )
         credential, password = run.credential()
     except _Failed:
         return run.report

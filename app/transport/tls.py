@@ -4,12 +4,15 @@ MSSanté client rules (Référentiel #2, ECO.1.1.x; shared/mssante-notes.md §2.
 
 - TLS 1.2 or newer; in TLS 1.2 only the four ECDHE-RSA suites below;
 - the server certificate must chain to IGC-Santé (the anchors shipped in
-  ``app/resources/trust``, or the ones given with ``--trust``), be for the host name, not
+  ``app/resources/trust``; ``--trust`` adds anchors to them, for testing only, and the log
+  says so: ECO.1.1.10 allows IGC-Santé alone), be for the host name, not
   expired, and not revoked (CRL, the last valid one cached: ``app.transport.crl``); a
   server certificate that is itself one of the ``--trust`` anchors (self-signed) has no CRL
   to be checked against: it is accepted, and reported as not checkable (``Revocation``);
 - the client certificate is the card's authentication certificate or a PKCS#12 one.
 
+Which accounts are MSSanté is decided by their hosts, not by their authentication
+(``app.ops.accounts.trust_policy``): a password account on an MSSanté host gets this policy.
 Generic (non-MSSanté) mailboxes use the system's trust store and default ciphers instead.
 """
 
@@ -48,6 +51,9 @@ from app.transport.trust import load_trust_file, shipped_trust_anchors
 
 log = logging.getLogger(__name__)
 
+# ECO.1.1.1 and ECO.1.1.3: pinned by tests/unit/test_tls_policy_pinned.py. Changing them
+# changes conformity: re-read Ref#2 first.
+MSSANTE_MINIMUM_VERSION = ssl.TLSVersion.TLSv1_2
 MSSANTE_TLS12_CIPHERS = ":".join(
     [
         "ECDHE-RSA-AES256-GCM-SHA384",  # 0xC030
@@ -96,6 +102,7 @@ class TrustPolicy:
     mssante: bool = True
     system_store: bool = False  # generic providers: the operating system's trust store
     maximum_version: ssl.TLSVersion | None = None  # e.g. TLS 1.2 to rule out a TLS 1.3 issue
+    test_anchors: bool = False  # MSSanté: anchors added with --trust (testing only)
     _cadata: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -105,9 +112,21 @@ class TrustPolicy:
 
     @classmethod
     def for_mssante(cls, cache_dir: Path, trust_file: Path | None = None) -> TrustPolicy:
-        """IGC-Santé only (shipped anchors, or ``trust_file``), CRLs checked and cached."""
-        anchors = _anchors(trust_file) if trust_file else shipped_trust_anchors()
-        return cls(anchors=anchors, crl_cache=CrlCache(cache_dir), mssante=True)
+        """IGC-Santé only, CRLs checked and cached; ``trust_file`` adds anchors (testing)."""
+        anchors = list(shipped_trust_anchors())
+        if trust_file:
+            anchors += _anchors(trust_file)
+            log.warning(
+                "trust file %s added to the IGC-Santé anchors of an MSSanté host: for testing "
+                "only, not conformant (ECO.1.1.10: IGC-Santé must be the only CA)",
+                trust_file,
+            )
+        return cls(
+            anchors=anchors,
+            crl_cache=CrlCache(cache_dir),
+            mssante=True,
+            test_anchors=trust_file is not None,
+        )
 
     @classmethod
     def for_generic(cls, trust_file: Path | None = None) -> TrustPolicy:
@@ -118,7 +137,7 @@ class TrustPolicy:
 
     def context(self, credential: ClientCredential | None = None) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # hostname checked, cert required
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.minimum_version = MSSANTE_MINIMUM_VERSION  # generic mailboxes too
         if self.maximum_version is not None:
             context.maximum_version = self.maximum_version
         context.options |= ssl.OP_NO_RENEGOTIATION

@@ -22,6 +22,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
+from app.ops.accounts import session_lock_minutes
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
@@ -99,7 +100,9 @@ def _open_window(
             profile.data_dir / "ui.ini",
             worker,
             opened,
-            lock_minutes=settings.lock_minutes,
+            lock_minutes=session_lock_minutes(
+                settings.lock_minutes, store.accounts(), profile.cache_dir
+            ),
             directory=DirectoryPlaces(profile.data_dir, profile.cache_dir),
         )
         prompter.window = window

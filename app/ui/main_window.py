@@ -41,6 +41,7 @@ from app.filing.pending import PendingDocument
 from app.filing.reader import read_documents
 from app.filing.service import Filing
 from app.mssante.model import MessageDocuments
+from app.ops.accounts import session_lock_minutes
 from app.ops.outbox import Draft, enqueue_message
 from app.ops.receipts import MDN_SENT, read_receipt
 from app.ops.replies import forward, reply
@@ -680,6 +681,7 @@ class MainWindow(QMainWindow):
     def _unlocked(self) -> None:
         self.locked = False
         self.lock_overlay.hide()
+        self.card_bar.hide()  # the sign-in just worked: a card removed before is back
         for action in self.disabled_while_locked:
             action.setEnabled(True)
         self.disabled_while_locked = []
@@ -716,6 +718,10 @@ class MainWindow(QMainWindow):
         if gift is None:
             return
         self.session_given.emit(gift)  # queued before the sync below: the worker adopts first
+        self.inactivity.minutes = session_lock_minutes(  # an MSSanté account: 120 at most
+            self.inactivity.minutes, self.store.accounts(), self.directory_jobs.places.cache_dir
+        )
+        self.inactivity.restart()
         self._refresh_counts()
         self.get_mail()
 
@@ -786,9 +792,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _card_changed(self, address: str, state: str) -> None:
-        """Removal stops everything that needs the card until it is back and unlocked."""
+        """Removal locks the session at once (as Ctrl+Alt+L: the mail hidden, the sessions
+        closed); unlocking needs the card back and its PIN (issue 17, item 4)."""
         if state == "REMOVED":
             self._set_state(address, self.tr("carte retirée"))
+            self.lock()
+            self.lock_overlay.problem.setText(
+                self.tr("Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.")
+            )
             self.card_bar.setText(
                 self.tr(
                     "Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis "

@@ -64,7 +64,7 @@ from app.core.errors import (
 )
 from app.core.paths import Profile
 from app.cps.card import CPS_PIN_TRIES, CardInfo, CardModule, PinPrompt
-from app.cps.keeper import CardKeeper
+from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
 from app.ops.accounts import (
     AccountExistsError,
@@ -106,7 +106,13 @@ class Handover:
     def give_to(self, worker: SyncWorker, prompter: Prompter) -> None:
         """Before the worker's thread syncs: its session for this account is ours."""
         self.session.ask_pin = prompter.ask_pin  # after a removal, the window asks
-        worker.sessions[self.account.address] = self.session
+        address = self.account.address
+
+        def card_state(state: CardState) -> None:  # in the watcher's thread
+            worker.card_changed.emit(address, state.name)
+
+        self.session.watch_card(card_state)  # removal locks the window (issue 17, item 4)
+        worker.sessions[address] = self.session
 
 
 def _no_pin(_prompt: PinPrompt) -> str | None:

@@ -95,3 +95,10 @@ def test_the_policy_says_what_it_checked(tmp_path: Path) -> None:
     assert mssante.check_chain(alone) is Revocation.UNCHECKABLE  # nothing to fetch or check
     generic = TrustPolicy(mssante=False)
     assert generic.check_chain([*chain, pki.root.certificate]) is Revocation.NOT_CHECKED
+
+
+def test_trust_anchors_are_said_to_be_for_testing(tmp_path: Path) -> None:
+    server = self_signed("localhost")
+    report = diagnose_against(tmp_path, server.cert_pem(), server.key_pem(), server.cert_pem())
+    [step] = [s for s in report.steps if s.key == "trust"]
+    assert step.ok and "pour des tests seulement" in step.detail

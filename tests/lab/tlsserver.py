@@ -29,11 +29,16 @@ def _answer_like_imap(tls: ssl.SSLSocket) -> None:
 
 @contextmanager
 def tls_server(
-    chain: Path, key: Path, *, maximum_version: ssl.TLSVersion | None = None
+    chain: Path,
+    key: Path,
+    *,
+    maximum_version: ssl.TLSVersion | None = None,
+    ciphers: str | None = None,
 ) -> Iterator[int]:
     """Accepts connections, completes (or fails) the handshake and sends an IMAP greeting.
 
-    ``maximum_version=TLSv1_1`` makes an outdated server (TLS 1.0/1.1 only).
+    ``maximum_version=TLSv1_1`` makes an outdated server (TLS 1.0/1.1 only);
+    ``maximum_version=TLSv1_2, ciphers="AES128-GCM-SHA256"`` one offering that suite only.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(chain), str(key))
@@ -43,6 +48,8 @@ def tls_server(
             context.minimum_version = ssl.TLSVersion.TLSv1
             context.maximum_version = maximum_version
         context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS < 1.2 otherwise
+    if ciphers is not None:
+        context.set_ciphers(ciphers)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()

@@ -1,5 +1,6 @@
-"""The window with the CPS card (the lab's SoftHSM card behind its shim): PIN asked once,
-removal shown at once and nothing synced meanwhile, re-insertion signed in again."""
+"""The window with the CPS card (the lab's SoftHSM card behind its shim): PIN asked once;
+removal locks the session at once (the mail hidden, as Ctrl+Alt+L) and nothing is synced
+meanwhile; unlocking needs the card back and its PIN (issue 17, item 4)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from tests.lab.build import LabAccounts, LabPki
 from tests.lab.cards import VirtualCard
 from tests.lab.dovecot import Dovecot
 from tests.ui.conftest import assert_not_blank
+
+
+def is_locked(window: MainWindow) -> bool:  # read afresh: the state changes under mypy
+    return window.locked
 
 
 @pytest.fixture
@@ -65,18 +70,23 @@ def test_card_removal_and_return(
             window.get_mail()
         assert "connecté" in window.state_label.text() and len(asked) == 1
 
+        window.list_view.selectRow(0)
         with full_card.removed():
-            qtbot.waitUntil(lambda: window.card_bar.isVisible(), timeout=10_000)
-            assert "retirée" in window.card_bar.text()
+            qtbot.waitUntil(lambda: is_locked(window), timeout=10_000)
+            assert window.lock_overlay.isVisible() and window.reader.current is None
+            assert "retirée" in window.lock_overlay.problem.text()
             window.grab().save(str(artefacts / "card-removed.png"))
             assert_not_blank(artefacts / "card-removed.png")
+            window.get_mail()  # F5 while locked: nothing happens
+            assert not window.syncing
             with qtbot.waitSignal(window.sync_finished, timeout=30_000):
-                window.get_mail()  # nothing can be signed without the card
-            assert "carte retirée" in window.state_label.text()
-        qtbot.waitUntil(lambda: "réinsérée" in window.card_bar.text(), timeout=10_000)
+                window.lock_overlay.button.click()  # no card: still locked, no PIN asked
+            assert is_locked(window) and window.lock_overlay.problem.text()
+            assert len(asked) == 1
         with qtbot.waitSignal(window.sync_finished, timeout=60_000):
-            window.get_mail()  # the PIN again, for the card that came back
+            window.lock_overlay.button.click()  # the card is back: its PIN again
         assert len(asked) == 2
+        assert not is_locked(window) and not window.lock_overlay.isVisible()
         assert "connecté" in window.state_label.text() and not window.card_bar.isVisible()
     finally:
         stop_worker(worker, thread)

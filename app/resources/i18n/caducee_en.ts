@@ -1191,6 +1191,10 @@
         <translation>card removed</translation>
     </message>
     <message>
+        <source>Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.</source>
+        <translation>CPS card removed: insert it again, then “Unlock” and your PIN.</translation>
+    </message>
+    <message>
         <source>Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis « Relever » pour saisir votre code.</source>
         <translation>CPS card removed: getting and sending mail suspended. Insert it again, then “Get mail” to type your PIN.</translation>
     </message>
