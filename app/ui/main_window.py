@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audit import Action
 from app.core.errors import CaduceeError
 from app.directory import refresh
 from app.filing.pending import PendingDocument
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.folders = FolderTreeModel(store)
         self.messages = MessageListModel(store)
         self.reader = Reader(store.blobs, temp_dir)
+        self.reader.audit = store.audit
         self.reader.receipt_answered.connect(self._receipt_answered)
         self.reader.file_requested.connect(self.file_message)
         self.data_dir = settings_file.parent
@@ -356,6 +358,13 @@ class MainWindow(QMainWindow):
         if message is None:
             return
         self.reader.show_message(message, blob_digest(self.store, message.id))
+        self.store.audited(
+            Action.READ,
+            account=message.account,
+            message=message.id,
+            folder=message.folder,
+            request="copie locale (lecteur)",
+        )
         if message.unread:
             self.store.change_flags(message, ["\\Seen"])  # read: locally now, server later
             self._refresh_counts()
@@ -557,7 +566,10 @@ class MainWindow(QMainWindow):
         if send:
             try:
                 enqueue_message(
-                    self.store, account, read_receipt(parse_message(raw), account.address)
+                    self.store,
+                    account,
+                    read_receipt(parse_message(raw), account.address),
+                    receipt_for=message,
                 )
             except (CaduceeError, ValueError) as error:
                 text = error.user_message if isinstance(error, CaduceeError) else str(error)
