@@ -50,6 +50,7 @@ from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui import threads
+from app.ui.audit_dialog import AuditDialog
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
@@ -285,11 +286,19 @@ class MainWindow(QMainWindow):
         self.add_account_action.setObjectName("add-account")
         self.add_account_action.triggered.connect(self.add_account)
         self.add_account_action.setEnabled(self.worker is not None)
+        audit_action = menu.addAction(self.tr("Journal d'audit…"))
+        audit_action.setObjectName("audit-trail")
+        audit_action.triggered.connect(self.show_audit)
         menu.addSeparator()
         menu.addAction(lock)
         quit_action = menu.addAction(self.tr("Quitter"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+
+    def show_audit(self) -> AuditDialog:
+        dialog = AuditDialog(self.store.audit, self)
+        dialog.show()
+        return dialog
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 from pathlib import Path
@@ -29,7 +30,7 @@ def test_entries_are_chained_and_private(tmp_path: Path) -> None:
     trail = _trail(tmp_path)
     entries = trail.entries()
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
-    assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries))
     assert entries[0]["os_user"]
     assert trail.verify().ok and trail.verify().count == 5
     assert _file(trail).stat().st_mode & 0o077 == 0
