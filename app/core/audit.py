@@ -20,6 +20,9 @@ as they are: they name mailboxes, not documents), the server request (``UID MOVE
 (recipients: a number, not addresses). Filing records the journal entry's id, never the
 destination path (a patient's folder).
 
+The national id is the certificate's (card or PKCS#12) at sign-in, kept per account in
+``audit/identities.json`` and put on that account's later entries.
+
 Several processes append (the window, ``caducee`` commands): each append holds
 ``audit/audit.lock`` (``ProcessLock``) from reading the head to replacing it. Recording
 never fails the user's action: an unwritable trail is logged as an error.
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 HEAD_NAME = "head.json"
+IDENTITIES_NAME = "identities.json"  # account -> national id, learnt at sign-in
 
 
 class Action(StrEnum):
@@ -129,8 +133,11 @@ class AuditTrail:
         national_id: str | None = None,
         detail: str | None = None,
     ) -> None:
-        """Append one entry; never raises (a trail that cannot be written is logged)."""
+        """Append one entry; never raises (a trail that cannot be written is logged).
+        Without ``national_id``, the one its account's last sign-in gave (``remember``)."""
         try:
+            if national_id is None and account:
+                national_id = self._identities().get(account.lower())
             self._append(
                 {
                     "account": account,
@@ -147,6 +154,25 @@ class AuditTrail:
             )
         except OSError as error:
             log.error("audit trail not written (%s): %s", action, error.strerror or error)
+
+    def remember(self, account: str, national_id: str) -> None:
+        """The national id (RPPS, ADELI…) of the certificate ``account`` signs in with."""
+        try:
+            with ProcessLock(self.directory / "audit.lock"):
+                known = self._identities()
+                if known.get(account.lower()) == national_id:
+                    return
+                known[account.lower()] = national_id
+                self._replace(self.directory / IDENTITIES_NAME, json.dumps(known).encode())
+        except OSError as error:
+            log.error("audit identities not written: %s", error.strerror or error)
+
+    def _identities(self) -> dict[str, str]:
+        try:
+            known = json.loads((self.directory / IDENTITIES_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
 
     def _append(self, fields: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -187,14 +213,20 @@ class AuditTrail:
         return int(last.get("seq", 0)), str(last.get("hash", GENESIS))
 
     def _write_head(self, seq: int, digest: str) -> None:
-        temporary = self.directory / f".{HEAD_NAME}.{os.getpid()}.tmp"
+        self._replace(self.head_file, json.dumps({"seq": seq, "hash": digest}).encode())
+
+    @staticmethod
+    def _replace(path: Path, content: bytes) -> None:
+        """Write ``path`` whole or not at all (a temporary file, fsynced, renamed)."""
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, json.dumps({"seq": seq, "hash": digest}).encode())
+            os.write(fd, content)
             os.fsync(fd)
         finally:
             os.close(fd)
-        temporary.replace(self.head_file)
+        temporary.replace(path)
 
     def _lines(self) -> list[Any]:
         """Every line of every file, parsed (None for a line that is not JSON)."""

@@ -7,6 +7,7 @@ passphrases come from the caller (environment, keyring, prompt).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from app.core.audit import Action, AuditTrail
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.cps.card import CardModule, PinProvider
+from app.cps.identity import parse_holder
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
 from app.store.db import Account, Store
@@ -110,6 +112,11 @@ class AccountSession:
             connection.close()
             self._audit_sign_in(request, f"erreur {type(error).__name__}")
             raise
+        if self.audit is not None and credential is not None:
+            with contextlib.suppress(ValueError):  # an odd subject: no national id, that's all
+                national_id = parse_holder(credential.certificate).id_nat
+                if national_id:
+                    self.audit.remember(self.account.address, national_id)
         self._audit_sign_in(request, "ok")
         return connection
 

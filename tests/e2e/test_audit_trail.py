@@ -51,6 +51,7 @@ def test_a_session_is_audited_without_patient_data_and_tampering_is_detected(
         assert expected in seen, expected
     assert any(e["action"] == "marque" and e["request"].startswith("UID STORE") for e in entries)
     assert all(e["account"] and e["os_user"] for e in entries)
+    assert all(e["national_id"] == "810000000000" for e in entries)  # the demo certificate's
     moved = [e for e in entries if e["action"] == "déplacement" and e["request"] == "local"]
     assert moved[0]["message"] == second["id"] and moved[0]["folder"] == "INBOX"
 

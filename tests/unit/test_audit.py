@@ -140,3 +140,13 @@ def test_the_command_shows_exports_and_verifies(
     _file(trail).write_text(lines[0] + "\n")
     assert main(["audit", "--verify", *profile]) == 1
     assert "tronqué" in capsys.readouterr().err
+
+
+def test_the_national_id_learnt_at_sign_in_goes_on_the_accounts_entries(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path / "audit")
+    trail.record(Action.READ, account="A@x.test", message=1)
+    trail.remember("a@x.test", "810001234567")
+    trail.record(Action.READ, account="A@x.test", message=1)
+    trail.record(Action.READ, account="b@x.test", message=2)
+    assert [e["national_id"] for e in trail.entries()] == [None, "810001234567", None]
+    assert trail.verify().ok
