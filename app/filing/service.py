@@ -507,6 +507,15 @@ class Filing:
             confidence=None,
             explanation=f"Classement {entry_id} annulé : à classer de nouveau.",
         )
+        if self.store is not None:
+            self.store.audited(
+                Action.FILING,
+                account=entry.account,
+                message=found.id if found else None,
+                folder=found.folder if found else None,
+                request="retrait des fichiers du dossier des patients",
+                detail=f"annulation, journal n° {entry_id}",
+            )
         undone = self.journal.entry(entry_id)
         assert undone is not None  # noqa: S101 - just written
         return undone

@@ -266,9 +266,13 @@ class AccountSync:
     def _audit_flags(
         self, folder: Folder, uid: int, add: Sequence[str], remove: Sequence[str], result: str
     ) -> None:
+        row = self.store.db.execute(
+            "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+        ).fetchone()
         self.store.audited(
             Action.FLAG,
             account=self.account.address,
+            message=row[0] if row is not None else None,
             folder=folder.name,
             request=f"UID STORE {uid}",
             result=result,
