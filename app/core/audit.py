@@ -199,11 +199,24 @@ class AuditTrail:
     def _head(self) -> tuple[int, str]:
         try:
             head = json.loads(self.head_file.read_text(encoding="utf-8"))
-            return int(head["seq"]), str(head["hash"])
+            seq, digest = int(head["seq"]), str(head["hash"])
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError, TypeError):
             log.error("audit head unreadable: the chain continues from the last entry")
+        else:
+            last = self._last_entry()
+            # A crash between the entry's write and the head's: the entry is whole and
+            # follows the head, so the head is behind, not the trail cut.
+            if (
+                last is not None
+                and last.get("seq") == seq + 1
+                and last.get("prev") == digest
+                and last.get("hash") == entry_hash(last)
+            ):
+                self._write_head(seq + 1, str(last["hash"]))
+                return seq + 1, str(last["hash"])
+            return seq, digest
         last = None
         for entry in self._lines():  # no head (first entry, or lost): from the last entry
             if isinstance(entry, dict):
@@ -228,6 +241,24 @@ class AuditTrail:
             os.close(fd)
         temporary.replace(path)
 
+    def _last_entry(self) -> dict[str, Any] | None:
+        """The newest file's last entry, read from its end only."""
+        files = self.files()
+        if not files:
+            return None
+        with files[-1].open("rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - 65536))
+            tail = file.read().splitlines()
+        for line in reversed(tail):
+            if line.strip():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    return None
+                return entry if isinstance(entry, dict) else None
+        return None
+
     def _lines(self) -> list[Any]:
         """Every line of every file, parsed (None for a line that is not JSON)."""
         parsed: list[Any] = []
@@ -251,6 +282,7 @@ class AuditTrail:
 
     def verify(self) -> Verification:
         prev, count = GENESIS, 0
+        before_last = GENESIS  # the hash before the last entry: a head one entry behind
         for position, entry in enumerate(self._lines(), start=1):
             where = f"entrée n° {position}"
             if not isinstance(entry, dict):
@@ -269,7 +301,7 @@ class AuditTrail:
                 )
             if entry.get("hash") != entry_hash(entry):
                 return Verification(False, count, prev, f"{where} : contenu modifié")
-            prev, count = str(entry["hash"]), position
+            before_last, prev, count = prev, str(entry["hash"]), position
         try:
             head = json.loads(self.head_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -280,6 +312,12 @@ class AuditTrail:
             )
         except (OSError, ValueError) as error:
             return Verification(False, count, prev, f"fichier de tête illisible ({error})")
+        if (
+            isinstance(head, dict)
+            and head.get("seq") == count - 1
+            and head.get("hash") == before_last
+        ):
+            return Verification(True, count, prev)  # a crash before the head was replaced
         if not isinstance(head, dict) or head.get("seq") != count or head.get("hash") != prev:
             expected = head.get("seq") if isinstance(head, dict) else "?"
             return Verification(

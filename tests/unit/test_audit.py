@@ -150,3 +150,15 @@ def test_the_national_id_learnt_at_sign_in_goes_on_the_accounts_entries(tmp_path
     trail.record(Action.READ, account="b@x.test", message=2)
     assert [e["national_id"] for e in trail.entries()] == [None, "810001234567", None]
     assert trail.verify().ok
+
+
+def test_a_crash_before_the_head_is_replaced_is_not_tampering(tmp_path: Path) -> None:
+    trail = _trail(tmp_path, 2)
+    behind = trail.head_file.read_text()
+    trail.record(Action.READ, account="a@x.test", message=3)
+    trail.head_file.write_text(behind)  # as if the process died between the two writes
+    assert trail.verify().ok and trail.verify().count == 3
+    trail.record(Action.READ, account="a@x.test", message=4)
+    assert [e["seq"] for e in trail.entries()] == [1, 2, 3, 4]
+    result = trail.verify()
+    assert result.ok and result.count == 4, result.problem
