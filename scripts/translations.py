@@ -481,6 +481,23 @@ ENGLISH = {
     "Un rapport technique (sans données de santé) est enregistré dans {0} : vous pouvez le transmettre au support.": "A technical report (no health data) was saved in {0}: you can send it to support.",
     "Démarré le {0}, rapport : {1}": "Started on {0}, report: {1}",
     "aucun": "none",
+    "Journal d'audit…": "Audit trail…",
+    "Journal d'audit": "Audit trail",
+    "N°": "No.",
+    "Date (UTC)": "Date (UTC)",
+    "Compte": "Account",
+    "Utilisateur": "User",
+    "Action": "Action",
+    "Message": "Message",
+    "Dossier": "Folder",
+    "Destination": "Target",
+    "Requête": "Request",
+    "Résultat": "Result",
+    "Détail": "Detail",
+    "Journal intact : {0} entrée(s).": "Trail intact: {0} entr(y/ies).",
+    "Journal NON intègre : {0}.": "Trail NOT intact: {0}.",
+    "Exporter en CSV…": "Export as CSV…",
+    "Exporter le journal d'audit": "Export the audit trail",
 }
 
 

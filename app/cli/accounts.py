@@ -13,6 +13,7 @@ from typing import Any
 
 from app.cli import secrets
 from app.cli.parser import CaduceeParser
+from app.core.audit import AuditTrail
 from app.core.errors import CaduceeError
 from app.core.keychain import password_key
 from app.core.paths import Profile
@@ -139,6 +140,7 @@ def session_for(account: Account, profile: Profile, *, timeout: float = 30.0) ->
         ask_secret,
         Settings.load(profile.config_file).card_module,
         timeout=timeout,
+        audit=AuditTrail(profile.data_dir / "audit"),
     )
 
 

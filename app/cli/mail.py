@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from app.cli.accounts import open_store
+from app.core.audit import Action
 from app.core.paths import Profile
 from app.store.db import MessageSummary
 from app.store.mime import parse_message
@@ -107,6 +108,15 @@ def run_show(args: argparse.Namespace, profile: Profile) -> int:
     try:
         message = store.find(args.message)
         raw = store.raw(message) if message is not None else None
+        if message is not None:
+            store.audited(
+                Action.READ,
+                account=message.account,
+                message=message.id,
+                folder=message.folder,
+                request="copie locale (caducee show)",
+                result="ok" if raw is not None else "pas encore téléchargé",
+            )
     finally:
         store.close()
     if message is None:

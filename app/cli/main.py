@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from app import APP_NAME
 from app.cli import (
     accounts,
+    audit,
     card,
     demo,
     diagnose,
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.register(commands)
     directory.register(commands)
     filing.register(commands)
+    audit.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,

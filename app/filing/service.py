@@ -27,6 +27,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from app.core.audit import Action
 from app.filing import filer, reader
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
@@ -208,7 +209,23 @@ class Filing:
         statuses = {o.status for o in result.outcomes}
         if statuses & {FILED, DUPLICATE} and not statuses & {QUEUED, TEST_INS, REFUSED}:
             result.keyword_added = self._tag(message)
+        self._audit(message, result, "classement")
         return result
+
+    def _audit(self, message: MessageSummary, result: FilingResult, what: str) -> None:
+        """In the audit trail: the journal entries, never the patient's folder."""
+        if self.store is None:
+            return
+        entries = [str(o.entry_id) for o in result.outcomes if o.entry_id]
+        self.store.audited(
+            Action.FILING,
+            account=message.account,
+            message=message.id,
+            folder=message.folder,
+            request="écriture dans le dossier des patients",
+            result=result.status,
+            detail=f"{what}, journal n° {', '.join(entries) or '-'}",
+        )
 
     def file_document(
         self,
@@ -426,6 +443,7 @@ class Filing:
             result.outcomes.append(
                 DocumentOutcome(index, REFUSED, text, entry_id=entry, match=found, error_code=code)
             )
+        self._audit(message, result, "refus")
         return result
 
     def _remove_own_files(self, entry_id: int, written: list[Path]) -> None:
@@ -489,6 +507,15 @@ class Filing:
             confidence=None,
             explanation=f"Classement {entry_id} annulé : à classer de nouveau.",
         )
+        if self.store is not None:
+            self.store.audited(
+                Action.FILING,
+                account=entry.account,
+                message=found.id if found else None,
+                folder=found.folder if found else None,
+                request="retrait des fichiers du dossier des patients",
+                detail=f"annulation, journal n° {entry_id}",
+            )
         undone = self.journal.entry(entry_id)
         assert undone is not None  # noqa: S101 - just written
         return undone

@@ -7,15 +7,18 @@ passphrases come from the caller (environment, keyring, prompt).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.audit import Action, AuditTrail
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.core.settings import lock_minutes_for
 from app.cps.card import CardModule, PinProvider
+from app.cps.identity import parse_holder
 from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
 from app.directory import trusted
@@ -87,6 +90,7 @@ class AccountSession:
     _password: str | None = field(default=None, repr=False)
     _passphrase: str | None = field(default=None, repr=False)
     _keeper: CardKeeper | None = field(default=None, repr=False)
+    audit: AuditTrail | None = None  # the profile's trail: each sign-in and its result
 
     def policy(self) -> TrustPolicy:
         if self._policy is None:
@@ -133,10 +137,18 @@ class AccountSession:
 
     def imap(self) -> imap.ImapConnection:
         """A new authenticated IMAP connection."""
-        credential = self.credential()
-        connection = imap.connect(
-            Endpoint.parse(self.account.imap_url), self.policy(), credential, timeout=self.timeout
-        )
+        request = "IMAP LOGIN" if self.account.auth == "password" else "IMAP AUTHENTICATE EXTERNAL"
+        try:
+            credential = self.credential()
+            connection = imap.connect(
+                Endpoint.parse(self.account.imap_url),
+                self.policy(),
+                credential,
+                timeout=self.timeout,
+            )
+        except BaseException as error:
+            self._audit_sign_in(request, f"erreur {type(error).__name__}")
+            raise
         try:
             if self.account.auth == "password":
                 connection.authenticate_password(
@@ -144,10 +156,23 @@ class AccountSession:
                 )
             else:
                 connection.authenticate_external()
-        except BaseException:
+        except BaseException as error:
             connection.close()
+            self._audit_sign_in(request, f"erreur {type(error).__name__}")
             raise
+        if self.audit is not None and credential is not None:
+            with contextlib.suppress(ValueError):  # an odd subject: no national id, that's all
+                national_id = parse_holder(credential.certificate).id_nat
+                if national_id:
+                    self.audit.remember(self.account.address, national_id)
+        self._audit_sign_in(request, "ok")
         return connection
+
+    def _audit_sign_in(self, request: str, result: str) -> None:
+        if self.audit is not None:
+            self.audit.record(
+                Action.SIGN_IN, account=self.account.address, request=request, result=result
+            )
 
     def adopt_card(self, keeper: CardKeeper) -> None:
         """Use a card already unlocked (the first-run wizard asked the PIN): no second PIN."""

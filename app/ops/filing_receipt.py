@@ -69,5 +69,5 @@ def send_receipt(store: Store, message: MessageSummary, offer: ReceiptOffer) -> 
             user_message="Le message ou son compte n'existe plus : aucun accusé envoyé.",
         )
     mdn = processing_receipt(parse_message(raw), account.address, raw, error_code=offer.error_code)
-    enqueue_message(store, account, mdn)
+    enqueue_message(store, account, mdn, receipt_for=message)
     store.change_flags(store.find(str(message.id)) or message, add=[MDN_SENT])

@@ -37,11 +37,12 @@ from email.message import EmailMessage, Message
 from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 
+from app.core.audit import Action
 from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
 from app.mssante.dsn import read_dsn
 from app.ops.accounts import AccountSession
-from app.store.db import Account, Store
+from app.store.db import Account, MessageSummary, Store
 from app.store.mime import safe_filename
 from app.store.outbox import OutboxItem, OutboxStore
 from app.transport import imap, smtp
@@ -135,15 +136,21 @@ def enqueue(store: Store, account: Account, draft: Draft) -> OutboxItem:
 
 
 def enqueue_message(
-    store: Store, account: Account, message: Message, *, dsn: bool = False
+    store: Store,
+    account: Account,
+    message: Message,
+    *,
+    dsn: bool = False,
+    receipt_for: MessageSummary | None = None,
 ) -> OutboxItem:
-    """Any ready message (a draft composed, a read receipt) into the durable outbox."""
+    """Any ready message (a draft composed, a read receipt) into the durable outbox;
+    ``receipt_for``: the message a receipt answers (in the audit trail)."""
     recipients = recipients_of(message)
     if not recipients:
         raise CaduceeError("no recipient", user_message="Indiquez au moins un destinataire.")
     if message["Bcc"] is not None:
         del message["Bcc"]  # never shown to the other recipients
-    return OutboxStore(store).add(
+    item = OutboxStore(store).add(
         account,
         str(message["Message-ID"]).strip("<>"),
         account.address,
@@ -151,6 +158,28 @@ def enqueue_message(
         str(message["Subject"] or ""),
         message.as_bytes(),
         dsn,
+    )
+    if receipt_for is not None:
+        store.audited(
+            Action.RECEIPT,
+            account=account.address,
+            message=receipt_for.id,
+            folder=receipt_for.folder,
+            request="boîte d'envoi",
+            result="en attente",
+            detail=f"boîte d'envoi n° {item.id}",
+        )
+    return item
+
+
+def _audit_send(outbox: OutboxStore, item: OutboxItem, result: str) -> None:
+    """One submission attempt: the outbox row, how many recipients (never who)."""
+    outbox.store.audited(
+        Action.SEND,
+        account=item.account,
+        request="SMTP MAIL/RCPT/DATA",
+        result=result,
+        detail=f"boîte d'envoi n° {item.id}, {len(item.recipients)} destinataire(s)",
     )
 
 
@@ -494,12 +523,15 @@ def _attempt(
         outbox.finish(
             claimed, token, "uncertain", error=f"{error.user_message} Constaté {_when()}."
         )
+        _audit_send(outbox, claimed, "incertain (connexion perdue après DATA)")
         report.uncertain.append(outbox.get(item.id) or claimed)
         return
     except _ClaimLostError:
         log.warning("outbox item %s: claim lost before the end of DATA", claimed.id)
         return
     except CaduceeError as error:
+        retry = "réessai prévu" if error.retryable else "échec"
+        _audit_send(outbox, claimed, f"erreur {type(error).__name__} ({retry})")
         if error.retryable:
             outbox.finish(
                 claimed,
@@ -514,6 +546,8 @@ def _attempt(
             outbox.finish(claimed, token, "failed", error=error.user_message, data_sent=False)
             report.failed.append(outbox.get(item.id) or claimed)
         return
+    refused = f", {len(result.refused)} destinataire(s) refusé(s)" if result.refused else ""
+    _audit_send(outbox, claimed, f"ok{refused}")
     if not outbox.finish(claimed, token, "sent"):
         log.warning("outbox item %s: sent, but the row was no longer ours", claimed.id)
     if claimed.dsn and not result.dsn_honoured:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from app.core.audit import Action
 from app.core.errors import LocalChangeError
 from app.store.db import Account, Folder, Store
 from app.store.folder_roles import folder_role
@@ -76,7 +77,10 @@ class LocalChanges:
     def move(self, message_id: int, target: Folder) -> None:
         """Move a message to ``target`` (same account)."""
         with self.store.transaction() as db:
-            self._move(db, self._row(db, message_id), target)
+            row = self._row(db, message_id)
+            source = self._folder(db, row.folder_id)
+            self._move(db, row, target)
+        self._queued(Action.MOVE, source, message_id, target.name)
 
     def copy(self, message_id: int, target: Folder) -> int:
         """Copy a message to ``target``; returns the local id of the copy."""
@@ -95,7 +99,8 @@ class LocalChanges:
             )
             copy_id = _copy_row(db, row.id, target.id, -change)
             db.execute("UPDATE pending_changes SET row_id = ? WHERE id = ?", (copy_id, change))
-            return copy_id
+        self._queued(Action.COPY, source, message_id, target.name)
+        return copy_id
 
     def delete(self, message_id: int, *, permanent: bool = False) -> None:
         """To the Trash folder when there is one (and it is not already there), else for good."""
@@ -105,15 +110,37 @@ class LocalChanges:
             trash = self._trash(db, source.account_id)
             if not permanent and trash is None:
                 raise NoTrashError("no trash folder")
-            if not permanent and trash is not None and trash.id != source.id:
+            to_trash = not permanent and trash is not None and trash.id != source.id
+            if to_trash and trash is not None:
                 self._move(db, row, trash)
-                return
-            if row.uid < 0:
+            elif row.uid < 0:
                 self._forget_local_result(db, row)
             else:
                 self._queue(db, "delete", source, row.uid)
                 _forget_pending_flags(db, row)
-            _drop_row(db, row.id)
+            if not to_trash:
+                _drop_row(db, row.id)
+        self._queued(Action.DELETE, source, message_id, trash.name if to_trash and trash else None)
+
+    def _queued(
+        self,
+        action: Action,
+        source: Folder,
+        message: int | None,
+        target: str | None,
+        detail: str | None = None,
+    ) -> None:
+        """The local change in the audit trail; the replay records the server's answer."""
+        self.store.audited(
+            action,
+            account_id=source.account_id,
+            message=message,
+            folder=source.name,
+            target=target,
+            request="local",
+            result="en attente",
+            detail=detail,
+        )
 
     def _move(self, db: sqlite3.Connection, row: _Row, target: Folder) -> None:
         if row.folder_id == target.id:
@@ -206,6 +233,7 @@ class LocalChanges:
             )
             folder = _folder_named(db, account.id, name)
         assert folder is not None  # noqa: S101 - inserted just above
+        self._queued(Action.FOLDER, folder, None, None, "création")
         return folder
 
     def rename_folder(self, folder: Folder, new_name: str) -> None:
@@ -226,6 +254,7 @@ class LocalChanges:
                     "VALUES (?, 'rename_folder', ?, ?, ?)",
                     (folder.account_id, folder.id, folder.name, new_name),
                 )
+        self._queued(Action.FOLDER, folder, None, new_name, "renommage")
 
     def delete_folder(self, folder: Folder) -> None:
         """Delete a folder and the messages in it (the caller asks for confirmation)."""
@@ -255,6 +284,7 @@ class LocalChanges:
             )
             db.execute("DELETE FROM pending_flags WHERE folder_id = ?", (folder.id,))
             db.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
+        self._queued(Action.FOLDER, folder, None, None, "suppression")
 
     # -- used by the replay ---------------------------------------------------------------
 

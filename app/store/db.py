@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import sqlite
+from app.core.audit import Action, AuditTrail
 from app.core.private import private_database, private_directory
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
@@ -102,6 +103,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def _flag_detail(add: Sequence[str], remove: Sequence[str]) -> str:
+    return " ".join([f"+{flag}" for flag in add] + [f"-{flag}" for flag in remove])
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -112,9 +117,13 @@ def fts_query(text: str) -> str | None:
 
 
 class Store:
-    def __init__(self, connection: sqlite3.Connection, blobs: BlobStore) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, blobs: BlobStore, audit: AuditTrail | None = None
+    ) -> None:
         self.db = connection
         self.blobs = blobs
+        # The profile's audit trail, next to the store: every layer that acts on mail has it.
+        self.audit = audit if audit is not None else AuditTrail(blobs.root.parent / "audit")
 
     @classmethod
     def open(cls, directory: Path) -> Store:
@@ -126,10 +135,40 @@ class Store:
         connection.execute("PRAGMA synchronous = NORMAL")  # WAL: consistent after a crash
         connection.execute("PRAGMA foreign_keys = ON")
         migrate(connection)
-        return cls(connection, BlobStore(directory / "messages"))
+        return cls(connection, BlobStore(directory / "messages"), AuditTrail(directory / "audit"))
 
     def close(self) -> None:
         self.db.close()
+
+    def audited(
+        self,
+        action: Action,
+        *,
+        account_id: int | None = None,
+        account: str = "",
+        message: int | None = None,
+        folder: str | None = None,
+        target: str | None = None,
+        request: str = "",
+        result: str = "ok",
+        detail: str | None = None,
+    ) -> None:
+        """One entry in the profile's audit trail; the account by its row id or address."""
+        if account_id is not None and not account:
+            row = self.db.execute(
+                "SELECT address FROM accounts WHERE id = ?", (account_id,)
+            ).fetchone()
+            account = row[0] if row is not None else ""
+        self.audit.record(
+            action,
+            account=account,
+            message=message,
+            folder=folder,
+            target=target,
+            request=request,
+            result=result,
+            detail=detail,
+        )
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return sqlite.transaction(self.db)
@@ -441,6 +480,15 @@ class Store:
                 "VALUES (?, ?, ?, ?)",
                 (row[0], row[1], " ".join(add), " ".join(remove)),
             )
+        self.audited(
+            Action.FLAG,
+            account=message.account,
+            message=message.id,
+            folder=message.folder,
+            request="local",
+            result="en attente",
+            detail=_flag_detail(add, remove),
+        )
 
     def pending_flags(
         self, folder: Folder

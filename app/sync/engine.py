@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from app.core.audit import Action
 from app.core.errors import ProtocolError
 from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
@@ -255,10 +256,28 @@ class AccountSync:
                 self.store.done_flags([operation])
                 self.store.set_flags(folder, self.mailbox.flags([uid]))
                 self.report.flags_refused += 1
+                self._audit_flags(folder, uid, add, remove, "refusé (annulé localement)")
                 continue
             self.store.done_flags([operation])
+            self._audit_flags(folder, uid, add, remove, "ok")
             self.report.flags_pushed += 1
         return True
+
+    def _audit_flags(
+        self, folder: Folder, uid: int, add: Sequence[str], remove: Sequence[str], result: str
+    ) -> None:
+        row = self.store.db.execute(
+            "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
+        ).fetchone()
+        self.store.audited(
+            Action.FLAG,
+            account=self.account.address,
+            message=row[0] if row is not None else None,
+            folder=folder.name,
+            request=f"UID STORE {uid}",
+            result=result,
+            detail=" ".join([f"+{f}" for f in add] + [f"-{f}" for f in remove]),
+        )
 
     @staticmethod
     def _unchanged(folder: Folder, status: FolderStatus) -> bool:

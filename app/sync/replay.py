@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from app.core.audit import Action
 from app.core.errors import CaduceeError, ProtocolError, TransportError
 from app.store.changes import LocalChanges, PendingChange
 from app.store.db import Account, Store
@@ -55,6 +56,17 @@ _DEFECT = (
 )
 
 
+# What each queued change becomes on the server, for the audit trail.
+_AUDIT = {
+    "move": (Action.MOVE, "UID MOVE"),
+    "copy": (Action.COPY, "UID COPY"),
+    "delete": (Action.DELETE, "UID STORE \\Deleted + UID EXPUNGE"),
+    "create_folder": (Action.FOLDER, "CREATE"),
+    "rename_folder": (Action.FOLDER, "RENAME"),
+    "delete_folder": (Action.FOLDER, "DELETE"),
+}
+
+
 class _NotDone(ProtocolError):
     """The server's folder is not the one the change was made on: back out."""
 
@@ -81,22 +93,39 @@ class ChangeReplayer:
             try:
                 uid = self._replay(change)
             except _NotDone as reason:
+                self._audit(change, "non fait (dossier changé)")
                 self._back_out(change, reason.user_message)
                 continue
             except ProtocolError:  # refused (NO/BAD)
                 log.info("a queued %s was refused by the server", change.kind)  # no names: patients
+                self._audit(change, "refusé (annulé localement)")
                 self._back_out(change, _REFUSED[change.kind])
                 continue
-            except TransportError:
+            except TransportError as error:
+                self._audit(change, f"erreur {type(error).__name__} (reste en attente)")
                 raise  # connection lost: the change stays queued for the next sync
             except (CaduceeError, ValueError, UnicodeError, LookupError) as error:
                 # One odd change must not stop every sync: it stays queued, said once here.
                 log.warning("a queued %s could not be replayed: %r", change.kind, error)
+                self._audit(change, f"erreur {type(error).__name__} (reste en attente)")
                 self.report.refused.append(_DEFECT.format(folder=change.folder))
                 continue
             self.changes.done(change, uid=uid)
+            self._audit(change, "ok")
             self.report.replayed += 1
         return self.report
+
+    def _audit(self, change: PendingChange, result: str) -> None:
+        action, request = _AUDIT.get(change.kind, (Action.FOLDER, change.kind))
+        self.store.audited(
+            action,
+            account=self.account.address,
+            message=change.row_id,
+            folder=change.folder,
+            target=change.target,
+            request=request,
+            result=result,
+        )
 
     def _back_out(self, change: PendingChange, message: str) -> None:
         cancelled = self.changes.back_out(change)

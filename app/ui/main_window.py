@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audit import Action
 from app.core.errors import CaduceeError
 from app.directory import refresh
 from app.filing.pending import PendingDocument
@@ -50,6 +51,7 @@ from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui import threads
+from app.ui.audit_dialog import AuditDialog
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.folders = FolderTreeModel(store)
         self.messages = MessageListModel(store)
         self.reader = Reader(store.blobs, temp_dir)
+        self.reader.audit = store.audit
         self.reader.receipt_answered.connect(self._receipt_answered)
         self.reader.file_requested.connect(self.file_message)
         self.data_dir = settings_file.parent
@@ -284,11 +287,19 @@ class MainWindow(QMainWindow):
         self.add_account_action.setObjectName("add-account")
         self.add_account_action.triggered.connect(self.add_account)
         self.add_account_action.setEnabled(self.worker is not None)
+        audit_action = menu.addAction(self.tr("Journal d'audit…"))
+        audit_action.setObjectName("audit-trail")
+        audit_action.triggered.connect(self.show_audit)
         menu.addSeparator()
         menu.addAction(lock)
         quit_action = menu.addAction(self.tr("Quitter"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+
+    def show_audit(self) -> AuditDialog:
+        dialog = AuditDialog(self.store.audit, self)
+        dialog.show()
+        return dialog
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -357,6 +368,13 @@ class MainWindow(QMainWindow):
         if message is None:
             return
         self.reader.show_message(message, blob_digest(self.store, message.id))
+        self.store.audited(
+            Action.READ,
+            account=message.account,
+            message=message.id,
+            folder=message.folder,
+            request="copie locale (lecteur)",
+        )
         if message.unread:
             self.store.change_flags(message, ["\\Seen"])  # read: locally now, server later
             self._refresh_counts()
@@ -558,7 +576,10 @@ class MainWindow(QMainWindow):
         if send:
             try:
                 enqueue_message(
-                    self.store, account, read_receipt(parse_message(raw), account.address)
+                    self.store,
+                    account,
+                    read_receipt(parse_message(raw), account.address),
+                    receipt_for=message,
                 )
             except (CaduceeError, ValueError) as error:
                 text = error.user_message if isinstance(error, CaduceeError) else str(error)

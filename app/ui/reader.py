@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audit import Action, AuditTrail
 from app.filing.service import FILED_KEYWORD
 from app.mssante.subject import displayed
 from app.ops.receipts import receipt_requested
@@ -87,6 +88,8 @@ class Reader(QWidget):
         self.temp_dir = temp_dir or Path(tempfile.gettempdir()) / "caducee-attachments"
         self.pdf: PdfDialog | None = None
         self.current: int | None = None
+        self.audit: AuditTrail | None = None  # the window's: attachments opened or saved
+        self._message: MessageSummary | None = None
         self._parts: MessageParts | None = None
         self._attachments: list[Attachment] = []
         self.headers = QLabel()
@@ -160,6 +163,7 @@ class Reader(QWidget):
 
     def show_message(self, message: MessageSummary, digest: str | None) -> None:
         self.current = message.id
+        self._message = message
         self._flags = message.flags
         self._parts = None
         self.receipt_bar.hide()
@@ -265,6 +269,7 @@ class Reader(QWidget):
         if attachment.content_type == "application/pdf" or attachment.filename.lower().endswith(
             ".pdf"
         ):
+            self._audit_export("pièce jointe affichée (PDF)")
             self.pdf = PdfDialog(attachment.filename, data, self)
             self.pdf.show()
             return
@@ -272,6 +277,7 @@ class Reader(QWidget):
         folder.mkdir(parents=True, mode=0o700)
         target = folder / attachment.filename  # already a safe file name (parser)
         target.write_bytes(data)
+        self._audit_export("pièce jointe ouverte par un autre programme")
         open_externally(QUrl.fromLocalFile(str(target)))
 
     def save_attachment(self) -> None:
@@ -284,6 +290,20 @@ class Reader(QWidget):
         )
         if target:
             Path(target).write_bytes(data)
+            self._audit_export("pièce jointe enregistrée")
+
+    def _audit_export(self, what: str) -> None:
+        """Never the file's name nor where it went: either may name the patient."""
+        message = self._message
+        if self.audit is not None and message is not None:
+            self.audit.record(
+                Action.EXPORT,
+                account=message.account,
+                message=message.id,
+                folder=message.folder,
+                request="local",
+                detail=what,
+            )
 
 
 def _escape(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
+from app.core.audit import AuditTrail
 from app.core.errors import (
     AuthenticationError,
     CaduceeError,
@@ -190,6 +191,7 @@ class SyncWorker(QObject):
             ask_secret,
             self.card_module,
             on_card_state=card_state,
+            audit=AuditTrail(self.data_dir / "audit"),
         )
         self.sessions[account.address] = session
         return session

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.core.audit import AuditTrail
 from app.core.edition import Edition, embedded_edition
 from app.core.errors import (
     AuthenticationError,
@@ -972,6 +973,7 @@ class ConnectPage(_Page):
             _no_pin,
             lambda _prompt: secret,
             wizard.settings_module,
+            audit=AuditTrail(wizard.profile.data_dir / "audit"),
         )
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)

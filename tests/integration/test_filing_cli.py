@@ -179,6 +179,17 @@ def test_auto_files_a_certain_match_then_undo(
         assert message is not None and "$MSSanteClasse" not in message.flags
     code, _, err = run(profile, capsys, "file", "--patients-dir", str(root), "--undo", "999")
     assert code == 1 and "Aucune entrée 999" in err
+    # The audit trail: the filing and its undo by journal entry, never the patient's folder.
+    code, out, _ = run(profile, capsys, "audit", "--json")
+    filings = [e for e in json.loads(out) if e["action"] == "classement"]
+    assert [e["detail"] for e in filings] == [
+        f"classement, journal n° {entry['id']}",
+        f"annulation, journal n° {entry['id']}",
+    ]
+    assert filings[0]["result"] == "filed"
+    trail = "".join(p.read_text() for p in (profile / "audit").glob("audit-*.jsonl"))
+    assert "DUPONT" not in trail.upper() and "MARIE" not in trail.upper()
+    assert str(root) not in trail and MATRICULE not in trail
 
 
 def test_auto_says_why_it_did_not_file_and_exits_0(

@@ -72,6 +72,73 @@
     </message>
 </context>
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Journal d'audit</source>
+        <translation>Audit trail</translation>
+    </message>
+    <message>
+        <source>N°</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Date (UTC)</source>
+        <translation>Date (UTC)</translation>
+    </message>
+    <message>
+        <source>Compte</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <source>Utilisateur</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Folder</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>Target</translation>
+    </message>
+    <message>
+        <source>Requête</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <source>Résultat</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Détail</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <source>Journal intact : {0} entrée(s).</source>
+        <translation>Trail intact: {0} entr(y/ies).</translation>
+    </message>
+    <message>
+        <source>Journal NON intègre : {0}.</source>
+        <translation>Trail NOT intact: {0}.</translation>
+    </message>
+    <message>
+        <source>Exporter en CSV…</source>
+        <translation>Export as CSV…</translation>
+    </message>
+    <message>
+        <source>Exporter le journal d'audit</source>
+        <translation>Export the audit trail</translation>
+    </message>
+</context>
+<context>
     <name>CardPage</name>
     <message>
         <source>Votre carte CPS</source>
@@ -1133,6 +1200,10 @@
     <message>
         <source>Ajouter un compte…</source>
         <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Journal d'audit…</source>
+        <translation>Audit trail…</translation>
     </message>
     <message>
         <source>Quitter</source>
