@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.core.clocks import folder_now
 from app.store.blobs import BlobStore
 from app.store.db import Account, Store
 
@@ -326,19 +325,5 @@ class OutboxStore:
         """Files no row refers to (an account removed, a crash between a file and its row),
         once older than ``min_age``: ``add`` writes the file before the row, so a young
         file may be a message being queued right now."""
-        referenced = {r[0] for r in self.db.execute("SELECT blob FROM outbox")}
-        limit = folder_now(self.files.root, ".tmp-clock-") - min_age  # the disk's clock
-        removed = 0
-        for directory in self.files.root.iterdir():
-            if not directory.is_dir():
-                continue
-            for file in directory.iterdir():
-                digest = directory.name + file.name.removesuffix(".eml")
-                try:
-                    if digest in referenced or file.stat().st_mtime > limit:
-                        continue
-                except FileNotFoundError:
-                    continue
-                file.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        referenced = [r[0] for r in self.db.execute("SELECT blob FROM outbox")]
+        return self.files.collect(referenced, older_than=min_age)
