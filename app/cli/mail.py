@@ -109,11 +109,9 @@ def run_show(args: argparse.Namespace, profile: Profile) -> int:
         message = store.find(args.message)
         raw = store.raw(message) if message is not None else None
         if message is not None:
-            store.audited(
+            store.audited_message(
                 Action.READ,
-                account=message.account,
-                message=message.id,
-                folder=message.folder,
+                message,
                 request="copie locale (caducee show)",
                 result="ok" if raw is not None else "pas encore téléchargé",
             )

@@ -217,11 +217,9 @@ class Filing:
         if self.store is None:
             return
         entries = [str(o.entry_id) for o in result.outcomes if o.entry_id]
-        self.store.audited(
+        self.store.audited_message(
             Action.FILING,
-            account=message.account,
-            message=message.id,
-            folder=message.folder,
+            message,
             request="écriture dans le dossier des patients",
             result=result.status,
             detail=f"{what}, journal n° {', '.join(entries) or '-'}",

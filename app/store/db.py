@@ -170,6 +170,26 @@ class Store:
             detail=detail,
         )
 
+    def audited_message(
+        self,
+        action: Action,
+        message: MessageSummary,
+        *,
+        request: str,
+        result: str = "ok",
+        detail: str | None = None,
+    ) -> None:
+        """``audited`` for an action on one stored message (its account, id and folder)."""
+        self.audited(
+            action,
+            account=message.account,
+            message=message.id,
+            folder=message.folder,
+            request=request,
+            result=result,
+            detail=detail,
+        )
+
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return sqlite.transaction(self.db)
 
@@ -480,11 +500,9 @@ class Store:
                 "VALUES (?, ?, ?, ?)",
                 (row[0], row[1], " ".join(add), " ".join(remove)),
             )
-        self.audited(
+        self.audited_message(
             Action.FLAG,
-            account=message.account,
-            message=message.id,
-            folder=message.folder,
+            message,
             request="local",
             result="en attente",
             detail=_flag_detail(add, remove),

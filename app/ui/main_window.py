@@ -368,11 +368,9 @@ class MainWindow(QMainWindow):
         if message is None:
             return
         self.reader.show_message(message, blob_digest(self.store, message.id))
-        self.store.audited(
+        self.store.audited_message(
             Action.READ,
-            account=message.account,
-            message=message.id,
-            folder=message.folder,
+            message,
             request="copie locale (lecteur)",
         )
         if message.unread:
