@@ -52,18 +52,25 @@ def is_mssante(auth: str, hosts: Iterable[str], cache_dir: Path | None) -> bool:
     return found
 
 
-def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
+def _hosts(account: Account) -> list[str]:
     hosts = [Endpoint.parse(account.imap_url).host]
     if account.smtp_url:
         hosts.append(Endpoint.parse(account.smtp_url).host)
-    return is_mssante(account.auth, hosts, cache_dir)
+    return hosts
+
+
+def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
+    return is_mssante(account.auth, _hosts(account), cache_dir)
 
 
 def session_lock_minutes(minutes: int, accounts: Iterable[Account], cache_dir: Path) -> int:
     """The inactivity lock of a profile: capped at 120 minutes with an MSSanté account."""
-    # Card and PKCS#12 accounts first: they answer without reading the liste blanche.
-    ordered = sorted(accounts, key=lambda account: account.auth == "password")
-    mssante = any(account_is_mssante(a, cache_dir) for a in ordered)
+    accounts = list(accounts)
+    # Card and PKCS#12 accounts answer without the liste blanche; the password accounts'
+    # hosts are judged together, so it is read (~5 MB) once at most, not once per account.
+    mssante = any(a.auth != "password" for a in accounts) or is_mssante(
+        "password", [h for a in accounts for h in _hosts(a)], cache_dir
+    )
     return lock_minutes_for(minutes, mssante)
 
 
