@@ -63,8 +63,29 @@ def register(commands: Any) -> None:
         metavar="OID",
         help=f"OID de l'INS (par défaut {InsKind.NIR.value}, NIR ; {InsKind.NIA.value} NIA)",
     )
+    add.add_argument(
+        "--qualified",
+        action="store_true",
+        help="identité qualifiée (INS vérifié par le téléservice INSi et une pièce "
+        "d'identité) : permet d'écrire au patient sur Mon espace santé",
+    )
     add.add_argument("--json", action="store_true", help="sortie JSON")
     add.set_defaults(run=run_patients_add)
+
+    qualify = actions.add_parser(
+        "qualify",
+        help="marquer l'identité d'un patient comme qualifiée (ou non)",
+        description="Enregistre que vous avez qualifié l'identité du patient (INS vérifié "
+        "par le téléservice INSi et une pièce d'identité) ; seule une identité qualifiée "
+        "permet de lui écrire sur Mon espace santé (caducee send --to-patient).",
+    )
+    qualify.add_argument("--patients-dir", metavar="DIR", type=Path, help=ROOT_HELP)
+    qualify.add_argument("--patient", required=True, metavar="ID", help="le patient")
+    qualify.add_argument(
+        "--undo", action="store_true", help="l'identité n'est plus considérée comme qualifiée"
+    )
+    qualify.add_argument("--json", action="store_true", help="sortie JSON")
+    qualify.set_defaults(run=run_patients_qualify)
 
     listing = actions.add_parser("list", help="lister les patients")
     listing.add_argument("--patients-dir", metavar="DIR", type=Path, help=ROOT_HELP)
@@ -75,7 +96,7 @@ def register(commands: Any) -> None:
         "import",
         help="importer des patients (CSV du logiciel métier, dossiers existants)",
         description="Importe des patients depuis l'export CSV du logiciel métier (colonnes : "
-        "nom_naissance;nom_utilise;prenoms;date_naissance;sexe;ins;ins_oid — voir "
+        "nom_naissance;nom_utilise;prenoms;date_naissance;sexe;ins;ins_oid;statut_identite — voir "
         "docs/filing.md) ou depuis les sous-dossiers existants nommés « NOM Prénom "
         "(AAAA-MM-JJ) ».",
     )
@@ -169,6 +190,7 @@ def run_patients_add(args: argparse.Namespace, profile: Profile) -> int:
             sex=args.sex,
             ins=args.ins,
             ins_oid=args.ins_oid,
+            identity_qualified=args.qualified,
         )
     finally:
         db.close()
@@ -182,10 +204,26 @@ def run_patients_add(args: argparse.Namespace, profile: Profile) -> int:
     return 0
 
 
+def run_patients_qualify(args: argparse.Namespace, profile: Profile) -> int:
+    db, registry = _registry(args, profile)
+    try:
+        patient = registry.set_identity_qualified(args.patient, not args.undo)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(patient.to_json())
+    else:
+        state = "qualifiée" if patient.identity_qualified else "non qualifiée"
+        print(f"{patient.display} : identité {state}.")
+    return 0
+
+
 def _patient_line(patient: Patient) -> str:
     ins = f" INS {patient.ins}" if patient.ins else ""
     if patient.ins_oid in (InsKind.TEST.value, InsKind.DEMO.value):
         ins += " (test)"
+    if patient.identity_qualified:
+        ins += " (identité qualifiée)"
     return f"{patient.id}  {patient.display}{ins} — « {patient.folder} »"
 
 

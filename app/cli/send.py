@@ -12,6 +12,10 @@ from typing import Any
 from app.cli.accounts import open_store, session_for
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
+from app.core.settings import Settings
+from app.filing.db import FilingDb
+from app.filing.errors import FilingError
+from app.filing.patients import Registry
 from app.ops.accounts import AccountSession
 from app.ops.outbox import (
     DeliveryReport,
@@ -23,6 +27,7 @@ from app.ops.outbox import (
     retry,
     uncertain_facts,
 )
+from app.ops.patient_mail import PatientMailError, address_of
 from app.store.db import Account, Store
 from app.store.outbox import STATES_FR, OutboxItem, OutboxStore
 
@@ -53,9 +58,28 @@ def register(commands: Any) -> None:
     send.add_argument(
         "--to",
         action="append",
-        required=True,
         metavar="X",
         help="destinataire (option répétable, ou adresses séparées par des virgules)",
+    )
+    send.add_argument(
+        "--to-patient",
+        metavar="ID",
+        help="écrire au patient ID du registre sur Mon espace santé : l'adresse "
+        "<matricule INS>@patient.mssante.fr est faite de son INS (NIR, clé valide, identité "
+        "qualifiée : caducee patients qualify)",
+    )
+    send.add_argument(
+        "--patients-dir",
+        metavar="DIR",
+        type=Path,
+        help="dossier des patients (par défaut : [classement] dossier_patients de "
+        "config.toml) ; une adresse …@patient.mssante.fr n'est acceptée que pour un INS "
+        "qualifié de ce registre",
+    )
+    send.add_argument(
+        "--no-reply",
+        action="store_true",
+        help="message à un patient : lui interdire de répondre (X-MSS-MES: FIN)",
     )
     send.add_argument("--cc", action="append", metavar="Y", help="copie")
     send.add_argument("--subject", required=True, metavar="OBJET")
@@ -151,8 +175,55 @@ def _waiting(address: str) -> Callable[[int | None], None]:
     return say
 
 
+def _patients(
+    args: argparse.Namespace, profile: Profile
+) -> tuple[FilingDb | None, Registry | None]:
+    """The registry patient recipients are checked against: ``--patients-dir`` or the
+    setting; none configured is no registry (only then), a root that moved is an error."""
+    root = args.patients_dir or Settings.load(profile.config_file).patients_dir
+    if root is None:
+        if args.to_patient:
+            raise FilingError(
+                "no patients root",
+                user_message="Indiquez le dossier des patients (--patients-dir) ou réglez "
+                "[classement] dossier_patients dans config.toml.",
+            )
+        return None, None
+    profile.ensure()
+    db = FilingDb.open(profile.data_dir)
+    try:
+        return db, Registry(db, root)
+    except BaseException:
+        db.close()
+        raise
+
+
 def run_send(args: argparse.Namespace, profile: Profile) -> int:
+    if not args.to and not args.to_patient:
+        print("caducee send : erreur : indiquez --to ou --to-patient.", file=sys.stderr)
+        return 2
+    try:
+        filing_db, registry = _patients(args, profile)
+    except CaduceeError as error:
+        print(f"Erreur : {error.user_message}", file=sys.stderr)
+        return 1
+    try:
+        return _send(args, profile, registry)
+    finally:
+        if filing_db is not None:
+            filing_db.close()
+
+
+def _send(args: argparse.Namespace, profile: Profile, registry: Registry | None) -> int:
     to, cc = _addresses(args.to), _addresses(args.cc)
+    if args.to_patient and registry is not None:
+        try:
+            patient = registry.get(args.to_patient)
+            to.insert(0, address_of(patient))
+        except CaduceeError as error:
+            print(f"Erreur : {error.user_message} Rien n'est envoyé.", file=sys.stderr)
+            return 1
+        print(f"À : {patient.display} — Mon espace santé <{to[0]}>", file=sys.stderr)
     for path in [*args.attach, *([args.body_file] if args.body_file else [])]:
         if not path.is_file():
             print(f"Erreur : fichier introuvable : {path}", file=sys.stderr)
@@ -164,20 +235,26 @@ def run_send(args: argparse.Namespace, profile: Profile) -> int:
         if account is None:
             print(f"Erreur : aucun compte {args.sender} (caducee account add).", file=sys.stderr)
             return 1
-        item = enqueue(
-            store,
-            account,
-            Draft(
-                args.sender,
-                to,
-                args.subject,
-                text,
-                cc=cc,
-                attachments=args.attach,
-                dsn=args.dsn,
-                mdn=args.mdn,
-            ),
-        )
+        try:
+            item = enqueue(
+                store,
+                account,
+                Draft(
+                    args.sender,
+                    to,
+                    args.subject,
+                    text,
+                    cc=cc,
+                    attachments=args.attach,
+                    dsn=args.dsn,
+                    mdn=args.mdn,
+                    end_conversation=args.no_reply,
+                ),
+                patients=registry.by_matricule if registry is not None else None,
+            )
+        except PatientMailError as error:
+            print(f"Erreur : {error.user_message} Rien n'est envoyé.", file=sys.stderr)
+            return 1
         session = session_for(account, profile)
         try:
             report = deliver(

@@ -84,6 +84,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, message_id, document, root_id)
     );
     """,
+    # 2: whether the patient's identity is qualified (INS checked with the INSi service and
+    # an identity document): only then may the INS be used to write to the patient
+    """
+    ALTER TABLE patients ADD COLUMN identity_qualified INTEGER NOT NULL DEFAULT 0
+        CHECK (identity_qualified IN (0, 1));
+    """,
 ]
 
 

@@ -48,6 +48,7 @@ class Patient:
     used_name: str | None = None
     ins: str | None = None
     ins_oid: str | None = None
+    identity_qualified: bool = False  # "identité qualifiée": the INS may be used to write
 
     @property
     def ins_value(self) -> Ins | None:
@@ -88,6 +89,7 @@ class Patient:
             "sex": self.sex,
             "ins": self.ins,
             "ins_oid": self.ins_oid,
+            "identity_qualified": self.identity_qualified,
             "folder": self.folder,
         }
 
@@ -132,6 +134,7 @@ def _row(row: sqlite3.Row) -> Patient:
         used_name=row["used_name"],
         ins=row["ins"],
         ins_oid=row["ins_oid"],
+        identity_qualified=bool(row["identity_qualified"]),
     )
 
 
@@ -199,6 +202,7 @@ class Registry:
         ins_oid: str | None = None,
         folder: str | None = None,
         create_folder: bool = True,
+        identity_qualified: bool = False,
     ) -> Patient:
         """Register a patient; the folder is created (a new name if taken on disk).
 
@@ -223,6 +227,11 @@ class Registry:
         if birth_date is not None and not date(1880, 1, 1) <= birth_date <= date.today():
             raise InvalidPatientError("bad date", user_message="Date de naissance invalide.")
         matricule, oid = self._checked_ins(ins, ins_oid)
+        if identity_qualified and not matricule:
+            raise InvalidPatientError(
+                "qualified without INS",
+                user_message="Une identité qualifiée a un INS : indiquez son matricule.",
+            )
         if matricule and self.by_ins(matricule, oid or ""):
             raise InvalidPatientError(
                 "duplicate INS", user_message="Un patient avec cet INS existe déjà."
@@ -236,7 +245,8 @@ class Registry:
                 with self.db.transaction() as db:
                     db.execute(
                         "INSERT INTO patients (id, root_id, ins, ins_oid, birth_name, used_name, "
-                        "first_names, birth_date, sex, folder) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        "first_names, birth_date, sex, folder, identity_qualified) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             patient_id,
                             self.root_id,
@@ -248,6 +258,7 @@ class Registry:
                             birth_date.isoformat() if birth_date else None,
                             sex,
                             chosen,
+                            int(identity_qualified),
                         ),
                     )
                     if create_folder and folder is None:
@@ -271,6 +282,30 @@ class Registry:
                 continue
             return self.get(patient_id)
         raise InvalidPatientError("no free id or folder name")  # pragma: no cover
+
+    def set_identity_qualified(self, patient_id: str, qualified: bool) -> Patient:
+        """Record that she qualified (or no longer vouches for) the patient's identity."""
+        patient = self.get(patient_id)
+        if qualified and not patient.ins:
+            raise InvalidPatientError(
+                "qualified without INS",
+                user_message="Ce patient n'a pas d'INS enregistré : son identité ne peut pas "
+                "être qualifiée ici.",
+            )
+        with self.db.transaction() as db:
+            db.execute(
+                "UPDATE patients SET identity_qualified = ? WHERE root_id = ? AND id = ?",
+                (int(qualified), self.root_id, patient.id),
+            )
+        return self.get(patient.id)
+
+    def by_matricule(self, matricule: str) -> list[Patient]:
+        """Patients whose INS has this matricule, whatever its OID (NIR, test...)."""
+        rows = self.db.db.execute(
+            "SELECT * FROM patients WHERE root_id = ? AND ins = ? ORDER BY ins_oid",
+            (self.root_id, normalise_matricule(matricule)),
+        )
+        return [_row(r) for r in rows]
 
     @staticmethod
     def _checked_ins(ins: str | None, oid: str | None) -> tuple[str | None, str | None]:
@@ -384,6 +419,7 @@ class Registry:
                         sex=_sex(row.get("sexe", "")),
                         ins=row.get("ins") or None,
                         ins_oid=row.get("ins_oid") or None,
+                        identity_qualified=_qualified(row.get("identite", "")),
                     )
                 )
             except InvalidPatientError as error:
@@ -405,6 +441,11 @@ _ALIASES = {
     "sex": "sexe",
     "matricule_ins": "ins",
     "oid": "ins_oid",
+    "statut_identite": "identite",
+    "statut": "identite",
+    "identite_qualifiee": "identite",
+    "identité": "identite",
+    "identité_qualifiée": "identite",
 }
 
 
@@ -432,6 +473,15 @@ def _parse_date(text: str) -> date:
     raise InvalidPatientError(
         "bad date", user_message="date de naissance illisible (JJ/MM/AAAA ou AAAA-MM-JJ)"
     )
+
+
+def _qualified(text: str) -> bool:
+    """The identity status column: "QUAL"/"qualifiée"/"oui"/"1" is qualified; anything
+    else (PROV, VALI, RECUP, empty) is not (notes §4.3: only a qualified identity's INS is
+    used to exchange)."""
+    value = unicodedata.normalize("NFKD", text.strip().casefold())
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return value in ("qual", "qualifiee", "identite qualifiee", "oui", "o", "1", "vrai", "true")
 
 
 def _sex(text: str) -> str:

@@ -42,6 +42,14 @@ from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
 from app.mssante.dsn import read_dsn
 from app.ops.accounts import AccountSession
+from app.ops.patient_mail import (
+    END_CONVERSATION,
+    PatientLookup,
+    PatientMailError,
+    PatientRecipients,
+    check_recipients,
+    conversation_addresses,
+)
 from app.store.db import Account, MessageSummary, Store
 from app.store.mime import safe_filename
 from app.store.outbox import OutboxItem, OutboxStore
@@ -72,6 +80,7 @@ class Draft:
     in_reply_to: str | None = None  # Message-ID (without <>) of the message answered
     references: Sequence[str] = ()  # the thread's Message-IDs, oldest first
     forwarded: Sequence[tuple[str, str, bytes]] = ()  # (file name, type, content) carried on
+    end_conversation: bool = False  # to a patient: X-MSS-MES: FIN, no reply (ECO.2.2.8)
 
 
 @dataclass
@@ -104,6 +113,8 @@ def compose(draft: Draft) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=domain)
     if draft.mdn:  # RFC 8098 read receipt request
         message["Disposition-Notification-To"] = draft.sender
+    if draft.end_conversation:
+        message[END_CONVERSATION[0]] = END_CONVERSATION[1]
     message.set_content(draft.body)
     for path in draft.attachments:
         data = path.read_bytes()
@@ -131,8 +142,42 @@ def recipients_of(message: Message) -> list[str]:
     return [address for _name, address in pairs if address]
 
 
-def enqueue(store: Store, account: Account, draft: Draft) -> OutboxItem:
-    return enqueue_message(store, account, compose(draft), dsn=draft.dsn)
+def enqueue(
+    store: Store, account: Account, draft: Draft, *, patients: PatientLookup | None = None
+) -> OutboxItem:
+    return enqueue_message(store, account, compose(draft), dsn=draft.dsn, patients=patients)
+
+
+def _conversation(store: Store, message: Message, receipt_for: MessageSummary | None) -> list[str]:
+    """The addresses of the message answered (In-Reply-To), or of the one a receipt is for."""
+    values: list[str] = []
+    answered = receipt_for
+    reference = str(message["In-Reply-To"] or "").strip()
+    if answered is None and reference:
+        answered = store.find(reference.split()[0])
+    if answered is not None:
+        values = [answered.sender, answered.recipients]
+    return conversation_addresses(values)
+
+
+def check_patients(
+    store: Store,
+    message: Message,
+    patients: PatientLookup | None,
+    receipt_for: MessageSummary | None = None,
+) -> PatientRecipients:
+    """Patient recipients checked (``app/ops/patient_mail.py``); ``X-MSS-MES`` only on a
+    message to a patient."""
+    found = check_recipients(
+        recipients_of(message), patients, _conversation(store, message, receipt_for)
+    )
+    if message[END_CONVERSATION[0]] is not None and not found:
+        raise PatientMailError(
+            "end of conversation without a patient",
+            user_message="« Interdire la réponse du patient » ne vaut que pour un message "
+            "adressé à un patient (…@patient.mssante.fr).",
+        )
+    return found
 
 
 def enqueue_message(
@@ -142,12 +187,16 @@ def enqueue_message(
     *,
     dsn: bool = False,
     receipt_for: MessageSummary | None = None,
+    patients: PatientLookup | None = None,
 ) -> OutboxItem:
     """Any ready message (a draft composed, a read receipt) into the durable outbox;
-    ``receipt_for``: the message a receipt answers (in the audit trail)."""
+    ``receipt_for``: the message a receipt answers (in the audit trail); ``patients``: the
+    registry's lookup that patient recipients are checked against (none: only answers to
+    a patient's conversation may go to a patient)."""
     recipients = recipients_of(message)
     if not recipients:
         raise CaduceeError("no recipient", user_message="Indiquez au moins un destinataire.")
+    check_patients(store, message, patients, receipt_for)
     if message["Bcc"] is not None:
         del message["Bcc"]  # never shown to the other recipients
     item = OutboxStore(store).add(
