@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.core import logs
 from app.core.keychain import use_no_keyring
 from app.core.paths import Profile
+from app.sandbox.colleagues import DEMO_COLLEAGUES, colleague, received, set_up_directory
 from app.store.db import Store
 
 if TYPE_CHECKING:
@@ -50,6 +51,14 @@ def register(commands: Any) -> None:
         help="démarrer seulement l'opérateur de démonstration, sans fenêtre, jusqu'à Ctrl-C "
         "(pour essayer les commandes de caducee sur le profil de démonstration)",
     )
+    demo.add_argument(
+        "--colleague",
+        metavar="ADRESSE",
+        help="montrer ce qu'un confrère de la démonstration a reçu (sa boîte sur l'opérateur "
+        "de démonstration) et ce que Caducée en lit : documents, patient, type ; sans démarrer "
+        "l'opérateur. Confrères : " + ", ".join(c.address for c in DEMO_COLLEAGUES),
+    )
+    demo.add_argument("--json", action="store_true", help="avec --colleague : sortie JSON")
     demo.set_defaults(run=run)
 
 
@@ -63,6 +72,8 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
 
     started = time.monotonic()
     profile = demo_profile(profile)
+    if args.colleague is not None:
+        return show_colleague(profile, args.colleague, as_json=args.json)
     profile.ensure()
     logs.setup(profile.log_dir)  # main() pointed the log at the real profile's
     use_no_keyring()
@@ -84,6 +95,7 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         from app.sandbox.patients import set_up_patients
 
         set_up_patients(profile, operator.address)
+        set_up_directory(profile, operator.address)
         seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
         print(
             f"Démonstration : opérateur local prêt en {seconds} s "
@@ -179,3 +191,82 @@ def _window(args: argparse.Namespace, profile: Profile) -> int:
         answerer=answer,
         screenshot_after_sync=True,
     )
+
+
+def _received_json(raw: bytes) -> dict[str, Any]:
+    """One message a colleague received: its headers and what Caducée reads from it."""
+    from email.parser import BytesHeaderParser
+
+    from app.mssante.documents import read_message
+
+    headers = BytesHeaderParser().parsebytes(raw)
+    docs = read_message(raw)
+    documents = []
+    for document in docs.documents:
+        identity = document.identity
+        documents.append(
+            {
+                "title": document.title,
+                "type_code": document.type_code,
+                "author": document.author,
+                "file": document.readable.name if document.readable else None,
+                "patient": None
+                if identity is None
+                else {
+                    "birth_name": identity.birth_name,
+                    "first_names": list(identity.first_names),
+                    "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
+                    "ins": identity.ins.matricule if identity.ins else None,
+                },
+            }
+        )
+    return {
+        "date": str(headers["Date"] or ""),
+        "from": str(headers["From"] or ""),
+        "to": str(headers["To"] or ""),
+        "subject": str(headers["Subject"] or ""),
+        "message_id": str(headers["Message-ID"] or ""),
+        "mss_headers": {k: str(v) for k, v in headers.items() if k.upper().startswith("X-MSS-")},
+        "documents": documents,
+        "refused": [{"name": r.name, "reason": r.reason} for r in docs.refused],
+    }
+
+
+def show_colleague(profile: Profile, address: str, *, as_json: bool) -> int:
+    """``--colleague``: what a demo colleague received, read from the sandbox's files."""
+    import json
+
+    found = colleague(address)
+    if found is None:
+        print(
+            f"Erreur : {address} n'est pas un confrère de la démonstration ("
+            + ", ".join(c.address for c in DEMO_COLLEAGUES)
+            + ").",
+            file=sys.stderr,
+        )
+        return 1
+    messages = [
+        _received_json(raw) for raw in received(profile.data_dir / "demo" / "boites", found.address)
+    ]
+    if as_json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2))
+        return 0
+    if not messages:
+        print(f"{found.display} <{found.address}> n'a rien reçu dans la démonstration.")
+        return 0
+    print(f"Reçu par {found.display} <{found.address}> ({len(messages)} message(s)) :")
+    for message in messages:
+        print(f"\n  {message['date']}  de {message['from']}\n  Objet : {message['subject']}")
+        for name, value in message["mss_headers"].items():
+            print(f"  {name}: {value}")
+        for document in message["documents"]:
+            patient = document["patient"] or {}
+            who = " ".join([patient.get("birth_name") or "", *(patient.get("first_names") or [])])
+            ins = f", INS {patient['ins']}" if patient.get("ins") else ""
+            print(
+                f"  Document : {document['title'] or document['file'] or 'sans titre'}"
+                f" (type {document['type_code'] or '?'}) — patient : {who.strip() or '?'}{ins}"
+            )
+        for refused in message["refused"]:
+            print(f"  Pièce refusée : {refused['name']} — {refused['reason']}")
+    return 0

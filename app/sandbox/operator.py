@@ -15,7 +15,9 @@ Everything lives below one directory of the demo profile (``<profile>/demo/``):
 IMAP (implicit TLS, client certificate required, SASL EXTERNAL) and SMTP submission (implicit
 TLS, client certificate required, sender checked against the certificate) listen on
 127.0.0.1 with ports chosen by the system. Mail submitted to a sandbox mailbox is delivered
-into it; other recipients are refused (there is no outside world in the sandbox).
+into it: the demo's own, or one of the demo colleagues' (``colleagues.py``: hosted here,
+read by ``caducee demo --colleague``); other recipients are refused (there is no outside
+world in the sandbox).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
+from app.sandbox.colleagues import hosted_mailboxes
 from app.sandbox.imap import SandboxImapServer
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
 from app.sandbox.samples import paris_now, sample_mail
@@ -136,7 +139,8 @@ class SandboxOperator:
         tls = server_tls_context(str(chain_file), str(key_file), str(written.ca_with_crls))
 
         first_run = not files.mailboxes.exists()
-        self._imap = SandboxImapServer(files.mailboxes, tls, {self.holder.id_nat: self.address})
+        hosted = {self.holder.id_nat: self.address, **hosted_mailboxes()}
+        self._imap = SandboxImapServer(files.mailboxes, tls, hosted)
         imap = self._imap.start()
         if first_run:
             self._imap.create_folders(self.address, ("Sent", "Trash"))
@@ -191,15 +195,17 @@ class SandboxOperator:
         return identity == self.holder.id_nat and sender.lower() == self.address
 
     def _deliver(self, sender: str, recipients: list[str], message: bytes) -> None:
-        unknown = [r for r in recipients if r.lower() != self.address]
+        hosted = {self.address, *hosted_mailboxes().values()}
+        unknown = [r for r in recipients if r.lower() not in hosted]
         if unknown:
             raise DeliveryError(
                 f"550 5.1.1 <{unknown[0]}>: unknown in the demo sandbox "
-                f"(only <{self.address}> exists)"
+                f"(only <{self.address}> and the demo colleagues exist)"
             )
         if self._imap is None:
             raise DeliveryError("451 4.3.0 Sandbox mailbox not available")
-        self._imap.deliver(self.address, message)
+        for recipient in dict.fromkeys(r.lower() for r in recipients):
+            self._imap.deliver(recipient, message)
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -1,0 +1,90 @@
+"""The demo operator hosts a few colleagues: mail sent to them is delivered and read back
+(``caducee demo --colleague``); they are in the demo's directory; writing to a patient
+goes only to a qualified INS of the registry."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from app.mssante.ins import key_of
+from app.sandbox.colleagues import DEMO_COLLEAGUES
+from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
+from tests.e2e.test_demo import caducee, served_demo
+
+SECRET = {"CADUCEE_PKCS12_PASSPHRASE": DEMO_PASSPHRASE}
+NIR = "2800575123456"
+MATRICULE = f"{NIR}{key_of(NIR):02d}"
+
+
+def send(profile: Path, *args: str) -> tuple[int, str]:
+    done = caducee(profile, "send", "--from", DEMO_ADDRESS, "--body", "Bonjour", *args, **SECRET)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_mail_to_a_demo_colleague_is_delivered_and_read_back(tmp_path: Path) -> None:
+    profile = tmp_path / "demo"
+    cardiologist, nurse = DEMO_COLLEAGUES[0], DEMO_COLLEAGUES[2]
+    subject = f"Avis cardiologique {time.time_ns()}"
+    with served_demo(profile):
+        status, said = send(
+            profile, "--to", cardiologist.address, "--cc", nurse.address, "--subject", subject
+        )
+        assert status == 0, said
+        status, said = send(profile, "--to", "inconnu@medecin.mssante.test", "--subject", "x")
+        assert "inconnu@medecin.mssante.test" in said  # still refused: not hosted
+    shown = caducee(profile, "demo", "--colleague", cardiologist.address.upper(), "--json")
+    assert shown.returncode == 0, shown.stderr
+    received = json.loads(shown.stdout)
+    assert [m["subject"] for m in received] == [subject]
+    assert DEMO_ADDRESS in received[0]["from"]
+    text = caducee(profile, "demo", "--colleague", nurse.address)
+    assert subject in text.stdout and nurse.display in text.stdout
+    empty = caducee(profile, "demo", "--colleague", DEMO_COLLEAGUES[3].address)
+    assert "n'a rien reçu" in empty.stdout
+    stranger = caducee(profile, "demo", "--colleague", "personne@ailleurs.test")
+    assert stranger.returncode == 1 and "n'est pas un confrère" in stranger.stderr
+    found = caducee(profile, "directory", "search", "fontaine", "--json")
+    assert found.returncode == 0, found.stderr
+    assert cardiologist.address in found.stdout
+
+
+def test_demo_writes_to_a_patient_only_from_a_qualified_ins(tmp_path: Path) -> None:
+    profile = tmp_path / "demo"
+    address = f"{MATRICULE}@patient.mssante.fr"
+    with served_demo(profile):
+        status, said = send(profile, "--to", address, "--subject", "Résultats")
+        assert status == 1 and "aucun patient de votre registre" in said
+        added = caducee(
+            profile,
+            "patients",
+            "add",
+            "--birth-name",
+            "Dupont",
+            "--first-names",
+            "Marie",
+            "--birth-date",
+            "1980-05-12",
+            "--sex",
+            "F",
+            "--ins",
+            MATRICULE,
+        )
+        assert added.returncode == 0, added.stderr
+        patient_id = added.stdout.strip()
+        status, said = send(profile, "--to-patient", patient_id, "--subject", "Résultats")
+        assert status == 1 and "pas qualifiée" in said, said
+        qualified = caducee(profile, "patients", "qualify", "--patient", patient_id)
+        assert qualified.returncode == 0 and "identité qualifiée" in qualified.stdout
+        status, said = send(
+            profile, "--to-patient", patient_id, "--no-reply", "--subject", "Résultats"
+        )
+        # The address is built and accepted; the sandbox has no Mon espace santé: refused there
+        assert f"DUPONT Marie, née le 12/05/1980 — Mon espace santé <{address}>" in said
+        assert "unknown in the demo sandbox" in said, said
+        status, said = send(profile, "--to", f"{MATRICULE}@pаtient.mssante.fr", "--subject", "x")
+        assert status == 1 and "trompeurs" in said
+        outbox = caducee(profile, "outbox", "--json")
+        items = json.loads(outbox.stdout)
+        assert [i["recipients"] for i in items] == [[address]]  # nothing else was queued
