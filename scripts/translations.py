@@ -498,6 +498,60 @@ ENGLISH = {
     "Journal NON intègre : {0}.": "Trail NOT intact: {0}.",
     "Exporter en CSV…": "Export as CSV…",
     "Exporter le journal d'audit": "Export the audit trail",
+    # Writing to a patient, a patient's mail (issue 15)
+    "Patients destinataires": "Patient recipients",
+    "Interdire la réponse du patient": "Forbid the patient's reply",
+    "Le patient ne pourra pas répondre à ce message (en-tête X-MSS-MES: FIN)": (
+        "The patient will not be able to reply to this message (header X-MSS-MES: FIN)"
+    ),
+    "⚠ {0}": "⚠ {0}",
+    "patient absent du registre (réponse à son message)": (
+        "patient not in the registry (reply to their message)"
+    ),
+    "Patient destinataire : {0} — INS {1} (Mon espace santé)": (
+        "Patient recipient: {0} — INS {1} (Mon espace santé)"
+    ),
+    "Patients…": "Patients…",
+    "Message d'un patient (Mon espace santé) — {0}\n{1}": (
+        "Message from a patient (Mon espace santé) — {0}\n{1}"
+    ),
+    "Patients": "Patients",
+    "Rechercher un patient (nom, prénom, INS)": "Find a patient (name, first name, INS)",
+    "Rechercher un patient": "Find a patient",
+    "Naissance": "Born",
+    "Liste des patients": "Patient list",
+    "Écrire au patient": "Write to the patient",
+    "Un message sur Mon espace santé, à l'adresse faite de son INS qualifié": (
+        "A message on Mon espace santé, to the address made of their qualified INS"
+    ),
+    "Identité qualifiée…": "Mark the identity as qualified…",
+    "Adresser des documents…": "Send documents…",
+    "qualifiée": "qualified",
+    "non qualifiée": "not qualified",
+    "sans INS": "no INS",
+    "Identité non qualifiée…": "Mark the identity as not qualified…",
+    "Aucun patient choisi.": "No patient chosen.",
+    "Écrire au patient impossible : {0}": "Cannot write to the patient: {0}",
+    "Mon espace santé : {0}": "Mon espace santé: {0}",
+    "rien de déductible": "nothing can be deduced",
+    "Confirmez-vous que l'identité de ce patient est qualifiée (INS vérifié par le "
+    "téléservice INSi et une pièce d'identité) ?\n\n{0}\nINS : {1}\nD'après le "
+    "matricule : {2}": (
+        "Do you confirm that this patient's identity is qualified (INS checked with the "
+        "INSi service and an identity document)?\n\n{0}\nINS: {1}\nFrom the number: {2}"
+    ),
+    "L'identité de {0} ne sera plus considérée comme qualifiée : vous ne pourrez plus lui "
+    "écrire sur Mon espace santé. Continuer ?": (
+        "The identity of {0} will no longer be taken as qualified: you will not be able to "
+        "write to them on Mon espace santé. Continue?"
+    ),
+    "Identité du patient": "Patient identity",
+    "Message d'un patient": "Message from a patient",
+    "identité du registre des patients": "identity from the patient registry",
+    "nom donné par le message, non vérifié : cet INS n'est pas dans votre registre des "
+    "patients": "name given by the message, not checked: this INS is not in your patient registry",
+    "Message d'un patient (Mon espace santé)": "Message from a patient (Mon espace santé)",
+    "INS :": "INS:",
 }
 
 

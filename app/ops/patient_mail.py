@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
+from pathlib import Path
 
 from app.core.errors import CaduceeError
+from app.filing.db import FilingDb
+from app.filing.errors import PatientsRootError
 from app.filing.patients import Patient, Registry
 from app.mssante.ins import key_ok
 from app.mssante.model import InsKind
@@ -210,3 +213,58 @@ def patient_sender(sender: str, lookup: PatientLookup | None) -> PatientSender |
     display = " ".join("".join(c for c in display if c.isprintable()).split())[:120]
     birth_name, first_names = _split_display(display)
     return PatientSender(address.matricule, birth_name, first_names, False)
+
+
+class PatientBook:
+    """The registry's patients by matricule, read once (and again on ``reload``), for the
+    message list, the reader and the composer: no SQLite query per row painted.
+
+    ``load`` returns the registry's patients (``registry_patients``), or an empty list
+    when no patients folder is set; a failure reads as empty (logged by the caller)."""
+
+    def __init__(self, load: Callable[[], list[Patient]]) -> None:
+        self._load = load
+        self._by_matricule: dict[str, list[Patient]] | None = None
+        self._senders: dict[str, PatientSender | None] = {}
+
+    def reload(self) -> None:
+        self._by_matricule = None
+        self._senders.clear()
+
+    def _index(self) -> dict[str, list[Patient]]:
+        if self._by_matricule is None:
+            try:
+                patients = self._load()
+            except (CaduceeError, OSError, ValueError):
+                patients = []
+            index: dict[str, list[Patient]] = {}
+            for patient in patients:
+                if patient.ins:
+                    index.setdefault(patient.ins.upper(), []).append(patient)
+            self._by_matricule = index
+        return self._by_matricule
+
+    def lookup(self, matricule: str) -> list[Patient]:
+        return list(self._index().get(matricule.strip().upper(), []))
+
+    def sender(self, value: str) -> PatientSender | None:
+        """The patient behind a stored sender (``Name <address>``), cached per value."""
+        if value not in self._senders:
+            if len(self._senders) > 20_000:
+                self._senders.clear()
+            self._senders[value] = patient_sender(value, self.lookup)
+        return self._senders[value]
+
+
+def registry_patients(data_dir: Path, root: Path | None) -> list[Patient]:
+    """The patients of ``root`` (the configured patients folder), [] when there is none or
+    it moved: marking a patient's mail must never stop the window."""
+    if root is None or not root.is_dir():
+        return []
+    db = FilingDb.open(data_dir)
+    try:
+        return Registry(db, root).patients()
+    except PatientsRootError:
+        return []
+    finally:
+        db.close()

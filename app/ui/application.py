@@ -23,6 +23,7 @@ from app.core.settings import Settings
 from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
 from app.ops.accounts import session_lock_minutes
+from app.ops.patient_mail import PatientBook, registry_patients
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
@@ -108,6 +109,7 @@ def _open_window(
         prompter.window = window
         window.account_wizard = lambda parent: _wizard(profile, settings, parent)
         window.patients_root = lambda parent: patients_root(profile, parent)
+        use_patient_book(window, profile)
         window.directory_online = online_search(profile)
         if edition is not None:
             _brand_window(window, edition)
@@ -168,6 +170,16 @@ def _wizard(profile: Profile, settings: Settings, parent: QWidget | None = None)
         adding=parent is not None,
         parent=parent,
     )
+
+
+def use_patient_book(window: MainWindow, profile: Profile) -> PatientBook:
+    """The registry's patients for the list, the reader and the composer (read when first
+    needed, never asking for the patients folder: without one, nothing is marked)."""
+    book = PatientBook(
+        lambda: registry_patients(profile.data_dir, Settings.load(profile.config_file).patients_dir)
+    )
+    window.patient_book = window.messages.patients = window.reader.patients = book
+    return book
 
 
 def patients_root(profile: Profile, parent: QWidget) -> Path | None:

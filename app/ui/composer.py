@@ -50,6 +50,12 @@ from app.directory import labels
 from app.directory.index import Mailbox
 from app.directory.trusted import TrustedList
 from app.ops.outbox import Draft, enqueue
+from app.ops.patient_mail import (
+    PatientBook,
+    PatientMailError,
+    check_recipients,
+    conversation_addresses,
+)
 from app.store.db import Store
 from app.ui.directory_search import (
     DirectoryContext,
@@ -101,6 +107,7 @@ def saved_drafts(drafts_dir: Path) -> list[tuple[Path, Draft]]:
                 bcc=list(data.get("bcc", [])),
                 attachments=[Path(p) for p in data.get("attachments", [])],
                 in_reply_to=data.get("in_reply_to"),
+                end_conversation=bool(data.get("end_conversation", False)),
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue
@@ -128,9 +135,11 @@ class Composer(QWidget):
         sender: str | None = None,
         draft_file: Path | None = None,
         directory: DirectoryJobs | None = None,
+        patients: PatientBook | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.patients = patients  # the registry: patient recipients named, checked
         self.drafts_dir = drafts_dir
         self.draft_file = draft_file or drafts_dir / f"{uuid.uuid4().hex}.json"
         self.sent = False
@@ -184,6 +193,19 @@ class Composer(QWidget):
         self.attachments.setAccessibleName(self.tr("Pièces jointes"))
         self.attachments.setMaximumHeight(80)
         self.forwarded: list[tuple[str, str, bytes]] = []
+        self.patient_info = QLabel()
+        self.patient_info.setObjectName("patient-recipients")
+        self.patient_info.setWordWrap(True)
+        self.patient_info.setAccessibleName(self.tr("Patients destinataires"))
+        self.patient_info.hide()
+        self.end_conversation = QCheckBox(self.tr("Interdire la réponse du patient"))
+        self.end_conversation.setObjectName("end-conversation")
+        self.end_conversation.setToolTip(
+            self.tr("Le patient ne pourra pas répondre à ce message (en-tête X-MSS-MES: FIN)")
+        )
+        self.end_conversation.hide()
+        for field in (self.to, self.cc, self.bcc):
+            field.textChanged.connect(self._show_patients)
         self.dsn = QCheckBox(self.tr("Accusé de remise"))
         self.mdn = QCheckBox(self.tr("Accusé de lecture"))
         self.in_reply_to: str | None = None
@@ -194,6 +216,7 @@ class Composer(QWidget):
         form.addRow(self.tr("À :"), self.to)
         form.addRow(self.tr("Copie :"), self.cc)
         form.addRow(self.tr("Copie cachée :"), self.bcc)
+        form.addRow(self.patient_info)
         form.addRow(self.tr("Objet :"), self.subject)
         attach = QPushButton(self.tr("Joindre…"))
         attach.clicked.connect(self.choose_files)
@@ -203,7 +226,7 @@ class Composer(QWidget):
         discard = QPushButton(self.tr("Abandonner"))
         discard.clicked.connect(self.discard)
         buttons = QHBoxLayout()
-        for widget in (attach, self.dsn, self.mdn):
+        for widget in (attach, self.dsn, self.mdn, self.end_conversation):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(discard)
@@ -240,6 +263,7 @@ class Composer(QWidget):
             self.attachments.addItem(f"{name} ({len(data)} octets, transféré)")
         self.dsn.setChecked(draft.dsn)
         self.mdn.setChecked(draft.mdn)
+        self.end_conversation.setChecked(draft.end_conversation)
         self.in_reply_to, self.references = draft.in_reply_to, list(draft.references)
 
     def draft(self) -> Draft:
@@ -260,7 +284,52 @@ class Composer(QWidget):
             in_reply_to=self.in_reply_to,
             references=self.references,
             forwarded=self.forwarded,
+            end_conversation=self.end_conversation.isChecked()
+            and not self.end_conversation.isHidden(),
         )
+
+    def _answering(self) -> list[str]:
+        answered = self.store.find(self.in_reply_to) if self.in_reply_to else None
+        return [answered.sender, answered.recipients] if answered is not None else []
+
+    def _show_patients(self) -> None:
+        """Who the patient recipients are (ECO.3.1.5: she sees who will receive it), or why
+        an address typed or pasted for a patient is refused."""
+        lookup = self.patients.lookup if self.patients is not None else None
+        lines: list[str] = []
+        refused = False
+        found = 0
+        answering = conversation_addresses(self._answering())
+        for field in (self.to, self.cc, self.bcc):
+            for address in _addresses(field.text()):
+                try:
+                    checked = check_recipients([address], lookup, answering)
+                except PatientMailError as error:
+                    lines.append(self.tr("⚠ {0}").format(error.user_message))
+                    refused = True
+                    continue
+                for patient_address, patient in checked.found:
+                    found += 1
+                    who = (
+                        patient.display
+                        if patient is not None
+                        else self.tr("patient absent du registre (réponse à son message)")
+                    )
+                    lines.append(
+                        self.tr("Patient destinataire : {0} — INS {1} (Mon espace santé)").format(
+                            who, patient_address.matricule
+                        )
+                    )
+        self.patient_info.setText("\n".join(lines))
+        self.patient_info.setVisible(bool(lines))
+        colour = "#b91c1c" if refused else "#5b21b6"
+        self.patient_info.setStyleSheet(f"#patient-recipients {{ color: {colour}; }}")
+        self.end_conversation.setVisible(bool(found))
+
+    def write_to_patient(self, address: str) -> None:
+        """ "Écrire au patient": the address made from the registry's qualified INS."""
+        self.to.setText(address)
+        self.subject.setFocus()
 
     def add_recipients(self, field: str, addresses: list[str]) -> None:
         """Add to "to", "cc" or "bcc" (the address book's "Ajouter en À / en Cc")."""
@@ -372,6 +441,7 @@ class Composer(QWidget):
             "body": draft.body,
             "attachments": [str(p) for p in draft.attachments],
             "in_reply_to": draft.in_reply_to,
+            "end_conversation": draft.end_conversation,
         }
         self.drafts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = self.draft_file.with_suffix(".tmp")
@@ -399,6 +469,13 @@ class Composer(QWidget):
                 self.tr("Ce compte n'a pas de serveur d'envoi (SMTP)."),
             )
             return
+        lookup = self.patients.lookup if self.patients is not None else None
+        try:  # before the trust question: an address that will be refused is said first
+            answering = conversation_addresses(self._answering())
+            check_recipients([*draft.to, *draft.cc, *draft.bcc], lookup, answering)
+        except PatientMailError as error:
+            QMessageBox.warning(self, self.tr("Envoi impossible"), error.user_message)
+            return
         if not self.confirm_trust([*draft.to, *draft.cc, *draft.bcc]):
             return
         if not draft.subject:
@@ -408,7 +485,7 @@ class Composer(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
-            enqueue(self.store, account, draft)
+            enqueue(self.store, account, draft, patients=lookup)
         except (CaduceeError, OSError) as error:
             text = error.user_message if isinstance(error, CaduceeError) else str(error)
             QMessageBox.warning(self, self.tr("Envoi impossible"), text)

@@ -44,6 +44,7 @@ from app.filing.service import Filing
 from app.mssante.model import MessageDocuments
 from app.ops.accounts import session_lock_minutes
 from app.ops.outbox import Draft, enqueue_message
+from app.ops.patient_mail import PatientBook
 from app.ops.receipts import MDN_SENT, read_receipt
 from app.ops.replies import forward, reply
 from app.store.changes import LocalChanges, NoTrashError
@@ -61,6 +62,7 @@ from app.ui.filing_queue import FilingQueue
 from app.ui.jobs import BackgroundJob
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
+from app.ui.patients_dialog import PatientsDialog
 from app.ui.reader import Reader
 from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
 
@@ -112,6 +114,9 @@ class MainWindow(QMainWindow):
         self.filing: Filing | None = None
         self.filing_dialog: FilingDialog | None = None
         self.filing_queue: FilingQueue | None = None
+        self.patients_dialog: PatientsDialog | None = None
+        # Set by the application: the registry's patients, to mark and check patients' mail.
+        self.patient_book: PatientBook | None = None
 
         self.folder_view = QTreeView()
         self.folder_view.setModel(self.folders)
@@ -287,6 +292,10 @@ class MainWindow(QMainWindow):
         self.add_account_action.setObjectName("add-account")
         self.add_account_action.triggered.connect(self.add_account)
         self.add_account_action.setEnabled(self.worker is not None)
+        patients_action = menu.addAction(self.tr("Patients…"))
+        patients_action.setObjectName("patients")
+        patients_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        patients_action.triggered.connect(self.open_patients)
         audit_action = menu.addAction(self.tr("Journal d'audit…"))
         audit_action.setObjectName("audit-trail")
         audit_action.triggered.connect(self.show_audit)
@@ -533,6 +542,22 @@ class MainWindow(QMainWindow):
         self.filing_queue = queue
         queue.open()
 
+    def open_patients(self) -> PatientsDialog | None:
+        filing = self._open_filing()
+        if filing is None or self.locked:
+            return None
+        dialog = PatientsDialog(filing.registry, self)
+        dialog.write_to.connect(lambda _id, to: self._compose(Draft("", [to], "", "")))
+        dialog.changed.connect(self._patients_changed)
+        self.patients_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _patients_changed(self) -> None:
+        if self.patient_book is not None:
+            self.patient_book.reload()
+        self.messages.invalidate()
+
     def _file_pending(self, pending: PendingDocument) -> None:
         dialog = self._filing_dialog(pending.message, pending.docs, pending.index)
         if dialog is not None:
@@ -638,6 +663,7 @@ class MainWindow(QMainWindow):
             self._folder_scope().account,
             draft_file,
             directory=self.directory_jobs,
+            patients=self.patient_book,
         )
         composer.queued.connect(self._queued)
         self.composers = [c for c in self.composers if c.isVisible()] + [composer]

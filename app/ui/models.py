@@ -17,16 +17,18 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QStyle
 
 from app.mssante.subject import displayed
+from app.ops.patient_mail import PatientBook, PatientSender
 from app.store.db import Folder, MessageSummary, Store
 from app.store.folder_roles import folder_role
 from app.store.views import Scope, folder_counts, message_ids, summaries
 
 PAGE = 200
 PAGES_KEPT = 40
+PATIENT_BACKGROUND = "#ede9fe"  # a patient's mail (ECO.3.1.1): not told by the domain alone
 
 SPECIAL_NAMES = {
     "Inbox": "Boîte de réception",
@@ -126,6 +128,10 @@ class MessageListModel(QAbstractTableModel):
         self.sort_key, self.descending = "date", True
         self._ids: list[int] = []
         self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
+        self.patients: PatientBook | None = None  # set by the window: patients' mail marked
+
+    def patient_of(self, message: MessageSummary) -> PatientSender | None:
+        return self.patients.sender(message.sender) if self.patients is not None else None
 
     # -- what is shown --------------------------------------------------------------------
 
@@ -234,8 +240,21 @@ class MessageListModel(QAbstractTableModel):
             if column == 1:  # the XDM/1.0/DDM+ prefix is for machines (ECO.3.1.3)
                 return displayed(message.subject) or self.tr("(sans objet)")
             if column == 2:
-                return message.sender
+                patient = self.patient_of(message)
+                return patient.label() if patient is not None else message.sender
             return short_date(message.date)
+        if column == 2 and role in (
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            patient = self.patient_of(message)
+            if patient is None:
+                return None
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QBrush(QColor(PATIENT_BACKGROUND))
+            return self.tr("Message d'un patient (Mon espace santé) — {0}\n{1}").format(
+                patient.source(), message.sender
+            )
         if role == Qt.ItemDataRole.DecorationRole and column == 1 and message.has_attachments:
             return attachment_icon()  # a drawn icon: emoji fonts are not everywhere
         if role == Qt.ItemDataRole.FontRole and message.unread:
@@ -247,7 +266,9 @@ class MessageListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = self.tr("non lu") if message.unread else self.tr("lu")
             subject = displayed(message.subject)
-            return f"{subject}, {message.sender}, {short_date(message.date)}, {state}"
+            patient = self.patient_of(message)
+            sender = patient.label() if patient is not None else message.sender
+            return f"{subject}, {sender}, {short_date(message.date)}, {state}"
         if role == MessageRole:
             return message
         return None

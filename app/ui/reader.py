@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.core.audit import Action, AuditTrail
 from app.filing.service import FILED_KEYWORD
 from app.mssante.subject import displayed
+from app.ops.patient_mail import PatientBook
 from app.ops.receipts import receipt_requested
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
@@ -89,12 +90,22 @@ class Reader(QWidget):
         self.pdf: PdfDialog | None = None
         self.current: int | None = None
         self.audit: AuditTrail | None = None  # the window's: attachments opened or saved
+        self.patients: PatientBook | None = None  # the window's: a patient's mail shown so
         self._message: MessageSummary | None = None
         self._parts: MessageParts | None = None
         self._attachments: list[Attachment] = []
         self.headers = QLabel()
         self.headers.setWordWrap(True)
         self.headers.setAccessibleName(self.tr("En-têtes du message"))
+        self.patient_bar = QLabel()
+        self.patient_bar.setObjectName("patient-bar")
+        self.patient_bar.setWordWrap(True)
+        self.patient_bar.setTextFormat(Qt.TextFormat.RichText)
+        self.patient_bar.setStyleSheet(
+            "#patient-bar { background: #ede9fe; border: 1px solid #8b5cf6; padding: 4px; }"
+        )
+        self.patient_bar.setAccessibleName(self.tr("Message d'un patient"))
+        self.patient_bar.hide()
         self.body = SafeBrowser()  # links shown, opened only after she confirms
         self.body.setAccessibleName(self.tr("Texte du message"))
         self.notice = QLabel(
@@ -145,6 +156,7 @@ class Reader(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.receipt_bar)
+        layout.addWidget(self.patient_bar)
         layout.addWidget(self.headers)
         layout.addWidget(self.notice)
         layout.addWidget(self.body, 1)
@@ -155,6 +167,7 @@ class Reader(QWidget):
         self.current, self._parts, self._attachments = None, None, []
         self._flags: tuple[str, ...] = ()
         self.receipt_bar.hide()
+        self.patient_bar.hide()
         self.notice.hide()
         self.headers.setText("")
         self.body.setPlainText("")
@@ -168,6 +181,7 @@ class Reader(QWidget):
         self._parts = None
         self.receipt_bar.hide()
         self.notice.hide()
+        self._show_patient(message)
         filed = (
             "<br><span style='color:#166534'>{}</span>".format(
                 self.tr("Documents classés dans le dossier du patient.")
@@ -198,6 +212,32 @@ class Reader(QWidget):
                 self._loaded,
                 lambda error: self._failed(message_id, error),
             ).start()
+
+    def _show_patient(self, message: MessageSummary) -> None:
+        """ECO.3.1.1-3.1.2: a patient's mail said so, with birth name, first names, INS."""
+        patient = self.patients.sender(message.sender) if self.patients is not None else None
+        self.patient_bar.setVisible(patient is not None)
+        if patient is None:
+            self.patient_bar.setText("")
+            return
+        source = (
+            self.tr("identité du registre des patients")
+            if patient.from_registry
+            else self.tr("nom donné par le message, non vérifié : cet INS n'est pas dans votre "
+                         "registre des patients")
+        )  # fmt: skip
+        self.patient_bar.setText(
+            "<b>{}</b><br>{} <b>{}</b> — {} <b>{}</b> — {} <b>{}</b><br><i>{}</i>".format(
+                self.tr("Message d'un patient (Mon espace santé)"),
+                self.tr("Nom de naissance :"),
+                _escape(patient.birth_name or "?"),
+                self.tr("Prénom(s) :"),
+                _escape(patient.first_names or "?"),
+                self.tr("INS :"),
+                _escape(patient.matricule),
+                _escape(source),
+            )
+        )
 
     def _not_downloaded(self) -> str:
         return self.tr(

@@ -13,13 +13,21 @@ from app.sandbox.colleagues import DEMO_COLLEAGUES
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
 from tests.e2e.test_demo import caducee, served_demo
 
-SECRET = {"CADUCEE_PKCS12_PASSPHRASE": DEMO_PASSPHRASE}
 NIR = "2800575123456"
 MATRICULE = f"{NIR}{key_of(NIR):02d}"
 
 
 def send(profile: Path, *args: str) -> tuple[int, str]:
-    done = caducee(profile, "send", "--from", DEMO_ADDRESS, "--body", "Bonjour", *args, **SECRET)
+    done = caducee(
+        profile,
+        "send",
+        "--from",
+        DEMO_ADDRESS,
+        "--body",
+        "Bonjour",
+        *args,
+        CADUCEE_PKCS12_PASSPHRASE=DEMO_PASSPHRASE,
+    )
     return done.returncode, done.stdout + done.stderr
 
 

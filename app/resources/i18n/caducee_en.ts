@@ -300,6 +300,18 @@
         <translation>Attachments</translation>
     </message>
     <message>
+        <source>Patients destinataires</source>
+        <translation>Patient recipients</translation>
+    </message>
+    <message>
+        <source>Interdire la réponse du patient</source>
+        <translation>Forbid the patient's reply</translation>
+    </message>
+    <message>
+        <source>Le patient ne pourra pas répondre à ce message (en-tête X-MSS-MES: FIN)</source>
+        <translation>The patient will not be able to reply to this message (header X-MSS-MES: FIN)</translation>
+    </message>
+    <message>
         <source>Accusé de remise</source>
         <translation>Delivery receipt</translation>
     </message>
@@ -342,6 +354,18 @@
     <message>
         <source>Pièces jointes :</source>
         <translation>Attachments:</translation>
+    </message>
+    <message>
+        <source>⚠ {0}</source>
+        <translation>⚠ {0}</translation>
+    </message>
+    <message>
+        <source>patient absent du registre (réponse à son message)</source>
+        <translation>patient not in the registry (reply to their message)</translation>
+    </message>
+    <message>
+        <source>Patient destinataire : {0} — INS {1} (Mon espace santé)</source>
+        <translation>Patient recipient: {0} — INS {1} (Mon espace santé)</translation>
     </message>
     <message>
         <source>Joindre des fichiers</source>
@@ -1202,6 +1226,10 @@
         <translation>Add an account…</translation>
     </message>
     <message>
+        <source>Patients…</source>
+        <translation>Patients…</translation>
+    </message>
+    <message>
         <source>Journal d'audit…</source>
         <translation>Audit trail…</translation>
     </message>
@@ -1317,6 +1345,12 @@
         <translation>(no subject)</translation>
     </message>
     <message>
+        <source>Message d'un patient (Mon espace santé) — {0}
+{1}</source>
+        <translation>Message from a patient (Mon espace santé) — {0}
+{1}</translation>
+    </message>
+    <message>
         <source>non lu</source>
         <translation>unread</translation>
     </message>
@@ -1400,6 +1434,117 @@
     </message>
 </context>
 <context>
+    <name>PatientsDialog</name>
+    <message>
+        <source>Patients</source>
+        <translation>Patients</translation>
+    </message>
+    <message>
+        <source>Rechercher un patient (nom, prénom, INS)</source>
+        <translation>Find a patient (name, first name, INS)</translation>
+    </message>
+    <message>
+        <source>Rechercher un patient</source>
+        <translation>Find a patient</translation>
+    </message>
+    <message>
+        <source>Nom de naissance</source>
+        <translation>Birth name</translation>
+    </message>
+    <message>
+        <source>Prénom(s)</source>
+        <translation>First name(s)</translation>
+    </message>
+    <message>
+        <source>Naissance</source>
+        <translation>Born</translation>
+    </message>
+    <message>
+        <source>INS</source>
+        <translation>INS</translation>
+    </message>
+    <message>
+        <source>Identité</source>
+        <translation>Identity</translation>
+    </message>
+    <message>
+        <source>Liste des patients</source>
+        <translation>Patient list</translation>
+    </message>
+    <message>
+        <source>Écrire au patient</source>
+        <translation>Write to the patient</translation>
+    </message>
+    <message>
+        <source>Un message sur Mon espace santé, à l'adresse faite de son INS qualifié</source>
+        <translation>A message on Mon espace santé, to the address made of their qualified INS</translation>
+    </message>
+    <message>
+        <source>Identité qualifiée…</source>
+        <translation>Mark the identity as qualified…</translation>
+    </message>
+    <message>
+        <source>Adresser des documents…</source>
+        <translation>Send documents…</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>qualifiée</source>
+        <translation>qualified</translation>
+    </message>
+    <message>
+        <source>non qualifiée</source>
+        <translation>not qualified</translation>
+    </message>
+    <message>
+        <source>sans INS</source>
+        <translation>no INS</translation>
+    </message>
+    <message>
+        <source>Identité non qualifiée…</source>
+        <translation>Mark the identity as not qualified…</translation>
+    </message>
+    <message>
+        <source>Aucun patient choisi.</source>
+        <translation>No patient chosen.</translation>
+    </message>
+    <message>
+        <source>Écrire au patient impossible : {0}</source>
+        <translation>Cannot write to the patient: {0}</translation>
+    </message>
+    <message>
+        <source>Mon espace santé : {0}</source>
+        <translation>Mon espace santé: {0}</translation>
+    </message>
+    <message>
+        <source>rien de déductible</source>
+        <translation>nothing can be deduced</translation>
+    </message>
+    <message>
+        <source>Confirmez-vous que l'identité de ce patient est qualifiée (INS vérifié par le téléservice INSi et une pièce d'identité) ?
+
+{0}
+INS : {1}
+D'après le matricule : {2}</source>
+        <translation>Do you confirm that this patient's identity is qualified (INS checked with the INSi service and an identity document)?
+
+{0}
+INS: {1}
+From the number: {2}</translation>
+    </message>
+    <message>
+        <source>L'identité de {0} ne sera plus considérée comme qualifiée : vous ne pourrez plus lui écrire sur Mon espace santé. Continuer ?</source>
+        <translation>The identity of {0} will no longer be taken as qualified: you will not be able to write to them on Mon espace santé. Continue?</translation>
+    </message>
+    <message>
+        <source>Identité du patient</source>
+        <translation>Patient identity</translation>
+    </message>
+</context>
+<context>
     <name>PdfPane</name>
     <message>
         <source>Document PDF</source>
@@ -1415,6 +1560,10 @@
     <message>
         <source>En-têtes du message</source>
         <translation>Message headers</translation>
+    </message>
+    <message>
+        <source>Message d'un patient</source>
+        <translation>Message from a patient</translation>
     </message>
     <message>
         <source>Texte du message</source>
@@ -1475,6 +1624,30 @@
     <message>
         <source>Chargement…</source>
         <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>identité du registre des patients</source>
+        <translation>identity from the patient registry</translation>
+    </message>
+    <message>
+        <source>nom donné par le message, non vérifié : cet INS n'est pas dans votre registre des patients</source>
+        <translation>name given by the message, not checked: this INS is not in your patient registry</translation>
+    </message>
+    <message>
+        <source>Message d'un patient (Mon espace santé)</source>
+        <translation>Message from a patient (Mon espace santé)</translation>
+    </message>
+    <message>
+        <source>Nom de naissance :</source>
+        <translation>Birth name:</translation>
+    </message>
+    <message>
+        <source>Prénom(s) :</source>
+        <translation>First name(s):</translation>
+    </message>
+    <message>
+        <source>INS :</source>
+        <translation>INS:</translation>
     </message>
     <message>
         <source>Ce message n'est pas encore téléchargé : il le sera à la prochaine synchronisation.</source>
