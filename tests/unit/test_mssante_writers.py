@@ -392,3 +392,30 @@ def test_cda_header_elements_come_in_the_schema_order(pdf: bytes) -> None:
         for required in ("typeId", "id", "code", "effectiveTime", "confidentialityCode",
                          "recordTarget", "author", "custodian", "component"):  # fmt: skip
             assert required in names
+
+
+SUBSET_XSD = Path(__file__).parent.parent / "data" / "cda_level1_subset.xsd"
+
+
+def xmllint(schema: Path, document: bytes, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "doc.xml"
+    path.write_bytes(document)
+    return subprocess.run(
+        ["xmllint", "--noout", "--schema", str(schema), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_cda_validates_against_our_level1_schema_and_a_broken_one_does_not(
+    pdf: bytes, tmp_path: Path
+) -> None:
+    for oid in (NIR_OID, TEST_OID, None):
+        sent = shipment(pdf, ins_oid=oid)
+        done = xmllint(SUBSET_XSD, write_cda(sent, sent.documents[0]), tmp_path)
+        assert done.returncode == 0, done.stderr
+    sent = shipment(pdf)
+    broken = write_cda(sent, sent.documents[0]).replace(b'<signatureCode code="S" />', b"")
+    done = xmllint(SUBSET_XSD, broken, tmp_path)
+    assert done.returncode != 0 and "signatureCode" in done.stderr
