@@ -21,6 +21,7 @@ from app.mssante import cda as cda_reader
 from app.mssante import pdfa, xdm
 from app.mssante.cda_writer import write_cda
 from app.mssante.documents import read_message
+from app.mssante.headers import NIL_REFERENCE
 from app.mssante.ins import key_of, make_ins
 from app.mssante.message_writer import build_message
 from app.mssante.model import PatientIdentity
@@ -34,7 +35,7 @@ from app.mssante.outgoing import (
 )
 from app.mssante.xdm_writer import write_metadata, write_xdm
 from app.ops import send_documents as ops
-from app.ops.outbox import enqueue_message
+from app.ops.outbox import Draft, enqueue, enqueue_message
 from app.store.db import Store
 from app.store.outbox import OutboxStore
 
@@ -341,11 +342,16 @@ def test_every_queued_message_carries_x_mss_nil(tmp_path: Path, pdf: bytes) -> N
         account = store.add_account(AUTHOR.address, "password", "imaps://imap.test")
         item = enqueue_message(store, account, build_message(shipment(pdf)), dsn=True)
         raw = OutboxStore(store).raw(item)
+        plain = enqueue(store, account, Draft(AUTHOR.address, ["b@x.mssante.fr"], "Objet", "Texte"))
+        plain_raw = OutboxStore(store).raw(plain)
     finally:
         store.close()
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    assert parsed["X-MSS-NIL"] and parsed["X-MSS-CODECDA"] == "96349-6"
+    assert parsed["X-MSS-NIL"] == NIL_REFERENCE and parsed["X-MSS-CODECDA"] == "96349-6"
     assert item.dsn
+    parsed = email.message_from_bytes(plain_raw, policy=email.policy.default)
+    assert parsed["X-MSS-NIL"] == NIL_REFERENCE  # ECO.2.4.3: every message, documents or not
+    assert parsed["X-MSS-CODECDA"] is None and parsed["X-MSS-INS"] is None  # only with a CDA
 
 
 # The order of ClinicalDocument's children in the CDA R2 schema (POCD_MT000040), as facts: the
