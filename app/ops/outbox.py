@@ -41,6 +41,7 @@ from app.core.audit import Action
 from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
 from app.mssante.dsn import read_dsn
+from app.mssante.headers import NIL_REFERENCE
 from app.ops.accounts import AccountSession
 from app.ops.patient_mail import (
     END_CONVERSATION,
@@ -199,6 +200,8 @@ def enqueue_message(
     check_patients(store, message, patients, receipt_for)
     if message["Bcc"] is not None:
         del message["Bcc"]  # never shown to the other recipients
+    if message["X-MSS-NIL"] is None:  # ECO.2.4.3: on every message Caducée sends
+        message["X-MSS-NIL"] = NIL_REFERENCE
     item = OutboxStore(store).add(
         account,
         str(message["Message-ID"]).strip("<>"),
