@@ -64,6 +64,11 @@ from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.patients_dialog import PatientsDialog
 from app.ui.reader import Reader
+from app.ui.send_documents_dialog import (
+    SendDocumentsDialog,
+    author_from_worker,
+    open_send_documents,
+)
 from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
 
 NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         self.reader.audit = store.audit
         self.reader.receipt_answered.connect(self._receipt_answered)
         self.reader.file_requested.connect(self.file_message)
+        self.reader.send_requested.connect(lambda m: self.send_documents(message_id=m))
         self.data_dir = settings_file.parent
         # Set by the application: the patients root (asked once, then in config.toml).
         self.patients_root: Callable[[QWidget], Path | None] | None = None
@@ -115,6 +121,7 @@ class MainWindow(QMainWindow):
         self.filing_dialog: FilingDialog | None = None
         self.filing_queue: FilingQueue | None = None
         self.patients_dialog: PatientsDialog | None = None
+        self.send_documents_dialog: SendDocumentsDialog | None = None
         # Set by the application: the registry's patients, to mark and check patients' mail.
         self.patient_book: PatientBook | None = None
 
@@ -549,8 +556,32 @@ class MainWindow(QMainWindow):
         dialog = PatientsDialog(filing.registry, self)
         dialog.write_to.connect(lambda _id, to: self._compose(Draft("", [to], "", "")))
         dialog.changed.connect(self._patients_changed)
+        dialog.send_documents.connect(lambda patient_id: self.send_documents(patient_id))
         self.patients_dialog = dialog
         dialog.open()
+        return dialog
+
+    def send_documents(
+        self, patient_id: str | None = None, message_id: int | None = None
+    ) -> SendDocumentsDialog | None:
+        """ "Adresser des documents": from a patient, or from a received message filed."""
+        filing = self._open_filing()
+        if filing is None or self.locked:
+            return None
+        worker = self.worker
+        dialog = open_send_documents(
+            self.store,
+            filing,
+            self.directory_jobs.places.cache_dir,
+            author_from_worker(lambda a: worker.sessions.get(a) if worker is not None else None),
+            self.directory_jobs,
+            patient_id=patient_id,
+            message=self.store.find(str(message_id)) if message_id is not None else None,
+            sender=self._folder_scope().account,
+            parent=self,
+        )
+        dialog.queued.connect(self._queued)
+        self.send_documents_dialog = dialog
         return dialog
 
     def _patients_changed(self) -> None:

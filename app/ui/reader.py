@@ -80,6 +80,7 @@ def load(blobs: BlobStore, message_id: int, digest: str | None) -> Loaded:
 class Reader(QWidget):
     receipt_answered = Signal(int, bool)  # message id, send the read receipt (else refuse)
     file_requested = Signal(int)  # message id: "Classer" its documents into a patient folder
+    send_requested = Signal(int)  # message id: "Adresser" its filed documents to a colleague
 
     def __init__(
         self, blobs: BlobStore, temp_dir: Path | None = None, parent: QWidget | None = None
@@ -129,10 +130,15 @@ class Reader(QWidget):
         self.file.setObjectName("file-documents")
         self.file.setToolTip(self.tr("Classer les documents dans le dossier du patient (C)"))
         self.file.clicked.connect(self._file)
+        self.send_on = QPushButton(self.tr("Adresser…"))
+        self.send_on.setObjectName("send-filed-documents")
+        self.send_on.setToolTip(self.tr("Adresser les documents classés à un confrère"))
+        self.send_on.clicked.connect(self._send_on)
         buttons = QVBoxLayout()
         buttons.addWidget(self.open)
         buttons.addWidget(self.save)
         buttons.addWidget(self.file)
+        buttons.addWidget(self.send_on)
         buttons.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.attachments, 1)
@@ -287,10 +293,15 @@ class Reader(QWidget):
         self.open.setVisible(visible)
         self.save.setVisible(visible)
         self.file.setVisible(visible)
+        self.send_on.setVisible(visible and FILED_KEYWORD in self._flags)
 
     def _file(self) -> None:
         if self.current is not None:
             self.file_requested.emit(self.current)
+
+    def _send_on(self) -> None:
+        if self.current is not None:
+            self.send_requested.emit(self.current)
 
     def _chosen(self) -> tuple[Attachment, bytes] | None:
         row = self.attachments.currentRow()
