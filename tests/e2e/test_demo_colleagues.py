@@ -96,3 +96,43 @@ def test_demo_writes_to_a_patient_only_from_a_qualified_ins(tmp_path: Path) -> N
         outbox = caducee(profile, "outbox", "--json")
         items = json.loads(outbox.stdout)
         assert [i["recipients"] for i in items] == [[address]]  # nothing else was queued
+
+
+def test_a_document_sent_from_the_demo_is_read_at_the_colleagues_side(tmp_path: Path) -> None:
+    """``send-document`` through the demo operator: the colleague's mailbox holds the XDM
+    message, and what Caducée reads there is the same patient, type and letter."""
+    profile = tmp_path / "demo"
+    colleague = DEMO_COLLEAGUES[0]
+    with served_demo(profile):
+        listed = caducee(profile, "patients", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        patient = json.loads(listed.stdout)[0]  # a demo patient: test INS
+        sent = caducee(
+            profile,
+            "send-document",
+            "--from",
+            DEMO_ADDRESS,
+            "--to",
+            colleague.address,
+            "--patient",
+            patient["id"],
+            "--letter",
+            "Cher confrère, je vous adresse ce patient pour avis.",
+            "--type",
+            "96349-6",
+            "--test-ins",
+            CADUCEE_PKCS12_PASSPHRASE=DEMO_PASSPHRASE,
+        )
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+    shown = caducee(profile, "demo", "--colleague", colleague.address, "--json")
+    received = json.loads(shown.stdout)
+    assert len(received) == 1
+    message = received[0]
+    assert message["subject"].startswith("XDM/1.0/DDM+")
+    assert message["mss_headers"]["X-MSS-CODECDA"] == "96349-6"
+    assert message["mss_headers"]["X-MSS-INS"] == "N"  # a test INS is never qualified
+    document = next(d for d in message["documents"] if d["type_code"] == "96349-6")
+    assert document["patient"]["birth_name"] == patient["birth_name"]
+    assert document["patient"]["ins"] == patient["ins"]
+    text = caducee(profile, "demo", "--colleague", colleague.address)
+    assert "Document :" in text.stdout and patient["birth_name"] in text.stdout
