@@ -552,6 +552,74 @@ ENGLISH = {
     "patients": "name given by the message, not checked: this INS is not in your patient registry",
     "Message d'un patient (Mon espace santé)": "Message from a patient (Mon espace santé)",
     "INS :": "INS:",
+    # Adresser des documents (issue 15)
+    "Adresser…": "Send on…",
+    "Adresser les documents classés à un confrère": "Send the filed documents to a colleague",
+    "Adresser des documents": "Send documents",
+    "Documents à adresser": "Documents to send",
+    "Ajouter un PDF…": "Add a PDF…",
+    "Courrier tapé": "Typed letter",
+    "Courrier (facultatif) : tapé ici, il est envoyé comme un document PDF/A.": (
+        "Letter (optional): typed here, it is sent as a PDF/A document."
+    ),
+    "Type de document": "Document type",
+    "Titre": "Title",
+    "Titre (par défaut : le type)": "Title (default: the type)",
+    "Date de l'acte": "Date of the act",
+    "Chercher un confrère": "Find a colleague",
+    "Chercher un confrère dans l'annuaire (nom, ville…)": (
+        "Find a colleague in the directory (name, city…)"
+    ),
+    "Confrères trouvés": "Colleagues found",
+    "Texte du message (facultatif)": "Message text (optional)",
+    "Patient :": "Patient:",
+    "Documents :": "Documents:",
+    "Courrier :": "Letter:",
+    "Date de l'acte :": "Date of the act:",
+    "Type :": "Type:",
+    "Titre :": "Title:",
+    "Annuaire :": "Directory:",
+    "Message :": "Message:",
+    " — INS de test": " — test INS",
+    " — sans INS": " — no INS",
+    "INS {0}": "INS {0}",
+    "Sans INS : le document partirait sans identifiant du patient.": (
+        "No INS: the document would leave without the patient's identifier."
+    ),
+    "Choisir des documents PDF": "Choose PDF documents",
+    "Documents PDF (*.pdf)": "PDF documents (*.pdf)",
+    "Annuaire indisponible.": "Directory unavailable.",
+    "Aucun confrère trouvé.": "No colleague found.",
+    "Patient sans INS": "Patient without INS",
+    "{0} n'a pas d'INS dans le registre. Le document partira sans identifiant national du "
+    "patient (X-MSS-INS: N) : le logiciel du destinataire ne pourra pas le rattacher "
+    "sûrement.\n\nEnvoyer quand même ?": (
+        "{0} has no INS in the registry. The document will leave without the patient's "
+        "national identifier (X-MSS-INS: N): the recipient's software will not be able to "
+        "attach it safely.\n\nSend anyway?"
+    ),
+    "L'INS de ce patient est un INS de test : il ne désigne pas un vrai patient et ne peut "
+    "pas être envoyé.": (
+        "This patient's INS is a test INS: it names no real patient and cannot be sent."
+    ),
+    "INS de test": "Test INS",
+    "L'INS de ce patient est un INS de test (démonstration). L'envoyer tel quel, pour la "
+    "démonstration ?": "This patient's INS is a test INS (demonstration). Send it as it is?",
+    "Des documents de santé ne s'envoient qu'en MSSanté. Envoyer quand même ?": (
+        "Health documents are sent only within MSSanté. Send anyway?"
+    ),
+    "Choisissez un compte qui a un serveur d'envoi (SMTP).": (
+        "Choose an account that has an outgoing (SMTP) server."
+    ),
+    "Choisissez le patient.": "Choose the patient.",
+    "Choisissez le type de document.": "Choose the document type.",
+    "Cochez au moins un document, ajoutez un PDF ou tapez un courrier.": (
+        "Tick at least one document, add a PDF or type a letter."
+    ),
+    "Indiquez le confrère destinataire (À :).": "Give the colleague to send to (To:).",
+    "Préparation des documents (PDF/A)…": "Preparing the documents (PDF/A)…",
+    "Envoi impossible : {0}": "Cannot send: {0}",
+    "Envoi impossible.": "Cannot send.",
 }
 
 

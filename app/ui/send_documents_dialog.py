@@ -90,6 +90,7 @@ class SendDocumentsDialog(QDialog):
         self.author_for, self.size_for = author_for, size_for
         self.directory = directory
         self.sending = False
+        self._pending: tuple[Account, bool] | None = None  # (account, DSN) being prepared
         self._search_ticket = 0
         self._kind = f"send-documents-{id(self)}"
         self.setWindowTitle(self.tr("Adresser des documents"))
@@ -451,12 +452,10 @@ class SendDocumentsDialog(QDialog):
         self.error.setStyleSheet("#send-error { color: #1e3a8a; padding: 4px; }")
         self.error.show()
         dsn = self.dsn.isChecked()
-        BackgroundJob(
-            self,
-            lambda: prepare(request),
-            lambda message: self._prepared(account, message, dsn),
-            self._failed,
-        ).start()
+        self._pending = (account, dsn)
+        # bound methods, not lambdas, receive the job's result: a lambda connected to the
+        # relay's queued signal crashed PySide when the dialog was deleted afterwards
+        BackgroundJob(self, lambda: prepare(request), self._prepared, self._failed).start()
 
     def _failed(self, error: BaseException) -> None:
         self._error_style()
@@ -471,11 +470,13 @@ class SendDocumentsDialog(QDialog):
             "padding: 4px; }"
         )
 
-    def _prepared(self, account: Account, message: object, dsn: bool) -> None:
+    def _prepared(self, message: object) -> None:
         self._error_style()
-        if not isinstance(message, EmailMessage):
+        pending, self._pending = self._pending, None
+        if pending is None or not isinstance(message, EmailMessage):
             self.show_error(self.tr("Envoi impossible."))
             return
+        account, dsn = pending
         try:
             ops.queue(self.store, account, message, dsn=dsn)
         except CaduceeError as error:

@@ -1594,6 +1594,14 @@ From the number: {2}</translation>
         <translation>File the documents into the patient's folder (C)</translation>
     </message>
     <message>
+        <source>Adresser…</source>
+        <translation>Send on…</translation>
+    </message>
+    <message>
+        <source>Adresser les documents classés à un confrère</source>
+        <translation>Send the filed documents to a colleague</translation>
+    </message>
+    <message>
         <source>Envoyer l'accusé</source>
         <translation>Send the receipt</translation>
     </message>
@@ -1681,6 +1689,241 @@ L'ouvrir dans le navigateur ?</source>
 {0}
 
 Open it in the browser?</translation>
+    </message>
+</context>
+<context>
+    <name>SendDocumentsDialog</name>
+    <message>
+        <source>Adresser des documents</source>
+        <translation>Send documents</translation>
+    </message>
+    <message>
+        <source>Expéditeur</source>
+        <translation>Sender</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>— choisir un patient —</source>
+        <translation>— choose a patient —</translation>
+    </message>
+    <message>
+        <source>Documents à adresser</source>
+        <translation>Documents to send</translation>
+    </message>
+    <message>
+        <source>Ajouter un PDF…</source>
+        <translation>Add a PDF…</translation>
+    </message>
+    <message>
+        <source>Courrier tapé</source>
+        <translation>Typed letter</translation>
+    </message>
+    <message>
+        <source>Courrier (facultatif) : tapé ici, il est envoyé comme un document PDF/A.</source>
+        <translation>Letter (optional): typed here, it is sent as a PDF/A document.</translation>
+    </message>
+    <message>
+        <source>Type de document</source>
+        <translation>Document type</translation>
+    </message>
+    <message>
+        <source>Titre</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>Titre (par défaut : le type)</source>
+        <translation>Title (default: the type)</translation>
+    </message>
+    <message>
+        <source>Date de l'acte</source>
+        <translation>Date of the act</translation>
+    </message>
+    <message>
+        <source>Destinataires</source>
+        <translation>Recipients</translation>
+    </message>
+    <message>
+        <source>Copie</source>
+        <translation>Cc</translation>
+    </message>
+    <message>
+        <source>Chercher un confrère</source>
+        <translation>Find a colleague</translation>
+    </message>
+    <message>
+        <source>Chercher un confrère dans l'annuaire (nom, ville…)</source>
+        <translation>Find a colleague in the directory (name, city…)</translation>
+    </message>
+    <message>
+        <source>Confrères trouvés</source>
+        <translation>Colleagues found</translation>
+    </message>
+    <message>
+        <source>Texte du message</source>
+        <translation>Message text</translation>
+    </message>
+    <message>
+        <source>Texte du message (facultatif)</source>
+        <translation>Message text (optional)</translation>
+    </message>
+    <message>
+        <source>Accusé de remise</source>
+        <translation>Delivery receipt</translation>
+    </message>
+    <message>
+        <source>Accusé de lecture</source>
+        <translation>Read receipt</translation>
+    </message>
+    <message>
+        <source>Envoyer</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>De :</source>
+        <translation>From:</translation>
+    </message>
+    <message>
+        <source>Patient :</source>
+        <translation>Patient:</translation>
+    </message>
+    <message>
+        <source>Documents :</source>
+        <translation>Documents:</translation>
+    </message>
+    <message>
+        <source>Courrier :</source>
+        <translation>Letter:</translation>
+    </message>
+    <message>
+        <source>Date de l'acte :</source>
+        <translation>Date of the act:</translation>
+    </message>
+    <message>
+        <source>Type :</source>
+        <translation>Type:</translation>
+    </message>
+    <message>
+        <source>Titre :</source>
+        <translation>Title:</translation>
+    </message>
+    <message>
+        <source>À :</source>
+        <translation>To:</translation>
+    </message>
+    <message>
+        <source>Copie :</source>
+        <translation>Cc:</translation>
+    </message>
+    <message>
+        <source>Annuaire :</source>
+        <translation>Directory:</translation>
+    </message>
+    <message>
+        <source>Message :</source>
+        <translation>Message:</translation>
+    </message>
+    <message>
+        <source> — INS de test</source>
+        <translation> — test INS</translation>
+    </message>
+    <message>
+        <source> — sans INS</source>
+        <translation> — no INS</translation>
+    </message>
+    <message>
+        <source>INS {0}</source>
+        <translation>INS {0}</translation>
+    </message>
+    <message>
+        <source>Sans INS : le document partirait sans identifiant du patient.</source>
+        <translation>No INS: the document would leave without the patient's identifier.</translation>
+    </message>
+    <message>
+        <source>Choisir des documents PDF</source>
+        <translation>Choose PDF documents</translation>
+    </message>
+    <message>
+        <source>Documents PDF (*.pdf)</source>
+        <translation>PDF documents (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Annuaire indisponible.</source>
+        <translation>Directory unavailable.</translation>
+    </message>
+    <message>
+        <source>Aucun confrère trouvé.</source>
+        <translation>No colleague found.</translation>
+    </message>
+    <message>
+        <source>Patient sans INS</source>
+        <translation>Patient without INS</translation>
+    </message>
+    <message>
+        <source>{0} n'a pas d'INS dans le registre. Le document partira sans identifiant national du patient (X-MSS-INS: N) : le logiciel du destinataire ne pourra pas le rattacher sûrement.
+
+Envoyer quand même ?</source>
+        <translation>{0} has no INS in the registry. The document will leave without the patient's national identifier (X-MSS-INS: N): the recipient's software will not be able to attach it safely.
+
+Send anyway?</translation>
+    </message>
+    <message>
+        <source>L'INS de ce patient est un INS de test : il ne désigne pas un vrai patient et ne peut pas être envoyé.</source>
+        <translation>This patient's INS is a test INS: it names no real patient and cannot be sent.</translation>
+    </message>
+    <message>
+        <source>INS de test</source>
+        <translation>Test INS</translation>
+    </message>
+    <message>
+        <source>L'INS de ce patient est un INS de test (démonstration). L'envoyer tel quel, pour la démonstration ?</source>
+        <translation>This patient's INS is a test INS (demonstration). Send it as it is?</translation>
+    </message>
+    <message>
+        <source>Destinataire hors MSSanté</source>
+        <translation>Recipient outside MSSanté</translation>
+    </message>
+    <message>
+        <source>Des documents de santé ne s'envoient qu'en MSSanté. Envoyer quand même ?</source>
+        <translation>Health documents are sent only within MSSanté. Send anyway?</translation>
+    </message>
+    <message>
+        <source>Choisissez un compte qui a un serveur d'envoi (SMTP).</source>
+        <translation>Choose an account that has an outgoing (SMTP) server.</translation>
+    </message>
+    <message>
+        <source>Choisissez le patient.</source>
+        <translation>Choose the patient.</translation>
+    </message>
+    <message>
+        <source>Choisissez le type de document.</source>
+        <translation>Choose the document type.</translation>
+    </message>
+    <message>
+        <source>Cochez au moins un document, ajoutez un PDF ou tapez un courrier.</source>
+        <translation>Tick at least one document, add a PDF or type a letter.</translation>
+    </message>
+    <message>
+        <source>Indiquez le confrère destinataire (À :).</source>
+        <translation>Give the colleague to send to (To:).</translation>
+    </message>
+    <message>
+        <source>Préparation des documents (PDF/A)…</source>
+        <translation>Preparing the documents (PDF/A)…</translation>
+    </message>
+    <message>
+        <source>Envoi impossible : {0}</source>
+        <translation>Cannot send: {0}</translation>
+    </message>
+    <message>
+        <source>Envoi impossible.</source>
+        <translation>Cannot send.</translation>
     </message>
 </context>
 <context>
