@@ -184,6 +184,7 @@ def set_up_directory(profile: Profile, own_address: str) -> None:
     if trusted.load(profile.cache_dir) is None:
         domains = [
             own_address.rpartition("@")[2],
+            "patient.mssante.test",  # the sandbox's patients (Mon espace santé stand-in)
             *(c.address.rpartition("@")[2] for c in DEMO_COLLEAGUES),
         ]
         trusted.store(liste_blanche(domains), profile.cache_dir)

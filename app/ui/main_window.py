@@ -532,6 +532,7 @@ class MainWindow(QMainWindow):
         dialog = FilingDialog(self.filing, message, docs, self)
         dialog.chooser.setCurrentIndex(dialog.chooser.findData(index))
         dialog.filed.connect(lambda _result: self._reload_keeping_selection())
+        dialog.filed.connect(lambda _result: self._patients_changed())  # perhaps a new one
         self.filing_dialog = dialog
         return dialog
 
