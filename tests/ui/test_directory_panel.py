@@ -5,6 +5,7 @@ vCard files on disk; the liste blanche warning driven through its real dialog.""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from pytestqt.qtbot import QtBot
 from app.directory import trusted, vcard
 from app.directory.index import DirectoryIndex, Mailbox, build_index
 from app.directory.trusted import outside_trust_space
+from app.filing.patients import Patient
+from app.mssante.model import InsKind
+from app.ops.patient_mail import PatientBook
 from app.store.db import Store
 from app.store.outbox import OutboxStore
 from app.ui.composer import AddressRole, Composer
@@ -27,6 +31,7 @@ from app.ui.directory_search import (
 )
 from app.ui.main_window import MainWindow
 from bench import directory_data
+from tests.filing_support import MATRICULE
 from tests.ui.conftest import assert_not_blank
 from tests.unit.test_directory import ELODIE, NAME, _line
 
@@ -466,11 +471,16 @@ def test_warning_before_sending_outside_the_liste_blanche(
 ) -> None:
     trusted.store(LISTE, places.cache_dir)
     window = _window(qtbot, mail_store, places, tmp_path)
+    patient = Patient(
+        "abcdef", "DUPONT", "Marie", date(1980, 5, 12), "F", "DUPONT Marie", None,
+        MATRICULE, InsKind.NIR.value, identity_qualified=True,
+    )  # fmt: skip
+    window.patient_book = PatientBook(lambda: [patient])  # her address: a qualified INS
     composer = window.write()
     qtbot.addWidget(composer)
     qtbot.waitUntil(lambda: composer.trusted_loaded, timeout=5000)  # read in the thread
     composer.to.setText(f"{DUPONT}, confrere@gmail.com")
-    composer.cc.setText("123456789012345@patient.mssante.fr")  # Mon espace santé: MSSanté
+    composer.cc.setText(f"{MATRICULE}@patient.mssante.fr")  # Mon espace santé: MSSanté
     composer.bcc.setText("x@sous.medecin.mssante.fr")  # a subdomain is not the domain
     composer.subject.setText("Courrier")
     composer.body.setPlainText("Bonjour,")
