@@ -261,13 +261,20 @@ def server_size(session: AccountSession) -> int | None:
     return probe.max_size
 
 
+def human_size(size: int) -> str:
+    """ "35 Ko", "12,4 Mo" (French decimal comma)."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} Mo".replace(".", ",")
+    return f"{-(-size // 1000)} Ko"
+
+
 def check_size(message: EmailMessage, limit: int | None) -> int:
     size = len(message.as_bytes())
     if limit is not None and limit > 0 and size > limit:
         raise SendRefused(
             "too large",
-            user_message=f"Message trop volumineux pour l'opérateur ({size / 1e6:.1f} Mo, "
-            f"limite {limit / 1e6:.1f} Mo) : envoyez moins de documents par message. Rien "
+            user_message=f"Message trop volumineux pour l'opérateur ({human_size(size)}, "
+            f"limite {human_size(limit)}) : envoyez moins de documents par message. Rien "
             "n'a été envoyé.",
         )
     return size

@@ -334,6 +334,11 @@ def test_document_recipient_and_size_checks(tmp_path: Path, pdf: bytes) -> None:
     with pytest.raises(ops.SendRefused) as refused:
         ops.check_size(message, size - 1)
     assert "trop volumineux" in refused.value.user_message
+    assert (ops.human_size(999), ops.human_size(20_001), ops.human_size(12_400_000)) == (
+        "1 Ko",
+        "21 Ko",
+        "12,4 Mo",
+    )
 
 
 def test_every_queued_message_carries_x_mss_nil(tmp_path: Path, pdf: bytes) -> None:
