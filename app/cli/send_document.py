@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from app.cli.send import LOCK_WAIT_SECONDS, _addresses, _print_report, _waiting
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
 from app.filing.db import FilingDb
-from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, Shipment, document_type
+from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, document_type
 from app.ops import send_documents as ops
 from app.ops.outbox import deliver
 from app.store.outbox import OutboxStore
@@ -128,14 +128,22 @@ def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
     db = FilingDb.open(profile.data_dir)
     try:
         _registry, patient = ops.open_patient(db, root, args.patient)
-        identity = ops.patient_identity(
-            patient, without_ins=args.without_ins, test_ins=args.test_ins
-        )
-        folder_number = patient.id
     finally:
         db.close()
-    ops.check_recipients([*to, *cc], profile.cache_dir, confirmed=args.outside_mssante)
-    documents = ops.prepare_documents(choices)
+    request = ops.SendRequest(
+        to=to,
+        cc=cc,
+        patient=patient,
+        choices=choices,
+        body=args.body or "",
+        mdn=args.mdn,
+        without_ins=args.without_ins,
+        test_ins=args.test_ins,
+        outside_mssante=args.outside_mssante,
+        author_name=args.author_name,
+        author_id=args.author_id,
+        max_size=args.max_size,
+    )
     store = open_store(profile)
     try:
         account = store.account(args.sender)
@@ -144,22 +152,8 @@ def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
             return 1
         session = session_for(account, profile)
         try:
-            author = ops.author_from(session, args.author_name, args.author_id)
-            shipment = Shipment(
-                sender=author,
-                to=to,
-                cc=cc,
-                patient=identity,
-                folder_number=folder_number,
-                documents=documents,
-                created=datetime.now().astimezone(),
-                body=args.body or "",
-                mdn=args.mdn,
-            )
-            message = ops.build(shipment)
-            limit = args.max_size if args.max_size else ops.server_size(session)
-            ops.check_size(message, limit)
-            item = ops.queue(store, account, message, dsn=args.dsn)
+            prepared = ops.prepare(request, session, profile.cache_dir)
+            item = ops.queue(store, account, prepared.message, dsn=args.dsn)
             try:
                 report = deliver(
                     store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(account.address)
@@ -181,8 +175,9 @@ def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
             json.dumps(
                 {
                     "message": final.to_json() if final else None,
-                    "documents": len(documents),
-                    "x_mss_ins": "O" if shipment.qualified_ins else "N",
+                    "documents": len(prepared.shipment.documents),
+                    "x_mss_ins": "O" if prepared.shipment.qualified_ins else "N",
+                    "size": prepared.size,
                     "warnings": report.warnings,
                 },
                 ensure_ascii=False,

@@ -9,9 +9,10 @@ typeId POCD_HD000040, templateIds (HL7 France, CI-SIS, XDS-SD), id (the document
 id), code (LOINC type and its French label), title, effectiveTime, confidentialityCode N,
 languageCode fr-FR, setId, versionNumber 1; recordTarget/patientRole with the INS (root = its
 OID, extension = matricule; ``nullFlavor="NI"`` when she sends without INS) and the identity
-traits (family ``BR`` birth name, the first names then the first one ``BR``, ``SP`` used name,
-administrativeGenderCode, birthTime); author (time, national id under the RPPS-based OID
-1.2.250.1.71.4.2.1, her MSSanté address, name, organisation); custodian (her organisation);
+traits as the CI-SIS examples write them (family ``BR`` birth name, the first names then the
+first one ``BR``, family ``CL`` used name, administrativeGenderCode, birthTime); author
+(time, national id under the RPPS-based OID 1.2.250.1.71.4.2.1, her MSSanté address, name,
+organisation); custodian (her organisation);
 legalAuthenticator (her, signature code S); documentationOf/serviceEvent (the act date);
 componentOf/encompassingEncounter (the act date, the facility type ``SA07`` "Cabinet
 individuel"); component/nonXMLBody.
@@ -91,7 +92,7 @@ def _record_target(root: ET.Element, shipment: Shipment) -> None:
         _el(name, "given", " ".join(patient.first_names))
         _el(name, "given", patient.first_names[0], qualifier="BR")
     if patient.used_name and patient.used_name != patient.birth_name:
-        _el(name, "family", patient.used_name, qualifier="SP")
+        _el(name, "family", patient.used_name, qualifier="CL")
     sex = patient.sex if patient.sex in ("F", "M") else "UN"
     labels = {"F": "Féminin", "M": "Masculin", "UN": "Inconnu"}
     _el(person, "administrativeGenderCode", code=sex, displayName=labels[sex], codeSystem=GENDERS)

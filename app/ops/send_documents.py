@@ -21,6 +21,11 @@ these, in this order; every refusal is a :class:`SendRefused` with a French
 6. ``queue(store, account, message, dsn=...) -> OutboxItem``: into the outbox; then
    ``app.ops.outbox.deliver`` sends it like any other message.
 
+``prepare(request, session, cache_dir) -> Prepared`` runs steps 1-5 in that order for a
+:class:`SendRequest` (what she chose and confirmed) and gives the message and its shipment;
+the CLI and the window call it (off the GUI thread: it runs Ghostscript and asks the server
+its SIZE), then ``queue``.
+
 The registry side: ``open_patient(db, root, patient_id) -> (Registry, Patient)`` refuses a
 patients root that is missing or that moved (the patient's folder is not under it).
 """
@@ -31,7 +36,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -261,13 +266,20 @@ def server_size(session: AccountSession) -> int | None:
     return probe.max_size
 
 
+def human_size(size: int) -> str:
+    """ "35 Ko", "12,4 Mo" (French decimal comma)."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} Mo".replace(".", ",")
+    return f"{-(-size // 1000)} Ko"
+
+
 def check_size(message: EmailMessage, limit: int | None) -> int:
     size = len(message.as_bytes())
     if limit is not None and limit > 0 and size > limit:
         raise SendRefused(
             "too large",
-            user_message=f"Message trop volumineux pour l'opérateur ({size / 1e6:.1f} Mo, "
-            f"limite {limit / 1e6:.1f} Mo) : envoyez moins de documents par message. Rien "
+            user_message=f"Message trop volumineux pour l'opérateur ({human_size(size)}, "
+            f"limite {human_size(limit)}) : envoyez moins de documents par message. Rien "
             "n'a été envoyé.",
         )
     return size
@@ -278,3 +290,57 @@ def check_size(message: EmailMessage, limit: int | None) -> int:
 
 def queue(store: Store, account: Account, message: EmailMessage, *, dsn: bool) -> OutboxItem:
     return enqueue_message(store, account, message, dsn=dsn)
+
+
+# -- all the steps ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """What she chose and what she confirmed."""
+
+    to: Sequence[str]
+    patient: Patient
+    choices: Sequence[DocumentChoice]
+    cc: Sequence[str] = ()
+    body: str = ""
+    mdn: bool = False
+    without_ins: bool = False  # she confirmed sending for a patient without INS
+    test_ins: bool = False  # test and demo set-ups only
+    outside_mssante: bool = False  # she confirmed recipients outside the trust space
+    author_name: str | None = None  # accounts without card or certificate only
+    author_id: str | None = None
+    max_size: int | None = None  # else the operator's EHLO SIZE
+
+
+@dataclass(frozen=True)
+class Prepared:
+    message: EmailMessage
+    shipment: Shipment
+    size: int
+    limit: int | None = None  # the limit checked against (None: none known)
+
+
+def prepare(request: SendRequest, session: AccountSession, cache_dir: Path) -> Prepared:
+    """Steps 1-5; :class:`SendRefused` (or an account error) before anything is queued."""
+    identity = patient_identity(
+        request.patient, without_ins=request.without_ins, test_ins=request.test_ins
+    )
+    check_recipients([*request.to, *request.cc], cache_dir, confirmed=request.outside_mssante)
+    documents = prepare_documents(request.choices)
+    author = author_from(session, request.author_name, request.author_id)
+    shipment = Shipment(
+        sender=author,
+        to=list(request.to),
+        cc=list(request.cc),
+        patient=identity,
+        folder_number=request.patient.id,
+        documents=documents,
+        created=datetime.now().astimezone(),
+        body=request.body,
+        mdn=request.mdn,
+    )
+    message = build(shipment)
+    limit = request.max_size if request.max_size else server_size(session)
+    size = check_size(message, limit)
+    return Prepared(message, shipment, size, limit)

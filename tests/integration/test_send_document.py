@@ -17,11 +17,12 @@ from app.cli.main import main
 from app.mssante import pdfa
 from app.mssante.documents import read_message
 from app.mssante.ins import key_of
-from app.sandbox.submission import Endpoints
+from app.sandbox.submission import Endpoints, SubmissionServer, server_tls_context
 from app.store.db import Store
 from tests.lab.build import DR_MARTIN, P12_PASSPHRASE, LabAccounts, LabPki
 from tests.lab.cards import VirtualCard
 from tests.lab.dovecot import Dovecot
+from tests.lab.smtp import lmtp_deliverer, sender_policy
 
 pytestmark = pytest.mark.lab
 
@@ -95,6 +96,7 @@ def test_a_document_sent_with_the_card_is_read_and_filed_by_the_colleague(
     assert main([*base, "--patients-dir", str(sender_root), "--patient", patient,
                  "--document", str(document), "--max-size", "1000"]) == 1  # fmt: skip
     assert "trop volumineux" in capsys.readouterr().err
+    refused_by_size(tmp_path, document, full_card, dovecot_mss, lab_pki, lab_accounts, capsys)
 
     assert main([
         *base, "--patients-dir", str(sender_root), "--patient", patient,
@@ -137,3 +139,47 @@ def test_a_document_sent_with_the_card_is_read_and_filed_by_the_colleague(
     pdfs = [p for p in folder.iterdir() if p.suffix == ".pdf"]
     assert len(pdfs) == 1 and pdfs[0].name.startswith("2026-11-30_")
     assert pdfa.is_pdfa(pdfs[0].read_bytes())
+
+
+def refused_by_size(
+    tmp_path: Path,
+    document: Path,
+    card: VirtualCard,
+    dovecot: Dovecot,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An operator announcing a small SIZE after EHLO: refused before queuing, in French."""
+    chain, key = lab_pki.write_issued("server", lab_pki.server)
+    tls = server_tls_context(str(chain), str(key), str(lab_pki.files.ca_with_crls))
+    small = SubmissionServer(
+        tls,
+        sender_policy(lab_accounts.mssante),
+        lmtp_deliverer(dovecot.lmtp_socket),
+        data_size_limit=20_000,
+    )
+    endpoints = small.start()
+    try:
+        me = lab_accounts.martin.address
+        profile = ["--profile-dir", str(tmp_path / "small")]
+        assert main([
+            *profile, "account", "add", "--address", me,
+            "--imap", f"imap+starttls://localhost:{dovecot.imap_port}",
+            "--smtp", f"smtps://localhost:{endpoints.implicit_tls_port}",
+            "--auth", "card", "--module", str(card.module), "--trust", str(lab_pki.files.root),
+        ]) == 0  # fmt: skip
+        root = tmp_path / "small-root"
+        root.mkdir()
+        patient = add_patient(profile, root, capsys)
+        assert main([
+            *profile, "send-document", "--from", me, "--to", lab_accounts.organisation.address,
+            "--outside-mssante", "--patients-dir", str(root), "--patient", patient,
+            "--document", str(document),
+        ]) == 1  # fmt: skip
+        error = capsys.readouterr().err
+        assert "trop volumineux pour l'opérateur" in error and "limite 20 Ko" in error
+        assert main([*profile, "outbox", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+    finally:
+        small.stop()

@@ -282,9 +282,9 @@ def registry(tmp_path: Path) -> Iterator[tuple[FilingDb, Path, Registry]]:
 def test_patient_checks(registry: tuple[FilingDb, Path, Registry]) -> None:
     db, root, reg = registry
     common = {"first_names": "Élodie Marie", "birth_date": date(1984, 5, 12), "sex": "F"}
-    qualified = reg.add(birth_name="DUPONT", ins=MATRICULE, ins_oid=NIR_OID, **common)  # type: ignore[arg-type]
-    test = reg.add(birth_name="TEST", ins=MATRICULE, ins_oid=TEST_OID, **common)  # type: ignore[arg-type]
-    none = reg.add(birth_name="SANSINS", **common)  # type: ignore[arg-type]
+    qualified = reg.add(birth_name="DUPONT", ins=MATRICULE, ins_oid=NIR_OID, **common)
+    test = reg.add(birth_name="TEST", ins=MATRICULE, ins_oid=TEST_OID, **common)
+    none = reg.add(birth_name="SANSINS", **common)
     assert ops.patient_identity(qualified).ins == make_ins(MATRICULE, NIR_OID)
     with pytest.raises(ops.SendRefused) as refused:
         ops.patient_identity(none)
@@ -334,6 +334,11 @@ def test_document_recipient_and_size_checks(tmp_path: Path, pdf: bytes) -> None:
     with pytest.raises(ops.SendRefused) as refused:
         ops.check_size(message, size - 1)
     assert "trop volumineux" in refused.value.user_message
+    assert (ops.human_size(999), ops.human_size(20_001), ops.human_size(12_400_000)) == (
+        "1 Ko",
+        "21 Ko",
+        "12,4 Mo",
+    )
 
 
 def test_every_queued_message_carries_x_mss_nil(tmp_path: Path, pdf: bytes) -> None:
@@ -425,3 +430,46 @@ def test_cda_validates_against_our_level1_schema_and_a_broken_one_does_not(
     broken = write_cda(sent, sent.documents[0]).replace(b'<signatureCode code="S" />', b"")
     done = xmllint(SUBSET_XSD, broken, tmp_path)
     assert done.returncode != 0 and "signatureCode" in done.stderr
+
+
+def test_prepare_runs_every_step_and_refuses_before_asking_for_secrets(
+    registry: tuple[FilingDb, Path, Registry], tmp_path: Path, pdf: bytes
+) -> None:
+    from app.ops.accounts import AccountSession
+
+    _db, _root, reg = registry
+    someone = reg.add(
+        birth_name="DUPONT", first_names="Élodie", birth_date=date(1984, 5, 12), sex="F",
+        ins=MATRICULE, ins_oid=NIR_OID,
+    )  # fmt: skip
+    store = Store.open(tmp_path / "store")
+    try:
+        account = store.add_account("moi@cabinet.mssante.fr", "password", "imaps://imap.test")
+    finally:
+        store.close()
+    asked: list[str] = []
+
+    def secret(prompt: str) -> str:
+        asked.append(prompt)
+        return "x"
+
+    session = AccountSession(account, tmp_path, lambda *_: "0000", secret)
+    kind = document_type("11488-4")
+    assert kind is not None
+    letter = ops.DocumentChoice(kind, "CR de consultation", date(2026, 3, 4), letter="Bonjour")
+    request = ops.SendRequest(["x@gmail.com"], someone, [letter])
+    with pytest.raises(ops.SendRefused, match="trust"):
+        ops.prepare(request, session, tmp_path)
+    request = ops.SendRequest(["bob@lab.mssante.fr"], someone, [letter])
+    with pytest.raises(ops.SendRefused) as refused:
+        ops.prepare(request, session, tmp_path)  # no card, no certificate, no author given
+    assert "--author-name" in refused.value.user_message
+    request = ops.SendRequest(
+        ["bob@lab.mssante.fr"], someone, [letter], author_name="Alice MARTIN", max_size=10**7
+    )
+    prepared = ops.prepare(request, session, tmp_path)
+    assert asked == []  # a password account's secret is not needed to prepare
+    assert prepared.shipment.sender.display_name == "Alice MARTIN"
+    assert prepared.message["X-MSS-INS"] == "O" and prepared.limit == 10**7
+    [document] = read_message(prepared.message.as_bytes()).documents
+    assert document.author == "Alice MARTIN" and document.type_code == "11488-4"
