@@ -3,28 +3,19 @@
 - ``patient_files(registry, patient)``: the PDFs of the patient's folder she can pick.
 - ``filed_documents(db, root, account, message_id)``: the patient and the PDFs of a received
   message already filed (journal), to send them on.
-- ``prepare(request)``: the slow part, off the GUI thread: each document made PDF/A, the
-  author read from the account's card or certificate, the message built (XDM, CDA, PDF/A,
-  subject, X-MSS headers) and its size checked; the caller queues it
-  (``send_documents.queue``) in its own thread (one store connection per thread).
 
-Every refusal is a ``SendRefused`` with a French ``user_message`` (nothing queued).
+The checks, the build and the queueing are ``app.ops.send_documents``'s (``prepare``,
+``queue``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 from app.filing.db import FilingDb
 from app.filing.journal import Journal
 from app.filing.patients import Patient, Registry
-from app.mssante.model import PatientIdentity
-from app.mssante.outgoing import Professional, Shipment
-from app.ops import send_documents as ops
 
 MAX_LISTED_FILES = 500
 MAX_DEPTH = 3  # the patient's folder and a few sub-folders (filing writes at the top)
@@ -79,37 +70,3 @@ def filed_documents(
         if files:
             return FiledDocuments(entry.patient_id, files)
     return None
-
-
-@dataclass(frozen=True)
-class Request:
-    """One "Adresser des documents" as she filled it in."""
-
-    author: Callable[[], Professional]  # the account's card or certificate (may ask a PIN)
-    patient: PatientIdentity
-    folder_number: str
-    choices: Sequence[ops.DocumentChoice]
-    to: Sequence[str]
-    cc: Sequence[str] = ()
-    body: str = ""
-    mdn: bool = False
-    size_limit: Callable[[], int | None] = lambda: None
-
-
-def prepare(request: Request) -> EmailMessage:
-    """The message, ready to queue (off the GUI thread: Ghostscript, the card, the SIZE)."""
-    documents = ops.prepare_documents(request.choices)
-    shipment = Shipment(
-        sender=request.author(),
-        to=request.to,
-        cc=request.cc,
-        patient=request.patient,
-        folder_number=request.folder_number,
-        documents=documents,
-        created=datetime.now().astimezone(),
-        body=request.body,
-        mdn=request.mdn,
-    )
-    message = ops.build(shipment)
-    ops.check_size(message, request.size_limit())
-    return message

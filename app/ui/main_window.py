@@ -66,8 +66,8 @@ from app.ui.patients_dialog import PatientsDialog
 from app.ui.reader import Reader
 from app.ui.send_documents_dialog import (
     SendDocumentsDialog,
-    author_from_worker,
     open_send_documents,
+    worker_sessions,
 )
 from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
 
@@ -574,7 +574,7 @@ class MainWindow(QMainWindow):
             self.store,
             filing,
             self.directory_jobs.places.cache_dir,
-            author_from_worker(lambda a: worker.sessions.get(a) if worker is not None else None),
+            worker_sessions(lambda a: worker.sessions.get(a) if worker is not None else None),
             self.directory_jobs,
             patient_id=patient_id,
             message=self.store.find(str(message_id)) if message_id is not None else None,

@@ -8,8 +8,11 @@ asks for receipts if she wants. The engine (``app.ops.send_documents``,
 ``app.ops.address_documents``) checks and builds; this dialog asks her what only she can
 decide — a patient without INS (sent without patient id, ``X-MSS-INS: N``), a recipient
 outside the MSSanté trust space, a test INS in the demonstration — and shows every refusal
-in French inside the dialog. Ghostscript (PDF/A), the card and the SIZE probe run off the
-GUI thread; the message is queued on it (the store's connection is the GUI thread's).
+in French inside the dialog. ``send_documents.prepare`` (Ghostscript for PDF/A, the author
+from the account's session, the operator's SIZE) runs off the GUI thread; the message is
+queued on it (the store's connection is the GUI thread's). The session is the one the sync
+worker opened for the account (``worker_sessions``): its card or certificate is already
+unlocked, so nothing is asked twice.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from email.message import EmailMessage
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
@@ -45,11 +47,11 @@ from app.directory import labels
 from app.directory.index import Mailbox
 from app.filing.patients import Patient, Registry
 from app.filing.service import Filing
-from app.mssante.model import InsKind, PatientIdentity
-from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, Professional, document_type
+from app.mssante.model import InsKind
+from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, document_type
 from app.ops import send_documents as ops
 from app.ops.accounts import AccountSession
-from app.ops.address_documents import Request, filed_documents, patient_files, prepare
+from app.ops.address_documents import filed_documents, patient_files
 from app.store.db import Account, MessageSummary, Store
 from app.ui.directory_search import DirectoryJobs, Query, search
 from app.ui.jobs import BackgroundJob
@@ -60,8 +62,7 @@ FolderRole = Qt.ItemDataRole.UserRole + 3  # listed from the patient's folder
 DEMO_SOURCE = "démo"  # accounts made by ``caducee demo`` (their patients have test INS)
 SEARCH_LIMIT = 30
 
-AuthorFor = Callable[[Account], Professional]
-SizeFor = Callable[[Account], int | None]
+SessionFor = Callable[[Account], AccountSession]  # called in the job's thread
 
 
 def _addresses(text: str) -> list[str]:
@@ -76,9 +77,8 @@ class SendDocumentsDialog(QDialog):
         store: Store,
         registry: Registry,
         cache_dir: Path,
-        author_for: AuthorFor,
+        session_for: SessionFor,
         *,
-        size_for: SizeFor | None = None,
         directory: DirectoryJobs | None = None,
         patient_id: str | None = None,
         files: Sequence[Path] = (),
@@ -87,7 +87,7 @@ class SendDocumentsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.store, self.registry, self.cache_dir = store, registry, cache_dir
-        self.author_for, self.size_for = author_for, size_for
+        self.session_for = session_for
         self.directory = directory
         self.sending = False
         self._pending: tuple[Account, bool] | None = None  # (account, DSN) being prepared
@@ -337,9 +337,9 @@ class SendDocumentsDialog(QDialog):
         answer = QMessageBox.question(self, title, text)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _identity(self, patient: Patient, account: Account) -> PatientIdentity | None:
-        """The patient's identity for the CDA, or None when she declined or it is refused."""
-        without_ins = test_ins = False
+    def _ins_decision(self, patient: Patient, account: Account) -> tuple[bool, bool] | None:
+        """(without_ins, test_ins) as she decided, or None when she declined or it is
+        refused (the engine checks the INS itself, key and OID, in ``prepare``)."""
         if not patient.ins:
             if not self.ask(
                 self.tr("Patient sans INS"),
@@ -350,8 +350,8 @@ class SendDocumentsDialog(QDialog):
                 ).format(patient.display),
             ):
                 return None
-            without_ins = True
-        elif patient.ins_oid in (InsKind.TEST.value, InsKind.DEMO.value):
+            return True, False
+        if patient.ins_oid in (InsKind.TEST.value, InsKind.DEMO.value):
             if account.source != DEMO_SOURCE:
                 self.show_error(
                     self.tr(
@@ -368,36 +368,23 @@ class SendDocumentsDialog(QDialog):
                 ),
             ):
                 return None
-            test_ins = True
-        try:
-            return ops.patient_identity(patient, without_ins=without_ins, test_ins=test_ins)
-        except CaduceeError as error:
-            self.show_error(error.user_message)
-            return None
+            return False, True
+        return False, False
 
-    def _recipients_confirmed(self, addresses: list[str]) -> bool:
+    def _outside_mssante(self, addresses: list[str]) -> bool | None:
+        """Whether she confirmed recipients outside the trust space (False: none are), or
+        None when she declined."""
         try:
             ops.check_recipients(addresses, self.cache_dir)
-            return True
-        except ops.SendRefused as error:
-            if not addresses:
-                self.show_error(error.user_message)
-                return False
-            if not self.ask(
-                self.tr("Destinataire hors MSSanté"),
-                error.user_message.split(" Des documents de santé")[0]
-                + "\n\n"
-                + self.tr(
-                    "Des documents de santé ne s'envoient qu'en MSSanté. Envoyer quand même ?"
-                ),
-            ):
-                return False
-        try:
-            ops.check_recipients(addresses, self.cache_dir, confirmed=True)
-        except ops.SendRefused as error:
-            self.show_error(error.user_message)
             return False
-        return True
+        except ops.SendRefused as error:
+            said = error.user_message.split(" Des documents de santé")[0]
+        question = (
+            said
+            + "\n\n"
+            + self.tr("Des documents de santé ne s'envoient qu'en MSSanté. Envoyer quand même ?")
+        )
+        return True if self.ask(self.tr("Destinataire hors MSSanté"), question) else None
 
     def send(self) -> None:
         if self.sending:
@@ -431,31 +418,38 @@ class SendDocumentsDialog(QDialog):
         if not to:
             self.show_error(self.tr("Indiquez le confrère destinataire (À :)."))
             return
-        identity = self._identity(patient, account)
-        if identity is None or not self._recipients_confirmed([*to, *cc]):
+        decided = self._ins_decision(patient, account)
+        if decided is None:
             return
-        author_for, size_for = self.author_for, self.size_for
-        request = Request(
-            author=lambda: author_for(account),
-            patient=identity,
-            folder_number=patient.id,
-            choices=choices,
+        outside = self._outside_mssante([*to, *cc])
+        if outside is None:
+            return
+        request = ops.SendRequest(
             to=to,
             cc=cc,
+            patient=patient,
+            choices=choices,
             body=self.body.toPlainText(),
             mdn=self.mdn.isChecked(),
-            size_limit=(lambda: size_for(account)) if size_for is not None else (lambda: None),
+            without_ins=decided[0],
+            test_ins=decided[1],
+            outside_mssante=outside,
         )
         self.sending = True
         self.send_button.setEnabled(False)
         self.error.setText(self.tr("Préparation des documents (PDF/A)…"))
         self.error.setStyleSheet("#send-error { color: #1e3a8a; padding: 4px; }")
         self.error.show()
-        dsn = self.dsn.isChecked()
-        self._pending = (account, dsn)
+        self._pending = (account, self.dsn.isChecked())
+        session_for, cache_dir = self.session_for, self.cache_dir
         # bound methods, not lambdas, receive the job's result: a lambda connected to the
         # relay's queued signal crashed PySide when the dialog was deleted afterwards
-        BackgroundJob(self, lambda: prepare(request), self._prepared, self._failed).start()
+        BackgroundJob(
+            self,
+            lambda: ops.prepare(request, session_for(account), cache_dir),
+            self._prepared,
+            self._failed,
+        ).start()
 
     def _failed(self, error: BaseException) -> None:
         self._error_style()
@@ -470,15 +464,15 @@ class SendDocumentsDialog(QDialog):
             "padding: 4px; }"
         )
 
-    def _prepared(self, message: object) -> None:
+    def _prepared(self, prepared: object) -> None:
         self._error_style()
         pending, self._pending = self._pending, None
-        if pending is None or not isinstance(message, EmailMessage):
+        if pending is None or not isinstance(prepared, ops.Prepared):
             self.show_error(self.tr("Envoi impossible."))
             return
         account, dsn = pending
         try:
-            ops.queue(self.store, account, message, dsn=dsn)
+            ops.queue(self.store, account, prepared.message, dsn=dsn)
         except CaduceeError as error:
             self.show_error(error.user_message)
             return
@@ -487,11 +481,11 @@ class SendDocumentsDialog(QDialog):
         self.accept()
 
 
-def author_from_worker(sessions: Callable[[str], AccountSession | None]) -> AuthorFor:
-    """The author from the account's session the sync worker opened (its card or
-    certificate, already unlocked); called in the dialog's job thread."""
+def worker_sessions(sessions: Callable[[str], AccountSession | None]) -> SessionFor:
+    """The account's session the sync worker opened (its card or certificate unlocked);
+    before the first sync there is none, and she is told to get her mail first."""
 
-    def author(account: Account) -> Professional:
+    def session_for(account: Account) -> AccountSession:
         session = sessions(account.address)
         if session is None:
             raise ops.SendRefused(
@@ -499,16 +493,16 @@ def author_from_worker(sessions: Callable[[str], AccountSession | None]) -> Auth
                 user_message="Relevez d'abord le courrier de ce compte (« Relever ») : la carte "
                 "ou le certificat qui vous identifie comme auteur n'est pas encore ouvert.",
             )
-        return ops.author_from(session)
+        return session
 
-    return author
+    return session_for
 
 
 def open_send_documents(
     store: Store,
     filing: Filing,
     places_cache: Path,
-    author_for: AuthorFor,
+    session_for: SessionFor,
     directory: DirectoryJobs | None,
     *,
     patient_id: str | None,
@@ -527,7 +521,7 @@ def open_send_documents(
         store,
         filing.registry,
         places_cache,
-        author_for,
+        session_for,
         directory=directory,
         patient_id=patient_id,
         files=files,

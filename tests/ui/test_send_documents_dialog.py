@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,9 +21,11 @@ from app.filing.service import Filing
 from app.mssante import pdfa
 from app.mssante.documents import read_message
 from app.mssante.model import InsKind
-from app.mssante.outgoing import Professional
+from app.ops.accounts import AccountSession
 from app.ops.send_documents import SendRefused
 from app.sandbox.colleagues import DEMO_COLLEAGUES, set_up_directory
+from app.sandbox.operator import DEMO_HOLDER, DEMO_PASSPHRASE
+from app.sandbox.pki import CardKeyUse, Issued, TestPki, new_rsa_key
 from app.store.db import Account, Store
 from app.store.outbox import OutboxStore
 from app.ui.directory_search import DirectoryJobs, DirectoryPlaces
@@ -32,8 +34,21 @@ from tests.filing_support import MATRICULE
 from tests.ui.conftest import assert_not_blank
 
 ME = "docteur.demo@medecin.mssante.test"
-AUTHOR = Professional(ME, "CADUCÉE", "Démo", "810000000000", "CABINET DE DEMONSTRATION")
 COLLEAGUE = DEMO_COLLEAGUES[0]
+NOWHERE = "smtps://127.0.0.1:9"  # refused at once: the operator's SIZE is not known
+
+
+@pytest.fixture(scope="module")
+def demo_card(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo identity's certificate as a PKCS#12 file (the author of what is sent)."""
+    pki = TestPki(label="TEST")
+    key = new_rsa_key()
+    certificate = pki.card_certificate(key.public_key(), DEMO_HOLDER, CardKeyUse.AUTHENTICATION)
+    path = tmp_path_factory.mktemp("card") / "carte.p12"
+    path.write_bytes(
+        Issued(certificate, key).pkcs12(DEMO_PASSPHRASE.encode(), [pki.personnes.certificate])
+    )
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +65,22 @@ def profile(tmp_path: Path) -> Profile:
 
 
 @pytest.fixture
-def store(profile: Profile) -> Iterator[Store]:
+def store(profile: Profile, demo_card: Path) -> Iterator[Store]:
     opened = Store.open(profile.data_dir)
-    opened.add_account(ME, "pkcs12", "imaps://i", "smtps://s", source="démo")
+    opened.add_account(ME, "pkcs12", NOWHERE, NOWHERE, pkcs12=str(demo_card), source="démo")
     yield opened
     opened.close()
+
+
+def session_of(profile: Profile) -> Callable[[Account], AccountSession]:
+    """A real session of the account, as the sync worker holds one (the passphrase given)."""
+
+    def session_for(account: Account) -> AccountSession:
+        return AccountSession(
+            account, profile.cache_dir, lambda _p: None, lambda _p: DEMO_PASSPHRASE
+        )
+
+    return session_for
 
 
 @pytest.fixture
@@ -101,7 +127,7 @@ def dialog_for(
         store,
         registry,
         profile.cache_dir,
-        lambda _account: AUTHOR,
+        session_of(profile),
         directory=directory,
         patient_id=patient.id,
     )
@@ -162,12 +188,14 @@ def test_documents_to_a_colleague_found_in_the_directory(
     assert parsed["X-MSS-CODECDA"] == "96349-6"  # one code, though two documents
     assert parsed["X-MSS-INS"] == "O"
     assert parsed["Disposition-Notification-To"] is not None
+    assert "Démo CADUCÉE" in str(parsed["From"])  # ECO.2.2.7, from the certificate
     docs = read_message(raw)
     assert len(docs.documents) == 2
     for document in docs.documents:
         assert document.identity is not None and document.identity.ins is not None
         assert document.identity.ins.matricule == MATRICULE
         assert document.type_code == "96349-6"
+        assert document.author is not None and "CADUCÉE" in document.author.upper()
 
 
 def test_refusals_are_shown_in_the_dialog_and_nothing_is_queued(
@@ -206,10 +234,10 @@ def test_refusals_are_shown_in_the_dialog_and_nothing_is_queued(
     assert OutboxStore(store).items() == []
 
     # No author (the account's card not opened yet): said in the dialog
-    def no_session(_account: Account) -> Professional:
+    def no_session(_account: Account) -> AccountSession:
         raise SendRefused("no session", user_message="Relevez d'abord le courrier de ce compte.")
 
-    dialog.author_for = no_session
+    dialog.session_for = no_session
     dialog.to.setText(COLLEAGUE.address)
     dialog.send_button.click()
     qtbot.waitUntil(lambda: "Relevez d'abord" in dialog.error.text(), timeout=60_000)
@@ -292,7 +320,7 @@ def test_from_a_filed_message_its_patient_and_pdf_are_chosen(
             store,
             filing,
             profile.cache_dir,
-            lambda _a: AUTHOR,
+            session_of(profile),
             None,
             patient_id=None,
             message=letter,

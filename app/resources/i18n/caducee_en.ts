@@ -1886,12 +1886,12 @@ Send anyway?</translation>
         <translation>This patient's INS is a test INS (demonstration). Send it as it is?</translation>
     </message>
     <message>
-        <source>Destinataire hors MSSanté</source>
-        <translation>Recipient outside MSSanté</translation>
-    </message>
-    <message>
         <source>Des documents de santé ne s'envoient qu'en MSSanté. Envoyer quand même ?</source>
         <translation>Health documents are sent only within MSSanté. Send anyway?</translation>
+    </message>
+    <message>
+        <source>Destinataire hors MSSanté</source>
+        <translation>Recipient outside MSSanté</translation>
     </message>
     <message>
         <source>Choisissez un compte qui a un serveur d'envoi (SMTP).</source>
