@@ -21,6 +21,7 @@ class Scope:
     unread: bool = False
     flagged: bool = False
     attachments: bool = False
+    reports: bool = False  # delivery and read reports too (hidden by default: "Suivi des envois")
 
 
 def message_ids(
@@ -41,6 +42,8 @@ def message_ids(
         clauses.append("(' ' || m.flags || ' ') LIKE '% \\Flagged %'")
     if scope.attachments:
         clauses.append("m.has_attachments = 1")
+    if not scope.reports:
+        clauses.append("m.report IS NULL")
     if scope.search is not None:
         matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
         if not matched:

@@ -576,7 +576,7 @@ class MainWindow(QMainWindow):
                 enqueue_message(
                     self.store,
                     account,
-                    read_receipt(parse_message(raw), account.address),
+                    read_receipt(parse_message(raw), account.address, raw),
                     receipt_for=message,
                 )
             except (CaduceeError, ValueError) as error:
