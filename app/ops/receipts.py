@@ -26,6 +26,7 @@ from datetime import datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.mime.base import MIMEBase
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
@@ -137,10 +138,12 @@ def _report(
         report["References"] = f"<{parsed.message_id}>"
     report.attach(MIMEText(text, "plain", "utf-8"))
     machine = MIMEBase("message", "disposition-notification")  # 7bit only (RFC 2046)
-    asked_for = parsed.headers.get("Original-Recipient")
+    asked_for = BytesHeaderParser(policy=email_policy.compat32).parsebytes(original)[
+        "Original-Recipient"
+    ]
     fields = [
         f"Reporting-UA: caducee; Caducee {__version__}",
-        *([f"Original-Recipient: {' '.join(asked_for.split())}"] if asked_for else []),
+        *([f"Original-Recipient: {' '.join(str(asked_for).split())}"] if asked_for else []),
         f"Final-Recipient: rfc822; {me}",
         *([f"Original-Message-ID: <{parsed.message_id}>"] if parsed.message_id else []),
         f"Disposition: manual-action/MDN-sent-manually; {disposition}",
