@@ -113,9 +113,20 @@ def _blocks(part: Message) -> list[Message]:
     """The field blocks of a ``message/delivery-status`` or ``disposition-notification``
     part, parsed by the email package or (encoded parts, which some senders write) here."""
     payload = part.get_payload()
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    encoded = encoding in ("base64", "quoted-printable")
     if isinstance(payload, list):
-        return [b for b in payload[:_MAX_BLOCKS] if isinstance(b, Message)]
-    data = part.get_payload(decode=True)
+        if not encoded:
+            return [b for b in payload[:_MAX_BLOCKS] if isinstance(b, Message)]
+        # Encoded (against RFC 2046, but it is sent): the parser took the encoded text for
+        # a message; decode it and read the fields here.
+        payload = "".join(b.as_string() if isinstance(b, Message) else str(b) for b in payload)
+    if encoded:
+        data = email.message_from_string(
+            f"Content-Transfer-Encoding: {encoding}\n\n{payload}", policy=email.policy.compat32
+        ).get_payload(decode=True)
+    else:
+        data = part.get_payload(decode=True) if isinstance(payload, str) else None
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(payload or "")
     text = text.replace("\r\n", "\n")
     blocks = [b for b in re.split(r"\n[ \t]*\n", text) if b.strip()][:_MAX_BLOCKS]
