@@ -26,11 +26,11 @@ from datetime import datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import Message
-from email.parser import BytesHeaderParser
 from email.mime.base import MIMEBase
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.parser import BytesHeaderParser
 from email.utils import formatdate, getaddresses, make_msgid
 
 from app import __version__

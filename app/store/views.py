@@ -87,7 +87,8 @@ def folder_counts(store: Store, account: str) -> dict[str, FolderCount]:
         "SELECT f.name, count(m.id), "
         "sum(CASE WHEN m.id IS NOT NULL AND (' ' || m.flags || ' ') NOT LIKE '% \\Seen %' "
         "THEN 1 ELSE 0 END) FROM folders f JOIN accounts a ON a.id = f.account_id "
-        "LEFT JOIN messages m ON m.folder_id = f.id WHERE a.address = ? COLLATE NOCASE "
+        "LEFT JOIN messages m ON m.folder_id = f.id AND m.report IS NULL "  # reports: apart
+        "WHERE a.address = ? COLLATE NOCASE "
         "GROUP BY f.id",
         (account,),
     )

@@ -199,9 +199,11 @@ def account_of(store: Store) -> Account:
     return account
 
 
-def synced(store: Store, raws: list[bytes], folder_name: str = "INBOX") -> None:
-    account = account_of(store)
-    store.upsert_folder(account, folder_name, ".", None, True)
+def synced(store: Store, raws: list[bytes], folder_name: str = "INBOX", address: str = ME) -> None:
+    account = store.account(address)
+    assert account is not None
+    if not any(f.name == folder_name for f in store.folders(account)):
+        store.upsert_folder(account, folder_name, ".", None, True)
     folder = next(f for f in store.folders(account) if f.name == folder_name)
     start = max(store.uids(folder), default=0) + 1
     heads = [raw.split(b"\r\n\r\n")[0] + b"\r\n\r\n" for raw in raws]
