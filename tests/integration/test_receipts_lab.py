@@ -4,15 +4,20 @@ itself returns the read receipt (RFC 8098); "remis" then "lu"."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import ssl
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import pytest
+from imapclient import IMAPClient
 
 from app.cli.main import main
+from app.mssante.dsn import read_dsn
 from app.ops.outbox import enqueue_message
 from app.ops.receipts import read_receipt
 from app.sandbox.submission import Endpoints
@@ -20,7 +25,8 @@ from app.store.db import Store
 from app.store.mime import parse_message
 from app.store.views import Scope, message_ids
 from tests.integration.test_send import profile  # noqa: F401 - the fixture
-from tests.lab.build import LabAccounts
+from tests.lab.build import LabAccounts, LabPki
+from tests.lab.dovecot import Dovecot
 
 pytestmark = pytest.mark.lab
 
@@ -114,3 +120,101 @@ def test_a_dsn_then_an_mdn_come_back_remis_then_lu(
     # Synced again (and the same reports seen again): nothing moves, nothing doubles.
     assert main([*profile, "sync"]) == 0
     assert receipts(profile, message_id, capsys)[me]["state"] == "displayed"
+
+
+async def _dialogue(
+    endpoints: Endpoints, context: ssl.SSLContext, steps: list[tuple[str, int]]
+) -> list[str]:
+    """Raw ESMTP commands to the lab server (STARTTLS port), each with the code expected."""
+    client = aiosmtplib.SMTP(
+        hostname=endpoints.host, port=endpoints.starttls_port, start_tls=True,
+        tls_context=context, timeout=10,
+    )  # fmt: skip
+    await client.connect()
+    replies = []
+    try:
+        await client.ehlo()
+        assert client.supports_extension("dsn")
+        for command, code in steps:
+            if command.startswith("DATA:"):
+                try:
+                    reply = await client.data(command[5:].encode())  # DATA, then the content
+                except aiosmtplib.SMTPDataError as error:
+                    replies.append(f"{error.code} {error.message}")
+                    assert error.code == code, (command, error)
+                    continue
+            else:
+                reply = await client.execute_command(command.encode())
+            assert reply.code == code, (command, reply)
+            replies.append(reply.message)
+    finally:
+        await client.quit()
+    return replies
+
+
+def _waiting_reports(dovecot: Dovecot, context: ssl.SSLContext, marker: str) -> list[bytes]:
+    """The reports in her inbox naming ``marker`` (in the returned headers)."""
+    with IMAPClient(
+        "127.0.0.1", dovecot.imaps_port, ssl=True, ssl_context=context, timeout=10
+    ) as client:
+        client.sasl_login("EXTERNAL", lambda _challenge: b"")
+        client.select_folder("INBOX", readonly=True)
+        uids = client.search(["BODY", marker])
+        found = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+        return [data[b"BODY[]"] for data in found.values()]
+
+
+def test_the_lab_server_speaks_dsn_as_rfc_3461_says(
+    lab_smtp: Endpoints, dovecot_mss: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts
+) -> None:
+    me = lab_accounts.organisation.address
+    nobody = f"absent@{me.partition('@')[2]}"
+    context = lab_pki.client_context(lab_pki.organisation)
+    marker = f"rfc3461-{time.time_ns()}"
+    content = (
+        f"From: {me}\r\nTo: {me}\r\nSubject: t\r\nMessage-ID: <{marker}@lab>\r\n\r\n"
+        "Corps secret.\r\n"
+    )
+    replies = asyncio.run(
+        _dialogue(
+            lab_smtp,
+            context,
+            [
+                (f"MAIL FROM:<{me}> RET=BOGUS", 501),
+                (f"MAIL FROM:<{me}> RET=FULL ENVID=env+2B{marker}", 250),
+                (f"RCPT TO:<{me}> NOTIFY=SUCCESS,NEVER", 501),
+                (f"RCPT TO:<{me}> NOTIFY=NEVER", 250),
+                (f"RCPT TO:<{nobody}> NOTIFY=FAILURE ORCPT=rfc822;Absent+40x", 250),
+                (f"DATA:{content}", 250),
+            ],
+        )
+    )
+    assert "see the report" in replies[-1]  # accepted, one recipient not delivered
+    deadline = time.monotonic() + 10
+    while not (reports := _waiting_reports(dovecot_mss, context, marker)):
+        assert time.monotonic() < deadline, "no report"
+        time.sleep(0.2)
+    (raw,) = reports  # NOTIFY=NEVER: nothing about her own delivery
+    status = read_dsn(raw)
+    assert status is not None and status.envelope_id == f"env+{marker}"  # xtext decoded
+    (block,) = status.recipients
+    assert (block.recipient, block.original, block.action) == (nobody, "absent@x", "failed")
+    assert b"Corps secret." in raw  # RET=FULL: the whole message returned
+    assert b"Auto-Submitted: auto-replied" in raw
+
+    # Nobody could be delivered: the client hears it at once, and no report is sent.
+    lost = f"lost-{time.time_ns()}"
+    replies = asyncio.run(
+        _dialogue(
+            lab_smtp,
+            context,
+            [
+                (f"MAIL FROM:<{me}> ENVID={lost}", 250),
+                (f"RCPT TO:<{nobody}> NOTIFY=FAILURE,DELAY", 250),
+                (f"DATA:{content.replace(marker, lost)}", 550),
+            ],
+        )
+    )
+    assert "5.1.1" in replies[-1]
+    time.sleep(1)
+    assert _waiting_reports(dovecot_mss, context, lost) == []
