@@ -92,7 +92,7 @@ def processing_receipt(
         return _report(
             parsed,
             me,
-            subject=f"Accusé de traitement : {parsed.subject}",
+            subject=parsed.subject,  # ANS: a successful integration's MDN keeps the subject
             text=f"Les documents de votre message « {parsed.subject} » ont été intégrés au "
             f"dossier du patient par {me} le {now}.\n",
             disposition="processed",
