@@ -327,7 +327,8 @@ class ReceiptStore:
         states: tuple[str, ...] = (),
     ) -> list[SentMessage]:
         """Sent messages, newest first, with their recipients' states; ``states``: only the
-        messages with at least one recipient in one of them."""
+        messages with at least one recipient in one of them (a message sent without asking
+        for any receipt never counts as "pending")."""
         clauses, params = [], []
         if account is not None:
             clauses.append("a.address = ? COLLATE NOCASE")
@@ -360,8 +361,9 @@ class ReceiptStore:
                 )
                 for r in group
             )
-            if states and not any(r.state in states for r in recipients):
-                continue
+            waited = [r for r in recipients if r.state != "pending" or first["asked"]]
+            if states and not any(r.state in states for r in waited):
+                continue  # (no receipt asked: nothing is awaited)
             found.append(
                 SentMessage(
                     address,

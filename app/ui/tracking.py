@@ -77,6 +77,7 @@ class DeliveryPanel(QFrame):
         self.setObjectName("delivery-panel")
         self.setStyleSheet("#delivery-panel { background: #f8fafc; border: 1px solid #cbd5e1; }")
         self.lookup: Lookup | None = None  # set by install(): the window's store
+        self.message: MessageSummary | None = None  # the reader's, when it is one she sent
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -87,6 +88,7 @@ class DeliveryPanel(QFrame):
         self.hide()
 
     def show_for(self, message: MessageSummary | None) -> None:
+        self.message = message
         sent = (
             self.lookup(message.message_id)
             if self.lookup is not None and message is not None and message.message_id
@@ -231,11 +233,15 @@ def install(window: QMainWindow, store: Store, panel: DeliveryPanel) -> Callable
         opened[0].raise_()
         return opened[0]
 
+    def synced() -> None:  # reports came with the mail: what is open shows them
+        if opened and opened[0].isVisible():
+            opened[0].reload()
+        if panel.isVisible():
+            panel.show_for(panel.message)
+
     worker = getattr(window, "worker", None)
-    if worker is not None:  # reports came with the mail: what is open shows them
-        worker.all_done.connect(
-            lambda: opened[0].reload() if opened and opened[0].isVisible() else None
-        )
+    if worker is not None:
+        worker.all_done.connect(synced)
     menu = window.menuBar().addMenu(window.tr("&Envois"))
     action = QAction(window.tr("Suivi des envois…"), window)
     action.setObjectName("tracking")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from app.store.db import MessageSummary, Store
 from app.store.receipts import ANS_ERRORS_FR, ReceiptStore, envelope_id
 from app.ui.main_window import MainWindow
 from app.ui.models import MessageRole
-from app.ui.tracking import TrackingView
+from app.ui.tracking import DeliveryPanel, TrackingView, install
 from tests.ui.conftest import OWNER, assert_not_blank
 from tests.unit.test_receipts_followed import dsn, mdn, synced
 
@@ -82,7 +83,7 @@ def test_suivi_des_envois_lists_each_recipient_and_filters(
     view.set_filter("failed")
     assert view.tree.topLevelItemCount() == 1
     view.set_filter("waiting")
-    assert view.tree.topLevelItemCount() == 2  # Noémie waits; the other has no receipt asked
+    assert view.tree.topLevelItemCount() == 1  # Noémie waits; the other asked no receipt
     view.set_filter("all")
     assert view.count.text() == "2 message(s)"
 
@@ -138,3 +139,34 @@ def test_the_reader_of_a_sent_message_shows_where_each_recipient_stands(
     menus = [a.text() for a in window.menuBar().actions()]
     assert "&Envois" in menus
     assert view.tree.topLevelItem(0).flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+class _Worker(QObject):
+    all_done = Signal()
+
+
+def test_what_is_open_follows_the_reports_of_each_sync(qtbot: QtBot, mail_store: Store) -> None:
+    sent = followed(mail_store)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.worker = _Worker()  # type: ignore[attr-defined]
+    panel = DeliveryPanel()
+    qtbot.addWidget(panel)
+    view = install(window, mail_store, panel)()
+    qtbot.addWidget(view)
+    panel.show_for(sent)
+    assert "noemie.blanc@ch.mssante.test : <span style='color:#4b5563'>en attente" in (
+        panel.text.text()
+    )
+    assert sent.message_id is not None
+    report = mdn("manual-action/MDN-sent-manually; displayed", sender=NOEMIE)
+    synced(
+        mail_store,
+        [report.replace(b"cr-42@mssante.test", sent.message_id.encode())],
+        "INBOX",
+        OWNER,
+    )
+    window.worker.all_done.emit()  # type: ignore[attr-defined]
+    assert f"{NOEMIE} : <span style='color:#1d4ed8'>lu le " in panel.text.text()
+    view.set_filter("waiting")
+    assert view.tree.topLevelItemCount() == 0  # nobody waits any more (the other: no receipt)
