@@ -30,6 +30,7 @@ import logging
 import mimetypes
 import os
 import secrets
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -553,15 +554,22 @@ def _attempt(
     _audit_send(outbox, claimed, f"ok{refused}")
     if not outbox.finish(claimed, token, "sent"):
         log.warning("outbox item %s: sent, but the row was no longer ours", claimed.id)
-    ReceiptStore(outbox.store).track_sent(  # followed per recipient: "Suivi des envois"
-        account.id,
-        claimed.id,
-        claimed.message_id,
-        raw,
-        list(result.accepted),
-        result.refused,
-        dsn=claimed.dsn and result.dsn_honoured,
-    )
+    try:  # followed per recipient: "Suivi des envois"
+        ReceiptStore(outbox.store).track_sent(
+            account.id,
+            claimed.id,
+            claimed.message_id,
+            raw,
+            list(result.accepted),
+            result.refused,
+            dsn=claimed.dsn and result.dsn_honoured,
+        )
+    except sqlite3.Error:  # sent all the same: say it, do not fail the delivery
+        log.exception("outbox item %s: sent, not followed", claimed.id)
+        report.warnings.append(
+            f"« {claimed.subject} » est parti, mais son suivi (accusés) n'a pas pu être "
+            "enregistré : voir le journal."
+        )
     if claimed.dsn and not result.dsn_honoured:
         report.warnings.append(
             "Le serveur ne propose pas les accusés de remise (DSN) : aucun accusé ne sera reçu."
