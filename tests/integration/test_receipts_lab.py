@@ -15,6 +15,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from imapclient import IMAPClient
+from pytestqt.qtbot import QtBot
 
 from app.cli.main import main
 from app.mssante.dsn import read_dsn
@@ -24,9 +25,11 @@ from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.store.mime import parse_message
 from app.store.views import Scope, message_ids
+from app.ui.tracking import TrackingView
 from tests.integration.test_send import profile  # noqa: F401 - the fixture
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot
+from tests.ui.conftest import assert_not_blank
 
 pytestmark = pytest.mark.lab
 
@@ -58,6 +61,8 @@ def test_a_dsn_then_an_mdn_come_back_remis_then_lu(
     lab_smtp: Endpoints,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    qtbot: QtBot,
+    artefacts: Path,
 ) -> None:
     me = lab_accounts.organisation.address
     nobody = f"personne.inconnue@{me.partition('@')[2]}"
@@ -120,6 +125,22 @@ def test_a_dsn_then_an_mdn_come_back_remis_then_lu(
     # Synced again (and the same reports seen again): nothing moves, nothing doubles.
     assert main([*profile, "sync"]) == 0
     assert receipts(profile, message_id, capsys)[me]["state"] == "displayed"
+
+    # The window's "Suivi des envois" on this profile (screenshot: a person looks at it).
+    store = Store.open(tmp_path / "p")
+    try:
+        view = TrackingView(store)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitExposed(view)
+        top = view.tree.topLevelItem(0)
+        assert top.toolTip(0) == message_id
+        assert top.text(1) == "2 destinataire(s) : 1 échec, 1 lu"
+        view.grab().save(str(artefacts / "suivi-des-envois-lab.png"))
+        assert_not_blank(artefacts / "suivi-des-envois-lab.png")
+        view.close()
+    finally:
+        store.close()
 
 
 async def _dialogue(
