@@ -27,6 +27,7 @@ from app.cli import (
     organize,
     receipts,
     send,
+    send_document,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
 from app.core import crashes, logs, private
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.register(commands)
     demo.register(commands)
     send.register(commands)
+    send_document.register(commands)
     directory.register(commands)
     filing.register(commands)
     audit.register(commands)

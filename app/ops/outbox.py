@@ -42,6 +42,7 @@ from app.core.audit import Action
 from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
 from app.mssante.dsn import read_dsn
+from app.mssante.headers import NIL_REFERENCE
 from app.ops.accounts import AccountSession
 from app.store.db import Account, MessageSummary, Store
 from app.store.mime import safe_filename
@@ -152,6 +153,8 @@ def enqueue_message(
         raise CaduceeError("no recipient", user_message="Indiquez au moins un destinataire.")
     if message["Bcc"] is not None:
         del message["Bcc"]  # never shown to the other recipients
+    if message["X-MSS-NIL"] is None:  # ECO.2.4.3: on every message Caducée sends
+        message["X-MSS-NIL"] = NIL_REFERENCE
     item = OutboxStore(store).add(
         account,
         str(message["Message-ID"]).strip("<>"),
