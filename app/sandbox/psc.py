@@ -191,7 +191,7 @@ class PscProvider:
         )
         self._server = Server(self._realm)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="psc-provider", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name="psc-provider", daemon=True
         )
         self._thread.start()
         return self
