@@ -112,6 +112,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# Authlib logs whole token responses at DEBUG ("Issue token {...}"): never in our logs.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 REALM_PATH = "/auth/realms/esante-wallet"
 OIDC = "/protocol/openid-connect"
