@@ -82,7 +82,7 @@ class _BearerHandler(_Handler):
         return AuthResult(success=False, handled=False, message=_REFUSED)
 
 
-class _BearerSMTP(SMTP):  # type: ignore[misc]
+class _BearerSMTP(SMTP):
     line_length_limit = _AUTH_LINE  # the stream reader's: a JWT is longer than 1001 octets
 
 
