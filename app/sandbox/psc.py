@@ -52,6 +52,7 @@ API (stable; the client's tests code against it)::
     with provider:                       # or .start() / .stop()
         provider.issuer                  # http://127.0.0.1:PORT/auth/realms/esante-wallet
         provider.discovery_url, provider.jwks, provider.introspection_credentials
+        provider.accepts(mailbox, token)   # introspection's decision in process (TokenCheck)
         provider.approve_device(user_code, national_id)   # as the phone would (ValueError
         provider.refuse_device(user_code)                 # with the page's message if not)
         provider.revoke_refresh_tokens(national_id)       # ends that person's sessions
@@ -287,6 +288,19 @@ class PscProvider:
                 "email",
             ],
         }
+
+    def accepts(self, mailbox: str, token: str) -> bool:
+        """The introspection decision, in process (a ``TokenCheck`` for the sandbox's own
+        mail servers): signature, issuer, audience (one of the realm's applications),
+        expiry, revocation, and the token's mailbox (``email``) is ``mailbox``."""
+        realm = self.realm
+        with realm.lock:
+            try:
+                claims = realm.check_access_token(token, realm.audiences)
+            except TokenRejected as error:
+                log.info("PSC token refused by the sandbox's mail servers: %s", error.reason)
+                return False
+        return str(claims.get("email", "")).lower() == mailbox.lower()
 
     # -- test helpers (the same decisions as the pages) ------------------------------------
 
