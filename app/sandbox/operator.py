@@ -21,7 +21,8 @@ issuer ``OperatorEndpoints.psc_issuer``, public client ``DEMO_PSC_CLIENT``) know
 identity, and a second IMAP and SMTP listener each (TLS without client certificate,
 ``psc_imap_url``/``psc_smtp_url``) take its tokens by XOAUTH2 or OAUTHBEARER. Its sign-in
 page offers the demo card's national id for "Carte CPS", and its "e-CPS de démonstration"
-page (``ISSUER/device``) approves the QR code flow: anyone can try it. ``psc.json`` in the
+page (``ISSUER/device``; ``?national_id=`` for a CIBA request) approves the QR code and CIBA
+flows: anyone can try them. ``psc.json`` in the
 demo folder says all that to a client being set up. Mail submitted to a sandbox mailbox is delivered
 into it; other recipients are refused (there is no outside world in the sandbox).
 """
@@ -169,6 +170,7 @@ class SandboxOperator:
                 )
             ],
             clients=[DEMO_PSC_CLIENT],
+            ciba=True,  # all three ways to sign in can be tried
         ).start()
         bearer_tls = _tls_without_client_certificate(chain_file, key_file)
         first_run = not files.mailboxes.exists()

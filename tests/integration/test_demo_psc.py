@@ -19,7 +19,7 @@ import pytest
 from app.sandbox.bearer import CHALLENGE_401
 from app.sandbox.operator import DEMO_ADDRESS, OperatorEndpoints, SandboxOperator
 from app.sandbox.psc import PscProvider, phone_answer
-from tests.lab.oidc import Client
+from tests.lab.oidc import Client, call
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,20 @@ def test_the_demo_keeps_no_secret_in_its_settings(demo: SandboxOperator, tmp_pat
     text = demo.files.psc.read_text()
     secret = provider(demo).introspection_credentials[1]
     assert secret not in text
+
+
+def test_ciba_on_the_demo(demo: SandboxOperator) -> None:
+    psc = provider(demo)
+    client = Client(psc)
+    url = client.endpoint("backchannel_authentication_endpoint")
+    form = {"client_id": "caducee", "scope": "openid scope_all", "login_hint": demo.holder.id_nat}
+    status, started = call(url, form)
+    assert status == 200, started
+    phone = f"{psc.issuer}/device?national_id={demo.holder.id_nat}"
+    assert "approuvée" in phone_answer(phone, demo.holder.id_nat)
+    grant = {"grant_type": "urn:openid:params:grant-type:ciba", "client_id": "caducee"}
+    status, tokens = call(
+        client.endpoint("token_endpoint"), grant | {"auth_req_id": started["auth_req_id"]}
+    )
+    assert status == 200, tokens
+    assert psc.accepts(DEMO_ADDRESS, tokens["access_token"])
