@@ -28,6 +28,7 @@ from app.sandbox.bearer import (
     parse_oauthbearer,
     parse_xoauth2,
 )
+from app.sandbox.reports import DsnSMTP
 from app.sandbox.submission import Authorize, Deliver, SubmissionServer, _Handler
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class _BearerHandler(_Handler):
         return AuthResult(success=False, handled=False, message=_REFUSED)
 
 
-class _BearerSMTP(SMTP):
+class _BearerSMTP(DsnSMTP):
     line_length_limit = _AUTH_LINE  # the stream reader's: a JWT is longer than 1001 octets
 
 
