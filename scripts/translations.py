@@ -620,6 +620,23 @@ ENGLISH = {
     "Préparation des documents (PDF/A)…": "Preparing the documents (PDF/A)…",
     "Envoi impossible : {0}": "Cannot send: {0}",
     "Envoi impossible.": "Cannot send.",
+    "Suivi de l'envoi": "Delivery tracking",
+    "Suivi des envois": "Sent mail tracking",
+    "Suivi des envois…": "Sent mail tracking…",
+    "&Envois": "&Sending",
+    "Afficher": "Show",
+    "Afficher :": "Show:",
+    "Tous les envois": "All sent messages",
+    "En attente ou différés": "Waiting or delayed",
+    "En échec ou refusés": "Failed or refused",
+    "Message et destinataires": "Message and recipients",
+    "État": "State",
+    "Envoyé le": "Sent on",
+    "Messages envoyés et leurs accusés": "Sent messages and their receipts",
+    "envoyé, aucun accusé demandé": "sent, no receipt requested",
+    "{0} destinataire(s) : {1}": "{0} recipient(s): {1}",
+    "Accusés": "Receipts",
+    "Les accusés de remise et de lecture arrivent à chaque relève ; ils sont rangés ici plutôt que dans la boîte de réception (filtre « Accusés » pour les voir dans la liste).": "Delivery and read receipts arrive with each mail check; they are shown here rather than in the inbox (use the “Receipts” filter to see them in the list).",
 }
 
 

@@ -25,6 +25,7 @@ from app.cli import (
     info,
     mail,
     organize,
+    receipts,
     send,
     send_document,
 )
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     directory.register(commands)
     filing.register(commands)
     audit.register(commands)
+    receipts.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,

@@ -43,6 +43,7 @@ from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
+from app.ui.tracking import DeliveryPanel
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +160,13 @@ class Reader(QWidget):
         bar.addWidget(send)
         bar.addWidget(refuse)
         self.receipt_bar.hide()
+        self.delivery = DeliveryPanel()  # a message she sent: each recipient's receipts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.receipt_bar)
         layout.addWidget(self.patient_bar)
         layout.addWidget(self.headers)
+        layout.addWidget(self.delivery)
         layout.addWidget(self.notice)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
@@ -174,6 +177,7 @@ class Reader(QWidget):
         self._flags: tuple[str, ...] = ()
         self.receipt_bar.hide()
         self.patient_bar.hide()
+        self.delivery.hide()
         self.notice.hide()
         self.headers.setText("")
         self.body.setPlainText("")
@@ -186,6 +190,7 @@ class Reader(QWidget):
         self._flags = message.flags
         self._parts = None
         self.receipt_bar.hide()
+        self.delivery.show_for(message)
         self.notice.hide()
         self._show_patient(message)
         filed = (
