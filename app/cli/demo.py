@@ -209,11 +209,13 @@ def _window(args: argparse.Namespace, profile: Profile) -> int:
 
 def _received_json(raw: bytes) -> dict[str, Any]:
     """One message a colleague received: its headers and what Caducée reads from it."""
+    from email import policy
     from email.parser import BytesHeaderParser
 
     from app.mssante.documents import read_message
 
-    headers = BytesHeaderParser().parsebytes(raw)
+    # the default policy decodes RFC 2047 words and unfolds: shown as a person reads them
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     docs = read_message(raw)
     documents = []
     for document in docs.documents:

@@ -129,6 +129,11 @@ def test_a_document_sent_from_the_demo_is_read_at_the_colleagues_side(tmp_path: 
     assert len(received) == 1
     message = received[0]
     assert message["subject"].startswith("XDM/1.0/DDM+")
+    # shown decoded and unfolded, as she would read them (accented names, display name)
+    assert (
+        patient["first_names"].split()[0] in message["subject"] and "\n" not in message["subject"]
+    )
+    assert message["from"].startswith("Démo CADUCÉE <") and "=?" not in message["from"]
     assert message["mss_headers"]["X-MSS-CODECDA"] == "96349-6"
     assert message["mss_headers"]["X-MSS-INS"] == "N"  # a test INS is never qualified
     document = next(d for d in message["documents"] if d["type_code"] == "96349-6")
