@@ -16,8 +16,8 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
-from joserfc.jwt import ClaimsOption
 from joserfc.jwk import KeySet
+from joserfc.jwt import ClaimsOption
 
 from app.psc.errors import PscProviderError, PscTokenInvalidError
 
