@@ -42,6 +42,16 @@ class SmtpProbe:
     server_chain: list[x509.Certificate]
     extensions: dict[str, str]
     max_size: int | None
+    auth_mechanism: str | None = None  # the bearer login made, if one was asked
+
+
+@dataclass(frozen=True)
+class BearerLogin:
+    """A PSC login for SMTP: the mailbox and where its token comes from."""
+
+    user: str
+    source: sasl.BearerSource
+    initial_response: bool = True  # AUTH XOAUTH2 <response>; False: wait for the 334
 
 
 async def _secured(
@@ -83,19 +93,25 @@ async def _quit(client: aiosmtplib.SMTP, timeout: float | None = None) -> None:
 
 
 async def _probe(
-    endpoint: Endpoint, policy: TrustPolicy, context: ssl.SSLContext, timeout: float
+    endpoint: Endpoint,
+    policy: TrustPolicy,
+    context: ssl.SSLContext,
+    timeout: float,
+    bearer: tuple[BearerLogin, str] | None = None,
 ) -> SmtpProbe:
     client, ssl_object, chain = await _secured(endpoint, policy, context, timeout)
     try:
         await client.ehlo()
         extensions = dict(client.esmtp_extensions)
         size = extensions.get("size", "")
+        mechanism = await _auth_bearer(client, endpoint, *bearer) if bearer else None
         return SmtpProbe(
             ssl_object.version() or "",
             (ssl_object.cipher() or ("",))[0],
             chain,
             extensions,
             int(size) if size.isdigit() else None,
+            mechanism,
         )
     finally:
         await _quit(client)
@@ -107,13 +123,15 @@ def probe(
     credential: ClientCredential | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    bearer: tuple[BearerLogin, str] | None = None,
 ) -> SmtpProbe:
-    """Connect, secure, check the server chain and revocation, EHLO, QUIT."""
+    """Connect, secure, check the server chain and revocation, EHLO, (``bearer``: one
+    XOAUTH2/OAUTHBEARER login with that token), QUIT."""
     context = policy.context(credential)
     if credential is not None:
         credential.take_handshake_error()
     try:
-        return asyncio.run(_probe(endpoint, policy, context, timeout))
+        return asyncio.run(_probe(endpoint, policy, context, timeout, bearer))
     except aiosmtplib.SMTPConnectError as error:
         raise classify(error.__cause__ or error, credential) from error
     except aiosmtplib.SMTPResponseException as error:
@@ -274,15 +292,6 @@ async def _drained(client: aiosmtplib.SMTP, backlog: int, timeout: float) -> Non
         elif now - last_progress > timeout:
             raise aiosmtplib.SMTPTimeoutError("the server stopped reading the message")
         await asyncio.sleep(_POLL)
-
-
-@dataclass(frozen=True)
-class BearerLogin:
-    """A PSC login for SMTP: the mailbox and where its token comes from."""
-
-    user: str
-    source: sasl.BearerSource
-    initial_response: bool = True  # AUTH XOAUTH2 <response>; False: wait for the 334
 
 
 async def _auth_bearer(
