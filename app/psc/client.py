@@ -23,7 +23,7 @@ import time
 import urllib.parse
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.psc.config import PscConfig
@@ -40,7 +40,7 @@ from app.psc.errors import (
 )
 from app.psc.http import Http, check_url
 from app.psc.loopback import DEFAULT_PATH, LoopbackReceiver
-from app.psc.tokens import IdTokenChecker, Tokens, parse_token_response
+from app.psc.tokens import Identity, IdTokenChecker, Tokens, parse_token_response
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,9 @@ class PscClient:
             if error == "invalid_grant":  # a wrong verifier, a code used or swapped
                 raise PscStateMismatchError(f"token endpoint: invalid_grant ({status})")
             raise _token_error(status, body)
-        return parse_token_response(body, self.checker(), request.nonce, self.now())
+        return parse_token_response(
+            body, self.checker(), request.nonce, self.now(), require_id_token=True
+        )
 
     # -- device authorization grant (QR code) ------------------------------------------------
 
@@ -322,7 +324,9 @@ class PscClient:
                 raise PscCodeExpiredError("device or CIBA request expired (client side)")
             status, body = self.http.post_form(self.metadata().token_endpoint, form)
             if status == 200:
-                return parse_token_response(body, self.checker(), None, self.now())
+                return self._with_identity(
+                    parse_token_response(body, self.checker(), None, self.now())
+                )
             error = body.get("error")
             if error == "authorization_pending":
                 continue
@@ -334,6 +338,21 @@ class PscClient:
             if error == "expired_token":
                 raise PscCodeExpiredError("expired_token")
             raise _token_error(status, body)
+
+    def _with_identity(self, tokens: Tokens) -> Tokens:
+        """Who signed in, from the userinfo endpoint when the grant gave no ID token (a
+        device or CIBA grant may not): asked with the new token, of the discovered
+        provider, over its TLS."""
+        endpoint = self.metadata().userinfo_endpoint
+        if tokens.identity is not None or endpoint is None:
+            return tokens
+        claims = self.http.get_json(
+            endpoint, headers={"Authorization": f"Bearer {tokens.access_token}"}
+        )
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise PscProviderError("userinfo without sub")
+        return replace(tokens, identity=Identity.from_claims(claims))
 
     # -- refresh ---------------------------------------------------------------------------
 

@@ -78,8 +78,8 @@ class Http:
             )
         return self._opener
 
-    def get_json(self, url: str) -> dict[str, Any]:
-        status, body = self.request(url)
+    def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        status, body = self.request(url, headers=headers)
         if status != 200:
             raise PscProviderError(f"GET {url}: HTTP {status}")
         return body
@@ -90,13 +90,16 @@ class Http:
         data = urllib.parse.urlencode(form).encode()
         return self.request(url, data)
 
-    def request(self, url: str, data: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    def request(
+        self, url: str, data: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         check_url(url)
         request = urllib.request.Request(  # noqa: S310 - scheme checked just above
             url,
             data=data,
             headers={"Accept": "application/json"}
-            | ({"Content-Type": "application/x-www-form-urlencoded"} if data else {}),
+            | ({"Content-Type": "application/x-www-form-urlencoded"} if data else {})
+            | dict(headers or {}),
         )
         try:
             response = self._open().open(request, timeout=self.timeout)

@@ -140,8 +140,11 @@ def parse_token_response(
     now: float,
     *,
     previous: Tokens | None = None,
+    require_id_token: bool = False,
 ) -> Tokens:
-    """Tokens from a successful token response (code, device, CIBA or refresh grant)."""
+    """Tokens from a successful token response (code, device, CIBA or refresh grant). The
+    code flow requires an ID token (its nonce binds the answer to our request); the other
+    grants check one when the provider gives it."""
     access = _text(body.get("access_token"), "access_token")
     kind = body.get("token_type")
     if not isinstance(kind, str) or kind.lower() != "bearer":
@@ -153,7 +156,7 @@ def parse_token_response(
     refresh = body.get("refresh_token")
     refresh_token = _text(refresh, "refresh_token") if refresh is not None else None
     identity = previous.identity if previous else None
-    if body.get("id_token") is not None or previous is None:
+    if body.get("id_token") is not None or require_id_token:
         identity = Identity.from_claims(checker.check(body.get("id_token"), nonce))
         before = previous.identity if previous is not None else None
         if before is not None and identity.national_id != before.national_id:
