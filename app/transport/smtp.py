@@ -303,7 +303,15 @@ async def _auth_bearer(
     if mechanism is None:
         raise sasl.NoBearerMechanismError(f"EHLO AUTH: {offered}")
     payload = sasl.response(mechanism, login.user, token, endpoint.host, endpoint.port)
-    encoded = base64.b64encode(payload)
+    try:
+        return await _bearer_dialogue(client, mechanism, base64.b64encode(payload), login)
+    except aiosmtplib.SMTPResponseException as error:  # an unreadable answer (too long...)
+        raise sasl.BearerRefusedError(f"{mechanism}: {error.code} {error.message}") from error
+
+
+async def _bearer_dialogue(
+    client: aiosmtplib.SMTP, mechanism: str, encoded: bytes, login: BearerLogin
+) -> str:
     if login.initial_response:
         reply = await client.execute_command(b"AUTH", mechanism.encode(), encoded)
     else:

@@ -40,7 +40,9 @@ def clock() -> SteppingClock:
 
 @pytest.fixture
 def provider(clock: SteppingClock) -> Iterator[PscProvider]:
-    with PscProvider(users=[ALICE], clients=[APP], now=clock, access_ttl=240) as running:
+    with PscProvider(
+        users=[ALICE], clients=[APP], now=clock, access_ttl=240, device_interval=1
+    ) as running:
         yield running
 
 
