@@ -450,6 +450,8 @@ def _watch(
         _say_busy(account, pid, args)
         retry_at[account.address] = (account, time.monotonic() + WATCH_RETRY_SECONDS)
     watchers = []
+    for session in sessions.values():
+        session.keep_fresh()
     for account in accounts:
         watcher = IdleWatcher(
             sessions[account.address].imap,

@@ -272,8 +272,15 @@ class AccountSession:
     def close(self) -> None:
         if self._keeper is not None:
             self._keeper.stop()
+        if self._psc is not None:  # tokens never outlive the session (lock, exit)
+            self._psc.forget()
+
+    def keep_fresh(self) -> None:
+        """A long-running session (``sync --watch``, the window): refresh the PSC tokens in
+        the background before they expire, so that PSC's own session stays open while
+        IDLE waits; no-op for other accounts or before the first sign-in."""
         if self._psc is not None:
-            self._psc.stop()
+            self._psc.start()
 
     def remember_secret(self) -> bool:
         """Keep the password or passphrase that just worked in the OS keyring (never a PIN),

@@ -152,18 +152,19 @@ class PscClient:
 
     def sign_in_browser(
         self,
-        open_url: Opener = webbrowser.open,
+        open_url: Opener | None = None,
         *,
         timeout: float = BROWSER_TIMEOUT,
         cancel: threading.Event | None = None,
         path: str = DEFAULT_PATH,
     ) -> Tokens:
-        """Open the provider's page in the system browser; the tokens once she signed in."""
+        """Open the provider's page in the system browser (``open_url``, default
+        ``webbrowser.open`` as it is at the call); the tokens once she signed in."""
         self.metadata()  # unreachable or wrong issuer: said before a browser opens
         receiver = LoopbackReceiver(path)
         try:
             request = self.authorization_request(receiver.redirect_uri)
-            open_url(request.url)
+            (open_url or webbrowser.open)(request.url)
             redirect = receiver.wait(timeout, cancel)
         finally:
             receiver.close()

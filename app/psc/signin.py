@@ -12,7 +12,6 @@ show (the URL, the user code): never a token.
 from __future__ import annotations
 
 import threading
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +51,7 @@ class SignInMethod:
         client: PscClient,
         say: Callable[[str], None],
         *,
-        open_url: Opener = webbrowser.open,
+        open_url: Opener | None = None,
         cancel: threading.Event | None = None,
     ) -> TokenKeeper:
         if self.kind == "browser":
