@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
+import urllib.request
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +27,16 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+log = logging.getLogger(__name__)
+
 Clock = Callable[[], float]
 """Seconds since the epoch (``time.time`` by default)."""
 
 CHALLENGE_401 = {"status": "401", "schemes": "bearer", "scope": "mail"}
 """What Dovecot and the MSSanté operators answer (base64 in a SASL challenge) to a refused
-token, before the final refusal."""
+XOAUTH2 token, before the final refusal."""
+CHALLENGE_INVALID_TOKEN = {"status": "invalid_token", "schemes": "bearer", "scope": "mail"}
+"""The same for OAUTHBEARER, in RFC 7628's form (Dovecot 2.3 sends only the ``status``)."""
 
 _LEEWAY = 5  # seconds of clock difference tolerated on exp/nbf/iat
 
@@ -88,12 +94,20 @@ class BearerLogin:
     token: str
 
 
-def _decode(data: bytes | str) -> str:
+def decode_base64(data: bytes | str) -> bytes:
+    """A SASL message as sent (base64); ValueError if it is not base64."""
     raw = data.encode("ascii", "replace") if isinstance(data, str) else data
     try:
-        return base64.b64decode(raw, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise ValueError("not base64 UTF-8") from error
+        return base64.b64decode(raw, validate=True)
+    except binascii.Error as error:
+        raise ValueError("not base64") from error
+
+
+def _text(message: bytes) -> str:
+    try:
+        return message.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError("not UTF-8") from error
 
 
 def _bearer(value: str) -> str:
@@ -103,20 +117,19 @@ def _bearer(value: str) -> str:
     return token.strip()
 
 
-def parse_xoauth2(data: bytes | str) -> BearerLogin:
-    """``base64("user=" user "\\x01auth=Bearer " token "\\x01\\x01")``; ValueError if not."""
-    text = _decode(data)
-    fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
+def parse_xoauth2(message: bytes) -> BearerLogin:
+    """``user=USER ^A auth=Bearer TOKEN ^A^A`` (decoded); ValueError if not."""
+    fields = dict(part.split("=", 1) for part in _text(message).split("\x01") if "=" in part)
     if "user" not in fields or "auth" not in fields:
         raise ValueError("XOAUTH2 message without user or auth")
     return BearerLogin(fields["user"], _bearer(fields["auth"]))
 
 
-def parse_oauthbearer(data: bytes | str) -> BearerLogin:
-    """RFC 7628: ``gs2-header \\x01 key=value \\x01 ... \\x01\\x01``; the user is the
-    ``a=`` authorisation identity of the GS2 header (required here: it names the mailbox)."""
-    text = _decode(data)
-    header, sep, rest = text.partition("\x01")
+def parse_oauthbearer(message: bytes) -> BearerLogin:
+    """RFC 7628 (decoded): ``gs2-header ^A key=value ^A ... ^A^A``; the user is
+    the ``a=`` authorisation identity of the GS2 header (required here: it names the
+    mailbox)."""
+    header, sep, rest = _text(message).partition("\x01")
     if not sep or not header.startswith(("n,", "y,")):
         raise ValueError("OAUTHBEARER message without GS2 header")
     user = ""
@@ -129,6 +142,43 @@ def parse_oauthbearer(data: bytes | str) -> BearerLogin:
     return BearerLogin(user, _bearer(fields["auth"]))
 
 
-def challenge_401() -> bytes:
-    """The JSON error challenge, base64-encoded as it goes on the wire."""
-    return base64.b64encode(json.dumps(CHALLENGE_401).encode())
+def error_challenge(mechanism: str) -> bytes:
+    """The JSON error challenge of ``mechanism`` (before base64)."""
+    body = CHALLENGE_401 if mechanism.upper() == "XOAUTH2" else CHALLENGE_INVALID_TOKEN
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+TokenCheck = Callable[[str, str], bool]
+"""(mailbox the client asks for, bearer token) -> may it open that mailbox?"""
+
+
+def jwks_checker(issuer: str, jwks_url: str, audiences: Collection[str], now: Clock) -> TokenCheck:
+    """Local JWT validation, as a resource server without introspection does it: the
+    provider's JWKS (fetched once, again when a token names an unknown key), then
+    ``verify_jwt``; the token's ``email`` claim must be the mailbox asked for. A revoked but
+    unexpired token still passes (what local validation cannot know)."""
+    cache: dict[str, KeySet] = {}
+
+    def keys(refresh: bool) -> KeySet:
+        if refresh or "keys" not in cache:
+            with urllib.request.urlopen(jwks_url, timeout=10) as response:  # noqa: S310
+                cache["keys"] = KeySet.import_key_set(json.load(response))
+        return cache["keys"]
+
+    def check(user: str, token: str) -> bool:
+        try:
+            try:
+                claims = verify_jwt(token, keys(False), issuer=issuer, audiences=audiences, now=now)
+            except TokenRejected as first:
+                if "signature" not in first.reason:
+                    raise
+                claims = verify_jwt(token, keys(True), issuer=issuer, audiences=audiences, now=now)
+        except TokenRejected as error:
+            log.info("bearer token refused: %s", error.reason)
+            return False
+        except OSError as error:
+            log.warning("bearer token not checked: JWKS unavailable (%s)", error)
+            return False
+        return str(claims.get("email", "")).lower() == user.lower()
+
+    return check

@@ -63,6 +63,8 @@ API (stable; the client's tests code against it)::
     browser_sign_in(authorize_url, national_id, method="cps"|"ecps", approve=True) -> str
         # drives the real pages over HTTP as a browser would (for "ecps", approving on the
         # e-CPS page as the phone); returns the redirect URL (code or error, with state)
+    phone_answer(verification_url, national_id, approve=True) -> str
+        # the phone on the e-CPS page (device grant's verification_uri_complete)
 
 ``SteppingClock`` is a clock tests can move (``advance(seconds)``); never real waits.
 """
@@ -109,9 +111,12 @@ __all__ = [
     "PscUser",
     "SteppingClock",
     "browser_sign_in",
+    "phone_answer",
 ]
 
 log = logging.getLogger(__name__)
+# Authlib logs whole token responses at DEBUG ("Issue token {...}"): never in our logs.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 REALM_PATH = "/auth/realms/esante-wallet"
 OIDC = "/protocol/openid-connect"
@@ -668,18 +673,31 @@ def browser_sign_in(
     device = re.search(r'href="([^"]+)">e-CPS', page)
     if device is None:
         raise ValueError(_page_text(page))
-    phone = html.unescape(device.group(1))
-    _status, _l, phone_page = _http(phone)
-    answer = {
-        "user_code": html.unescape(user_code.group(1)),
-        "national_id": national_id,
-        "action": "approve" if approve else "refuse",
-    }
-    _http(_form_action(phone_page), answer)
+    phone_answer(html.unescape(device.group(1)), national_id, approve=approve)
     status, location, page = _http(html.unescape(poll.group(1)))
     if not location:
         raise ValueError(_page_text(page))
     return location
+
+
+def phone_answer(verification_url: str, national_id: str, *, approve: bool = True) -> str:
+    """What the phone does with a verification URL (``verification_uri_complete``, or the
+    e-CPS link of the browser flow): open the "e-CPS de démonstration" page, answer with
+    ``national_id``. Returns the page's confirmation; ValueError with its message if the
+    provider refuses (unknown or expired code, unknown national id, someone else's push)."""
+    status, _location, page = _http(verification_url)
+    if status != 200:
+        raise ValueError(_page_text(page))
+    answer = {
+        "user_code": _field(page, "user_code"),
+        "national_id": national_id,
+        "action": "approve" if approve else "refuse",
+    }
+    status, _location, page = _http(_form_action(page), answer)
+    if status != 200:
+        found = re.search(r'class="error"[^>]*>([^<]+)<', page)
+        raise ValueError(html.unescape(found.group(1)) if found else _page_text(page))
+    return _page_text(page)
 
 
 def _page_text(page: str) -> str:

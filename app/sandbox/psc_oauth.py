@@ -268,6 +268,11 @@ class Realm:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.key.as_dict(private=False, use="sig", alg="RS256")]}
 
+    @property
+    def audiences(self) -> list[str]:
+        """The client ids a mail server accepts tokens for: the realm's applications."""
+        return [c.client_id for c in self.clients.values() if c.secret is None]
+
     def device_by_user_code(self, user_code: str) -> DeviceRequest | None:
         wanted = normalise_user_code(user_code)
         for request in self.devices.values():
@@ -638,7 +643,9 @@ class _AccessToken:
 
 class _Introspection(IntrospectionEndpoint):  # type: ignore[misc]
     """Keycloak-style: JWT access tokens are checked (signature, issuer, expiry,
-    revocation) and answered with their claims; anything else is ``active: false``."""
+    revocation) and answered with their claims; anything else is ``active: false``. Unlike
+    Keycloak's, the audience is checked too (one of the realm's applications), since
+    Dovecot, introspecting, has no setting for it: what an operator checks."""
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
 
@@ -647,8 +654,8 @@ class _Introspection(IntrospectionEndpoint):  # type: ignore[misc]
         found = realm.refresh_tokens.get(token_string)
         if found is not None:
             return None if found.is_revoked() or found.is_expired() else found
-        try:
-            return _AccessToken(realm.check_access_token(token_string, None), realm)
+        try:  # the audience too: a token for an application this realm does not serve
+            return _AccessToken(realm.check_access_token(token_string, realm.audiences), realm)
         except TokenRejected:
             return None
 
