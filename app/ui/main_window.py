@@ -62,9 +62,9 @@ from app.ui.jobs import BackgroundJob
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
-from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
+from app.ui.sync_worker import BUSY, PSC_AGAIN, SessionGift, SyncWorker
 
-NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
+NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier", PSC_AGAIN}
 """Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
 BUSY_RETRY_MS = 30_000
 """An account synced by another process meanwhile: the window tries again after this."""
@@ -840,6 +840,7 @@ class MainWindow(QMainWindow):
             "carte retirée": self.tr("carte retirée"),
             "carte à vérifier": self.tr("carte à vérifier"),
             "identifiant refusé": self.tr("identifiant refusé"),
+            PSC_AGAIN: self.tr("connexion Pro Santé Connect à refaire"),
             "certificat refusé": self.tr("certificat refusé"),
             "hors ligne": self.tr("hors ligne"),
             BUSY: self.tr("relève en cours ailleurs"),
