@@ -24,6 +24,7 @@ TOOLS = Path(sys.executable).parent
 
 ENGLISH = {
     "connexion Pro Santé Connect à refaire": "Pro Santé Connect sign-in needed",
+    "Pro Santé Connect (carte CPS ou e-CPS)": "Pro Santé Connect (CPS card or e-CPS)",
     "Connexion Pro Santé Connect": "Pro Santé Connect sign-in",
     "Connectez-vous avec votre carte CPS ou votre e-CPS.": "Sign in with your CPS card or your e-CPS.",
     "Sur cet ordinateur (navigateur)": "On this computer (browser)",

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from app.core.errors import CaduceeError
 from app.psc import qr
 from app.psc.client import DeviceAuthorization, PscClient
+from app.psc.config import PscConfig, resolve
+from app.psc.errors import PscCancelledError, PscProviderError
 from app.psc.keeper import TokenKeeper
 
 QR_PIXELS = 6  # per QR module: about 250 px for a verification URL
@@ -277,3 +279,33 @@ class PscSignInDialog(QDialog):
         self._cancel.set()  # what still waits (browser, polling) stops
         self.timer.stop()
         super().done(result)
+
+
+def wizard_psc_config(edition: object, config_file: object) -> PscConfig | None:
+    """The provider the wizard offers PSC with: the operator's edition, else config.toml
+    ``[psc]``; None when neither names one (the choice is then not offered)."""
+    from pathlib import Path
+
+    from app.core.edition import Edition
+    from app.core.settings import Settings, SettingsError
+    from app.psc.errors import PscConfigurationError
+
+    settings = None
+    if isinstance(config_file, Path):
+        try:
+            settings = Settings.load(config_file)
+        except SettingsError:
+            settings = None
+    try:
+        return resolve(settings=settings, edition=edition if isinstance(edition, Edition) else None)
+    except (PscConfigurationError, PscProviderError):
+        return None
+
+
+def sign_in_dialog(parent: QWidget | None, config: PscConfig, address: str) -> TokenKeeper:
+    """The sign-in window (in the GUI thread); its tokens, or PscCancelledError."""
+    dialog = PscSignInDialog(PscClient(config), parent, address=address)
+    dialog.exec()
+    if dialog.keeper is None:
+        raise PscCancelledError("PSC sign-in closed")
+    return dialog.keeper

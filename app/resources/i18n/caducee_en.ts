@@ -1351,6 +1351,10 @@
         <source>Avec un mot de passe (une autre boîte aux lettres, non MSSanté)</source>
         <translation>With a password (another mailbox, not MSSanté)</translation>
     </message>
+    <message>
+        <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
+        <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
+    </message>
 </context>
 <context>
     <name>NewPatientDialog</name>
