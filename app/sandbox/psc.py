@@ -30,7 +30,8 @@ Shape (``ISSUER = http://HOST:PORT/auth/realms/esante-wallet``):
   introspection from then on), ``…/userinfo``, ``…/logout`` (``refresh_token`` or
   ``id_token_hint``; ``post_logout_redirect_uri`` if registered).
 
-CIBA is not offered (Authlib has none): discovery has no ``backchannel_authentication_endpoint``.
+CIBA (poll mode, ``app.sandbox.psc_ciba``) is offered only with ``ciba=True``; otherwise
+discovery has no ``backchannel_authentication_endpoint``, as for a provider without it.
 
 Access tokens: RS256 JWT (``typ`` ``at+jwt``, ``kid`` of the JWKS), lifetime ``access_ttl``
 (300 s like PSC), claims ``iss``, ``sub`` = national id, ``aud`` = ``azp`` = client id,
@@ -47,14 +48,16 @@ API (stable; the client's tests code against it)::
         users=[PscUser(national_id, given_name, family_name, address)],
         clients=[PscClient(client_id, redirect_uris, scopes)],   # public: PKCE, no secret
         access_ttl=300, device_ttl=120, now=None,   # now: () -> POSIX seconds
-        refresh_ttl=1800, device_interval=5,
+        refresh_ttl=1800, device_interval=5, ciba=False,
     )
     with provider:                       # or .start() / .stop()
         provider.issuer                  # http://127.0.0.1:PORT/auth/realms/esante-wallet
         provider.discovery_url, provider.jwks, provider.introspection_credentials
+        provider.accepts(mailbox, token)   # introspection's decision in process (TokenCheck)
         provider.approve_device(user_code, national_id)   # as the phone would (ValueError
         provider.refuse_device(user_code)                 # with the page's message if not)
         provider.revoke_refresh_tokens(national_id)       # ends that person's sessions
+        provider.pushes(national_id)     # user codes waiting on that phone (e-CPS, CIBA)
         provider.faults.next_wrong_key = True   # next access token: signed by another key
         provider.faults.next_audience = "x"     # next access token: another audience
         provider.faults.next_expired = True     # next access token: already expired
@@ -64,18 +67,17 @@ API (stable; the client's tests code against it)::
         # drives the real pages over HTTP as a browser would (for "ecps", approving on the
         # e-CPS page as the phone); returns the redirect URL (code or error, with state)
     phone_answer(verification_url, national_id, approve=True) -> str
-        # the phone on the e-CPS page (device grant's verification_uri_complete)
+        # the phone on the e-CPS page (device grant's verification_uri_complete; for a
+        # CIBA request or an e-CPS push: ISSUER/device?national_id=…)
 
 ``SteppingClock`` is a clock tests can move (``advance(seconds)``); never real waits.
 """
 
 from __future__ import annotations
 
-import html
 import http.server
 import json
 import logging
-import re
 import secrets
 import threading
 import time
@@ -90,7 +92,10 @@ from authlib.oauth2 import OAuth2Error
 
 from app.sandbox import psc_pages as pages
 from app.sandbox.bearer import TokenRejected
+from app.sandbox.psc_browser import browser_sign_in, phone_answer
+from app.sandbox.psc_ciba import backchannel_authentication
 from app.sandbox.psc_oauth import (
+    CIBA_GRANT,
     DEVICE_GRANT,
     DeviceRequest,
     Faults,
@@ -160,6 +165,7 @@ class PscProvider:
         *,
         refresh_ttl: int = 1800,
         device_interval: int = 5,
+        ciba: bool = False,
     ) -> None:
         self._host, self._port = host, port
         self._users = {u.national_id: u for u in users}
@@ -168,6 +174,7 @@ class PscProvider:
         self._clients[self._introspection.client_id] = self._introspection
         self._ttls = (access_ttl, refresh_ttl, device_ttl, device_interval)
         self._clock = now or time.time
+        self._ciba = ciba
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._realm: Realm | None = None
@@ -193,6 +200,7 @@ class PscProvider:
             clock=self._clock,
             key=new_key("psc-lab-1"),
             rogue_key=new_key("psc-lab-1"),
+            ciba=self._ciba,
         )
         self._server = Server(self._realm)
         self._thread = threading.Thread(
@@ -276,6 +284,7 @@ class PscProvider:
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": self._server.scopes_supported if self._server else [],
+            **(self._ciba_metadata() if realm.ciba else {}),
             "claims_supported": [
                 "sub",
                 "iss",
@@ -285,6 +294,32 @@ class PscProvider:
                 "family_name",
                 "name",
                 "email",
+            ],
+        }
+
+    def accepts(self, mailbox: str, token: str) -> bool:
+        """The introspection decision, in process (a ``TokenCheck`` for the sandbox's own
+        mail servers): signature, issuer, audience (one of the realm's applications),
+        expiry, revocation, and the token's mailbox (``email``) is ``mailbox``."""
+        realm = self.realm
+        with realm.lock:
+            try:
+                claims = realm.check_access_token(token, realm.audiences)
+            except TokenRejected as error:
+                log.info("PSC token refused by the sandbox's mail servers: %s", error.reason)
+                return False
+        return str(claims.get("email", "")).lower() == mailbox.lower()
+
+    def _ciba_metadata(self) -> dict[str, Any]:
+        return {
+            "backchannel_authentication_endpoint": f"{self.issuer}{OIDC}/ext/ciba/auth",
+            "backchannel_token_delivery_modes_supported": ["poll"],
+            "backchannel_user_code_parameter_supported": False,
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                DEVICE_GRANT,
+                CIBA_GRANT,
             ],
         }
 
@@ -326,8 +361,7 @@ class PscProvider:
             return "Identifiant national inconnu de Pro Santé Connect (bac à sable)."
         if request.national_id is not None and request.national_id != user.national_id:
             return "Cette demande ne vous est pas adressée."
-        method = "ecps" if request.browser else "device"
-        request.decision = realm.new_session(user, request.client_id, method)
+        request.decision = realm.new_session(user, request.client_id, request.kind)
         return None
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -361,6 +395,10 @@ class PscProvider:
             ("GET", "/device"): self._device_page,
             ("POST", "/device"): self._device_decision,
         }
+        if self.realm.ciba:
+            routes[("POST", f"{OIDC}/ext/ciba/auth")] = lambda r: backchannel_authentication(
+                server, r
+            )
         route = routes.get((method, path))
         if route is None:
             return 404, pages.message("Page introuvable", path), _HTML
@@ -448,7 +486,7 @@ class PscProvider:
             realm.device_interval,
             realm.clock,
             national_id=user.national_id,
-            browser=True,
+            kind="ecps",
         )
         pending.device_code = device_code
         return self._ecps_wait(tx, user_code)
@@ -475,18 +513,37 @@ class PscProvider:
     # -- the e-CPS de démonstration (device verification page) ---------------------------------
 
     def _device_page(self, request: Request) -> Response:
+        """The phone's page: for ``user_code`` (the QR code), or for the next push waiting
+        for ``national_id`` (the e-CPS app receiving a notification)."""
         user_code = request.args.get("user_code", "")
+        national_id = request.args.get("national_id", "")
         found = self.realm.device_by_user_code(user_code) if user_code else None
-        return (
-            200,
-            pages.device(
-                self._action("/device"),
-                user_code,
-                client_id=found.client_id if found else None,
-                national_id=found.national_id or "" if found else "",
-            ),
-            _HTML,
+        if found is None and national_id:
+            waiting = self._pushes(national_id)
+            found = waiting[0] if waiting else None
+        page = pages.device(
+            self._action("/device"),
+            found.user_code if found else user_code,
+            client_id=found.client_id if found else None,
+            national_id=(found.national_id if found else None) or national_id,
+            binding_message=found.binding_message if found else None,
         )
+        return 200, page, _HTML
+
+    def _pushes(self, national_id: str) -> list[DeviceRequest]:
+        return [
+            r
+            for r in self.realm.devices.values()
+            if r.national_id == national_id
+            and r.decision is None
+            and not r.consumed
+            and not r.is_expired()
+        ]
+
+    def pushes(self, national_id: str) -> list[str]:
+        """User codes of the requests waiting on ``national_id``'s phone (e-CPS, CIBA)."""
+        with self.realm.lock:
+            return [r.user_code for r in self._pushes(national_id)]
 
     def _device_decision(self, request: Request) -> Response:
         form = request.form
@@ -606,99 +663,3 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-
-# -- a browser, for tests -------------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def _http(url: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """(status, Location, body) of one request, redirects not followed."""
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    try:
-        with _OPENER.open(url, data=data, timeout=10) as response:
-            return response.status, "", response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location", ""), error.read().decode()
-
-
-def _field(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    if not found:
-        raise ValueError(f"no {name} in the page")
-    return html.unescape(found.group(1))
-
-
-def _form_action(page: str) -> str:
-    found = re.search(r'<form[^>]* action="([^"]*)"', page)
-    if not found:
-        raise ValueError("no form in the page")
-    return html.unescape(found.group(1))
-
-
-def browser_sign_in(
-    authorize_url: str, national_id: str, method: str = "cps", *, approve: bool = True
-) -> str:
-    """Do what the browser (and, for ``ecps``, the phone) would do on the provider's pages;
-    return the URL the provider redirects to (the client's redirect URI with ``code`` and
-    ``state``, or ``error``). ValueError when the provider answers with a page instead
-    (an invalid request: no redirect is allowed then); its text is in the message."""
-    status, location, page = _http(authorize_url)
-    if location:
-        return location
-    if status != 200:
-        raise ValueError(_page_text(page))
-    decision = {
-        "tx": _field(page, "tx"),
-        "method": method,
-        "national_id": national_id,
-        "action": "approve" if (approve or method == "ecps") else "cancel",
-    }
-    status, location, page = _http(_form_action(page), decision)
-    if location or method != "ecps":
-        if not location:
-            raise ValueError(_page_text(page))
-        return location
-    poll = re.search(r'url=([^"]+)"', page)
-    user_code = re.search(r'class="code">([^<]+)<', page)
-    if status != 200 or not poll or not user_code:
-        raise ValueError(_page_text(page))
-    device = re.search(r'href="([^"]+)">e-CPS', page)
-    if device is None:
-        raise ValueError(_page_text(page))
-    phone_answer(html.unescape(device.group(1)), national_id, approve=approve)
-    status, location, page = _http(html.unescape(poll.group(1)))
-    if not location:
-        raise ValueError(_page_text(page))
-    return location
-
-
-def phone_answer(verification_url: str, national_id: str, *, approve: bool = True) -> str:
-    """What the phone does with a verification URL (``verification_uri_complete``, or the
-    e-CPS link of the browser flow): open the "e-CPS de démonstration" page, answer with
-    ``national_id``. Returns the page's confirmation; ValueError with its message if the
-    provider refuses (unknown or expired code, unknown national id, someone else's push)."""
-    status, _location, page = _http(verification_url)
-    if status != 200:
-        raise ValueError(_page_text(page))
-    answer = {
-        "user_code": _field(page, "user_code"),
-        "national_id": national_id,
-        "action": "approve" if approve else "refuse",
-    }
-    status, _location, page = _http(_form_action(page), answer)
-    if status != 200:
-        found = re.search(r'class="error"[^>]*>([^<]+)<', page)
-        raise ValueError(html.unescape(found.group(1)) if found else _page_text(page))
-    return _page_text(page)
-
-
-def _page_text(page: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", page))).strip()

@@ -33,7 +33,8 @@ from joserfc.jwk import KeySet, RSAKey
 from app.sandbox.bearer import Clock, TokenRejected, verify_jwt
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-PUBLIC_GRANTS = ("authorization_code", "refresh_token", DEVICE_GRANT)
+CIBA_GRANT = "urn:openid:params:grant-type:ciba"
+PUBLIC_GRANTS = ("authorization_code", "refresh_token", DEVICE_GRANT, CIBA_GRANT)
 
 
 # -- the realm's registry ---------------------------------------------------------------------
@@ -198,8 +199,9 @@ class RefreshToken:
 
 @dataclass
 class DeviceRequest:
-    """A device authorization (RFC 8628), or an e-CPS push of the browser flow
-    (``browser=True``): both wait for the phone to approve ``user_code``."""
+    """What waits for the phone to approve ``user_code``: a device authorization
+    (RFC 8628, ``kind`` "device"), the e-CPS push of the browser flow ("ecps"), or a CIBA
+    request ("ciba", its ``device_code`` being the ``auth_req_id``)."""
 
     device_code: str
     user_code: str
@@ -208,8 +210,9 @@ class DeviceRequest:
     expires_at: float
     interval: int
     clock: Clock
-    national_id: str | None = None  # the browser flow's push goes to this person only
-    browser: bool = False
+    national_id: str | None = None  # a push (ecps, ciba) goes to this person only
+    kind: str = "device"
+    binding_message: str | None = None  # CIBA: shown on the phone and the computer
     last_poll: float | None = None
     decision: Session | bool | None = None  # Session: approved; False: refused
     consumed: bool = False
@@ -253,6 +256,7 @@ class Realm:
     clock: Clock
     key: RSAKey
     rogue_key: RSAKey  # the fault "wrong key" signs with it
+    ciba: bool = False  # offer OpenID CIBA (poll mode)
     faults: Faults = field(default_factory=Faults)
     lock: threading.RLock = field(default_factory=threading.RLock)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
@@ -398,10 +402,14 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         self.register_token_generator("default", _TokenGenerator(realm))
         self.register_grant(_CodeGrant, [_S256Only(required=True), _OpenIDCode(realm)])
         self.register_grant(_RefreshGrant)
-        self.register_grant(_DeviceGrant)
+        self.register_grant(DeviceGrant)
         self.register_endpoint(_DeviceEndpoint(self))
         self.register_endpoint(_Revocation(self))
         self.register_endpoint(_Introspection(self))
+        if realm.ciba:
+            from app.sandbox.psc_ciba import CibaGrant, CibaIdToken
+
+            self.register_grant(CibaGrant, [CibaIdToken(realm)])
 
     def query_client(self, client_id: str) -> _Client | None:
         client = self.realm.clients.get(client_id)
@@ -489,12 +497,10 @@ class _CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         return authorization_code.session
 
 
-class _OpenIDCode(OpenIDCode):  # type: ignore[misc]
-    """The ID token of the code flow, signed by the realm's key, dated by its clock."""
+class IdTokenClaims:
+    """The ID token's keys and claims: the realm's key, its clock, PSC's claims."""
 
-    def __init__(self, realm: Realm) -> None:
-        super().__init__(require_nonce=False)
-        self.realm = realm
+    realm: Realm
 
     def resolve_client_private_key(self, client: _Client) -> RSAKey:
         return self.realm.key
@@ -515,11 +521,19 @@ class _OpenIDCode(OpenIDCode):  # type: ignore[misc]
             "exp": now + self.realm.access_ttl,
         }
 
+    def generate_user_info(self, user: Session, scope: str) -> UserInfo:
+        return UserInfo(self.realm.user_claims(user.user), sid=user.sid, auth_time=user.auth_time)
+
+
+class _OpenIDCode(IdTokenClaims, OpenIDCode):  # type: ignore[misc]
+    """The ID token of the code flow."""
+
+    def __init__(self, realm: Realm) -> None:
+        super().__init__(require_nonce=False)
+        self.realm = realm
+
     def exists_nonce(self, nonce: str, request: Request) -> bool:
         return any(c.nonce == nonce for c in self.realm.codes.values())
-
-    def generate_user_info(self, user: Session, scope: str) -> UserInfo:
-        return UserInfo(self.realm.user_claims(user.user), sid=user.sid)
 
 
 class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
@@ -546,8 +560,9 @@ class _RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         refresh_token.used = True
 
 
-class _DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
+class DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 - Authlib's class attribute
+    KIND = "device"
 
     @property
     def realm(self) -> Realm:
@@ -555,7 +570,9 @@ class _DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
 
     def query_device_credential(self, device_code: str) -> DeviceRequest | None:
         found = self.realm.devices.get(device_code)
-        return None if found is None or found.consumed or found.browser else found
+        if found is None or found.consumed or found.kind != self.KIND:
+            return None
+        return found
 
     def query_user_grant(self, user_code: str) -> tuple[Session | None, bool] | None:
         found = self.realm.device_by_user_code(user_code)

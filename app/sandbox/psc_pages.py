@@ -89,6 +89,7 @@ def device(
     *,
     client_id: str | None = None,
     national_id: str = "",
+    binding_message: str | None = None,
     error: str | None = None,
     done: str | None = None,
 ) -> bytes:
@@ -100,6 +101,9 @@ def device(
         if client_id
         else ""
     )
+    if binding_message:
+        asker += f"<p>Message affiché sur l'ordinateur : <b>{escape(binding_message)}</b></p>"
+
     return _page(
         "e-CPS de démonstration",
         '<p class="note">Bac à sable : cette page tient lieu de l\'application e-CPS du '

@@ -205,7 +205,7 @@ def test_the_ecps_push_goes_to_that_person_only(provider: PscProvider, client: C
 
 
 def _ecps_approved_by(provider: PscProvider, url: str, asked: PscUser, phone: PscUser) -> None:
-    from app.sandbox import psc
+    from app.sandbox import psc_browser as psc
 
     _s, _l, page = psc._http(url)
     form = {"tx": psc._field(page, "tx"), "method": "ecps", "action": "approve"}

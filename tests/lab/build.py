@@ -231,8 +231,9 @@ def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> D
 
 
 def psc_provider() -> PscProvider:
-    """The lab's PSC-like provider (not started), real clock, PSC's lifetimes."""
-    return PscProvider(users=PSC_USERS, clients=[PSC_CLIENT])
+    """The lab's PSC-like provider (not started), real clock, PSC's lifetimes, CIBA offered
+    (build a ``PscProvider`` without ``ciba=True`` to test a provider that has none)."""
+    return PscProvider(users=PSC_USERS, clients=[PSC_CLIENT], ciba=True)
 
 
 def psc_dovecot(lab_dir: Path, lab_pki: LabPki, provider: PscProvider) -> Dovecot:
