@@ -406,4 +406,10 @@ def _token_error(status: int, body: dict[str, Any]) -> Exception:
             "(identifiant client). Vérifiez --psc-client-id ou la configuration de "
             "l'opérateur.",
         )
+    if code in ("unknown_user_id", "invalid_user_code"):
+        return PscProviderError(
+            f"CIBA: {code}",
+            user_message="Pro Santé Connect ne connaît pas cet identifiant national (CIBA) : "
+            "vérifiez-le, ou connectez-vous par le navigateur ou le code QR.",
+        )
     return PscProviderError(f"token endpoint: {code} ({status})")

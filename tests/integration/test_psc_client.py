@@ -5,6 +5,7 @@ date)."""
 from __future__ import annotations
 
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from app.psc.errors import (
     PscCodeExpiredError,
     PscDeniedError,
     PscIssuerMismatchError,
+    PscProviderError,
     PscSessionEndedError,
     PscStateMismatchError,
     PscUnreachableError,
@@ -226,6 +228,56 @@ def test_qr_method_writes_png_and_removes_it(
 
 
 # -- CIBA ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ciba_provider(clock: SteppingClock) -> Iterator[PscProvider]:
+    with PscProvider(
+        users=[ALICE], clients=[APP], now=clock, device_interval=1, ciba=True
+    ) as running:
+        yield running
+
+
+def phone_answers(provider: PscProvider, approve: bool) -> threading.Thread:
+    """Her phone: the request appears in the e-CPS app, she approves or refuses it."""
+
+    def answer() -> None:
+        for _ in range(200):
+            waiting = provider.pushes(ALICE.national_id)
+            if waiting:
+                if approve:
+                    provider.approve_device(waiting[0], ALICE.national_id)
+                else:
+                    provider.refuse_device(waiting[0])
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("approve", [True, False], ids=["approved", "refused"])
+def test_ciba_on_the_phone(ciba_provider: PscProvider, clock: SteppingClock, approve: bool) -> None:
+    client = PscClient(PscConfig(ciba_provider.issuer, "caducee"), now=clock)
+    assert client.metadata().offers_ciba
+    request = client.start_ciba(ALICE.national_id)
+    phone = phone_answers(ciba_provider, approve)
+    if approve:
+        tokens = client.wait_ciba(request)
+        assert tokens.identity is not None
+        assert tokens.identity.national_id == ALICE.national_id
+    else:
+        with pytest.raises(PscDeniedError):
+            client.wait_ciba(request)
+    phone.join(5)
+
+
+def test_ciba_unknown_national_id(ciba_provider: PscProvider) -> None:
+    client = PscClient(PscConfig(ciba_provider.issuer, "caducee"))
+    with pytest.raises(PscProviderError) as caught:
+        client.start_ciba("899999999999")
+    assert "identifiant national" in caught.value.user_message
 
 
 def test_ciba_is_said_not_offered(client: PscClient) -> None:

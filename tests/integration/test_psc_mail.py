@@ -60,7 +60,7 @@ class PscLab:
         lmtp_deliverer(self.dovecot.lmtp_socket)("labo@biolab.mssante.test", [to], bytes(message))
 
 
-def _lab(lab_dir: Path, lab_pki: LabPki, name: str) -> Iterator[PscLab]:
+def _lab(lab_dir: Path, lab_pki: LabPki, name: str, *, ciba: bool) -> Iterator[PscLab]:
     clock = SteppingClock()
     provider = PscProvider(
         users=build.PSC_USERS,
@@ -68,6 +68,7 @@ def _lab(lab_dir: Path, lab_pki: LabPki, name: str) -> Iterator[PscLab]:
         access_ttl=ACCESS_TTL,
         device_interval=1,
         now=clock,
+        ciba=ciba,
     )
     with provider:
         own = lab_dir / name
@@ -81,13 +82,13 @@ def _lab(lab_dir: Path, lab_pki: LabPki, name: str) -> Iterator[PscLab]:
 def psc_lab(lab_dir: Path, lab_pki: LabPki) -> Iterator[PscLab]:
     """For the command line, whose PSC client reads this computer's clock: this provider's
     clock is never moved."""
-    yield from _lab(lab_dir, lab_pki, "psc-cli")
+    yield from _lab(lab_dir, lab_pki, "psc-cli", ciba=True)
 
 
 @pytest.fixture(scope="module")
 def clocked_lab(lab_dir: Path, lab_pki: LabPki) -> Iterator[PscLab]:
     """For sessions whose PSC client shares the provider's clock, which the tests move."""
-    yield from _lab(lab_dir, lab_pki, "psc-clocked")
+    yield from _lab(lab_dir, lab_pki, "psc-clocked", ciba=False)
 
 
 def follow(url: str) -> None:
@@ -194,7 +195,8 @@ def test_diagnose_shows_sign_in_claims_and_logins(
     report = json.loads(out)
     assert code == 0, report
     steps = {s["step"]: s for s in report["steps"]}
-    assert "CIBA non proposé par ce fournisseur" in steps["psc_discovery"]["detail"]
+    assert "CIBA" in steps["psc_discovery"]["detail"]
+    assert "non proposé" not in steps["psc_discovery"]["detail"]
     assert PSC_MARTIN.national_id in steps["psc_sign_in"]["detail"]
     assert "Alice MARTIN" in steps["psc_sign_in"]["detail"]
     assert steps["login"]["title"].startswith("Authentification XOAUTH2")
@@ -247,12 +249,41 @@ def test_qr_refused_on_the_phone(
     assert not png.exists()
 
 
-def test_ciba_is_not_offered_here(
+def test_ciba_sign_in_from_the_command_line(
     psc_lab: PscLab, profile: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    provider = psc_lab.provider
+
+    def phone_approves() -> None:
+        for _ in range(400):
+            waiting = provider.pushes(PSC_MARTIN.national_id)
+            if waiting:
+                provider.approve_device(waiting[0], PSC_MARTIN.national_id)
+                return
+            time.sleep(0.05)
+
+    helper = threading.Thread(target=phone_approves, daemon=True)
+    helper.start()
     code, _out, err = run([*profile, "sync", "--psc", f"ciba:{PSC_MARTIN.national_id}"], capsys)
+    helper.join(10)
+    assert code == 0, err
+    assert "Validez la connexion sur le téléphone" in err
+
+
+def test_ciba_not_offered_is_said(
+    clocked_lab: PscLab, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _err = run(
+        [
+            "--profile-dir", str(tmp_path / "c"), "diagnose", "--auth", "psc",
+            "--psc-issuer", clocked_lab.provider.issuer, "--psc-client-id", "caducee",
+            "--address", PSC_MARTIN.address, "--imap", clocked_lab.imap_url,
+            "--trust", str(clocked_lab.trust), "--psc", f"ciba:{PSC_MARTIN.national_id}",
+        ],
+        capsys,
+    )  # fmt: skip
     assert code == 1
-    assert "CIBA non proposé par ce fournisseur" in err
+    assert "CIBA non proposé par ce fournisseur" in out
 
 
 # -- tokens over a long session ---------------------------------------------------------------
