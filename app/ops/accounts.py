@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,7 @@ class AccountSession:
     audit: AuditTrail | None = None  # the profile's trail: each sign-in and its result
     psc_sign_in: PscSignIn | None = None  # auth 'psc': how to sign in when first needed
     _psc: TokenKeeper | None = field(default=None, repr=False)
+    _psc_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def policy(self) -> TrustPolicy:
         if self._policy is None:
@@ -152,17 +154,18 @@ class AccountSession:
     def psc(self) -> TokenKeeper:
         """The account's PSC tokens, signing in the first time (``psc_sign_in``); once the
         session ended (refresh refused, lock) its error until ``adopt_psc`` gives new ones."""
-        if self._psc is None:
-            if self.psc_sign_in is None:
-                raise PscConfigurationError("no way to sign in to PSC given")
-            try:
-                keeper = self.psc_sign_in(self.account)
-            except BaseException as error:
-                self._audit_sign_in("Pro Santé Connect", f"erreur {type(error).__name__}")
-                raise
-            self.adopt_psc(keeper)
-            self._audit_sign_in("Pro Santé Connect", "ok")
-        return self._psc  # type: ignore[return-value]  # set by adopt_psc
+        with self._psc_lock:  # IDLE and the sync may connect at once: one sign-in
+            if self._psc is None:
+                if self.psc_sign_in is None:
+                    raise PscConfigurationError("no way to sign in to PSC given")
+                try:
+                    keeper = self.psc_sign_in(self.account)
+                except BaseException as error:
+                    self._audit_sign_in("Pro Santé Connect", f"erreur {type(error).__name__}")
+                    raise
+                self.adopt_psc(keeper)
+                self._audit_sign_in("Pro Santé Connect", "ok")
+            return self._psc  # type: ignore[return-value]  # set by adopt_psc
 
     def adopt_psc(self, keeper: TokenKeeper) -> None:
         """Use tokens she just got (the wizard's or the lock screen's sign-in)."""
