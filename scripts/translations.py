@@ -32,6 +32,7 @@ ENGLISH = {
     "Notification sur mon téléphone (CIBA)": "Notification on my phone (CIBA)",
     "Flashez ce code avec l'application e-CPS de votre téléphone.": "Scan this code with the e-CPS app on your phone.",
     "Nouveau code": "New code",
+    "Identifiant national (RPPS ou ADELI)": "National id (RPPS or ADELI)",
     "Recherche du fournisseur Pro Santé Connect…": "Looking for the Pro Santé Connect provider…",
     "Ce fournisseur ne propose pas le code QR.": "This provider does not offer the QR code.",
     "Choisissez comment vous connecter.": "Choose how to sign in.",

@@ -16,6 +16,7 @@ def png(url: str, *, box_size: int = 8, border: int = 4) -> bytes:
         raise ValueError("QR URL empty or too long")
     import qrcode  # only when a QR code is drawn: every command imports this module
     from qrcode.image.pure import PyPNGImage
+
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         box_size=box_size,

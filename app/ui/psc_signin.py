@@ -1,5 +1,6 @@
 """Signing in to Pro Santé Connect from the window: on this computer (the browser) or with
-the phone (the e-CPS app flashes a QR code; CIBA when the provider offers it).
+the phone (the e-CPS app flashes a QR code; CIBA when the provider offers it: she types her
+national id and approves the notification on her phone).
 
 The QR page shows the code, the user code in large type, a visible two-minute countdown and
 "Nouveau code". The engine's calls (discovery, device grant, polling) run in plain threads;
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -61,6 +63,7 @@ class PscSignInDialog(QDialog):
         self.national_id = national_id
         self.open_url = open_url
         self.keeper: TokenKeeper | None = None
+        self.offers_ciba = False
         self.device_request: DeviceAuthorization | None = None
         self.qr_png = b""
         self._cancel = threading.Event()
@@ -87,10 +90,20 @@ class PscSignInDialog(QDialog):
         self.browser_button = QPushButton(self.tr("Sur cet ordinateur (navigateur)"))
         self.phone_button = QPushButton(self.tr("Avec mon téléphone (code QR e-CPS)"))
         self.ciba_button = QPushButton(self.tr("Notification sur mon téléphone (CIBA)"))
-        self.ciba_button.setVisible(False)  # only when the provider offers it
-        for button in (self.browser_button, self.phone_button, self.ciba_button):
+        self.national_field = QLineEdit(national_id or "")
+        self.national_field.setPlaceholderText(self.tr("Identifiant national (RPPS ou ADELI)"))
+        self.national_field.textChanged.connect(self._national_changed)
+        for button in (self.browser_button, self.phone_button):
             button.setEnabled(False)  # until discovery answered
             column.addWidget(button)
+        self.ciba_row = QWidget()  # only when the provider offers CIBA
+        ciba_layout = QHBoxLayout(self.ciba_row)
+        ciba_layout.setContentsMargins(0, 0, 0, 0)
+        ciba_layout.addWidget(self.national_field)
+        ciba_layout.addWidget(self.ciba_button)
+        self.ciba_row.setVisible(False)
+        self.ciba_button.setEnabled(False)
+        column.addWidget(self.ciba_row)
         self.browser_button.clicked.connect(self.use_browser)
         self.phone_button.clicked.connect(self.use_phone)
         self.ciba_button.clicked.connect(self.use_ciba)
@@ -170,10 +183,15 @@ class PscSignInDialog(QDialog):
         self.phone_button.setEnabled(bool(offers_device))
         if not offers_device:
             self.phone_button.setToolTip(self.tr("Ce fournisseur ne propose pas le code QR."))
-        offers_ciba = bool(getattr(metadata, "offers_ciba", False)) and bool(self.national_id)
-        self.ciba_button.setVisible(offers_ciba)
-        self.ciba_button.setEnabled(offers_ciba)
+        self.offers_ciba = bool(getattr(metadata, "offers_ciba", False))
+        self.ciba_row.setVisible(self.offers_ciba)
+        self._national_changed()
         self.status.setText(self.tr("Choisissez comment vous connecter."))
+
+    @Slot()
+    def _national_changed(self) -> None:
+        typed = self.national_field.text().strip()
+        self.ciba_button.setEnabled(self.offers_ciba and typed.isdigit() and len(typed) <= 20)
 
     @Slot()
     def use_browser(self) -> None:
@@ -214,8 +232,10 @@ class PscSignInDialog(QDialog):
         self.ciba_button.setEnabled(False)
         self.status.setText(self.tr("Validez la connexion sur votre téléphone…"))
 
+        national_id = self.national_field.text().strip()
+
         def job() -> None:
-            request = self.client.start_ciba(self.national_id or "")
+            request = self.client.start_ciba(national_id)
             tokens = self.client.wait_ciba(request, cancel=self._cancel)
             self.bridge.signed_in.emit(TokenKeeper(self.client, tokens), generation)
 
@@ -272,6 +292,7 @@ class PscSignInDialog(QDialog):
             return
         self.browser_button.setEnabled(True)
         self.new_code_button.setEnabled(True)
+        self._national_changed()
         if self.device_request is not None and generation == self._generation:
             self.timer.stop()
 

@@ -58,7 +58,7 @@ def test_qr_page_then_phone_approves(
     code = show_qr(qtbot, dialog)
     assert dialog.code_label.font().pointSize() >= 20  # large type
     assert dialog.countdown_label.text() in ("Code valable encore 2:00", "Code valable encore 1:59")
-    assert not dialog.ciba_button.isVisible()  # the lab provider has no CIBA
+    assert not dialog.ciba_row.isVisible()  # this provider has no CIBA
     dialog.grab().save(str(artefacts / "psc-qr-page.png"))
     image = tmp_path / "screen.png"
     dialog.qr_label.pixmap().save(str(image))  # what is on the screen, not the engine's bytes
@@ -104,3 +104,20 @@ def test_unreachable_provider_is_said(qtbot: QtBot, provider: PscProvider) -> No
     shown.show()
     qtbot.waitUntil(lambda: "injoignable" in shown.status.text(), timeout=15_000)
     assert not shown.phone_button.isEnabled() and not shown.browser_button.isEnabled()
+
+
+def test_ciba_when_the_provider_offers_it(qtbot: QtBot) -> None:
+    with PscProvider(users=[ALICE], clients=[APP], device_interval=1, ciba=True) as provider:
+        shown = PscSignInDialog(PscClient(PscConfig(provider.issuer, "caducee")))
+        qtbot.addWidget(shown)
+        shown.show()
+        qtbot.waitUntil(shown.ciba_row.isVisible, timeout=10_000)
+        assert not shown.ciba_button.isEnabled()  # no national id yet
+        shown.national_field.setText(ALICE.national_id)
+        assert shown.ciba_button.isEnabled()
+        shown.ciba_button.click()
+        qtbot.waitUntil(lambda: bool(provider.pushes(ALICE.national_id)), timeout=10_000)
+        provider.approve_device(provider.pushes(ALICE.national_id)[0], ALICE.national_id)
+        qtbot.waitUntil(lambda: shown.keeper is not None, timeout=15_000)
+        assert shown.keeper is not None and shown.keeper.identity is not None
+        assert shown.keeper.identity.national_id == ALICE.national_id

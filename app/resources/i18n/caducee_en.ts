@@ -1441,6 +1441,10 @@
         <translation>Notification on my phone (CIBA)</translation>
     </message>
     <message>
+        <source>Identifiant national (RPPS ou ADELI)</source>
+        <translation>National id (RPPS or ADELI)</translation>
+    </message>
+    <message>
         <source>Flashez ce code avec l'application e-CPS de votre téléphone.</source>
         <translation>Scan this code with the e-CPS app on your phone.</translation>
     </message>
