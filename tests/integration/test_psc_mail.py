@@ -7,6 +7,9 @@ ways to sign in; refresh during a long session; each refusal."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -382,3 +385,42 @@ def test_revoked_session_ends_without_losing_the_mail(
         opened.close()
         store.close()
     assert "Avant révocation" in subjects(profile, capsys)  # reading still works
+
+
+def test_sync_watch_with_psc(psc_lab: PscLab, tmp_path: Path, browser: list[str]) -> None:
+    """``sync --watch`` signs in once (QR code, read by the phone), then IDLE reconnects
+    and the new mail is synced with the tokens it keeps."""
+    profile = tmp_path / "w"
+    added = main(
+        [
+            "--profile-dir", str(profile), "account", "add", "--address", PSC_MARTIN.address,
+            "--auth", "psc", "--psc-issuer", psc_lab.provider.issuer, "--psc-client-id",
+            "caducee", "--imap", psc_lab.imap_url, "--trust", str(psc_lab.trust),
+        ]
+    )  # fmt: skip
+    assert added == 0 and len(browser) == 1
+    png = tmp_path / "watch.png"
+    helper = phone(png, PSC_MARTIN.national_id)
+    watching = subprocess.Popen(
+        [sys.executable, "-m", "app", "--profile-dir", str(profile), "sync", "--watch",
+         "--psc", f"qr:{png}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert watching.stdout is not None
+        while "En attente de nouveaux messages" not in watching.stdout.readline():
+            assert watching.poll() is None, watching.stderr.read() if watching.stderr else ""
+        helper.join(10)
+        time.sleep(1)
+        psc_lab.deliver("Arrivé pendant IDLE")
+        line = watching.stdout.readline()
+        while "1 nouveaux" not in line:  # the catch-up sync made on connection
+            assert " 0 nouveaux" in line, line
+            line = watching.stdout.readline()
+    finally:
+        watching.send_signal(signal.SIGINT)
+        _out, err = watching.communicate(timeout=30)
+    assert watching.returncode == 0, err
+    assert err.count("Connecté à Pro Santé Connect") == 1  # one sign-in for the whole watch
