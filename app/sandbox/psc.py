@@ -25,7 +25,8 @@ Shape (``ISSUER = http://HOST:PORT/auth/realms/esante-wallet``):
   the "e-CPS de démonstration" where the phone approves or refuses;
 - ``…/token/introspect`` (RFC 7662, HTTP Basic of a confidential client — see
   ``introspection_credentials``): a JWT access token is ``active`` with its claims when its
-  signature, issuer, expiry and session hold; anything else is ``{"active": false}``;
+  signature, issuer, expiry, session and audience (one of the realm's public clients)
+  hold; anything else is ``{"active": false}``;
 - ``…/revoke`` (RFC 7009: a refresh token ends its session; an access token is refused at
   introspection from then on), ``…/userinfo``, ``…/logout`` (``refresh_token`` or
   ``id_token_hint``; ``post_logout_redirect_uri`` if registered).

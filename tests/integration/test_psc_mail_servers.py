@@ -10,14 +10,17 @@ import json
 import smtplib
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from app.sandbox.bearer import CHALLENGE_401, CHALLENGE_INVALID_TOKEN
-from app.sandbox.psc import PscProvider
+from app.sandbox.psc import PscProvider, SteppingClock
 from app.sandbox.submission import Endpoints
-from tests.lab.build import PSC_DUPONT, PSC_MARTIN, LabPki, lab_message
+from tests.lab import build
+from tests.lab.build import PSC_CLIENT, PSC_DUPONT, PSC_MARTIN, LabPki, lab_message
 from tests.lab.dovecot import Dovecot
+from tests.lab.fixtures import _running
 from tests.lab.oidc import Client
 
 pytestmark = pytest.mark.lab
@@ -205,3 +208,32 @@ def test_submission_refuses_a_token_for_another_mailbox(
     with _smtp(lab_pki, lab_smtp_psc) as smtp:
         assert smtp.docmd("AUTH", f"XOAUTH2 {message}")[0] == 334
         assert smtp.docmd("")[0] == 535
+
+
+def test_dovecot_judges_expiry_by_the_providers_clock(lab_dir: Path, lab_pki: LabPki) -> None:
+    """A test's own provider and Dovecot: time moves by the provider's clock only."""
+    clock = SteppingClock()
+    with PscProvider(users=[PSC_MARTIN], clients=[PSC_CLIENT], now=clock) as provider:
+        dovecot = build.psc_dovecot(lab_dir, lab_pki, provider, name="dovecot-psc-clock")
+        running = _running(dovecot)
+        next(running)
+        try:
+            tokens = Client(provider).sign_in(PSC_MARTIN.national_id)
+
+            def login(token: str) -> imaplib.IMAP4_SSL:
+                connection = imaplib.IMAP4_SSL(
+                    "127.0.0.1", dovecot.imaps_port, ssl_context=lab_pki.client_context()
+                )
+                exchange = Exchange(xoauth2(PSC_MARTIN.address, token), b"")
+                connection.authenticate("XOAUTH2", exchange)
+                return connection
+
+            login(tokens["access_token"]).logout()
+            clock.advance(310)  # PSC's 300 s (and the 5 s of leeway) are over
+            with pytest.raises(imaplib.IMAP4.error):
+                login(tokens["access_token"])
+            status, fresh = Client(provider).refresh(tokens["refresh_token"])
+            assert status == 200, fresh
+            login(fresh["access_token"]).logout()
+        finally:
+            next(running, None)

@@ -236,14 +236,18 @@ def psc_provider() -> PscProvider:
     return PscProvider(users=PSC_USERS, clients=[PSC_CLIENT], ciba=True)
 
 
-def psc_dovecot(lab_dir: Path, lab_pki: LabPki, provider: PscProvider) -> Dovecot:
-    """An API LPS operator (not started): XOAUTH2/OAUTHBEARER, tokens introspected."""
+def psc_dovecot(
+    lab_dir: Path, lab_pki: LabPki, provider: PscProvider, name: str = "dovecot-psc"
+) -> Dovecot:
+    """An API LPS operator (not started): XOAUTH2/OAUTHBEARER, tokens introspected at
+    ``provider`` (any one: e.g. a test's own, with a ``SteppingClock`` or short lifetimes;
+    then give another ``name``, the directory below ``lab_dir``)."""
     chain, key = lab_pki.write_issued("server", lab_pki.server)
     client_id, secret = provider.introspection_credentials
     introspect = provider.metadata()["introspection_endpoint"]
     scheme, rest = introspect.split("://", 1)
     return Dovecot(
-        lab_dir / "dovecot-psc",
+        lab_dir / name,
         "psc",
         chain,
         key,
