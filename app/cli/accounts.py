@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.cli import secrets
+from app.cli import psc, secrets
 from app.cli.parser import CaduceeParser
 from app.core.audit import AuditTrail
 from app.core.errors import CaduceeError
@@ -28,11 +28,12 @@ from app.ops.accounts import (
 )
 from app.ops.outbox import deliver
 from app.ops.sync import SyncBusyError, collect_files, sync_account, sync_lock
+from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
 from app.sync.idle import IdleWatcher
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
 
-AUTH_MODES = ("card", "pkcs12", "password")
+AUTH_MODES = ("card", "pkcs12", "password", "psc")
 SYNC_WAIT_SECONDS = 60  # a sync of the account in another process: waited for this long
 WATCH_RETRY_SECONDS = 30.0  # --watch: the next try after finding another process's sync
 
@@ -61,8 +62,11 @@ def register(commands: Any) -> None:
         "--auth",
         required=True,
         choices=AUTH_MODES,
-        help="carte CPS, certificat logiciel PKCS#12 ou mot de passe",
+        help="carte CPS, certificat logiciel PKCS#12, mot de passe ou Pro Santé Connect "
+        "(carte CPS ou e-CPS, jeton XOAUTH2)",
     )
+    psc.add_provider_options(add)
+    psc.add_option(add)
     add.add_argument("--module", metavar="CHEMIN", help="module PKCS#11 de la carte")
     add.add_argument("--pkcs12", metavar="FICHIER", type=Path, help="certificat logiciel .p12")
     add.add_argument("--username", metavar="U", help="identifiant (par défaut : l'adresse)")
@@ -120,6 +124,7 @@ def register(commands: Any) -> None:
         "puis abandonner avec le code de sortie 1 (avec --watch : pas d'attente, nouvelle "
         f"tentative toutes les {WATCH_RETRY_SECONDS:.0f} s)",
     )
+    psc.add_option(sync)
     sync.set_defaults(run=run_sync)
 
 
@@ -128,7 +133,13 @@ def open_store(profile: Profile) -> Store:
     return Store.open(profile.data_dir)
 
 
-def session_for(account: Account, profile: Profile, *, timeout: float = 30.0) -> AccountSession:
+def session_for(
+    account: Account,
+    profile: Profile,
+    *,
+    timeout: float = 30.0,
+    psc_sign_in: Callable[[Account], TokenKeeper] | None = None,
+) -> AccountSession:
     if account.auth == "pkcs12":
         ask_secret = secrets.passphrase_asker(Path(account.pkcs12) if account.pkcs12 else None)
     else:
@@ -141,6 +152,7 @@ def session_for(account: Account, profile: Profile, *, timeout: float = 30.0) ->
         Settings.load(profile.config_file).card_module,
         timeout=timeout,
         audit=AuditTrail(profile.data_dir / "audit"),
+        psc_sign_in=psc_sign_in,
     )
 
 
@@ -156,6 +168,14 @@ def _endpoint(url: str | None, protocol: Protocol) -> str | None:
 def run_add(args: argparse.Namespace, profile: Profile) -> int:
     if args.auth == "pkcs12" and args.pkcs12 is None:
         print("caducee : erreur : --auth pkcs12 demande --pkcs12 FICHIER.", file=sys.stderr)
+        return 2
+    psc_issuer, psc_client_id = args.psc_issuer, args.psc_client_id
+    if args.auth == "psc":
+        config = psc.config_for(profile, issuer=psc_issuer, client_id=psc_client_id)
+        psc_issuer, psc_client_id = config.issuer, config.client_id
+    elif psc_issuer or psc_client_id:
+        print("caducee : erreur : --psc-issuer et --psc-client-id vont avec --auth psc.",
+              file=sys.stderr)  # fmt: skip
         return 2
     try:
         imap_url = _endpoint(args.imap, Protocol.IMAP)
@@ -197,9 +217,11 @@ def run_add(args: argparse.Namespace, profile: Profile) -> int:
             pkcs12=args.pkcs12,
             trust=args.trust,
             source=source,
+            psc_issuer=psc_issuer,
+            psc_client_id=psc_client_id,
         )
         if not args.no_check:
-            session = session_for(account, profile)
+            session = session_for(account, profile, psc_sign_in=psc.sign_in_with(args.psc, profile))
             try:
                 check_account(session)
             finally:
@@ -354,7 +376,8 @@ def run_sync(args: argparse.Namespace, profile: Profile) -> int:
         if args.wait < 0:
             print("caducee : erreur : --wait attend un nombre positif.", file=sys.stderr)
             return 2
-        sessions = {a.address: session_for(a, profile) for a in accounts}
+        sign_in = psc.sign_in_with(args.psc, profile)
+        sessions = {a.address: session_for(a, profile, psc_sign_in=sign_in) for a in accounts}
         if args.watch:  # a sync running elsewhere is not an error: tried again later
             results = [
                 _sync_one(store, a, sessions[a.address], args, profile, wait=0, quiet_busy=True)
@@ -427,6 +450,8 @@ def _watch(
         _say_busy(account, pid, args)
         retry_at[account.address] = (account, time.monotonic() + WATCH_RETRY_SECONDS)
     watchers = []
+    for session in sessions.values():
+        session.keep_fresh()
     for account in accounts:
         watcher = IdleWatcher(
             sessions[account.address].imap,

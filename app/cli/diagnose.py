@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli import secrets
+from app.cli import psc, secrets
 from app.core.paths import Profile
 from app.core.settings import Settings
 from app.ops.diagnose import AuthMode, DiagnoseRequest, Step, diagnose
+from app.psc.client import PscClient
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
 
 
@@ -32,8 +33,11 @@ def register(commands: Any) -> None:
         "--auth",
         required=True,
         choices=[m.value for m in AuthMode],
-        help="carte CPS, certificat logiciel PKCS#12 ou mot de passe",
+        help="carte CPS, certificat logiciel PKCS#12, mot de passe ou Pro Santé Connect",
     )
+    parser.add_argument("--address", metavar="ADRESSE", help="adresse de messagerie (psc)")
+    psc.add_provider_options(parser)
+    psc.add_option(parser)
     parser.add_argument("--module", metavar="CHEMIN", help="module PKCS#11 de la carte")
     parser.add_argument("--pkcs12", metavar="FICHIER", type=Path, help="certificat logiciel (.p12)")
     parser.add_argument("--username", metavar="U", help="identifiant (mot de passe)")
@@ -71,6 +75,14 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         print(f"caducee : erreur : {error}", file=sys.stderr)
         return 2
     auth = AuthMode(args.auth)
+    psc_client = None
+    if auth is AuthMode.PSC:
+        if not args.address:
+            print("caducee : erreur : --auth psc demande --address ADRESSE.", file=sys.stderr)
+            return 2
+        psc_client = PscClient(
+            psc.config_for(profile, issuer=args.psc_issuer, client_id=args.psc_client_id)
+        )
     if auth is AuthMode.PKCS12:
         ask_secret = secrets.passphrase_asker(args.pkcs12)
     else:
@@ -88,6 +100,10 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         trust=args.trust,
         ask_pin=secrets.ask_pin,
         ask_secret=ask_secret,
+        address=args.address,
+        psc_client=psc_client,
+        psc_method=args.psc,
+        say=psc.say,
     )
     if args.json:
         report = diagnose(request)

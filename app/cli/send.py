@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.cli import psc
 from app.cli.accounts import open_store, session_for
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
@@ -28,6 +29,7 @@ from app.ops.outbox import (
     uncertain_facts,
 )
 from app.ops.patient_mail import PatientMailError, address_of
+from app.psc.signin import SignInMethod
 from app.store.db import Account, Store
 from app.store.outbox import STATES_FR, OutboxItem, OutboxStore
 
@@ -97,6 +99,7 @@ def register(commands: Any) -> None:
     send.add_argument("--dsn", action="store_true", help="demander un accusé de remise")
     send.add_argument("--mdn", action="store_true", help="demander un accusé de lecture")
     send.add_argument("--json", action="store_true", help="sortie JSON")
+    psc.add_option(send)
     send.set_defaults(run=run_send)
 
     outbox = commands.add_parser(
@@ -129,6 +132,7 @@ def register(commands: Any) -> None:
         "message est attendue 4 fois plus longtemps)",
     )
     outbox.add_argument("--json", action="store_true", help="sortie JSON")
+    psc.add_option(outbox)
     outbox.set_defaults(run=run_outbox)
 
 
@@ -255,7 +259,7 @@ def _send(args: argparse.Namespace, profile: Profile, registry: Registry | None)
         except PatientMailError as error:
             print(f"Erreur : {error.user_message} Rien n'est envoyé.", file=sys.stderr)
             return 1
-        session = session_for(account, profile)
+        session = session_for(account, profile, psc_sign_in=psc.sign_in_with(args.psc, profile))
         try:
             report = deliver(
                 store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(account.address)
@@ -305,14 +309,17 @@ def _confirmed_resend(item: OutboxItem, args: argparse.Namespace) -> bool | None
 class _Sessions:
     """One session per account for the whole command: a PIN or passphrase asked once."""
 
-    def __init__(self, profile: Profile, timeout: float) -> None:
+    def __init__(self, profile: Profile, timeout: float, psc_method: SignInMethod) -> None:
         self.profile = profile
         self.timeout = timeout
         self.opened: dict[str, AccountSession] = {}
+        self.sign_in = psc.sign_in_with(psc_method, profile)
 
     def get(self, account: Account) -> AccountSession:
         if account.address not in self.opened:
-            self.opened[account.address] = session_for(account, self.profile, timeout=self.timeout)
+            self.opened[account.address] = session_for(
+                account, self.profile, timeout=self.timeout, psc_sign_in=self.sign_in
+            )
         return self.opened[account.address]
 
     def close(self) -> None:
@@ -370,7 +377,7 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
         print("caducee : erreur : --timeout attend un nombre positif.", file=sys.stderr)
         return 2
     store = open_store(profile)
-    sessions = _Sessions(profile, args.timeout)
+    sessions = _Sessions(profile, args.timeout, args.psc)
     status = 0
     try:
         if args.retry is not None:

@@ -25,6 +25,10 @@ The file format is the one of ``packaging/operators/*.toml`` (documented with an
     [directory]
     extraction_url = "https://..."           # optional, https
     liste_blanche_url = "https://..."        # optional, https
+    [psc]                                    # optional: Pro Santé Connect sign-in
+    issuer = "https://auth.esante.gouv.fr/auth/realms/esante-wallet"
+    client_id = "caducee-exemple-sante"      # public client registered with the ANS
+    scopes = ["mail"]                        # added to "openid scope_all"
     [branding]
     logo = "exemple-sante.png"               # optional, relative to the file
     primary_color = "#0b5ea8"                # optional, #rrggbb
@@ -60,6 +64,7 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "trust": frozenset({"anchors"}),
     "directory": frozenset({"extraction_url", "liste_blanche_url"}),
     "branding": frozenset({"logo", "primary_color", "accent_color"}),
+    "psc": frozenset({"issuer", "client_id", "scopes"}),
 }
 
 
@@ -85,6 +90,9 @@ class Edition:
     primary_color: str | None = None
     accent_color: str | None = None
     folder: Path | None = None  # where the file was read: relative names resolve there
+    psc_issuer: str | None = None  # Pro Santé Connect: the operator accepts its tokens
+    psc_client_id: str | None = None
+    psc_scopes: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -184,6 +192,16 @@ def parse_edition(data: Mapping[str, object], origin: str, folder: Path | None =
     directory = _section(data, "directory", origin)
     branding = _section(data, "branding", origin)
     logo = branding.get("logo")
+    psc = _section(data, "psc", origin)
+    scopes = psc.get("scopes", [])
+    if not isinstance(scopes, list) or not all(
+        isinstance(scope, str) and scope.strip() and " " not in scope.strip() for scope in scopes
+    ):
+        raise EditionError(f"{origin} [psc] : « scopes » doit être une liste de mots.")
+    psc_issuer = _https(f"{origin} [psc]", psc, "issuer")
+    psc_client_id = _optional(f"{origin} [psc]", psc, "client_id")
+    if (psc_issuer is None) != (psc_client_id is None):
+        raise EditionError(f"{origin} [psc] : « issuer » et « client_id » vont ensemble.")
     return Edition(
         id=identifier,
         name=name,
@@ -199,6 +217,9 @@ def parse_edition(data: Mapping[str, object], origin: str, folder: Path | None =
         primary_color=_colour(f"{origin} [branding]", branding, "primary_color"),
         accent_color=_colour(f"{origin} [branding]", branding, "accent_color"),
         folder=folder,
+        psc_issuer=psc_issuer,
+        psc_client_id=psc_client_id,
+        psc_scopes=tuple(scope.strip() for scope in scopes),
     )
 
 

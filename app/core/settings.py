@@ -21,6 +21,12 @@ dossier_patients = ""
 api_url = ""            # empty = https://gateway.api.esante.gouv.fr/fhir/v2
 api_delai_secondes = 30 # timeout of one call
 api_autorites = ""      # PEM file of authorities for the API; empty = the system's
+
+[psc]
+# Pro Santé Connect (accounts added with --auth psc); empty = the operator's edition
+fournisseur = ""        # issuer, e.g. https://auth.esante.gouv.fr/auth/realms/esante-wallet
+client_id = ""          # Caducée's public client id registered with the ANS
+scopes = []             # added to "openid scope_all"
 ```
 
 ``save`` rewrites the whole file from these typed values (the comments come back).
@@ -72,6 +78,9 @@ class Settings:
     api_url: str | None = None
     api_timeout: float | None = None
     api_authorities: Path | None = None
+    psc_issuer: str | None = None
+    psc_client_id: str | None = None
+    psc_scopes: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -97,7 +106,15 @@ class Settings:
             api.get("api_delai_secondes"),
             api.get("api_autorites"),
         )
+        psc = data.get("psc", {})
+        psc = psc if isinstance(psc, dict) else {}
+        issuer, client_id, scopes = psc.get("fournisseur"), psc.get("client_id"), psc.get("scopes")
         return cls(
+            psc_issuer=issuer if isinstance(issuer, str) and issuer else None,
+            psc_client_id=client_id if isinstance(client_id, str) and client_id else None,
+            psc_scopes=tuple(s for s in scopes if isinstance(s, str) and s and " " not in s)
+            if isinstance(scopes, list)
+            else (),
             api_url=url if isinstance(url, str) and url else None,
             api_timeout=float(delay)
             if isinstance(delay, int | float) and not isinstance(delay, bool) and delay > 0
@@ -123,6 +140,9 @@ class Settings:
             api_url=_toml_string(self.api_url or ""),
             api_timeout=self.api_timeout or 30,
             api_authorities=_toml_string(str(self.api_authorities or "")),
+            psc_issuer=_toml_string(self.psc_issuer or ""),
+            psc_client_id=_toml_string(self.psc_client_id or ""),
+            psc_scopes=json.dumps(list(self.psc_scopes), ensure_ascii=False),
         )
         temporary = path.with_name(f".{path.name}.tmp")
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -155,6 +175,12 @@ dossier_patients = {patients}
 api_url = {api_url}
 api_delai_secondes = {api_timeout}
 api_autorites = {api_authorities}
+
+[psc]
+# Pro Santé Connect (accounts added with --auth psc); empty = the operator's edition
+fournisseur = {psc_issuer}
+client_id = {psc_client_id}
+scopes = {psc_scopes}
 """
 
 

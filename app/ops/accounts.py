@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +24,16 @@ from app.cps.keeper import CardKeeper, CardState
 from app.cps.modules import find_module
 from app.directory import trusted
 from app.directory.errors import TrustedListError
+from app.psc.errors import PscConfigurationError
+from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
-from app.transport import imap
+from app.transport import imap, sasl, smtp
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
 from app.transport.tls import TrustPolicy
 
 SecretProvider = Callable[[str], str | None]
+PscSignIn = Callable[[Account], TokenKeeper]  # signs in to PSC for the account (may block)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,9 @@ class AccountSession:
     _passphrase: str | None = field(default=None, repr=False)
     _keeper: CardKeeper | None = field(default=None, repr=False)
     audit: AuditTrail | None = None  # the profile's trail: each sign-in and its result
+    psc_sign_in: PscSignIn | None = None  # auth 'psc': how to sign in when first needed
+    _psc: TokenKeeper | None = field(default=None, repr=False)
+    _psc_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def policy(self) -> TrustPolicy:
         if self._policy is None:
@@ -115,7 +122,7 @@ class AccountSession:
         keeper = self._keeper
         if keeper is not None and keeper.state is CardState.LOCKED:
             keeper.unlock(self.ask_pin)  # the card is back: its PIN again, same accounts
-        if account.auth == "password" or self._credential is not None:
+        if account.auth in ("password", "psc") or self._credential is not None:
             return self._credential
         if account.auth == "card":
             choice = find_module(account.module, self.settings_module)
@@ -142,8 +149,80 @@ class AccountSession:
                 )
         return self._password
 
+    # -- Pro Santé Connect ---------------------------------------------------------------
+
+    def psc(self) -> TokenKeeper:
+        """The account's PSC tokens, signing in the first time (``psc_sign_in``); once the
+        session ended (refresh refused, lock) its error until ``adopt_psc`` gives new ones."""
+        with self._psc_lock:  # IDLE and the sync may connect at once: one sign-in
+            if self._psc is None:
+                if self.psc_sign_in is None:
+                    raise PscConfigurationError("no way to sign in to PSC given")
+                try:
+                    keeper = self.psc_sign_in(self.account)
+                except BaseException as error:
+                    self._audit_sign_in("Pro Santé Connect", f"erreur {type(error).__name__}")
+                    raise
+                self.adopt_psc(keeper)
+                self._audit_sign_in("Pro Santé Connect", "ok")
+            return self._psc  # type: ignore[return-value]  # set by adopt_psc
+
+    def adopt_psc(self, keeper: TokenKeeper) -> None:
+        """Use tokens she just got (the wizard's or the lock screen's sign-in)."""
+        self._psc = keeper
+        identity = keeper.identity
+        if self.audit is not None and identity is not None and identity.national_id:
+            self.audit.remember(self.account.address, identity.national_id)
+
+    def forget_tokens(self) -> None:
+        """Locking: the PSC tokens are dropped; the next connection needs a new sign-in."""
+        if self._psc is not None:
+            self._psc.forget()
+
+    def bearer_login(self) -> smtp.BearerLogin | None:
+        """The SMTP login of a PSC account (None for the others)."""
+        if self.account.auth != "psc":
+            return None
+        return smtp.BearerLogin(self.account.username or self.account.address, self.psc())
+
+    def _imap_bearer(self) -> imap.ImapConnection:
+        """Connect and sign in with the PSC token; a refused token is dropped and the login
+        tried once more with a fresh one (never a password)."""
+        keeper = self.psc()
+        user = self.account.username or self.account.address
+        token = keeper.access_token()
+        for attempt in (1, 2):
+            connection = imap.connect(
+                Endpoint.parse(self.account.imap_url), self.policy(), None, timeout=self.timeout
+            )
+            try:
+                mechanism = connection.authenticate_bearer(user, token)
+            except sasl.BearerRefusedError as error:
+                connection.close()
+                self._audit_sign_in("IMAP AUTHENTICATE (jeton PSC)", "refusé")
+                if attempt == 2:
+                    raise
+                log.info("PSC token refused by IMAP (%s): one retry with a fresh one", error)
+                token = keeper.renew()
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            self._audit_sign_in(f"IMAP AUTHENTICATE {mechanism}", "ok")
+            return connection
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def imap(self) -> imap.ImapConnection:
         """A new authenticated IMAP connection."""
+        if self.account.auth == "psc":
+            try:
+                return self._imap_bearer()
+            except BaseException as error:
+                if not isinstance(error, sasl.BearerRefusedError):
+                    self._audit_sign_in(
+                        "IMAP AUTHENTICATE (jeton PSC)", f"erreur {type(error).__name__}"
+                    )
+                raise
         request = "IMAP LOGIN" if self.account.auth == "password" else "IMAP AUTHENTICATE EXTERNAL"
         try:
             credential = self.credential()
@@ -196,6 +275,15 @@ class AccountSession:
     def close(self) -> None:
         if self._keeper is not None:
             self._keeper.stop()
+        if self._psc is not None:  # tokens never outlive the session (lock, exit)
+            self._psc.forget()
+
+    def keep_fresh(self) -> None:
+        """A long-running session (``sync --watch``, the window): refresh the PSC tokens in
+        the background before they expire, so that PSC's own session stays open while
+        IDLE waits; no-op for other accounts or before the first sign-in."""
+        if self._psc is not None:
+            self._psc.start()
 
     def remember_secret(self) -> bool:
         """Keep the password or passphrase that just worked in the OS keyring (never a PIN),
@@ -227,6 +315,8 @@ def new_account(
     pkcs12: Path | None = None,
     trust: Path | None = None,
     source: str = "saisie",
+    psc_issuer: str | None = None,
+    psc_client_id: str | None = None,
 ) -> Account:
     """The account as it will be stored (files as absolute paths), not stored yet."""
     return Account(
@@ -240,6 +330,8 @@ def new_account(
         str(pkcs12.resolve()) if pkcs12 else None,
         str(trust.resolve()) if trust else None,
         source,
+        psc_issuer or None,
+        psc_client_id or None,
     )
 
 

@@ -33,7 +33,10 @@ from app.cps.card import CardInfo, CardModule, CardSession, PinProvider
 from app.cps.identity import parse_holder
 from app.cps.modules import find_module
 from app.ops.accounts import trust_policy
-from app.transport import imap, smtp
+from app.psc.client import PscClient
+from app.psc.keeper import TokenKeeper
+from app.psc.signin import SignInMethod
+from app.transport import imap, sasl, smtp
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
 from app.transport.tls import Revocation, TrustPolicy, classify
@@ -46,6 +49,7 @@ class AuthMode(Enum):
     CARD = "card"
     PKCS12 = "pkcs12"
     PASSWORD = "password"  # noqa: S105 - the name of a mode, not a secret
+    PSC = "psc"
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,10 @@ class DiagnoseRequest:
     ask_secret: SecretProvider | None = None
     timeout: float = 20.0
     card_session: CardSession | None = None  # a card already unlocked (the wizard): no PIN
+    address: str | None = None  # the mailbox (SASL user of a PSC login)
+    psc_client: PscClient | None = None  # auth PSC: the provider, and how to sign in
+    psc_method: SignInMethod | None = None
+    say: Callable[[str], None] | None = None  # what the sign-in shows her (URL, user code)
 
 
 class _Failed(Exception):
@@ -144,6 +152,9 @@ class _Run:
     def credential(self) -> tuple[ClientCredential | None, str | None]:
         """The client credential, and the password for password accounts."""
         request = self.request
+        if request.auth is AuthMode.PSC:
+            self.keeper = self.psc()
+            return None, None
         if request.auth is AuthMode.CARD:
             return self.card(), None
         if request.auth is AuthMode.PKCS12:
@@ -158,6 +169,65 @@ class _Run:
             )
         self.record("password", title, True, f"identifiant {request.username}")
         return None, password
+
+    def psc(self) -> TokenKeeper:
+        """Discovery, then the sign-in, then what the tokens say (never the tokens)."""
+        request = self.request
+        client, method = request.psc_client, request.psc_method or SignInMethod()
+        title = "Fournisseur Pro Santé Connect (découverte)"
+        if client is None or not request.address:
+            raise self.missing(
+                "psc_discovery",
+                title,
+                "Indiquez le fournisseur, l'identifiant client et l'adresse (--psc-issuer, "
+                "--psc-client-id, --address).",
+            )
+        try:
+            metadata = client.metadata()
+        except CaduceeError as error:
+            raise self.fail("psc_discovery", title, error) from error
+        ways = ["navigateur (code + PKCE)"]
+        ways.append("code QR (appareil)" if metadata.offers_device else "pas de code QR")
+        ways.append("CIBA" if metadata.offers_ciba else "CIBA non proposé par ce fournisseur")
+        self.record("psc_discovery", title, True, f"{metadata.issuer} ; {', '.join(ways)}")
+        title = f"Connexion Pro Santé Connect ({method.label})"
+        try:
+            keeper = method.sign_in(client, request.say or (lambda _text: None))
+        except CaduceeError as error:
+            raise self.fail("psc_sign_in", title, error) from error
+        info = keeper.info
+        identity = info.identity if info else None
+        who = "identité non transmise"
+        if identity is not None:
+            name = identity.name or "nom non transmis"
+            who = f"{name}, identifiant national {identity.national_id}"
+        left = (info.expires_at - client.now()) if info else 0
+        self.record(
+            "psc_sign_in",
+            title,
+            True,
+            f"{who} ; jeton valable encore {max(0, int(left))} s (gardé en mémoire seulement)",
+        )
+        return keeper
+
+    def bearer_login(self, login: Callable[[str], str], title: str, key: str = "login") -> str:
+        """One login with the token, then once more with a fresh one if refused."""
+        keeper = self.keeper
+        try:
+            token = keeper.access_token()
+            try:
+                return login(token)
+            except sasl.BearerRefusedError as error:
+                detail = ", ".join(f"{k}={v}" for k, v in error.challenge.items()) or "refus"
+                self.record(
+                    f"{key}_retry",
+                    title,
+                    True,
+                    f"premier jeton refusé ({detail}) : nouvel essai avec un jeton neuf",
+                )
+                return login(keeper.renew())
+        except CaduceeError as error:
+            raise self.fail(key, title, error) from error
 
     def card(self) -> CardCredential:
         request = self.request
@@ -312,7 +382,14 @@ class _Run:
                 policy,
                 credential,
             )
-            if password is None:
+            if self.request.auth is AuthMode.PSC:
+                title = "Authentification par jeton Pro Santé Connect"
+                user = self.request.address or ""
+                mechanism = self.bearer_login(
+                    lambda token: connection.authenticate_bearer(user, token), title
+                )
+                title = f"Authentification {mechanism} (jeton Pro Santé Connect)"
+            elif password is None:
                 title = "Authentification SASL EXTERNAL"
                 try:
                     connection.authenticate_external()
@@ -337,6 +414,8 @@ class _Run:
             probe = smtp.probe(endpoint, policy, credential, timeout=self.request.timeout)
         except CaduceeError as error:
             raise self.secured(endpoint, error) from error
+        if self.request.auth is AuthMode.PSC:
+            self.smtp_bearer(endpoint, policy)
         self.report_tls(probe.tls_version, probe.cipher, probe.server_chain, policy, credential)
         size = f" ; taille maximale {probe.max_size // (1024 * 1024)} Mo" if probe.max_size else ""
         self.record(
@@ -345,6 +424,21 @@ class _Run:
             True,
             f"extensions : {', '.join(sorted(probe.extensions)) or 'aucune'}{size}",
         )
+
+    def smtp_bearer(self, endpoint: Endpoint, policy: TrustPolicy) -> None:
+        title = "Authentification SMTP par jeton Pro Santé Connect"
+        login = smtp.BearerLogin(self.request.address or "", self.keeper)
+
+        def attempt(token: str) -> str:
+            found = smtp.probe(endpoint, policy, None, timeout=self.request.timeout,
+                               bearer=(login, token))  # fmt: skip
+            return found.auth_mechanism or ""
+
+        mechanism = self.bearer_login(attempt, title, "smtp_login")
+        self.record(
+            "smtp_login", f"Authentification SMTP {mechanism} (jeton Pro Santé Connect)", True,
+            "acceptée",
+        )  # fmt: skip
 
 
 _REVOCATION = {
@@ -403,4 +497,7 @@ def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = 
         session = getattr(run, "session", None)
         if session is not None:
             session.close()
+        keeper = getattr(run, "keeper", None)
+        if keeper is not None:
+            keeper.forget()
     return run.report

@@ -52,11 +52,12 @@ from app.ops.patient_mail import (
     check_recipients,
     conversation_addresses,
 )
+from app.psc.errors import PscError
 from app.store.db import Account, MessageSummary, Store
 from app.store.mime import safe_filename
 from app.store.outbox import OutboxItem, OutboxStore
 from app.store.receipts import ReceiptStore, envelope_id
-from app.transport import imap, smtp
+from app.transport import imap, sasl, smtp
 from app.transport.endpoints import Endpoint
 
 log = logging.getLogger(__name__)
@@ -536,6 +537,7 @@ def _attempt(
 ) -> None:
     account = session.account
     credential = session.credential()  # an account problem: raised, the message stays queued
+    bearer = session.bearer_login()  # likewise: signs in to PSC first if need be
     login = (
         (account.username or account.address, session.password())
         if account.auth == "password"
@@ -571,6 +573,7 @@ def _attempt(
             raw,
             dsn_envid=envelope_id(claimed.message_id) if claimed.dsn else None,
             login=login,
+            bearer=bearer,
             timeout=session.timeout,
             final_timeout=FINAL_REPLY_FACTOR * session.timeout,
             on_end_of_data=end_of_data,
@@ -586,9 +589,12 @@ def _attempt(
         log.warning("outbox item %s: claim lost before the end of DATA", claimed.id)
         return
     except CaduceeError as error:
-        retry = "réessai prévu" if error.retryable else "échec"
+        # a PSC sign-in that ended or a token refused is the account's problem, not the
+        # message's: it waits for her to sign in again
+        later = error.retryable or isinstance(error, PscError | sasl.BearerRefusedError)
+        retry = "réessai prévu" if later else "échec"
         _audit_send(outbox, claimed, f"erreur {type(error).__name__} ({retry})")
-        if error.retryable:
+        if later:
             outbox.finish(
                 claimed,
                 token,

@@ -45,6 +45,8 @@ class Account:
     pkcs12: str | None
     trust: str | None
     source: str | None
+    psc_issuer: str | None = None  # auth 'psc': the provider and client id it was added with
+    psc_client_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "id"}
@@ -210,12 +212,27 @@ class Store:
         pkcs12: str | None = None,
         trust: str | None = None,
         source: str | None = None,
+        psc_issuer: str | None = None,
+        psc_client_id: str | None = None,
     ) -> Account:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO accounts (address, auth, imap_url, smtp_url, username, module, "
-                "pkcs12, trust, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (address, auth, imap_url, smtp_url, username, module, pkcs12, trust, source),
+                "pkcs12, trust, source, psc_issuer, psc_client_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    address,
+                    auth,
+                    imap_url,
+                    smtp_url,
+                    username,
+                    module,
+                    pkcs12,
+                    trust,
+                    source,
+                    psc_issuer,
+                    psc_client_id,
+                ),
             )
         account = self.account(address)
         if account is None:  # cannot happen: inserted just above
@@ -225,7 +242,7 @@ class Store:
     def accounts(self) -> list[Account]:
         rows = self.db.execute(
             "SELECT id, address, auth, imap_url, smtp_url, username, "
-            "module, pkcs12, trust, source FROM accounts ORDER BY id"
+            "module, pkcs12, trust, source, psc_issuer, psc_client_id FROM accounts ORDER BY id"
         )
         return [Account(**dict(row)) for row in rows]
 

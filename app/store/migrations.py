@@ -186,6 +186,33 @@ MIGRATIONS: list[str] = [
         applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
     );
     """,
+    # 8: Pro Santé Connect accounts (issue 14): 'psc' allowed by the CHECK on auth, which
+    # SQLite can only change by rebuilding the table (ids kept: folders, outbox and pending
+    # changes refer to them), plus the provider and client id the account was added with.
+    """
+    -- foreign keys off: accounts is rebuilt, the tables referring to it keep their rows
+    CREATE TABLE accounts_new (
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        auth TEXT NOT NULL CHECK (auth IN ('card', 'pkcs12', 'password', 'psc')),
+        imap_url TEXT NOT NULL,
+        smtp_url TEXT,
+        username TEXT,
+        module TEXT,
+        pkcs12 TEXT,
+        trust TEXT,
+        source TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        psc_issuer TEXT,
+        psc_client_id TEXT
+    );
+    INSERT INTO accounts_new (id, address, auth, imap_url, smtp_url, username, module, pkcs12,
+        trust, source, created_at)
+        SELECT id, address, auth, imap_url, smtp_url, username, module, pkcs12, trust, source,
+            created_at FROM accounts;
+    DROP TABLE accounts;
+    ALTER TABLE accounts_new RENAME TO accounts;
+    """,
 ]
 
 

@@ -6,6 +6,7 @@ SASL EXTERNAL) or a generic provider (password after TLS); the sync engine build
 
 from __future__ import annotations
 
+import base64
 import functools
 import imaplib
 import logging
@@ -30,6 +31,7 @@ from app.core.errors import (
     TlsError,
     TransportError,
 )
+from app.transport import sasl
 from app.transport.credentials import ClientCredential
 from app.transport.endpoints import Endpoint, Security
 from app.transport.tls import TrustPolicy, classify, translated
@@ -80,6 +82,56 @@ class ImapConnection:
                     )
             except LoginError as error:
                 raise _login_error(error, certificate=False) from error
+
+    def authenticate_bearer(self, user: str, token: str, *, initial_response: bool = True) -> str:
+        """XOAUTH2 or OAUTHBEARER with a PSC access token (chosen from CAPABILITY); the
+        mechanism used. The initial response goes with the command when the server offers
+        SASL-IR and ``initial_response``; the server's error challenge is answered as the
+        mechanism says. Raises ``sasl.BearerRefusedError`` on refusal."""
+        if not isinstance(self.client.socket(), ssl.SSLSocket):  # never a token in clear
+            raise TlsError("bearer token over a connection without TLS")
+        offered = [c[5:] for c in self.capabilities if c.upper().startswith("AUTH=")]
+        mechanism = sasl.choose(offered)
+        if mechanism is None:
+            raise sasl.NoBearerMechanismError(f"offered: {offered}")
+        payload = sasl.response(mechanism, user, token, self.endpoint.host, self.endpoint.port)
+        challenges: list[sasl.Challenge] = []
+        sent = [False]
+
+        def answer(challenge: bytes) -> bytes:
+            if not sent[0]:
+                sent[0] = True
+                return payload
+            challenges.append(sasl.Challenge.parse(challenge))
+            return sasl.abort_reply(mechanism)
+
+        with_ir = initial_response and "SASL-IR" in {c.upper() for c in self.capabilities}
+        with translated(self.credential):
+            try:
+                if with_ir:
+                    sent[0] = True
+                    self._authenticate_with_ir(mechanism, payload, answer)
+                else:
+                    self.client.sasl_login(mechanism, answer)
+            except (LoginError, imaplib.IMAP4.error, ValueError) as error:
+                found = challenges[0].fields if challenges else None
+                detail = challenges[0].describe() if challenges else str(error)[:200]
+                raise sasl.BearerRefusedError(
+                    f"{mechanism} refused: {detail}", challenge=found
+                ) from error
+        return mechanism
+
+    def _authenticate_with_ir(
+        self, mechanism: str, payload: bytes, answer: Callable[[bytes], bytes]
+    ) -> None:
+        """AUTHENTICATE with an initial response (RFC 4959): imaplib has no such call."""
+        connection = self.client._imap
+        connection.literal = imaplib._Authenticator(answer).process
+        initial = base64.b64encode(payload).decode() if payload else "="
+        kind, data = connection._simple_command("AUTHENTICATE", mechanism, initial)
+        if kind != "OK":
+            raise imaplib.IMAP4.error(data[-1].decode("utf-8", "replace") if data else kind)
+        connection.state = "AUTH"
 
     def close(self) -> None:
         try:

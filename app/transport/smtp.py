@@ -1,8 +1,11 @@
-"""SMTP submission (aiosmtplib), implicit TLS or STARTTLS, with a client certificate."""
+"""SMTP submission (aiosmtplib), implicit TLS or STARTTLS, with a client certificate, a
+password or a Pro Santé Connect token (XOAUTH2 / OAUTHBEARER)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import re
 import ssl
 import time
@@ -22,6 +25,7 @@ from app.core.errors import (
     TlsError,
     TransportError,
 )
+from app.transport import sasl
 from app.transport.credentials import ClientCredential
 from app.transport.endpoints import Endpoint, Security
 from app.transport.tls import TrustPolicy, classify
@@ -38,6 +42,16 @@ class SmtpProbe:
     server_chain: list[x509.Certificate]
     extensions: dict[str, str]
     max_size: int | None
+    auth_mechanism: str | None = None  # the bearer login made, if one was asked
+
+
+@dataclass(frozen=True)
+class BearerLogin:
+    """A PSC login for SMTP: the mailbox and where its token comes from."""
+
+    user: str
+    source: sasl.BearerSource
+    initial_response: bool = True  # AUTH XOAUTH2 <response>; False: wait for the 334
 
 
 async def _secured(
@@ -79,19 +93,25 @@ async def _quit(client: aiosmtplib.SMTP, timeout: float | None = None) -> None:
 
 
 async def _probe(
-    endpoint: Endpoint, policy: TrustPolicy, context: ssl.SSLContext, timeout: float
+    endpoint: Endpoint,
+    policy: TrustPolicy,
+    context: ssl.SSLContext,
+    timeout: float,
+    bearer: tuple[BearerLogin, str] | None = None,
 ) -> SmtpProbe:
     client, ssl_object, chain = await _secured(endpoint, policy, context, timeout)
     try:
         await client.ehlo()
         extensions = dict(client.esmtp_extensions)
         size = extensions.get("size", "")
+        mechanism = await _auth_bearer(client, endpoint, *bearer) if bearer else None
         return SmtpProbe(
             ssl_object.version() or "",
             (ssl_object.cipher() or ("",))[0],
             chain,
             extensions,
             int(size) if size.isdigit() else None,
+            mechanism,
         )
     finally:
         await _quit(client)
@@ -103,13 +123,15 @@ def probe(
     credential: ClientCredential | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    bearer: tuple[BearerLogin, str] | None = None,
 ) -> SmtpProbe:
-    """Connect, secure, check the server chain and revocation, EHLO, QUIT."""
+    """Connect, secure, check the server chain and revocation, EHLO, (``bearer``: one
+    XOAUTH2/OAUTHBEARER login with that token), QUIT."""
     context = policy.context(credential)
     if credential is not None:
         credential.take_handshake_error()
     try:
-        return asyncio.run(_probe(endpoint, policy, context, timeout))
+        return asyncio.run(_probe(endpoint, policy, context, timeout, bearer))
     except aiosmtplib.SMTPConnectError as error:
         raise classify(error.__cause__ or error, credential) from error
     except aiosmtplib.SMTPResponseException as error:
@@ -287,6 +309,43 @@ async def _drained(client: aiosmtplib.SMTP, backlog: int, timeout: float) -> Non
         await asyncio.sleep(_POLL)
 
 
+async def _auth_bearer(
+    client: aiosmtplib.SMTP, endpoint: Endpoint, login: BearerLogin, token: str
+) -> str:
+    """AUTH XOAUTH2 / OAUTHBEARER (chosen from EHLO); the mechanism, or BearerRefusedError."""
+    offered = client.esmtp_extensions.get("auth", "").split()
+    mechanism = sasl.choose(offered)
+    if mechanism is None:
+        raise sasl.NoBearerMechanismError(f"EHLO AUTH: {offered}")
+    payload = sasl.response(mechanism, login.user, token, endpoint.host, endpoint.port)
+    try:
+        return await _bearer_dialogue(client, mechanism, base64.b64encode(payload), login)
+    except aiosmtplib.SMTPResponseException as error:  # an unreadable answer (too long...)
+        raise sasl.BearerRefusedError(f"{mechanism}: {error.code} {error.message}") from error
+
+
+async def _bearer_dialogue(
+    client: aiosmtplib.SMTP, mechanism: str, encoded: bytes, login: BearerLogin
+) -> str:
+    if login.initial_response:
+        reply = await client.execute_command(b"AUTH", mechanism.encode(), encoded)
+    else:
+        reply = await client.execute_command(b"AUTH", mechanism.encode())
+        if reply.code == 334:
+            reply = await client.execute_command(encoded)
+    if reply.code == 334:  # the error challenge: answer it, then the server says no
+        challenge = sasl.Challenge.parse_base64(reply.message.strip())
+        # some servers hang up right after the challenge
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, EOFError):
+            await client.execute_command(base64.b64encode(sasl.abort_reply(mechanism)))
+        raise sasl.BearerRefusedError(
+            f"{mechanism} refused: {challenge.describe()}", challenge=challenge.fields
+        )
+    if reply.code != 235:
+        raise sasl.BearerRefusedError(f"{mechanism} refused: {reply.code} {reply.message}")
+    return mechanism
+
+
 async def _submit(
     endpoint: Endpoint,
     policy: TrustPolicy,
@@ -300,6 +359,7 @@ async def _submit(
     login: tuple[str, str] | None,
     on_end_of_data: Callable[[], None] | None,
     progress: _Progress,
+    bearer: tuple[BearerLogin, str] | None = None,
 ) -> Submission:
     """The SMTP steps one by one, so that a failure is known to be before or after the end
     of DATA (``progress.step``)."""
@@ -319,6 +379,9 @@ async def _submit(
                     "mot de passe.",
                 )
             await client.login(*login)
+        if bearer is not None:  # only ever over TLS: _secured() refuses anything else
+            progress.step = Step.AUTH
+            await _auth_bearer(client, endpoint, *bearer)
         use_dsn = dsn_envid is not None and client.supports_extension("dsn")
         mail_options = [f"SIZE={len(data)}"] if size else []
         if use_dsn:
@@ -411,10 +474,14 @@ def submit(
     timeout: float = DEFAULT_TIMEOUT,
     final_timeout: float | None = None,
     on_end_of_data: Callable[[], None] | None = None,
+    bearer: BearerLogin | None = None,
 ) -> Submission:
     """Send ``data`` once. ``on_end_of_data`` is called just before the final "." goes out
-    (if it raises, it never goes). ``final_timeout`` bounds the wait for the server's reply
-    to it (default: 4 × ``timeout``; RFC 5321 asks for patience there).
+    (if it raises, it never goes). ``bearer``: sign in with a PSC token (XOAUTH2 or
+    OAUTHBEARER); a refused token is dropped and the login tried once more with a fresh
+    one, on a new connection (nothing was sent yet); a second refusal is final.
+    ``final_timeout`` bounds the wait for the server's reply to the final "." (default:
+    4 × ``timeout``; RFC 5321 asks for patience there).
 
     Raises, by what is known of the message:
     - not accepted, worth trying later (``retryable``): ``ConnectionLostError`` (closed,
@@ -424,6 +491,40 @@ def submit(
       ``MessageTooLargeError``, ``AuthenticationError``, certificate ``TlsError``s;
     - perhaps accepted: ``DeliveryUncertainError`` (the connection broke after the end of
       DATA, before the reply)."""
+    token = bearer.source.access_token() if bearer is not None else None
+    try:
+        return _submit_once(
+            endpoint, policy, credential, sender, recipients, data, dsn_envid, login,
+            timeout, final_timeout, on_end_of_data, _paired(bearer, token),
+        )  # fmt: skip
+    except sasl.BearerRefusedError:
+        if bearer is None:
+            raise
+    token = bearer.source.renew()  # the refused token dropped; a second refusal is final
+    return _submit_once(
+        endpoint, policy, credential, sender, recipients, data, dsn_envid, login,
+        timeout, final_timeout, on_end_of_data, (bearer, token),
+    )  # fmt: skip
+
+
+def _paired(bearer: BearerLogin | None, token: str | None) -> tuple[BearerLogin, str] | None:
+    return (bearer, token) if bearer is not None and token is not None else None
+
+
+def _submit_once(
+    endpoint: Endpoint,
+    policy: TrustPolicy,
+    credential: ClientCredential | None,
+    sender: str,
+    recipients: list[str],
+    data: bytes,
+    dsn_envid: str | None,
+    login: tuple[str, str] | None,
+    timeout: float,
+    final_timeout: float | None,
+    on_end_of_data: Callable[[], None] | None,
+    bearer: tuple[BearerLogin, str] | None,
+) -> Submission:
     context = policy.context(credential)
     if credential is not None:
         credential.take_handshake_error()
@@ -443,6 +544,7 @@ def submit(
                 login,
                 on_end_of_data,
                 progress,
+                bearer,
             )
         )
     except CaduceeError:  # already said in French (some are OSErrors too)

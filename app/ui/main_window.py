@@ -69,10 +69,10 @@ from app.ui.send_documents_dialog import (
     open_send_documents,
     worker_sessions,
 )
-from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
+from app.ui.sync_worker import BUSY, PSC_AGAIN, SessionGift, SyncWorker
 from app.ui.tracking import install as install_tracking
 
-NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
+NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier", PSC_AGAIN}
 """Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
 BUSY_RETRY_MS = 30_000
 """An account synced by another process meanwhile: the window tries again after this."""
@@ -902,6 +902,7 @@ class MainWindow(QMainWindow):
             "carte retirée": self.tr("carte retirée"),
             "carte à vérifier": self.tr("carte à vérifier"),
             "identifiant refusé": self.tr("identifiant refusé"),
+            PSC_AGAIN: self.tr("connexion Pro Santé Connect à refaire"),
             "certificat refusé": self.tr("certificat refusé"),
             "hors ligne": self.tr("hors ligne"),
             BUSY: self.tr("relève en cours ailleurs"),

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from app.core.audit import AuditTrail
+from app.core.edition import embedded_edition
 from app.core.errors import (
     AuthenticationError,
     CaduceeError,
@@ -32,8 +33,13 @@ from app.cps.keeper import CardState
 from app.ops.accounts import AccountSession, check_account
 from app.ops.outbox import deliver
 from app.ops.sync import SyncBusyError, sync_account
+from app.psc.client import PscClient
+from app.psc.config import resolve
+from app.psc.errors import PscCancelledError, PscError, PscUnreachableError
+from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
 from app.sync.engine import SyncReport
+from app.transport.sasl import BearerRefusedError
 
 
 @dataclass
@@ -47,16 +53,67 @@ class Question:
 Answerer = Callable[[Question], str | None]
 
 
+@dataclass
+class PscRequest:
+    """A PSC sign-in the worker needs for ``account``; answered in the GUI thread."""
+
+    account: Account
+    keeper: TokenKeeper | None = None
+    answered: threading.Event = field(default_factory=threading.Event)
+
+
+PscAnswerer = Callable[[PscClient, Account], TokenKeeper | None]
+
+
 class Prompter(QObject):
     """Asks in the GUI thread on behalf of the worker; ``answerer`` replaces the dialogs."""
 
     asked = Signal(object)
+    psc_asked = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None, answerer: Answerer | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        answerer: Answerer | None = None,
+        psc_answerer: PscAnswerer | None = None,
+    ) -> None:
         super().__init__(parent)
         self.window = parent
         self.answerer = answerer or self._dialog
+        self.psc_answerer = psc_answerer or self._psc_dialog
         self.asked.connect(self._answer, Qt.ConnectionType.QueuedConnection)
+        self.psc_asked.connect(self._answer_psc, Qt.ConnectionType.QueuedConnection)
+
+    def sign_in_psc(self, account: Account) -> TokenKeeper:
+        """Called from the worker thread: Pro Santé Connect's sign-in window, its tokens;
+        ``PscCancelledError`` when she closed it."""
+        request = PscRequest(account)
+        self.psc_asked.emit(request)
+        request.answered.wait()
+        if request.keeper is None:
+            raise PscCancelledError("PSC sign-in closed")
+        return request.keeper
+
+    @Slot(object)
+    def _answer_psc(self, request: PscRequest) -> None:
+        try:
+            config = resolve(
+                account_issuer=request.account.psc_issuer,
+                account_client_id=request.account.psc_client_id,
+                edition=embedded_edition(),
+            )
+            request.keeper = self.psc_answerer(PscClient(config), request.account)
+        except CaduceeError:
+            request.keeper = None
+        finally:
+            request.answered.set()
+
+    def _psc_dialog(self, client: PscClient, account: Account) -> TokenKeeper | None:
+        from app.ui.psc_signin import PscSignInDialog
+
+        dialog = PscSignInDialog(client, self.window, address=account.address)
+        dialog.exec()
+        return dialog.keeper
 
     def ask(self, text: str) -> str | None:
         """Called from the worker thread: blocks it until the user answered or cancelled."""
@@ -160,6 +217,7 @@ class SyncWorker(QObject):
             )
             return
         self.sessions[address] = session
+        session.keep_fresh()  # PSC: refreshed in the background between syncs
         self.account_done.emit(address, report)
 
     @staticmethod
@@ -192,6 +250,7 @@ class SyncWorker(QObject):
             self.card_module,
             on_card_state=card_state,
             audit=AuditTrail(self.data_dir / "audit"),
+            psc_sign_in=self.prompter.sign_in_psc,
         )
         self.sessions[account.address] = session
         return session
@@ -217,6 +276,10 @@ BUSY = "relève en cours ailleurs"
 """The account's state while another process (``caducee sync``, a second window) syncs it."""
 
 
+PSC_AGAIN = "connexion Pro Santé Connect à refaire"
+"""The account's state when its PSC session ended, was refused or the sign-in was closed."""
+
+
 def account_state(error: CaduceeError) -> str:
     """The account's state in the status bar, in the doctor's words."""
     if isinstance(error, SyncBusyError):
@@ -225,6 +288,10 @@ def account_state(error: CaduceeError) -> str:
         return "carte retirée"
     if isinstance(error, CardError):
         return "carte à vérifier"
+    if isinstance(error, PscUnreachableError):
+        return "hors ligne"
+    if isinstance(error, PscError | BearerRefusedError):
+        return PSC_AGAIN
     if isinstance(error, AuthenticationError):
         return "identifiant refusé"
     if isinstance(error, TlsError):

@@ -77,10 +77,12 @@ from app.ops.accounts import (
 )
 from app.ops.diagnose import AuthMode, DiagnoseRequest, Report, Step, diagnose
 from app.ops.discovery import discover_servers, edition_servers
+from app.psc.client import PscClient
 from app.store.db import Account, Store
 from app.transport.autoconfig import ServerSettings
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
 from app.ui import threads
+from app.ui.psc_signin import sign_in_dialog, wizard_psc_config
 from app.ui.sync_worker import Prompter, SyncWorker
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ LookupAddresses = Callable[[str], list[str]]
 """RPPS -> the MSSanté addresses the directory knows for her (``app/directory``, later)."""
 Discover = Callable[[str], ServerSettings | None]
 
-CARD, PKCS12, PASSWORD = "card", "pkcs12", "password"
+CARD, PKCS12, PASSWORD, PSC = "card", "pkcs12", "password", "psc"
 PAGE_MODE, PAGE_CARD, PAGE_ADDRESS, PAGE_SERVERS, PAGE_CONNECT = range(5)
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _POLL_MS = 2000  # looking again for a reader or a card while the card page waits
@@ -192,7 +194,8 @@ class FirstRunWizard(QWizard):
             QWizard.WizardButton.FinishButton,
             self.tr("Terminer") if adding else self.tr("Ouvrir la messagerie"),
         )
-        self.mode_page = ModePage()
+        self.psc_config = wizard_psc_config(self.edition, profile.config_file)
+        self.mode_page = ModePage(psc_offered=self.psc_config is not None)
         self.card_page = CardPage()
         self.address_page = AddressPage()
         self.servers_page = ServersPage()
@@ -202,7 +205,7 @@ class FirstRunWizard(QWizard):
         ):
             self.setPage(page_id, page)
         self.setPage(PAGE_CONNECT, self.connect_page)
-        if self.edition is not None and not adding:
+        if self.edition is not None and not adding and self.psc_config is None:
             self.setStartId(PAGE_CARD)  # the card, the PIN, and (found or typed) the address
         self.resize(720, 560)
 
@@ -313,7 +316,7 @@ class _Status(QWidget):
 
 
 class ModePage(_Page):
-    def __init__(self) -> None:
+    def __init__(self, psc_offered: bool = False) -> None:
         super().__init__()
         self.setTitle(self.tr("Bienvenue dans Caducée"))
         self.setSubTitle(
@@ -328,14 +331,18 @@ class ModePage(_Page):
         self.password = QRadioButton(
             self.tr("Avec un mot de passe (une autre boîte aux lettres, non MSSanté)")
         )
+        self.psc = QRadioButton(self.tr("Pro Santé Connect (carte CPS ou e-CPS)"))
+        self.psc.setVisible(psc_offered)  # first, when the operator takes PSC tokens
         self.group = QButtonGroup(self)
-        for button in (self.card, self.pkcs12, self.password):
+        for button in (self.psc, self.card, self.pkcs12, self.password):
             self.group.addButton(button)
             layout.addWidget(button)
-        self.card.setChecked(True)
+        (self.psc if psc_offered else self.card).setChecked(True)
         layout.addStretch()
 
     def mode(self) -> str:
+        if self.psc.isChecked():
+            return PSC
         if self.pkcs12.isChecked():
             return PKCS12
         if self.password.isChecked():
@@ -880,6 +887,8 @@ class ServersPage(_Page):
             ask_pin=_no_pin,
             ask_secret=lambda _prompt: secret,
             card_session=wizard.keeper.session() if wizard.keeper is not None else None,
+            address=wizard.address(),  # PSC: the test signs in through the browser
+            psc_client=PscClient(wizard.psc_config) if mode == PSC and wizard.psc_config else None,
         )
         emit = wizard.worker.step.emit
         wizard.submit("test", lambda: diagnose(request, emit), self._tested, self._test_failed)
@@ -955,6 +964,7 @@ class ConnectPage(_Page):
         except (EndpointError, ValueError) as error:
             self._failed(error)
             return
+        psc = wizard.psc_config if mode == PSC else None
         account = new_account(
             address,
             mode,
@@ -965,6 +975,10 @@ class ConnectPage(_Page):
             pkcs12=Path(address_page.pkcs12_path.text().strip()) if mode == PKCS12 else None,
             trust=servers.trust_file(),
             source=servers.source,
+            psc_issuer=wizard.psc_config.issuer if mode == PSC and wizard.psc_config else None,
+            psc_client_id=wizard.psc_config.client_id
+            if mode == PSC and wizard.psc_config
+            else None,
         )
         secret = address_page.passphrase.text() if mode == PKCS12 else address_page.password.text()
         session = AccountSession(
@@ -977,6 +991,12 @@ class ConnectPage(_Page):
         )
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)
+        if psc is not None:
+            try:  # her sign-in, here in the GUI thread; the worker then connects with it
+                session.adopt_psc(sign_in_dialog(wizard, psc, address))
+            except CaduceeError as error:
+                self._failed(error)
+                return
         data_dir = wizard.profile.data_dir
         remember = address_page.remember(mode)
 

@@ -1321,6 +1321,10 @@
         <translation>login refused</translation>
     </message>
     <message>
+        <source>connexion Pro Santé Connect à refaire</source>
+        <translation>Pro Santé Connect sign-in needed</translation>
+    </message>
+    <message>
         <source>certificat refusé</source>
         <translation>certificate refused</translation>
     </message>
@@ -1391,6 +1395,10 @@
     <message>
         <source>Avec un mot de passe (une autre boîte aux lettres, non MSSanté)</source>
         <translation>With a password (another mailbox, not MSSanté)</translation>
+    </message>
+    <message>
+        <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
+        <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
     </message>
 </context>
 <context>
@@ -1564,6 +1572,85 @@ From the number: {2}</translation>
     <message>
         <source>Ce PDF est illisible ou endommagé.</source>
         <translation>This PDF cannot be read or is damaged.</translation>
+    </message>
+</context>
+<context>
+    <name>PscSignInDialog</name>
+    <message>
+        <source>Connexion Pro Santé Connect</source>
+        <translation>Pro Santé Connect sign-in</translation>
+    </message>
+    <message>
+        <source>Connectez-vous avec votre carte CPS ou votre e-CPS.</source>
+        <translation>Sign in with your CPS card or your e-CPS.</translation>
+    </message>
+    <message>
+        <source>Sur cet ordinateur (navigateur)</source>
+        <translation>On this computer (browser)</translation>
+    </message>
+    <message>
+        <source>Avec mon téléphone (code QR e-CPS)</source>
+        <translation>With my phone (e-CPS QR code)</translation>
+    </message>
+    <message>
+        <source>Notification sur mon téléphone (CIBA)</source>
+        <translation>Notification on my phone (CIBA)</translation>
+    </message>
+    <message>
+        <source>Identifiant national (RPPS ou ADELI)</source>
+        <translation>National id (RPPS or ADELI)</translation>
+    </message>
+    <message>
+        <source>Flashez ce code avec l'application e-CPS de votre téléphone.</source>
+        <translation>Scan this code with the e-CPS app on your phone.</translation>
+    </message>
+    <message>
+        <source>Nouveau code</source>
+        <translation>New code</translation>
+    </message>
+    <message>
+        <source>Recherche du fournisseur Pro Santé Connect…</source>
+        <translation>Looking for the Pro Santé Connect provider…</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Ce fournisseur ne propose pas le code QR.</source>
+        <translation>This provider does not offer the QR code.</translation>
+    </message>
+    <message>
+        <source>Choisissez comment vous connecter.</source>
+        <translation>Choose how to sign in.</translation>
+    </message>
+    <message>
+        <source>Poursuivez dans le navigateur (carte CPS ou e-CPS), puis revenez ici.</source>
+        <translation>Continue in the browser (CPS card or e-CPS), then come back here.</translation>
+    </message>
+    <message>
+        <source>Demande d'un code…</source>
+        <translation>Asking for a code…</translation>
+    </message>
+    <message>
+        <source>Validez la connexion sur votre téléphone…</source>
+        <translation>Approve the sign-in on your phone…</translation>
+    </message>
+    <message>
+        <source>Ou ouvrez %1 et saisissez ce code.</source>
+        <translation>Or open %1 and type this code.</translation>
+    </message>
+    <message>
+        <source>En attente de la validation sur le téléphone…</source>
+        <translation>Waiting for the approval on the phone…</translation>
+    </message>
+    <message>
+        <source>Code expiré : demandez un nouveau code.</source>
+        <translation>Code expired: ask for a new code.</translation>
+    </message>
+    <message>
+        <source>Code valable encore %1</source>
+        <translation>Code valid for %1 more</translation>
     </message>
 </context>
 <context>
