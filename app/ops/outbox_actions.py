@@ -95,7 +95,7 @@ def explain(reply: str | None) -> str | None:
         if klass == "5"
         else "Réponse du serveur"
     )
-    text = f"{kind} : {meaning[0].upper()}{meaning[1:]} (code {code})."
+    text = f"{kind} : {meaning} (code {code})."
     return f"{text} {advice}" if advice and klass == "5" else text
 
 

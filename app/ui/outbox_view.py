@@ -117,10 +117,12 @@ class OutboxModel(QAbstractTableModel):
             return explain(item.last_error) or (item.last_error or "")
         if item.state == "uncertain":
             return self.tr("Connexion perdue juste après l'envoi : peut-être déjà remis")
-        if item.state == "queued" and item.last_error:
+        if item.state == "queued" and item.last_error and item.next_attempt_at:
             return self.tr("Nouvel essai après {0} — {1}").format(
                 short_date(item.next_attempt_at), item.last_error
             )
+        if item.state == "queued" and item.last_error:
+            return self.tr("Dernier essai : {0}").format(item.last_error)
         if item.state == "sent" and item.sent_at:
             return self.tr("Envoyé le {0}").format(short_date(item.sent_at))
         return ""
