@@ -210,3 +210,32 @@ def test_closing_a_composer_asks_to_keep_the_draft(
     kept.close()
     assert [r.content["body"] for r in DraftStore(mail_store).items()] == ["À reprendre demain."]
     assert tree_labels(window)[DRAFTS] == "Brouillons (1)"
+
+
+def test_an_uncertain_send_is_checked_in_the_worker_before_she_decides(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, answers: list[bool]
+) -> None:
+    """ "Réessayer" on an uncertain message: the worker checks first (here the server cannot
+    be reached: said in the question), then she decides."""
+    from app.ui.sync_worker import Prompter, SyncWorker
+
+    mail_store.db.execute(
+        "UPDATE accounts SET auth = 'password', imap_url = 'imaps://127.0.0.1:9',"
+        " smtp_url = 'smtp+starttls://127.0.0.1:9'"
+    )
+    doubtful = put(mail_store, "Douteux", "y@mssante.test", "uncertain", "Connexion perdue.")
+    worker = SyncWorker(
+        tmp_path / "profile", tmp_path / "cache", None, Prompter(answerer=lambda _q: "secret")
+    )  # lives in this thread: its queued calls run in the test's event loop
+    window = MainWindow(mail_store, tmp_path / "ui.ini", worker)
+    qtbot.addWidget(window)
+    window.send_views.open_outbox(OWNER)
+    panel = window.send_views.outbox
+    panel.select(doubtful.id)
+    answers.append(True)
+    with qtbot.waitSignal(worker.uncertain_checked, timeout=30_000):
+        panel.retry.click()
+    qtbot.waitUntil(lambda: not answers, timeout=10_000)  # asked, and answered "Renvoyer"
+    asked = SendViews.asked  # type: ignore[attr-defined]
+    assert "Vérification sur le serveur impossible" in asked[-1]
+    assert OutboxStore(mail_store).get(doubtful.id).state == "queued"  # type: ignore[union-attr]

@@ -230,3 +230,21 @@ def test_the_command_line_lists_drafts_and_deletes_from_the_outbox(
     assert main(["--profile-dir", str(profile), "outbox", "--delete", str(item.id)]) == 0
     assert "Retiré de la boîte d'envoi" in capsys.readouterr().out
     assert main(["--profile-dir", str(profile), "outbox", "--delete", str(item.id)]) == 1
+
+
+def test_without_a_drafts_folder_drafts_stay_here_and_nothing_connects(store: Store) -> None:
+    from types import SimpleNamespace
+
+    drafts.save(store, "k4", Draft(ME, ["a@x.test"], "Objet", "Texte"))
+
+    def no_connection() -> None:
+        raise AssertionError("no Drafts folder: no connection")
+
+    session = SimpleNamespace(account=account_of(store), imap=no_connection)
+    report = drafts.push(store, session)  # type: ignore[arg-type]
+    assert report.folder is None and report.uploaded == 0
+    store.upsert_folder(account_of(store), "INBOX.Brouillons", ".", None, True)  # by its name
+    store.upsert_folder(account_of(store), "Corbeille", ".", None, True)
+    assert drafts.drafts_folder(store, account_of(store)) == "INBOX.Brouillons"
+    store.upsert_folder(account_of(store), "Projets", ".", "Drafts", True)  # special-use first
+    assert drafts.drafts_folder(store, account_of(store)) == "Projets"

@@ -1545,6 +1545,10 @@
         <translation>Next attempt after {0} — {1}</translation>
     </message>
     <message>
+        <source>Dernier essai : {0}</source>
+        <translation>Last attempt: {0}</translation>
+    </message>
+    <message>
         <source>Envoyé le {0}</source>
         <translation>Sent on {0}</translation>
     </message>
