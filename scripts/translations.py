@@ -571,6 +571,8 @@ ENGLISH = {
     "Ce message est en cours d'envoi : il ne peut pas être supprimé.": "This message is being sent: it cannot be deleted.",
     "Supprimer ce brouillon ?": "Delete this draft?",
     "Le brouillon sera supprimé, ici et sur le serveur.": "The draft will be deleted, here and on the server.",
+    "{0} message(s) dans la boîte d'envoi": "{0} message(s) in the outbox",
+    "{0} brouillon(s)": "{0} draft(s)",
 }
 
 

@@ -100,6 +100,7 @@ def recent_correspondents(store: Store, limit: int = 2000) -> list[str]:
 class Composer(QWidget):
     queued = Signal(str)  # the account whose outbox has a new message
     drafts_changed = Signal()  # a draft saved by her, or gone (sent, abandoned)
+    draft_kept = Signal()  # her "Enregistrer le brouillon": worth copying to the server now
     ask_on_close: ClassVar[bool] = True  # False: closing keeps the draft without asking
 
     def __init__(
@@ -361,6 +362,7 @@ class Composer(QWidget):
         drafts.save(self.store, self.draft_key, draft, explicit=True)
         self._kept = draft
         self.drafts_changed.emit()
+        self.draft_kept.emit()
         self.setWindowTitle(self.tr("Rédaction (brouillon enregistré)"))
 
     def _forget_draft(self, why: str) -> None:

@@ -354,7 +354,6 @@ class MainWindow(QMainWindow):
             attachments=self.filters["attachments"].isChecked(),
         )
         self.messages.set_scope(scope)
-        self.send_views.follow(base, bool(text))
         self.reader.clear()
         found = self.messages.rowCount()
         self.count.setText(
@@ -362,6 +361,7 @@ class MainWindow(QMainWindow):
             if text
             else self.tr("{0} message(s)").format(found)
         )
+        self.send_views.follow(base, bool(text))
 
     def _message_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -636,7 +636,7 @@ class MainWindow(QMainWindow):
             directory=self.directory_jobs,
         )
         composer.queued.connect(self._queued)
-        composer.drafts_changed.connect(self.send_views.refresh)
+        self.send_views.watch(composer)
         self.composers = [c for c in self.composers if c.isVisible()] + [composer]
         composer.show()
         return composer

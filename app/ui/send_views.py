@@ -25,6 +25,7 @@ from app.ui.outbox_view import OutboxPanel
 from app.ui.send_notice import SendNotice
 
 if TYPE_CHECKING:
+    from app.ui.composer import Composer
     from app.ui.main_window import MainWindow
 
 MAIL, OUTBOX_PAGE, DRAFTS_PAGE = 0, 1, 2
@@ -73,11 +74,22 @@ class SendViews(QObject):
         if place == OUTBOX:
             self.outbox.load(scope.account)
             self.stack.setCurrentIndex(OUTBOX_PAGE)
+            self.window.count.setText(
+                self.tr("{0} message(s) dans la boîte d'envoi").format(self.outbox.model.rowCount())
+            )
         elif place == DRAFTS:
             self._load_drafts()
             self.stack.setCurrentIndex(DRAFTS_PAGE)
+            self.window.count.setText(
+                self.tr("{0} brouillon(s)").format(self.drafts.model.rowCount())
+            )
         else:
             self.stack.setCurrentIndex(MAIL)
+
+    def watch(self, composer: Composer) -> None:
+        """A composer the window opened: its drafts counted, a kept one sent to the server."""
+        composer.drafts_changed.connect(self.refresh)
+        composer.draft_kept.connect(self.window.get_mail)  # the sync copies it to Drafts
 
     def _load_drafts(self) -> None:
         account = self.store.account(self.account) if self.account else None

@@ -67,7 +67,9 @@ def test_reply_draft_and_send(
     assert b'filename="ordonnance.pdf"' in raw
 
 
-def test_an_unsent_draft_comes_back(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+def test_an_unsent_draft_comes_back(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
     window = MainWindow(mail_store, tmp_path / "ui.ini")
     qtbot.addWidget(window)
     assert not window.drafts_action.isVisible()
@@ -83,6 +85,10 @@ def test_an_unsent_draft_comes_back(qtbot: QtBot, mail_store: Store, tmp_path: P
     again.drafts_action.trigger()  # the account's "Brouillons", in place of the list
     panel = again.send_views.drafts
     assert again.send_views.stack.currentWidget() is panel and panel.model.rowCount() == 1
+    again.show()
+    qtbot.waitExposed(again)
+    again.grab().save(str(artefacts / "drafts-view.png"))
+    assert_not_blank(artefacts / "drafts-view.png")
     panel.open.click()
     resumed = again.composers[-1]
     qtbot.addWidget(resumed)

@@ -130,15 +130,14 @@ def test_a_refused_send_and_drafts_through_the_lab(
         draft.to.setText(me)
         draft.subject.setText("Brouillon à finir")
         draft.body.setPlainText("Première version.")
-        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
-            draft.keep_draft()
-            window.get_mail()
-        assert server_drafts(server) == ["Brouillon à finir"]
+        draft.keep_draft()  # "Enregistrer le brouillon": the sync it starts copies it
+        qtbot.waitUntil(lambda: server_drafts(server) == ["Brouillon à finir"], timeout=30_000)
         draft.subject.setText("Brouillon à finir (v2)")
-        with qtbot.waitSignal(window.sync_finished, timeout=30_000):
-            draft.keep_draft()
-            window.get_mail()
-        assert server_drafts(server) == ["Brouillon à finir (v2)"]
+        draft.keep_draft()
+        qtbot.waitUntil(
+            lambda: server_drafts(server) == ["Brouillon à finir (v2)"], timeout=30_000
+        )  # the old copy replaced
+        qtbot.waitUntil(lambda: not window.syncing, timeout=30_000)
         capsys.readouterr()
         assert main(["--profile-dir", str(tmp_path / "profile"), "drafts", "--json"]) == 0
         [kept] = json.loads(capsys.readouterr().out)

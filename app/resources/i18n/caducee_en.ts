@@ -1773,6 +1773,14 @@ Open it in the browser?</translation>
 <context>
     <name>SendViews</name>
     <message>
+        <source>{0} message(s) dans la boîte d'envoi</source>
+        <translation>{0} message(s) in the outbox</translation>
+    </message>
+    <message>
+        <source>{0} brouillon(s)</source>
+        <translation>{0} draft(s)</translation>
+    </message>
+    <message>
         <source>Brouillons ({0})</source>
         <translation>Drafts ({0})</translation>
     </message>
