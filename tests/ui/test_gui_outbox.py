@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from app.store.outbox import OutboxStore
 from app.ui.composer import Composer
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
+from tests.integration.test_drafts_lab import server_drafts
 from tests.integration.test_sync import Server
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot
@@ -53,17 +53,6 @@ def store(tmp_path: Path, server: Server, lab_smtp_password: Endpoints) -> Itera
     )
     yield opened
     opened.close()
-
-
-def server_drafts(server: Server) -> list[str]:
-    with server.client() as client:
-        client.select_folder("Drafts", readonly=True)
-        uids = client.search(["ALL"])
-        fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"]) if uids else {}
-    return sorted(
-        str(make_header(decode_header(raw.decode().split(":", 1)[1].strip())))
-        for raw in (data[b"BODY[HEADER.FIELDS (SUBJECT)]"] for data in fetched.values())
-    )
 
 
 def test_a_refused_send_and_drafts_through_the_lab(
