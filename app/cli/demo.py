@@ -91,11 +91,25 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
             f"compte {operator.address}, profil {profile.data_dir}",
             flush=True,
         )
+        _print_psc(operator, endpoints)
         if args.serve:
             return _serve(profile, operator)
         return _window(args, profile)
     finally:
         operator.stop()
+
+
+def _print_psc(operator: SandboxOperator, endpoints: OperatorEndpoints) -> None:
+    """The API LPS side of the demo operator: what a Pro Santé Connect account needs."""
+    print(
+        "Pro Santé Connect de démonstration : émetteur "
+        f"{endpoints.psc_issuer}, identifiant client {endpoints.psc_client_id} "
+        f"(IMAP {endpoints.psc_imap_url}, SMTP {endpoints.psc_smtp_url}) ; "
+        f"e-CPS de démonstration : {endpoints.psc_issuer}/device ; "
+        f"identifiant national {operator.holder.id_nat} ; "
+        f"réglages : {operator.files.psc}",
+        flush=True,
+    )
 
 
 def _only_demo_accounts(profile: Profile) -> bool:

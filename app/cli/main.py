@@ -26,7 +26,9 @@ from app.cli import (
     info,
     mail,
     organize,
+    receipts,
     send,
+    send_document,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
 from app.core import crashes, logs, private
@@ -63,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     gui.register(commands)
     demo.register(commands)
     send.register(commands)
+    send_document.register(commands)
     directory.register(commands)
     filing.register(commands)
     audit.register(commands)
     drafts.register(commands)
+    receipts.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,

@@ -149,3 +149,36 @@ def download(
     finally:
         fetched.path.unlink(missing_ok=True)
     return store(data, cache_dir)
+
+
+PATIENT_DOMAIN = "patient.mssante.fr"  # Mon espace santé: MSSanté, whatever the list says
+MSSANTE_SUFFIX = ".mssante.fr"
+
+
+@dataclass(frozen=True)
+class TrustVerdict:
+    untrusted: list[str]  # addresses outside the MSSanté trust space
+    list_cached: bool  # False: no liste blanche yet, the ".mssante.fr" rule was used
+
+
+def outside_trust_space(liste: TrustedList | None, addresses: list[str]) -> TrustVerdict:
+    """The addresses whose domain is not MSSanté.
+
+    With the liste blanche cached: exact domain match (``TrustedList.is_trusted``).
+    Without it (never downloaded), a careful fallback rather than silence: a domain that
+    does not end in ``.mssante.fr`` is reported, so that a typo for gmail.com is still
+    caught; MSSanté domains outside ``mssante.fr`` are then reported too, and the dialog
+    says the list is missing. ``patient.mssante.fr`` (Mon espace santé) is always MSSanté.
+    """
+    untrusted = []
+    for address in addresses:
+        _, at, domain = address.strip().rpartition("@")
+        normalised = normalise_domain(domain) if at else None
+        if normalised == PATIENT_DOMAIN:
+            continue
+        if liste is not None:
+            if not liste.is_trusted(address):
+                untrusted.append(address)
+        elif normalised is None or not normalised.endswith(MSSANTE_SUFFIX):
+            untrusted.append(address)
+    return TrustVerdict(untrusted, liste is not None)

@@ -4,9 +4,10 @@ Header: ``code`` (@code, @displayName), ``title``, ``effectiveTime``, ``author``
 (assignedPerson name, else representedOrganization name), ``documentationOf/serviceEvent/
 effectiveTime/low`` (the act date when present), ``recordTarget/patientRole``: ``id``
 (root = OID, extension = matricule; an INS OID is looked for among several ids), ``patient/
-name`` (``family`` qualifier BR = birth name, SP = used name, no qualifier = birth name;
-``given`` in order, a ``given`` qualifier BR holding the space-separated list of birth first
-names), ``birthTime``, ``administrativeGenderCode``.
+name`` (``family`` qualifier BR = birth name, SP or CL = used name, no qualifier = birth
+name; the unqualified ``given`` holding the space-separated birth first names and a ``given``
+qualified BR the first one, as the CI-SIS examples do; a BR ``given`` holding the whole list
+is read too; CL = first name used, not kept), ``birthTime``, ``administrativeGenderCode``.
 
 Body: ``nonXMLBody/text`` base64 with mediaType application/pdf → the PDF bytes;
 ``structuredBody`` → HTML built here from the narrative block, every text escaped, only a
@@ -121,15 +122,15 @@ def _identity(root: Element) -> PatientIdentity | None:
             if not text:
                 continue
             if kind == "family":
-                if qualifier == "SP":
+                if qualifier in ("SP", "CL"):
                     used_name = used_name or text
                 elif qualifier in ("BR", ""):
                     birth_name = birth_name or text
             elif kind == "given":
                 if qualifier == "BR":
                     birth_list.extend(text.split())
-                else:
-                    givens.append(text)
+                elif qualifier != "CL":  # CL: the first name used, not a birth first name
+                    givens.extend(text.split())
     first_names = _first_names(givens, birth_list)
     birth = hl7.parse_date(attr(child(patient, "birthTime"), "value"))
     sex_code = attr(child(patient, "administrativeGenderCode"), "code").upper()
@@ -148,9 +149,11 @@ def _identity(root: Element) -> PatientIdentity | None:
 
 
 def _first_names(givens: list[str], birth_list: list[str]) -> tuple[str, ...]:
-    """The given names in order, the first one first; a BR list completes them."""
-    names = list(givens)
-    for name in birth_list:
+    """The birth first names in order, the first one first. CI-SIS writes the list in an
+    unqualified ``given`` and the first first name alone in a ``given`` qualified BR (which
+    then comes first); some senders put the whole list in the BR one: it completes them."""
+    names = birth_list[:1] if len(birth_list) == 1 else []
+    for name in [*givens, *birth_list]:
         if name not in names:
             names.append(name)
     return tuple(names[:20])

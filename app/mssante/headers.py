@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 
 NAMES = ("X-MSS-CODECDA", "X-MSS-INS", "X-MSS-NIL", "X-MSS-MES")
+# ECO.2.4.3: the product's reference on the ANS Convergence platform, on every message sent.
+# Caducée has no Convergence reference yet: this placeholder says so until one is issued.
+NIL_REFERENCE = "CADUCEE-NON-REFERENCE"
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
 
 

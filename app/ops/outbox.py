@@ -30,6 +30,7 @@ import logging
 import mimetypes
 import os
 import secrets
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,10 +42,12 @@ from app.core.audit import Action
 from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
 from app.mssante.dsn import read_dsn
+from app.mssante.headers import NIL_REFERENCE
 from app.ops.accounts import AccountSession
 from app.store.db import Account, MessageSummary, Store
 from app.store.mime import safe_filename
 from app.store.outbox import OutboxItem, OutboxStore
+from app.store.receipts import ReceiptStore, envelope_id
 from app.transport import imap, smtp
 from app.transport.endpoints import Endpoint
 
@@ -150,6 +153,8 @@ def enqueue_message(
         raise CaduceeError("no recipient", user_message="Indiquez au moins un destinataire.")
     if message["Bcc"] is not None:
         del message["Bcc"]  # never shown to the other recipients
+    if message["X-MSS-NIL"] is None:  # ECO.2.4.3: on every message Caducée sends
+        message["X-MSS-NIL"] = NIL_REFERENCE
     item = OutboxStore(store).add(
         account,
         str(message["Message-ID"]).strip("<>"),
@@ -285,12 +290,14 @@ def _confirm_from_store(
         (account.id, seen, since, DSN_SCAN_LIMIT),
     ).fetchall()
     pending = list(waiting.values())
+    by_envid = {envelope_id(k): k for k in waiting}  # the ENVID each submission carried
     for _row, digest in rows:
         raw = store.blobs.get(digest)
         status = read_dsn(raw) if raw is not None else None
         if status is None:
             continue
-        key = next((k for k in (status.envelope_id, status.message_id) if k in waiting), None)
+        named = (by_envid.get(status.envelope_id or ""), status.envelope_id, status.message_id)
+        key = next((k for k in named if k in waiting), None)
         if key is None:
             continue
         item = waiting.pop(key)
@@ -513,7 +520,7 @@ def _attempt(
             claimed.envelope_from,
             list(claimed.recipients),
             raw,
-            dsn_envid=claimed.message_id if claimed.dsn else None,
+            dsn_envid=envelope_id(claimed.message_id) if claimed.dsn else None,
             login=login,
             timeout=session.timeout,
             final_timeout=FINAL_REPLY_FACTOR * session.timeout,
@@ -550,6 +557,22 @@ def _attempt(
     _audit_send(outbox, claimed, f"ok{refused}")
     if not outbox.finish(claimed, token, "sent"):
         log.warning("outbox item %s: sent, but the row was no longer ours", claimed.id)
+    try:  # followed per recipient: "Suivi des envois"
+        ReceiptStore(outbox.store).track_sent(
+            account.id,
+            claimed.id,
+            claimed.message_id,
+            raw,
+            list(result.accepted),
+            result.refused,
+            dsn=claimed.dsn and result.dsn_honoured,
+        )
+    except sqlite3.Error:  # sent all the same: say it, do not fail the delivery
+        log.exception("outbox item %s: sent, not followed", claimed.id)
+        report.warnings.append(
+            f"« {claimed.subject} » est parti, mais son suivi (accusés) n'a pas pu être "
+            "enregistré : voir le journal."
+        )
     if claimed.dsn and not result.dsn_honoured:
         report.warnings.append(
             "Le serveur ne propose pas les accusés de remise (DSN) : aucun accusé ne sera reçu."

@@ -7,8 +7,16 @@ Sent only when the doctor chooses to (manual-action); either way the message get
 patient's record (IG-MDN "intégration"); ``processed/error`` with an ``Error:`` field
 ``<code>^<label>`` when they could not be, for identity reasons (notes §4.6: 902 unknown
 patient, 903 INS absent, 904 INS/traits mismatch, 905 INS incomplete, 906 other), with the
-subject ``[KO Intégration système !][<code>] <original subject>``. These two carry the
-original message as a third part (``message/rfc822``), as ANS requires.
+subject ``[KO Intégration système !][<code>] <original subject>``.
+
+Structure (RFC 8098 / RFC 6522 and the ANS guide): ``multipart/report;
+report-type=disposition-notification`` with (1) a French text, (2) the
+``message/disposition-notification`` fields — ``Reporting-UA``, ``Original-Recipient`` (from
+the original's header of that name, when it has one), ``Final-Recipient``,
+``Original-Message-ID``, ``Disposition``, ``Error`` — and (3) the original message
+(``message/rfc822``, which the ANS guide requires). An original over
+``ORIGINAL_LIMIT`` goes back as its header section only (``text/rfc822-headers``, RFC 6522):
+a read receipt does not send a big attachment back.
 """
 
 from __future__ import annotations
@@ -22,12 +30,14 @@ from email.mime.base import MIMEBase
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.parser import BytesHeaderParser
 from email.utils import formatdate, getaddresses, make_msgid
 
 from app import __version__
 from app.store.mime import ParsedMessage
 
 MDN_SENT = "$MDNSent"
+ORIGINAL_LIMIT = 10 * 1024 * 1024  # bytes of the original returned whole in a receipt
 ASKED_BY = "Disposition-Notification-To"
 
 # IG-MDN error codes for an integration refused (ASCII: the machine part is 7bit)
@@ -56,8 +66,10 @@ def receipt_asked(headers: Mapping[str, str], flags: tuple[str, ...] = ()) -> st
     return addresses[0] if addresses else None
 
 
-def read_receipt(parsed: ParsedMessage, me: str, *, disposition: str = "displayed") -> Message:
-    """The MDN: a readable French part, then the machine-readable disposition."""
+def read_receipt(
+    parsed: ParsedMessage, me: str, original: bytes, *, disposition: str = "displayed"
+) -> Message:
+    """The MDN: a readable French part, the machine-readable disposition, the original."""
     when = parsed.date.astimezone().strftime("%d/%m/%Y à %H:%M") if parsed.date else "?"
     now = datetime.now().astimezone().strftime("%d/%m/%Y à %H:%M")
     return _report(
@@ -67,6 +79,7 @@ def read_receipt(parsed: ParsedMessage, me: str, *, disposition: str = "displaye
         text=f"Votre message « {parsed.subject} » du {when} a été affiché par {me} le {now}.\n"
         "Cet accusé ne garantit pas que le message a été lu ni compris.\n",
         disposition=disposition,
+        original=original,
     )
 
 
@@ -79,7 +92,7 @@ def processing_receipt(
         return _report(
             parsed,
             me,
-            subject=f"Accusé de traitement : {parsed.subject}",
+            subject=parsed.subject,  # ANS: a successful integration's MDN keeps the subject
             text=f"Les documents de votre message « {parsed.subject} » ont été intégrés au "
             f"dossier du patient par {me} le {now}.\n",
             disposition="processed",
@@ -108,7 +121,7 @@ def _report(
     text: str,
     disposition: str,
     extra: list[str] | None = None,
-    original: bytes | None = None,
+    original: bytes,
 ) -> Message:
     to = receipt_requested(parsed)
     if to is None:
@@ -125,8 +138,12 @@ def _report(
         report["References"] = f"<{parsed.message_id}>"
     report.attach(MIMEText(text, "plain", "utf-8"))
     machine = MIMEBase("message", "disposition-notification")  # 7bit only (RFC 2046)
+    asked_for = BytesHeaderParser(policy=email_policy.compat32).parsebytes(original)[
+        "Original-Recipient"
+    ]
     fields = [
         f"Reporting-UA: caducee; Caducee {__version__}",
+        *([f"Original-Recipient: {' '.join(str(asked_for).split())}"] if asked_for else []),
         f"Final-Recipient: rfc822; {me}",
         *([f"Original-Message-ID: <{parsed.message_id}>"] if parsed.message_id else []),
         f"Disposition: manual-action/MDN-sent-manually; {disposition}",
@@ -136,6 +153,11 @@ def _report(
     machine.set_payload(machine_text.encode("ascii", "replace").decode("ascii"))
     machine["Content-Transfer-Encoding"] = "7bit"
     report.attach(machine)
-    if original is not None:
+    if len(original) <= ORIGINAL_LIMIT:
         report.attach(MIMEMessage(message_from_bytes(original, policy=email_policy.compat32)))
+    else:
+        end = original.find(b"\r\n\r\n") if b"\r\n\r\n" in original else original.find(b"\n\n")
+        headers = MIMEBase("text", "rfc822-headers")
+        headers.set_payload(original[: end if end >= 0 else 0].decode("ascii", "replace") + "\n")
+        report.attach(headers)
     return report

@@ -14,6 +14,10 @@ MSSanté operator adds is done here, around pymap:
   (``ExternalCredentials``), which ``_CertificateLogin`` does from the TLS peer certificate
   pymap exposes per connection (``pymap.context.socket_info``).
 
+With ``bearer`` (a token check) it is also an operator of the API LPS: SASL XOAUTH2 and
+OAUTHBEARER with Pro Santé Connect tokens (``app.sandbox.imap_oauth``), on a second
+listener whose TLS asks for no client certificate (``bearer_tls``; ``bearer_port``).
+
 The server runs its own event loop in a background thread. ``deliver`` appends a message to a
 mailbox from any thread (the submission server's delivery callback uses it).
 """
@@ -51,17 +55,23 @@ from pysasl.creds.external import ExternalCredentials
 from pysasl.creds.server import ServerCredentials
 from pysasl.mechanism.external import ExternalMechanism
 
+from app.sandbox.bearer import TokenCheck
+from app.sandbox.imap_oauth import BearerCredentials, bearer_mechanisms
 from app.sandbox.submission import certificate_identity
 
 _TIMEOUT = 10.0
 
 
 class _Config(MaildirConfig):
-    """pymap's maildir configuration: EXTERNAL only, no STARTTLS (TLS is implicit)."""
+    """pymap's maildir configuration: EXTERNAL (and the bearer mechanisms with a token
+    check), no STARTTLS (TLS is implicit)."""
+
+    bearer: TokenCheck | None = None
 
     @property
     def tls_auth(self) -> SASLAuth:
-        return SASLAuth([ExternalMechanism()])
+        extra = bearer_mechanisms(self.bearer) if self.bearer is not None else []
+        return SASLAuth([ExternalMechanism(), *extra])
 
     @property
     def initial_auth(self) -> SASLAuth:
@@ -80,6 +90,11 @@ class _CertificateLogin(MaildirLogin):
         self.mailboxes = dict(mailboxes)  # certificate identity -> user (mailbox address)
 
     async def authenticate(self, credentials: ServerCredentials) -> MaildirIdentity:
+        if isinstance(credentials, BearerCredentials):  # a PSC token, checked by then
+            mailbox = credentials.authzid.lower()
+            if not credentials.accepted or mailbox not in self.mailboxes.values():
+                raise InvalidAuth()
+            return MaildirIdentity(self.config, self.tokens, mailbox, None, frozenset())
         if not isinstance(credentials, ExternalCredentials):
             raise InvalidAuth()
         identity = certificate_identity(socket_info.get().peercert)  # type: ignore[arg-type]
@@ -110,6 +125,8 @@ class SandboxImapServer:
         mailboxes: Mapping[str, str],
         *,
         host: str = "127.0.0.1",
+        bearer: TokenCheck | None = None,
+        bearer_tls: ssl.SSLContext | None = None,
     ) -> None:
         """``mailboxes``: certificate identity (serialNumber) -> mailbox address."""
         if tls.verify_mode != ssl.CERT_REQUIRED:
@@ -118,6 +135,8 @@ class SandboxImapServer:
         self._tls = tls
         self._host = host
         self._mailboxes = dict(mailboxes)
+        self._bearer, self._bearer_tls = bearer, bearer_tls
+        self.bearer_port: int | None = None
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._stack = AsyncExitStack()
@@ -143,7 +162,9 @@ class SandboxImapServer:
     def start(self) -> ImapEndpoint:
         self.directory.mkdir(parents=True, exist_ok=True)
         listener = socket.create_server((self._host, 0))
+        bearer_listener = socket.create_server((self._host, 0)) if self._bearer_tls else None
         self._config = self._make_config()
+        self._config.bearer = self._bearer
         self._login = _CertificateLogin(self._config, self._mailboxes)
         handler = ProxyProtocolReader(ProxyProtocolVersion.get(None)).get_callback(
             IMAPServer(self._login, self._config)
@@ -154,6 +175,11 @@ class SandboxImapServer:
                 await self._ensure_user(address)
             server = await asyncio.start_server(handler, sock=listener, ssl=self._tls)
             await self._stack.enter_async_context(server)
+            if bearer_listener is not None:
+                tokens = await asyncio.start_server(
+                    handler, sock=bearer_listener, ssl=self._bearer_tls
+                )
+                await self._stack.enter_async_context(tokens)
 
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="sandbox-imap", daemon=True
@@ -163,8 +189,12 @@ class SandboxImapServer:
             asyncio.run_coroutine_threadsafe(serve(), self._loop).result(timeout=_TIMEOUT)
         except BaseException:
             listener.close()
+            if bearer_listener is not None:
+                bearer_listener.close()
             self.stop()
             raise
+        if bearer_listener is not None:
+            self.bearer_port = bearer_listener.getsockname()[1]
         return ImapEndpoint(self._host, listener.getsockname()[1])
 
     async def _ensure_user(self, address: str) -> None:

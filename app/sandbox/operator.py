@@ -14,7 +14,16 @@ Everything lives below one directory of the demo profile (``<profile>/demo/``):
 
 IMAP (implicit TLS, client certificate required, SASL EXTERNAL) and SMTP submission (implicit
 TLS, client certificate required, sender checked against the certificate) listen on
-127.0.0.1 with ports chosen by the system. Mail submitted to a sandbox mailbox is delivered
+127.0.0.1 with ports chosen by the system.
+
+The operator also speaks the API LPS: a Pro Santé Connect-like provider (``app.sandbox.psc``,
+issuer ``OperatorEndpoints.psc_issuer``, public client ``DEMO_PSC_CLIENT``) knows the demo
+identity, and a second IMAP and SMTP listener each (TLS without client certificate,
+``psc_imap_url``/``psc_smtp_url``) take its tokens by XOAUTH2 or OAUTHBEARER. Its sign-in
+page offers the demo card's national id for "Carte CPS", and its "e-CPS de démonstration"
+page (``ISSUER/device``; ``?national_id=`` for a CIBA request) approves the QR code and CIBA
+flows: anyone can try them. ``psc.json`` in the
+demo folder says all that to a client being set up. Mail submitted to a sandbox mailbox is delivered
 into it; other recipients are refused (there is no outside world in the sandbox).
 """
 
@@ -23,8 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
+import json
 import logging
 import os
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,8 +46,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from app.sandbox.imap import SandboxImapServer
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
+from app.sandbox.psc import PscClient, PscProvider, PscUser
 from app.sandbox.samples import paris_now, sample_mail
 from app.sandbox.submission import DeliveryError, SubmissionServer, server_tls_context
+from app.sandbox.submission_oauth import BearerSubmissionServer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +64,10 @@ DEMO_HOLDER = CardHolder(
     structure_id="10B0000000",
 )
 DEMO_LABEL = "Dr Démo CADUCÉE — carte de démonstration"
+# The application as registered with the demo's PSC: public client, loopback redirects.
+DEMO_PSC_CLIENT = PscClient(
+    "caducee", ("http://127.0.0.1/", "http://127.0.0.1/callback"), ("openid", "scope_all")
+)
 
 
 @dataclass(frozen=True)
@@ -75,12 +92,21 @@ class DemoFiles:
     def mailboxes(self) -> Path:
         return self.directory / "boites"
 
+    @property
+    def psc(self) -> Path:
+        """This run's Pro Santé Connect settings (JSON, no secret): issuer, client id…"""
+        return self.directory / "psc.json"
+
 
 @dataclass(frozen=True)
 class OperatorEndpoints:
     imap_url: str
     smtp_url: str
     crl_url: str
+    psc_issuer: str = ""  # the API LPS side: PSC provider, and servers taking its tokens
+    psc_client_id: str = ""
+    psc_imap_url: str = ""
+    psc_smtp_url: str = ""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -104,6 +130,8 @@ class SandboxOperator:
         self._crl: http.server.ThreadingHTTPServer | None = None
         self._imap: SandboxImapServer | None = None
         self._smtp: SubmissionServer | None = None
+        self._psc: PscProvider | None = None
+        self._psc_smtp: BearerSubmissionServer | None = None
         self.endpoints: OperatorEndpoints | None = None
 
     # -- starting and stopping ------------------------------------------------------------
@@ -135,8 +163,24 @@ class SandboxOperator:
         self._write_card(pki, new_rsa_key())
         tls = server_tls_context(str(chain_file), str(key_file), str(written.ca_with_crls))
 
+        self._psc = PscProvider(
+            users=[
+                PscUser(
+                    self.holder.id_nat, self.holder.given_name, self.holder.surname, self.address
+                )
+            ],
+            clients=[DEMO_PSC_CLIENT],
+            ciba=True,  # all three ways to sign in can be tried
+        ).start()
+        bearer_tls = _tls_without_client_certificate(chain_file, key_file)
         first_run = not files.mailboxes.exists()
-        self._imap = SandboxImapServer(files.mailboxes, tls, {self.holder.id_nat: self.address})
+        self._imap = SandboxImapServer(
+            files.mailboxes,
+            tls,
+            {self.holder.id_nat: self.address},
+            bearer=self._psc.accepts,
+            bearer_tls=bearer_tls,
+        )
         imap = self._imap.start()
         if first_run:
             self._imap.create_folders(self.address, ("Sent", "Trash"))
@@ -152,12 +196,41 @@ class SandboxOperator:
             tls, self._may_send_as, self._deliver, hostname="smtp.demo.mssante.test"
         )
         smtp = self._smtp.start()
+        self._psc_smtp = BearerSubmissionServer(
+            bearer_tls,
+            self._may_send_as_mailbox,
+            self._deliver,
+            self._psc.accepts,
+            hostname="smtp.demo.mssante.test",
+        )
+        psc_smtp = self._psc_smtp.start()
         self.endpoints = OperatorEndpoints(
             imap_url=f"imaps://127.0.0.1:{imap.port}",
             smtp_url=f"smtps://127.0.0.1:{smtp.implicit_tls_port}",
             crl_url=crl_base,
+            psc_issuer=self._psc.issuer,
+            psc_client_id=DEMO_PSC_CLIENT.client_id,
+            psc_imap_url=f"imaps://127.0.0.1:{self._imap.bearer_port}",
+            psc_smtp_url=f"smtps://127.0.0.1:{psc_smtp.implicit_tls_port}",
         )
+        self._write_psc_settings(self.endpoints)
         return self.endpoints
+
+    def _write_psc_settings(self, endpoints: OperatorEndpoints) -> None:
+        settings = {
+            "issuer": endpoints.psc_issuer,
+            "client_id": endpoints.psc_client_id,
+            "scopes": list(DEMO_PSC_CLIENT.scopes),
+            "redirect_uris": list(DEMO_PSC_CLIENT.redirect_uris),
+            "national_id": self.holder.id_nat,
+            "address": self.address,
+            "imap_url": endpoints.psc_imap_url,
+            "smtp_url": endpoints.psc_smtp_url,
+            "ecps_page": f"{endpoints.psc_issuer}/device",
+            "trust": str(self.files.trust),
+        }
+        text = json.dumps(settings, ensure_ascii=False, indent=2) + "\n"
+        _write_private(self.files.psc, text.encode())
 
     def _write_card(self, pki: TestPki, key: RSAPrivateKey) -> None:
         certificate = pki.card_certificate(key.public_key(), self.holder, CardKeyUse.AUTHENTICATION)
@@ -167,13 +240,14 @@ class SandboxOperator:
         _write_private(self.files.pkcs12, p12)
 
     def stop(self) -> None:
-        for server in (self._smtp, self._imap):
+        for server in (self._psc_smtp, self._smtp, self._imap, self._psc):
             if server is not None:
                 try:
                     server.stop()
                 except Exception:
                     log.exception("sandbox server did not stop cleanly")
-        self._smtp = self._imap = None
+        self._smtp = self._imap = self._psc_smtp = None
+        self._psc = None
         if self._crl is not None:
             self._crl.shutdown()
             self._crl.server_close()
@@ -190,6 +264,10 @@ class SandboxOperator:
     def _may_send_as(self, identity: str, sender: str) -> bool:
         return identity == self.holder.id_nat and sender.lower() == self.address
 
+    def _may_send_as_mailbox(self, mailbox: str, sender: str) -> bool:
+        """A PSC token opens one mailbox (checked at AUTH): send as that one only."""
+        return mailbox.lower() == sender.lower() == self.address
+
     def _deliver(self, sender: str, recipients: list[str], message: bytes) -> None:
         unknown = [r for r in recipients if r.lower() != self.address]
         if unknown:
@@ -200,6 +278,15 @@ class SandboxOperator:
         if self._imap is None:
             raise DeliveryError("451 4.3.0 Sandbox mailbox not available")
         self._imap.deliver(self.address, message)
+
+
+def _tls_without_client_certificate(chain: Path, key: Path) -> ssl.SSLContext:
+    """The API LPS listeners: TLS ≥ 1.2 with the operator's certificate; the client proves
+    who she is by her PSC token, not by a certificate."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(chain), str(key))
+    return context
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from app.sandbox.reports import DsnSMTP
+
 log = logging.getLogger(__name__)
 
 
@@ -152,9 +154,10 @@ class Endpoints:
 
 class SubmissionServer:
     """Runs both listeners on an event loop in a background thread. ``smtp_class``: the
-    aiosmtpd protocol (the lab's fault campaign uses one that reports each reply)."""
+    aiosmtpd protocol, with delivery status notifications (``app.sandbox.reports``; the
+    lab's fault campaign extends it to report each reply)."""
 
-    smtp_class: type[SMTP] = SMTP
+    smtp_class: type[SMTP] = DsnSMTP
 
     def __init__(
         self,

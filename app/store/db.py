@@ -8,6 +8,7 @@ them (``app.store.blobs``).
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -20,10 +21,13 @@ from typing import Any
 from app.core import sqlite
 from app.core.audit import Action, AuditTrail
 from app.core.private import private_database, private_directory
+from app.mssante.dsn import report_kind
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
 from app.store.mime import parse_header_summary
+
+log = logging.getLogger(__name__)
 
 _UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
@@ -345,8 +349,8 @@ class Store:
                 sender, recipients = addresses_of(parsed)
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
-                    "message_id, subject, sender, recipients, date) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "message_id, subject, sender, recipients, date, report) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (folder_id, uid) DO NOTHING",
                     (
                         folder.id,
@@ -360,6 +364,7 @@ class Store:
                         sender,
                         recipients,
                         _iso(parsed.date or row.internal_date),
+                        report_kind(row.header),  # a DSN or MDN: hidden from lists
                     ),
                 )
                 if cursor.rowcount:
@@ -477,7 +482,32 @@ class Store:
                         body.attachment_names,
                     ),
                 )
+        self._apply_reports([rowid for rowid, _body in found])
         return [body for _rowid, body in found]
+
+    def _apply_reports(self, rows: Sequence[int]) -> None:
+        """Delivery and read reports among messages just stored move the receipts followed
+        (``app.store.receipts``), whichever sync or folder brought them."""
+        reports = []
+        for start in range(0, len(rows), 500):
+            chunk = list(rows[start : start + 500])
+            reports += [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM messages WHERE report IS NOT NULL AND "  # noqa: S608
+                    f"id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            ]
+        if reports:
+            from app.store.receipts import ReceiptStore
+
+            receipts = ReceiptStore(self)
+            for message_row in reports:
+                try:
+                    receipts.apply_message(message_row)
+                except (sqlite3.Error, OSError):  # the mail is stored; the report waits for
+                    log.exception("receipt report %s not applied yet", message_row)  # later
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------
 

@@ -149,7 +149,44 @@ MIGRATIONS: list[str] = [
     UPDATE outbox SET data_sent = 1 WHERE state = 'sending';
     CREATE INDEX outbox_by_account ON outbox (account_id, state);
     """,
-    # 7: drafts kept in the store (precious: her text before it is sent), each with the copy
+    # 7: receipts followed (issue 17). A synced message that is a delivery or disposition
+    # report (multipart/report) says so (report: 'dsn' or 'mdn'), so lists can hide it. One
+    # row per recipient of each sent message (deliveries), linked to its outbox row and
+    # Message-ID and to the ENVID given with the submission; its state moves as reports
+    # come (never backwards). Each report file is applied once (receipt_reports, by digest),
+    # whatever folder or sync brought it, and a report that cannot be read is kept there.
+    """
+    ALTER TABLE messages ADD COLUMN report TEXT;
+    CREATE INDEX messages_by_report ON messages (report) WHERE report IS NOT NULL;
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
+        message_id TEXT NOT NULL,
+        envid TEXT,
+        subject TEXT NOT NULL DEFAULT '',
+        recipient TEXT NOT NULL COLLATE NOCASE,
+        asked TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delayed',
+            'delivered', 'displayed', 'processed', 'deleted', 'refused', 'failed')),
+        code TEXT,
+        detail TEXT,
+        sent_at TEXT NOT NULL,
+        updated_at TEXT,
+        delivered_at TEXT,
+        read_at TEXT,
+        UNIQUE (account_id, message_id, recipient)
+    );
+    CREATE INDEX deliveries_by_envid ON deliveries (envid);
+    CREATE INDEX deliveries_by_message_id ON deliveries (message_id);
+    CREATE TABLE receipt_reports (
+        blob TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
+    # 8: drafts kept in the store (precious: her text before it is sent), each with the copy
     # of it on the server's Drafts folder (server_message_id, of version server_version);
     # gone = 1: deleted or sent here, its server copy still to remove (then the row goes).
     # outbox.dismissed: she closed the notice of this failed or uncertain send (it stays

@@ -21,6 +21,7 @@ class Scope:
     unread: bool = False
     flagged: bool = False
     attachments: bool = False
+    reports: bool = False  # delivery and read reports too (hidden by default: "Suivi des envois")
 
 
 def message_ids(
@@ -41,6 +42,8 @@ def message_ids(
         clauses.append("(' ' || m.flags || ' ') LIKE '% \\Flagged %'")
     if scope.attachments:
         clauses.append("m.has_attachments = 1")
+    if not scope.reports:
+        clauses.append("m.report IS NULL")
     if scope.search is not None:
         matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
         if not matched:
@@ -84,7 +87,8 @@ def folder_counts(store: Store, account: str) -> dict[str, FolderCount]:
         "SELECT f.name, count(m.id), "
         "sum(CASE WHEN m.id IS NOT NULL AND (' ' || m.flags || ' ') NOT LIKE '% \\Seen %' "
         "THEN 1 ELSE 0 END) FROM folders f JOIN accounts a ON a.id = f.account_id "
-        "LEFT JOIN messages m ON m.folder_id = f.id WHERE a.address = ? COLLATE NOCASE "
+        "LEFT JOIN messages m ON m.folder_id = f.id AND m.report IS NULL "  # reports: apart
+        "WHERE a.address = ? COLLATE NOCASE "
         "GROUP BY f.id",
         (account,),
     )

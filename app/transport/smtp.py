@@ -240,6 +240,21 @@ _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
+def xtext(value: str) -> str:
+    """RFC 3461 xtext: "+", "=" and anything outside printable ASCII as "+HH"."""
+    return "".join(
+        c if "!" <= c <= "~" and c not in "+=" else "".join(f"+{b:02X}" for b in c.encode())
+        for c in value
+    )
+
+
+def _dsn_options(recipient: str) -> list[str]:
+    """RCPT TO parameters asking for delivery reports (RFC 3461): success, failure and
+    delay, and the recipient as she wrote it (ORCPT) so that a report names her even after
+    a forward or an alias."""
+    return ["NOTIFY=SUCCESS,FAILURE,DELAY", f"ORCPT=rfc822;{xtext(recipient)}"]
+
+
 def _content(data: bytes) -> bytes:
     """The message as it goes after DATA: CRLF line endings, dot-stuffed, ending with CRLF
     (the final ".\\r\\n" is written apart: it is the point of no return)."""
@@ -306,17 +321,15 @@ async def _submit(
             await client.login(*login)
         use_dsn = dsn_envid is not None and client.supports_extension("dsn")
         mail_options = [f"SIZE={len(data)}"] if size else []
-        rcpt_options: list[str] = []
         if use_dsn:
-            mail_options += ["RET=HDRS", f"ENVID={dsn_envid}"]
-            rcpt_options = ["NOTIFY=SUCCESS,FAILURE,DELAY"]
+            mail_options += ["RET=HDRS", f"ENVID={xtext(dsn_envid or '')}"]
         progress.step = Step.MAIL
         await client.mail(sender, options=mail_options)
         progress.step = Step.RCPT
         refused: dict[str, tuple[int, str]] = {}
         for recipient in recipients:
             try:
-                await client.rcpt(recipient, options=rcpt_options)
+                await client.rcpt(recipient, options=_dsn_options(recipient) if use_dsn else [])
             except aiosmtplib.SMTPRecipientRefused as error:
                 refused[recipient] = (error.code, error.message)
         later = {r: v for r, v in refused.items() if 400 <= v[0] < 500}

@@ -4,7 +4,7 @@ Recipients complete from recent correspondents and, given the directory's jobs, 
 offline MSSanté directory ("dupont" proposes "Dr Jean DUPONT — Cardiologie, Lyon
 <jean.dupont@…>" and inserts the address), searched in the jobs' thread 150 ms after the
 last key. Before sending, recipients outside the MSSanté trust space (liste blanche, see
-``directory_search.outside_trust_space``) are named in a warning: "Envoyer quand même" or
+``app.directory.trusted.outside_trust_space``) are named in a warning: "Envoyer quand même" or
 "Annuler". Files are attached by dialog or dropped on the window; the text is saved as a
 draft in the store every few seconds and by "Enregistrer le brouillon" (``app/ops/drafts.py``
 copies it to the server's Drafts folder at the next sync), and discarded once the message is
@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import CaduceeError
 from app.directory import labels
 from app.directory.index import Mailbox
-from app.directory.trusted import TrustedList
+from app.directory.trusted import TrustedList, TrustVerdict, outside_trust_space
 from app.ops import drafts
 from app.ops.outbox import Draft, enqueue
 from app.store.db import Store
@@ -57,8 +57,6 @@ from app.ui.directory_search import (
     DirectoryContext,
     DirectoryJobs,
     Query,
-    TrustVerdict,
-    outside_trust_space,
     search,
 )
 

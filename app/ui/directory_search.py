@@ -32,12 +32,9 @@ from app.core.errors import CaduceeError
 from app.directory import trusted
 from app.directory.errors import DirectoryMissingError
 from app.directory.index import DirectoryIndex, Mailbox, index_path
-from app.directory.trusted import TrustedList, normalise_domain
+from app.directory.trusted import TrustedList
 
 log = logging.getLogger(__name__)
-
-PATIENT_DOMAIN = "patient.mssante.fr"  # Mon espace santé: MSSanté, whatever the list says
-MSSANTE_SUFFIX = ".mssante.fr"
 
 
 @dataclass(frozen=True)
@@ -174,35 +171,6 @@ def lookup(context: DirectoryContext, address: str) -> Mailbox | None:
         return context.index().lookup(address)
     except DirectoryMissingError:
         return None
-
-
-@dataclass(frozen=True)
-class TrustVerdict:
-    untrusted: list[str]  # addresses outside the MSSanté trust space
-    list_cached: bool  # False: no liste blanche yet, the ".mssante.fr" rule was used
-
-
-def outside_trust_space(liste: TrustedList | None, addresses: list[str]) -> TrustVerdict:
-    """The addresses whose domain is not MSSanté.
-
-    With the liste blanche cached: exact domain match (``TrustedList.is_trusted``).
-    Without it (never downloaded), a careful fallback rather than silence: a domain that
-    does not end in ``.mssante.fr`` is reported, so that a typo for gmail.com is still
-    caught; MSSanté domains outside ``mssante.fr`` are then reported too, and the dialog
-    says the list is missing. ``patient.mssante.fr`` (Mon espace santé) is always MSSanté.
-    """
-    untrusted = []
-    for address in addresses:
-        _, at, domain = address.strip().rpartition("@")
-        normalised = normalise_domain(domain) if at else None
-        if normalised == PATIENT_DOMAIN:
-            continue
-        if liste is not None:
-            if not liste.is_trusted(address):
-                untrusted.append(address)
-        elif normalised is None or not normalised.endswith(MSSANTE_SUFFIX):
-            untrusted.append(address)
-    return TrustVerdict(untrusted, liste is not None)
 
 
 Job = Callable[[DirectoryContext], Any]

@@ -64,6 +64,7 @@ from app.ui.models import DRAFTS, OUTBOX, FolderTreeModel, MessageListModel, Mes
 from app.ui.reader import Reader
 from app.ui.send_views import SendViews
 from app.ui.sync_worker import BUSY, SessionGift, SyncWorker
+from app.ui.tracking import install as install_tracking
 
 NOT_SIGNED_IN = {"identifiant refusé", "carte retirée", "carte à vérifier"}
 """Account states that mean the unlocking sign-in failed (offline does not: the card said yes)."""
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
         # Set by the application: opens the wizard and returns what it hands over (or None).
         self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
         self._build_menus(lock)
+        self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)
@@ -246,6 +248,7 @@ class MainWindow(QMainWindow):
             ("unread", self.tr("Non lus")),
             ("flagged", self.tr("Suivis")),
             ("attachments", self.tr("Avec pièces jointes")),
+            ("reports", self.tr("Accusés")),  # delivery/read reports: hidden unless asked
         ):
             action = QAction(label, self)
             action.setCheckable(True)
@@ -352,6 +355,7 @@ class MainWindow(QMainWindow):
             unread=self.filters["unread"].isChecked(),
             flagged=self.filters["flagged"].isChecked(),
             attachments=self.filters["attachments"].isChecked(),
+            reports=self.filters["reports"].isChecked(),
         )
         self.messages.set_scope(scope)
         self.reader.clear()
@@ -577,7 +581,7 @@ class MainWindow(QMainWindow):
                 enqueue_message(
                     self.store,
                     account,
-                    read_receipt(parse_message(raw), account.address),
+                    read_receipt(parse_message(raw), account.address, raw),
                     receipt_for=message,
                 )
             except (CaduceeError, ValueError) as error:

@@ -42,6 +42,7 @@ from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.models import attachment_icon, short_date
 from app.ui.pdf_view import PdfDialog
+from app.ui.tracking import DeliveryPanel
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +143,12 @@ class Reader(QWidget):
         bar.addWidget(send)
         bar.addWidget(refuse)
         self.receipt_bar.hide()
+        self.delivery = DeliveryPanel()  # a message she sent: each recipient's receipts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.receipt_bar)
         layout.addWidget(self.headers)
+        layout.addWidget(self.delivery)
         layout.addWidget(self.notice)
         layout.addWidget(self.body, 1)
         layout.addLayout(row)
@@ -155,6 +158,7 @@ class Reader(QWidget):
         self.current, self._parts, self._attachments = None, None, []
         self._flags: tuple[str, ...] = ()
         self.receipt_bar.hide()
+        self.delivery.hide()
         self.notice.hide()
         self.headers.setText("")
         self.body.setPlainText("")
@@ -167,6 +171,7 @@ class Reader(QWidget):
         self._flags = message.flags
         self._parts = None
         self.receipt_bar.hide()
+        self.delivery.show_for(message)
         self.notice.hide()
         filed = (
             "<br><span style='color:#166534'>{}</span>".format(

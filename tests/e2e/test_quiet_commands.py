@@ -62,3 +62,38 @@ def test_commands_against_the_demo_operator_are_quiet(tmp_path: Path) -> None:
         _quiet(profile, "mark", str(messages[0]["id"]), "--read")
         _quiet(profile, "sync")
     assert not _WARNING.search("".join(server_stderr)), server_stderr
+
+
+def test_send_document_in_the_demo_is_quiet_and_arrives_filable(tmp_path: Path) -> None:
+    """The demo's own patients (test INS, so --test-ins) sent to herself: the XDM message
+    arrives, and `file --auto` recognises the same patient (and, a test INS, waits for her
+    confirmation)."""
+    from app.mssante import pdfa
+    from app.sandbox.operator import DEMO_ADDRESS
+
+    profile = tmp_path / "demo"
+    document = tmp_path / "cr.pdf"
+    document.write_bytes(pdfa.letter_pdfa("Compte rendu de consultation.", "CR"))
+    with served_demo(profile, python=STRICT) as server_stderr:
+        patients = json.loads(_quiet(profile, "patients", "list", "--json"))
+        patient = next(p for p in patients if p["ins"])
+        sent = json.loads(_quiet(
+            profile, "send-document", "--from", DEMO_ADDRESS, "--to", DEMO_ADDRESS,
+            "--outside-mssante", "--patient", patient["id"], "--document", str(document),
+            "--test-ins", "--title", "CR de consultation démo", "--json",
+        ))  # fmt: skip
+        assert sent["message"]["state"] == "sent" and sent["x_mss_ins"] == "N"
+        _quiet(profile, "sync")
+        messages = json.loads(_quiet(profile, "list", "--json"))
+        [arrived] = [
+            m for m in messages
+            if m["message_id"] == sent["message"]["message_id"] and m["folder"] == "INBOX"
+        ]  # fmt: skip
+        filed = json.loads(_quiet(
+            profile, "file", "--message-id", sent["message"]["message_id"], "--auto", "--json"
+        ))  # fmt: skip
+        # a test INS is never filed without her word: proposed for the very patient sent
+        assert arrived and filed["status"] == "test-ins", filed
+        [document] = filed["documents"]
+        assert document["patient"] == patient["id"] and document["match"]["test_ins"]
+    assert not _WARNING.search("".join(server_stderr)), server_stderr

@@ -8,8 +8,11 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+from app.sandbox.bearer import jwks_checker
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, PkiFiles, TestPki
+from app.sandbox.psc import PscClient, PscProvider, PscUser
 from app.sandbox.submission import SubmissionServer, server_tls_context
+from app.sandbox.submission_oauth import BearerSubmissionServer
 from tests.lab.cards import KeySlot, VirtualCard, create_card
 from tests.lab.dovecot import Dovecot, MailAccount
 from tests.lab.smtp import lmtp_deliverer, sender_policy
@@ -30,6 +33,16 @@ DR_DUPONT = CardHolder(
 )
 DR_LEROY = CardHolder(
     rpps="10005555555", surname="LEROY", given_name="Chloé", profession="Infirmier"
+)
+
+
+# Pro Santé Connect (API LPS) operator of the lab: the same doctors, their mailboxes there.
+PSC_MARTIN = PscUser(DR_MARTIN.id_nat, "Alice", "MARTIN", "alice.martin@api-lps.mssante.test")
+PSC_DUPONT = PscUser(DR_DUPONT.id_nat, "Bruno", "DUPONT", "bruno.dupont@api-lps.mssante.test")
+PSC_USERS = (PSC_MARTIN, PSC_DUPONT)
+# The application as registered with the provider: a public client, loopback redirects.
+PSC_CLIENT = PscClient(
+    "caducee", ("http://127.0.0.1/", "http://127.0.0.1/callback"), ("openid", "scope_all")
 )
 
 
@@ -215,6 +228,54 @@ def password_dovecot(lab_dir: Path, lab_pki: LabPki, accounts: LabAccounts) -> D
             accounts.big,
         ],
     )
+
+
+def psc_provider() -> PscProvider:
+    """The lab's PSC-like provider (not started), real clock, PSC's lifetimes, CIBA offered
+    (build a ``PscProvider`` without ``ciba=True`` to test a provider that has none)."""
+    return PscProvider(users=PSC_USERS, clients=[PSC_CLIENT], ciba=True)
+
+
+def psc_dovecot(
+    lab_dir: Path, lab_pki: LabPki, provider: PscProvider, name: str = "dovecot-psc"
+) -> Dovecot:
+    """An API LPS operator (not started): XOAUTH2/OAUTHBEARER, tokens introspected at
+    ``provider`` (any one: e.g. a test's own, with a ``SteppingClock`` or short lifetimes;
+    then give another ``name``, the directory below ``lab_dir``)."""
+    chain, key = lab_pki.write_issued("server", lab_pki.server)
+    client_id, secret = provider.introspection_credentials
+    introspect = provider.metadata()["introspection_endpoint"]
+    scheme, rest = introspect.split("://", 1)
+    return Dovecot(
+        lab_dir / name,
+        "psc",
+        chain,
+        key,
+        accounts=[MailAccount(u.national_id, u.address) for u in PSC_USERS],
+        oauth2_introspection_url=f"{scheme}://{client_id}:{secret}@{rest}",
+    )
+
+
+def psc_submission_server(
+    lab_pki: LabPki, dovecot: Dovecot, provider: PscProvider
+) -> BearerSubmissionServer:
+    """The API LPS operator's submission (not started): PSC tokens checked locally against
+    the provider's JWKS (issuer, audience, expiry, signature), delivering into ``dovecot``."""
+    chain, key = lab_pki.write_issued("server", lab_pki.server)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls.load_cert_chain(chain, key)
+    check = jwks_checker(
+        provider.issuer,
+        provider.metadata()["jwks_uri"],
+        provider.realm.audiences,
+        provider.realm.clock,
+    )
+
+    def may_send(mailbox: str, sender: str) -> bool:
+        return mailbox.lower() == sender.lower()
+
+    return BearerSubmissionServer(tls, may_send, lmtp_deliverer(dovecot.lmtp_socket), check)
 
 
 def submission_server(lab_pki: LabPki, dovecot: Dovecot, accounts: LabAccounts) -> SubmissionServer:

@@ -8,6 +8,12 @@ Two kinds:
   organisation certificate). An LMTP socket takes deliveries for the mailbox addresses.
 - ``password``: a generic mail provider with PLAIN/LOGIN after STARTTLS, for the non-MSSanté
   mailboxes a doctor also keeps.
+- ``psc``: an operator of the API LPS: SASL XOAUTH2 and OAUTHBEARER carrying a Pro Santé
+  Connect access token, checked by Dovecot's ``oauth2`` passdb through the lab provider's
+  introspection (``oauth2_introspection_url``, its credentials in the URL: Dovecot sends
+  them as HTTP Basic). The token's ``email`` claim must be the SASL user (the mailbox). A
+  refused token gets the JSON challenge ``{"status":"401","schemes":"bearer","scope":"mail"}``
+  then ``NO``. No failure delay nor anvil back-off, so that refusals stay fast in tests.
 
 Both have a STARTTLS listener (the 143 kind) and an implicit-TLS one (the 993 kind).
 """
@@ -25,7 +31,7 @@ from typing import Literal
 
 from tests.lab.ports import free_ports, wait_listening
 
-Mode = Literal["mtls", "password"]
+Mode = Literal["mtls", "password", "psc"]
 _START_TIMEOUT = 15.0
 
 
@@ -46,6 +52,7 @@ class Dovecot:
     server_key: Path
     client_ca: Path | None = None  # authorities + CRLs, for mtls
     accounts: list[MailAccount] = field(default_factory=list)
+    oauth2_introspection_url: str | None = None  # psc: http://id:secret@host/...introspect
     imap_port: int = 0  # STARTTLS
     imaps_port: int = 0  # implicit TLS
     _process: subprocess.Popen[bytes] | None = None
@@ -57,6 +64,10 @@ class Dovecot:
     @property
     def log_file(self) -> Path:
         return self.base / "dovecot.log"
+
+    @property
+    def oauth2_file(self) -> Path:
+        return self.base / "dovecot-oauth2.conf.ext"
 
     @property
     def users_file(self) -> Path:
@@ -173,6 +184,8 @@ passdb {{
 }}
 """
             )
+        if self.mode == "psc":
+            return common + self._psc_config()
         return (
             common
             + f"""
@@ -183,6 +196,35 @@ passdb {{
 }}
 """
         )
+
+    def _psc_config(self) -> str:
+        if not self.oauth2_introspection_url:
+            raise RuntimeError("a psc Dovecot needs the provider's introspection URL")
+        self.oauth2_file.write_text(
+            f"""introspection_mode = post
+introspection_url = {self.oauth2_introspection_url}
+force_introspection = yes
+username_attribute = email
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"""
+        )
+        self.oauth2_file.chmod(0o644)  # read by the unprivileged auth process
+        return f"""
+auth_mechanisms = xoauth2 oauthbearer
+auth_failure_delay = 0 secs
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {self.oauth2_file}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
 
     # -- life cycle -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.sandbox.psc import PscProvider
 from app.sandbox.submission import Endpoints
 from tests.lab import build
 from tests.lab.availability import require_program, unavailable
@@ -105,6 +106,28 @@ def dovecot_password(
 ) -> Iterator[Dovecot]:
     """A generic provider with password login, certified by an unrelated (non IGC-Santé) CA."""
     yield from _running(build.password_dovecot(lab_dir, lab_pki, lab_accounts))
+
+
+@pytest.fixture(scope="session")
+def lab_psc() -> Iterator[PscProvider]:
+    """The PSC-like OpenID provider (``build.PSC_USERS``, client ``build.PSC_CLIENT``)."""
+    with build.psc_provider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def dovecot_psc(lab_dir: Path, lab_pki: LabPki, lab_psc: PscProvider) -> Iterator[Dovecot]:
+    """The API LPS operator: XOAUTH2/OAUTHBEARER with ``lab_psc``'s tokens (introspected)."""
+    yield from _running(build.psc_dovecot(lab_dir, lab_pki, lab_psc))
+
+
+@pytest.fixture(scope="session")
+def lab_smtp_psc(
+    lab_pki: LabPki, dovecot_psc: Dovecot, lab_psc: PscProvider
+) -> Iterator[Endpoints]:
+    """Its submission: XOAUTH2/OAUTHBEARER, tokens checked against ``lab_psc``'s JWKS."""
+    with build.psc_submission_server(lab_pki, dovecot_psc, lab_psc) as endpoints:
+        yield endpoints
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiosmtpd.smtp import SMTP
 
+from app.sandbox.reports import DsnSMTP
 from app.sandbox.submission import Authorize, Deliver, DeliveryError, SubmissionServer
 from tests.lab.dovecot import MailAccount
 
@@ -76,7 +77,7 @@ class Deliveries:
             return self.counts[message_id]
 
 
-class TappedSMTP(SMTP):  # type: ignore[misc]
+class TappedSMTP(DsnSMTP):
     """aiosmtpd's protocol telling its server's ``tap`` where each reply stands: "greeting",
     "EHLO", "STARTTLS", "MAIL", "RCPT", "DATA" (the 354), "END" (the reply to the end of
     DATA), "QUIT". A recipient in the server's ``rcpt_refusals`` gets that reply."""

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.directory import trusted, vcard
 from app.directory.index import DirectoryIndex, Mailbox, build_index
+from app.directory.trusted import outside_trust_space
 from app.store.db import Store
 from app.store.outbox import OutboxStore
 from app.ui.composer import AddressRole, Composer
@@ -23,7 +24,6 @@ from app.ui.directory_search import (
     DirectoryContext,
     DirectoryJobs,
     DirectoryPlaces,
-    outside_trust_space,
 )
 from app.ui.main_window import MainWindow
 from bench import directory_data

@@ -766,7 +766,9 @@ def _certificate_with_raw_names(subject: x509.Name) -> tuple[x509.Certificate, x
             if _hostile_ia5(a):
                 placeholders[i, j] = f"placeholder {i}.{j}"
                 rewrites[placeholders[i, j]] = (_DER_UTF8_STRING, _hostile_bytes(a.value))
-                attributes.append(A(a.oid, placeholders[i, j]))
+                # explicitly UTF8String: some types (serialNumber) default to PrintableString,
+                # which the rewrite would not find
+                attributes.append(A(a.oid, placeholders[i, j], _ASN1Type.UTF8String))
             else:
                 attributes.append(a)
         written.append(x509.RelativeDistinguishedName(attributes))

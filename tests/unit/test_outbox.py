@@ -30,6 +30,7 @@ from app.sandbox.submission import _Handler
 from app.store.db import Account, HeaderRow, Store
 from app.store.migrations import MIGRATIONS
 from app.store.outbox import OutboxItem, OutboxStore
+from app.store.receipts import envelope_id
 from app.transport.smtp import _content
 
 ME = "dr.martin@mssante.test"
@@ -244,7 +245,8 @@ def test_a_delivery_report_or_a_synced_copy_settles_an_uncertain_message(store: 
     by_dsn, by_copy, unknown = queue(store, "a"), queue(store, "b"), queue(store, "c")
     for item in (by_dsn, by_copy, unknown):
         _uncertain(store, item)
-    _synced(store, "INBOX", None, [dsn(by_dsn.message_id, "other@x")])
+    # The ENVID Caducée gives (not the Message-ID), the returned headers naming another one
+    _synced(store, "INBOX", None, [dsn(envelope_id(by_dsn.message_id), "other@x")])
     _synced(store, "Sent", "Sent", [OutboxStore(store).raw(by_copy)])
     report = deliver(store, OfflineSession(account_of(store)))  # type: ignore[arg-type]
     assert sorted(i.id for i in report.confirmed) == sorted([by_dsn.id, by_copy.id])

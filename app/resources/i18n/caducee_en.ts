@@ -476,6 +476,13 @@
     </message>
 </context>
 <context>
+    <name>DeliveryPanel</name>
+    <message>
+        <source>Suivi de l'envoi</source>
+        <translation>Delivery tracking</translation>
+    </message>
+</context>
+<context>
     <name>DirectoryPanel</name>
     <message>
         <source>Nom, profession, ville, établissement ou adresse…</source>
@@ -1265,6 +1272,10 @@
         <translation>With attachments</translation>
     </message>
     <message>
+        <source>Accusés</source>
+        <translation>Receipts</translation>
+    </message>
+    <message>
         <source>Rechercher (objet, adresses, texte, pièces…)</source>
         <translation>Search (subject, addresses, text, files…)</translation>
     </message>
@@ -1966,6 +1977,84 @@ Open it in the browser?</translation>
     <message>
         <source>Le test a échoué</source>
         <translation>The test failed</translation>
+    </message>
+</context>
+<context>
+    <name>TrackingView</name>
+    <message>
+        <source>Suivi des envois</source>
+        <translation>Sent mail tracking</translation>
+    </message>
+    <message>
+        <source>Afficher</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <source>Tous les envois</source>
+        <translation>All sent messages</translation>
+    </message>
+    <message>
+        <source>En attente ou différés</source>
+        <translation>Waiting or delayed</translation>
+    </message>
+    <message>
+        <source>En échec ou refusés</source>
+        <translation>Failed or refused</translation>
+    </message>
+    <message>
+        <source>Actualiser</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Afficher :</source>
+        <translation>Show:</translation>
+    </message>
+    <message>
+        <source>Message et destinataires</source>
+        <translation>Message and recipients</translation>
+    </message>
+    <message>
+        <source>État</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Envoyé le</source>
+        <translation>Sent on</translation>
+    </message>
+    <message>
+        <source>Messages envoyés et leurs accusés</source>
+        <translation>Sent messages and their receipts</translation>
+    </message>
+    <message>
+        <source>Les accusés de remise et de lecture arrivent à chaque relève ; ils sont rangés ici plutôt que dans la boîte de réception (filtre « Accusés » pour les voir dans la liste).</source>
+        <translation>Delivery and read receipts arrive with each mail check; they are shown here rather than in the inbox (use the “Receipts” filter to see them in the list).</translation>
+    </message>
+    <message>
+        <source>envoyé, aucun accusé demandé</source>
+        <translation>sent, no receipt requested</translation>
+    </message>
+    <message>
+        <source>{0} destinataire(s) : {1}</source>
+        <translation>{0} recipient(s): {1}</translation>
+    </message>
+    <message>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <source>{0} message(s)</source>
+        <translation>{0} message(s)</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <source>&amp;Envois</source>
+        <translation>&amp;Sending</translation>
+    </message>
+    <message>
+        <source>Suivi des envois…</source>
+        <translation>Sent mail tracking…</translation>
     </message>
 </context>
 <context>
