@@ -5,6 +5,7 @@ one, ``--delete`` removes its server copy too."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -32,18 +33,33 @@ def server_drafts(server: Server) -> list[str]:
     )
 
 
+def with_drafts_folder(server: Server) -> Iterator[Server]:
+    """The shared "sync" mailbox with a Drafts folder for one test, removed after it with
+    what the test sent (the sync tests count that mailbox's folders and messages)."""
+    server.reset(("Résultats", "Drafts"))
+    with server.client() as client:
+        client.create_folder("Drafts")
+    try:
+        yield server
+    finally:
+        server.reset(("Drafts", "Sent"))
+
+
+@pytest.fixture
+def server(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts
+) -> Iterator[Server]:
+    yield from with_drafts_folder(Server(dovecot_password, lab_pki, lab_accounts.sync))
+
+
 def test_drafts_go_to_the_servers_drafts_folder_from_the_command_line(
+    server: Server,
     dovecot_password: Dovecot,
     lab_pki: LabPki,
-    lab_accounts: LabAccounts,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    server = Server(dovecot_password, lab_pki, lab_accounts.sync)
-    server.reset(("Résultats", "Drafts"))
-    with server.client() as client:
-        client.create_folder("Drafts")
     me = server.account.address
     trust = tmp_path / "provider-root.pem"
     trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())

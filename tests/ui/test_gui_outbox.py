@@ -20,7 +20,7 @@ from app.store.outbox import OutboxStore
 from app.ui.composer import Composer
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
-from tests.integration.test_drafts_lab import server_drafts
+from tests.integration.test_drafts_lab import server_drafts, with_drafts_folder
 from tests.integration.test_sync import Server
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot
@@ -30,12 +30,10 @@ pytestmark = pytest.mark.lab
 
 
 @pytest.fixture
-def server(dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts) -> Server:
-    box = Server(dovecot_password, lab_pki, lab_accounts.sync)
-    box.reset(("Résultats", "Drafts"))
-    with box.client() as client:
-        client.create_folder("Drafts")
-    return box
+def server(
+    dovecot_password: Dovecot, lab_pki: LabPki, lab_accounts: LabAccounts
+) -> Iterator[Server]:
+    yield from with_drafts_folder(Server(dovecot_password, lab_pki, lab_accounts.sync))
 
 
 @pytest.fixture
