@@ -26,6 +26,7 @@ from app.ops.accounts import (
     new_account,
     save_account,
 )
+from app.ops.drafts import push_after_sync
 from app.ops.outbox import deliver
 from app.ops.sync import SyncBusyError, collect_files, sync_account, sync_lock
 from app.psc.keeper import TokenKeeper
@@ -324,6 +325,8 @@ def _sync_one(
             store, session, profile.data_dir / "locks", wait=wait, waiting=waiting
         )
         report.sent = len(deliver(store, session).sent)  # what waited in the outbox, if due
+        for warning in push_after_sync(store, session):  # drafts to the server's Drafts
+            print(f"{account.address} : {warning}", file=sys.stderr)
     except CaduceeError as error:
         if not args.json and not (quiet_busy and isinstance(error, SyncBusyError)):
             print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)

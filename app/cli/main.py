@@ -20,6 +20,7 @@ from app.cli import (
     demo,
     diagnose,
     directory,
+    drafts,
     filing,
     gui,
     info,
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     directory.register(commands)
     filing.register(commands)
     audit.register(commands)
+    drafts.register(commands)
     receipts.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(

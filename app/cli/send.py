@@ -17,6 +17,7 @@ from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
 from app.filing.patients import Registry
+from app.ops import outbox_actions
 from app.ops.accounts import AccountSession
 from app.ops.outbox import (
     DeliveryReport,
@@ -117,6 +118,12 @@ def register(commands: Any) -> None:
         action="store_true",
         help="avec --retry : renvoyer un message incertain sans poser la question (il a "
         "peut-être déjà été reçu ; sans terminal, cette option est obligatoire)",
+    )
+    outbox.add_argument(
+        "--delete",
+        type=int,
+        metavar="ID",
+        help="retirer un message de la boîte d'envoi (jamais pendant son envoi)",
     )
     outbox.add_argument(
         "--flush",
@@ -380,6 +387,16 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
     sessions = _Sessions(profile, args.timeout, args.psc)
     status = 0
     try:
+        if args.delete is not None:
+            removed = outbox_actions.delete(store, args.delete)
+            if removed is None:
+                print(
+                    f"Erreur : le message n° {args.delete} n'est pas dans la boîte d'envoi, ou "
+                    "il est en cours d'envoi.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"Retiré de la boîte d'envoi : « {removed.subject} » (n° {removed.id}).")
         if args.retry is not None:
             done = _retry(store, args, sessions)
             if done is not None:
@@ -407,12 +424,20 @@ def run_outbox(args: argparse.Namespace, profile: Profile) -> int:
         sessions.close()
         store.close()
     if args.json:
-        print(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
+        rows = [
+            {**i.to_json(), "explanation": outbox_actions.explain(i.last_error)}
+            if i.state == "failed"
+            else i.to_json()
+            for i in items
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return status
     if not items:
         print("La boîte d'envoi est vide.")
     for item in items:
         problem = f" — {item.last_error}" if item.last_error and item.state != "sent" else ""
+        meaning = outbox_actions.explain(item.last_error) if item.state == "failed" else None
+        problem += f" — {meaning}" if meaning else ""
         checked = f" {item.check_note}" if item.check_note and item.state == "uncertain" else ""
         print(
             f"{item.id:>4}  {STATES_FR[item.state]:<30} {item.created_at}  "

@@ -63,6 +63,7 @@ class Action(StrEnum):
     FILING = "classement"
     EXPORT = "export"
     PRINT = "impression"
+    DRAFT = "brouillon"
 
 
 FIELDS = (

@@ -213,6 +213,29 @@ MIGRATIONS: list[str] = [
     DROP TABLE accounts;
     ALTER TABLE accounts_new RENAME TO accounts;
     """,
+    # 9: drafts kept in the store (precious: her text before it is sent), each with the copy
+    # of it on the server's Drafts folder (server_message_id, of version server_version);
+    # gone = 1: deleted or sent here, its server copy still to remove (then the row goes).
+    # outbox.dismissed: she closed the notice of this failed or uncertain send (it stays
+    # in the outbox; a new failure of it raises the notice again).
+    """
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        content TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        recipients TEXT NOT NULL DEFAULT '[]',
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        server_folder TEXT,
+        server_message_id TEXT,
+        server_version INTEGER NOT NULL DEFAULT 0,
+        gone INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX drafts_by_account ON drafts (account_id, gone);
+    ALTER TABLE outbox ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -54,6 +54,7 @@ class OutboxItem:
     check_note: str | None = None  # what was checked of an uncertain send, in French
     reports_seen: int = 0  # synced messages up to this id looked at for a DSN naming it
     file_removed: bool = False  # the durable file is gone: the message is in Sent
+    dismissed: bool = False  # she closed the notice of this failure (it stays listed)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -120,7 +121,7 @@ class OutboxStore:
         data = dict(row)
         data.pop("account_id")
         data["recipients"] = tuple(json.loads(data["recipients"]))
-        for flag in ("dsn", "appended_to_sent", "data_sent", "file_removed"):
+        for flag in ("dsn", "appended_to_sent", "data_sent", "file_removed", "dismissed"):
             data[flag] = bool(data[flag])
         return OutboxItem(**data)
 
@@ -195,7 +196,7 @@ class OutboxStore:
         with self.store.transaction() as db:
             cursor = db.execute(
                 "UPDATE outbox SET state = ?, claim = NULL, last_error = ?, next_attempt_at = ?,"
-                " data_sent = COALESCE(?, data_sent),"
+                " data_sent = COALESCE(?, data_sent), dismissed = 0,"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
                 " WHERE id = ? AND state = 'sending' AND claim = ?",
                 (
@@ -219,8 +220,8 @@ class OutboxStore:
     def release_orphan(self, item: OutboxItem, state: str, error: str) -> bool:
         with self.store.transaction() as db:
             cursor = db.execute(
-                "UPDATE outbox SET state = ?, claim = NULL, last_error = ?, next_attempt_at = NULL"
-                " WHERE id = ? AND state = 'sending' AND claim IS ?",
+                "UPDATE outbox SET state = ?, claim = NULL, last_error = ?, next_attempt_at = NULL,"
+                " dismissed = 0 WHERE id = ? AND state = 'sending' AND claim IS ?",
                 (state, error, item.id, item.claim),
             )
         return cursor.rowcount == 1
@@ -251,6 +252,39 @@ class OutboxStore:
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
                 (state, error, next_attempt_at, state, now(), item.id),
             )
+
+    def remove(self, item_id: int, *, from_states: tuple[str, ...]) -> OutboxItem | None:
+        """Her "Supprimer" (or the row turned into a draft): the row goes if still in one
+        of ``from_states`` (never while being sent), its file once no other row needs it.
+        The removed item, or None."""
+        item = self.get(item_id)
+        if item is None:
+            return None
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM outbox WHERE id = ? AND state IN (SELECT value FROM json_each(?))",
+                (item_id, json.dumps(from_states)),
+            )
+        if cursor.rowcount != 1:
+            return None
+        self.drop_file(item)
+        return item
+
+    def drop_file(self, item: OutboxItem) -> None:
+        """The durable file of a row no longer in the outbox, unless another row needs it."""
+        other = self.db.execute("SELECT 1 FROM outbox WHERE blob = ? LIMIT 1", (item.blob,))
+        if other.fetchone() is None:
+            self.files.path(item.blob).unlink(missing_ok=True)
+
+    def dismiss(self, item_ids: list[int]) -> None:
+        """She closed the notice of these failures: they stay listed, the notice goes."""
+        with self.store.transaction() as db:
+            db.executemany("UPDATE outbox SET dismissed = 1 WHERE id = ?", ((i,) for i in item_ids))
+
+    def problems(self, *, include_dismissed: bool = False) -> list[OutboxItem]:
+        """Failed or uncertain sends she has to act on (every account), oldest first."""
+        where = "o.state IN ('failed', 'uncertain')"
+        return self._select(where if include_dismissed else f"{where} AND o.dismissed = 0")
 
     # -- uncertain sends: what was checked --------------------------------------------------
 

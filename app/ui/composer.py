@@ -6,17 +6,17 @@ offline MSSanté directory ("dupont" proposes "Dr Jean DUPONT — Cardiologie, L
 last key. Before sending, recipients outside the MSSanté trust space (liste blanche, see
 ``app.directory.trusted.outside_trust_space``) are named in a warning: "Envoyer quand même" or
 "Annuler". Files are attached by dialog or dropped on the window; the text is saved as a
-draft file in the profile every few seconds (and removed once the message is in the
-outbox), so a crash loses at most a few seconds.
+draft in the store every few seconds and by "Enregistrer le brouillon" (``app/ops/drafts.py``
+copies it to the server's Drafts folder at the next sync), and discarded once the message is
+in the outbox, so a crash loses at most a few seconds. Closing a composer whose text was not
+saved by her asks whether to keep it as a draft.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
-import uuid
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -49,6 +49,7 @@ from app.core.errors import CaduceeError
 from app.directory import labels
 from app.directory.index import Mailbox
 from app.directory.trusted import TrustedList, TrustVerdict, outside_trust_space
+from app.ops import drafts
 from app.ops.outbox import Draft, enqueue
 from app.ops.patient_mail import (
     PatientBook,
@@ -57,6 +58,7 @@ from app.ops.patient_mail import (
     conversation_addresses,
 )
 from app.store.db import Store
+from app.store.drafts import DraftStore
 from app.ui.directory_search import (
     DirectoryContext,
     DirectoryJobs,
@@ -90,29 +92,6 @@ def _addresses(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def saved_drafts(drafts_dir: Path) -> list[tuple[Path, Draft]]:
-    """Drafts left by a composer that was closed, or by a crash; unreadable ones skipped."""
-    found = []
-    for path in sorted(drafts_dir.glob("*.json")) if drafts_dir.is_dir() else []:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            draft = Draft(
-                str(data["sender"]),
-                list(data.get("to", [])),
-                str(data.get("subject", "")),
-                str(data.get("body", "")),
-                cc=list(data.get("cc", [])),
-                bcc=list(data.get("bcc", [])),
-                attachments=[Path(p) for p in data.get("attachments", [])],
-                in_reply_to=data.get("in_reply_to"),
-                end_conversation=bool(data.get("end_conversation", False)),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        found.append((path, draft))
-    return found
-
-
 def recent_correspondents(store: Store, limit: int = 2000) -> list[str]:
     rows = store.db.execute(
         "SELECT sender FROM messages WHERE sender != '' GROUP BY sender "
@@ -124,22 +103,23 @@ def recent_correspondents(store: Store, limit: int = 2000) -> list[str]:
 
 class Composer(QWidget):
     queued = Signal(str)  # the account whose outbox has a new message
+    drafts_changed = Signal()  # a draft saved by her, or gone (sent, abandoned)
+    draft_kept = Signal()  # her "Enregistrer le brouillon": worth copying to the server now
+    ask_on_close: ClassVar[bool] = True  # False: closing keeps the draft without asking
 
     def __init__(
         self,
         store: Store,
-        drafts_dir: Path,
         draft: Draft | None = None,
         sender: str | None = None,
-        draft_file: Path | None = None,
+        draft_key: str | None = None,
         directory: DirectoryJobs | None = None,
         patients: PatientBook | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.patients = patients  # the registry: patient recipients named, checked
-        self.drafts_dir = drafts_dir
-        self.draft_file = draft_file or drafts_dir / f"{uuid.uuid4().hex}.json"
+        self.draft_key = draft_key or drafts.new_key()
         self.sent = False
         self.setWindowTitle(self.tr("Rédaction"))
         self.setAcceptDrops(True)
@@ -223,11 +203,15 @@ class Composer(QWidget):
         send.clicked.connect(self.send)
         discard = QPushButton(self.tr("Abandonner"))
         discard.clicked.connect(self.discard)
+        keep = QPushButton(self.tr("Enregistrer le brouillon"))
+        keep.setObjectName("save-draft")
+        keep.clicked.connect(self.keep_draft)
         buttons = QHBoxLayout()
         for widget in (attach, self.dsn, self.mdn, self.end_conversation):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(discard)
+        buttons.addWidget(keep)
         buttons.addWidget(send)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -236,9 +220,11 @@ class Composer(QWidget):
         layout.addWidget(self.attachments)
         layout.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.keep_draft)
 
         if draft is not None:
             self.load(draft)
+        self._kept = self.draft() if draft is not None else None  # as she last saved it
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_draft)
@@ -426,34 +412,30 @@ class Composer(QWidget):
     # -- drafts ---------------------------------------------------------------------------
 
     def save_draft(self) -> None:
-        """Atomically, in the profile: the text she typed is precious."""
-        if self.sent or not (self.body.toPlainText().strip() or self.to.text().strip()):
+        """Into the store (the autosave, a lock, a close): the text she typed is precious."""
+        if self.sent:
             return
         draft = self.draft()
-        data = {
-            "sender": draft.sender,
-            "to": list(draft.to),
-            "cc": list(draft.cc),
-            "bcc": list(draft.bcc),
-            "subject": draft.subject,
-            "body": draft.body,
-            "attachments": [str(p) for p in draft.attachments],
-            "in_reply_to": draft.in_reply_to,
-            "end_conversation": draft.end_conversation,
-        }
-        self.drafts_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = self.draft_file.with_suffix(".tmp")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(self.draft_file)
+        if drafts.is_empty(draft) and DraftStore(self.store).get(self.draft_key) is None:
+            return  # nothing typed yet: no empty draft
+        drafts.save(self.store, self.draft_key, draft)
 
-    def _forget_draft(self) -> None:
+    def keep_draft(self) -> None:
+        """ "Enregistrer le brouillon": saved here now, on the server at the next sync."""
+        if self.sent:
+            return
+        draft = self.draft()
+        drafts.save(self.store, self.draft_key, draft, explicit=True)
+        self._kept = draft
+        self.drafts_changed.emit()
+        self.draft_kept.emit()
+        self.setWindowTitle(self.tr("Rédaction (brouillon enregistré)"))
+
+    def _forget_draft(self, why: str) -> None:
         self.sent = True
         self._autosave.stop()
-        self.draft_file.unlink(missing_ok=True)
+        drafts.discard(self.store, self.draft_key, why=why)
+        self.drafts_changed.emit()
 
     # -- actions --------------------------------------------------------------------------
 
@@ -488,7 +470,7 @@ class Composer(QWidget):
             text = error.user_message if isinstance(error, CaduceeError) else str(error)
             QMessageBox.warning(self, self.tr("Envoi impossible"), text)
             return
-        self._forget_draft()
+        self._forget_draft("envoyé")
         self.queued.emit(account.address)
         self.close()
 
@@ -544,10 +526,39 @@ class Composer(QWidget):
         return chosen
 
     def discard(self) -> None:
-        self._forget_draft()
+        self._forget_draft("abandonné")
         self.close()
 
+    def ask_keep(self) -> QMessageBox.StandardButton:
+        """Closing with text she has not saved: Save, Discard or Cancel."""
+        buttons = QMessageBox.StandardButton
+        return QMessageBox.question(
+            self,
+            self.tr("Enregistrer le brouillon ?"),
+            self.tr(
+                "Ce message n'est pas envoyé. L'enregistrer dans les brouillons pour le "
+                "reprendre plus tard ?"
+            ),
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_draft()  # kept as a draft file unless sent or abandoned
+        draft = self.draft()
+        if (
+            not self.sent
+            and self.ask_on_close
+            and not drafts.is_empty(draft)
+            and (draft != self._kept)
+        ):
+            answer = self.ask_keep()
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Discard:
+                self._forget_draft("abandonné")
+            else:
+                self.keep_draft()
+        self.save_draft()  # kept as a draft unless sent or abandoned
         self._autosave.stop()
         super().closeEvent(event)

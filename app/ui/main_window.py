@@ -53,7 +53,7 @@ from app.store.mime import parse_message
 from app.store.views import Scope, blob_digest
 from app.ui import threads
 from app.ui.audit_dialog import AuditDialog
-from app.ui.composer import Composer, saved_drafts
+from app.ui.composer import Composer
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
 from app.ui.error_bar import ErrorBar
@@ -61,7 +61,7 @@ from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
 from app.ui.jobs import BackgroundJob
 from app.ui.lock import InactivityTimer, LockOverlay
-from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
+from app.ui.models import DRAFTS, OUTBOX, FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.patients_dialog import PatientsDialog
 from app.ui.reader import Reader
 from app.ui.send_documents_dialog import (
@@ -69,6 +69,7 @@ from app.ui.send_documents_dialog import (
     open_send_documents,
     worker_sessions,
 )
+from app.ui.send_views import SendViews
 from app.ui.sync_worker import BUSY, PSC_AGAIN, SessionGift, SyncWorker
 from app.ui.tracking import install as install_tracking
 
@@ -104,7 +105,6 @@ class MainWindow(QMainWindow):
         self.busy_retry.setSingleShot(True)
         self.busy_retry.setInterval(BUSY_RETRY_MS)
         self.busy_retry.timeout.connect(self.get_mail)
-        self.drafts_dir = settings_file.parent / "drafts"
         self.composers: list[Composer] = []
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle("Caducée")
@@ -155,9 +155,10 @@ class MainWindow(QMainWindow):
         right.addWidget(self.list_view)
         right.addWidget(self.reader)
         right.setSizes([320, 420])
+        self.send_views = SendViews(self, right)  # the outbox and drafts, shown instead
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folder_view)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.send_views.stack)
         self.splitter.setSizes([260, 900])
         self.error_bar = ErrorBar()
         self.error_bar.retry.connect(self.get_mail)
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.error_bar)
+        column.addWidget(self.send_views.notice)
         self.card_bar = QLabel()
         self.card_bar.setObjectName("card-bar")
         self.card_bar.setWordWrap(True)
@@ -210,10 +212,7 @@ class MainWindow(QMainWindow):
                 self.tray.setToolTip("Caducée")
                 self.tray.activated.connect(self._bring_to_front)
                 self.tray.show()
-        drafts = len(saved_drafts(self.drafts_dir))
-        self.drafts_action.setVisible(bool(drafts))
-        if drafts:
-            self.drafts_action.setText(self.tr("Brouillons ({0})").format(drafts))
+        self.send_views.refresh()
         self.resize(1200, 780)
         self._restore()
         self._select_first_folder()
@@ -248,7 +247,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.directory_action)
         self.drafts_action = QAction(self.tr("Brouillons"), self)
         self.drafts_action.setToolTip(self.tr("Reprendre les messages non envoyés"))
-        self.drafts_action.triggered.connect(self._resume_drafts)
+        self.drafts_action.triggered.connect(lambda: self.send_views.open_drafts())
         bar.addAction(self.drafts_action)
         self.queue_action = QAction(self.tr("À classer"), self)
         self.queue_action.setObjectName("filing-queue")
@@ -347,7 +346,8 @@ class MainWindow(QMainWindow):
     def _select_first_folder(self) -> None:
         account = self.folders.index(0, 0)
         first = self.folders.index(0, 0, account) if account.isValid() else QModelIndex()
-        if first.isValid():
+        scope = first.data(ScopeRole) if first.isValid() else None
+        if first.isValid() and getattr(scope, "folder", None) not in (OUTBOX, DRAFTS):
             self.folder_view.setCurrentIndex(first)
 
     def _folder_scope(self) -> Scope:
@@ -381,6 +381,7 @@ class MainWindow(QMainWindow):
             if text
             else self.tr("{0} message(s)").format(found)
         )
+        self.send_views.follow(base, bool(text))
 
     def _message_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -652,10 +653,6 @@ class MainWindow(QMainWindow):
             )
             self.get_mail()
 
-    def resume_drafts(self) -> list[Composer]:
-        """Reopen the drafts saved on disk (a composer closed unsent, or a crash)."""
-        return [self._compose(draft, path) for path, draft in saved_drafts(self.drafts_dir)]
-
     def refresh_directory_if_due(self) -> int | None:
         """Once a day, in the directory thread: the extraction file and the liste blanche
         (what the address book, the completion and the send warning read). Silent: an
@@ -691,24 +688,20 @@ class MainWindow(QMainWindow):
         shown.search_field.setFocus()
         return shown
 
-    def _compose(self, draft: Draft | None, draft_file: Path | None = None) -> Composer:
+    def _compose(self, draft: Draft | None, draft_key: str | None = None) -> Composer:
         composer = Composer(
             self.store,
-            self.drafts_dir,
             draft,
             self._folder_scope().account,
-            draft_file,
+            draft_key,
             directory=self.directory_jobs,
             patients=self.patient_book,
         )
         composer.queued.connect(self._queued)
+        self.send_views.watch(composer)
         self.composers = [c for c in self.composers if c.isVisible()] + [composer]
         composer.show()
         return composer
-
-    def _resume_drafts(self) -> None:
-        self.resume_drafts()
-        self.drafts_action.setVisible(False)
 
     @Slot(str)
     def _queued(self, _address: str) -> None:

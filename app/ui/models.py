@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 from app.mssante.subject import displayed
 from app.ops.patient_mail import PatientBook, PatientSender
 from app.store.db import Folder, MessageSummary, Store
+from app.store.drafts import DraftStore
 from app.store.folder_roles import folder_role
 from app.store.views import Scope, folder_counts, message_ids, summaries
 
@@ -33,12 +34,15 @@ PATIENT_BACKGROUND = "#ede9fe"  # a patient's mail (ECO.3.1.1): not told by the 
 SPECIAL_NAMES = {
     "Inbox": "Boîte de réception",
     "Sent": "Envoyés",
-    "Drafts": "Brouillons",
+    "Drafts": "Brouillons (serveur)",  # "Brouillons": hers, here first (OUTBOX_PLACES)
     "Trash": "Corbeille",
     "Junk": "Indésirables",
     "Archive": "Archives",
 }
 SPECIAL_ORDER = ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"]
+
+OUTBOX = "\0outbox"  # the folder of a Scope naming the outbox: no IMAP name holds a NUL
+DRAFTS = "\0drafts"  # ... and her drafts (app/ui/send_views.py shows both)
 
 ScopeRole = Qt.ItemDataRole.UserRole + 1
 MessageRole = Qt.ItemDataRole.UserRole + 2
@@ -97,6 +101,41 @@ class FolderTreeModel(QStandardItemModel):
                     item.setEnabled(False)
                 (items.get(parent_name) or top).appendRow(item)
                 items[folder.name] = item
+            self._local_places(top, account.address)
+
+    def _local_places(self, top: QStandardItem, address: str) -> None:
+        """ "Boîte d'envoi" (unsent count, red when a send failed) and "Brouillons"."""
+        unsent, problems = outbox_counts(self.store, address)
+        label = self.tr("Boîte d'envoi")
+        outbox = QStandardItem(f"{label} ({unsent})" if unsent else label)
+        outbox.setData(Scope(account=address, folder=OUTBOX), ScopeRole)
+        outbox.setAccessibleText(
+            self.tr(
+                "Boîte d'envoi, {0} message(s) non envoyé(s), {1} en échec ou incertain(s)"
+            ).format(unsent, problems)
+        )
+        if problems:
+            font = QFont()
+            font.setBold(True)
+            outbox.setFont(font)
+            outbox.setForeground(QColor("#b91c1c"))
+        drafts = DraftStore(self.store).count(address)
+        label = self.tr("Brouillons")
+        kept = QStandardItem(f"{label} ({drafts})" if drafts else label)
+        kept.setData(Scope(account=address, folder=DRAFTS), ScopeRole)
+        for item in (outbox, kept):
+            item.setEditable(False)
+            top.appendRow(item)
+
+
+def outbox_counts(store: Store, address: str) -> tuple[int, int]:
+    """(messages not sent yet, of which failed or uncertain) in an account's outbox."""
+    row = store.db.execute(
+        "SELECT count(*), sum(o.state IN ('failed', 'uncertain')) FROM outbox o "
+        "JOIN accounts a ON a.id = o.account_id WHERE a.address = ? AND o.state != 'sent'",
+        (address,),
+    ).fetchone()
+    return int(row[0]), int(row[1] or 0)
 
 
 def _use(folder: Folder) -> str | None:

@@ -8,6 +8,7 @@ the window, and the window never does network or card work.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,15 +32,19 @@ from app.core.keychain import get_secret, password_key, pkcs12_key
 from app.cps.card import PinPrompt
 from app.cps.keeper import CardState
 from app.ops.accounts import AccountSession, check_account
-from app.ops.outbox import deliver
+from app.ops.drafts import push_after_sync
+from app.ops.outbox import check_uncertain, deliver
 from app.ops.sync import SyncBusyError, sync_account
 from app.psc.client import PscClient
 from app.psc.config import resolve
 from app.psc.errors import PscCancelledError, PscError, PscUnreachableError
 from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
+from app.store.outbox import OutboxStore
 from app.sync.engine import SyncReport
 from app.transport.sasl import BearerRefusedError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -160,6 +165,7 @@ class SyncWorker(QObject):
     account_failed = Signal(str, str, str, str)  # account, state, French message, detail
     all_done = Signal()
     card_changed = Signal(str, str)  # account, CardState name (from the reader's watcher)
+    uncertain_checked = Signal(int, str)  # outbox item, French problem ("" if checked)
 
     def __init__(
         self, data_dir: Path, cache_dir: Path, card_module: str | None, prompter: Prompter
@@ -209,6 +215,8 @@ class SyncWorker(QObject):
             self.progressed.emit(address, "envoi", 0, 1)
             report.sent = len(deliver(store, session).sent)
             self.progressed.emit(address, "envoi", 1, 1)
+            for warning in push_after_sync(store, session):  # drafts to the server's Drafts
+                log.warning("%s: drafts not pushed (%d chars of warning)", address, len(warning))
         except CaduceeError as error:
             if not error.retryable:  # a wrong secret or a card gone: ask again next time
                 self.close_session(address)
@@ -219,6 +227,24 @@ class SyncWorker(QObject):
         self.sessions[address] = session
         session.keep_fresh()  # PSC: refreshed in the background between syncs
         self.account_done.emit(address, report)
+
+    @Slot(int)
+    def check_uncertain(self, item_id: int) -> None:
+        """What can be checked of an uncertain send (a copy on the server, a delivery
+        report) before she decides whether to send it again."""
+        store = Store.open(self.data_dir)
+        problem = ""
+        try:
+            item = OutboxStore(store).get(item_id)
+            account = store.account(item.account) if item is not None else None
+            if account is not None:
+                session = self.sessions.get(account.address) or self._session(account)
+                check_uncertain(store, session, item_id)
+        except CaduceeError as error:
+            problem = error.user_message
+        finally:
+            store.close()
+        self.uncertain_checked.emit(item_id, problem)
 
     @staticmethod
     def _sign_in(session: AccountSession) -> None:

@@ -38,6 +38,15 @@ def fill_store(store: Store, count: int, *, size: int = 3_000_000) -> None:
         store.add_bodies(folder, {uid: raw for uid, raw, _flags in messages})
 
 
+@pytest.fixture(autouse=True)
+def _composers_close_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A composer closed at a test's end keeps its draft: no modal question left open
+    (the question itself: tests/ui/test_drafts_view.py)."""
+    from app.ui.composer import Composer
+
+    monkeypatch.setattr(Composer, "ask_on_close", False)
+
+
 @pytest.fixture
 def mail_store(tmp_path: Path) -> Iterator[Store]:
     store = Store.open(tmp_path / "profile")

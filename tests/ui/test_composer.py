@@ -1,15 +1,16 @@
-"""The composer: reply with quoting, drafts saved on disk, sending into the outbox."""
+"""The composer: reply with quoting, drafts saved in the store, sending into the outbox."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.ops import drafts
 from app.store.db import Store
+from app.store.drafts import DraftStore
 from app.store.outbox import OutboxStore
 from app.ui.composer import Composer
 from app.ui.main_window import MainWindow
@@ -52,12 +53,13 @@ def test_reply_draft_and_send(
     assert_not_blank(artefacts / "composer-reply.png")
 
     composer.save_draft()  # what the timer does every few seconds
-    saved = json.loads(composer.draft_file.read_text(encoding="utf-8"))
-    assert saved["body"].startswith("Merci, bien reçu.") and saved["to"] == [original.sender]
+    saved = drafts.load(mail_store, composer.draft_key)
+    assert saved is not None and saved.body.startswith("Merci, bien reçu.")
+    assert saved.to == [original.sender] and saved.mdn and saved.in_reply_to
 
     composer.send()
     assert warned == [[original.sender]]  # checked against the liste blanche before sending
-    assert not composer.draft_file.exists()  # in the outbox now, no draft left behind
+    assert drafts.load(mail_store, composer.draft_key) is None  # in the outbox now, no draft
     items = OutboxStore(mail_store).items()
     assert len(items) == 1 and items[0].subject == composer.subject.text()
     raw = OutboxStore(mail_store).raw(items[0])
@@ -65,7 +67,9 @@ def test_reply_draft_and_send(
     assert b'filename="ordonnance.pdf"' in raw
 
 
-def test_an_unsent_draft_comes_back(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
+def test_an_unsent_draft_comes_back(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
+) -> None:
     window = MainWindow(mail_store, tmp_path / "ui.ini")
     qtbot.addWidget(window)
     assert not window.drafts_action.isVisible()
@@ -78,9 +82,17 @@ def test_an_unsent_draft_comes_back(qtbot: QtBot, mail_store: Store, tmp_path: P
     again = MainWindow(mail_store, tmp_path / "ui.ini")
     qtbot.addWidget(again)
     assert again.drafts_action.text() == "Brouillons (1)"
-    (resumed,) = again.resume_drafts()
+    again.drafts_action.trigger()  # the account's "Brouillons", in place of the list
+    panel = again.send_views.drafts
+    assert again.send_views.stack.currentWidget() is panel and panel.model.rowCount() == 1
+    again.show()
+    qtbot.waitExposed(again)
+    again.grab().save(str(artefacts / "drafts-view.png"))
+    assert_not_blank(artefacts / "drafts-view.png")
+    panel.open.click()
+    resumed = again.composers[-1]
     qtbot.addWidget(resumed)
     assert resumed.body.toPlainText() == "Merci de m'envoyer le bilan complet."
-    assert resumed.draft_file == composer.draft_file  # the same file, saved over
+    assert resumed.draft_key == composer.draft_key  # the same draft, saved over
     resumed.discard()
-    assert not composer.draft_file.exists()
+    assert DraftStore(mail_store).get(composer.draft_key) is None

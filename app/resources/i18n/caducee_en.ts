@@ -352,6 +352,10 @@
         <translation>Discard</translation>
     </message>
     <message>
+        <source>Enregistrer le brouillon</source>
+        <translation>Save draft</translation>
+    </message>
+    <message>
         <source>Pièces jointes :</source>
         <translation>Attachments:</translation>
     </message>
@@ -370,6 +374,10 @@
     <message>
         <source>Joindre des fichiers</source>
         <translation>Attach files</translation>
+    </message>
+    <message>
+        <source>Rédaction (brouillon enregistré)</source>
+        <translation>New message (draft saved)</translation>
     </message>
     <message>
         <source>Envoi impossible</source>
@@ -414,6 +422,14 @@
     <message>
         <source>Annuler</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Enregistrer le brouillon ?</source>
+        <translation>Save the draft?</translation>
+    </message>
+    <message>
+        <source>Ce message n'est pas envoyé. L'enregistrer dans les brouillons pour le reprendre plus tard ?</source>
+        <translation>This message is not sent. Save it in the drafts to finish it later?</translation>
     </message>
 </context>
 <context>
@@ -731,6 +747,69 @@
     <message>
         <source>Fiches vCard (*.vcf)</source>
         <translation>vCard files (*.vcf)</translation>
+    </message>
+</context>
+<context>
+    <name>DraftsPanel</name>
+    <message>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
+    <message>
+        <source>Reprendre</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Brouillons — {0}</source>
+        <translation>Drafts — {0}</translation>
+    </message>
+    <message>
+        <source>Destinataires</source>
+        <translation>Recipients</translation>
+    </message>
+    <message>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Modifié le</source>
+        <translation>Changed on</translation>
+    </message>
+    <message>
+        <source>Où</source>
+        <translation>Where</translation>
+    </message>
+    <message>
+        <source>ici et sur le serveur</source>
+        <translation>here and on the server</translation>
+    </message>
+    <message>
+        <source>ici (copie au serveur à la prochaine relève)</source>
+        <translation>here (copied to the server at the next sync)</translation>
+    </message>
+    <message>
+        <source>ici</source>
+        <translation>here</translation>
+    </message>
+    <message>
+        <source>(aucun destinataire)</source>
+        <translation>(no recipient)</translation>
+    </message>
+    <message>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <source>Copiés aussi dans le dossier « {0} » du serveur.</source>
+        <translation>Also copied to the server's “{0}” folder.</translation>
+    </message>
+    <message>
+        <source>Ce compte n'a pas de dossier Brouillons sur le serveur : ils restent sur ce poste.</source>
+        <translation>This account has no Drafts folder on the server: they stay on this computer.</translation>
     </message>
 </context>
 <context>
@@ -1055,6 +1134,18 @@
         <source>Compte {0}</source>
         <translation>Account {0}</translation>
     </message>
+    <message>
+        <source>Boîte d'envoi</source>
+        <translation>Outbox</translation>
+    </message>
+    <message>
+        <source>Boîte d'envoi, {0} message(s) non envoyé(s), {1} en échec ou incertain(s)</source>
+        <translation>Outbox, {0} unsent message(s), {1} failed or uncertain</translation>
+    </message>
+    <message>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
 </context>
 <context>
     <name>LockOverlay</name>
@@ -1139,10 +1230,6 @@
     <message>
         <source>Verrouiller</source>
         <translation>Lock</translation>
-    </message>
-    <message>
-        <source>Brouillons ({0})</source>
-        <translation>Drafts ({0})</translation>
     </message>
     <message>
         <source>Barre d'outils</source>
@@ -1450,6 +1537,144 @@
     <message>
         <source>Créer</source>
         <translation>Create</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxModel</name>
+    <message>
+        <source>État</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Destinataires</source>
+        <translation>Recipients</translation>
+    </message>
+    <message>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Tentatives</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>Créé le</source>
+        <translation>Created on</translation>
+    </message>
+    <message>
+        <source>Motif</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>en attente</source>
+        <translation>waiting</translation>
+    </message>
+    <message>
+        <source>envoi en cours</source>
+        <translation>sending</translation>
+    </message>
+    <message>
+        <source>envoyé</source>
+        <translation>sent</translation>
+    </message>
+    <message>
+        <source>échec</source>
+        <translation>failed</translation>
+    </message>
+    <message>
+        <source>incertain</source>
+        <translation>uncertain</translation>
+    </message>
+    <message>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <source>Connexion perdue juste après l'envoi : peut-être déjà remis</source>
+        <translation>Connection lost just after sending: perhaps already delivered</translation>
+    </message>
+    <message>
+        <source>Nouvel essai après {0} — {1}</source>
+        <translation>Next attempt after {0} — {1}</translation>
+    </message>
+    <message>
+        <source>Dernier essai : {0}</source>
+        <translation>Last attempt: {0}</translation>
+    </message>
+    <message>
+        <source>Envoyé le {0}</source>
+        <translation>Sent on {0}</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>Boîte d'envoi</source>
+        <translation>Outbox</translation>
+    </message>
+    <message>
+        <source>Réessayer</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>Modifier</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Boîte d'envoi — {0}</source>
+        <translation>Outbox — {0}</translation>
+    </message>
+    <message>
+        <source>Choisissez un message pour voir son état.</source>
+        <translation>Choose a message to see its state.</translation>
+    </message>
+    <message>
+        <source>La boîte d'envoi est vide : tout est parti.</source>
+        <translation>The outbox is empty: everything has left.</translation>
+    </message>
+    <message>
+        <source>État : {0} — {1} tentative(s)</source>
+        <translation>State: {0} — {1} attempt(s)</translation>
+    </message>
+    <message>
+        <source>À : {0}</source>
+        <translation>To: {0}</translation>
+    </message>
+    <message>
+        <source>Réponse du serveur : {0}</source>
+        <translation>Server's reply: {0}</translation>
+    </message>
+    <message>
+        <source>Le message reste ici tant que vous ne l'avez pas renvoyé, modifié ou supprimé.</source>
+        <translation>The message stays here until you send it again, edit it or delete it.</translation>
+    </message>
+    <message>
+        <source>La connexion a été perdue juste après l'envoi complet du message, avant la réponse du serveur : le destinataire l'a peut-être déjà reçu. Caducée ne le renvoie pas sans votre accord (« Réessayer » vous le demandera).</source>
+        <translation>The connection was lost just after the whole message went out, before the server's reply: the recipient may already have it. Caducée does not send it again without your consent (“Retry” will ask you).</translation>
+    </message>
+    <message>
+        <source>Aucune vérification n'a encore pu être faite sur le serveur.</source>
+        <translation>No check could be made on the server yet.</translation>
+    </message>
+    <message>
+        <source>Dernier essai : {0}</source>
+        <translation>Last attempt: {0}</translation>
+    </message>
+    <message>
+        <source>Prochain essai automatique : {0}</source>
+        <translation>Next automatic attempt: {0}</translation>
+    </message>
+    <message>
+        <source>Il part à la prochaine relève.</source>
+        <translation>It leaves at the next sync.</translation>
+    </message>
+    <message>
+        <source>Envoyé le {0}.</source>
+        <translation>Sent on {0}.</translation>
     </message>
 </context>
 <context>
@@ -2022,6 +2247,156 @@ Send anyway?</translation>
     <message>
         <source>Envoi impossible.</source>
         <translation>Cannot send.</translation>
+    </message>
+</context>
+<context>
+    <name>SendNotice</name>
+    <message>
+        <source>Envoi en échec</source>
+        <translation>Failed send</translation>
+    </message>
+    <message>
+        <source>Voir la boîte d'envoi</source>
+        <translation>Show the outbox</translation>
+    </message>
+    <message>
+        <source>Masquer l'alerte</source>
+        <translation>Hide the alert</translation>
+    </message>
+    <message>
+        <source>Le message reste dans la boîte d'envoi ; l'alerte revient s'il échoue encore</source>
+        <translation>The message stays in the outbox; the alert comes back if it fails again</translation>
+    </message>
+    <message>
+        <source>Envoi incertain : « {0} » à {1} a peut-être été remis.</source>
+        <translation>Uncertain send: “{0}” to {1} may have been delivered.</translation>
+    </message>
+    <message>
+        <source>Vérifiez dans la boîte d'envoi avant de le renvoyer.</source>
+        <translation>Check in the outbox before sending it again.</translation>
+    </message>
+    <message>
+        <source>Message non envoyé : « {0} » à {1}.</source>
+        <translation>Message not sent: “{0}” to {1}.</translation>
+    </message>
+    <message>
+        <source> Et {0} autre(s) envoi(s) à vérifier.</source>
+        <translation> And {0} other send(s) to check.</translation>
+    </message>
+</context>
+<context>
+    <name>SendViews</name>
+    <message>
+        <source>{0} message(s) dans la boîte d'envoi</source>
+        <translation>{0} message(s) in the outbox</translation>
+    </message>
+    <message>
+        <source>{0} brouillon(s)</source>
+        <translation>{0} draft(s)</translation>
+    </message>
+    <message>
+        <source>Brouillons ({0})</source>
+        <translation>Drafts ({0})</translation>
+    </message>
+    <message>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
+    <message>
+        <source>Un envoi est incertain : voir la boîte d'envoi.</source>
+        <translation>A send is uncertain: see the outbox.</translation>
+    </message>
+    <message>
+        <source>Un message n'a pas pu être envoyé : voir la boîte d'envoi.</source>
+        <translation>A message could not be sent: see the outbox.</translation>
+    </message>
+    <message>
+        <source>Ce message ne peut plus être renvoyé (déjà parti, ou en cours).</source>
+        <translation>This message can no longer be sent again (already gone, or being sent).</translation>
+    </message>
+    <message>
+        <source>Message remis en attente : il part maintenant.</source>
+        <translation>Message queued again: it leaves now.</translation>
+    </message>
+    <message>
+        <source>Vérification sur le serveur : ce message est-il déjà arrivé ?</source>
+        <translation>Checking on the server: has this message already arrived?</translation>
+    </message>
+    <message>
+        <source>Déjà remis</source>
+        <translation>Already delivered</translation>
+    </message>
+    <message>
+        <source>Ce message est bien arrivé ; il n'est pas renvoyé.</source>
+        <translation>This message did arrive; it is not sent again.</translation>
+    </message>
+    <message>
+        <source>Vérification sur le serveur impossible : {0}</source>
+        <translation>Checking on the server failed: {0}</translation>
+    </message>
+    <message>
+        <source>La connexion a été perdue juste après l'envoi complet de ce message : il a peut-être déjà été remis. Le renvoyer peut le faire arriver en double.</source>
+        <translation>The connection was lost just after this whole message went out: it may already have been delivered. Sending it again may deliver it twice.</translation>
+    </message>
+    <message>
+        <source>Renvoyer un message peut-être déjà remis ?</source>
+        <translation>Send again a message that may already be delivered?</translation>
+    </message>
+    <message>
+        <source>Renvoyer quand même</source>
+        <translation>Send again anyway</translation>
+    </message>
+    <message>
+        <source>Ne pas renvoyer</source>
+        <translation>Do not send again</translation>
+    </message>
+    <message>
+        <source>Message non renvoyé.</source>
+        <translation>Message not sent again.</translation>
+    </message>
+    <message>
+        <source>Ce message ne peut plus être renvoyé.</source>
+        <translation>This message can no longer be sent again.</translation>
+    </message>
+    <message>
+        <source>Modifier un message peut-être déjà remis ?</source>
+        <translation>Edit a message that may already be delivered?</translation>
+    </message>
+    <message>
+        <source>Ce message a peut-être déjà été remis. Le modifier puis l'envoyer peut le faire arriver deux fois (l'ancienne et la nouvelle version).</source>
+        <translation>This message may already have been delivered. Editing and sending it may deliver it twice (the old and the new version).</translation>
+    </message>
+    <message>
+        <source>Modifier quand même</source>
+        <translation>Edit anyway</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Supprimer ce message ?</source>
+        <translation>Delete this message?</translation>
+    </message>
+    <message>
+        <source>« {0} » à {1} ne sera pas envoyé et sera retiré de la boîte d'envoi.</source>
+        <translation>“{0}” to {1} will not be sent and will be removed from the outbox.</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Ce message est en cours d'envoi : il ne peut pas être supprimé.</source>
+        <translation>This message is being sent: it cannot be deleted.</translation>
+    </message>
+    <message>
+        <source>Supprimer ce brouillon ?</source>
+        <translation>Delete this draft?</translation>
+    </message>
+    <message>
+        <source>Le brouillon sera supprimé, ici et sur le serveur.</source>
+        <translation>The draft will be deleted, here and on the server.</translation>
     </message>
 </context>
 <context>
