@@ -197,6 +197,7 @@ class PscSignInDialog(QDialog):
         self.offers_ciba = bool(getattr(metadata, "offers_ciba", False))
         self.ciba_row.setVisible(self.offers_ciba)
         self._national_changed()
+        self.browser_button.setFocus()  # Entrée: the browser, the first way offered
         self.status.setText(self.tr("Choisissez comment vous connecter."))
 
     @Slot()
