@@ -76,7 +76,7 @@ class LockOverlay(QWidget):
         for widget in (title, self.explanation, self.problem, self.button):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
-        self.explain({"pkcs11"})
+        self.explain({"card"})
         self.hide()
 
     def explain(self, auths: set[str]) -> None:

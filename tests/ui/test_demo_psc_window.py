@@ -153,8 +153,13 @@ def test_demo_window_signs_in_with_psc_then_locks_and_unlocks(
         assert sent is not None and sent.state == "sent", sent
 
         # Ctrl+Alt+L: tokens forgotten, the overlay names Pro Santé Connect
-        window.lock()
+        keeper = worker.sessions[DEMO_ADDRESS].psc()  # signed in: no sign-in asked here
+        assert keeper.active
+        (lock,) = [a for a in window.actions() if a.shortcut().toString() == "Ctrl+Alt+L"]
+        lock.trigger()
+        assert window.locked
         qtbot.waitUntil(lambda: not worker.sessions, timeout=5_000)
+        assert not keeper.active  # the tokens themselves are gone, not only the session
         overlay = window.lock_overlay
         assert "Pro Santé Connect" in overlay.explanation.text()
         assert overlay.button.text() == "Déverrouiller avec Pro Santé Connect"
@@ -190,6 +195,13 @@ def test_demo_window_signs_in_with_psc_then_locks_and_unlocks(
         assert not window.locked, overlay.problem.text()
         subjects = {m.subject for m in demo.store.messages(DEMO_ADDRESS)}
         assert "Essai Pro Santé Connect" in subjects  # sent, delivered, synced back
+
+        # the two-hour lock (the inactivity timer firing): the same, tokens forgotten again
+        keeper = worker.sessions[DEMO_ADDRESS].psc()
+        window.inactivity.timer.timeout.emit()
+        assert window.locked and overlay.isVisible()
+        assert overlay.button.text() == "Déverrouiller avec Pro Santé Connect"
+        qtbot.waitUntil(lambda: not keeper.active, timeout=5_000)
     finally:
         timer.stop()
         stop_worker(worker, thread)
