@@ -108,7 +108,8 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
         print(
             f"Démonstration : opérateur local prêt en {seconds} s "
-            f"(IMAP {endpoints.imap_url}, SMTP {endpoints.smtp_url}), "
+            f"(IMAP {endpoints.psc_imap_url if args.psc else endpoints.imap_url}, "
+            f"SMTP {endpoints.psc_smtp_url if args.psc else endpoints.smtp_url}), "
             f"compte {operator.address}"
             + (" (connexion Pro Santé Connect)" if args.psc else " (carte de démonstration)")
             + f", profil {profile.data_dir}",
@@ -185,15 +186,20 @@ def _serve(profile: Profile, operator: SandboxOperator, *, psc: bool = False) ->
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    sign_in = f" --psc qr:{profile.tmp_dir / 'code-psc.png'}" if psc else ""
     print(
         "L'opérateur de démonstration reste démarré (Ctrl-C pour l'arrêter). Dans un autre "
         "terminal, par exemple :\n"
         f"  export CADUCEE_PROFILE_DIR={profile.data_dir} "
         f"CADUCEE_PKCS12_PASSPHRASE={DEMO_PASSPHRASE}\n"
-        f"  caducee sync{sign_in}\n"
+        "  caducee sync\n"
         f"  caducee send --from {operator.address} --to {operator.address} "
-        f'--subject "Essai" --body "Bonjour"{sign_in}',
+        '--subject "Essai" --body "Bonjour"'
+        + (
+            "\n(connexion Pro Santé Connect dans le navigateur, ou avec --psc qr:FICHIER.png "
+            "puis la page e-CPS de démonstration, qui s'ouvre sur cet ordinateur seulement)"
+            if psc
+            else ""
+        ),
         flush=True,
     )
     try:

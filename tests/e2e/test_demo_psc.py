@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from app.sandbox.operator import DEMO_PASSPHRASE
 from tests.e2e.test_demo import ENV, caducee, listing, served_demo
 from tests.lab import phone
 from tests.lab.availability import require_program
@@ -123,3 +124,26 @@ def test_demo_window_with_psc_on_an_x_server(
     assert "connexion Pro Santé Connect" in out
     assert_not_blank(shot)
     assert len(listing(tmp_path / "demo")) == 7  # synced through the API LPS servers
+
+
+def test_demo_serve_psc_switches_the_demo_account(tmp_path: Path) -> None:
+    """``caducee demo --serve --psc``: the demo profile's own account signs in with PSC
+    (here by the QR code, approved on the e-CPS page with the national id it offers), and
+    ``caducee demo --serve`` alone gives it back its card."""
+    demo = tmp_path / "demo"
+    with served_demo(demo, options=("--psc",)):
+        psc = json.loads((demo / "demo" / "psc.json").read_text(encoding="utf-8"))
+        png = tmp_path / "qr.png"
+        helper = approve_when_shown(png, psc["national_id"])
+        synced = caducee(demo, "sync", "--json", "--psc", f"qr:{png}")
+        helper.join(10)
+        assert synced.returncode == 0, synced.stderr
+        (report,) = json.loads(synced.stdout)
+        assert report["ok"] and report["new"] == 7
+        assert "Connecté à Pro Santé Connect" in synced.stderr
+    with served_demo(demo):
+        synced = caducee(demo, "sync", "--json", CADUCEE_PKCS12_PASSPHRASE=DEMO_PASSPHRASE)
+        assert synced.returncode == 0, synced.stderr
+        (report,) = json.loads(synced.stdout)
+        assert report["ok"] and report["new"] == 0  # the same mailbox, already synced
+        assert "Pro Santé Connect" not in synced.stderr
