@@ -1,7 +1,8 @@
 """``TokenKeeper``: the PSC tokens of one session, in memory only (ECO.1.2.5).
 
 Every new SASL login (sync, IDLE, outbox) asks ``access_token()``: the current token, or a
-fresh one when it expires within ``margin`` seconds (PSC tokens last 4-5 minutes).
+fresh one when it expires within ``margin`` seconds (PSC tokens last 4-5 minutes; a third
+of the lifetime for tokens shorter than three minutes).
 ``renew()`` refreshes at once (a mail server refused the token: drop it, retry once with a
 new one). A network cut leaves the refresh token in place, so the next login reopens the
 session by itself while PSC's session lasts (ECO.1.2.7); a refresh token refused ends the

@@ -1,10 +1,13 @@
 """Signing in to Pro Santé Connect from the window: on this computer (the browser) or with
 the phone (the e-CPS app flashes a QR code; CIBA when the provider offers it: she types her
-national id and approves the notification on her phone).
+national id, or finds the one of her last sign-in, and approves the notification on her
+phone).
 
 The QR page shows the code, the user code in large type, a visible two-minute countdown and
-"Nouveau code". The engine's calls (discovery, device grant, polling) run in plain threads;
-their results come back through ``_Bridge``'s signals, queued to the dialog's slots (the Qt
+"Nouveau code"; when the verification page is on this computer (the demo's "e-CPS de
+démonstration" on 127.0.0.1), it says a phone cannot open it and links it for the browser.
+The engine's calls (discovery, device grant, polling) run in plain threads; their results
+come back through ``_Bridge``'s signals, queued to the dialog's slots (the Qt
 rule of docs/notes.md). Closing the dialog cancels what waits. The tokens go to the caller as
 a ``TokenKeeper`` (``keeper``): nothing is written anywhere.
 """
@@ -350,11 +353,9 @@ class PscSignInDialog(QDialog):
 def is_loopback(url: str) -> bool:
     """A page only this computer can open (127.0.0.1, ::1, localhost): the demo's and the
     lab's providers; a phone scanning the code would find nothing there."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
+    try:  # the provider's text: anything, even an unparsable URL, never raises here
+        host = urllib.parse.urlsplit(url).hostname or ""
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
