@@ -43,6 +43,12 @@ ENGLISH = {
     "En attente de la validation sur le téléphone…": "Waiting for the approval on the phone…",
     "Code expiré : demandez un nouveau code.": "Code expired: ask for a new code.",
     "Code valable encore %1": "Code valid for %1 more",
+    "Ce code mène à une page de cet ordinateur (127.0.0.1) : un téléphone ne "
+    'peut pas l\'ouvrir. <a href="%1">Ouvrir la page de validation dans le '
+    "navigateur de cet ordinateur</a>.": (
+        "This code leads to a page on this computer (127.0.0.1): a phone cannot open it. "
+        '<a href="%1">Open the approval page in this computer\'s browser</a>.'
+    ),
     "Rédaction": "Write",
     "Expéditeur": "Sender",
     "Objet": "Subject",
@@ -129,9 +135,19 @@ ENGLISH = {
     "Plus de message non lu ici.": "No more unread messages here.",
     "Verrouiller": "Lock",
     "Session verrouillée": "Session locked",
-    "Vos messages sont masqués. Déverrouillez avec votre carte CPS et son code.": (
-        "Your messages are hidden. Unlock with your CPS card and its PIN."
+    "Vos messages sont masqués.": "Your messages are hidden.",
+    "Déverrouillez avec votre carte CPS et son code.": "Unlock with your CPS card and its PIN.",
+    "Déverrouillez en vous reconnectant avec Pro Santé Connect (carte CPS ou "
+    "e-CPS) : la fenêtre de connexion s'ouvrira.": (
+        "Unlock by signing in again with Pro Santé Connect (CPS card or e-CPS): the sign-in "
+        "window will open."
     ),
+    "Déverrouillez avec votre carte CPS et son code ; pour les comptes Pro Santé "
+    "Connect, la fenêtre de connexion (carte CPS ou e-CPS) s'ouvrira.": (
+        "Unlock with your CPS card and its PIN; for Pro Santé Connect accounts, the sign-in "
+        "window (CPS card or e-CPS) will open."
+    ),
+    "Déverrouiller avec Pro Santé Connect": "Unlock with Pro Santé Connect",
     "Déverrouiller": "Unlock",
     "Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis "
     "« Relever » pour saisir votre code.": (

@@ -1,9 +1,11 @@
 """``caducee demo``: the real client against an embedded sandbox operator on loopback.
 
 The demo has its own profile (``--profile-dir``, else ``<user data dir>/demo``), never the
-real one: its account is the demo card's, its operator (``app.sandbox.operator``) runs in
-this process while the window is open, and the OS keyring is left alone. Qt is imported only
-when the window opens.
+real one: its one account is the demo mailbox, signed in with the demo card, or with the
+operator's Pro Santé Connect with ``--psc`` (same mailbox, same local copy: only the way in
+changes, and ``caducee demo`` without ``--psc`` goes back to the card); its operator
+(``app.sandbox.operator``) runs in this process while the window is open, and the OS keyring
+is left alone. Qt is imported only when the window opens.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ def register(commands: Any) -> None:
         "de démonstration) et ce que Caducée en lit : documents, patient, type ; sans démarrer "
         "l'opérateur. Confrères : " + ", ".join(c.address for c in DEMO_COLLEAGUES),
     )
+    demo.add_argument(
+        "--psc",
+        action="store_true",
+        help="se connecter à la boîte de démonstration avec Pro Santé Connect (code QR à "
+        "valider sur la page « e-CPS de démonstration », navigateur ou CIBA) au lieu de la "
+        "carte de démonstration ; la même boîte, les mêmes messages",
+    )
     demo.add_argument("--json", action="store_true", help="avec --colleague : sortie JSON")
     demo.set_defaults(run=run)
 
@@ -91,7 +100,7 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
     operator = SandboxOperator(profile.data_dir / "demo", DEMO_ADDRESS)
     try:
         endpoints = operator.start()
-        _set_up_account(profile, operator, endpoints)
+        set_up_account(profile, operator, endpoints, psc=args.psc)
         from app.sandbox.patients import set_up_patients
 
         set_up_patients(profile, operator.address)
@@ -99,13 +108,16 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
         print(
             f"Démonstration : opérateur local prêt en {seconds} s "
-            f"(IMAP {endpoints.imap_url}, SMTP {endpoints.smtp_url}), "
-            f"compte {operator.address}, profil {profile.data_dir}",
+            f"(IMAP {endpoints.psc_imap_url if args.psc else endpoints.imap_url}, "
+            f"SMTP {endpoints.psc_smtp_url if args.psc else endpoints.smtp_url}), "
+            f"compte {operator.address}"
+            + (" (connexion Pro Santé Connect)" if args.psc else " (carte de démonstration)")
+            + f", profil {profile.data_dir}",
             flush=True,
         )
         _print_psc(operator, endpoints)
         if args.serve:
-            return _serve(profile, operator)
+            return _serve(profile, operator, psc=args.psc)
         return _window(args, profile)
     finally:
         operator.stop()
@@ -134,38 +146,42 @@ def _only_demo_accounts(profile: Profile) -> bool:
         store.close()
 
 
-def _set_up_account(
-    profile: Profile, operator: SandboxOperator, endpoints: OperatorEndpoints
+def set_up_account(
+    profile: Profile, operator: SandboxOperator, endpoints: OperatorEndpoints, *, psc: bool = False
 ) -> None:
-    """The demo account on first run; later, pointed at this run's ports and files."""
+    """The demo account on first run; later, pointed at this run's ports and files, signed in
+    with the demo card, or with the operator's Pro Santé Connect (``psc``: its API LPS
+    servers, which serve the same mailbox)."""
     files = operator.files
+    if psc:
+        sign_in: dict[str, Any] = {
+            "auth": "psc",
+            "imap_url": endpoints.psc_imap_url,
+            "smtp_url": endpoints.psc_smtp_url,
+            "trust": str(files.trust),
+            "psc_issuer": endpoints.psc_issuer,
+            "psc_client_id": endpoints.psc_client_id,
+        }
+    else:
+        sign_in = {
+            "auth": "pkcs12",
+            "imap_url": endpoints.imap_url,
+            "smtp_url": endpoints.smtp_url,
+            "pkcs12": str(files.pkcs12),
+            "trust": str(files.trust),
+        }
     store = Store.open(profile.data_dir)
     try:
         account = store.account(operator.address)
         if account is None:
-            store.add_account(
-                operator.address,
-                "pkcs12",
-                endpoints.imap_url,
-                endpoints.smtp_url,
-                pkcs12=str(files.pkcs12),
-                trust=str(files.trust),
-                source=DEMO_SOURCE,
-            )
-            return
-        # The sandbox listens on new ports, with a new PKI, at every start.
-        store.update_servers(
-            account,
-            endpoints.imap_url,
-            endpoints.smtp_url,
-            pkcs12=str(files.pkcs12),
-            trust=str(files.trust),
-        )
+            store.add_account(operator.address, source=DEMO_SOURCE, **sign_in)
+        else:  # the sandbox listens on new ports, with a new PKI, at every start
+            store.change_sign_in(account, **sign_in)
     finally:
         store.close()
 
 
-def _serve(profile: Profile, operator: SandboxOperator) -> int:
+def _serve(profile: Profile, operator: SandboxOperator, *, psc: bool = False) -> int:
     from app.sandbox.operator import DEMO_PASSPHRASE
 
     stop = threading.Event()
@@ -177,7 +193,13 @@ def _serve(profile: Profile, operator: SandboxOperator) -> int:
         f"CADUCEE_PKCS12_PASSPHRASE={DEMO_PASSPHRASE}\n"
         "  caducee sync\n"
         f"  caducee send --from {operator.address} --to {operator.address} "
-        '--subject "Essai" --body "Bonjour"',
+        '--subject "Essai" --body "Bonjour"'
+        + (
+            "\n(connexion Pro Santé Connect dans le navigateur, ou avec --psc qr:FICHIER.png "
+            "puis la page e-CPS de démonstration, qui s'ouvre sur cet ordinateur seulement)"
+            if psc
+            else ""
+        ),
         flush=True,
     )
     try:
@@ -192,7 +214,7 @@ def _serve(profile: Profile, operator: SandboxOperator) -> int:
 
 
 def _window(args: argparse.Namespace, profile: Profile) -> int:
-    from app.sandbox.operator import DEMO_LABEL, DEMO_PASSPHRASE
+    from app.sandbox.operator import DEMO_LABEL, DEMO_PASSPHRASE, DEMO_PSC_LABEL
     from app.ui.application import run as run_gui  # Qt only from here
 
     def answer(_question: object) -> str:
@@ -201,7 +223,7 @@ def _window(args: argparse.Namespace, profile: Profile) -> int:
     return run_gui(
         profile,
         args.screenshot,
-        label=f"DÉMO — {DEMO_LABEL}",
+        label=f"DÉMO — {DEMO_PSC_LABEL if args.psc else DEMO_LABEL}",
         answerer=answer,
         screenshot_after_sync=True,
     )

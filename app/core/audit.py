@@ -168,6 +168,11 @@ class AuditTrail:
         except OSError as error:
             log.error("audit identities not written: %s", error.strerror or error)
 
+    def national_id(self, account: str) -> str | None:
+        """The national id ``account`` last signed in with (not a secret: the CIBA
+        sign-in offers it already typed); None when never or unreadable."""
+        return self._identities().get(account.lower())
+
     def _identities(self) -> dict[str, str]:
         try:
             known = json.loads((self.directory / IDENTITIES_NAME).read_text(encoding="utf-8"))

@@ -78,6 +78,8 @@ class Step:
 @dataclass
 class Report:
     steps: list[Step] = field(default_factory=list)
+    # with ``keep_psc``: the sign-in of the test, in memory, for the caller to go on with
+    psc_keeper: TokenKeeper | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,8 @@ class DiagnoseRequest:
     psc_client: PscClient | None = None  # auth PSC: the provider, and how to sign in
     psc_method: SignInMethod | None = None
     say: Callable[[str], None] | None = None  # what the sign-in shows her (URL, user code)
+    psc_keeper: TokenKeeper | None = None  # signed in already (an earlier test): reused
+    keep_psc: bool = False  # the sign-in goes to Report.psc_keeper instead of being forgotten
 
 
 class _Failed(Exception):
@@ -191,10 +195,14 @@ class _Run:
         ways.append("CIBA" if metadata.offers_ciba else "CIBA non proposé par ce fournisseur")
         self.record("psc_discovery", title, True, f"{metadata.issuer} ; {', '.join(ways)}")
         title = f"Connexion Pro Santé Connect ({method.label})"
-        try:
-            keeper = method.sign_in(client, request.say or (lambda _text: None))
-        except CaduceeError as error:
-            raise self.fail("psc_sign_in", title, error) from error
+        keeper = request.psc_keeper
+        if keeper is not None and keeper.active:
+            title = "Connexion Pro Santé Connect (déjà faite, gardée en mémoire)"
+        else:
+            try:
+                keeper = method.sign_in(client, request.say or (lambda _text: None))
+            except CaduceeError as error:
+                raise self.fail("psc_sign_in", title, error) from error
         info = keeper.info
         identity = info.identity if info else None
         who = "identité non transmise"
@@ -498,6 +506,8 @@ def diagnose(request: DiagnoseRequest, on_step: Callable[[Step], None] | None = 
         if session is not None:
             session.close()
         keeper = getattr(run, "keeper", None)
-        if keeper is not None:
+        if keeper is not None and request.keep_psc:
+            run.report.psc_keeper = keeper  # the caller's now (tokens in memory only)
+        elif keeper is not None and keeper is not request.psc_keeper:
             keeper.forget()
     return run.report

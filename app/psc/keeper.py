@@ -1,7 +1,8 @@
 """``TokenKeeper``: the PSC tokens of one session, in memory only (ECO.1.2.5).
 
 Every new SASL login (sync, IDLE, outbox) asks ``access_token()``: the current token, or a
-fresh one when it expires within ``margin`` seconds (PSC tokens last 4-5 minutes).
+fresh one when it expires within ``margin`` seconds (PSC tokens last 4-5 minutes; a third
+of the lifetime for tokens shorter than three minutes).
 ``renew()`` refreshes at once (a mail server refused the token: drop it, retry once with a
 new one). A network cut leaves the refresh token in place, so the next login reopens the
 session by itself while PSC's session lasts (ECO.1.2.7); a refresh token refused ends the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +27,13 @@ from app.psc.tokens import Identity, Tokens
 log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = 60.0  # seconds before expiry when a token counts as expired
+MIN_REFRESH_GAP = 5.0  # the background refresh never asks more often (very short tokens)
+
+
+def margin_for(tokens: Tokens, margin: float) -> float:
+    """``margin``, or a third of the token's lifetime when that is shorter: a provider
+    giving one-minute tokens would else have them refreshed all the time."""
+    return min(margin, tokens.lifetime / 3)
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class TokenKeeper:
         """A token valid for at least ``margin`` seconds more (refreshed if need be)."""
         with self._lock:
             tokens = self._current()
-            if tokens.expires_at - self.client.now() <= self.margin:
+            if tokens.expires_at - self.client.now() <= margin_for(tokens, self.margin):
                 tokens = self._refresh(tokens)
             return tokens.access_token
 
@@ -128,17 +137,20 @@ class TokenKeeper:
 
     def _run(self) -> None:
         retry = 5.0
+        last = -MIN_REFRESH_GAP  # monotonic time of the last refresh here
         while not self._stop.is_set():
             tokens = self._tokens
             if tokens is None:
                 return
-            delay = tokens.expires_at - self.margin - self.client.now()
+            delay = tokens.expires_at - margin_for(tokens, self.margin) - self.client.now()
+            delay = max(delay, last + MIN_REFRESH_GAP - time.monotonic())
             if delay > 0 and self._stop.wait(min(delay, 3600.0)):
                 return
             if delay > 0:
                 continue
             try:
                 self.access_token()
+                last = time.monotonic()
                 retry = 5.0
             except PscSessionEndedError:
                 return

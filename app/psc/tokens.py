@@ -54,6 +54,7 @@ class Tokens:
     refresh_token: str | None = field(default=None, repr=False)
     identity: Identity | None = None
     scope: str = ""
+    lifetime: float = 300.0  # expires_in as given: how early a refresh is worth it
 
 
 def _text(value: object, what: str) -> str:
@@ -168,4 +169,5 @@ def parse_token_response(
         refresh_token or (previous.refresh_token if previous else None),
         identity,
         scope[:1000] if isinstance(scope, str) else "",
+        expires_in,
     )

@@ -19,10 +19,10 @@ TLS, client certificate required, sender checked against the certificate) listen
 The operator also speaks the API LPS: a Pro Santé Connect-like provider (``app.sandbox.psc``,
 issuer ``OperatorEndpoints.psc_issuer``, public client ``DEMO_PSC_CLIENT``) knows the demo
 identity, and a second IMAP and SMTP listener each (TLS without client certificate,
-``psc_imap_url``/``psc_smtp_url``) take its tokens by XOAUTH2 or OAUTHBEARER. Its sign-in
-page offers the demo card's national id for "Carte CPS", and its "e-CPS de démonstration"
-page (``ISSUER/device``; ``?national_id=`` for a CIBA request) approves the QR code and CIBA
-flows: anyone can try them. ``psc.json`` in the
+``psc_imap_url``/``psc_smtp_url``) take its tokens by XOAUTH2 or OAUTHBEARER. Its pages
+offer the demo national id already typed: the sign-in page ("Carte CPS", "e-CPS") and the
+"e-CPS de démonstration" page (``ISSUER/device``; ``?national_id=`` for a CIBA request),
+which approves the QR code and CIBA flows: anyone can try them. ``psc.json`` in the
 demo folder says all that to a client being set up. Mail submitted to a sandbox mailbox is delivered
 into it: the demo's own, or one of the demo colleagues' (``colleagues.py``: hosted here,
 read by ``caducee demo --colleague``); other recipients are refused (there is no outside
@@ -67,6 +67,7 @@ DEMO_HOLDER = CardHolder(
     structure_id="10B0000000",
 )
 DEMO_LABEL = "Dr Démo CADUCÉE — carte de démonstration"
+DEMO_PSC_LABEL = "Dr Démo CADUCÉE — Pro Santé Connect de démonstration"
 # The application as registered with the demo's PSC: public client, loopback redirects.
 DEMO_PSC_CLIENT = PscClient(
     "caducee", ("http://127.0.0.1/", "http://127.0.0.1/callback"), ("openid", "scope_all")
@@ -174,6 +175,7 @@ class SandboxOperator:
             ],
             clients=[DEMO_PSC_CLIENT],
             ciba=True,  # all three ways to sign in can be tried
+            prefill_national_id=self.holder.id_nat,  # its pages: approve in one click
         ).start()
         bearer_tls = _tls_without_client_certificate(chain_file, key_file)
         first_run = not files.mailboxes.exists()

@@ -50,6 +50,7 @@ API (stable; the client's tests code against it)::
         clients=[PscClient(client_id, redirect_uris, scopes)],   # public: PKCE, no secret
         access_ttl=300, device_ttl=120, now=None,   # now: () -> POSIX seconds
         refresh_ttl=1800, device_interval=5, ciba=False,
+        prefill_national_id="",   # the demo: its pages offer this national id already typed
     )
     with provider:                       # or .start() / .stop()
         provider.issuer                  # http://127.0.0.1:PORT/auth/realms/esante-wallet
@@ -167,8 +168,10 @@ class PscProvider:
         refresh_ttl: int = 1800,
         device_interval: int = 5,
         ciba: bool = False,
+        prefill_national_id: str = "",
     ) -> None:
         self._host, self._port = host, port
+        self.prefill_national_id = prefill_national_id  # the demo's: typed in its pages
         self._users = {u.national_id: u for u in users}
         self._clients = {c.client_id: c for c in clients}
         self._introspection = PscClient("serveurs-messagerie", secret=secrets.token_urlsafe(24))
@@ -424,7 +427,10 @@ class PscProvider:
         tx = secrets.token_urlsafe(16)
         self._pending[tx] = _Pending({k: [v] for k, v in request.args.items()}, self.realm.clock())
         client_id = grant.client.get_client_id()
-        return 200, pages.sign_in(self._action(f"{OIDC}/auth"), tx, client_id), _HTML
+        page = pages.sign_in(
+            self._action(f"{OIDC}/auth"), tx, client_id, national_id=self.prefill_national_id
+        )
+        return 200, page, _HTML
 
     def _authorize_error(self, request: Request, error: OAuth2Error) -> Response:
         if error.redirect_uri:  # a registered redirect: the client hears it (RFC 6749 4.1.2.1)
@@ -526,7 +532,9 @@ class PscProvider:
             self._action("/device"),
             found.user_code if found else user_code,
             client_id=found.client_id if found else None,
-            national_id=(found.national_id if found else None) or national_id,
+            national_id=(found.national_id if found else None)
+            or national_id
+            or self.prefill_national_id,
             binding_message=found.binding_message if found else None,
         )
         return 200, page, _HTML

@@ -36,7 +36,9 @@ def _error(error: str | None) -> str:
     return f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
 
 
-def sign_in(action: str, tx: str, client_id: str, *, error: str | None = None) -> bytes:
+def sign_in(
+    action: str, tx: str, client_id: str, *, error: str | None = None, national_id: str = ""
+) -> bytes:
     """The authorization endpoint's page: sign in with the CPS card or the e-CPS."""
     hidden = f'<input type="hidden" name="tx" value="{escape(tx, quote=True)}">'
 
@@ -46,7 +48,8 @@ def sign_in(action: str, tx: str, client_id: str, *, error: str | None = None) -
             f'<h2>{title}</h2><p class="note">{explain}</p>{hidden}'
             f'<input type="hidden" name="method" value="{method}">'
             f'<label>Identifiant national (RPPS) <input name="national_id" '
-            f'inputmode="numeric" autocomplete="username"></label><p>'
+            f'inputmode="numeric" autocomplete="username" '
+            f'value="{escape(national_id, quote=True)}"></label><p>'
             f'<button name="action" value="approve">{button}</button>'
             '<button name="action" value="cancel">Annuler</button></p></form>'
         )

@@ -266,6 +266,27 @@ class Store:
                 (imap_url, smtp_url, pkcs12, trust, account.id),
             )
 
+    def change_sign_in(
+        self,
+        account: Account,
+        auth: str,
+        imap_url: str,
+        smtp_url: str | None,
+        *,
+        pkcs12: str | None = None,
+        trust: str | None = None,
+        psc_issuer: str | None = None,
+        psc_client_id: str | None = None,
+    ) -> None:
+        """The same mailbox, signed in another way (the demo: its card or PSC): its local
+        copy stays; credential files and the provider are replaced, not merged."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE accounts SET auth = ?, imap_url = ?, smtp_url = ?, pkcs12 = ?, "
+                "trust = ?, psc_issuer = ?, psc_client_id = ? WHERE id = ?",
+                (auth, imap_url, smtp_url, pkcs12, trust, psc_issuer, psc_client_id, account.id),
+            )
+
     def remove_account(self, account: Account) -> set[str]:
         """The account and its local copy; returns its message files' digests (for
         ``collect_blobs(at_once=…)``)."""

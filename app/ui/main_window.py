@@ -723,6 +723,7 @@ class MainWindow(QMainWindow):
         if self.directory_dock is not None:  # recent correspondents name patients (INS)
             self.directory_dock.hide()
         self.lock_overlay.problem.setText("")
+        self.lock_overlay.explain({a.auth for a in self.store.accounts()})
         self.lock_overlay.cover()
         self.disabled_while_locked = [a for a in self.findChildren(QAction) if a.isEnabled()]
         for action in self.disabled_while_locked:  # no shortcut works behind the overlay

@@ -1,17 +1,24 @@
 """Signing in to Pro Santé Connect from the window: on this computer (the browser) or with
 the phone (the e-CPS app flashes a QR code; CIBA when the provider offers it: she types her
-national id and approves the notification on her phone).
+national id, or finds the one of her last sign-in, and approves the notification on her
+phone).
 
 The QR page shows the code, the user code in large type, a visible two-minute countdown and
-"Nouveau code". The engine's calls (discovery, device grant, polling) run in plain threads;
-their results come back through ``_Bridge``'s signals, queued to the dialog's slots (the Qt
+"Nouveau code"; when the verification page is on this computer (the demo's "e-CPS de
+démonstration" on 127.0.0.1), it says a phone cannot open it and links it for the browser.
+The engine's calls (discovery, device grant, polling) run in plain threads; their results
+come back through ``_Bridge``'s signals, queued to the dialog's slots (the Qt
 rule of docs/notes.md). Closing the dialog cancels what waits. The tokens go to the caller as
 a ``TokenKeeper`` (``keeper``): nothing is written anywhere.
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import threading
+import urllib.parse
+import webbrowser
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -128,6 +135,12 @@ class PscSignInDialog(QDialog):
         self.where_label = QLabel()
         self.where_label.setWordWrap(True)
         self.where_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.local_label = QLabel()  # a verification page on this computer (the demo's)
+        self.local_label.setWordWrap(True)
+        self.local_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.local_label.setTextFormat(Qt.TextFormat.RichText)
+        self.local_label.linkActivated.connect(self._open_local)
+        self.local_label.setVisible(False)
         self.countdown_label = QLabel()
         self.countdown_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.new_code_button = QPushButton(self.tr("Nouveau code"))
@@ -137,6 +150,7 @@ class PscSignInDialog(QDialog):
             hint,
             self.code_label,
             self.where_label,
+            self.local_label,
             self.countdown_label,
         ):
             qr_layout.addWidget(widget)
@@ -186,6 +200,7 @@ class PscSignInDialog(QDialog):
         self.offers_ciba = bool(getattr(metadata, "offers_ciba", False))
         self.ciba_row.setVisible(self.offers_ciba)
         self._national_changed()
+        self.browser_button.setFocus()  # Entrée: the browser, the first way offered
         self.status.setText(self.tr("Choisissez comment vous connecter."))
 
     @Slot()
@@ -249,15 +264,48 @@ class PscSignInDialog(QDialog):
         pixmap = QPixmap()
         pixmap.loadFromData(png, "PNG")
         self.qr_label.setPixmap(pixmap)
+        self.qr_label.setMinimumSize(pixmap.size())  # never drawn under the text below
         self.code_label.setText(device.user_code)
         self.where_label.setText(
             self.tr("Ou ouvrez %1 et saisissez ce code.").replace("%1", device.verification_uri)
         )
+        local = is_loopback(device.qr_url)
+        self.local_label.setVisible(local)
+        if local:
+            self.local_label.setText(
+                self.tr(
+                    "Ce code mène à une page de cet ordinateur (127.0.0.1) : un téléphone ne "
+                    'peut pas l\'ouvrir. <a href="%1">Ouvrir la page de validation dans le '
+                    "navigateur de cet ordinateur</a>."
+                ).replace("%1", html.escape(device.qr_url, quote=True))
+            )
         self.pages.setCurrentIndex(1)
+        self._fit()
         self.new_code_button.setEnabled(True)
         self.status.setText(self.tr("En attente de la validation sur le téléphone…"))
         self._tick()
         self.timer.start()
+
+    def _fit(self) -> None:
+        """Tall enough for the QR page (its wrapped lines count only through
+        height-for-width, which the minimum size ignores: else they overlap the code)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        needed = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        self.setMinimumHeight(needed)
+        self.resize(width, max(self.height(), needed))
+
+    @Slot(str)
+    def _open_local(self, url: str) -> None:
+        """The loopback verification page (the demo's e-CPS), in this computer's browser."""
+        (self.open_url or webbrowser.open)(url)
 
     @Slot()
     def _tick(self) -> None:
@@ -300,6 +348,16 @@ class PscSignInDialog(QDialog):
         self._cancel.set()  # what still waits (browser, polling) stops
         self.timer.stop()
         super().done(result)
+
+
+def is_loopback(url: str) -> bool:
+    """A page only this computer can open (127.0.0.1, ::1, localhost): the demo's and the
+    lab's providers; a phone scanning the code would find nothing there."""
+    try:  # the provider's text: anything, even an unparsable URL, never raises here
+        host = urllib.parse.urlsplit(url).hostname or ""
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def wizard_psc_config(edition: object, config_file: object) -> PscConfig | None:

@@ -86,12 +86,16 @@ class Prompter(QObject):
         self.window = parent
         self.answerer = answerer or self._dialog
         self.psc_answerer = psc_answerer or self._psc_dialog
+        self.national_ids: dict[str, str] = {}  # account → national id of its last sign-in
         self.asked.connect(self._answer, Qt.ConnectionType.QueuedConnection)
         self.psc_asked.connect(self._answer_psc, Qt.ConnectionType.QueuedConnection)
 
-    def sign_in_psc(self, account: Account) -> TokenKeeper:
+    def sign_in_psc(self, account: Account, national_id: str | None = None) -> TokenKeeper:
         """Called from the worker thread: Pro Santé Connect's sign-in window, its tokens;
-        ``PscCancelledError`` when she closed it."""
+        ``PscCancelledError`` when she closed it. ``national_id`` (her last sign-in's) is
+        offered already typed for CIBA."""
+        if national_id:
+            self.national_ids[account.address.lower()] = national_id
         request = PscRequest(account)
         self.psc_asked.emit(request)
         request.answered.wait()
@@ -116,7 +120,12 @@ class Prompter(QObject):
     def _psc_dialog(self, client: PscClient, account: Account) -> TokenKeeper | None:
         from app.ui.psc_signin import PscSignInDialog
 
-        dialog = PscSignInDialog(client, self.window, address=account.address)
+        dialog = PscSignInDialog(
+            client,
+            self.window,
+            address=account.address,
+            national_id=self.national_ids.get(account.address.lower()),
+        )
         dialog.exec()
         return dialog.keeper
 
@@ -268,6 +277,11 @@ class SyncWorker(QObject):
         def card_state(state: CardState) -> None:  # called in the watcher's thread
             self.card_changed.emit(account.address, state.name)
 
+        audit = AuditTrail(self.data_dir / "audit")
+
+        def sign_in_psc(account: Account) -> TokenKeeper:
+            return self.prompter.sign_in_psc(account, audit.national_id(account.address))
+
         session = AccountSession(
             account,
             self.cache_dir,
@@ -275,8 +289,8 @@ class SyncWorker(QObject):
             ask_secret,
             self.card_module,
             on_card_state=card_state,
-            audit=AuditTrail(self.data_dir / "audit"),
-            psc_sign_in=self.prompter.sign_in_psc,
+            audit=audit,
+            psc_sign_in=sign_in_psc,
         )
         self.sessions[account.address] = session
         return session

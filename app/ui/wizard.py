@@ -78,6 +78,7 @@ from app.ops.accounts import (
 from app.ops.diagnose import AuthMode, DiagnoseRequest, Report, Step, diagnose
 from app.ops.discovery import discover_servers, edition_servers
 from app.psc.client import PscClient
+from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
 from app.transport.autoconfig import ServerSettings
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
@@ -177,6 +178,7 @@ class FirstRunWizard(QWizard):
         self.keeper: CardKeeper | None = None
         self.card: CardInfo | None = None
         self.handover: Handover | None = None
+        self.psc_keeper: TokenKeeper | None = None  # "Tester"'s PSC sign-in, for "Connexion"
         self._modules: dict[Path, CardModule] = {}  # one per path (touched by the worker)
         self._routes: dict[str, tuple[Callable[[Any], None], Callable[[Any], None]]] = {}
         self.busy: set[str] = set()  # the tags of the jobs under way
@@ -267,6 +269,10 @@ class FirstRunWizard(QWizard):
             keeper = self.keeper
             self.keeper = None
             keeper.stop()  # cancelled, or another kind of account: log the card out
+        psc_handed = self.handover is not None and self.handover.account.auth == PSC
+        if self.psc_keeper is not None and not psc_handed:
+            self.psc_keeper.forget()  # the test's tokens never outlive the wizard unused
+        self.psc_keeper = None
         threads.finish(self.thread_)
         super().done(result)
 
@@ -889,6 +895,8 @@ class ServersPage(_Page):
             card_session=wizard.keeper.session() if wizard.keeper is not None else None,
             address=wizard.address(),  # PSC: the test signs in through the browser
             psc_client=PscClient(wizard.psc_config) if mode == PSC and wizard.psc_config else None,
+            psc_keeper=wizard.psc_keeper if mode == PSC else None,  # signed in once
+            keep_psc=mode == PSC,  # "Connexion" goes on with this sign-in
         )
         emit = wizard.worker.step.emit
         wizard.submit("test", lambda: diagnose(request, emit), self._tested, self._test_failed)
@@ -904,6 +912,11 @@ class ServersPage(_Page):
 
     def _tested(self, report: Report) -> None:
         self.report = report
+        wizard = self.wizard_()
+        if report.psc_keeper is not None and report.psc_keeper is not wizard.psc_keeper:
+            if wizard.psc_keeper is not None:
+                wizard.psc_keeper.forget()
+            wizard.psc_keeper = report.psc_keeper
         self.test_button.setEnabled(True)
         if report.ok:
             self.status.show_status(
@@ -992,8 +1005,13 @@ class ConnectPage(_Page):
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)
         if psc is not None:
-            try:  # her sign-in, here in the GUI thread; the worker then connects with it
-                session.adopt_psc(sign_in_dialog(wizard, psc, address))
+            kept = wizard.psc_keeper
+            try:  # her sign-in ("Tester"'s, else here in the GUI thread); the worker then
+                # connects with it
+                if kept is not None and kept.active and kept.client.config == psc:
+                    session.adopt_psc(kept)
+                else:
+                    session.adopt_psc(sign_in_dialog(wizard, psc, address))
             except CaduceeError as error:
                 self._failed(error)
                 return

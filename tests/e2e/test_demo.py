@@ -184,12 +184,15 @@ def to_myself(subject: str, body: str) -> tuple[str, ...]:
 
 
 @contextmanager
-def served_demo(profile: Path, python: tuple[str, ...] = ()) -> Iterator[list[str]]:
-    """``caducee demo --serve`` on ``profile`` while the block runs, then stopped with
-    Ctrl-C and checked to exit 0. Yields a list that then holds what it wrote on stderr.
+def served_demo(
+    profile: Path, python: tuple[str, ...] = (), options: tuple[str, ...] = ()
+) -> Iterator[list[str]]:
+    """``caducee demo --serve [OPTIONS]`` on ``profile`` while the block runs, then stopped
+    with Ctrl-C and checked to exit 0. Yields a list that then holds what it wrote on stderr.
     ``python``: options of the interpreter (``-W error``)."""
+    command = [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), "demo"]
     server = subprocess.Popen(
-        [sys.executable, *python, "-m", "app", "--profile-dir", str(profile), "demo", "--serve"],
+        [*command, "--serve", *options],
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -63,14 +63,22 @@ class PscLab:
         lmtp_deliverer(self.dovecot.lmtp_socket)("labo@biolab.mssante.test", [to], bytes(message))
 
 
-def _lab(lab_dir: Path, lab_pki: LabPki, name: str, *, ciba: bool) -> Iterator[PscLab]:
+def _lab(
+    lab_dir: Path,
+    lab_pki: LabPki,
+    name: str,
+    *,
+    ciba: bool,
+    access_ttl: int = ACCESS_TTL,
+    real_clock: bool = False,
+) -> Iterator[PscLab]:
     clock = SteppingClock()
     provider = PscProvider(
         users=build.PSC_USERS,
         clients=[build.PSC_CLIENT],
-        access_ttl=ACCESS_TTL,
+        access_ttl=access_ttl,
         device_interval=1,
-        now=clock,
+        now=time.time if real_clock else clock,
         ciba=ciba,
     )
     with provider:
@@ -92,6 +100,18 @@ def psc_lab(lab_dir: Path, lab_pki: LabPki) -> Iterator[PscLab]:
 def clocked_lab(lab_dir: Path, lab_pki: LabPki) -> Iterator[PscLab]:
     """For sessions whose PSC client shares the provider's clock, which the tests move."""
     yield from _lab(lab_dir, lab_pki, "psc-clocked", ciba=False)
+
+
+SHORT_TTL = 20  # seconds: a watch sees its first token refreshed, then expire for real
+
+
+@pytest.fixture(scope="module")
+def short_lab(lab_dir: Path, lab_pki: LabPki) -> Iterator[PscLab]:
+    """This computer's clock (a ``sync --watch`` subprocess reads it) and tokens of
+    ``SHORT_TTL`` seconds."""
+    yield from _lab(
+        lab_dir, lab_pki, "psc-short", ciba=False, access_ttl=SHORT_TTL, real_clock=True
+    )
 
 
 def follow(url: str) -> None:
@@ -424,3 +444,50 @@ def test_sync_watch_with_psc(psc_lab: PscLab, tmp_path: Path, browser: list[str]
         _out, err = watching.communicate(timeout=30)
     assert watching.returncode == 0, err
     assert err.count("Connecté à Pro Santé Connect") == 1  # one sign-in for the whole watch
+
+
+def test_sync_watch_refreshes_and_new_mail_comes_with_the_new_token(
+    short_lab: PscLab, tmp_path: Path, browser: list[str]
+) -> None:
+    """``sync --watch`` with tokens of 20 s: the keeper refreshes in the background (a third
+    of the lifetime before expiry, not all the time), and mail delivered after the first
+    token expired is synced by a new login carrying a refreshed token."""
+    profile = tmp_path / "w"
+    added = main(
+        [
+            "--profile-dir", str(profile), "account", "add", "--address", PSC_MARTIN.address,
+            "--auth", "psc", "--psc-issuer", short_lab.provider.issuer, "--psc-client-id",
+            "caducee", "--imap", short_lab.imap_url, "--trust", str(short_lab.trust),
+        ]
+    )  # fmt: skip
+    assert added == 0 and len(browser) == 1
+    png = tmp_path / "watch.png"
+    helper = phone(png, PSC_MARTIN.national_id)
+    watching = subprocess.Popen(
+        [sys.executable, "-m", "app", "--profile-dir", str(profile), "sync", "--watch",
+         "--psc", f"qr:{png}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert watching.stdout is not None
+        while "En attente de nouveaux messages" not in watching.stdout.readline():
+            assert watching.poll() is None, watching.stderr.read() if watching.stderr else ""
+        signed_in = time.monotonic()
+        helper.join(10)
+        time.sleep(max(0.0, signed_in + SHORT_TTL + 3 - time.monotonic()))  # first one expired
+        short_lab.deliver("Arrivé après expiration du premier jeton")
+        line = watching.stdout.readline()
+        while "1 nouveaux" not in line:
+            assert " 0 nouveaux" in line, line
+            line = watching.stdout.readline()
+    finally:
+        watching.send_signal(signal.SIGINT)
+        _out, err = watching.communicate(timeout=30)
+    assert watching.returncode == 0, err
+    assert err.count("Connecté à Pro Santé Connect") == 1  # refreshed, never signed in again
+    log = (profile / "logs" / "caducee.log").read_text(encoding="utf-8")
+    refreshed = log.count("PSC tokens refreshed")
+    # about one per 13 s (20 s tokens, refreshed 6.7 s early); never a refresh storm
+    assert 1 <= refreshed <= 6, refreshed

@@ -16,7 +16,7 @@ from app.psc.client import PscClient
 from app.psc.config import PscConfig
 from app.sandbox.psc import PscClient as Registration
 from app.sandbox.psc import PscProvider, PscUser, browser_sign_in
-from app.ui.psc_signin import PscSignInDialog
+from app.ui.psc_signin import PscSignInDialog, is_loopback
 from tests.lab import phone
 
 ALICE = PscUser("810000000001", "Alice", "MARTIN", "alice.martin@medecin.mssante.test")
@@ -121,3 +121,20 @@ def test_ciba_when_the_provider_offers_it(qtbot: QtBot) -> None:
         qtbot.waitUntil(lambda: shown.keeper is not None, timeout=15_000)
         assert shown.keeper is not None and shown.keeper.identity is not None
         assert shown.keeper.identity.national_id == ALICE.national_id
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8080/auth/realms/esante-wallet/device?user_code=AB", True),
+        ("http://[::1]:8080/device", True),
+        ("http://localhost/device", True),
+        ("http://127.0.0.1.example.org/device", False),
+        ("https://wallet.bas.esw.esante.gouv.fr/auth/device", False),
+        ("http://10.0.0.1/device", False),
+        ("not a url", False),
+        ("http://[zz/device", False),
+    ],
+)
+def test_only_a_loopback_verification_page_is_said_local(url: str, local: bool) -> None:
+    assert is_loopback(url) is local

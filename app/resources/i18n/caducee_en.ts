@@ -1154,12 +1154,28 @@
         <translation>Session locked</translation>
     </message>
     <message>
-        <source>Vos messages sont masqués. Déverrouillez avec votre carte CPS et son code.</source>
-        <translation>Your messages are hidden. Unlock with your CPS card and its PIN.</translation>
-    </message>
-    <message>
         <source>Déverrouiller</source>
         <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>Vos messages sont masqués.</source>
+        <translation>Your messages are hidden.</translation>
+    </message>
+    <message>
+        <source>Déverrouillez en vous reconnectant avec Pro Santé Connect (carte CPS ou e-CPS) : la fenêtre de connexion s'ouvrira.</source>
+        <translation>Unlock by signing in again with Pro Santé Connect (CPS card or e-CPS): the sign-in window will open.</translation>
+    </message>
+    <message>
+        <source>Déverrouiller avec Pro Santé Connect</source>
+        <translation>Unlock with Pro Santé Connect</translation>
+    </message>
+    <message>
+        <source>Déverrouillez avec votre carte CPS et son code ; pour les comptes Pro Santé Connect, la fenêtre de connexion (carte CPS ou e-CPS) s'ouvrira.</source>
+        <translation>Unlock with your CPS card and its PIN; for Pro Santé Connect accounts, the sign-in window (CPS card or e-CPS) will open.</translation>
+    </message>
+    <message>
+        <source>Déverrouillez avec votre carte CPS et son code.</source>
+        <translation>Unlock with your CPS card and its PIN.</translation>
     </message>
 </context>
 <context>
@@ -1864,6 +1880,10 @@ From the number: {2}</translation>
     <message>
         <source>Ou ouvrez %1 et saisissez ce code.</source>
         <translation>Or open %1 and type this code.</translation>
+    </message>
+    <message>
+        <source>Ce code mène à une page de cet ordinateur (127.0.0.1) : un téléphone ne peut pas l'ouvrir. &lt;a href="%1"&gt;Ouvrir la page de validation dans le navigateur de cet ordinateur&lt;/a&gt;.</source>
+        <translation>This code leads to a page on this computer (127.0.0.1): a phone cannot open it. &lt;a href="%1"&gt;Open the approval page in this computer's browser&lt;/a&gt;.</translation>
     </message>
     <message>
         <source>En attente de la validation sur le téléphone…</source>
