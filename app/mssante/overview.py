@@ -25,6 +25,7 @@ API:
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ from typing import Any
 from app.mssante.documents import read_message
 from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
 from app.mssante.patient_address import PATIENT_DOMAINS
+
+log = logging.getLogger(__name__)
 
 KINDS = ("results", "discharge", "imaging", "patient", "receipt", "document")
 KIND_LABELS = {
@@ -106,6 +109,16 @@ def overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
     if not documents:
         return overview_of(MessageDocuments(), header)
     return overview_of(read_message(raw), header)
+
+
+def safe_overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
+    """:func:`overview` for the sync's workers: a bug in a reader must not stop a sync; it
+    is logged (no patient data) and the message gets no overview."""
+    try:
+        return overview(raw, documents=documents)
+    except Exception:  # any reader bug: the message is stored all the same
+        log.exception("message overview failed")
+        return MessageOverview(notices=("Documents du message illisibles (erreur de lecture).",))
 
 
 def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOverview:

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.mssante.overview import MessageOverview, overview
+from app.mssante.overview import MessageOverview, safe_overview
 from app.store.blobs import BlobStore
 from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
 
@@ -72,7 +72,7 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
         body_text=parsed.body_text,
         attachment_names=" ".join(a.filename for a in parsed.attachments),
         has_attachments=bool(parsed.attachments),
-        overview=overview(raw, documents=bool(parsed.attachments)),
+        overview=safe_overview(raw, documents=bool(parsed.attachments)),
     )
 
 

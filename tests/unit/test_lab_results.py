@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -242,3 +243,15 @@ def test_overview_kinds_and_patient() -> None:
     assert overview(plain, documents=False).kind is None
     report = b"Content-Type: multipart/report; report-type=delivery-status\r\n\r\n"
     assert overview(report).kind == "receipt"
+
+
+def test_a_reader_bug_never_stops_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.mssante.overview as module
+
+    def broken(_raw: bytes) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(module, "read_message", broken)
+    raw = message([("CR-BIO.xml", lab_report([HB]), "text", "xml")])
+    found = module.safe_overview(raw)
+    assert found.kind is None and found.notices
