@@ -41,7 +41,13 @@ from app.mssante.results import Results, results_from_hprim
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import Attachment, MessageParts, parse_message_parts, safe_filename
+from app.store.mime import (
+    Attachment,
+    MessageParts,
+    ParsedMessage,
+    parse_message_parts,
+    safe_filename,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +133,17 @@ def read_message(raw: bytes) -> MessageDocuments:
     The message is parsed once: its attachments are read from that parse (a message with
     10,000 parts used to be parsed again for each attachment read)."""
     parsed, parts = parse_message_parts(raw)
+    return read_parsed(parsed, parts)
+
+
+def read_parsed(
+    parsed: ParsedMessage, parts: MessageParts, *, light: bool = False
+) -> MessageDocuments:
+    """:func:`read_message` on a message already parsed (``parse_message_parts``).
+
+    ``light=True`` is the sync's reading, for the list and the index: PDF attachments are
+    not decoded (their documents have ``b""`` as data; nothing is filed from this) and CDA
+    bodies are not rendered as HTML."""
     subject_identity = _subject_identity(parsed.subject)
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
@@ -137,7 +154,7 @@ def read_message(raw: bytes) -> MessageDocuments:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
             continue
         try:
-            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims)
+            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims, light)
         except Exception:  # a reader bug must not lose the message: logged and reported
             log.exception("document reader failed on attachment %s", attachment.part_index)
             refused.append(
@@ -193,10 +210,14 @@ def _read_attachment(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
     hprims: list[_Hprim],
+    light: bool = False,
 ) -> None:
     name = attachment.filename
     if attachment.size > MAX_ATTACHMENT_BYTES:
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
+        return
+    if light and (name.lower().endswith(".pdf") or attachment.content_type == "application/pdf"):
+        pdfs.append(_Pdf(name, b"", f"not-decoded-{attachment.part_index}"))
         return
     try:
         data = parts.payload(attachment.part_index)
@@ -208,7 +229,7 @@ def _read_attachment(
         return
     kind = _kind(attachment, data)
     if kind == "zip":
-        _read_zip_attachment(name, data, refused, xdm_drafts)
+        _read_zip_attachment(name, data, refused, xdm_drafts, light)
     elif kind == "pdf":
         if b"%PDF-" not in data[:1024]:
             refused.append(RefusedInput(name, "Pièce jointe refusée : ce n'est pas un PDF."))
@@ -216,7 +237,7 @@ def _read_attachment(
             pdfs.append(_Pdf(name, data, _digest(data)))
     elif kind == "cda":
         try:
-            document = cda_reader.read_cda(data, name)
+            document = cda_reader.read_cda(data, name, render=not light)
         except (XmlRefused, cda_reader.CdaRefused) as error:
             refused.append(RefusedInput(name, error.reason))
             return
@@ -230,7 +251,11 @@ def _read_attachment(
 
 
 def _read_zip_attachment(
-    name: str, data: bytes, refused: list[RefusedInput], xdm_drafts: list[_Draft]
+    name: str,
+    data: bytes,
+    refused: list[RefusedInput],
+    xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     try:
         archive = read_xdm(data)
@@ -260,7 +285,7 @@ def _read_zip_attachment(
                     "de fichier dangereux.",
                 )
             )
-        _read_subset(name, subset, whole, refused, xdm_drafts)
+        _read_subset(name, subset, whole, refused, xdm_drafts, light)
 
 
 def _read_subset(
@@ -269,6 +294,7 @@ def _read_subset(
     whole: DocumentFile,
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     cdas: list[_Draft] = []
     subset_pdfs: list[XdmDocument] = []
@@ -285,7 +311,7 @@ def _read_subset(
             continue
         display = f"{name} : {shown(document.path)}"
         try:
-            cda = cda_reader.read_cda(document.data, document.name)
+            cda = cda_reader.read_cda(document.data, document.name, render=not light)
         except cda_reader.CdaRefused:
             continue  # another XML file (a stylesheet, a signature): not a document
         except XmlRefused as error:

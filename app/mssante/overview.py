@@ -30,9 +30,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.mssante.documents import read_message
+from app.mssante.documents import read_message, read_parsed
 from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
 from app.mssante.patient_address import PATIENT_DOMAINS
+from app.store.mime import MessageParts, ParsedMessage
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +112,17 @@ def overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
     return overview_of(read_message(raw), header)
 
 
-def safe_overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
-    """:func:`overview` for the sync's workers: a bug in a reader must not stop a sync; it
-    is logged (no patient data) and the message gets no overview."""
+def ingest_overview(raw: bytes, parsed: ParsedMessage, parts: MessageParts) -> MessageOverview:
+    """:func:`overview` in the sync's workers, from the parse the index already made, light
+    (PDF attachments not decoded, no HTML). A bug in a reader must not stop a sync: it is
+    logged (no patient data) and the message gets no overview."""
     try:
-        return overview(raw, documents=documents)
+        header = _header(raw)
+        if _REPORT.search(header):
+            return MessageOverview(kind="receipt")
+        if not parsed.attachments:
+            return overview_of(MessageDocuments(), header)
+        return overview_of(read_parsed(parsed, parts, light=True), header)
     except Exception:  # any reader bug: the message is stored all the same
         log.exception("message overview failed")
         return MessageOverview(notices=("Documents du message illisibles (erreur de lecture).",))
