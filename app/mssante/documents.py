@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
 MAX_ATTACHMENTS = 200  # read per message; the rest are refused
+LIGHT_SKIPPED = "Archive lue plus tard."  # read_parsed(light=True): an archive not opened
 
 TYPE_LABELS = {
     "11502-2": "CR-biologie",
@@ -71,6 +72,7 @@ TYPE_LABELS = {
     "PRESC-BIO": "Prescription-biologie",
 }
 
+_ZIP_MEDIA = ("application/zip", "application/x-zip-compressed")
 _CDA_MEDIA = ("text/xml", "application/xml", "application/hl7-v3+xml", "text/x-cda-r2+xml")
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
@@ -142,8 +144,9 @@ def read_parsed(
     """:func:`read_message` on a message already parsed (``parse_message_parts``).
 
     ``light=True`` is the sync's reading, for the list and the index: PDF attachments are
-    not decoded (their documents have ``b""`` as data; nothing is filed from this) and CDA
-    bodies are not rendered as HTML."""
+    not decoded (their documents have ``b""`` as data; nothing is filed from this), CDA
+    bodies are not rendered as HTML, and archives (IHE_XDM.ZIP) are not opened: each one
+    becomes a ``RefusedInput`` named ``LIGHT_SKIPPED`` (read later, in full)."""
     subject_identity = _subject_identity(parsed.subject)
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
@@ -186,7 +189,7 @@ def _subject_identity(subject: str) -> PatientIdentity | None:
 def _kind(attachment: Attachment, data: bytes) -> str:
     name = attachment.filename.lower()
     media = attachment.content_type
-    if name.endswith(".zip") or media in ("application/zip", "application/x-zip-compressed"):
+    if name.endswith(".zip") or media in _ZIP_MEDIA:
         return "zip"
     if is_zip(data):
         return "zip"
@@ -219,6 +222,9 @@ def _read_attachment(
     if light and (name.lower().endswith(".pdf") or attachment.content_type == "application/pdf"):
         pdfs.append(_Pdf(name, b"", f"not-decoded-{attachment.part_index}"))
         return
+    if light and (name.lower().endswith(".zip") or attachment.content_type in _ZIP_MEDIA):
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
+        return
     try:
         data = parts.payload(attachment.part_index)
     except KeyError:
@@ -228,6 +234,9 @@ def _read_attachment(
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
         return
     kind = _kind(attachment, data)
+    if kind == "zip" and light:
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
+        return
     if kind == "zip":
         _read_zip_attachment(name, data, refused, xdm_drafts, light)
     elif kind == "pdf":

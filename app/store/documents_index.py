@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.mssante.overview import MessageOverview, overview
+from app.mssante.documents import read_message
+from app.mssante.model import MessageDocuments
+from app.mssante.overview import header_section, overview, overview_of
 from app.mssante.pdf_text import pdf_texts
 from app.store.db import Store
 from app.store.document_rows import DONE, record
@@ -52,10 +54,7 @@ def pending(store: Store) -> int:
     return int(row[0])
 
 
-def _pdf_words(raw: bytes) -> str:
-    from app.mssante.documents import read_message
-
-    documents = read_message(raw)
+def _pdf_words(documents: MessageDocuments) -> str:
     seen: set[int] = set()
     pdfs: list[bytes] = []
     for document in documents.documents:
@@ -76,30 +75,35 @@ def index_pending(store: Store, *, budget: float = 2.0, batch: int = 20) -> Inde
     last = 0
     while time.monotonic() < deadline:
         rows = store.db.execute(
-            "SELECT id, blob, doc_state FROM messages WHERE blob IS NOT NULL "
+            "SELECT id, blob FROM messages WHERE blob IS NOT NULL "
             "AND (doc_state IS NULL OR doc_state < 2) AND id > ? ORDER BY id LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
             break
-        for rowid, digest, state in rows:
+        for rowid, digest in rows:
             last = rowid
-            _index_one(store, rowid, digest, state)
+            _index_one(store, rowid, digest)
             done += 1
             if time.monotonic() >= deadline:
                 break
     return IndexProgress(done, pending(store))
 
 
-def _index_one(store: Store, rowid: int, digest: str, state: int | None) -> None:
+def _index_one(store: Store, rowid: int, digest: str) -> None:
     raw = store.blobs.get(digest)
     if raw is None:  # damaged or collected: the next sync fetches it again, read then
         with store.transaction() as db:
             db.execute("UPDATE messages SET doc_state = 2 WHERE id = ?", (rowid,))
         return
     try:
-        found = overview(raw)
-        words = _pdf_words(raw) if found.pdfs else ""
+        found = overview(raw, documents=False)  # a receipt, or the header's patient address
+        if found.kind != "receipt":
+            documents = read_message(raw)
+            found = overview_of(documents, header_section(raw))
+            words = _pdf_words(documents) if found.pdfs else ""
+        else:
+            words = ""
     except Exception:  # a reader bug must not stop the pass: logged, the message skipped
         log.exception("document index failed on message row %s", rowid)
         with store.transaction() as db:
@@ -107,9 +111,8 @@ def _index_one(store: Store, rowid: int, digest: str, state: int | None) -> None
         return
     if words:
         text = f"{found.text}\n{words}" if found.text else words
-        found = MessageOverview(**{**found.__dict__, "text": text})
+        found = replace(found, text=text)
     with store.transaction() as db:
         exists = db.execute("SELECT 1 FROM messages WHERE id = ?", (rowid,)).fetchone()
         if exists is not None:
             record(db, rowid, found, DONE)
-    del state
