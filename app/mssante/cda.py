@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import binascii
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
 from app.mssante import hl7
 from app.mssante.ins import from_cda_ids
 from app.mssante.model import PatientIdentity
+from app.mssante.results import Results, results_from_cda
 from app.mssante.xmlsafe import attr, child, children, local, parse_xml, text_of
 
 MAX_DEPTH = 40  # nested sections / narrative elements rendered
 MAX_HTML_CHARS = 4 * 1024 * 1024
+MAX_TEXT_CHARS = 256 * 1024  # the body's text kept for search
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class CdaDocument:
     pdf: bytes | None  # from a nonXMLBody
     body_media_type: str | None  # the nonXMLBody mediaType, whatever it is
     html: str | None  # the structured body rendered
+    results: Results = field(default_factory=Results)  # observations of the body's entries
+    text: str = ""  # the structured body's text (narrative), for search, capped
 
 
 class CdaRefused(Exception):
@@ -57,8 +61,10 @@ def looks_like_cda(data: bytes) -> bool:
     return b"ClinicalDocument" in data[:65536]
 
 
-def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
-    """Raises :class:`app.mssante.xmlsafe.XmlRefused` or :class:`CdaRefused`; nothing else."""
+def read_cda(data: bytes, name: str = "Document CDA", *, render: bool = True) -> CdaDocument:
+    """Raises :class:`app.mssante.xmlsafe.XmlRefused` or :class:`CdaRefused`; nothing else.
+    ``render=False``: no HTML of the structured body (``html`` is None; the sync's reading
+    for the list and the index needs none)."""
     root = parse_xml(data, name)
     if local(root.tag) != "ClinicalDocument":
         raise CdaRefused(f"{name} refusé : ce n'est pas un document CDA.")
@@ -68,7 +74,8 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
         attr(child(root, "documentationOf", "serviceEvent", "effectiveTime", "low"), "value")
     )
     act = service or effective
-    pdf, media_type, rendered = _body(root)
+    pdf, media_type, rendered = _body(root, render)
+    structured = child(root, "component", "structuredBody")
     return CdaDocument(
         code=attr(code, "code", 100) or None,
         code_label=attr(code, "displayName", 300) or None,
@@ -80,7 +87,36 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
         pdf=pdf,
         body_media_type=media_type,
         html=rendered,
+        results=results_from_cda(root) if _lab_report(root, code) else Results(),
+        text=_words(structured),
     )
+
+
+def _words(body: Element | None) -> str:
+    """The body's text for search: every text piece, separated (cells stay apart)."""
+    if body is None:
+        return ""
+    pieces: list[str] = []
+    size = 0
+    for piece in body.itertext():
+        piece = piece.strip()
+        if piece:
+            pieces.append(piece)
+            size += len(piece) + 1
+            if size > MAX_TEXT_CHARS:
+                break
+    return " ".join(pieces)[:MAX_TEXT_CHARS]
+
+
+_LAB_TEMPLATES = ("1.3.6.1.4.1.19376.1.3.3", "1.2.250.1.213.1.1.1.55")  # IHE PaLM, CR-BIO
+
+
+def _lab_report(root: Element, code: Element | None) -> bool:
+    """A lab report (LOINC 11502-2, or the IHE PaLM / CI-SIS CR-BIO template): its
+    observations are results; another document's (a discharge letter's vital signs) not."""
+    if attr(code, "code") == "11502-2":
+        return True
+    return any(attr(t, "root") in _LAB_TEMPLATES for t in children(root, "templateId"))
 
 
 def _person_name(name: Element | None) -> str | None:
@@ -162,7 +198,7 @@ def _first_names(givens: list[str], birth_list: list[str]) -> tuple[str, ...]:
 # -- body --------------------------------------------------------------------------------------
 
 
-def _body(root: Element) -> tuple[bytes | None, str | None, str | None]:
+def _body(root: Element, render: bool = True) -> tuple[bytes | None, str | None, str | None]:
     component = child(root, "component")
     if component is None:
         return None, None, None
@@ -178,6 +214,8 @@ def _body(root: Element) -> tuple[bytes | None, str | None, str | None]:
         return pdf, media_type, None
     structured = child(component, "structuredBody")
     if structured is None:
+        return None, None, None
+    if not render:
         return None, None, None
     return None, None, render_structured_body(structured, text_of(child(root, "title"), 300))
 

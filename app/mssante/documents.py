@@ -37,15 +37,23 @@ from app.mssante.model import (
     ReceivedDocument,
     RefusedInput,
 )
+from app.mssante.results import Results, results_from_hprim
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import Attachment, MessageParts, parse_message_parts, safe_filename
+from app.store.mime import (
+    Attachment,
+    MessageParts,
+    ParsedMessage,
+    parse_message_parts,
+    safe_filename,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
 MAX_ATTACHMENTS = 200  # read per message; the rest are refused
+LIGHT_SKIPPED = "Archive lue plus tard."  # read_parsed(light=True): an archive not opened
 
 TYPE_LABELS = {
     "11502-2": "CR-biologie",
@@ -64,6 +72,7 @@ TYPE_LABELS = {
     "PRESC-BIO": "Prescription-biologie",
 }
 
+_ZIP_MEDIA = ("application/zip", "application/x-zip-compressed")
 _CDA_MEDIA = ("text/xml", "application/xml", "application/hl7-v3+xml", "text/x-cda-r2+xml")
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
@@ -92,6 +101,20 @@ class _Pdf:
     used: bool = False
 
 
+@dataclass(frozen=True)
+class _Hprim:
+    file: DocumentFile
+    header: hprim_reader.HprimHeader
+    results: Results
+
+    @property
+    def text(self) -> str:
+        """The results as words, for search ("Hémoglobine 10.2 g/dL")."""
+        return "\n".join(
+            " ".join(p for p in (r.label, r.code, r.value, r.unit) if p) for r in self.results.rows
+        )
+
+
 @dataclass
 class _Draft:
     """A ReceivedDocument being assembled (readable filled late for XDM documents)."""
@@ -112,17 +135,29 @@ def read_message(raw: bytes) -> MessageDocuments:
     The message is parsed once: its attachments are read from that parse (a message with
     10,000 parts used to be parsed again for each attachment read)."""
     parsed, parts = parse_message_parts(raw)
+    return read_parsed(parsed, parts)
+
+
+def read_parsed(
+    parsed: ParsedMessage, parts: MessageParts, *, light: bool = False
+) -> MessageDocuments:
+    """:func:`read_message` on a message already parsed (``parse_message_parts``).
+
+    ``light=True`` is the sync's reading, for the list and the index: PDF attachments are
+    not decoded (their documents have ``b""`` as data; nothing is filed from this), CDA
+    bodies are not rendered as HTML, and archives (IHE_XDM.ZIP) are not opened: each one
+    becomes a ``RefusedInput`` named ``LIGHT_SKIPPED`` (read later, in full)."""
     subject_identity = _subject_identity(parsed.subject)
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
     pdfs: list[_Pdf] = []
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]] = []
+    hprims: list[_Hprim] = []
     for number, attachment in enumerate(parsed.attachments):
         if number >= MAX_ATTACHMENTS:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
             continue
         try:
-            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims)
+            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims, light)
         except Exception:  # a reader bug must not lose the message: logged and reported
             log.exception("document reader failed on attachment %s", attachment.part_index)
             refused.append(
@@ -154,7 +189,7 @@ def _subject_identity(subject: str) -> PatientIdentity | None:
 def _kind(attachment: Attachment, data: bytes) -> str:
     name = attachment.filename.lower()
     media = attachment.content_type
-    if name.endswith(".zip") or media in ("application/zip", "application/x-zip-compressed"):
+    if name.endswith(".zip") or media in _ZIP_MEDIA:
         return "zip"
     if is_zip(data):
         return "zip"
@@ -177,11 +212,18 @@ def _read_attachment(
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
+    hprims: list[_Hprim],
+    light: bool = False,
 ) -> None:
     name = attachment.filename
     if attachment.size > MAX_ATTACHMENT_BYTES:
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
+        return
+    if light and (name.lower().endswith(".pdf") or attachment.content_type == "application/pdf"):
+        pdfs.append(_Pdf(name, b"", f"not-decoded-{attachment.part_index}"))
+        return
+    if light and (name.lower().endswith(".zip") or attachment.content_type in _ZIP_MEDIA):
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
         return
     try:
         data = parts.payload(attachment.part_index)
@@ -192,8 +234,11 @@ def _read_attachment(
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
         return
     kind = _kind(attachment, data)
+    if kind == "zip" and light:
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
+        return
     if kind == "zip":
-        _read_zip_attachment(name, data, refused, xdm_drafts)
+        _read_zip_attachment(name, data, refused, xdm_drafts, light)
     elif kind == "pdf":
         if b"%PDF-" not in data[:1024]:
             refused.append(RefusedInput(name, "Pièce jointe refusée : ce n'est pas un PDF."))
@@ -201,7 +246,7 @@ def _read_attachment(
             pdfs.append(_Pdf(name, data, _digest(data)))
     elif kind == "cda":
         try:
-            document = cda_reader.read_cda(data, name)
+            document = cda_reader.read_cda(data, name, render=not light)
         except (XmlRefused, cda_reader.CdaRefused) as error:
             refused.append(RefusedInput(name, error.reason))
             return
@@ -210,11 +255,16 @@ def _read_attachment(
     elif kind == "text":
         header = hprim_reader.read_hprim(data)
         if header is not None:
-            hprims.append((DocumentFile(name, "text/plain", data), header))
+            results = results_from_hprim(data, header.sampling_date)
+            hprims.append(_Hprim(DocumentFile(name, "text/plain", data), header, results))
 
 
 def _read_zip_attachment(
-    name: str, data: bytes, refused: list[RefusedInput], xdm_drafts: list[_Draft]
+    name: str,
+    data: bytes,
+    refused: list[RefusedInput],
+    xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     try:
         archive = read_xdm(data)
@@ -244,7 +294,7 @@ def _read_zip_attachment(
                     "de fichier dangereux.",
                 )
             )
-        _read_subset(name, subset, whole, refused, xdm_drafts)
+        _read_subset(name, subset, whole, refused, xdm_drafts, light)
 
 
 def _read_subset(
@@ -253,6 +303,7 @@ def _read_subset(
     whole: DocumentFile,
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     cdas: list[_Draft] = []
     subset_pdfs: list[XdmDocument] = []
@@ -269,7 +320,7 @@ def _read_subset(
             continue
         display = f"{name} : {shown(document.path)}"
         try:
-            cda = cda_reader.read_cda(document.data, document.name)
+            cda = cda_reader.read_cda(document.data, document.name, render=not light)
         except cda_reader.CdaRefused:
             continue  # another XML file (a stylesheet, a signature): not a document
         except XmlRefused as error:
@@ -302,6 +353,7 @@ def _read_subset(
                     title=entry.title if entry else None,
                     type_code=entry.type_code if entry else None,
                     type_label=type_label(entry.type_code, entry.type_label) if entry else None,
+                    type_name=entry.type_label if entry else None,
                     act_date=entry.created.date() if entry and entry.created else None,
                     author=entry.author if entry else None,
                     created=entry.created if entry else None,
@@ -367,9 +419,13 @@ def _cda_draft(
         title=title,
         type_code=code,
         type_label=type_label(code, label),
+        type_name=label,
         act_date=act,
         author=cda.author or (entry.author if entry else None),
         created=created,
+        results=cda.results.rows,
+        notices=cda.results.notices,
+        text=cda.text,
     )
     return _Draft(document, f"{title or ''} {label or ''}", digests)
 
@@ -443,7 +499,7 @@ def _eco_name(name: str) -> tuple[date, str] | None:
 def _assemble(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
+    hprims: list[_Hprim],
     subject_identity: PatientIdentity | None,
     subject: str,
 ) -> list[ReceivedDocument]:
@@ -453,16 +509,21 @@ def _assemble(
     parts = subject_reader.parse(subject)
     title = parts.title if parts and parts.title else None
     if len(hprims) == 1 and free:
-        hprim_file, header = hprims[0]
+        hprim = hprims[0]
         for number, pdf in enumerate(free):
+            first = number == 0  # the results go with the first PDF, as the HPRIM file does
             documents.append(
                 ReceivedDocument(
                     readable=DocumentFile(pdf.name, "application/pdf", pdf.data),
-                    originals=(hprim_file,) if number == 0 else (),
-                    identity=header.identity,
+                    originals=(hprim.file,) if first else (),
+                    identity=hprim.header.identity,
                     title=title,
                     type_label="Resultats-biologie",
-                    act_date=header.sampling_date,
+                    type_name="Résultats de biologie",
+                    act_date=hprim.header.sampling_date,
+                    results=hprim.results.rows if first else (),
+                    notices=hprim.results.notices if first else (),
+                    text=hprim.text if first else "",
                 )
             )
         return documents
@@ -476,14 +537,18 @@ def _assemble(
                 act_date=named[0] if named else None,
             )
         )
-    for hprim_file, header in hprims:
+    for hprim in hprims:
         documents.append(
             ReceivedDocument(
-                readable=hprim_file,
-                identity=header.identity,
+                readable=hprim.file,
+                identity=hprim.header.identity,
                 title=title or "Résultats de biologie (HPRIM)",
                 type_label="Resultats-HPRIM",
-                act_date=header.sampling_date,
+                type_name="Résultats de biologie (HPRIM)",
+                act_date=hprim.header.sampling_date,
+                results=hprim.results.rows,
+                notices=hprim.results.notices,
+                text=hprim.text,
             )
         )
     return documents

@@ -23,6 +23,7 @@ from app.core.audit import Action, AuditTrail
 from app.core.private import private_database, private_directory
 from app.mssante.dsn import report_kind
 from app.store.blobs import BlobStore
+from app.store.document_rows import record, state_for
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
 from app.store.mime import parse_header_summary
@@ -93,10 +94,21 @@ class MessageSummary:
     size: int | None
     has_attachments: bool
     downloaded: bool
+    # what its documents say (migration 8; app/store/documents_index.py): None until read
+    patient: str | None = None  # "NOM Prénoms (JJ/MM/AAAA)"
+    patient_ins: str | None = None  # "qualifiée", "lue" or None
+    kind: str | None = None  # app.mssante.overview.KINDS
+    results: int = 0
+    abnormal: int = 0
 
     @property
     def unread(self) -> bool:
         return "\\Seen" not in self.flags
+
+    @property
+    def filed(self) -> bool:
+        """Classé: a document of it was filed (the $MSSanteClasse keyword, app/filing)."""
+        return "$MSSanteClasse" in self.flags
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -297,6 +309,7 @@ class Store:
                 (account.id,),
             ).fetchall()
             db.executemany("DELETE FROM search WHERE rowid = ?", ((r[0],) for r in rows))
+            db.executemany("DELETE FROM document_search WHERE rowid = ?", ((r[0],) for r in rows))
             db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
         return {r[1] for r in rows if r[1] is not None}
 
@@ -348,6 +361,11 @@ class Store:
     def _unindex(db: sqlite3.Connection, folder: Folder) -> None:
         db.execute(
             "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
+            (folder.id,),
+        )
+        db.execute(
+            "DELETE FROM document_search WHERE rowid IN "
+            "(SELECT id FROM messages WHERE folder_id = ?)",
             (folder.id,),
         )
 
@@ -455,6 +473,7 @@ class Store:
                 ).fetchone()
                 if row is not None:
                     db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+                    db.execute("DELETE FROM document_search WHERE rowid = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
                     removed += 1
         return removed
@@ -520,6 +539,7 @@ class Store:
                         body.attachment_names,
                     ),
                 )
+                record(db, rowid, body.overview, state_for(body.overview))
         self._apply_reports([rowid for rowid, _body in found])
         return [body for _rowid, body in found]
 
@@ -606,7 +626,8 @@ class Store:
     _SUMMARY = (
         "SELECT m.id, a.address AS account, f.name AS folder, m.uid, m.message_id, m.date, "
         "m.sender, m.recipients, m.subject, m.flags, m.size, m.has_attachments, "
-        "m.blob IS NOT NULL AS downloaded FROM messages m JOIN folders f ON f.id = m.folder_id "
+        "m.blob IS NOT NULL AS downloaded, m.patient, m.patient_ins, m.doc_kind AS kind, "
+        "m.results, m.abnormal FROM messages m JOIN folders f ON f.id = m.folder_id "
         "JOIN accounts a ON a.id = f.account_id"
     )
 
@@ -674,9 +695,12 @@ class Store:
         # Only constant SQL fragments are joined here; every value is a bound parameter.
         where = (  # noqa: S608
             where + " AND" if where else " WHERE"
-        ) + " m.id IN (SELECT rowid FROM search WHERE search MATCH ?)"
+        ) + (
+            " m.id IN (SELECT rowid FROM search WHERE search MATCH ? UNION "
+            "SELECT rowid FROM document_search WHERE document_search MATCH ?)"
+        )
         sql = f"{self._SUMMARY}{where} ORDER BY m.date DESC, m.id DESC"
-        params.append(query)
+        params += [query, query]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

@@ -5,7 +5,8 @@ call each): under the GIL a thread gains nothing (docs/performance.md), so this 
 runs in a pool of processes while the sync reads the next messages from the server.
 
 A worker only ever gets message bytes and the directory of message files. It imports
-this module, ``app.store.blobs`` and ``app.store.mime``, nothing else: no account, no
+this module, ``app.store.blobs``, ``app.store.mime`` and the document readers of
+``app.mssante`` (patient, kind, document words: issue 18), nothing else: no account, no
 connection, no keyring, no card. The pool is started with "spawn" on every platform
 (what Windows and a PyInstaller build use anyway), so no memory of the parent (secrets
 included) is inherited, and the secrets the command line may take from the environment
@@ -26,8 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.mssante.overview import MessageOverview, ingest_overview
 from app.store.blobs import BlobStore
-from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
+from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class IngestedBody:
     body_text: str
     attachment_names: str
     has_attachments: bool
+    overview: MessageOverview  # patient, kind, results, document words (not PDF text)
 
 
 def _show(address: Address) -> str:
@@ -57,7 +60,7 @@ def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
 
 
 def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
-    parsed = parse_message(raw, sizes=False)  # the index keeps no attachment sizes
+    parsed, parts = parse_message_parts(raw, sizes=False)  # the index keeps no sizes
     sender, recipients = addresses_of(parsed)
     return IngestedBody(
         uid=uid,
@@ -69,6 +72,7 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
         body_text=parsed.body_text,
         attachment_names=" ".join(a.filename for a in parsed.attachments),
         has_attachments=bool(parsed.attachments),
+        overview=ingest_overview(raw, parsed, parts),
     )
 
 

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 
 from app.store.db import MessageSummary, Store
 
-SORT_COLUMNS = {"date": "m.date", "sender": "m.sender", "subject": "m.subject"}
+SORT_COLUMNS = {
+    "date": "m.date",
+    "sender": "m.sender",
+    "subject": "m.subject",
+    "patient": "m.patient",
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,9 @@ class Scope:
     flagged: bool = False
     attachments: bool = False
     reports: bool = False  # delivery and read reports too (hidden by default: "Suivi des envois")
+    patient: str | None = None  # messages whose patient (as read from them) contains this
+    kind: str | None = None  # one of app.mssante.overview.KINDS
+    abnormal: bool = False  # with an abnormal lab result
 
 
 def message_ids(
@@ -44,6 +52,15 @@ def message_ids(
         clauses.append("m.has_attachments = 1")
     if not scope.reports:
         clauses.append("m.report IS NULL")
+    if scope.patient:
+        clauses.append("m.patient LIKE ? ESCAPE '\\'")
+        escaped = scope.patient.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    if scope.kind is not None:
+        clauses.append("m.doc_kind = ?")
+        params.append(scope.kind)
+    if scope.abnormal:
+        clauses.append("m.abnormal > 0")
     if scope.search is not None:
         matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
         if not matched:
