@@ -40,7 +40,8 @@ from app.mssante.model import (
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import Attachment, MessageParts, parse_message_parts, safe_filename
+from app.store.mime import parse_message_parts
+from app.store.mime_attachments import Attachment, MessageParts, safe_filename
 
 log = logging.getLogger(__name__)
 

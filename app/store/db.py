@@ -25,7 +25,7 @@ from app.mssante.dsn import report_kind
 from app.store.blobs import BlobStore
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
-from app.store.mime import parse_header_summary
+from app.store.mime_headers import parse_header_summary
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ call each): under the GIL a thread gains nothing (docs/performance.md), so this 
 runs in a pool of processes while the sync reads the next messages from the server.
 
 A worker only ever gets message bytes and the directory of message files. It imports
-this module, ``app.store.blobs`` and ``app.store.mime``, nothing else: no account, no
-connection, no keyring, no card. The pool is started with "spawn" on every platform
-(what Windows and a PyInstaller build use anyway), so no memory of the parent (secrets
-included) is inherited, and the secrets the command line may take from the environment
-are removed from the worker's environment as it starts.
+this module, ``app.store.blobs`` and ``app.store.mime`` (with its ``mime_*`` parts), nothing
+else: no account, no connection, no keyring, no card. The pool is started with "spawn" on
+every platform (what Windows and a PyInstaller build use anyway), so no memory of the
+parent (secrets included) is inherited, and the secrets the command line may take from the
+environment are removed from the worker's environment as it starts.
 
 Crash safety is the store's usual rule: a worker writes the file (atomic rename) before
 it answers, and the row that refers to it is committed afterwards by the sync.
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.blobs import BlobStore
-from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
+from app.store.mime import ParsedMessage, parse_message
+from app.store.mime_headers import Address, HeaderSummary
 
 
 @dataclass(frozen=True, slots=True)
