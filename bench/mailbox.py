@@ -2,9 +2,10 @@
 
 ``python bench/mailbox.py --out DIR --messages 5000 --target-size 0.7G --seed 1`` writes the
 mailbox of Dr Alice MARTIN over the two years before ``--end``. The generator itself (people,
-plans, messages with PDF, IHE_XDM.ZIP, MDNs...) lives in ``app/sandbox/mailbox.py``, where the
-demo's sample mail comes from; see its docstring for what a mailbox holds. Same seed, same
-options → byte-identical files, whatever the number of worker processes.
+plans, messages with PDF, IHE_XDM.ZIP, MDNs...) lives in ``app/sandbox/mailbox.py`` and its
+``mailbox_*`` parts, where the demo's sample mail comes from; see its docstring for what a
+mailbox holds. Same seed, same options → byte-identical files, whatever the number of
+worker processes.
 """
 
 from __future__ import annotations
@@ -23,17 +24,11 @@ from pathlib import Path
 if not __package__:  # run as a script: import from the repository, not from bench/
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.sandbox.mailbox import (  # noqa: F401 - re-exported for bench/ and the tests
-    DEFAULT_END,
-    FOLDERS,
-    OWNER,
-    Builder,
-    Plan,
-    Planned,
-    folder_dir,
-    mutf7,
-    plan_mailbox,
-)
+# Some names below are re-exported for bench/ and the tests (noqa: F401).
+from app.sandbox.mailbox import DEFAULT_END, FOLDERS, folder_dir, mutf7  # noqa: F401
+from app.sandbox.mailbox_build import Builder
+from app.sandbox.mailbox_people import OWNER  # noqa: F401
+from app.sandbox.mailbox_plan import Plan, Planned, plan_mailbox
 
 # -- writing the Maildir ------------------------------------------------------------------------
 

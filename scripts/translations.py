@@ -168,7 +168,7 @@ ENGLISH = {
     "Ce lien mène à :\n{0}\n\nL'ouvrir dans le navigateur ?": (
         "This link leads to:\n{0}\n\nOpen it in the browser?"
     ),
-    # first-run wizard (app/ui/wizard.py)
+    # first-run wizard (app/ui/wizard*.py)
     "Votre adresse de messagerie": "Your mail address",
     "Adresse :": "Address:",
     "Certificat logiciel": "Software certificate",

@@ -113,10 +113,10 @@ def put_demo_mail(
     hospital that sends qualified INS). The same messages whatever the day, dated in the
     days before ``now`` (default: the current time, as "À classer" looks at the last 60 days
     of the real clock)."""
-    import app.sandbox.mailbox
+    import app.sandbox.mailbox_build
     from app.sandbox.samples import sample_mail
 
-    monkeypatch.setattr(app.sandbox.mailbox, "INS_NIR_TEST", ins_oid)
+    monkeypatch.setattr(app.sandbox.mailbox_build, "INS_NIR_TEST", ins_oid)
     account = store.account(DEMO_ME) or store.add_account(DEMO_ME, "card", "imaps://imap.test")
     store.upsert_folder(account, "INBOX", "/", "Inbox", True)
     inbox = next(f for f in store.folders(account) if f.name == "INBOX")

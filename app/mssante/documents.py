@@ -41,13 +41,8 @@ from app.mssante.results import Results, results_from_hprim
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import (
-    Attachment,
-    MessageParts,
-    ParsedMessage,
-    parse_message_parts,
-    safe_filename,
-)
+from app.store.mime import ParsedMessage, parse_message_parts
+from app.store.mime_attachments import Attachment, MessageParts, safe_filename
 
 log = logging.getLogger(__name__)
 

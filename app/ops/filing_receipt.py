@@ -16,7 +16,8 @@ from app.filing.service import DUPLICATE, FILED, REFUSED, FilingResult
 from app.ops.outbox import enqueue_message
 from app.ops.receipts import MDN_SENT, processing_receipt, receipt_asked
 from app.store.db import MessageSummary, Store
-from app.store.mime import message_headers, parse_message
+from app.store.mime import parse_message
+from app.store.mime_headers import message_headers
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from app.ops.patient_mail import (
 )
 from app.psc.errors import PscError
 from app.store.db import Account, MessageSummary, Store
-from app.store.mime import safe_filename
+from app.store.mime_attachments import safe_filename
 from app.store.outbox import OutboxItem, OutboxStore
 from app.store.receipts import ReceiptStore, envelope_id
 from app.transport import imap, sasl, smtp

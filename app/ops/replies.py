@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from app.ops.outbox import Draft
-from app.store.mime import Address, ParsedMessage, attachment_bytes
+from app.store.mime import ParsedMessage
+from app.store.mime_attachments import attachment_bytes
+from app.store.mime_headers import Address
 
 REPLY_PREFIX = "Re: "
 FORWARD_PREFIX = "Fwd: "

@@ -17,7 +17,10 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from app.sandbox.mailbox import OWNER_NIL, PARIS, Builder, Person, Planned, Planner
+from app.sandbox.mailbox import OWNER_NIL, PARIS
+from app.sandbox.mailbox_build import Builder
+from app.sandbox.mailbox_people import Person
+from app.sandbox.mailbox_plan import Planned, Planner
 
 _SEED = 20  # a plan where every kind below has a first message without a parent
 _PLAN_SIZE = 400

@@ -26,7 +26,7 @@ from app.store.blobs import BlobStore
 from app.store.document_rows import record, state_for
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
-from app.store.mime import parse_header_summary
+from app.store.mime_headers import parse_header_summary
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The HTML of a message for the reader: found, bounded, then sanitised.
 
 - :func:`html_body`: the first HTML text part that is not an attachment, from the message's
-  one parse (:class:`~app.store.mime.MessageParts`); the parser's tree walk is made never to
-  raise on malformed input (fuzzed in the tests).
+  one parse (:class:`~app.store.mime_attachments.MessageParts`); the parser's tree walk is
+  made never to raise on malformed input (fuzzed in the tests).
 - :func:`readable_html`: what the reader may render, or None when the markup is beyond the
   bounds below; the reader then shows the message's text with a notice. Hostile markup costs
   linear time at every step: html5ever (inside nh3) is quadratic in nesting depth (200,000
@@ -11,7 +11,7 @@
   line without a break opportunity in quadratic time (a 1 MB word: over a minute).
 
 The bounds, checked in one pass of a tolerant tokenizer (``html.parser``, hardened in
-``mime.py``) that writes the markup again, well-formed and allow-listed, before nh3 sees it:
+``mime_text.py``) that writes the markup again, well-formed and allow-listed, before nh3 sees it:
 
 - size: ``MAX_MARKUP_CHARS`` of markup, ``MAX_TAGS`` tags of any kind;
 - depth: ``MAX_DEPTH`` elements open at once (unclosed ``<p>``, ``<li>``, ``<td>``… are
@@ -41,18 +41,16 @@ from typing import Final
 
 import nh3
 
-from app.store.mime import (
+from app.store.mime_attachments import MessageParts
+from app.store.mime_decode import _decode_text, _Defects
+from app.store.mime_text import (
     _META_CHARSET,
     HTML_CHUNK,
     TEXT_SCAN_LIMIT,
-    MessageParts,
     SafeHtmlParser,
-    _decode_text,
-    _Defects,
-    _payload,
-    _roles,
     html_text,
 )
+from app.store.mime_tree import _payload, _roles
 
 TAGS: Final = frozenset(
     {"a", "b", "big", "blockquote", "br", "caption", "center", "code", "col", "colgroup",
@@ -72,8 +70,8 @@ ATTRIBUTES: Final = {
 }
 SCHEMES: Final = frozenset({"http", "https", "mailto"})
 
-MAX_MARKUP_CHARS = 4 << 20  # characters of markup (as mime.HTML_INPUT_LIMIT)
-MAX_TAGS = 100_000  # tags of any kind (html.parser: ~5 µs each), as mime.MAX_HTML_TAGS
+MAX_MARKUP_CHARS = 4 << 20  # characters of markup (as mime_text.HTML_INPUT_LIMIT)
+MAX_TAGS = 100_000  # tags of any kind (html.parser: ~5 µs each), as mime_text.MAX_HTML_TAGS
 MAX_DEPTH = 256  # elements open at once; html5ever's cost per tag grows with it
 MAX_SANITISED_CHARS = 4 << 20  # characters of sanitised markup given to Qt
 RENDER_BUDGET = 500_000  # units of the layout cost model (~ µs: half a second)

@@ -5,12 +5,12 @@ call each): under the GIL a thread gains nothing (docs/performance.md), so this 
 runs in a pool of processes while the sync reads the next messages from the server.
 
 A worker only ever gets message bytes and the directory of message files. It imports
-this module, ``app.store.blobs``, ``app.store.mime`` and the document readers of
-``app.mssante`` (patient, kind, document words: issue 18), nothing else: no account, no
-connection, no keyring, no card. The pool is started with "spawn" on every platform
-(what Windows and a PyInstaller build use anyway), so no memory of the parent (secrets
-included) is inherited, and the secrets the command line may take from the environment
-are removed from the worker's environment as it starts.
+this module, ``app.store.blobs``, ``app.store.mime`` (with its ``mime_*`` parts) and the
+document readers of ``app.mssante`` (patient, kind, document words: issue 18), nothing
+else: no account, no connection, no keyring, no card. The pool is started with "spawn" on
+every platform (what Windows and a PyInstaller build use anyway), so no memory of the
+parent (secrets included) is inherited, and the secrets the command line may take from the
+environment are removed from the worker's environment as it starts.
 
 Crash safety is the store's usual rule: a worker writes the file (atomic rename) before
 it answers, and the row that refers to it is committed afterwards by the sync.
@@ -29,7 +29,8 @@ from pathlib import Path
 
 from app.mssante.overview import MessageOverview, ingest_overview
 from app.store.blobs import BlobStore
-from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message_parts
+from app.store.mime import ParsedMessage, parse_message_parts
+from app.store.mime_headers import Address, HeaderSummary
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
 if TYPE_CHECKING:  # the wizard module is loaded only when a wizard opens
-    from app.ui.wizard import Handover
+    from app.ui.wizard_connect import Handover
 
 SYNC_TIMEOUT_MS = 120_000
 

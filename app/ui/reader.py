@@ -37,7 +37,8 @@ from app.ops.receipts import receipt_requested
 from app.store.blobs import BlobStore
 from app.store.db import MessageSummary
 from app.store.html_body import break_long_runs, html_body, readable_html
-from app.store.mime import Attachment, MessageParts, ParsedMessage, parse_message_parts
+from app.store.mime import ParsedMessage, parse_message_parts
+from app.store.mime_attachments import Attachment, MessageParts
 from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob

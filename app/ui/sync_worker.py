@@ -213,7 +213,7 @@ class SyncWorker(QObject):
 
         try:
             try:
-                # Never waits: the window tries again later (MainWindow.BUSY_RETRY_MS).
+                # Never waits: the window tries again later (window_session.BUSY_RETRY_MS).
                 report: SyncReport = sync_account(
                     store, session, self.data_dir / "locks", progress=progress, wait=0
                 )

@@ -27,7 +27,8 @@ from app.cli.main import main
 from app.core.errors import CaduceeError
 from app.ops.sync import sync_lock
 from app.store.db import Store
-from app.store.mime import attachment_bytes, parse_message
+from app.store.mime import parse_message
+from app.store.mime_attachments import attachment_bytes
 from app.sync.engine import AccountSync
 from app.transport import imap
 from app.transport.endpoints import Endpoint, Protocol, Security

@@ -14,7 +14,7 @@ from app.ops.accounts import AccountSession, new_account
 from app.store.db import Store
 from app.ui.main_window import MainWindow
 from app.ui.sync_worker import Prompter, SyncWorker
-from app.ui.wizard import Handover
+from app.ui.wizard_connect import Handover
 
 
 def is_locked(window: MainWindow) -> bool:  # read afresh: the state changes under mypy

@@ -35,16 +35,9 @@ from app.transport import tls
 from app.transport.autoconfig import ServerSettings, SrvRecord, discover
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
-from app.ui.wizard import (
-    PAGE_ADDRESS,
-    PAGE_CARD,
-    PAGE_CONNECT,
-    PAGE_MODE,
-    PAGE_SERVERS,
-    Discover,
-    FirstRunWizard,
-    Handover,
-)
+from app.ui.wizard import Discover, FirstRunWizard
+from app.ui.wizard_connect import Handover
+from app.ui.wizard_page import PAGE_ADDRESS, PAGE_CARD, PAGE_CONNECT, PAGE_MODE, PAGE_SERVERS
 from tests.conftest import MemoryKeyring
 from tests.lab.availability import unavailable
 from tests.lab.build import P12_PASSPHRASE, LabAccounts, LabPki, lab_message

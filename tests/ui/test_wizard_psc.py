@@ -21,7 +21,7 @@ from app.sandbox.submission import Endpoints
 from app.store.db import Store
 from app.transport import tls
 from app.ui.psc_signin import PscSignInDialog
-from app.ui.wizard import PAGE_ADDRESS, PAGE_CONNECT, PAGE_MODE, PSC
+from app.ui.wizard_page import PAGE_ADDRESS, PAGE_CONNECT, PAGE_MODE, PSC
 from tests.lab.build import PSC_MARTIN, LabPki
 from tests.lab.dovecot import Dovecot
 from tests.ui.test_wizard import WAIT, open_wizard, operators, shot, wait_servers

@@ -12,15 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.store.mime import (
-    TEXT_LIMIT,
-    Address,
-    ParsedMessage,
-    attachment_bytes,
-    parse_header_summary,
-    parse_message,
-    safe_filename,
-)
+from app.store.mime import ParsedMessage, parse_message
+from app.store.mime_attachments import attachment_bytes, safe_filename
+from app.store.mime_headers import Address, parse_header_summary
+from app.store.mime_text import TEXT_LIMIT
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 ZIP = b"PK\x03\x04" + bytes(range(256)) * 4 + b"PK\x05\x06" + b"\x00" * 18

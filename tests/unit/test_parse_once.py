@@ -17,15 +17,12 @@ from app.cli.main import main
 from app.filing.pending import pending_documents
 from app.filing.service import Filing
 from app.mssante.documents import MAX_ATTACHMENTS, read_message
-from app.store import mime
+from app.store import mime, mime_attachments, mime_tree
 from app.store.db import Store
-from app.store.mime import (
-    MessageParts,
-    attachment_bytes,
-    message_headers,
-    parse_message,
-    parse_message_parts,
-)
+from app.store.mime import parse_message, parse_message_parts
+from app.store.mime_attachments import MessageParts, attachment_bytes
+from app.store.mime_decode import _Defects
+from app.store.mime_headers import message_headers
 from bench.hostile_data import many_parts_message, put_message
 
 
@@ -46,13 +43,14 @@ class Parses:
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Parses:
     counter = Parses()
-    real = mime._build_tree
+    real = mime_tree._build_tree
 
-    def counting(buf: bytes, start: int, end: int, defects: mime._Defects) -> list[mime._Node]:
+    def counting(buf: bytes, start: int, end: int, defects: _Defects) -> list[mime_tree._Node]:
         counter.built.append((len(buf), start, end))
         return real(buf, start, end, defects)
 
-    monkeypatch.setattr(mime, "_build_tree", counting)
+    monkeypatch.setattr(mime, "_build_tree", counting)  # parse_message_parts
+    monkeypatch.setattr(mime_attachments, "_build_tree", counting)  # MessageParts, lazily
     return counter
 
 

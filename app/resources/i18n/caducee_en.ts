@@ -1,6 +1,113 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US" sourcelanguage="fr_FR">
 <context>
+    <name>ActionsWindow</name>
+    <message>
+        <source>Barre d'outils</source>
+        <translation>Toolbar</translation>
+    </message>
+    <message>
+        <source>Relever</source>
+        <translation>Get mail</translation>
+    </message>
+    <message>
+        <source>Relever le courrier (F5)</source>
+        <translation>Get new mail (F5)</translation>
+    </message>
+    <message>
+        <source>Écrire</source>
+        <translation>Write</translation>
+    </message>
+    <message>
+        <source>Répondre</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
+        <source>Répondre à tous</source>
+        <translation>Reply all</translation>
+    </message>
+    <message>
+        <source>Transférer</source>
+        <translation>Forward</translation>
+    </message>
+    <message>
+        <source>Carnet d'adresses</source>
+        <translation>Address book</translation>
+    </message>
+    <message>
+        <source>Annuaire MSSanté et favoris (Ctrl+Maj+B)</source>
+        <translation>MSSanté directory and favourites (Ctrl+Shift+B)</translation>
+    </message>
+    <message>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
+    <message>
+        <source>Reprendre les messages non envoyés</source>
+        <translation>Resume the unsent messages</translation>
+    </message>
+    <message>
+        <source>À classer</source>
+        <translation>To file</translation>
+    </message>
+    <message>
+        <source>Les documents reçus à classer dans les dossiers</source>
+        <translation>Received documents to file into the records</translation>
+    </message>
+    <message>
+        <source>Non lus</source>
+        <translation>Unread</translation>
+    </message>
+    <message>
+        <source>Suivis</source>
+        <translation>Flagged</translation>
+    </message>
+    <message>
+        <source>Avec pièces jointes</source>
+        <translation>With attachments</translation>
+    </message>
+    <message>
+        <source>Accusés</source>
+        <translation>Receipts</translation>
+    </message>
+    <message>
+        <source>Rechercher (objet, adresses, texte, pièces…)</source>
+        <translation>Search (subject, addresses, text, files…)</translation>
+    </message>
+    <message>
+        <source>Recherche</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Rechercher</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>&amp;Fichier</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte…</source>
+        <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Patients…</source>
+        <translation>Patients…</translation>
+    </message>
+    <message>
+        <source>Journal d'audit…</source>
+        <translation>Audit trail…</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
     <name>AddressPage</name>
     <message>
         <source>Votre adresse de messagerie</source>
@@ -136,6 +243,17 @@
     <message>
         <source>Exporter le journal d'audit</source>
         <translation>Export the audit trail</translation>
+    </message>
+</context>
+<context>
+    <name>BrowsingWindow</name>
+    <message>
+        <source>{0} résultat(s)</source>
+        <translation>{0} result(s)</translation>
+    </message>
+    <message>
+        <source>{0} message(s)</source>
+        <translation>{0} message(s)</translation>
     </message>
 </context>
 <context>
@@ -1090,6 +1208,13 @@
     </message>
 </context>
 <context>
+    <name>FilingWindow</name>
+    <message>
+        <source>Le message n'est pas encore téléchargé : relevez le courrier d'abord.</source>
+        <translation>The message is not downloaded yet: get the mail first.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunWizard</name>
     <message>
         <source>Caducée — ajouter un compte</source>
@@ -1247,202 +1372,6 @@
         <source>Verrouiller</source>
         <translation>Lock</translation>
     </message>
-    <message>
-        <source>Barre d'outils</source>
-        <translation>Toolbar</translation>
-    </message>
-    <message>
-        <source>Relever</source>
-        <translation>Get mail</translation>
-    </message>
-    <message>
-        <source>Relever le courrier (F5)</source>
-        <translation>Get new mail (F5)</translation>
-    </message>
-    <message>
-        <source>Écrire</source>
-        <translation>Write</translation>
-    </message>
-    <message>
-        <source>Répondre</source>
-        <translation>Reply</translation>
-    </message>
-    <message>
-        <source>Répondre à tous</source>
-        <translation>Reply all</translation>
-    </message>
-    <message>
-        <source>Transférer</source>
-        <translation>Forward</translation>
-    </message>
-    <message>
-        <source>Carnet d'adresses</source>
-        <translation>Address book</translation>
-    </message>
-    <message>
-        <source>Annuaire MSSanté et favoris (Ctrl+Maj+B)</source>
-        <translation>MSSanté directory and favourites (Ctrl+Shift+B)</translation>
-    </message>
-    <message>
-        <source>Brouillons</source>
-        <translation>Drafts</translation>
-    </message>
-    <message>
-        <source>Reprendre les messages non envoyés</source>
-        <translation>Resume the unsent messages</translation>
-    </message>
-    <message>
-        <source>À classer</source>
-        <translation>To file</translation>
-    </message>
-    <message>
-        <source>Les documents reçus à classer dans les dossiers</source>
-        <translation>Received documents to file into the records</translation>
-    </message>
-    <message>
-        <source>Non lus</source>
-        <translation>Unread</translation>
-    </message>
-    <message>
-        <source>Suivis</source>
-        <translation>Flagged</translation>
-    </message>
-    <message>
-        <source>Avec pièces jointes</source>
-        <translation>With attachments</translation>
-    </message>
-    <message>
-        <source>Accusés</source>
-        <translation>Receipts</translation>
-    </message>
-    <message>
-        <source>Rechercher (objet, adresses, texte, pièces…)</source>
-        <translation>Search (subject, addresses, text, files…)</translation>
-    </message>
-    <message>
-        <source>Recherche</source>
-        <translation>Search</translation>
-    </message>
-    <message>
-        <source>Rechercher</source>
-        <translation>Search</translation>
-    </message>
-    <message>
-        <source>Supprimer</source>
-        <translation>Delete</translation>
-    </message>
-    <message>
-        <source>&amp;Fichier</source>
-        <translation>&amp;File</translation>
-    </message>
-    <message>
-        <source>Ajouter un compte…</source>
-        <translation>Add an account…</translation>
-    </message>
-    <message>
-        <source>Patients…</source>
-        <translation>Patients…</translation>
-    </message>
-    <message>
-        <source>Journal d'audit…</source>
-        <translation>Audit trail…</translation>
-    </message>
-    <message>
-        <source>Quitter</source>
-        <translation>Quit</translation>
-    </message>
-    <message>
-        <source>{0} résultat(s)</source>
-        <translation>{0} result(s)</translation>
-    </message>
-    <message>
-        <source>{0} message(s)</source>
-        <translation>{0} message(s)</translation>
-    </message>
-    <message>
-        <source>Plus de message non lu ici.</source>
-        <translation>No more unread messages here.</translation>
-    </message>
-    <message>
-        <source>Supprimer définitivement ?</source>
-        <translation>Delete for good?</translation>
-    </message>
-    <message>
-        <source>Le supprimer quand même ?</source>
-        <translation>Delete it anyway?</translation>
-    </message>
-    <message>
-        <source>Le message n'est pas encore téléchargé : relevez le courrier d'abord.</source>
-        <translation>The message is not downloaded yet: get the mail first.</translation>
-    </message>
-    <message>
-        <source>Choisissez d'abord un message téléchargé.</source>
-        <translation>Choose a downloaded message first.</translation>
-    </message>
-    <message>
-        <source>Accusé de lecture placé dans la boîte d'envoi.</source>
-        <translation>Read receipt placed in the outbox.</translation>
-    </message>
-    <message>
-        <source>Message placé dans la boîte d'envoi.</source>
-        <translation>Message placed in the outbox.</translation>
-    </message>
-    <message>
-        <source>synchronisation…</source>
-        <translation>syncing…</translation>
-    </message>
-    <message>
-        <source>connecté</source>
-        <translation>connected</translation>
-    </message>
-    <message>
-        <source>{0} nouveau(x) message(s)</source>
-        <translation>{0} new message(s)</translation>
-    </message>
-    <message>
-        <source>carte retirée</source>
-        <translation>card removed</translation>
-    </message>
-    <message>
-        <source>Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.</source>
-        <translation>CPS card removed: insert it again, then “Unlock” and your PIN.</translation>
-    </message>
-    <message>
-        <source>Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis « Relever » pour saisir votre code.</source>
-        <translation>CPS card removed: getting and sending mail suspended. Insert it again, then “Get mail” to type your PIN.</translation>
-    </message>
-    <message>
-        <source>Carte CPS réinsérée : « Relever » pour saisir votre code.</source>
-        <translation>CPS card back: “Get mail” to type your PIN.</translation>
-    </message>
-    <message>
-        <source>carte à vérifier</source>
-        <translation>check the card</translation>
-    </message>
-    <message>
-        <source>identifiant refusé</source>
-        <translation>login refused</translation>
-    </message>
-    <message>
-        <source>connexion Pro Santé Connect à refaire</source>
-        <translation>Pro Santé Connect sign-in needed</translation>
-    </message>
-    <message>
-        <source>certificat refusé</source>
-        <translation>certificate refused</translation>
-    </message>
-    <message>
-        <source>hors ligne</source>
-        <translation>offline</translation>
-    </message>
-    <message>
-        <source>relève en cours ailleurs</source>
-        <translation>getting mail in another process</translation>
-    </message>
-    <message>
-        <source>erreur</source>
-        <translation>error</translation>
-    </message>
 </context>
 <context>
     <name>MessageListModel</name>
@@ -1475,6 +1404,37 @@
     <message>
         <source>lu</source>
         <translation>read</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWindow</name>
+    <message>
+        <source>Plus de message non lu ici.</source>
+        <translation>No more unread messages here.</translation>
+    </message>
+    <message>
+        <source>Supprimer définitivement ?</source>
+        <translation>Delete for good?</translation>
+    </message>
+    <message>
+        <source>Le supprimer quand même ?</source>
+        <translation>Delete it anyway?</translation>
+    </message>
+    <message>
+        <source>Choisissez d'abord un message téléchargé.</source>
+        <translation>Choose a downloaded message first.</translation>
+    </message>
+    <message>
+        <source>Accusé de lecture placé dans la boîte d'envoi.</source>
+        <translation>Read receipt placed in the outbox.</translation>
+    </message>
+    <message>
+        <source>Carnet d'adresses</source>
+        <translation>Address book</translation>
+    </message>
+    <message>
+        <source>Message placé dans la boîte d'envoi.</source>
+        <translation>Message placed in the outbox.</translation>
     </message>
 </context>
 <context>
@@ -2500,6 +2460,65 @@ Send anyway?</translation>
     <message>
         <source>Le test a échoué</source>
         <translation>The test failed</translation>
+    </message>
+</context>
+<context>
+    <name>SessionWindow</name>
+    <message>
+        <source>synchronisation…</source>
+        <translation>syncing…</translation>
+    </message>
+    <message>
+        <source>connecté</source>
+        <translation>connected</translation>
+    </message>
+    <message>
+        <source>{0} nouveau(x) message(s)</source>
+        <translation>{0} new message(s)</translation>
+    </message>
+    <message>
+        <source>carte retirée</source>
+        <translation>card removed</translation>
+    </message>
+    <message>
+        <source>Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.</source>
+        <translation>CPS card removed: insert it again, then “Unlock” and your PIN.</translation>
+    </message>
+    <message>
+        <source>Carte CPS retirée : relève et envoi suspendus. Réinsérez-la, puis « Relever » pour saisir votre code.</source>
+        <translation>CPS card removed: getting and sending mail suspended. Insert it again, then “Get mail” to type your PIN.</translation>
+    </message>
+    <message>
+        <source>Carte CPS réinsérée : « Relever » pour saisir votre code.</source>
+        <translation>CPS card back: “Get mail” to type your PIN.</translation>
+    </message>
+    <message>
+        <source>carte à vérifier</source>
+        <translation>check the card</translation>
+    </message>
+    <message>
+        <source>identifiant refusé</source>
+        <translation>login refused</translation>
+    </message>
+    <message>
+        <source>connexion Pro Santé Connect à refaire</source>
+        <translation>Pro Santé Connect sign-in needed</translation>
+    </message>
+    <message>
+        <source>certificat refusé</source>
+        <translation>certificate refused</translation>
+    </message>
+    <message>
+        <source>hors ligne</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>relève en cours ailleurs</source>
+        <translation>getting mail in another process</translation>
+    </message>
+    <message>
+        <source>erreur</source>
+        <translation>error</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,115 @@
+"""The generated mailbox's files: a minimal PDF 1.4 writer (text pages, a scanned page of
+noise) and PNG images."""
+
+# Seeded pseudo-random data on purpose (reproducible mailboxes), never used for security.
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import struct
+import zlib
+
+from app.sandbox.mailbox import PARIS
+
+# -- a minimal PDF writer -------------------------------------------------------------------
+
+
+def _pdf_text(line: str) -> bytes:
+    raw = line.encode("cp1252", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def pdf_page_stream(lines: list[str], size: int = 9) -> bytes:
+    """A text page: ``lines`` from the top left, Helvetica ``size`` points."""
+    body = b"".join(_pdf_text(line) + b" Tj T*\n" for line in lines)
+    header = b"BT /F1 %d Tf %d TL 50 800 Td\n" % (size, size + 4)
+    return header + body + b"ET\n"
+
+
+def pdf_document(
+    title: str, pages: list[bytes], scan: bytes = b"", created: dt.datetime | None = None
+) -> bytes:
+    """A valid PDF 1.4: text pages (content streams), then one scanned page if ``scan``."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    catalog = add(b"")  # filled in below
+    pages_id = add(b"")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    kids = []
+    resources = b"<< /Font << /F1 %d 0 R >> >>" % font
+    for stream in pages:
+        content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources %s "
+                b"/Contents %d 0 R >>" % (pages_id, resources, content)
+            )
+        )
+    if scan:
+        width = 1240
+        height = max(1, len(scan) // width)
+        scan = scan[: width * height]
+        image = add(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream"
+            % (width, height, len(scan), scan)
+        )
+        draw = b"q 595 0 0 842 0 0 cm /Im1 Do Q"
+        content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] "
+                b"/Resources << /XObject << /Im1 %d 0 R >> >> /Contents %d 0 R >>"
+                % (pages_id, image, content)
+            )
+        )
+    stamp = (created or dt.datetime(2025, 1, 1, tzinfo=PARIS)).strftime("D:%Y%m%d%H%M%S")
+    info = add(
+        b"<< /Title %s /Producer (Caducee bench PDF writer) /CreationDate (%s) >>"
+        % (_pdf_text(title), stamp.encode())
+    )
+    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
+    objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % kid for kid in kids),
+        len(kids),
+    )
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, catalog, info, xref)
+    )
+    return out.getvalue()
+
+
+def png_image(rng: random.Random, size: int) -> bytes:
+    """A valid grey PNG of about ``size`` bytes (noise, stored without compression)."""
+    width = 1024
+    height = max(1, size // (width + 1))
+    raw = b"".join(b"\x00" + rng.randbytes(width) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 0))
+        + chunk(b"IEND", b"")
+    )

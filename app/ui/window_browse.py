@@ -1,0 +1,123 @@
+"""The main window's base: which folder and message are shown, kept in step with the store."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QTableView, QTreeView
+
+from app.core.audit import Action
+from app.store.db import MessageSummary, Store
+from app.store.views import Scope, blob_digest
+from app.ui.models import DRAFTS, OUTBOX, FolderTreeModel, MessageListModel, MessageRole, ScopeRole
+from app.ui.reader import Reader
+from app.ui.send_views import SendViews
+
+
+class BrowsingWindow(QMainWindow):
+    """The folder tree, the message list and the reader, kept in step (built by MainWindow)."""
+
+    store: Store
+    count: QLabel
+    filters: dict[str, QAction]
+    folder_view: QTreeView
+    folders: FolderTreeModel
+    list_view: QTableView
+    messages: MessageListModel
+    reader: Reader
+    search: QLineEdit
+    send_views: SendViews
+
+    # -- what is shown --------------------------------------------------------------------
+
+    def _select_first_folder(self) -> None:
+        account = self.folders.index(0, 0)
+        first = self.folders.index(0, 0, account) if account.isValid() else QModelIndex()
+        scope = first.data(ScopeRole) if first.isValid() else None
+        if first.isValid() and getattr(scope, "folder", None) not in (OUTBOX, DRAFTS):
+            self.folder_view.setCurrentIndex(first)
+
+    def _folder_scope(self) -> Scope:
+        index = self.folder_view.currentIndex()
+        scope = index.data(ScopeRole) if index.isValid() else None
+        return scope if isinstance(scope, Scope) else Scope()
+
+    def _folder_chosen(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._apply_scope()
+
+    def _apply_scope(self) -> None:
+        base = self._folder_scope()
+        text = self.search.text().strip()
+        scope = Scope(
+            account=base.account,
+            folder=None if text else base.folder,  # a search covers the whole account
+            search=text or None,
+            unread=self.filters["unread"].isChecked(),
+            flagged=self.filters["flagged"].isChecked(),
+            attachments=self.filters["attachments"].isChecked(),
+            reports=self.filters["reports"].isChecked(),
+        )
+        self.messages.set_scope(scope)
+        self.reader.clear()
+        found = self.messages.rowCount()
+        self.count.setText(
+            self.tr("{0} résultat(s)").format(found)
+            if text
+            else self.tr("{0} message(s)").format(found)
+        )
+        self.send_views.follow(base, bool(text))
+
+    def _message_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        message = indexes[0].data(MessageRole) if indexes else None
+        if message is None:
+            return
+        self.reader.show_message(message, blob_digest(self.store, message.id))
+        self.store.audited_message(
+            Action.READ,
+            message,
+            request="copie locale (lecteur)",
+        )
+        if message.unread:
+            self.store.change_flags(message, ["\\Seen"])  # read: locally now, server later
+            self._refresh_counts()
+
+    def _selected(self) -> MessageSummary | None:
+        index = self.list_view.currentIndex()
+        message = index.data(MessageRole) if index.isValid() else None
+        return message if isinstance(message, MessageSummary) else None
+
+    def _refresh_counts(self) -> None:
+        current = self._folder_scope()
+        self.folder_view.selectionModel().blockSignals(True)
+        self.folders.reload()
+        self.folder_view.expandAll()
+        self._reselect(current)
+        self.folder_view.selectionModel().blockSignals(False)
+        self.messages.invalidate()  # bold rows follow the new flags
+
+    def _reselect(self, scope: Scope) -> None:
+        pending = [self.folders.index(r, 0) for r in range(self.folders.rowCount())]
+        while pending:  # match() cannot compare Python objects stored in items
+            index = pending.pop()
+            if index.data(ScopeRole) == scope:
+                self.folder_view.setCurrentIndex(index)
+                return
+            pending += [
+                self.folders.index(r, 0, index) for r in range(self.folders.rowCount(index))
+            ]
+
+    def _reload_keeping_selection(self) -> None:
+        """The store changed (a sync, a flag): same message selected, wherever it moved."""
+        selected = self._selected()
+        self.messages.refresh()
+        self._refresh_counts()
+        row = self.messages.row_of(selected.id) if selected is not None else None
+        if row is not None:
+            self.list_view.selectionModel().blockSignals(True)
+            self.list_view.selectRow(row)
+            self.list_view.selectionModel().blockSignals(False)
+        self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
