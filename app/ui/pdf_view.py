@@ -93,6 +93,7 @@ class PdfPane(QWidget):
         self.find_previous_button = self._button("↑", self.tr("Occurrence précédente"), self.find_previous)
         self.find_next_button = self._button("↓", self.tr("Occurrence suivante"), self.find_next)
         self.found = QLabel("")
+        self.found.setMinimumWidth(self.found.fontMetrics().horizontalAdvance("Introuvable"))
         self.print_button = self._button(self.tr("Imprimer…"), self.tr("Imprimer le PDF"), self.print_)
         for widget in (
             self.previous,

@@ -51,6 +51,9 @@ def test_pages_zoom_and_fit_width(qtbot: QtBot, artefacts: Path) -> None:
     pane.fit_width()
     assert pane.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
     assert not pane.broken.isVisible()
+    pane.go_to(0)
+    qtbot.waitUntil(lambda: pane.current_page == 0)
+    qtbot.wait(600)  # QPdfView draws its pages in a worker thread
     pane.grab().save(str(artefacts / "pdf-viewer.png"))
     assert_not_blank(artefacts / "pdf-viewer.png")
 
@@ -72,6 +75,7 @@ def test_find_goes_through_every_match(qtbot: QtBot, artefacts: Path) -> None:
     assert pane.found.text() == "1 / 2"
     pane.find_previous()
     assert pane.found.text() == "2 / 2"
+    qtbot.wait(600)
     pane.grab().save(str(artefacts / "pdf-viewer-find.png"))
     pane.find.setText("glycémie introuvable")
     pane.find_next()
