@@ -84,17 +84,22 @@ class PdfPane(QWidget):
         self.fit = self._button(
             self.tr("Pleine largeur"), self.tr("Ajuster à la largeur"), self.fit_width
         )
-        self.find = QLineEdit(self)
-        self.find.setPlaceholderText(self.tr("Rechercher dans le PDF"))
-        self.find.setAccessibleName(self.tr("Rechercher dans le PDF"))
-        self.find.setClearButtonEnabled(True)
-        self.find.returnPressed.connect(self.find_next)
-        self.find.textChanged.connect(self._search_changed)
-        self.find_previous_button = self._button("↑", self.tr("Occurrence précédente"), self.find_previous)
+        self.find_field = QLineEdit(self)
+        self.find_field.setPlaceholderText(self.tr("Rechercher dans le PDF"))
+        self.find_field.setAccessibleName(self.tr("Rechercher dans le PDF"))
+        self.find_field.setClearButtonEnabled(True)
+        self.find_field.returnPressed.connect(self.find_next)
+        self.find_field.textChanged.connect(self._search_changed)
+        self.find_previous_button = self._button(
+            "↑", self.tr("Occurrence précédente"), self.find_previous
+        )
         self.find_next_button = self._button("↓", self.tr("Occurrence suivante"), self.find_next)
         self.found = QLabel("")
         self.found.setMinimumWidth(self.found.fontMetrics().horizontalAdvance("Introuvable"))
-        self.print_button = self._button(self.tr("Imprimer…"), self.tr("Imprimer le PDF"), self.print_)
+        self.print_button = self._button(
+            self.tr("Imprimer…"), self.tr("Imprimer le PDF"), self.print_
+        )
+        widget: QWidget
         for widget in (
             self.previous,
             self.page,
@@ -107,14 +112,14 @@ class PdfPane(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         for widget in (
-            self.find,
+            self.find_field,
             self.find_previous_button,
             self.find_next_button,
             self.found,
             self.print_button,
         ):
             bar.addWidget(widget)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.find_field.setFocus)
         QShortcut(QKeySequence.StandardKey.ZoomIn, self, self.zoom_in)
         QShortcut(QKeySequence.StandardKey.ZoomOut, self, self.zoom_out)
         return bar
@@ -170,11 +175,11 @@ class PdfPane(QWidget):
         return int(self.search.rowCount(QModelIndex()))
 
     def _show_match(self, step: int) -> None:
-        if self.search.searchString() != self.find.text().strip():
-            self._search_changed(self.find.text())
+        if self.search.searchString() != self.find_field.text().strip():
+            self._search_changed(self.find_field.text())
         count = self.matches()
         if count == 0:
-            self.found.setText(self.tr("Introuvable") if self.find.text().strip() else "")
+            self.found.setText(self.tr("Introuvable") if self.find_field.text().strip() else "")
             return
         self.match = (self.match + step) % count
         link = self.search.resultAtIndex(self.match)

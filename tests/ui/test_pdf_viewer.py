@@ -63,7 +63,7 @@ def test_find_goes_through_every_match(qtbot: QtBot, artefacts: Path) -> None:
     qtbot.addWidget(pane)
     pane.resize(800, 700)
     pane.show()
-    pane.find.setText("hemoglobine")
+    pane.find_field.setText("hemoglobine")
     qtbot.waitUntil(lambda: pane.matches() == 2, timeout=5000)
     pane.find_next()
     assert pane.found.text() == "1 / 2"
@@ -77,7 +77,7 @@ def test_find_goes_through_every_match(qtbot: QtBot, artefacts: Path) -> None:
     assert pane.found.text() == "2 / 2"
     qtbot.wait(600)
     pane.grab().save(str(artefacts / "pdf-viewer-find.png"))
-    pane.find.setText("glycémie introuvable")
+    pane.find_field.setText("glycémie introuvable")
     pane.find_next()
     assert pane.found.text() == "Introuvable"
 
@@ -103,6 +103,6 @@ def test_a_broken_pdf_says_so(qtbot: QtBot) -> None:
     assert pane.broken.isVisible()
     assert pane.pages == 0
     pane.next_page()
-    pane.find.setText("x")
+    pane.find_field.setText("x")
     pane.find_next()
     assert pane.found.text() == "Introuvable"
