@@ -10,6 +10,9 @@ from typing import Any
 from app.cli.accounts import open_store
 from app.core.audit import Action
 from app.core.paths import Profile
+from app.mssante.documents import read_message
+from app.mssante.model import MessageDocuments
+from app.mssante.overview import documents_json, identity_line
 from app.store.db import MessageSummary
 from app.store.mime import parse_message
 
@@ -133,6 +136,11 @@ def run_show(args: argparse.Namespace, profile: Profile) -> int:
             else []
         )
         data["headers"] = parsed.headers if parsed else {}
+        documents = read_message(raw) if raw is not None else None
+        data["documents"] = documents_json(documents) if documents else []
+        data["refused"] = (
+            [{"name": r.name, "reason": r.reason} for r in documents.refused] if documents else []
+        )
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     print(f"De : {message.sender}")
@@ -148,9 +156,28 @@ def run_show(args: argparse.Namespace, profile: Profile) -> int:
             f"Pièce jointe : {attachment.filename} ({attachment.content_type}, "
             f"{attachment.size} octets)"
         )
+    if raw is not None:
+        _print_documents(read_message(raw))
     print()
     print(parsed.body_text)
     return 0
+
+
+def _print_documents(documents: MessageDocuments) -> None:
+    for number, document in enumerate(documents.documents, 1):
+        identity = identity_line(document.identity) if document.identity else None
+        kind = document.type_name or document.type_label or "Document"
+        print(f"Document {number} : {kind} — patient : {identity or 'inconnu'}")
+        for row in document.results:
+            mark = " !" if row.abnormal else "  "
+            print(
+                f"  {mark} {row.label} : {row.value} {row.unit or ''}"
+                f"  ({row.reference_range or 'sans référence'})"
+            )
+        for notice in document.notices:
+            print(f"  Attention : {notice}")
+    for refused in documents.refused:
+        print(f"Non lu : {refused.name} — {refused.reason}")
 
 
 def run_mark(args: argparse.Namespace, profile: Profile) -> int:

@@ -240,6 +240,15 @@ class Journal:
         ).fetchall()
         return [self._entry(r) for r in rows]
 
+    def filed_for_patient(self, patient_id: str) -> list[Entry]:
+        """The live filings of one patient in this root, oldest first (her results view)."""
+        rows = self.db.db.execute(
+            f"{self._COLUMNS} WHERE root_id = ? AND patient_id = ? AND status = 'filed' "
+            "ORDER BY id",
+            (self.root_id, patient_id),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
+
     def decided(self, account: str, message_id: str) -> bool:
         """Whether the doctor (or --auto) already settled this message: filed, found already
         filed, or refused — and not undone since."""

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import binascii
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
 from app.mssante import hl7
 from app.mssante.ins import from_cda_ids
 from app.mssante.model import PatientIdentity
+from app.mssante.results import Results, results_from_cda
 from app.mssante.xmlsafe import attr, child, children, local, parse_xml, text_of
 
 MAX_DEPTH = 40  # nested sections / narrative elements rendered
 MAX_HTML_CHARS = 4 * 1024 * 1024
+MAX_TEXT_CHARS = 256 * 1024  # the body's text kept for search
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class CdaDocument:
     pdf: bytes | None  # from a nonXMLBody
     body_media_type: str | None  # the nonXMLBody mediaType, whatever it is
     html: str | None  # the structured body rendered
+    results: Results = field(default_factory=Results)  # observations of the body's entries
+    text: str = ""  # the structured body's text (narrative), for search, capped
 
 
 class CdaRefused(Exception):
@@ -69,6 +73,7 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
     )
     act = service or effective
     pdf, media_type, rendered = _body(root)
+    structured = child(root, "component", "structuredBody")
     return CdaDocument(
         code=attr(code, "code", 100) or None,
         code_label=attr(code, "displayName", 300) or None,
@@ -80,6 +85,8 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
         pdf=pdf,
         body_media_type=media_type,
         html=rendered,
+        results=results_from_cda(root),
+        text=text_of(structured, MAX_TEXT_CHARS),
     )
 
 

@@ -37,6 +37,7 @@ from app.mssante.model import (
     ReceivedDocument,
     RefusedInput,
 )
+from app.mssante.results import Results, results_from_hprim
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
@@ -92,6 +93,20 @@ class _Pdf:
     used: bool = False
 
 
+@dataclass(frozen=True)
+class _Hprim:
+    file: DocumentFile
+    header: hprim_reader.HprimHeader
+    results: Results
+
+    @property
+    def text(self) -> str:
+        """The results as words, for search ("Hémoglobine 10.2 g/dL")."""
+        return "\n".join(
+            " ".join(p for p in (r.label, r.code, r.value, r.unit) if p) for r in self.results.rows
+        )
+
+
 @dataclass
 class _Draft:
     """A ReceivedDocument being assembled (readable filled late for XDM documents)."""
@@ -116,7 +131,7 @@ def read_message(raw: bytes) -> MessageDocuments:
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
     pdfs: list[_Pdf] = []
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]] = []
+    hprims: list[_Hprim] = []
     for number, attachment in enumerate(parsed.attachments):
         if number >= MAX_ATTACHMENTS:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
@@ -177,7 +192,7 @@ def _read_attachment(
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
+    hprims: list[_Hprim],
 ) -> None:
     name = attachment.filename
     if attachment.size > MAX_ATTACHMENT_BYTES:
@@ -210,7 +225,8 @@ def _read_attachment(
     elif kind == "text":
         header = hprim_reader.read_hprim(data)
         if header is not None:
-            hprims.append((DocumentFile(name, "text/plain", data), header))
+            results = results_from_hprim(data, header.sampling_date)
+            hprims.append(_Hprim(DocumentFile(name, "text/plain", data), header, results))
 
 
 def _read_zip_attachment(
@@ -302,6 +318,7 @@ def _read_subset(
                     title=entry.title if entry else None,
                     type_code=entry.type_code if entry else None,
                     type_label=type_label(entry.type_code, entry.type_label) if entry else None,
+                    type_name=entry.type_label if entry else None,
                     act_date=entry.created.date() if entry and entry.created else None,
                     author=entry.author if entry else None,
                     created=entry.created if entry else None,
@@ -367,9 +384,13 @@ def _cda_draft(
         title=title,
         type_code=code,
         type_label=type_label(code, label),
+        type_name=label,
         act_date=act,
         author=cda.author or (entry.author if entry else None),
         created=created,
+        results=cda.results.rows,
+        notices=cda.results.notices,
+        text=cda.text,
     )
     return _Draft(document, f"{title or ''} {label or ''}", digests)
 
@@ -443,7 +464,7 @@ def _eco_name(name: str) -> tuple[date, str] | None:
 def _assemble(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
-    hprims: list[tuple[DocumentFile, hprim_reader.HprimHeader]],
+    hprims: list[_Hprim],
     subject_identity: PatientIdentity | None,
     subject: str,
 ) -> list[ReceivedDocument]:
@@ -453,16 +474,21 @@ def _assemble(
     parts = subject_reader.parse(subject)
     title = parts.title if parts and parts.title else None
     if len(hprims) == 1 and free:
-        hprim_file, header = hprims[0]
+        hprim = hprims[0]
         for number, pdf in enumerate(free):
+            first = number == 0  # the results go with the first PDF, as the HPRIM file does
             documents.append(
                 ReceivedDocument(
                     readable=DocumentFile(pdf.name, "application/pdf", pdf.data),
-                    originals=(hprim_file,) if number == 0 else (),
-                    identity=header.identity,
+                    originals=(hprim.file,) if first else (),
+                    identity=hprim.header.identity,
                     title=title,
                     type_label="Resultats-biologie",
-                    act_date=header.sampling_date,
+                    type_name="Résultats de biologie",
+                    act_date=hprim.header.sampling_date,
+                    results=hprim.results.rows if first else (),
+                    notices=hprim.results.notices if first else (),
+                    text=hprim.text if first else "",
                 )
             )
         return documents
@@ -476,14 +502,18 @@ def _assemble(
                 act_date=named[0] if named else None,
             )
         )
-    for hprim_file, header in hprims:
+    for hprim in hprims:
         documents.append(
             ReceivedDocument(
-                readable=hprim_file,
-                identity=header.identity,
+                readable=hprim.file,
+                identity=hprim.header.identity,
                 title=title or "Résultats de biologie (HPRIM)",
                 type_label="Resultats-HPRIM",
-                act_date=header.sampling_date,
+                type_name="Résultats de biologie (HPRIM)",
+                act_date=hprim.header.sampling_date,
+                results=hprim.results.rows,
+                notices=hprim.results.notices,
+                text=hprim.text,
             )
         )
     return documents

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
+from app.mssante.results import ResultRow
+
 
 class InsKind(Enum):
     """Which identifier an INS OID names (notes §4.3)."""
@@ -81,9 +83,38 @@ class ReceivedDocument:
     title: str | None = None  # "Compte rendu d'imagerie", from CDA title / XDM metadata
     type_code: str | None = None  # CDA/XDM typeCode (LOINC), e.g. "11490-0"
     type_label: str | None = None  # a short readable type for the file name ("CR-imagerie")
+    type_name: str | None = None  # the type as the sender names it ("CR d'examens biologiques")
     act_date: date | None = None  # service/creation date of the document
     author: str | None = None  # who wrote it (person or organisation), for the file name
     created: datetime | None = None
+    results: tuple[ResultRow, ...] = ()  # lab results (HPRIM lines, CDA observations)
+    notices: tuple[str, ...] = ()  # French: what could not be read of it (partial results…)
+    text: str = ""  # what it says, for search: CDA narrative, HPRIM results (not PDF text)
+
+    @property
+    def pdf(self) -> DocumentFile | None:
+        """The document's PDF: the readable one (the CDA's own embedded PDF first), else a
+        PDF kept among the originals."""
+        for candidate in (self.readable, *self.originals):
+            if candidate is not None and candidate.media_type == "application/pdf":
+                return candidate
+        return None
+
+    @property
+    def source(self) -> DocumentFile | None:
+        """The structured source: the CDA file (``text/xml``) or the HPRIM file."""
+        for candidate in (*self.originals, self.readable):
+            if candidate is not None and candidate.media_type in ("text/xml", "text/plain"):
+                return candidate
+        return None
+
+    @property
+    def source_kind(self) -> str | None:
+        """ "cda", "hprim" or None."""
+        source = self.source
+        if source is None:
+            return None
+        return "cda" if source.media_type == "text/xml" else "hprim"
 
 
 @dataclass(frozen=True)

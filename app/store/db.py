@@ -23,6 +23,7 @@ from app.core.audit import Action, AuditTrail
 from app.core.private import private_database, private_directory
 from app.mssante.dsn import report_kind
 from app.store.blobs import BlobStore
+from app.store.document_rows import record, state_for
 from app.store.ingest import IngestedBody, addresses_of, ingest
 from app.store.migrations import migrate
 from app.store.mime import parse_header_summary
@@ -259,6 +260,7 @@ class Store:
                 (account.id,),
             ).fetchall()
             db.executemany("DELETE FROM search WHERE rowid = ?", ((r[0],) for r in rows))
+            db.executemany("DELETE FROM document_search WHERE rowid = ?", ((r[0],) for r in rows))
             db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
         return {r[1] for r in rows if r[1] is not None}
 
@@ -310,6 +312,11 @@ class Store:
     def _unindex(db: sqlite3.Connection, folder: Folder) -> None:
         db.execute(
             "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
+            (folder.id,),
+        )
+        db.execute(
+            "DELETE FROM document_search WHERE rowid IN "
+            "(SELECT id FROM messages WHERE folder_id = ?)",
             (folder.id,),
         )
 
@@ -417,6 +424,7 @@ class Store:
                 ).fetchone()
                 if row is not None:
                     db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+                    db.execute("DELETE FROM document_search WHERE rowid = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
                     removed += 1
         return removed
@@ -482,6 +490,7 @@ class Store:
                         body.attachment_names,
                     ),
                 )
+                record(db, rowid, body.overview, state_for(body.overview))
         self._apply_reports([rowid for rowid, _body in found])
         return [body for _rowid, body in found]
 
@@ -636,9 +645,12 @@ class Store:
         # Only constant SQL fragments are joined here; every value is a bound parameter.
         where = (  # noqa: S608
             where + " AND" if where else " WHERE"
-        ) + " m.id IN (SELECT rowid FROM search WHERE search MATCH ?)"
+        ) + (
+            " m.id IN (SELECT rowid FROM search WHERE search MATCH ? UNION "
+            "SELECT rowid FROM document_search WHERE document_search MATCH ?)"
+        )
         sql = f"{self._SUMMARY}{where} ORDER BY m.date DESC, m.id DESC"
-        params.append(query)
+        params += [query, query]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

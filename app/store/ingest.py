@@ -5,7 +5,8 @@ call each): under the GIL a thread gains nothing (docs/performance.md), so this 
 runs in a pool of processes while the sync reads the next messages from the server.
 
 A worker only ever gets message bytes and the directory of message files. It imports
-this module, ``app.store.blobs`` and ``app.store.mime``, nothing else: no account, no
+this module, ``app.store.blobs``, ``app.store.mime`` and the document readers of
+``app.mssante`` (patient, kind, document words: issue 18), nothing else: no account, no
 connection, no keyring, no card. The pool is started with "spawn" on every platform
 (what Windows and a PyInstaller build use anyway), so no memory of the parent (secrets
 included) is inherited, and the secrets the command line may take from the environment
@@ -26,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.mssante.overview import MessageOverview, overview
 from app.store.blobs import BlobStore
 from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
 
@@ -43,6 +45,7 @@ class IngestedBody:
     body_text: str
     attachment_names: str
     has_attachments: bool
+    overview: MessageOverview  # patient, kind, results, document words (not PDF text)
 
 
 def _show(address: Address) -> str:
@@ -69,6 +72,7 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
         body_text=parsed.body_text,
         attachment_names=" ".join(a.filename for a in parsed.attachments),
         has_attachments=bool(parsed.attachments),
+        overview=overview(raw, documents=bool(parsed.attachments)),
     )
 
 

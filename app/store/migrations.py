@@ -186,6 +186,36 @@ MIGRATIONS: list[str] = [
         applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
     );
     """,
+    # 8 (issue 18): what the list shows of a message's documents, read once (at ingest, or
+    # by the background pass app/store/documents_index.py for mail stored before): the
+    # patient ("NOM Prénoms (JJ/MM/AAAA)"), whether an INS was read (patient_ins: 'qualifiée'
+    # or 'lue'), the kind (app/mssante/overview.py KINDS), results and abnormal counts
+    # ("classé" needs no column: the $MSSanteClasse keyword in flags). doc_state: NULL =
+    # not read yet, 1 = read, its PDFs' text still to index, 2 = done. The documents'
+    # words (CDA text, HPRIM results, PDF text) go to their own full-text table, same
+    # tokenizer as ``search``.
+    """
+    ALTER TABLE messages ADD COLUMN doc_state INTEGER;
+    ALTER TABLE messages ADD COLUMN patient TEXT;
+    ALTER TABLE messages ADD COLUMN patient_ins TEXT;
+    ALTER TABLE messages ADD COLUMN doc_kind TEXT;
+    ALTER TABLE messages ADD COLUMN results INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN abnormal INTEGER NOT NULL DEFAULT 0;
+    UPDATE messages SET doc_kind = 'receipt', doc_state = 2 WHERE report IS NOT NULL;
+    UPDATE messages SET doc_state = 2 WHERE blob IS NOT NULL AND has_attachments = 0
+        AND doc_state IS NULL;
+    UPDATE messages SET doc_kind = 'patient' WHERE doc_kind IS NULL AND has_attachments = 0
+        AND (sender || ' ' || recipients LIKE '%@patient.mssante.fr%'
+             OR sender || ' ' || recipients LIKE '%@patient.mssante.test%');
+    CREATE INDEX messages_documents_pending ON messages (id)
+        WHERE blob IS NOT NULL AND (doc_state IS NULL OR doc_state < 2);
+    CREATE INDEX messages_by_patient ON messages (patient) WHERE patient IS NOT NULL;
+    CREATE VIRTUAL TABLE document_search USING fts5 (
+        documents,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3 4'
+    );
+    """,
 ]
 
 

@@ -1,0 +1,32 @@
+"""One message's document columns and words in ``store.sqlite3`` (migration 8).
+
+Shared by the sync (``Store.add_ingested``) and the background pass
+(``app.store.documents_index``); see there for what the columns hold.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.mssante.overview import MessageOverview
+
+READ, DONE = 1, 2  # doc_state: documents read (PDF text pending), everything indexed
+
+
+def state_for(found: MessageOverview) -> int:
+    return READ if found.pdfs else DONE
+
+
+def record(db: sqlite3.Connection, rowid: int, found: MessageOverview, state: int) -> None:
+    """One message's list columns and document words (inside the caller's transaction)."""
+    db.execute(
+        "UPDATE messages SET patient = ?, patient_ins = ?, doc_kind = ?, results = ?, "
+        "abnormal = ?, doc_state = ? WHERE id = ?",
+        (found.patient, found.patient_ins, found.kind, found.results, found.abnormal, state, rowid),
+    )
+    if found.text or state != DONE or found.kind is not None:
+        db.execute("DELETE FROM document_search WHERE rowid = ?", (rowid,))
+    if found.text:
+        db.execute(
+            "INSERT INTO document_search (rowid, documents) VALUES (?, ?)", (rowid, found.text)
+        )
