@@ -13,7 +13,6 @@ the thread pool with a time limit (``document_pane.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -61,7 +60,6 @@ class Shown:
     identity: PatientIdentity | None = None
     type_label: str | None = None
     author: str | None = None
-    organisation: str | None = None
     act_date: date | None = None
     pdf: bytes | None = None
     structured: str | None = None  # sanitised, bounded HTML
@@ -101,26 +99,16 @@ def load_documents(raw: bytes) -> MessageView:
 
 
 def _shown(document: ReceivedDocument) -> Shown:
-    notices: list[str] = []
-    pdf = structured = None
-    kind = "pdf"
+    notices = list(document.notices)
+    structured = None
     readable = document.readable
-    if readable is not None and readable.media_type == "application/pdf":
-        pdf = readable.data
-    elif readable is not None and readable.media_type == "text/html":
+    if readable is not None and readable.media_type == "text/html":
         structured = _bounded(readable.data.decode("utf-8", "replace"), notices)
-        kind = "cda"
-    cda_bytes = next((f.data for f in document.originals if f.media_type == "text/xml"), None)
-    if cda_bytes is not None:
-        kind = "cda"
-        if structured is None:
-            structured = _structured(cda_bytes, notices)
-    hprim = next((f for f in document.originals if f.media_type == "text/plain"), None)
-    if hprim is None and readable is not None and readable.media_type == "text/plain":
-        hprim = readable
-    if hprim is not None and cda_bytes is None:
-        kind = "hprim"
-    results = tuple(results_of(document))
+    source = document.source
+    kind = document.source_kind or "pdf"
+    if kind == "cda" and structured is None and source is not None:
+        structured = _structured(source.data, notices)  # beside its PDF, one click away
+    results: tuple[ResultLike, ...] = document.results
     if len(results) > MAX_RESULTS:
         notices.append(
             f"{len(results) - MAX_RESULTS} résultats de plus ne sont pas affichés : "
@@ -130,15 +118,15 @@ def _shown(document: ReceivedDocument) -> Shown:
     names = {f.name for f in document.originals}
     if readable is not None:
         names.add(readable.name)
+    pdf = document.pdf
     return Shown(
-        title=document.title or document.type_label or _default_title(kind),
+        title=document.title or document.type_name or _default_title(kind),
         kind=kind,
         identity=document.identity,
-        type_label=document.title or document.type_label,
+        type_label=document.type_name or document.title or document.type_label,
         author=document.author,
-        organisation=getattr(document, "organisation", None),
         act_date=document.act_date,
-        pdf=pdf,
+        pdf=pdf.data if pdf is not None else None,
         structured=structured,
         results=results,
         notices=tuple(notices),
@@ -148,11 +136,6 @@ def _shown(document: ReceivedDocument) -> Shown:
 
 def _default_title(kind: str) -> str:
     return {"hprim": "Résultats (HPRIM)", "cda": "Document CDA"}.get(kind, "Document PDF")
-
-
-def results_of(document: ReceivedDocument) -> Sequence[ResultLike]:
-    """The engine's results rows of ``document`` (HPRIM lines, CDA lab observations)."""
-    return tuple(getattr(document, "results", ()) or ())
 
 
 def _structured(data: bytes, notices: list[str]) -> str | None:

@@ -60,6 +60,7 @@ from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
 from app.ui.jobs import BackgroundJob
+from app.ui.list_menu import ListMenu
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.patients_dialog import PatientsDialog
@@ -149,7 +150,11 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(2, 260)
         header.resizeSection(3, 130)
+        header.resizeSection(MessageListModel.PATIENT_COLUMN, 240)
         self.list_view.selectionModel().selectionChanged.connect(self._message_chosen)
+        self.list_menu = ListMenu(
+            self.list_view, self.messages, self._open_filing, self._apply_scope
+        )
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.list_view)

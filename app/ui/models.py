@@ -7,6 +7,7 @@ store a page at a time when the view asks for them, and a bounded number of page
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -24,7 +25,15 @@ from app.mssante.subject import displayed
 from app.ops.patient_mail import PatientBook, PatientSender
 from app.store.db import Folder, MessageSummary, Store
 from app.store.folder_roles import folder_role
-from app.store.views import Scope, folder_counts, message_ids, summaries
+from app.store.views import (
+    DocumentColumns,
+    Scope,
+    document_columns,
+    folder_counts,
+    message_ids,
+    summaries,
+)
+from app.ui import list_columns
 
 PAGE = 200
 PAGES_KEPT = 40
@@ -118,8 +127,10 @@ class MessageListModel(QAbstractTableModel):
         str(QT_TRANSLATE_NOOP("MessageListModel", "Objet")),
         str(QT_TRANSLATE_NOOP("MessageListModel", "Expéditeur")),
         str(QT_TRANSLATE_NOOP("MessageListModel", "Date")),
+        str(QT_TRANSLATE_NOOP("MessageListModel", "Patient")),
     )
-    SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date"}
+    SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date", 4: "patient"}
+    PATIENT_COLUMN = 4
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -128,6 +139,8 @@ class MessageListModel(QAbstractTableModel):
         self.sort_key, self.descending = "date", True
         self._ids: list[int] = []
         self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
+        self._documents: dict[int, dict[int, DocumentColumns]] = {}  # by page, as _pages
+        self.patient_filter: str | None = None  # only this patient's messages
         self.patients: PatientBook | None = None  # set by the window: patients' mail marked
 
     def patient_of(self, message: MessageSummary) -> PatientSender | None:
@@ -136,10 +149,11 @@ class MessageListModel(QAbstractTableModel):
     # -- what is shown --------------------------------------------------------------------
 
     def set_scope(self, scope: Scope) -> None:
-        self.scope = scope
+        self.scope = replace(scope, patient=self.patient_filter)
         self.beginResetModel()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
+        self._documents.clear()
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -147,6 +161,7 @@ class MessageListModel(QAbstractTableModel):
         inserted where they are, the others kept — selection and scroll stay put."""
         new = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
+        self._documents.clear()
         if new == self._ids:
             self.invalidate()
             return
@@ -186,6 +201,7 @@ class MessageListModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """The rows changed in the store (flags, for instance): read them again."""
         self._pages.clear()
+        self._documents.clear()
         if self._ids:
             last = self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -199,11 +215,19 @@ class MessageListModel(QAbstractTableModel):
             ids = self._ids[page_number * PAGE : (page_number + 1) * PAGE]
             page = summaries(self.store, ids)
             self._pages[page_number] = page
+            self._documents[page_number] = document_columns(self.store, ids)
             while len(self._pages) > PAGES_KEPT:
-                self._pages.popitem(last=False)
+                dropped, _page = self._pages.popitem(last=False)
+                self._documents.pop(dropped, None)
         else:
             self._pages.move_to_end(page_number)
         return page.get(self._ids[row])
+
+    def documents(self, row: int) -> DocumentColumns | None:
+        """The stored document columns of ``row`` (read with its page)."""
+        if self.message(row) is None:
+            return None
+        return self._documents.get(row // PAGE, {}).get(self._ids[row])
 
     def row_of(self, message_id: int) -> int | None:
         try:
@@ -223,6 +247,8 @@ class MessageListModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == self.PATIENT_COLUMN and self.patient_filter is not None:
+                return self.tr("Patient (filtré)")
             return self.tr(self.COLUMNS[section]) if 0 <= section < len(self.COLUMNS) else None
         return None
 
@@ -233,10 +259,15 @@ class MessageListModel(QAbstractTableModel):
         if message is None:
             return None
         column = index.column()
+        if column == self.PATIENT_COLUMN:
+            return list_columns.patient_data(self.documents(index.row()), role)
+        if column == 0 and role == Qt.ItemDataRole.DecorationRole:
+            return list_columns.kind_icon(self.documents(index.row()))
+        if column == 0 and role == Qt.ItemDataRole.ToolTipRole:
+            return list_columns.marks_tip(message, self.documents(index.row())) or None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                flagged = "⚑" if "\\Flagged" in message.flags else ""
-                return ("●" if message.unread else "") + flagged
+                return list_columns.marks(message)
             if column == 1:  # the XDM/1.0/DDM+ prefix is for machines (ECO.3.1.3)
                 return displayed(message.subject) or self.tr("(sans objet)")
             if column == 2:
@@ -282,6 +313,7 @@ class MessageListModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
+        self._documents.clear()
         self.layoutChanged.emit()
 
 

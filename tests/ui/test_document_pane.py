@@ -76,7 +76,7 @@ def test_a_discharge_letter_shows_its_sections_escaped(qtbot: QtBot, artefacts: 
     tabs = _tabs(qtbot, message_with([("LDL.xml", "text/xml", discharge_letter())]))
     view = tabs.document(0)
     assert view is not None and view.views == ["structured"]
-    assert "Lettre de liaison de sortie" in view.header.text()
+    assert "Lettre de liaison à la sortie" in view.header.text()
     assert "HOSPITALIER" in view.header.text()
     browser = view.page("structured")
     assert isinstance(browser, SafeBrowser)
