@@ -150,7 +150,7 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError("date attendue au format AAAA-MM-JJ") from None
 
 
-def _root(args: argparse.Namespace, profile: Profile) -> Path:
+def root_of(args: argparse.Namespace, profile: Profile) -> Path:
     root: Path | None = args.patients_dir or Settings.load(profile.config_file).patients_dir
     if root is None:
         raise FilingError(
@@ -169,7 +169,7 @@ def _print_json(data: Any) -> None:
 
 
 def _registry(args: argparse.Namespace, profile: Profile) -> tuple[FilingDb, Registry]:
-    root = _root(args, profile)
+    root = root_of(args, profile)
     profile.ensure()
     db = FilingDb.open(profile.data_dir)
     try:
@@ -296,7 +296,7 @@ def _message(store: Store, reference: str | None) -> MessageSummary:
 
 
 def run_file(args: argparse.Namespace, profile: Profile) -> int:
-    root = _root(args, profile)
+    root = root_of(args, profile)
     store = open_store(profile)
     try:
         filing = Filing.open(profile.data_dir, root, store)
@@ -387,7 +387,7 @@ def _print_result(result: FilingResult, receipt: dict[str, Any]) -> None:
 
 
 def run_journal(args: argparse.Namespace, profile: Profile) -> int:
-    root = _root(args, profile)
+    root = root_of(args, profile)
     profile.ensure()
     filing = Filing.open(profile.data_dir, root)
     try:

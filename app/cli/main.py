@@ -26,6 +26,7 @@ from app.cli import (
     mail,
     organize,
     receipts,
+    results,
     send,
     send_document,
 )
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     filing.register(commands)
     audit.register(commands)
     receipts.register(commands)
+    results.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,

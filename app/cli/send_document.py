@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.accounts import open_store, session_for
-from app.cli.filing import _root
+from app.cli.filing import root_of
 from app.cli.send import LOCK_WAIT_SECONDS, _addresses, _print_report, _waiting
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
@@ -123,7 +123,7 @@ def _choices(args: argparse.Namespace) -> list[ops.DocumentChoice]:
 def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
     to, cc = _addresses(args.to), _addresses(args.cc)
     choices = _choices(args)
-    root = _root(args, profile)
+    root = root_of(args, profile)
     profile.ensure()
     db = FilingDb.open(profile.data_dir)
     try:

@@ -85,9 +85,36 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
         pdf=pdf,
         body_media_type=media_type,
         html=rendered,
-        results=results_from_cda(root),
-        text=text_of(structured, MAX_TEXT_CHARS),
+        results=results_from_cda(root) if _lab_report(root, code) else Results(),
+        text=_words(structured),
     )
+
+
+def _words(body: Element | None) -> str:
+    """The body's text for search: every text piece, separated (cells stay apart)."""
+    if body is None:
+        return ""
+    pieces: list[str] = []
+    size = 0
+    for piece in body.itertext():
+        piece = piece.strip()
+        if piece:
+            pieces.append(piece)
+            size += len(piece) + 1
+            if size > MAX_TEXT_CHARS:
+                break
+    return " ".join(pieces)[:MAX_TEXT_CHARS]
+
+
+_LAB_TEMPLATES = ("1.3.6.1.4.1.19376.1.3.3", "1.2.250.1.213.1.1.1.55")  # IHE PaLM, CR-BIO
+
+
+def _lab_report(root: Element, code: Element | None) -> bool:
+    """A lab report (LOINC 11502-2, or the IHE PaLM / CI-SIS CR-BIO template): its
+    observations are results; another document's (a discharge letter's vital signs) not."""
+    if attr(code, "code") == "11502-2":
+        return True
+    return any(attr(t, "root") in _LAB_TEMPLATES for t in children(root, "templateId"))
 
 
 def _person_name(name: Element | None) -> str | None:

@@ -77,13 +77,13 @@ def identity_line(identity: PatientIdentity) -> str | None:
 def _document_kind(document: ReceivedDocument) -> str:
     code = document.type_code or ""
     label = (document.type_label or "").lower()
-    if document.results or code in _RESULTS_CODES or label.startswith("resultats"):
+    if code in _RESULTS_CODES or label.startswith("resultats"):
         return "results"
     if code in _DISCHARGE_CODES or "sortie" in label or "liaison" in label:
         return "discharge"
     if code in _IMAGING_CODES or "imagerie" in label:
         return "imaging"
-    return "document"
+    return "results" if document.results else "document"
 
 
 _PRECEDENCE = {kind: rank for rank, kind in enumerate(("results", "discharge", "imaging"))}

@@ -1125,11 +1125,11 @@ class Builder:
                 f"{patient.given} {patient.surname}, né(e) le {patient.born}.",
             ]
             if message.kind == "lab":
-                name, unit, _low, high = rng.choice(ANALYTES)
+                name, unit, high, value = self.flagged_result(message)
                 lines += [
                     "",
                     "Résultat(s) hors des valeurs de référence :",
-                    f"  {name} : {rng.uniform(high, high * 1.5):.2f} {unit} (N < {high:g})",
+                    f"  {name} : {value:.2f} {unit} (N < {high:g})",
                 ]
             if message.xdm:
                 lines += [
@@ -1431,6 +1431,13 @@ class Builder:
                 email.add_attachment(scan, "application", "pdf", filename="ordonnance scannée.pdf")
         return _serialise(email, message)
 
+    def flagged_result(self, message: Planned) -> tuple[str, str, float, float]:
+        """The lab result a lab message's text calls out: (analyte, unit, upper limit,
+        value above it). The first draws of the body's RNG, as the text has always made."""
+        rng = self.rng(message.index, "body")
+        name, unit, _low, high = rng.choice(ANALYTES)
+        return name, unit, high, rng.uniform(high, high * 1.5)
+
     def hprim(self, message: Planned) -> str:
         """The lab results as HPRIM Net, as French labs send them beside the PDF."""
         patient = _patient(message)
@@ -1450,8 +1457,19 @@ class Builder:
             message.recipients[0].display,
             "****LAB****",
         ]
-        for name, unit, low, high in rng.sample(ANALYTES, 8):
-            value = rng.uniform(low * 0.8, high * 1.2)
+        # eight results: the one the text calls out (high), one low, six within range
+        flagged, _unit, _high, flagged_value = self.flagged_result(message)
+        others = rng.sample([a for a in ANALYTES if a[0] != flagged], 7)
+        low_one = rng.randrange(7)
+        for number, (name, unit, low, high) in enumerate(
+            [*others[:3], next(a for a in ANALYTES if a[0] == flagged), *others[3:]]
+        ):
+            if name == flagged:
+                value = flagged_value
+            elif number == low_one:
+                value = rng.uniform(low * 0.6, low * 0.95)
+            else:
+                value = rng.uniform(low + (high - low) * 0.05, high - (high - low) * 0.05)
             flag = "H" if value > high else "L" if value < low else "N"
             code = _ascii(name)[:6].upper()
             lines.append(f"RES|{name}|{code}|N|{value:.2f}|{unit}|{low:g}|{high:g}|{flag}|F")

@@ -92,10 +92,21 @@ class MessageSummary:
     size: int | None
     has_attachments: bool
     downloaded: bool
+    # what its documents say (migration 8; app/store/documents_index.py): None until read
+    patient: str | None = None  # "NOM Prénoms (JJ/MM/AAAA)"
+    patient_ins: str | None = None  # "qualifiée", "lue" or None
+    kind: str | None = None  # app.mssante.overview.KINDS
+    results: int = 0
+    abnormal: int = 0
 
     @property
     def unread(self) -> bool:
         return "\\Seen" not in self.flags
+
+    @property
+    def filed(self) -> bool:
+        """Classé: a document of it was filed (the $MSSanteClasse keyword, app/filing)."""
+        return "$MSSanteClasse" in self.flags
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -577,7 +588,8 @@ class Store:
     _SUMMARY = (
         "SELECT m.id, a.address AS account, f.name AS folder, m.uid, m.message_id, m.date, "
         "m.sender, m.recipients, m.subject, m.flags, m.size, m.has_attachments, "
-        "m.blob IS NOT NULL AS downloaded FROM messages m JOIN folders f ON f.id = m.folder_id "
+        "m.blob IS NOT NULL AS downloaded, m.patient, m.patient_ins, m.doc_kind AS kind, "
+        "m.results, m.abnormal FROM messages m JOIN folders f ON f.id = m.folder_id "
         "JOIN accounts a ON a.id = f.account_id"
     )
 

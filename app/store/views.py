@@ -27,7 +27,9 @@ class Scope:
     flagged: bool = False
     attachments: bool = False
     reports: bool = False  # delivery and read reports too (hidden by default: "Suivi des envois")
-    patient: str | None = None  # only this patient's messages (the stored ``patient`` line)
+    patient: str | None = None  # messages whose patient (as read from them) contains this
+    kind: str | None = None  # one of app.mssante.overview.KINDS
+    abnormal: bool = False  # with an abnormal lab result
 
 
 def message_ids(
@@ -50,9 +52,15 @@ def message_ids(
         clauses.append("m.has_attachments = 1")
     if not scope.reports:
         clauses.append("m.report IS NULL")
-    if scope.patient is not None:
-        clauses.append("m.patient = ?")
-        params.append(scope.patient)
+    if scope.patient:
+        clauses.append("m.patient LIKE ? ESCAPE '\\'")
+        escaped = scope.patient.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    if scope.kind is not None:
+        clauses.append("m.doc_kind = ?")
+        params.append(scope.kind)
+    if scope.abnormal:
+        clauses.append("m.abnormal > 0")
     if scope.search is not None:
         matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
         if not matched:
@@ -82,32 +90,6 @@ def summaries(store: Store, ids: Sequence[int]) -> dict[int, MessageSummary]:
         for row in rows:
             summary = Store._summary(row)  # same row shape as the store's own lists
             found[summary.id] = summary
-    return found
-
-
-@dataclass(frozen=True)
-class DocumentColumns:
-    """What the list shows of a message's documents, as stored at ingest (migration 8)."""
-
-    patient: str | None  # "NOM Prénoms (JJ/MM/AAAA)"
-    patient_ins: str | None  # "qualifiée", "lue" or None (app.mssante.overview)
-    kind: str | None  # app.mssante.overview.KINDS
-    results: int
-    abnormal: int
-
-
-def document_columns(store: Store, ids: Sequence[int]) -> dict[int, DocumentColumns]:
-    """The stored document columns of ``ids``: read with the list's page, never parsed."""
-    found: dict[int, DocumentColumns] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        rows = store.db.execute(
-            "SELECT id, patient, patient_ins, doc_kind, results, abnormal FROM messages "  # noqa: S608
-            f"WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        for row in rows:
-            found[row[0]] = DocumentColumns(row[1], row[2], row[3], row[4] or 0, row[5] or 0)
     return found
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
@@ -202,11 +203,12 @@ class DocumentView(QWidget):
             button = QPushButton(label)
             button.setCheckable(True)
             button.setObjectName(f"view-{name}")
-            button.clicked.connect(lambda _checked=False, n=name: self.show_view(n))
+            button.setProperty("view", name)
             self.buttons.addButton(button)
             self.switches[name] = button
             self._builders[name] = builder
             bar.addWidget(button)
+        self.buttons.buttonClicked.connect(self._switched)
         bar.addStretch(1)
         if len(views) > 1:
             layout.addLayout(bar)
@@ -234,6 +236,9 @@ class DocumentView(QWidget):
         self.stack.setCurrentWidget(page)
         self.switches[name].setChecked(True)
         self.current = name
+
+    def _switched(self, button: QAbstractButton) -> None:
+        self.show_view(str(button.property("view")))
 
     def page(self, name: str) -> QWidget | None:
         return self._pages.get(name)

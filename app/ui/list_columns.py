@@ -1,10 +1,10 @@
 """What the message list shows of a message's documents: the "Patient" column (with the INS
 status as a mark), an icon per kind, the "classé" mark, abnormal results flagged.
 
-Everything comes from the columns the engine stored at ingest (``app.store.views.
-document_columns``): nothing is parsed at paint time, so the list stays fast on 100,000
-messages. The icons are drawn once (a coloured tile and a letter: emoji fonts are not on
-every desk) and cached.
+Everything comes from the columns the engine stored with the message at ingest (its
+``MessageSummary``: patient, patient_ins, kind, results, abnormal; its flags for "classé"):
+nothing is parsed at paint time, so the list stays fast on 100,000 messages. The icons are
+drawn once (a coloured tile and a letter: emoji fonts are not on every desk) and cached.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
-from app.filing.service import FILED_KEYWORD
 from app.mssante.overview import INS_QUALIFIED, INS_READ
 from app.store.db import MessageSummary
-from app.store.views import DocumentColumns
 
 ABNORMAL_COLOUR = "#b91c1c"
 KIND_TILES: dict[str, tuple[str, str, str]] = {  # kind: letter, colour, label
@@ -54,22 +52,22 @@ def _tile(letter: str, colour: str, size: int = 16) -> QIcon:
     return QIcon(pixmap)
 
 
-def kind_icon(columns: DocumentColumns | None) -> QIcon | None:
+def kind_icon(message: MessageSummary) -> QIcon | None:
     """The kind's tile; results with an abnormal value in red."""
-    if columns is None or columns.kind not in KIND_TILES:
+    if message.kind not in KIND_TILES:
         return None
-    letter, colour, _label = KIND_TILES[columns.kind]
-    return _tile(letter, ABNORMAL_COLOUR if columns.abnormal else colour)
+    letter, colour, _label = KIND_TILES[message.kind]
+    return _tile(letter, ABNORMAL_COLOUR if message.abnormal else colour)
 
 
-def kind_text(columns: DocumentColumns | None) -> str:
-    if columns is None or columns.kind not in KIND_TILES:
+def kind_text(message: MessageSummary) -> str:
+    if message.kind not in KIND_TILES:
         return ""
-    text = _tr(KIND_TILES[columns.kind][2])
-    if columns.results:
-        text += " — " + _tr("{0} résultat(s)").format(columns.results)
-    if columns.abnormal:
-        text += " — " + _tr("{0} anormal(aux)").format(columns.abnormal)
+    text = _tr(KIND_TILES[message.kind][2])
+    if message.results:
+        text += " — " + _tr("{0} résultat(s)").format(message.results)
+    if message.abnormal:
+        text += " — " + _tr("{0} anormal(aux)").format(message.abnormal)
     return text
 
 
@@ -77,48 +75,48 @@ def marks(message: MessageSummary) -> str:
     """Column 0's text: unread, flagged, filed ("classé")."""
     unread = "●" if message.unread else ""
     flagged = "⚑" if "\\Flagged" in message.flags else ""
-    filed = "✓" if FILED_KEYWORD in message.flags else ""
+    filed = "✓" if message.filed else ""
     return unread + flagged + filed
 
 
-def marks_tip(message: MessageSummary, columns: DocumentColumns | None) -> str:
-    said = [kind_text(columns)]
-    if FILED_KEYWORD in message.flags:
+def marks_tip(message: MessageSummary) -> str:
+    said = [kind_text(message)]
+    if message.filed:
         said.append(_tr("Classé dans le dossier du patient"))
     return "\n".join(s for s in said if s)
 
 
-def ins_icon(columns: DocumentColumns | None) -> QIcon | None:
-    if columns is None or columns.patient is None:
+def ins_icon(message: MessageSummary) -> QIcon | None:
+    if message.patient is None:
         return None
-    if columns.patient_ins == INS_QUALIFIED:
+    if message.patient_ins == INS_QUALIFIED:
         return _tile("✓", "#166534")
-    if columns.patient_ins == INS_READ:
+    if message.patient_ins == INS_READ:
         return _tile("?", "#b45309")
     return _tile("–", "#94a3b8")
 
 
-def ins_text(columns: DocumentColumns) -> str:
-    if columns.patient_ins == INS_QUALIFIED:
+def ins_text(message: MessageSummary) -> str:
+    if message.patient_ins == INS_QUALIFIED:
         return _tr("INS qualifiée")
-    if columns.patient_ins == INS_READ:
+    if message.patient_ins == INS_READ:
         return _tr("INS lue, non qualifiée (INS de test ou clé fausse)")
     return _tr("Pas d'INS : identité lue du document ou de l'objet")
 
 
-def patient_data(columns: DocumentColumns | None, role: int) -> Any:
+def patient_data(message: MessageSummary, role: int) -> Any:
     """The "Patient" column for ``role``."""
-    if columns is None or columns.patient is None:
+    if message.patient is None:
         return None
     if role == Qt.ItemDataRole.DisplayRole:
-        return columns.patient
+        return message.patient
     if role == Qt.ItemDataRole.DecorationRole:
-        return ins_icon(columns)
+        return ins_icon(message)
     if role == Qt.ItemDataRole.ToolTipRole:
-        tip = ins_text(columns)
-        if columns.abnormal:
-            tip += "\n" + _tr("{0} résultat(s) anormal(aux)").format(columns.abnormal)
+        tip = ins_text(message)
+        if message.abnormal:
+            tip += "\n" + _tr("{0} résultat(s) anormal(aux)").format(message.abnormal)
         return tip
-    if role == Qt.ItemDataRole.ForegroundRole and columns.abnormal:
+    if role == Qt.ItemDataRole.ForegroundRole and message.abnormal:
         return QBrush(QColor(ABNORMAL_COLOUR))
     return None

@@ -57,8 +57,8 @@ class ListMenu(QObject):
 
     def build(self, row: int) -> QMenu:
         menu = QMenu(self.view)
-        columns = self.model.documents(row)
-        patient = columns.patient if columns is not None else None
+        message = self.model.message(row)
+        patient = message.patient if message is not None else None
         if patient is not None:
             only = menu.addAction(self.tr("Afficher seulement ce patient : {0}").format(patient))
             only.setObjectName("filter-patient")
@@ -67,7 +67,6 @@ class ListMenu(QObject):
             every = menu.addAction(self.tr("Afficher tous les patients"))
             every.setObjectName("all-patients")
             every.triggered.connect(lambda: self.filter_patient(None))
-        message = self.model.message(row)
         if message is not None and patient is not None:
             results = menu.addAction(self.tr("Résultats du patient…"))
             results.setObjectName("patient-results")

@@ -25,14 +25,7 @@ from app.mssante.subject import displayed
 from app.ops.patient_mail import PatientBook, PatientSender
 from app.store.db import Folder, MessageSummary, Store
 from app.store.folder_roles import folder_role
-from app.store.views import (
-    DocumentColumns,
-    Scope,
-    document_columns,
-    folder_counts,
-    message_ids,
-    summaries,
-)
+from app.store.views import Scope, folder_counts, message_ids, summaries
 from app.ui import list_columns
 
 PAGE = 200
@@ -139,7 +132,6 @@ class MessageListModel(QAbstractTableModel):
         self.sort_key, self.descending = "date", True
         self._ids: list[int] = []
         self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
-        self._documents: dict[int, dict[int, DocumentColumns]] = {}  # by page, as _pages
         self.patient_filter: str | None = None  # only this patient's messages
         self.patients: PatientBook | None = None  # set by the window: patients' mail marked
 
@@ -153,7 +145,6 @@ class MessageListModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
-        self._documents.clear()
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -161,7 +152,6 @@ class MessageListModel(QAbstractTableModel):
         inserted where they are, the others kept — selection and scroll stay put."""
         new = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
-        self._documents.clear()
         if new == self._ids:
             self.invalidate()
             return
@@ -201,7 +191,6 @@ class MessageListModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """The rows changed in the store (flags, for instance): read them again."""
         self._pages.clear()
-        self._documents.clear()
         if self._ids:
             last = self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -215,19 +204,11 @@ class MessageListModel(QAbstractTableModel):
             ids = self._ids[page_number * PAGE : (page_number + 1) * PAGE]
             page = summaries(self.store, ids)
             self._pages[page_number] = page
-            self._documents[page_number] = document_columns(self.store, ids)
             while len(self._pages) > PAGES_KEPT:
-                dropped, _page = self._pages.popitem(last=False)
-                self._documents.pop(dropped, None)
+                self._pages.popitem(last=False)
         else:
             self._pages.move_to_end(page_number)
         return page.get(self._ids[row])
-
-    def documents(self, row: int) -> DocumentColumns | None:
-        """The stored document columns of ``row`` (read with its page)."""
-        if self.message(row) is None:
-            return None
-        return self._documents.get(row // PAGE, {}).get(self._ids[row])
 
     def row_of(self, message_id: int) -> int | None:
         try:
@@ -260,11 +241,11 @@ class MessageListModel(QAbstractTableModel):
             return None
         column = index.column()
         if column == self.PATIENT_COLUMN:
-            return list_columns.patient_data(self.documents(index.row()), role)
+            return list_columns.patient_data(message, role)
         if column == 0 and role == Qt.ItemDataRole.DecorationRole:
-            return list_columns.kind_icon(self.documents(index.row()))
+            return list_columns.kind_icon(message)
         if column == 0 and role == Qt.ItemDataRole.ToolTipRole:
-            return list_columns.marks_tip(message, self.documents(index.row())) or None
+            return list_columns.marks_tip(message) or None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return list_columns.marks(message)
@@ -313,7 +294,6 @@ class MessageListModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
-        self._documents.clear()
         self.layoutChanged.emit()
 
 

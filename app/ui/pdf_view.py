@@ -33,12 +33,15 @@ class PdfPane(QWidget):
 
     def __init__(self, data: bytes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Children are destroyed in the order they were made: the view first (its renderer
+        # thread stops), then the document, then the bytes it reads. The other way round,
+        # a page still rendering reads freed memory (seen as crashes in the tests).
+        self.view = QPdfView(self)
+        self.document = QPdfDocument(self)
         self._bytes = QByteArray(data)
         self._buffer = QBuffer(self._bytes, self)
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.document = QPdfDocument(self)
         self.document.load(self._buffer)
-        self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.document)
@@ -77,7 +80,7 @@ class PdfPane(QWidget):
         self.page = QSpinBox(self)
         self.page.setAccessibleName(self.tr("Page"))
         self.page.setRange(1, max(1, self.pages))
-        self.page.editingFinished.connect(lambda: self.go_to(self.page.value() - 1))
+        self.page.editingFinished.connect(self._page_typed)
         self.of = QLabel(self.tr("/ {0}").format(self.pages))
         self.zoom_out_button = self._button("−", self.tr("Réduire"), self.zoom_out)
         self.zoom_in_button = self._button("+", self.tr("Agrandir"), self.zoom_in)
@@ -143,6 +146,9 @@ class PdfPane(QWidget):
         if 0 <= page < self.pages:
             navigator = self.view.pageNavigator()
             navigator.jump(page, location or QPointF(), navigator.currentZoom())
+
+    def _page_typed(self) -> None:
+        self.go_to(self.page.value() - 1)
 
     def previous_page(self) -> None:
         self.go_to(self.current_page - 1)

@@ -4,6 +4,7 @@ HPRIM results table, PDF in place, "Ouvrir" on an IHE_XDM.ZIP, hostile documents
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -27,10 +28,26 @@ def _cell(table: ResultsTable, row: int, column: int) -> str:
     return item.text() if item is not None else ""
 
 
+@pytest.fixture(autouse=True)
+def _deleted_as_in_the_reader(qtbot: QtBot) -> Iterator[None]:
+    """Each pane is emptied and deleted the Qt way, as the reader does between messages
+    (``deleteLater``); left to Python's collector instead, PySide 6.11 crashes now and then
+    while a QPdfView of the tree still has work queued."""
+    yield
+    for tabs in list(_made):
+        tabs.clear_documents()
+        tabs.deleteLater()
+    _made.clear()
+    qtbot.wait(50)
+
+
+_made: list[DocumentTabs] = []
+
+
 def _tabs(qtbot: QtBot, raw: bytes) -> DocumentTabs:
     body = QLabel("Veuillez trouver ci-joint le document.")
     tabs = DocumentTabs(body)
-    qtbot.addWidget(tabs)
+    _made.append(tabs)
     tabs.resize(900, 700)
     tabs.show()
     tabs.show_for(1, lambda: raw)
@@ -124,7 +141,7 @@ def test_the_time_limit_says_so_and_drops_the_late_result(
         return raw
 
     tabs = DocumentTabs(QLabel("texte"))
-    qtbot.addWidget(tabs)
+    _made.append(tabs)
     tabs.show_for(1, slow)
     qtbot.waitUntil(tabs.notice.isVisible, timeout=3000)
     assert "trop longs à afficher" in tabs.notice.text()
