@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from pathlib import Path
 
 from PySide6.QtCharts import (
     QChart,
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 
 SeriesRole = Qt.ItemDataRole.UserRole + 20  # [(value, abnormal)] oldest first
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_RANGE = re.compile(r"([-+]?\d+(?:[.,]\d+)?)\s*-\s*([-+]?\d+(?:[.,]\d+)?)\Z")
 
 
 def number(value: str) -> float | None:
@@ -64,16 +66,20 @@ def number(value: str) -> float | None:
 
 
 def _range_bounds(text: str | None) -> tuple[float | None, float | None]:
-    if not text:
-        return None, None
-    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(text)]
-    if "-" in text.strip()[1:] and len(numbers) >= 2:
-        return numbers[0], numbers[1]
-    if text.strip().startswith("<") and numbers:
-        return None, numbers[0]
-    if text.strip().startswith(">") and numbers:
-        return numbers[0], None
+    """ "4-10", "3,9 - 5,8", "< 5", "> 60" → (low, high)."""
+    text = (text or "").strip()
+    if found := _RANGE.match(text):
+        return _float(found.group(1)), _float(found.group(2))
+    bound = number(text)
+    if text.startswith("<"):
+        return None, bound
+    if text.startswith(">"):
+        return bound, None
     return None, None
+
+
+def _float(text: str) -> float:
+    return float(text.replace(",", "."))
 
 
 class Sparkline(QStyledItemDelegate):
@@ -130,6 +136,7 @@ class ResultsView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._chart_selected)
+        self.table.verticalHeader().hide()
         self.sparkline = Sparkline(self.table)
         self.chart = QChart()
         self.chart.legend().hide()
@@ -140,8 +147,7 @@ class ResultsView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.chart_view)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setSizes([260, 320])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.notice)
@@ -281,6 +287,15 @@ class ResultsView(QWidget):
                 edge.attachAxis(y_axis)
 
 
+def results_in_worker(data_dir: Path, root: Path, patient_id: str) -> PatientResults:
+    """In the thread pool: a connection of its own (SQLite's stay in their thread)."""
+    filing = Filing.open(data_dir, root)
+    try:
+        return patient_results(filing, patient_id)
+    finally:
+        filing.close()
+
+
 class ResultsDialog(QDialog):
     """Opened from the filing dialog and the message list; fills in the background."""
 
@@ -293,8 +308,10 @@ class ResultsDialog(QDialog):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view)
         self.loaded = False
+        row = filing.db.db.execute("PRAGMA database_list").fetchone()
+        data_dir, root = Path(row[2]).parent, filing.root
         BackgroundJob(
-            self, lambda: patient_results(filing, patient_id), self._loaded, self._failed
+            self, lambda: results_in_worker(data_dir, root, patient_id), self._loaded, self._failed
         ).start()
 
     def _loaded(self, results: PatientResults) -> None:
