@@ -149,7 +149,7 @@ def test_reached_from_the_list_and_the_filing_dialog(
 
 
 def test_reference_ranges_as_labs_write_them() -> None:
-    from app.ui.results_view import _range_bounds  # noqa: PLC0415 - a private helper
+    from app.ui.results_view import _range_bounds
 
     assert _range_bounds("4-10") == (4.0, 10.0)
     assert _range_bounds("3,9 - 5,8") == (3.9, 5.8)
