@@ -65,9 +65,13 @@ def kind_text(message: MessageSummary) -> str:
         return ""
     text = _tr(KIND_TILES[message.kind][2])
     if message.results:
-        text += " — " + _tr("{0} résultat(s)").format(message.results)
+        text += " — " + QCoreApplication.translate("ListColumns", "{0} résultat(s)").format(
+            message.results
+        )
     if message.abnormal:
-        text += " — " + _tr("{0} anormal(aux)").format(message.abnormal)
+        text += " — " + QCoreApplication.translate("ListColumns", "{0} anormal(aux)").format(
+            message.abnormal
+        )
     return text
 
 
@@ -82,7 +86,7 @@ def marks(message: MessageSummary) -> str:
 def marks_tip(message: MessageSummary) -> str:
     said = [kind_text(message)]
     if message.filed:
-        said.append(_tr("Classé dans le dossier du patient"))
+        said.append(QCoreApplication.translate("ListColumns", "Classé dans le dossier du patient"))
     return "\n".join(s for s in said if s)
 
 
@@ -98,10 +102,14 @@ def ins_icon(message: MessageSummary) -> QIcon | None:
 
 def ins_text(message: MessageSummary) -> str:
     if message.patient_ins == INS_QUALIFIED:
-        return _tr("INS qualifiée")
+        return QCoreApplication.translate("ListColumns", "INS qualifiée")
     if message.patient_ins == INS_READ:
-        return _tr("INS lue, non qualifiée (INS de test ou clé fausse)")
-    return _tr("Pas d'INS : identité lue du document ou de l'objet")
+        return QCoreApplication.translate(
+            "ListColumns", "INS lue, non qualifiée (INS de test ou clé fausse)"
+        )
+    return QCoreApplication.translate(
+        "ListColumns", "Pas d'INS : identité lue du document ou de l'objet"
+    )
 
 
 def patient_data(message: MessageSummary, role: int) -> Any:
@@ -115,7 +123,9 @@ def patient_data(message: MessageSummary, role: int) -> Any:
     if role == Qt.ItemDataRole.ToolTipRole:
         tip = ins_text(message)
         if message.abnormal:
-            tip += "\n" + _tr("{0} résultat(s) anormal(aux)").format(message.abnormal)
+            tip += "\n" + QCoreApplication.translate(
+                "ListColumns", "{0} résultat(s) anormal(aux)"
+            ).format(message.abnormal)
         return tip
     if role == Qt.ItemDataRole.ForegroundRole and message.abnormal:
         return QBrush(QColor(ABNORMAL_COLOUR))
