@@ -53,9 +53,10 @@ def register(commands: Any) -> None:
     search = commands.add_parser(
         "search",
         help="rechercher dans les messages",
-        description="Recherche dans l'objet, les adresses, le texte et les noms des pièces "
-        "jointes, sans tenir compte des majuscules ni des accents ; les mots peuvent être "
-        "des débuts de mots.",
+        description="Recherche dans l'objet, les adresses, le texte, les noms des pièces "
+        "jointes et ce que disent les documents (texte des CDA, résultats HPRIM, texte des "
+        "PDF une fois lus : caducee index-documents), sans tenir compte des majuscules ni "
+        "des accents ; les mots peuvent être des débuts de mots.",
     )
     search.add_argument("query", metavar="RECHERCHE")
     search.add_argument("--folder", metavar="DOSSIER", help="un seul dossier")

@@ -61,8 +61,10 @@ def looks_like_cda(data: bytes) -> bool:
     return b"ClinicalDocument" in data[:65536]
 
 
-def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
-    """Raises :class:`app.mssante.xmlsafe.XmlRefused` or :class:`CdaRefused`; nothing else."""
+def read_cda(data: bytes, name: str = "Document CDA", *, render: bool = True) -> CdaDocument:
+    """Raises :class:`app.mssante.xmlsafe.XmlRefused` or :class:`CdaRefused`; nothing else.
+    ``render=False``: no HTML of the structured body (``html`` is None; the sync's reading
+    for the list and the index needs none)."""
     root = parse_xml(data, name)
     if local(root.tag) != "ClinicalDocument":
         raise CdaRefused(f"{name} refusé : ce n'est pas un document CDA.")
@@ -72,7 +74,7 @@ def read_cda(data: bytes, name: str = "Document CDA") -> CdaDocument:
         attr(child(root, "documentationOf", "serviceEvent", "effectiveTime", "low"), "value")
     )
     act = service or effective
-    pdf, media_type, rendered = _body(root)
+    pdf, media_type, rendered = _body(root, render)
     structured = child(root, "component", "structuredBody")
     return CdaDocument(
         code=attr(code, "code", 100) or None,
@@ -196,7 +198,7 @@ def _first_names(givens: list[str], birth_list: list[str]) -> tuple[str, ...]:
 # -- body --------------------------------------------------------------------------------------
 
 
-def _body(root: Element) -> tuple[bytes | None, str | None, str | None]:
+def _body(root: Element, render: bool = True) -> tuple[bytes | None, str | None, str | None]:
     component = child(root, "component")
     if component is None:
         return None, None, None
@@ -212,6 +214,8 @@ def _body(root: Element) -> tuple[bytes | None, str | None, str | None]:
         return pdf, media_type, None
     structured = child(component, "structuredBody")
     if structured is None:
+        return None, None, None
+    if not render:
         return None, None, None
     return None, None, render_structured_body(structured, text_of(child(root, "title"), 300))
 

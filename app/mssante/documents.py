@@ -41,12 +41,19 @@ from app.mssante.results import Results, results_from_hprim
 from app.mssante.safezip import ZipRefused, is_zip, shown
 from app.mssante.xdm import XdmDocument, XdmRefused, XdmSubset, read_xdm
 from app.mssante.xmlsafe import XmlRefused
-from app.store.mime import Attachment, MessageParts, parse_message_parts, safe_filename
+from app.store.mime import (
+    Attachment,
+    MessageParts,
+    ParsedMessage,
+    parse_message_parts,
+    safe_filename,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
 MAX_ATTACHMENTS = 200  # read per message; the rest are refused
+LIGHT_SKIPPED = "Archive lue plus tard."  # read_parsed(light=True): an archive not opened
 
 TYPE_LABELS = {
     "11502-2": "CR-biologie",
@@ -65,6 +72,7 @@ TYPE_LABELS = {
     "PRESC-BIO": "Prescription-biologie",
 }
 
+_ZIP_MEDIA = ("application/zip", "application/x-zip-compressed")
 _CDA_MEDIA = ("text/xml", "application/xml", "application/hl7-v3+xml", "text/x-cda-r2+xml")
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
@@ -127,6 +135,18 @@ def read_message(raw: bytes) -> MessageDocuments:
     The message is parsed once: its attachments are read from that parse (a message with
     10,000 parts used to be parsed again for each attachment read)."""
     parsed, parts = parse_message_parts(raw)
+    return read_parsed(parsed, parts)
+
+
+def read_parsed(
+    parsed: ParsedMessage, parts: MessageParts, *, light: bool = False
+) -> MessageDocuments:
+    """:func:`read_message` on a message already parsed (``parse_message_parts``).
+
+    ``light=True`` is the sync's reading, for the list and the index: PDF attachments are
+    not decoded (their documents have ``b""`` as data; nothing is filed from this), CDA
+    bodies are not rendered as HTML, and archives (IHE_XDM.ZIP) are not opened: each one
+    becomes a ``RefusedInput`` named ``LIGHT_SKIPPED`` (read later, in full)."""
     subject_identity = _subject_identity(parsed.subject)
     refused: list[RefusedInput] = []
     xdm_drafts: list[_Draft] = []
@@ -137,7 +157,7 @@ def read_message(raw: bytes) -> MessageDocuments:
             refused.append(RefusedInput(attachment.filename, "Trop de pièces jointes : non lue."))
             continue
         try:
-            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims)
+            _read_attachment(parts, attachment, refused, xdm_drafts, pdfs, hprims, light)
         except Exception:  # a reader bug must not lose the message: logged and reported
             log.exception("document reader failed on attachment %s", attachment.part_index)
             refused.append(
@@ -169,7 +189,7 @@ def _subject_identity(subject: str) -> PatientIdentity | None:
 def _kind(attachment: Attachment, data: bytes) -> str:
     name = attachment.filename.lower()
     media = attachment.content_type
-    if name.endswith(".zip") or media in ("application/zip", "application/x-zip-compressed"):
+    if name.endswith(".zip") or media in _ZIP_MEDIA:
         return "zip"
     if is_zip(data):
         return "zip"
@@ -193,10 +213,17 @@ def _read_attachment(
     xdm_drafts: list[_Draft],
     pdfs: list[_Pdf],
     hprims: list[_Hprim],
+    light: bool = False,
 ) -> None:
     name = attachment.filename
     if attachment.size > MAX_ATTACHMENT_BYTES:
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
+        return
+    if light and (name.lower().endswith(".pdf") or attachment.content_type == "application/pdf"):
+        pdfs.append(_Pdf(name, b"", f"not-decoded-{attachment.part_index}"))
+        return
+    if light and (name.lower().endswith(".zip") or attachment.content_type in _ZIP_MEDIA):
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
         return
     try:
         data = parts.payload(attachment.part_index)
@@ -207,8 +234,11 @@ def _read_attachment(
         refused.append(RefusedInput(name, "Pièce jointe refusée : fichier trop volumineux."))
         return
     kind = _kind(attachment, data)
+    if kind == "zip" and light:
+        refused.append(RefusedInput(name, LIGHT_SKIPPED))
+        return
     if kind == "zip":
-        _read_zip_attachment(name, data, refused, xdm_drafts)
+        _read_zip_attachment(name, data, refused, xdm_drafts, light)
     elif kind == "pdf":
         if b"%PDF-" not in data[:1024]:
             refused.append(RefusedInput(name, "Pièce jointe refusée : ce n'est pas un PDF."))
@@ -216,7 +246,7 @@ def _read_attachment(
             pdfs.append(_Pdf(name, data, _digest(data)))
     elif kind == "cda":
         try:
-            document = cda_reader.read_cda(data, name)
+            document = cda_reader.read_cda(data, name, render=not light)
         except (XmlRefused, cda_reader.CdaRefused) as error:
             refused.append(RefusedInput(name, error.reason))
             return
@@ -230,7 +260,11 @@ def _read_attachment(
 
 
 def _read_zip_attachment(
-    name: str, data: bytes, refused: list[RefusedInput], xdm_drafts: list[_Draft]
+    name: str,
+    data: bytes,
+    refused: list[RefusedInput],
+    xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     try:
         archive = read_xdm(data)
@@ -260,7 +294,7 @@ def _read_zip_attachment(
                     "de fichier dangereux.",
                 )
             )
-        _read_subset(name, subset, whole, refused, xdm_drafts)
+        _read_subset(name, subset, whole, refused, xdm_drafts, light)
 
 
 def _read_subset(
@@ -269,6 +303,7 @@ def _read_subset(
     whole: DocumentFile,
     refused: list[RefusedInput],
     xdm_drafts: list[_Draft],
+    light: bool = False,
 ) -> None:
     cdas: list[_Draft] = []
     subset_pdfs: list[XdmDocument] = []
@@ -285,7 +320,7 @@ def _read_subset(
             continue
         display = f"{name} : {shown(document.path)}"
         try:
-            cda = cda_reader.read_cda(document.data, document.name)
+            cda = cda_reader.read_cda(document.data, document.name, render=not light)
         except cda_reader.CdaRefused:
             continue  # another XML file (a stylesheet, a signature): not a document
         except XmlRefused as error:

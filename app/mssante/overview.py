@@ -25,13 +25,17 @@ API:
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.mssante.documents import read_message
+from app.mssante.documents import LIGHT_SKIPPED, read_message, read_parsed
 from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
 from app.mssante.patient_address import PATIENT_DOMAINS
+from app.store.mime import MessageParts, ParsedMessage
+
+log = logging.getLogger(__name__)
 
 KINDS = ("results", "discharge", "imaging", "patient", "receipt", "document")
 KIND_LABELS = {
@@ -63,6 +67,7 @@ class MessageOverview:
     text: str = ""
     pdfs: int = 0
     notices: tuple[str, ...] = ()
+    complete: bool = True  # False: read light at ingest, an archive still to open
 
 
 def identity_line(identity: PatientIdentity) -> str | None:
@@ -90,22 +95,38 @@ _PRECEDENCE = {kind: rank for rank, kind in enumerate(("results", "discharge", "
 _SOURCE_RANK = {"cda": 0, "xdm-metadata": 1, "hprim": 2, "subject": 3}
 
 
-def _header(raw: bytes) -> bytes:
-    end = raw.find(b"\r\n\r\n")
+def header_section(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n", 0, 65536)  # never a pass over the attachments
     if end < 0:
-        end = raw.find(b"\n\n")
+        end = raw.find(b"\n\n", 0, 65536)
     return raw[: end if end >= 0 else 65536][:65536]
 
 
 def overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
     """Read ``raw`` (RFC 5322) for the list and the index. ``documents=False`` (a message
     without attachments) only looks at the header. Never raises for bad input."""
-    header = _header(raw)
+    header = header_section(raw)
     if _REPORT.search(header):
         return MessageOverview(kind="receipt")
     if not documents:
         return overview_of(MessageDocuments(), header)
     return overview_of(read_message(raw), header)
+
+
+def ingest_overview(raw: bytes, parsed: ParsedMessage, parts: MessageParts) -> MessageOverview:
+    """:func:`overview` in the sync's workers, from the parse the index already made, light
+    (PDF attachments not decoded, no HTML). A bug in a reader must not stop a sync: it is
+    logged (no patient data) and the message gets no overview."""
+    try:
+        header = header_section(raw)
+        if _REPORT.search(header):
+            return MessageOverview(kind="receipt")
+        if not parsed.attachments:
+            return overview_of(MessageDocuments(), header)
+        return overview_of(read_parsed(parsed, parts, light=True), header)
+    except Exception:  # any reader bug: the message is stored all the same
+        log.exception("message overview failed")
+        return MessageOverview(notices=("Documents du message illisibles (erreur de lecture).",))
 
 
 def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOverview:
@@ -118,12 +139,19 @@ def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOver
     if ins:
         patient_ins = INS_QUALIFIED if any(i.qualified for i in ins) else INS_READ
     kinds = sorted({_document_kind(d) for d in docs}, key=lambda k: _PRECEDENCE.get(k, 9))
+    skipped = [r for r in documents.refused if r.reason == LIGHT_SKIPPED]
+    if skipped and (not kinds or kinds[0] == "document"):  # the sender's X-MSS-CODECDA
+        claimed = documents.mss_headers.get("X-MSS-CODECDA", "").split(",")
+        kinds = sorted(
+            {_code_kind(c.strip()) for c in claimed if c.strip()} | set(kinds),
+            key=lambda k: _PRECEDENCE.get(k, 9),
+        ) or ["document"]
     domains = {m.decode("ascii", "replace").lower() for m in _ADDRESS.findall(header)}
     kind = "patient" if domains & PATIENT_DOMAINS else (kinds[0] if kinds else None)
     rows = [row for d in docs for row in d.results]
     text = "\n".join(d.text for d in docs if d.text)[:MAX_TEXT_CHARS]
     notices = tuple(n for d in docs for n in d.notices) + tuple(
-        f"{r.name} : {r.reason}" for r in documents.refused
+        f"{r.name} : {r.reason}" for r in documents.refused if r.reason != LIGHT_SKIPPED
     )
     return MessageOverview(
         patient=identity_line(identity) if identity is not None else None,
@@ -134,7 +162,16 @@ def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOver
         text=text,
         pdfs=sum(1 for d in docs for f in (d.readable, *d.originals) if _is_pdf(f)),
         notices=notices,
+        complete=not skipped,
     )
+
+
+def _code_kind(code: str) -> str:
+    if code in _RESULTS_CODES:
+        return "results"
+    if code in _DISCHARGE_CODES:
+        return "discharge"
+    return "imaging" if code in _IMAGING_CODES else "document"
 
 
 def _is_pdf(file: object) -> bool:

@@ -3,7 +3,7 @@
 A hostile PDF can make any extractor loop or eat memory, so the extraction never runs in
 the caller's process: :func:`pdf_texts` spawns a child process (nothing inherited, as the
 sync's workers), hands it the PDFs and reads one answer per PDF. The child has a wall
-clock limit (killed after ``timeout`` seconds), a memory limit (``RLIMIT_AS`` where the
+clock limit per PDF (killed after ``timeout`` seconds), a memory limit (``RLIMIT_AS`` where the
 system has it) and CPU limit, reads at most :data:`MAX_PAGES` pages and keeps at most
 :data:`MAX_CHARS` characters per PDF. A PDF that fails, and every PDF after a kill, gets
 a French notice instead of text; the caller never sees an exception for bad input.
@@ -15,7 +15,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -25,8 +24,9 @@ MAX_PAGES = 200
 MAX_CHARS = 200_000
 MAX_PDF_BYTES = 32 * 1024 * 1024
 MEMORY_LIMIT = 1024 * 1024 * 1024  # address space of the child
-TIMEOUT_PER_PDF = 15.0  # seconds, wall clock
-TIMEOUT_MAX = 60.0
+TIMEOUT_PER_PDF = 15.0  # seconds, wall clock, each PDF
+STARTUP = 10.0  # seconds for a child to start (spawn, imports) on a slow machine
+CPU_LIMIT = 600  # seconds of CPU for one child (it reads many PDFs in turn)
 
 
 @dataclass(frozen=True)
@@ -36,30 +36,32 @@ class PdfText:
 
 
 def pdf_texts(pdfs: list[bytes], timeout: float | None = None) -> list[PdfText]:
-    """The text of each PDF, in order. Never raises for bad input (nor for a child that
-    crashes, hangs or is killed: every PDF then gets a notice)."""
-    if not pdfs:
-        return []
-    limit = timeout or min(TIMEOUT_MAX, TIMEOUT_PER_PDF * len(pdfs))
-    fits = [len(p) <= MAX_PDF_BYTES for p in pdfs]
-    answers = _run_child([p for p, ok in zip(pdfs, fits, strict=True) if ok], limit)
-    out: list[PdfText] = []
-    read = iter(answers)
-    for ok in fits:
-        if not ok:
-            out.append(PdfText("", "Texte du PDF non extrait : fichier trop volumineux."))
-            continue
-        answer = next(read, None)
-        if answer is None:
-            out.append(PdfText("", "Texte du PDF non extrait : délai dépassé ou PDF trop lourd."))
-            continue
-        out.append(PdfText(answer[0][:MAX_CHARS], answer[1]))
-    return out
+    """The text of each PDF, in order, ``timeout`` seconds at most for each (default
+    :data:`TIMEOUT_PER_PDF`). One child reads them in turn; when it overruns (or dies) on a
+    PDF, it is killed, that PDF gets a notice, and a new child goes on with the next ones.
+    Never raises for bad input."""
+    limit = timeout if timeout is not None else TIMEOUT_PER_PDF
+    out: list[PdfText | None] = [
+        None if len(p) <= MAX_PDF_BYTES else PdfText("", _TOO_BIG) for p in pdfs
+    ]
+    waiting = [n for n, found in enumerate(out) if found is None]
+    while waiting:
+        answers = _run_child([pdfs[n] for n in waiting], limit)
+        for number, (text, notice) in zip(waiting, answers, strict=False):
+            out[number] = PdfText(text[:MAX_CHARS], notice)
+        if len(answers) < len(waiting):  # the child overran or died on this one
+            out[waiting[len(answers)]] = PdfText("", _FAILED)
+        waiting = waiting[len(answers) + 1 :]
+    return [found if found is not None else PdfText("", _FAILED) for found in out]
+
+
+_TOO_BIG = "Texte du PDF non extrait : fichier trop volumineux."
+_FAILED = "Texte du PDF non extrait : délai dépassé ou PDF trop lourd."
 
 
 def _run_child(pdfs: list[bytes], limit: float) -> list[tuple[str, str | None]]:
-    """Answers of a spawned child (nothing of this process inherited), in order; fewer
-    than asked when it was killed or died."""
+    """Answers of a spawned child (nothing of this process inherited), in order, each within
+    ``limit`` seconds of the previous one; fewer than asked when it overran or died."""
     if not pdfs:
         return []
     context = multiprocessing.get_context("spawn")
@@ -69,10 +71,9 @@ def _run_child(pdfs: list[bytes], limit: float) -> list[tuple[str, str | None]]:
     try:
         child.start()
         theirs.close()
-        deadline = time.monotonic() + limit
         while len(answers) < len(pdfs):
-            left = deadline - time.monotonic()
-            if left <= 0 or not mine.poll(left):
+            # the first answer also waits for the child to start (spawn, imports)
+            if not mine.poll(limit + (STARTUP if not answers else 0.0)):
                 break
             try:
                 text, notice = mine.recv()
@@ -89,9 +90,6 @@ def _run_child(pdfs: list[bytes], limit: float) -> list[tuple[str, str | None]]:
     return answers
 
 
-# -- the child ---------------------------------------------------------------------------------
-
-
 def _limit_resources() -> None:
     try:
         import resource
@@ -99,7 +97,7 @@ def _limit_resources() -> None:
         return
     for kind, value in (
         (resource.RLIMIT_AS, MEMORY_LIMIT),
-        (resource.RLIMIT_CPU, int(TIMEOUT_MAX) + 5),
+        (resource.RLIMIT_CPU, CPU_LIMIT),
     ):
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(kind, (value, value))

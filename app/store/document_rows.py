@@ -13,18 +13,21 @@ from app.mssante.overview import MessageOverview
 READ, DONE = 1, 2  # doc_state: documents read (PDF text pending), everything indexed
 
 
-def state_for(found: MessageOverview) -> int:
+def state_for(found: MessageOverview) -> int | None:
+    """NULL: an archive still to read in full; READ: PDFs whose text is still to index."""
+    if not found.complete:
+        return None
     return READ if found.pdfs else DONE
 
 
-def record(db: sqlite3.Connection, rowid: int, found: MessageOverview, state: int) -> None:
+def record(db: sqlite3.Connection, rowid: int, found: MessageOverview, state: int | None) -> None:
     """One message's list columns and document words (inside the caller's transaction)."""
     db.execute(
         "UPDATE messages SET patient = ?, patient_ins = ?, doc_kind = ?, results = ?, "
         "abnormal = ?, doc_state = ? WHERE id = ?",
         (found.patient, found.patient_ins, found.kind, found.results, found.abnormal, state, rowid),
     )
-    if found.text or state != DONE or found.kind is not None:
+    if found.text or state != DONE or found.kind is not None:  # (re)stored: old words go
         db.execute("DELETE FROM document_search WHERE rowid = ?", (rowid,))
     if found.text:
         db.execute(

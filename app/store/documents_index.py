@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.mssante.overview import MessageOverview, overview
+from app.mssante.documents import read_message
+from app.mssante.model import MessageDocuments
+from app.mssante.overview import MessageOverview, header_section, overview, overview_of
 from app.mssante.pdf_text import pdf_texts
 from app.store.db import Store
 from app.store.document_rows import DONE, record
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 LIST_COLUMNS = ("patient", "patient_ins", "doc_kind", "results", "abnormal", "flags")
 MAX_PDFS_PER_MESSAGE = 20
+MAX_BATCH_PDF_BYTES = 64 * 1024 * 1024  # PDFs held at once by a batch
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,7 @@ def pending(store: Store) -> int:
     return int(row[0])
 
 
-def _pdf_words(raw: bytes) -> str:
-    from app.mssante.documents import read_message
-
-    documents = read_message(raw)
+def _pdfs(documents: MessageDocuments) -> list[bytes]:
     seen: set[int] = set()
     pdfs: list[bytes] = []
     for document in documents.documents:
@@ -64,52 +64,71 @@ def _pdf_words(raw: bytes) -> str:
                 continue
             seen.add(id(file.data))
             pdfs.append(file.data)
-    texts = pdf_texts(pdfs[:MAX_PDFS_PER_MESSAGE])
-    return "\n".join(t.text for t in texts if t.text)
+    return pdfs[:MAX_PDFS_PER_MESSAGE]
+
+
+@dataclass
+class _Read:
+    rowid: int
+    found: MessageOverview | None  # None: unreadable (missing file, reader bug)
+    pdfs: list[bytes]
 
 
 def index_pending(store: Store, *, budget: float = 2.0, batch: int = 20) -> IndexProgress:
-    """Read and index waiting messages for about ``budget`` seconds. Never raises for a
-    message's content: a message that cannot be read is marked done with what was read."""
+    """Read and index waiting messages for about ``budget`` seconds (a batch started is
+    finished). Never raises for a message's content: a message that cannot be read is
+    marked done with what was read. The PDFs of a batch go to one child process."""
     deadline = time.monotonic() + budget
     done = 0
     last = 0
     while time.monotonic() < deadline:
         rows = store.db.execute(
-            "SELECT id, blob, doc_state FROM messages WHERE blob IS NOT NULL "
+            "SELECT id, blob FROM messages WHERE blob IS NOT NULL "
             "AND (doc_state IS NULL OR doc_state < 2) AND id > ? ORDER BY id LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
             break
-        for rowid, digest, state in rows:
+        read: list[_Read] = []
+        size = 0
+        for rowid, digest in rows:
             last = rowid
-            _index_one(store, rowid, digest, state)
-            done += 1
-            if time.monotonic() >= deadline:
+            read.append(_read_one(store, rowid, digest))
+            size += sum(len(p) for p in read[-1].pdfs)
+            if size > MAX_BATCH_PDF_BYTES or time.monotonic() >= deadline:
                 break
+        texts = iter(pdf_texts([p for r in read for p in r.pdfs]))
+        for item in read:
+            words = "\n".join(t.text for t in (next(texts) for _ in item.pdfs) if t.text)
+            _write(store, item, words)
+            done += 1
     return IndexProgress(done, pending(store))
 
 
-def _index_one(store: Store, rowid: int, digest: str, state: int | None) -> None:
+def _read_one(store: Store, rowid: int, digest: str) -> _Read:
     raw = store.blobs.get(digest)
     if raw is None:  # damaged or collected: the next sync fetches it again, read then
-        with store.transaction() as db:
-            db.execute("UPDATE messages SET doc_state = 2 WHERE id = ?", (rowid,))
-        return
+        return _Read(rowid, None, [])
     try:
-        found = overview(raw)
-        words = _pdf_words(raw) if found.pdfs else ""
+        found = overview(raw, documents=False)  # a receipt, or the header's patient address
+        if found.kind == "receipt":
+            return _Read(rowid, found, [])
+        documents = read_message(raw)
+        found = overview_of(documents, header_section(raw))
+        return _Read(rowid, found, _pdfs(documents) if found.pdfs else [])
     except Exception:  # a reader bug must not stop the pass: logged, the message skipped
         log.exception("document index failed on message row %s", rowid)
-        with store.transaction() as db:
-            db.execute("UPDATE messages SET doc_state = 2 WHERE id = ?", (rowid,))
-        return
-    if words:
-        text = f"{found.text}\n{words}" if found.text else words
-        found = MessageOverview(**{**found.__dict__, "text": text})
+        return _Read(rowid, None, [])
+
+
+def _write(store: Store, item: _Read, words: str) -> None:
     with store.transaction() as db:
-        exists = db.execute("SELECT 1 FROM messages WHERE id = ?", (rowid,)).fetchone()
+        if item.found is None:
+            db.execute("UPDATE messages SET doc_state = 2 WHERE id = ?", (item.rowid,))
+            return
+        found = item.found
+        if words:
+            found = replace(found, text=f"{found.text}\n{words}" if found.text else words)
+        exists = db.execute("SELECT 1 FROM messages WHERE id = ?", (item.rowid,)).fetchone()
         if exists is not None:
-            record(db, rowid, found, DONE)
-    del state
+            record(db, item.rowid, found, DONE)

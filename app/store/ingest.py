@@ -27,9 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.mssante.overview import MessageOverview, overview
+from app.mssante.overview import MessageOverview, ingest_overview
 from app.store.blobs import BlobStore
-from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message
+from app.store.mime import Address, HeaderSummary, ParsedMessage, parse_message_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
 
 
 def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
-    parsed = parse_message(raw, sizes=False)  # the index keeps no attachment sizes
+    parsed, parts = parse_message_parts(raw, sizes=False)  # the index keeps no sizes
     sender, recipients = addresses_of(parsed)
     return IngestedBody(
         uid=uid,
@@ -72,7 +72,7 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
         body_text=parsed.body_text,
         attachment_names=" ".join(a.filename for a in parsed.attachments),
         has_attachments=bool(parsed.attachments),
-        overview=overview(raw, documents=bool(parsed.attachments)),
+        overview=ingest_overview(raw, parsed, parts),
     )
 
 

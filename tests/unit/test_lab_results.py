@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from app.mssante.results import (
     results_from_hprim,
 )
 from app.sandbox.samples import sample_mail
+from app.store.mime import parse_message_parts
 from tests.lab_reports import FT4, HB, TSH, Analysis, hprim_file, lab_report
 from tests.unit.test_mssante_documents import BILLION_LAUGHS, XXE, cda, message, pdf
 
@@ -242,3 +244,17 @@ def test_overview_kinds_and_patient() -> None:
     assert overview(plain, documents=False).kind is None
     report = b"Content-Type: multipart/report; report-type=delivery-status\r\n\r\n"
     assert overview(report).kind == "receipt"
+
+
+def test_a_reader_bug_never_stops_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.mssante.overview as module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(module, "read_message", broken)
+    raw = message([("CR-BIO.xml", lab_report([HB]), "text", "xml")])
+    monkeypatch.setattr(module, "read_parsed", broken)
+    parsed, parts = parse_message_parts(raw)
+    found = module.ingest_overview(raw, parsed, parts)
+    assert found.kind is None and found.notices
