@@ -56,6 +56,7 @@ from app.ui.audit_dialog import AuditDialog
 from app.ui.composer import Composer, saved_drafts
 from app.ui.directory_panel import DirectoryPanel, OnlineSearch
 from app.ui.directory_search import DirectoryContext, DirectoryJobs, DirectoryPlaces
+from app.ui.documents_indexer import DocumentsIndexer
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
@@ -155,6 +156,9 @@ class MainWindow(QMainWindow):
         self.list_menu = ListMenu(
             self.list_view, self.messages, self._open_filing, self._apply_scope
         )
+        self.indexer = DocumentsIndexer(self.data_dir, self)  # archives, PDF text: after syncs
+        self.indexer.progressed.connect(self.messages.invalidate)
+        self.sync_finished.connect(self.indexer.start)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.list_view)
@@ -345,6 +349,7 @@ class MainWindow(QMainWindow):
             self.filing.close()
             self.filing = None
         self.directory_jobs.close(wait=1.0)
+        self.indexer.stop()
         super().closeEvent(event)
 
     # -- what is shown --------------------------------------------------------------------

@@ -156,3 +156,23 @@ def test_the_list_shows_patient_kind_and_filed_and_filters_by_patient(
     every = next(a for a in menu.actions() if a.objectName() == "all-patients")
     every.trigger()
     assert model.rowCount() > 1 and model.patient_filter is None
+
+
+def test_after_a_sync_the_background_pass_completes_the_list(
+    qtbot: QtBot, demo_store: tuple[Store, list[bytes]], tmp_path: Path
+) -> None:
+    """Archives are opened by the pass the window runs after each sync: the letter's INS."""
+    store, _raws = demo_store
+    window = MainWindow(store, tmp_path / "profile" / "ui.ini")
+    qtbot.addWidget(window)
+    letter_row = _row(window, "LETTRE DE LIAISON")
+    column = MessageListModel.PATIENT_COLUMN
+    tip = window.messages.index(letter_row, column).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Pas d'INS" in tip  # read light at ingest: the subject's patient
+    with qtbot.waitSignal(window.indexer.progressed, timeout=60000):
+        window.sync_finished.emit()
+    qtbot.waitUntil(lambda: window.indexer.left == 0 and not window.indexer.running, timeout=60000)
+    tip = window.messages.index(letter_row, column).data(Qt.ItemDataRole.ToolTipRole)
+    assert "INS lue" in tip or "INS qualifiée" in tip
+    window.close()
+    assert window.indexer.stopped
