@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.core.audit import Action
 from app.core.errors import CaduceeError
@@ -774,7 +775,8 @@ class MainWindow(QMainWindow):
         self.lock_overlay.hide()
         self.card_bar.hide()  # the sign-in just worked: a card removed before is back
         for action in self.disabled_while_locked:
-            action.setEnabled(True)
+            if isValid(action):  # not one of a widget deleted meanwhile (a PDF's find field)
+                action.setEnabled(True)
         self.disabled_while_locked = []
         self.inactivity.restart()
         for composer in self.composers:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QAction, QIcon
 from pytestqt.qtbot import QtBot
 
 from app.filing.service import FILED_KEYWORD
@@ -176,3 +176,24 @@ def test_after_a_sync_the_background_pass_completes_the_list(
     assert "INS lue" in tip or "INS qualifiée" in tip
     window.close()
     assert window.indexer.stopped
+
+
+def test_locking_with_a_pdf_shown_then_unlocking(
+    qtbot: QtBot, demo_store: tuple[Store, list[bytes]], tmp_path: Path
+) -> None:
+    """The lock disables every action, a PDF's find field's among them; the reader then
+    drops its tabs: unlocking must not touch the deleted ones."""
+    store, _raws = demo_store
+    window = MainWindow(store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.show()
+    window.list_view.selectRow(_row(window, "LETTRE DE LIAISON"))
+    qtbot.waitUntil(lambda: window.reader.documents.count() > 1, timeout=10000)
+    view = window.reader.documents.document(0)
+    assert view is not None and view.current == "pdf"
+    before = [a for a in window.findChildren(QAction) if a.isEnabled() and a.parent() is window]
+    window.lock()
+    qtbot.wait(50)  # the reader's tabs are deleted (deleteLater)
+    assert window.reader.documents.count() == 1
+    window.unlock()  # no worker: unlocked at once
+    assert not window.locked and before and all(a.isEnabled() for a in before)
