@@ -33,7 +33,8 @@ from typing import Any
 from app.mssante.documents import LIGHT_SKIPPED, read_message, read_parsed
 from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
 from app.mssante.patient_address import PATIENT_DOMAINS
-from app.store.mime import MessageParts, ParsedMessage
+from app.store.mime import ParsedMessage
+from app.store.mime_attachments import MessageParts
 
 log = logging.getLogger(__name__)
 

@@ -48,6 +48,7 @@ from app.store.html_body import break_long_runs, readable_or_text
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.pdf_view import PdfPane
+from app.ui.results_view import ResultsDialog
 
 GOOD, BAD = QColor("#166534"), QColor("#b91c1c")
 
@@ -245,6 +246,12 @@ class FilingDialog(QDialog):
         self.new_patient = QPushButton(self.tr("Nouveau patient…"))
         self.new_patient.clicked.connect(self._create_patient)
         pick.addWidget(self.new_patient)
+        self.results: ResultsDialog | None = None
+        self.results_button = QPushButton(self.tr("Résultats…"))
+        self.results_button.setObjectName("patient-results")
+        self.results_button.setToolTip(self.tr("Les résultats d'analyses classés pour ce patient"))
+        self.results_button.clicked.connect(self.show_results)
+        pick.addWidget(self.results_button)
         column.addLayout(pick)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("comparison")
@@ -394,6 +401,15 @@ class FilingDialog(QDialog):
         self.patients.blockSignals(False)
         self._patient_chosen(self.patients.currentIndex())
 
+    def show_results(self) -> ResultsDialog | None:
+        """The chosen patient's results over time (item 3 of issue 18)."""
+        patient_id = self.patients.currentData()
+        if not patient_id:
+            return None
+        self.results = ResultsDialog(self.filing, patient_id, self)
+        self.results.show()
+        return self.results
+
     def chosen_patient(self) -> Patient | None:
         patient_id = self.patients.currentData()
         return self.filing.registry.get(patient_id) if patient_id else None
@@ -401,6 +417,7 @@ class FilingDialog(QDialog):
     @Slot(int)
     def _patient_chosen(self, _row: int) -> None:
         patient = self.chosen_patient()
+        self.results_button.setEnabled(patient is not None)
         labels = {
             "birth_name": self.tr("Nom de naissance"),
             "used_name": self.tr("Nom d'usage"),

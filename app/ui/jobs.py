@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -41,9 +42,14 @@ class BackgroundJob(QRunnable):
         try:
             result = self.work()
         except Exception as error:  # noqa: BLE001 - shown to her by on_error
-            self.relay.failed.emit(error)
+            self._tell(self.relay.failed, error)
             return
-        self.relay.done.emit(result)
+        self._tell(self.relay.done, result)
+
+    @staticmethod
+    def _tell(signal: Any, value: object) -> None:
+        with suppress(RuntimeError):  # the owner was deleted meanwhile (a window closed)
+            signal.emit(value)  # nobody is left to tell: dropped
 
     def start(self) -> None:
         QThreadPool.globalInstance().start(self)

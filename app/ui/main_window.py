@@ -28,9 +28,11 @@ from app.ui import threads
 from app.ui.composer import Composer
 from app.ui.directory_panel import OnlineSearch
 from app.ui.directory_search import DirectoryJobs, DirectoryPlaces
+from app.ui.documents_indexer import DocumentsIndexer
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
+from app.ui.list_menu import ListMenu
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel
 from app.ui.patients_dialog import PatientsDialog
@@ -109,7 +111,14 @@ class MainWindow(ActionsWindow):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(2, 260)
         header.resizeSection(3, 130)
+        header.resizeSection(MessageListModel.PATIENT_COLUMN, 240)
         self.list_view.selectionModel().selectionChanged.connect(self._message_chosen)
+        self.list_menu = ListMenu(
+            self.list_view, self.messages, self._open_filing, self._apply_scope
+        )
+        self.indexer = DocumentsIndexer(self.data_dir, self)  # archives, PDF text: after syncs
+        self.indexer.progressed.connect(self.messages.invalidate)
+        self.sync_finished.connect(self.indexer.start)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.list_view)
@@ -197,6 +206,7 @@ class MainWindow(ActionsWindow):
             self.filing.close()
             self.filing = None
         self.directory_jobs.close(wait=1.0)
+        self.indexer.stop()
         super().closeEvent(event)
 
 

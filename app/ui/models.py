@@ -7,6 +7,7 @@ store a page at a time when the view asks for them, and a bounded number of page
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -26,6 +27,7 @@ from app.store.db import Folder, MessageSummary, Store
 from app.store.drafts import DraftStore
 from app.store.folder_roles import folder_role
 from app.store.views import Scope, folder_counts, message_ids, summaries
+from app.ui import list_columns
 
 PAGE = 200
 PAGES_KEPT = 40
@@ -157,8 +159,10 @@ class MessageListModel(QAbstractTableModel):
         str(QT_TRANSLATE_NOOP("MessageListModel", "Objet")),
         str(QT_TRANSLATE_NOOP("MessageListModel", "Expéditeur")),
         str(QT_TRANSLATE_NOOP("MessageListModel", "Date")),
+        str(QT_TRANSLATE_NOOP("MessageListModel", "Patient")),
     )
-    SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date"}
+    SORT_KEYS: ClassVar[dict[int, str]] = {1: "subject", 2: "sender", 3: "date", 4: "patient"}
+    PATIENT_COLUMN = 4
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -167,6 +171,7 @@ class MessageListModel(QAbstractTableModel):
         self.sort_key, self.descending = "date", True
         self._ids: list[int] = []
         self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
+        self.patient_filter: str | None = None  # only this patient's messages
         self.patients: PatientBook | None = None  # set by the window: patients' mail marked
 
     def patient_of(self, message: MessageSummary) -> PatientSender | None:
@@ -175,7 +180,7 @@ class MessageListModel(QAbstractTableModel):
     # -- what is shown --------------------------------------------------------------------
 
     def set_scope(self, scope: Scope) -> None:
-        self.scope = scope
+        self.scope = replace(scope, patient=self.patient_filter)
         self.beginResetModel()
         self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
         self._pages.clear()
@@ -262,6 +267,8 @@ class MessageListModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == self.PATIENT_COLUMN and self.patient_filter is not None:
+                return self.tr("Patient (filtré)")
             return self.tr(self.COLUMNS[section]) if 0 <= section < len(self.COLUMNS) else None
         return None
 
@@ -272,10 +279,15 @@ class MessageListModel(QAbstractTableModel):
         if message is None:
             return None
         column = index.column()
+        if column == self.PATIENT_COLUMN:
+            return list_columns.patient_data(message, role)
+        if column == 0 and role == Qt.ItemDataRole.DecorationRole:
+            return list_columns.kind_icon(message)
+        if column == 0 and role == Qt.ItemDataRole.ToolTipRole:
+            return list_columns.marks_tip(message) or None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                flagged = "⚑" if "\\Flagged" in message.flags else ""
-                return ("●" if message.unread else "") + flagged
+                return list_columns.marks(message)
             if column == 1:  # the XDM/1.0/DDM+ prefix is for machines (ECO.3.1.3)
                 return displayed(message.subject) or self.tr("(sans objet)")
             if column == 2:

@@ -39,6 +39,7 @@ from app.store.db import MessageSummary
 from app.store.html_body import break_long_runs, html_body, readable_html
 from app.store.mime import ParsedMessage, parse_message_parts
 from app.store.mime_attachments import Attachment, MessageParts
+from app.ui.document_pane import DocumentTabs
 from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
@@ -169,7 +170,9 @@ class Reader(QWidget):
         layout.addWidget(self.headers)
         layout.addWidget(self.delivery)
         layout.addWidget(self.notice)
-        layout.addWidget(self.body, 1)
+        self.documents = DocumentTabs(self.body)  # the text, then a tab per document
+        layout.addWidget(self.documents.notice)
+        layout.addWidget(self.documents, 1)
         layout.addLayout(row)
         self.clear()
 
@@ -182,6 +185,7 @@ class Reader(QWidget):
         self.notice.hide()
         self.headers.setText("")
         self.body.setPlainText("")
+        self.documents.clear_documents()
         self.attachments.clear()
         self._show_attachments(False)
 
@@ -216,8 +220,10 @@ class Reader(QWidget):
         self.body.setPlainText(self.tr("Chargement…") if digest else self._not_downloaded())
         self.attachments.clear()
         self._show_attachments(False)
+        self.documents.clear_documents()
         if digest:
             blobs, message_id = self.blobs, message.id
+            self.documents.show_for(message_id, lambda: blobs.get(digest))
             BackgroundJob(
                 self,
                 lambda: load(blobs, message_id, digest),
@@ -323,6 +329,8 @@ class Reader(QWidget):
         if chosen is None:
             return
         attachment, data = chosen
+        if self.documents.open_source(attachment.filename):
+            return  # shown in its tab: a PDF, a CDA (IHE_XDM.ZIP), HPRIM results
         if attachment.content_type == "application/pdf" or attachment.filename.lower().endswith(
             ".pdf"
         ):

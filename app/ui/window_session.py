@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QMetaObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QSystemTrayIcon, QWidget
+from shiboken6 import isValid
 
 from app.ops.accounts import session_lock_minutes
 from app.ui.composer import Composer
@@ -101,7 +102,8 @@ class SessionWindow(BrowsingWindow):
         self.lock_overlay.hide()
         self.card_bar.hide()  # the sign-in just worked: a card removed before is back
         for action in self.disabled_while_locked:
-            action.setEnabled(True)
+            if isValid(action):  # not one of a widget deleted meanwhile (a PDF's find field)
+                action.setEnabled(True)
         self.disabled_while_locked = []
         self.inactivity.restart()
         for composer in self.composers:

@@ -18,8 +18,10 @@ from app.store.db import HeaderRow, Store
 from app.store.outbox import OutboxStore
 from app.store.views import blob_digest
 from app.ui import reader
+from app.ui.document_pane import DocumentView
 from app.ui.jobs import _Relay
 from app.ui.main_window import MainWindow
+from app.ui.pdf_view import PdfPane
 from bench.hostile_data import FIRST_WORDS, LAST_WORDS, html_message, nested_html, nested_tables
 from tests.ui.conftest import assert_not_blank
 
@@ -125,13 +127,16 @@ def test_a_pdf_attachment_opens_inside_caducee(
         i for i in range(reader.attachments.count()) if ".pdf" in reader.attachments.item(i).text()
     )
     reader.attachments.setCurrentRow(pdf_row)
+    qtbot.waitUntil(lambda: reader.documents.loaded is not None)
     reader.open_attachment()
-    assert reader.pdf is not None
-    qtbot.addWidget(reader.pdf)
-    qtbot.waitExposed(reader.pdf)
-    assert reader.pdf.pages >= 1
+    assert reader.pdf is None  # no separate window: the document's tab, its PDF in place
+    view = reader.documents.currentWidget()
+    assert isinstance(view, DocumentView)
+    view.show_view("pdf")
+    pane = view.page("pdf")
+    assert isinstance(pane, PdfPane) and pane.pages >= 1
     qtbot.wait(300)  # the first page renders asynchronously
-    reader.pdf.grab().save(str(artefacts / "reader-pdf.png"))
+    window.grab().save(str(artefacts / "reader-pdf.png"))
     assert_not_blank(artefacts / "reader-pdf.png")
     assert not (tmp_path / "opened").exists()  # read from memory, no temporary file
 

@@ -1,6 +1,69 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US" sourcelanguage="fr_FR">
 <context>
+    <name />
+    <message>
+        <source>Patient non indiqué par le document</source>
+        <translation>Patient not given by the document</translation>
+    </message>
+    <message>
+        <source>nom utilisé : {0}</source>
+        <translation>used name: {0}</translation>
+    </message>
+    <message>
+        <source>né(e) le {0}</source>
+        <translation>born {0}</translation>
+    </message>
+    <message>
+        <source>INS absent</source>
+        <translation>No INS</translation>
+    </message>
+    <message>
+        <source>INS qualifié</source>
+        <translation>Qualified INS</translation>
+    </message>
+    <message>
+        <source>INS non qualifié (test ou clé)</source>
+        <translation>INS not qualified (test or key)</translation>
+    </message>
+    <message>
+        <source>INS :</source>
+        <translation>INS:</translation>
+    </message>
+    <message>
+        <source>Type :</source>
+        <translation>Type:</translation>
+    </message>
+    <message>
+        <source>Auteur :</source>
+        <translation>Author:</translation>
+    </message>
+    <message>
+        <source>Date :</source>
+        <translation>Date:</translation>
+    </message>
+    <message>
+        <source>{0} résultat(s) anormal(aux)</source>
+        <translation>{0} abnormal result(s)</translation>
+    </message>
+    <message>
+        <source>Valeur haute</source>
+        <translation>High value</translation>
+    </message>
+    <message>
+        <source>Valeur basse</source>
+        <translation>Low value</translation>
+    </message>
+    <message>
+        <source>Valeur critique</source>
+        <translation>Critical value</translation>
+    </message>
+    <message>
+        <source>Valeur anormale</source>
+        <translation>Abnormal value</translation>
+    </message>
+</context>
+<context>
     <name>ActionsWindow</name>
     <message>
         <source>Barre d'outils</source>
@@ -868,6 +931,48 @@
     </message>
 </context>
 <context>
+    <name>DocumentTabs</name>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>Les documents de ce message sont trop longs à afficher : ouvrez-les depuis les pièces jointes.</source>
+        <translation>The documents of this message take too long to show: open them from the attachments.</translation>
+    </message>
+    <message>
+        <source>Les documents de ce message n'ont pas pu être affichés.</source>
+        <translation>The documents of this message could not be shown.</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentView</name>
+    <message>
+        <source>En-tête du document</source>
+        <translation>Document header</translation>
+    </message>
+    <message>
+        <source>Résultats</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>PDF</source>
+        <translation>PDF</translation>
+    </message>
+    <message>
+        <source>Vue structurée</source>
+        <translation>Structured view</translation>
+    </message>
+    <message>
+        <source>Ce document n'a rien d'affichable ici.</source>
+        <translation>This document has nothing that can be shown here.</translation>
+    </message>
+    <message>
+        <source>Document structuré</source>
+        <translation>Structured document</translation>
+    </message>
+</context>
+<context>
     <name>DraftsPanel</name>
     <message>
         <source>Brouillons</source>
@@ -978,6 +1083,14 @@
     <message>
         <source>Nouveau patient…</source>
         <translation>New patient…</translation>
+    </message>
+    <message>
+        <source>Résultats…</source>
+        <translation>Results…</translation>
+    </message>
+    <message>
+        <source>Les résultats d'analyses classés pour ce patient</source>
+        <translation>The lab results filed for this patient</translation>
     </message>
     <message>
         <source>Trait</source>
@@ -1273,6 +1386,84 @@
     </message>
 </context>
 <context>
+    <name>ListColumns</name>
+    <message>
+        <source>Résultats</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>Lettre de liaison</source>
+        <translation>Discharge letter</translation>
+    </message>
+    <message>
+        <source>Imagerie</source>
+        <translation>Imaging</translation>
+    </message>
+    <message>
+        <source>Message d'un patient</source>
+        <translation>Message from a patient</translation>
+    </message>
+    <message>
+        <source>Accusé</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Document</translation>
+    </message>
+    <message>
+        <source>{0} résultat(s)</source>
+        <translation>{0} result(s)</translation>
+    </message>
+    <message>
+        <source>{0} anormal(aux)</source>
+        <translation>{0} abnormal</translation>
+    </message>
+    <message>
+        <source>Classé dans le dossier du patient</source>
+        <translation>Filed in the patient's folder</translation>
+    </message>
+    <message>
+        <source>INS qualifiée</source>
+        <translation>Qualified INS</translation>
+    </message>
+    <message>
+        <source>INS lue, non qualifiée (INS de test ou clé fausse)</source>
+        <translation>INS read, not qualified (test INS or wrong key)</translation>
+    </message>
+    <message>
+        <source>Pas d'INS : identité lue du document ou de l'objet</source>
+        <translation>No INS: identity read from the document or the subject</translation>
+    </message>
+    <message>
+        <source>{0} résultat(s) anormal(aux)</source>
+        <translation>{0} abnormal result(s)</translation>
+    </message>
+</context>
+<context>
+    <name>ListMenu</name>
+    <message>
+        <source>Afficher seulement ce patient : {0}</source>
+        <translation>Show only this patient: {0}</translation>
+    </message>
+    <message>
+        <source>Afficher tous les patients</source>
+        <translation>Show all patients</translation>
+    </message>
+    <message>
+        <source>Résultats du patient…</source>
+        <translation>Patient's results…</translation>
+    </message>
+    <message>
+        <source>Résultats du patient</source>
+        <translation>Patient's results</translation>
+    </message>
+    <message>
+        <source>Ce message n'est classé pour aucun patient du registre : classez-le d'abord, ses résultats rejoindront ceux du patient.</source>
+        <translation>This message is not filed for any patient in the register: file it first, its results will join the patient's.</translation>
+    </message>
+</context>
+<context>
     <name>LockOverlay</name>
     <message>
         <source>Session verrouillée</source>
@@ -1386,6 +1577,14 @@
     <message>
         <source>Date</source>
         <translation>Date</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Patient (filtré)</source>
+        <translation>Patient (filtered)</translation>
     </message>
     <message>
         <source>(sans objet)</source>
@@ -1774,6 +1973,70 @@ From the number: {2}</translation>
         <source>Ce PDF est illisible ou endommagé.</source>
         <translation>This PDF cannot be read or is damaged.</translation>
     </message>
+    <message>
+        <source>Page précédente</source>
+        <translation>Previous page</translation>
+    </message>
+    <message>
+        <source>Page suivante</source>
+        <translation>Next page</translation>
+    </message>
+    <message>
+        <source>Page</source>
+        <translation>Page</translation>
+    </message>
+    <message>
+        <source>/ {0}</source>
+        <translation>/ {0}</translation>
+    </message>
+    <message>
+        <source>Réduire</source>
+        <translation>Zoom out</translation>
+    </message>
+    <message>
+        <source>Agrandir</source>
+        <translation>Zoom in</translation>
+    </message>
+    <message>
+        <source>Pleine largeur</source>
+        <translation>Full width</translation>
+    </message>
+    <message>
+        <source>Ajuster à la largeur</source>
+        <translation>Fit to width</translation>
+    </message>
+    <message>
+        <source>Rechercher dans le PDF</source>
+        <translation>Find in the PDF</translation>
+    </message>
+    <message>
+        <source>Occurrence précédente</source>
+        <translation>Previous match</translation>
+    </message>
+    <message>
+        <source>Occurrence suivante</source>
+        <translation>Next match</translation>
+    </message>
+    <message>
+        <source>Imprimer…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <source>Imprimer le PDF</source>
+        <translation>Print the PDF</translation>
+    </message>
+    <message>
+        <source>Introuvable</source>
+        <translation>Not found</translation>
+    </message>
+    <message>
+        <source>{0} / {1}</source>
+        <translation>{0} / {1}</translation>
+    </message>
+    <message>
+        <source>Imprimer le document</source>
+        <translation>Print the document</translation>
+    </message>
 </context>
 <context>
     <name>PscSignInDialog</name>
@@ -1975,6 +2238,87 @@ From the number: {2}</translation>
     <message>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save the attachment</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsDialog</name>
+    <message>
+        <source>Résultats du patient</source>
+        <translation>Patient's results</translation>
+    </message>
+    <message>
+        <source>Les résultats de ce patient n'ont pas pu être lus.</source>
+        <translation>This patient's results could not be read.</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsTable</name>
+    <message>
+        <source>Résultats</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>Analyse</source>
+        <translation>Analysis</translation>
+    </message>
+    <message>
+        <source>Valeur</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Unité</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Référence</source>
+        <translation>Reference</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <source>Chargement des résultats…</source>
+        <translation>Loading the results…</translation>
+    </message>
+    <message>
+        <source>Résultats par analyse et par date</source>
+        <translation>Results by analysis and date</translation>
+    </message>
+    <message>
+        <source>Évolution de l'analyse choisie</source>
+        <translation>Trend of the chosen analysis</translation>
+    </message>
+    <message>
+        <source>{0} analyse(s) sur {1} date(s)</source>
+        <translation>{0} analysis(es) over {1} date(s)</translation>
+    </message>
+    <message>
+        <source>Analyse</source>
+        <translation>Analysis</translation>
+    </message>
+    <message>
+        <source>Unité</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>sans date</source>
+        <translation>no date</translation>
+    </message>
+    <message>
+        <source>Évolution</source>
+        <translation>Trend</translation>
+    </message>
+    <message>
+        <source>Référence : {0}</source>
+        <translation>Reference: {0}</translation>
+    </message>
+    <message>
+        <source>Aucun résultat d'analyse classé pour ce patient.</source>
+        <translation>No lab result filed for this patient.</translation>
+    </message>
+    <message>
+        <source>pas de valeur chiffrée</source>
+        <translation>no numeric value</translation>
     </message>
 </context>
 <context>
