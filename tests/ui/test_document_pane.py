@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from app.sandbox.mailbox import pdf_document, pdf_page_stream
+from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream
 from app.sandbox.samples import sample_mail
 from app.ui import document_pane
 from app.ui.document_load import load_documents

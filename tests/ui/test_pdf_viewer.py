@@ -8,7 +8,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from app.sandbox.mailbox import pdf_document, pdf_page_stream
+from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream
 from app.ui.pdf_view import PdfPane
 from tests.ui.conftest import assert_not_blank
 
