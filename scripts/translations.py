@@ -764,6 +764,7 @@ ENGLISH = {
     "Ajuster à la largeur": "Fit to width",
     "Analyse": "Analysis",
     "Auteur :": "Author:",
+    "Organisation :": "Organisation:",
     "Chargement des résultats…": "Loading the results…",
     "Classé dans le dossier du patient": "Filed in the patient's folder",
     "Document structuré": "Structured document",

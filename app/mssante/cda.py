@@ -41,6 +41,7 @@ class CdaDocument:
     effective: datetime | None
     act_date: date | None
     author: str | None
+    organisation: str | None  # the author's organisation, else the custodian
     identity: PatientIdentity | None  # source "cda"
     pdf: bytes | None  # from a nonXMLBody
     body_media_type: str | None  # the nonXMLBody mediaType, whatever it is
@@ -83,6 +84,7 @@ def read_cda(data: bytes, name: str = "Document CDA", *, render: bool = True) ->
         effective=effective,
         act_date=act.date() if act else None,
         author=_author(root),
+        organisation=_organisation(root),
         identity=_identity(root),
         pdf=pdf,
         body_media_type=media_type,
@@ -137,6 +139,19 @@ def _author(root: Element) -> str | None:
         if organisation:
             return organisation
     return None
+
+
+def _organisation(root: Element) -> str | None:
+    """Where the document comes from: the author's organisation (a lab, a hospital
+    department), else the custodian (the organisation that keeps the document)."""
+    for author in children(root, "author"):
+        name = text_of(child(author, "assignedAuthor", "representedOrganization", "name"), 200)
+        if name:
+            return name
+    custodian = child(
+        root, "custodian", "assignedCustodian", "representedCustodianOrganization", "name"
+    )
+    return text_of(custodian, 200) or None
 
 
 def _identity(root: Element) -> PatientIdentity | None:

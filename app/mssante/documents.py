@@ -417,6 +417,7 @@ def _cda_draft(
         type_name=label,
         act_date=act,
         author=cda.author or (entry.author if entry else None),
+        organisation=cda.organisation,
         created=created,
         results=cda.results.rows,
         notices=cda.results.notices,

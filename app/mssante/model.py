@@ -86,6 +86,7 @@ class ReceivedDocument:
     type_name: str | None = None  # the type as the sender names it ("CR d'examens biologiques")
     act_date: date | None = None  # service/creation date of the document
     author: str | None = None  # who wrote it (person or organisation), for the file name
+    organisation: str | None = None  # the author's organisation, else the custodian (CDA)
     created: datetime | None = None
     results: tuple[ResultRow, ...] = ()  # lab results (HPRIM lines, CDA observations)
     notices: tuple[str, ...] = ()  # French: what could not be read of it (partial results…)

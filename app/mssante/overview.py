@@ -211,6 +211,7 @@ def document_json(document: ReceivedDocument) -> dict[str, Any]:
         "type": {"code": document.type_code, "label": document.type_name or document.type_label},
         "title": document.title,
         "author": document.author,
+        "organisation": document.organisation,
         "date": date.isoformat() if date else None,
         "kind": _document_kind(document),
         "results": [row.to_json() for row in document.results],

@@ -60,6 +60,7 @@ class Shown:
     identity: PatientIdentity | None = None
     type_label: str | None = None
     author: str | None = None
+    organisation: str | None = None
     act_date: date | None = None
     pdf: bytes | None = None
     structured: str | None = None  # sanitised, bounded HTML
@@ -125,6 +126,7 @@ def _shown(document: ReceivedDocument) -> Shown:
         identity=document.identity,
         type_label=document.type_name or document.title or document.type_label,
         author=document.author,
+        organisation=document.organisation,
         act_date=document.act_date,
         pdf=pdf.data if pdf is not None else None,
         structured=structured,

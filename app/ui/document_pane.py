@@ -1,6 +1,6 @@
 """The documents of a message in the reading pane: one tab per document beside the text.
 
-Each tab shows the document's header (patient with INS, type, author, date),
+Each tab shows the document's header (patient with INS, type, author, organisation, date),
 then one of its views, the others one click away: the PDF drawn in place (``pdf_view``), the
 structured body of the CDA (sanitised HTML in a browser that loads nothing), the results
 table (abnormal values marked). A CDA's own PDF is shown first; an HPRIM file's results are.
@@ -84,6 +84,10 @@ def header_html(shown: Shown, tr: Callable[[str], str]) -> str:
         )
     if shown.author:
         facts.append("{} {}".format(html.escape(tr("Auteur :")), html.escape(shown.author)))
+    if shown.organisation and shown.organisation != shown.author:
+        facts.append(
+            "{} {}".format(html.escape(tr("Organisation :")), html.escape(shown.organisation))
+        )
     if shown.act_date:
         facts.append(
             "{} {}".format(html.escape(tr("Date :")), html.escape(f"{shown.act_date:%d/%m/%Y}"))

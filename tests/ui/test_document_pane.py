@@ -67,6 +67,7 @@ def test_a_cda_lab_report_shows_patient_results_and_abnormal_values(
     assert "DURAND Marie Claire" in header and INS in header and "INS qualifié" in header
     assert "15/05/1980" in header and "nom utilisé : MARTIN" in header
     assert "Dr Paul BIOLOGISTE" in header and "12/03/2024" in header
+    assert "Organisation : Laboratoire des Tilleuls" in header
     assert "2 résultat(s) anormal(aux)" in header
     assert view.views == ["results", "structured"]
     assert view.current == "results"

@@ -203,6 +203,7 @@ def test_documents_json_carries_the_contract_fields() -> None:
     assert shown["patient"]["ins"]["matricule"] == "255081416802538"
     assert shown["type"] == {"code": "11502-2", "label": "CR d'examens biologiques"}
     assert shown["author"] == "Dr Paul LEROY"
+    assert shown["organisation"] is None  # neither the author's nor a custodian named
     assert shown["date"] == "2026-11-20"
     assert [
         {k: r[k] for k in ("label", "value", "unit", "reference_range", "flag")}
@@ -258,3 +259,21 @@ def test_a_reader_bug_never_stops_the_sync(monkeypatch: pytest.MonkeyPatch) -> N
     parsed, parts = parse_message_parts(raw)
     found = module.ingest_overview(raw, parsed, parts)
     assert found.kind is None and found.notices
+
+
+def test_the_organisation_is_the_authors_else_the_custodian() -> None:
+    custodian = (
+        b"</recordTarget><custodian><assignedCustodian><representedCustodianOrganization>"
+        b"<name>CH de Valmont</name></representedCustodianOrganization></assignedCustodian>"
+        b"</custodian>"
+    )
+    cda = lab_report([TSH]).replace(b"</recordTarget>", custodian, 1)
+    assert b"CH de Valmont" in cda
+    raw = message([("CR-BIO.xml", cda, "text/xml", "xml")], subject="Résultats")
+    (shown,) = documents_json(read_message(raw))
+    assert shown["organisation"] == "CH de Valmont"
+    lab = b"<representedOrganization><name>Labo Nord</name></representedOrganization>"
+    cda = cda.replace(b"</assignedAuthor>", lab + b"</assignedAuthor>", 1)
+    assert b"Labo Nord" in cda
+    (shown,) = documents_json(read_message(message([("CR-BIO.xml", cda, "text/xml", "xml")])))
+    assert shown["organisation"] == "Labo Nord"

@@ -39,6 +39,10 @@
         <translation>Author:</translation>
     </message>
     <message>
+        <source>Organisation :</source>
+        <translation>Organisation:</translation>
+    </message>
+    <message>
         <source>Date :</source>
         <translation>Date:</translation>
     </message>
