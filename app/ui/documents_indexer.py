@@ -65,6 +65,8 @@ class DocumentsIndexer(QObject):
     def _done(self, progress: IndexProgress) -> None:
         self.running = False
         self.left = progress.left
+        if self.stopped:  # the window is closing: its list and store may be gone already
+            return
         if progress.done:
             self.progressed.emit()
         going = progress.left and progress.done  # no progress: left for the next sync
