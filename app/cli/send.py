@@ -173,6 +173,20 @@ def _print_report(report: DeliveryReport, address: str) -> None:
         print(f"Attention : {warning}", file=sys.stderr)
 
 
+def deliver_now(store: Store, session: AccountSession, address: str) -> DeliveryReport | None:
+    """The outbox delivered now for ``send`` and ``send-document``; None (said in French)
+    when the connection failed: the message stays queued for the next delivery."""
+    try:
+        return deliver(store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(address))
+    except CaduceeError as error:
+        print(
+            f"Erreur : {error.user_message}\nLe message reste dans la boîte d'envoi ; il "
+            "partira au prochain envoi.",
+            file=sys.stderr,
+        )
+        return None
+
+
 def _waiting(address: str) -> Callable[[int | None], None]:
     def say(pid: int | None) -> None:
         holder = f" (pid {pid})" if pid is not None else ""
@@ -268,18 +282,11 @@ def _send(args: argparse.Namespace, profile: Profile, registry: Registry | None)
             return 1
         session = session_for(account, profile, psc_sign_in=psc.sign_in_with(args.psc, profile))
         try:
-            report = deliver(
-                store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(account.address)
-            )
-        except CaduceeError as error:
-            print(
-                f"Erreur : {error.user_message}\nLe message reste dans la boîte d'envoi ; il "
-                "partira au prochain envoi.",
-                file=sys.stderr,
-            )
-            return 1
+            report = deliver_now(store, session, account.address)
         finally:
             session.close()
+        if report is None:
+            return 1
         final = OutboxStore(store).get(item.id)
     finally:
         store.close()

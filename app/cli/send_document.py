@@ -12,15 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.cli import psc
 from app.cli.accounts import open_store, session_for
 from app.cli.filing import root_of
-from app.cli.send import LOCK_WAIT_SECONDS, _addresses, _print_report, _waiting
-from app.core.errors import CaduceeError
+from app.cli.send import _addresses, _print_report, deliver_now
 from app.core.paths import Profile
 from app.filing.db import FilingDb
 from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, document_type
 from app.ops import send_documents as ops
-from app.ops.outbox import deliver
 from app.store.outbox import OutboxStore
 
 TYPES_HELP = ", ".join(f"{t.code} {t.short}" for t in DOCUMENT_TYPES)
@@ -98,6 +97,7 @@ def register(commands: Any) -> None:
         help="taille maximale du message (par défaut : celle que le serveur annonce)",
     )
     parser.add_argument("--json", action="store_true", help="sortie JSON")
+    psc.add_option(parser)
     parser.set_defaults(run=run_send_document)
 
 
@@ -150,23 +150,15 @@ def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
         if account is None:
             print(f"Erreur : aucun compte {args.sender} (caducee account add).", file=sys.stderr)
             return 1
-        session = session_for(account, profile)
+        session = session_for(account, profile, psc_sign_in=psc.sign_in_with(args.psc, profile))
         try:
             prepared = ops.prepare(request, session, profile.cache_dir)
             item = ops.queue(store, account, prepared.message, dsn=args.dsn)
-            try:
-                report = deliver(
-                    store, session, wait=LOCK_WAIT_SECONDS, waiting=_waiting(account.address)
-                )
-            except CaduceeError as error:
-                print(
-                    f"Erreur : {error.user_message}\nLe message reste dans la boîte d'envoi ; "
-                    "il partira au prochain envoi.",
-                    file=sys.stderr,
-                )
-                return 1
+            report = deliver_now(store, session, account.address)
         finally:
             session.close()
+        if report is None:
+            return 1
         final = OutboxStore(store).get(item.id)
     finally:
         store.close()
