@@ -115,6 +115,7 @@ ENGLISH = {
     "Date": "Date",
     "Document PDF": "PDF document",
     "Ce PDF est illisible ou endommagé.": "This PDF cannot be read or is damaged.",
+    "PDF non affiché": "PDF not shown",
     "En-têtes du message": "Message headers",
     "Ouvrir": "Open",
     "Enregistrer sous…": "Save as…",

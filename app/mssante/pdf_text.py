@@ -90,13 +90,18 @@ def _run_child(pdfs: list[bytes], limit: float) -> list[tuple[str, str | None]]:
     return answers
 
 
-def _limit_resources() -> None:
+def limit_resources(address_space: bool = True) -> None:
+    """Memory and CPU limits of a child reading hostile files (where the system has them).
+
+    ``address_space=False`` limits the data (allocated memory) instead of the address space:
+    for PDFium, whose allocator reserves many gigabytes of addresses it never uses."""
     try:
         import resource
     except ImportError:  # Windows: the wall clock limit of the parent still holds
         return
+    memory = resource.RLIMIT_AS if address_space else resource.RLIMIT_DATA
     for kind, value in (
-        (resource.RLIMIT_AS, MEMORY_LIMIT),
+        (memory, MEMORY_LIMIT),
         (resource.RLIMIT_CPU, CPU_LIMIT),
     ):
         with contextlib.suppress(ValueError, OSError):
@@ -133,7 +138,7 @@ def _extract(data: bytes) -> tuple[str, str | None]:
 
 
 def _child(connection: Connection, pdfs: list[bytes]) -> None:
-    _limit_resources()
+    limit_resources()
     for name in [n for n in os.environ if n.upper().startswith("CADUCEE_")]:
         os.environ.pop(name, None)
     logging.disable(logging.CRITICAL)  # pypdf warns about every odd file

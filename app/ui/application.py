@@ -28,6 +28,7 @@ from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
 from app.ui.main_window import MainWindow, start_worker, stop_worker
+from app.ui.pdf_probe import close_shared_prober
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
 if TYPE_CHECKING:  # the wizard module is loaded only when a wizard opens
@@ -130,6 +131,7 @@ def _open_window(
                 QTimer.singleShot(5_000, window.refresh_directory_if_due)
         status = app.exec()
         stop_worker(worker, thread)
+        close_shared_prober()
         return status
     finally:
         store.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -38,6 +39,7 @@ from app.mssante.model import PatientIdentity
 from app.ui.document_load import MessageView, ResultLike, Shown, abnormal, load_documents
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
+from app.ui.pdf_probe import PdfProber, shared_prober
 from app.ui.pdf_view import PdfPane
 
 log = logging.getLogger(__name__)
@@ -260,6 +262,20 @@ class DocumentView(QWidget):
         return browser
 
 
+def tried(view: MessageView, prober: PdfProber) -> MessageView:
+    """Each PDF tried by PDFium in the prober's child first (thread pool): one it could not
+    read, or that overran or killed the child, is not loaded by the window, with a notice."""
+    documents = []
+    for shown in view.documents:
+        if shown.pdf is not None:
+            probe = prober.probe(shown.pdf)
+            if not probe.safe:
+                notice = probe.notice or ""
+                shown = replace(shown, pdf=None, notices=(*shown.notices, notice))
+        documents.append(shown)
+    return replace(view, documents=tuple(documents))
+
+
 class DocumentTabs(QTabWidget):
     """The message's text in the first tab, then one tab per document."""
 
@@ -275,6 +291,7 @@ class DocumentTabs(QTabWidget):
         self.notice.hide()
         self.current: int | None = None
         self.loaded: MessageView | None = None
+        self.prober: PdfProber | None = None  # None: the application's
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._too_long)
@@ -296,9 +313,11 @@ class DocumentTabs(QTabWidget):
         self.clear_documents()
         self.current = message_id
 
+        prober = self.prober or shared_prober()
+
         def work() -> MessageView | None:
             data = raw()
-            return load_documents(data) if data else None
+            return tried(load_documents(data), prober) if data else None
 
         BackgroundJob(
             self,
@@ -336,12 +355,17 @@ class DocumentTabs(QTabWidget):
         self.loaded = view
         if view.notices:
             self._say("\n".join(view.notices))
+        first_results = None
         for shown in view.documents:
             label = shown.title[:40]
             if shown.abnormal:
                 label = f"⚠ {label}"
             index = self.addTab(DocumentView(shown), label)
             self.setTabToolTip(index, shown.title)
+            if shown.results and first_results is None:
+                first_results = index
+        if first_results is not None and self.currentIndex() == 0:
+            self.setCurrentIndex(first_results)  # a lab result: its values, not the cover note
 
     def document(self, number: int) -> DocumentView | None:
         widget = self.widget(number + 1)

@@ -8,7 +8,7 @@ and print (QPrintDialog, each page rendered by PDFium at the printer's resolutio
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QModelIndex, QPointF, QSize, Qt
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -238,7 +238,11 @@ class PdfDialog(QDialog):
     def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(820, 980)
+        screen = (
+            parent.screen() if parent is not None else None
+        ) or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(820, 980)
+        self.resize(min(820, room.width() * 9 // 10), min(980, room.height() * 9 // 10))
         self.pane = PdfPane(data, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -44,6 +45,7 @@ from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.models import attachment_icon, short_date
+from app.ui.pdf_probe import Probe, shared_prober
 from app.ui.pdf_view import PdfDialog
 from app.ui.tracking import DeliveryPanel
 
@@ -334,9 +336,7 @@ class Reader(QWidget):
         if attachment.content_type == "application/pdf" or attachment.filename.lower().endswith(
             ".pdf"
         ):
-            self._audit_export("pièce jointe affichée (PDF)")
-            self.pdf = PdfDialog(attachment.filename, data, self)
-            self.pdf.show()
+            self._open_pdf(attachment.filename, data)
             return
         folder = self.temp_dir / uuid.uuid4().hex
         folder.mkdir(parents=True, mode=0o700)
@@ -344,6 +344,23 @@ class Reader(QWidget):
         target.write_bytes(data)
         self._audit_export("pièce jointe ouverte par un autre programme")
         open_externally(QUrl.fromLocalFile(str(target)))
+
+    def _open_pdf(self, name: str, data: bytes) -> None:
+        """Tried by PDFium in a child process first (``pdf_probe``), then drawn in its window."""
+        prober = self.documents.prober or shared_prober()
+
+        def shown(probe: Probe) -> None:
+            if not probe.safe:
+                QMessageBox.warning(self, self.tr("PDF non affiché"), probe.notice or "")
+                return
+            self._audit_export("pièce jointe affichée (PDF)")
+            self.pdf = PdfDialog(name, data, self)
+            self.pdf.show()
+
+        def failed(error: BaseException) -> None:
+            log.warning("PDF not tried: %s", type(error).__name__)
+
+        BackgroundJob(self, lambda: prober.probe(data), shown, failed).start()
 
     def save_attachment(self) -> None:
         chosen = self._chosen()

@@ -2240,6 +2240,10 @@ From the number: {2}</translation>
         <translation>{0} asks for a read receipt.</translation>
     </message>
     <message>
+        <source>PDF non affiché</source>
+        <translation>PDF not shown</translation>
+    </message>
+    <message>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save the attachment</translation>
     </message>
