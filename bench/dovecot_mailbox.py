@@ -103,6 +103,13 @@ def selectable(client: IMAPClient) -> list[str]:
     return [name for flags, _sep, name in client.list_folders() if not skip & set(flags)]
 
 
+FETCH_BATCH = 2000  # UIDs per FETCH: 100k of them overflow Dovecot's command line
+
+
+def batches(uids: list[int]) -> list[list[int]]:
+    return [uids[start : start + FETCH_BATCH] for start in range(0, len(uids), FETCH_BATCH)]
+
+
 def index_once(server: BenchServer) -> float:
     """Open every folder and fetch flags and sizes, so that Dovecot builds its indexes."""
     started = time.perf_counter()
@@ -110,9 +117,8 @@ def index_once(server: BenchServer) -> float:
         for name in selectable(client):
             client.subscribe_folder(name)
             client.select_folder(name, readonly=True)
-            uids = client.search("ALL")
-            if uids:
-                client.fetch(uids, ["FLAGS", "RFC822.SIZE", "INTERNALDATE"])
+            for some in batches(client.search("ALL")):
+                client.fetch(some, ["FLAGS", "RFC822.SIZE", "INTERNALDATE"])
     return time.perf_counter() - started
 
 
@@ -166,9 +172,9 @@ def change_flags(server: BenchServer, fraction: float = 0.01, seed: int = 1) -> 
         everything: list[tuple[str, int, tuple[bytes, ...]]] = []
         for name in selectable(client):
             client.select_folder(name, readonly=True)
-            uids = client.search("ALL")
-            for uid, data in (client.fetch(uids, ["FLAGS"]) if uids else {}).items():
-                everything.append((name, uid, data[b"FLAGS"]))
+            for some in batches(client.search("ALL")):
+                for uid, data in client.fetch(some, ["FLAGS"]).items():
+                    everything.append((name, uid, data[b"FLAGS"]))
         chosen = rng.sample(everything, max(1, round(len(everything) * fraction)))
         chosen.sort()
         current = None

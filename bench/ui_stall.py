@@ -76,6 +76,12 @@ def measure(messages: int, size: int) -> tuple[list[float], float, int]:
         timer.stop()
         stop_worker(worker, thread)
         count = window.messages.rowCount()
+        # Torn down the Qt way before Python's collector meets the widgets at exit (at 100k
+        # messages the interpreter aborted in bool_dealloc after printing, issue 22).
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        del window
         store.close()
     return gaps, seconds, count
 
