@@ -22,7 +22,7 @@ if not __package__:  # run as a script: import from the repository, not from ben
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QThread, QTimer
+from PySide6.QtCore import QEvent, QThread, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.store.db import Store
@@ -80,8 +80,8 @@ def measure(messages: int, size: int) -> tuple[list[float], float, int]:
         # messages the interpreter aborted in bool_dealloc after printing, issue 22).
         window.close()
         window.deleteLater()
-        app.processEvents()
-        del window
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone (and its settings
+        del window  # written) before its profile is removed
         store.close()
     return gaps, seconds, count
 
