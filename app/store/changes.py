@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from app.core.audit import Action
 from app.core.errors import LocalChangeError
+from app.store import search_keys
 from app.store.db import Account, Folder, Store
 from app.store.folder_roles import folder_role
 
@@ -278,10 +279,7 @@ class LocalChanges:
                     "uidvalidity, uidnext) VALUES (?, 'delete_folder', ?, ?, ?, ?)",
                     (folder.account_id, folder.id, folder.name, folder.uidvalidity, folder.uidnext),
                 )
-            db.execute(
-                "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
-                (folder.id,),
-            )
+            search_keys.unindex(db, "m.folder_id = ?", (folder.id,))
             db.execute("DELETE FROM pending_flags WHERE folder_id = ?", (folder.id,))
             db.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
         self._queued(Action.FOLDER, folder, None, None, "suppression")
@@ -538,8 +536,10 @@ def _copy_row(db: sqlite3.Connection, row_id: int, folder_id: int, uid: int) -> 
     )
     copy_id = cursor.lastrowid
     db.execute(
-        "INSERT INTO search (rowid, subject, addresses, body, attachments) "
-        "SELECT ?, subject, addresses, body, attachments FROM search WHERE rowid = ?",
+        "INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
+        f"SELECT (SELECT {search_keys.KEY} FROM messages m WHERE m.id = ?), subject, addresses, "
+        f"body, attachments FROM search WHERE rowid = (SELECT {search_keys.KEY} FROM messages m "
+        "WHERE m.id = ?)",
         (copy_id, row_id),
     )
     assert copy_id is not None  # noqa: S101 - an INSERT always sets it
@@ -547,7 +547,7 @@ def _copy_row(db: sqlite3.Connection, row_id: int, folder_id: int, uid: int) -> 
 
 
 def _drop_row(db: sqlite3.Connection, row_id: int) -> None:
-    db.execute("DELETE FROM search WHERE rowid = ?", (row_id,))
+    search_keys.unindex(db, "m.id = ?", (row_id,))
     db.execute("DELETE FROM messages WHERE id = ?", (row_id,))
 
 

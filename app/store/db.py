@@ -22,6 +22,7 @@ from app.core import sqlite
 from app.core.audit import Action, AuditTrail
 from app.core.private import private_database, private_directory
 from app.mssante.dsn import report_kind
+from app.store import search_keys
 from app.store.blobs import BlobStore
 from app.store.document_rows import record, state_for
 from app.store.ingest import IngestedBody, addresses_of, ingest
@@ -132,6 +133,11 @@ def fts_query(text: str) -> str | None:
     """User words -> an FTS5 query: every word must match, each as a prefix."""
     words = _WORD.findall(text)
     return " ".join(f'"{word}"*' for word in words) if words else None
+
+
+# Matches read off the full-text head for a folder or account before asking SQL for the
+# scope's own (a small folder among many matches: issue 22).
+SCOPED_AFTER = 4000
 
 
 class Store:
@@ -308,8 +314,9 @@ class Store:
                 "WHERE f.account_id = ?",
                 (account.id,),
             ).fetchall()
-            db.executemany("DELETE FROM search WHERE rowid = ?", ((r[0],) for r in rows))
-            db.executemany("DELETE FROM document_search WHERE rowid = ?", ((r[0],) for r in rows))
+            search_keys.unindex(
+                db, "m.folder_id IN (SELECT id FROM folders WHERE account_id = ?)", (account.id,)
+            )
             db.execute("DELETE FROM accounts WHERE id = ?", (account.id,))
         return {r[1] for r in rows if r[1] is not None}
 
@@ -359,15 +366,7 @@ class Store:
 
     @staticmethod
     def _unindex(db: sqlite3.Connection, folder: Folder) -> None:
-        db.execute(
-            "DELETE FROM search WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?)",
-            (folder.id,),
-        )
-        db.execute(
-            "DELETE FROM document_search WHERE rowid IN "
-            "(SELECT id FROM messages WHERE folder_id = ?)",
-            (folder.id,),
-        )
+        search_keys.unindex(db, "m.folder_id = ?", (folder.id,))
 
     def set_folder_state(
         self,
@@ -399,6 +398,7 @@ class Store:
         """First pass: summaries, searchable by subject and addresses at once. Returns how
         many were new here (a UID already stored is left as it is)."""
         added = 0
+        titles: list[tuple[int, str, str]] = []
         with self.transaction() as db:
             for row in rows:
                 parsed = parse_header_summary(row.header)  # the fields parse_message gives
@@ -425,11 +425,16 @@ class Store:
                 )
                 if cursor.rowcount:
                     added += 1
-                    db.execute(
-                        "INSERT INTO search (rowid, subject, addresses, body, attachments)"
-                        " VALUES (?, ?, ?, '', '')",
-                        (cursor.lastrowid, parsed.subject, f"{sender} {recipients}"),
+                    titles.append(
+                        (int(cursor.lastrowid or 0), parsed.subject, f"{sender} {recipients}")
                     )
+            # In key order (date, then id): FTS5 writes its pending terms out whenever a rowid
+            # is lower than the previous one.
+            db.executemany(
+                "INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
+                f"VALUES ({search_keys.KEY_OF_ID}, ?, ?, '', '')",
+                self._by_key(db, titles),
+            )
         return added
 
     def set_flags(
@@ -472,8 +477,7 @@ class Store:
                     "SELECT id FROM messages WHERE folder_id = ? AND uid = ?", (folder.id, uid)
                 ).fetchone()
                 if row is not None:
-                    db.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
-                    db.execute("DELETE FROM document_search WHERE rowid = ?", (row[0],))
+                    search_keys.unindex(db, "m.id = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
                     removed += 1
         return removed
@@ -519,25 +523,22 @@ class Store:
                 ).fetchone()
                 if row is not None:  # else expunged or stored meanwhile: the file is collected
                     found.append((int(row[0]), body))  # later if nothing refers to it
-            # By rowid: FTS5 writes its pending terms out each time a rowid is lower than the
-            # previous one, and the server's order is not ours (3x the indexing time).
-            found.sort(key=lambda pair: pair[0])
             db.executemany(
                 "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
                 ((body.digest, int(body.has_attachments), rowid) for rowid, body in found),
             )
-            for rowid, body in found:  # delete then insert, row by row: rowids stay in order
-                db.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
-                db.execute(
-                    "INSERT INTO search (rowid, subject, addresses, body, attachments) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        rowid,
-                        body.subject,
-                        f"{body.sender} {body.recipients}",
-                        body.body_text,
-                        body.attachment_names,
-                    ),
+            # In key order: FTS5 writes its pending terms out each time a rowid is lower than
+            # the previous one, and the server's order is not ours (3x the indexing time).
+            by_id = dict(found)
+            for rowid, *_ in self._by_key(db, [(rowid, "", "") for rowid, _body in found]):
+                body = by_id[rowid]  # delete then insert, row by row: keys stay in order
+                search_keys.index_text(
+                    db,
+                    rowid,
+                    body.subject,
+                    f"{body.sender} {body.recipients}",
+                    body.body_text,
+                    body.attachment_names,
                 )
                 record(db, rowid, body.overview, state_for(body.overview))
         self._apply_reports([rowid for rowid, _body in found])
@@ -681,6 +682,26 @@ class Store:
                 db.execute("UPDATE messages SET blob = NULL WHERE id = ?", (message.id,))
         return data
 
+    @staticmethod
+    def _by_key(
+        db: sqlite3.Connection, rows: list[tuple[Any, str, str]]
+    ) -> list[tuple[int, str, str]]:
+        """``rows`` (message id first) in the order of their full-text keys."""
+        if not rows:
+            return []
+        keys: dict[int, int] = {}
+        ids = [int(row[0]) for row in rows]
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            keys.update(
+                db.execute(
+                    f"SELECT m.id, {search_keys.KEY} FROM messages m WHERE m.id IN ({marks})",  # noqa: S608
+                    chunk,
+                ).fetchall()
+            )
+        return sorted(((int(r[0]), r[1], r[2]) for r in rows), key=lambda r: keys.get(r[0], 0))
+
     def search(
         self,
         text: str,
@@ -688,20 +709,49 @@ class Store:
         limit: int | None = None,
         account: str | None = None,
     ) -> list[MessageSummary]:
+        """Newest first. The full-text tables hand their matches newest first
+        (``search_keys``): a page is read off their head, never sorted whole. A folder or
+        account holding few of many matches is asked in SQL instead, once the head has
+        given :data:`SCOPED_AFTER` matches and not filled the page."""
         query = fts_query(text)
         if query is None:
             return []
         where, params = self._scope(account, folder)
-        # Only constant SQL fragments are joined here; every value is a bound parameter.
-        where = (  # noqa: S608
-            where + " AND" if where else " WHERE"
-        ) + (
-            " m.id IN (SELECT rowid FROM search WHERE search MATCH ? UNION "
-            "SELECT rowid FROM document_search WHERE document_search MATCH ?)"
+        where = where + " AND" if where else " WHERE"
+        found: list[MessageSummary] = []
+        seen = 0
+        batch = min(max(2 * (limit or 0), 100), 1000)
+        for ids in search_keys.newest_matches(self.db, query, batch):
+            if where != " WHERE" and seen >= SCOPED_AFTER:
+                return self._scoped_search(where, params, query, limit)
+            seen += len(ids)
+            marks = ",".join("?" * len(ids))
+            rows = {
+                row["id"]: row
+                for row in self.db.execute(
+                    f"{self._SUMMARY}{where} m.id IN ({marks})",
+                    [*params, *ids],
+                )
+            }
+            for message_id in ids:
+                row = rows.get(message_id)
+                if row is not None:
+                    found.append(self._summary(row))
+                    if limit is not None and len(found) >= limit:
+                        return found
+        return found
+
+    def _scoped_search(
+        self, where: str, params: list[Any], query: str, limit: int | None
+    ) -> list[MessageSummary]:
+        """The scope's messages (by their index) whose key is among the matches."""
+        sql = (
+            f"{self._SUMMARY}{where} {search_keys.KEY} IN (SELECT rowid FROM search WHERE "  # noqa: S608
+            "search MATCH ? UNION SELECT rowid FROM document_search WHERE document_search "
+            "MATCH ?) ORDER BY m.date DESC, m.id DESC"
         )
-        sql = f"{self._SUMMARY}{where} ORDER BY m.date DESC, m.id DESC"
-        params += [query, query]
+        values = [*params, query, query]
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(limit)
-        return [self._summary(row) for row in self.db.execute(sql, params)]
+            values.append(limit)
+        return [self._summary(row) for row in self.db.execute(sql, values)]

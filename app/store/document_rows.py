@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.mssante.overview import MessageOverview
+from app.store.search_keys import KEY_OF_ID
 
 READ, DONE = 1, 2  # doc_state: documents read (PDF text pending), everything indexed
 
@@ -27,9 +28,11 @@ def record(db: sqlite3.Connection, rowid: int, found: MessageOverview, state: in
         "abnormal = ?, doc_state = ? WHERE id = ?",
         (found.patient, found.patient_ins, found.kind, found.results, found.abnormal, state, rowid),
     )
+    key = KEY_OF_ID  # search_keys: date, then id
     if found.text or state != DONE or found.kind is not None:  # (re)stored: old words go
-        db.execute("DELETE FROM document_search WHERE rowid = ?", (rowid,))
+        db.execute(f"DELETE FROM document_search WHERE rowid = {key}", (rowid,))  # noqa: S608
     if found.text:
         db.execute(
-            "INSERT INTO document_search (rowid, documents) VALUES (?, ?)", (rowid, found.text)
+            f"INSERT INTO document_search (rowid, documents) VALUES ({key}, ?)",  # noqa: S608
+            (rowid, found.text),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.core import sqlite
+from app.store.search_keys import KEY
 
 MIGRATIONS: list[str] = [
     # 1: accounts, folders, messages, full-text index
@@ -266,6 +267,32 @@ MIGRATIONS: list[str] = [
         prefix = '2 3 4'
     );
     """,
+    # 11 (issue 22): newest first without sorting every match. The full-text tables are keyed
+    # by date, then id (``app.store.search_keys``: FTS5 hands its matches newest first and a
+    # page stops at its end), rebuilt once here; the list walks ``messages_by_date``.
+    f"""
+    CREATE INDEX messages_by_date ON messages (date);
+    CREATE VIRTUAL TABLE search_by_date USING fts5 (
+        subject, addresses, body, attachments,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3 4'
+    );
+    INSERT INTO search_by_date (rowid, subject, addresses, body, attachments)
+        SELECT {KEY}, s.subject, s.addresses, s.body, s.attachments
+        FROM search s JOIN messages m ON m.id = s.rowid ORDER BY 1;
+    DROP TABLE search;
+    ALTER TABLE search_by_date RENAME TO search;
+    CREATE VIRTUAL TABLE document_search_by_date USING fts5 (
+        documents,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3 4'
+    );
+    INSERT INTO document_search_by_date (rowid, documents)
+        SELECT {KEY}, d.documents FROM document_search d JOIN messages m ON m.id = d.rowid
+        ORDER BY 1;
+    DROP TABLE document_search;
+    ALTER TABLE document_search_by_date RENAME TO document_search;
+    """,  # noqa: S608 - KEY is constant SQL
 ]
 
 
