@@ -71,8 +71,11 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def _last_run(state: dict[str, Any]) -> datetime | None:
+    """The last run's time; None when missing, unreadable or without its time zone."""
+    value = state.get("last_run")
     with contextlib.suppress(TypeError, ValueError):
-        return datetime.fromisoformat(state["last_run"])
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        return moment if moment is not None and moment.tzinfo is not None else None
     return None
 
 

@@ -381,9 +381,7 @@ class Filing:
         common: Source,
     ) -> DocumentOutcome:
         sender = docs.sender or _display_name(message.sender)
-        place = self.destination.place(
-            self.root, patient, document, _message_day(message), sender
-        )
+        place = self.destination.place(self.root, patient, document, _message_day(message), sender)
         folder, planned = place.folder, place.files
         entry = self.journal.begin(
             common,

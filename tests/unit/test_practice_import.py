@@ -105,8 +105,9 @@ def test_hprim_format_writes_the_pdf_and_an_hprim_file_naming_the_patient(
     hprim: Filing, store: Store, root: Path, inbox_dir: Path
 ) -> None:
     marie = add_marie(hprim)
-    result = hprim.file_message(put(store, 1, "cr-1@chu.test"), documents(document(identity(
-        ins_value=ins()))))
+    result = hprim.file_message(
+        put(store, 1, "cr-1@chu.test"), documents(document(identity(ins_value=ins())))
+    )
     assert result.status == FILED and result.keyword_added
     outcome = result.outcomes[0]
     assert "dossier d'import du logiciel métier" in outcome.message
@@ -165,8 +166,9 @@ def test_undo_takes_the_files_back_from_the_import_folder(
     hprim: Filing, store: Store, inbox_dir: Path
 ) -> None:
     add_marie(hprim)
-    result = hprim.file_message(put(store, 1, "cr-1@chu.test"), documents(document(identity(
-        ins_value=ins()))))
+    result = hprim.file_message(
+        put(store, 1, "cr-1@chu.test"), documents(document(identity(ins_value=ins())))
+    )
     entry = hprim.undo(result.outcomes[0].entry_id or 0)
     assert entry.status == "undone" and list(inbox_dir.iterdir()) == []
 
@@ -185,8 +187,9 @@ def test_a_failure_mid_write_leaves_nothing_in_the_import_folder(
 
     monkeypatch.setattr(filer.os, "link", link_then_fail)
     with pytest.raises(FilingError):
-        hprim.file_message(put(store, 1, "cr-1@chu.test"), documents(document(identity(
-            ins_value=ins()))))
+        hprim.file_message(
+            put(store, 1, "cr-1@chu.test"), documents(document(identity(ins_value=ins())))
+        )
     assert list(inbox_dir.iterdir()) == []  # no PDF alone, no .hpr, no temporary file
     [entry] = [e for e in hprim.journal.entries() if e.files]
     assert entry.status == "interrupted"
@@ -235,15 +238,14 @@ def test_xdm_format_refuses_a_document_that_came_without_archive(
     assert not [e for e in xdm.journal.entries() if e.status == "filed"]
 
 
-def test_a_missing_import_folder_is_a_clear_error(
-    tmp_path: Path, root: Path, store: Store
-) -> None:
+def test_a_missing_import_folder_is_a_clear_error(tmp_path: Path, root: Path, store: Store) -> None:
     filing = open_filing(tmp_path, root, store, tmp_path / "absent", "hprim")
     try:
         add_marie(filing)
         with pytest.raises(ImportFolderError) as error:
-            filing.file_message(put(store, 1, "cr-1@chu.test"), documents(document(identity(
-                ins_value=ins()))))
+            filing.file_message(
+                put(store, 1, "cr-1@chu.test"), documents(document(identity(ins_value=ins())))
+            )
         assert "n'existe pas" in error.value.user_message
     finally:
         filing.close()
