@@ -131,14 +131,7 @@ class PracticeImport:
                 break
         else:
             raise FilingError("no free file name", user_message="Trop de documents du même nom.")
-        header = hprim_file(
-            patient.identity(),
-            attachment=name,
-            title=document.title or document.type_name,
-            author=document.author,
-            act_date=document.act_date,
-            written_at=self.clock(),
-        )
+        header = hprim_file(patient.identity(), written_at=self.clock())
         return [
             filer.PlannedFile(name, item.data, filer.sha256(item.data)),
             filer.PlannedFile(label, header, filer.sha256(header)),  # last: the signal

@@ -7,8 +7,6 @@ as public HPRIM Santé 2.2 files show them; ``app.mssante.hprim`` reads it back)
 ```
 H|~^\\&|||CADUCEE~Caducée||ORU|||||P|H2.2~C|20261120143000
 P|1||||DUPONT~Marie Louise||19800512|F
-OBR|1||||||20261116
-OBX|1|TX|DOC~Document||Compte rendu d'imagerie (Dr Paul DURAND) : <file name>||||||F
 L|1
 ```
 
@@ -18,7 +16,8 @@ L|1
   software's own numbers), name = birth name ~ first names, birth date ``AAAAMMJJ``, sex.
   The INS is not written: the HPRIM Santé 2.x layouts we could check have no field for it
   (it stays in the CDA / XDM metadata the document carries).
-- ``OBR``/``OBX``: the act date, and one text line naming the document and its file.
+- ``L``: the end. No ``OBR``/``OBX``: the document is the file beside it, not results (a
+  text ``OBX`` naming it would be read as a result line, by us and by a software).
 
 Values never carry a delimiter (removed), the text is ISO 8859-1 (characters outside it
 transliterated), records end with CR LF.
@@ -59,28 +58,15 @@ def _day(value: date | None) -> str:
     return value.strftime("%Y%m%d") if value else ""
 
 
-def hprim_file(
-    identity: PatientIdentity,
-    *,
-    attachment: str,
-    title: str | None,
-    author: str | None,
-    act_date: date | None,
-    written_at: datetime,
-) -> bytes:
-    """The HPRIM Santé file naming ``identity`` for the document file ``attachment``."""
+def hprim_file(identity: PatientIdentity, *, written_at: datetime) -> bytes:
+    """The HPRIM Santé file naming ``identity`` (for the document beside it)."""
     first = clean(" ".join(identity.first_names), 60)
     name = f"{clean(identity.birth_name, 60)}{COMPONENT}{first}"
     sex = identity.sex if identity.sex in ("F", "M", "U") else "U"
-    label = clean(title, 80) or "Document"
-    if author:
-        label += f" ({clean(author, 60)})"
     records = [
         f"H|{DELIMITERS}|||CADUCEE{COMPONENT}Caducée||ORU|||||P|H2.2{COMPONENT}C|"
         + written_at.strftime("%Y%m%d%H%M%S"),
         f"P|1||||{name}||{_day(identity.birth_date)}|{sex}",
-        f"OBR|1||||||{_day(act_date)}",
-        f"OBX|1|TX|DOC{COMPONENT}Document||{label} : {clean(attachment, 200)}||||||F",
         "L|1",
     ]
     return ("\r\n".join(records) + "\r\n").encode("iso-8859-1")

@@ -27,6 +27,7 @@ from app.filing.practice_import import (
     destination_for,
     registry_root,
 )
+from app.filing.results import patient_results
 from app.filing.service import DUPLICATE, FILED, Filing
 from app.mssante.hprim import read_hprim
 from app.mssante.hprim_writer import hprim_file
@@ -124,7 +125,7 @@ def test_hprim_format_writes_the_pdf_and_an_hprim_file_naming_the_patient(
     )
     text = (inbox_dir / f"{STEM}.hpr").read_bytes().decode("iso-8859-1")
     assert text.startswith("H|~^\\&|||CADUCEE~Caducée||ORU|||||P|H2.2~C|20261120143000\r\n")
-    assert f"{STEM}.pdf" in text and "OBR|1||||||20261116\r\n" in text
+    assert text.endswith("\r\nP|1||||DUPONT~Marie Louise||19800512|F\r\nL|1\r\n")
     assert MATRICULE not in text  # HPRIM Santé 2.x has no INS field: not invented
     assert list((root / marie.folder).iterdir()) == []  # nothing in the patients' folders
     entry = hprim.journal.entry(outcome.entry_id or 0)
@@ -135,6 +136,8 @@ def test_hprim_format_writes_the_pdf_and_an_hprim_file_naming_the_patient(
         str(resolved / f"{STEM}.hpr"),
     ]
     assert outcome.files == tuple(f.path for f in entry.files)
+    results = patient_results(hprim, marie.id)  # the .hpr names her: it is not a result
+    assert results.analytes == () and results.notices == ()
 
 
 def test_the_same_document_again_is_a_duplicate_and_nothing_is_written(
@@ -157,9 +160,9 @@ def test_two_documents_of_one_name_get_numbered_pairs(
         assert hprim.file_message(put(store, uid, f"cr-{uid}@chu.test"), docs).status == FILED
     names = sorted(p.name for p in inbox_dir.iterdir())
     assert names == [f"{STEM} (2).hpr", f"{STEM} (2).pdf", f"{STEM}.hpr", f"{STEM}.pdf"]
-    second = (inbox_dir / f"{STEM} (2).hpr").read_bytes().decode("iso-8859-1")
-    assert f"{STEM} (2).pdf" in second
-    assert marie.folder not in second
+    second = read_hprim((inbox_dir / f"{STEM} (2).hpr").read_bytes())
+    assert second is not None and second.identity.birth_name == "DUPONT"
+    assert marie.folder  # (her patients folder stays empty: nothing went there)
 
 
 def test_undo_takes_the_files_back_from_the_import_folder(
@@ -279,14 +282,10 @@ def test_hprim_values_never_carry_a_delimiter_and_stay_latin_1() -> None:
             birth_date=date(2001, 2, 3),
             sex="M",
         ),
-        attachment="a|b.pdf",
-        title="CR\\&",
-        author=None,
-        act_date=None,
         written_at=WRITTEN_AT,
     )
     lines = data.decode("iso-8859-1").split("\r\n")
-    assert [line[:2] for line in lines if line] == ["H|", "P|", "OB", "OB", "L|"]
+    assert [line[:2] for line in lines if line] == ["H|", "P|", "L|"]
     patient = lines[1].split("|")
     assert patient[5] == "COEUR X Y~Zoë Lucja P 2" and patient[7:9] == ["20010203", "M"]
     header = read_hprim(data)
