@@ -418,6 +418,7 @@ ENGLISH = {
     "Le dossier des patients {0} n'existe pas.": "The patients folder {0} does not exist.",
     "Le fichier d'export {0} est introuvable.": "The export file {0} cannot be found.",
     "Réglages non enregistrés : {0}": "Settings not saved: {0}",
+    "Destination : logiciel métier, dossier d'import {0}": "Destination: practice software, import folder {0}",
     "Facultatif : sans lui, la liste des patients reste dans Caducée": "Optional: without it, the patient list stays in Caducée",
     "Le dossier des patients {0} est introuvable.": "The patients folder {0} cannot be found.",
     "Dossier des patients": "Patients folder",

@@ -56,6 +56,10 @@ class Destination(Protocol):
         """French outcome text once written."""
         ...
 
+    def target(self, root: Path, patient: Patient) -> Path:
+        """The folder the patient's documents go to (shown before filing)."""
+        ...
+
 
 class PatientFolders:
     """The default: the patient's sub-folder of the patients root (docs/filing.md)."""
@@ -77,6 +81,9 @@ class PatientFolders:
 
     def done(self, patient: Patient, placement: Placement, names: list[str]) -> str:
         return f"Classé dans le dossier de {patient.display} : " + ", ".join(names)
+
+    def target(self, root: Path, patient: Patient) -> Path:
+        return root / patient.folder
 
 
 def locate(root: Path, journal_path: str) -> tuple[Path, Path]:

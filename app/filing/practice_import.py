@@ -114,6 +114,9 @@ class PracticeImport:
             + ", ".join(names)
         )
 
+    def target(self, root: Path, patient: Patient) -> Path:
+        return self.folder
+
     # -- the two formats ------------------------------------------------------------------
 
     def _hprim(

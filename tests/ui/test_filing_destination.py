@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 
 from app.core.paths import Profile
 from app.core.settings import Settings
-from app.filing.service import FILED
 from app.mssante.hprim import read_hprim
 from app.mssante.model import InsKind
 from app.store.db import Store
@@ -86,8 +85,13 @@ def test_the_dialog_from_the_menu_saves_the_practice_software_settings(
     assert saved.patients_dir is None  # she was never asked for a patients folder
 
 
-def test_filing_from_the_window_deposits_into_the_import_folder(
-    window: MainWindow, profile: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_classer_in_the_window_deposits_into_the_import_folder(
+    qtbot: QtBot,
+    window: MainWindow,
+    profile: Profile,
+    tmp_path: Path,
+    artefacts: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = tmp_path / "Import LGC"
     folder.mkdir()
@@ -104,16 +108,31 @@ def test_filing_from_the_window_deposits_into_the_import_folder(
         ins_oid=InsKind.TEST.value,
     )
     put_demo_mail(window.store, monkeypatch, InsKind.TEST.value)
+    window.folders.reload()
     letter = next(m for m in window.store.messages() if m.subject.startswith("XDM/1.0/DDM+LETTRE"))
-    result = filing.file_message(letter, patient_id=theo.id)
-    assert result.status == FILED
+    window.file_message(letter.id)
+    qtbot.waitUntil(lambda: window.filing_dialog is not None, timeout=10_000)
+    dialog = window.filing_dialog
+    assert dialog is not None and dialog.patients.currentData() == theo.id
+    assert dialog.destination.text() == (
+        f"Destination : logiciel métier, dossier d'import {folder}"
+    )
+    dialog.ask = lambda _title, _text: False  # no receipt now
+    qtbot.wait(300)  # the PDF pages paint
+    dialog.grab().save(str(artefacts / "filing-dialog-import-folder.png"))
+    assert_not_blank(artefacts / "filing-dialog-import-folder.png")
+    with qtbot.waitSignal(dialog.filed):
+        dialog.file_button.click()
+    assert "dossier d'import du logiciel métier" in dialog.outcome.text()
     names = sorted(p.name for p in folder.iterdir())
     [hpr] = [n for n in names if n.endswith(".hpr")]
-    assert hpr.removesuffix(".hpr") + ".pdf" in names
+    assert names == sorted([hpr, hpr.removesuffix(".hpr") + ".pdf"])
     header = read_hprim((folder / hpr).read_bytes())
     assert header is not None
     assert (header.identity.birth_name, header.identity.first_names) == ("BLANCHARD", ("Théo",))
     assert header.identity.birth_date == date(1990, 4, 8) and header.identity.sex == "M"
+    [entry] = [e for e in filing.journal.entries() if e.status == "filed"]
+    assert [Path(f.path).parent for f in entry.files] == [folder.resolve()] * 2
 
 
 def test_the_patient_list_is_read_again_from_the_export(

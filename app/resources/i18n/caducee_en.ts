@@ -1276,6 +1276,10 @@
         <translation>Destination: choose or create the patient.</translation>
     </message>
     <message>
+        <source>Destination : logiciel métier, dossier d'import {0}</source>
+        <translation>Destination: practice software, import folder {0}</translation>
+    </message>
+    <message>
         <source>Destination : {0}</source>
         <translation>Destination: {0}</translation>
     </message>
