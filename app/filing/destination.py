@@ -35,6 +35,7 @@ class Placement:
     files: list[filer.PlannedFile]
     prefix: str  # journal path of a file = prefix + its name
     where: str  # French, after "Classé dans " / "Déposé dans ": for the doctor
+    modes_from: Path | None = None  # whose rights the files get (None: base's)
 
     def journal_path(self, name: str) -> str:
         return f"{self.prefix}{name}"

@@ -101,7 +101,7 @@ class PracticeImport:
         else:
             files = self._hprim(folder, patient, document, stem)
         where = "le dossier d'import du logiciel métier"
-        return Placement(folder.parent, folder, files, f"{folder}{os.sep}", where)
+        return Placement(folder.parent, folder, files, f"{folder}{os.sep}", where, folder)
 
     def done(self, patient: Patient, placement: Placement, names: list[str]) -> str:
         if not names:

@@ -399,7 +399,14 @@ class Filing:
                     self.journal.renamed(entry, relative, place.journal_path(other))
                     return other
 
-                path = filer.write_new(place.base, folder, item.name, item.data, on_taken=taken)
+                path = filer.write_new(
+                    place.base,
+                    folder,
+                    item.name,
+                    item.data,
+                    on_taken=taken,
+                    modes_from=place.modes_from,
+                )
                 written.append(path)
                 self.journal.written(entry, place.journal_path(path.name))
         except BaseException as error:

@@ -140,6 +140,20 @@ def test_hprim_format_writes_the_pdf_and_an_hprim_file_naming_the_patient(
     assert results.analytes == () and results.notices == ()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_files_get_the_import_folders_rights_not_its_parents(
+    hprim: Filing, store: Store, inbox_dir: Path
+) -> None:
+    inbox_dir.parent.chmod(0o755)  # a parent readable by all (e.g. a software's folder)
+    inbox_dir.chmod(0o770)  # the import folder is the practice group's
+    add_marie(hprim)
+    hprim.file_message(
+        put(store, 1, "cr-1@chu.test"), documents(document(identity(ins_value=ins())))
+    )
+    modes = {p.name: p.stat().st_mode & 0o777 for p in inbox_dir.iterdir()}
+    assert modes == {f"{STEM}.pdf": 0o660, f"{STEM}.hpr": 0o660}
+
+
 def test_the_same_document_again_is_a_duplicate_and_nothing_is_written(
     hprim: Filing, store: Store, inbox_dir: Path
 ) -> None:
