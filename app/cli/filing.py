@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
 from app.filing.patients import ImportReport, Patient, Registry
+from app.filing.patients_refresh import is_due, refresh
+from app.filing.practice_import import FORMATS, destination_for, registry_root
 from app.filing.service import (
     FILED,
     QUEUED,
@@ -104,6 +106,18 @@ def register(commands: Any) -> None:
     source = imports.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FICHIER", type=Path, help="export CSV")
     source.add_argument("--folders", action="store_true", help="adopter les dossiers existants")
+    source.add_argument(
+        "--export",
+        action="store_true",
+        help="l'export du logiciel métier réglé dans [classement] export_patients (relu "
+        "seulement s'il a changé)",
+    )
+    imports.add_argument(
+        "--if-due",
+        action="store_true",
+        help="avec --export : seulement si le rafraîchissement est dû ([classement] "
+        "rafraichir : au_demarrage ou quotidien)",
+    )
     imports.add_argument("--json", action="store_true", help="sortie JSON")
     imports.set_defaults(run=run_patients_import)
 
@@ -117,6 +131,19 @@ def register(commands: Any) -> None:
     )
     file.add_argument("--patients-dir", metavar="DIR", type=Path, help=ROOT_HELP)
     file.add_argument("--message-id", metavar="MSGID", help="Message-ID ou identifiant local")
+    file.add_argument(
+        "--import-dir",
+        metavar="DIR",
+        type=Path,
+        help="déposer dans le dossier d'import du logiciel métier plutôt que dans le dossier "
+        "du patient (par défaut : [classement] destination et dossier_import)",
+    )
+    file.add_argument(
+        "--import-format",
+        choices=FORMATS,
+        help="hprim : le PDF et un fichier HPRIM Santé nommant le patient ; xdm : "
+        "l'IHE_XDM.ZIP reçu tel quel (par défaut : [classement] format)",
+    )
     mode = file.add_mutually_exclusive_group(required=True)
     mode.add_argument("--auto", action="store_true", help="classer seulement si certain")
     mode.add_argument("--patient", metavar="ID", help="classer chez ce patient (choix du médecin)")
@@ -151,7 +178,9 @@ def _iso_date(text: str) -> date:
 
 
 def root_of(args: argparse.Namespace, profile: Profile) -> Path:
-    root: Path | None = args.patients_dir or Settings.load(profile.config_file).patients_dir
+    root: Path | None = args.patients_dir or registry_root(
+        Settings.load(profile.config_file), profile.data_dir
+    )
     if root is None:
         raise FilingError(
             "no patients root",
@@ -244,6 +273,8 @@ def run_patients_list(args: argparse.Namespace, profile: Profile) -> int:
 
 
 def run_patients_import(args: argparse.Namespace, profile: Profile) -> int:
+    if args.export:
+        return _import_export(args, profile)
     db, registry = _registry(args, profile)
     try:
         if args.csv is not None:
@@ -260,6 +291,34 @@ def run_patients_import(args: argparse.Namespace, profile: Profile) -> int:
     finally:
         db.close()
     _print_import(report, as_json=args.json)
+    return 0
+
+
+def _import_export(args: argparse.Namespace, profile: Profile) -> int:
+    """``patients import --export [--if-due]``: the scheduled refresh, run by hand."""
+    settings = Settings.load(profile.config_file)
+    export = settings.patients_export
+    if export is None:
+        raise FilingError(
+            "no patients export",
+            user_message="Aucun export des patients réglé : [classement] export_patients "
+            "(ou Classement > Destination…).",
+        )
+    if args.if_due and not is_due(settings, profile.data_dir, datetime.now(UTC)):
+        message = "Rafraîchissement pas encore dû (quotidien)."
+        print(json.dumps({"ran": False, "message": message}) if args.json else message)
+        return 0
+    db, registry = _registry(args, profile)
+    try:
+        outcome = refresh(registry, export, profile.data_dir)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(outcome.to_json())
+        return 0
+    if outcome.report is not None:
+        _print_import(outcome.report, as_json=False)
+    print(outcome.message)
     return 0
 
 
@@ -297,9 +356,12 @@ def _message(store: Store, reference: str | None) -> MessageSummary:
 
 def run_file(args: argparse.Namespace, profile: Profile) -> int:
     root = root_of(args, profile)
+    destination = destination_for(
+        Settings.load(profile.config_file), args.import_dir, args.import_format
+    )
     store = open_store(profile)
     try:
-        filing = Filing.open(profile.data_dir, root, store)
+        filing = Filing.open(profile.data_dir, root, store, destination)
         try:
             return _file(args, store, filing)
         finally:

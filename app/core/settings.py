@@ -15,6 +15,14 @@ verrouillage_minutes = 120
 [classement]
 # folder holding one sub-folder per patient (default of --patients-dir); empty = none
 dossier_patients = ""
+# where documents go: "dossiers" (patients' folders) or "logiciel" (the practice
+# software's import folder, in the format it watches: "hprim" or "xdm")
+destination = "dossiers"
+dossier_import = ""
+format = "hprim"
+# the practice software's patient list export (CSV), imported "au_demarrage" or "quotidien"
+export_patients = ""
+rafraichir = "au_demarrage"
 
 [annuaire]
 # Annuaire Santé FHIR API (the key itself lives in the keyring: caducee directory api-key)
@@ -46,6 +54,9 @@ from app.core.errors import CaduceeError
 
 SETTINGS_VERSION = 1
 DEFAULT_LOCK_MINUTES = 120
+DESTINATIONS = ("dossiers", "logiciel")
+IMPORT_FORMATS = ("hprim", "xdm")
+REFRESHES = ("au_demarrage", "quotidien")
 MAX_MSSANTE_LOCK_MINUTES = 120  # issue 17: a profile with an MSSanté account locks by then
 
 log = logging.getLogger(__name__)
@@ -75,6 +86,11 @@ class Settings:
     card_module: str | None = None
     lock_minutes: int = DEFAULT_LOCK_MINUTES
     patients_dir: Path | None = None
+    destination: str = "dossiers"  # "dossiers" or "logiciel"
+    import_dir: Path | None = None  # the practice software's import folder
+    import_format: str = "hprim"  # "hprim" or "xdm"
+    patients_export: Path | None = None  # the practice software's patient list (CSV)
+    refresh: str = "au_demarrage"  # "au_demarrage" or "quotidien"
     api_url: str | None = None
     api_timeout: float | None = None
     api_authorities: Path | None = None
@@ -98,7 +114,8 @@ class Settings:
         session = data.get("session", {})
         minutes = session.get("verrouillage_minutes") if isinstance(session, dict) else None
         filing = data.get("classement", {})
-        patients = filing.get("dossier_patients") if isinstance(filing, dict) else None
+        filing = filing if isinstance(filing, dict) else {}
+        patients = filing.get("dossier_patients")
         api = data.get("annuaire", {})
         api = api if isinstance(api, dict) else {}
         url, delay, authorities = (
@@ -122,9 +139,12 @@ class Settings:
             api_authorities=Path(authorities).expanduser()
             if isinstance(authorities, str) and authorities
             else None,
-            patients_dir=Path(patients).expanduser()
-            if isinstance(patients, str) and patients
-            else None,
+            patients_dir=_path(patients),
+            destination=_choice(filing.get("destination"), DESTINATIONS, "destination", path),
+            import_dir=_path(filing.get("dossier_import")),
+            import_format=_choice(filing.get("format"), IMPORT_FORMATS, "format", path),
+            patients_export=_path(filing.get("export_patients")),
+            refresh=_choice(filing.get("rafraichir"), REFRESHES, "rafraichir", path),
             card_module=module if isinstance(module, str) and module else None,
             lock_minutes=_lock_minutes(minutes, path),
         )
@@ -137,6 +157,11 @@ class Settings:
             module=_toml_string(self.card_module or ""),
             minutes=self.lock_minutes,
             patients=_toml_string(str(self.patients_dir) if self.patients_dir else ""),
+            destination=_toml_string(self.destination),
+            import_dir=_toml_string(str(self.import_dir) if self.import_dir else ""),
+            import_format=_toml_string(self.import_format),
+            export=_toml_string(str(self.patients_export) if self.patients_export else ""),
+            refresh=_toml_string(self.refresh),
             api_url=_toml_string(self.api_url or ""),
             api_timeout=self.api_timeout or 30,
             api_authorities=_toml_string(str(self.api_authorities or "")),
@@ -169,6 +194,14 @@ verrouillage_minutes = {minutes}
 [classement]
 # folder holding one sub-folder per patient (default of --patients-dir); empty = none
 dossier_patients = {patients}
+# where documents go: "dossiers" (patients' folders) or "logiciel" (the practice
+# software's import folder, in the format it watches: "hprim" or "xdm")
+destination = {destination}
+dossier_import = {import_dir}
+format = {import_format}
+# the practice software's patient list export (CSV), imported "au_demarrage" or "quotidien"
+export_patients = {export}
+rafraichir = {refresh}
 
 [annuaire]
 # Annuaire Santé FHIR API (the key itself lives in the keyring: caducee directory api-key)
@@ -196,6 +229,27 @@ def _lock_minutes(value: object, path: Path) -> int:
         DEFAULT_LOCK_MINUTES,
     )
     return DEFAULT_LOCK_MINUTES
+
+
+def _path(value: object) -> Path | None:
+    return Path(value).expanduser() if isinstance(value, str) and value else None
+
+
+def _choice(value: object, allowed: tuple[str, ...], key: str, path: Path) -> str:
+    """One of ``allowed`` (the first when absent); an unknown value is logged, not used."""
+    if value is None or value == "":
+        return allowed[0]
+    if isinstance(value, str) and value in allowed:
+        return value
+    log.warning(
+        "%s: [classement] %s = %r is not one of %s: %s used",
+        path,
+        key,
+        value,
+        ", ".join(allowed),
+        allowed[0],
+    )
+    return allowed[0]
 
 
 def _toml_string(value: str) -> str:

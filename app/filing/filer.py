@@ -212,18 +212,20 @@ def write_new(
     data: bytes,
     *,
     on_taken: Callable[[str], str] | None = None,
+    modes_from: Path | None = None,
 ) -> Path:
     """Create ``folder/name`` with ``data``, atomically; never replaces an existing file.
 
     ``on_taken(name) -> other name`` is asked when the name was taken meanwhile (default:
-    raise ``FileExistsError``).
+    raise ``FileExistsError``). The file gets the rights of ``modes_from`` (default
+    ``root``: the patients root; the practice software's import folder for its files).
     """
     inside(root, folder)
     if safe_component(name, "_", 255) != name:
         raise OutsideRootError("unsafe file name")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
-    mode = shared_modes(root)[1]
+    mode = shared_modes(modes_from or root)[1]
     fd = os.open(temp, flags, 0o600)
     try:
         try:

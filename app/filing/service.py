@@ -30,6 +30,7 @@ from typing import Any
 from app.core.audit import Action
 from app.filing import filer, reader
 from app.filing.db import FilingDb
+from app.filing.destination import Destination, PatientFolders, locate
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
 from app.filing.journal import Entry, Journal, QueueItem, Source
 from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
@@ -140,19 +141,32 @@ def _user() -> str:
 
 
 class Filing:
-    def __init__(self, db: FilingDb, root: Path, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        db: FilingDb,
+        root: Path,
+        store: Store | None = None,
+        destination: Destination | None = None,
+    ) -> None:
         self.db = db
         self.store = store
+        self.destination: Destination = destination or PatientFolders()
         self.registry = Registry(db, root)
         self.root = self.registry.root
         self.journal = Journal(db, self.registry.root_id)
         self.recover()
 
     @classmethod
-    def open(cls, data_dir: Path, root: Path, store: Store | None = None) -> Filing:
+    def open(
+        cls,
+        data_dir: Path,
+        root: Path,
+        store: Store | None = None,
+        destination: Destination | None = None,
+    ) -> Filing:
         db = FilingDb.open(data_dir)
         try:
-            return cls(db, root, store)
+            return cls(db, root, store, destination)
         except BaseException:
             db.close()
             raise
@@ -366,29 +380,35 @@ class Filing:
         found: MatchResult,
         common: Source,
     ) -> DocumentOutcome:
-        folder = filer.patient_folder(self.root, patient.folder)
-        filer.remove_temporaries(folder)
         sender = docs.sender or _display_name(message.sender)
-        planned = filer.plan(folder, document, _message_day(message), sender)
+        place = self.destination.place(self.root, patient, document, _message_day(message), sender)
+        folder, planned = place.folder, place.files
         entry = self.journal.begin(
             common,
             patient_id=patient.id,
             content_hash=digest,
-            files=[(f"{patient.folder}/{p.name}", p.sha256, len(p.data)) for p in planned],
+            files=[(place.journal_path(p.name), p.sha256, len(p.data)) for p in planned],
         )
         written: list[Path] = []
         try:
             for item in planned:
-                relative = f"{patient.folder}/{item.name}"
+                relative = place.journal_path(item.name)
 
                 def taken(name: str, relative: str = relative) -> str:
                     other = filer.plan_again(folder, name)
-                    self.journal.renamed(entry, relative, f"{patient.folder}/{other}")
+                    self.journal.renamed(entry, relative, place.journal_path(other))
                     return other
 
-                path = filer.write_new(self.root, folder, item.name, item.data, on_taken=taken)
+                path = filer.write_new(
+                    place.base,
+                    folder,
+                    item.name,
+                    item.data,
+                    on_taken=taken,
+                    modes_from=place.modes_from,
+                )
                 written.append(path)
-                self.journal.written(entry, f"{patient.folder}/{path.name}")
+                self.journal.written(entry, place.journal_path(path.name))
         except BaseException as error:
             self._remove_own_files(entry, written)
             with contextlib.suppress(Exception):
@@ -401,14 +421,14 @@ class Filing:
                     f"({error.strerror or error}). Rien n'a été classé.",
                 ) from error
             raise
-        files = tuple(f"{patient.folder}/{p.name}" for p in written)
-        self.journal.set_status(entry, "filed", f"classé dans {patient.folder}")
+        files = tuple(place.journal_path(p.name) for p in written)
+        self.journal.set_status(entry, "filed", f"classé dans {place.where}")
         self.journal.dequeue(message.account, message_key(message), index)
         log.info("document filed (journal entry %d, %d files)", entry, len(files))
         return DocumentOutcome(
             index,
             FILED,
-            f"Classé dans le dossier de {patient.display} : " + ", ".join(p.name for p in written),
+            self.destination.done(patient, place, [p.name for p in written]),
             patient,
             files,
             entry,
@@ -452,9 +472,9 @@ class Filing:
                 path.unlink()
         entry = self.journal.entry(entry_id)
         for item in entry.files if entry else ():
-            path = self.root / item.path
+            base, path = locate(self.root, item.path)
             with contextlib.suppress(OSError, OutsideRootError):
-                filer.inside(self.root, path)
+                filer.inside(base, path)
                 if filer.same_content(path, item.sha256):
                     path.unlink()
 
@@ -475,9 +495,9 @@ class Filing:
             )
         paths = []
         for item in entry.files:
-            path = self.root / item.path
+            base, path = locate(self.root, item.path)
             try:
-                filer.inside(self.root, path)
+                filer.inside(base, path)
             except OutsideRootError as error:
                 raise UndoRefusedError("journal path outside root") from error
             if path.exists() and not filer.same_content(path, item.sha256):
@@ -523,9 +543,9 @@ class Filing:
         count = 0
         for entry in self.journal.stale_pending():
             for item in entry.files:
-                path = self.root / item.path
+                base, path = locate(self.root, item.path)
                 with contextlib.suppress(OSError, OutsideRootError):
-                    filer.inside(self.root, path)
+                    filer.inside(base, path)
                     if filer.same_content(path, item.sha256):
                         path.unlink()
                 with contextlib.suppress(OSError):

@@ -11,8 +11,11 @@ between ``****LAB****`` and ``****FINLAB****`` (or ``****FIN****``):
  6. postcode and city                      12. prescriber's name
 
 Real files vary (missing lines, extra blank lines, CR LF, latin-1): reading is lenient, and
-only the header before the first marker is used. HPRIM Net ``H|``/``P|`` records (the
-pipe-separated form) are read too when present: ``P|seq|id|…|NAME^First|…|birth|sex``.
+only the header before the first marker is used. HPRIM Santé 2.x records (the
+pipe-separated form: a file starting with its ``H`` record, or records between the markers
+of an HPRIM Net mail) are read too: ``P|seq|id|id|id|NAME~First|…|birth|sex``. The
+component separator is the first delimiter the ``H`` record declares (``H|~^\\&|``: "~";
+some writers declare ``^~\\&``), "^" when there is no ``H`` record.
 The 8th line is shown as a hint, never taken as an INS (it has no OID).
 """
 
@@ -28,6 +31,7 @@ MAX_HPRIM_BYTES = 4 * 1024 * 1024
 _MARKER = re.compile(rb"\*{4}\s*(?:LAB|FIN|FINLAB|RES)\s*\*{4}", re.IGNORECASE)
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\Z")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_H_RECORD = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*H\|[^|\r\n]{4}\|")  # "H|~^\\&|": 4 delimiters
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ class HprimHeader:
 
 
 def looks_like_hprim(data: bytes) -> bool:
-    return _MARKER.search(data[:MAX_HPRIM_BYTES]) is not None
+    data = data[:MAX_HPRIM_BYTES]
+    return _MARKER.search(data) is not None or _H_RECORD.match(data) is not None
 
 
 def _decode(data: bytes) -> str:
@@ -72,12 +77,12 @@ def read_hprim(data: bytes) -> HprimHeader | None:
     """The header of an HPRIM file, or None when ``data`` is not one. Never raises."""
     data = data[:MAX_HPRIM_BYTES]
     marker = _MARKER.search(data)
-    if marker is None:
+    if marker is None and _H_RECORD.match(data) is None:
         return None
     text = _decode(data)
     results = sum(1 for line in text.splitlines() if line.startswith("RES|"))
     pipe = _from_records(text, results)
-    if pipe is not None:
+    if pipe is not None or marker is None:
         return pipe
     header = _decode(data[: marker.start()]).replace("\r\n", "\n").replace("\r", "\n")
     lines = header.split("\n")
@@ -105,13 +110,18 @@ def read_hprim(data: bytes) -> HprimHeader | None:
 
 
 def _from_records(text: str, results: int) -> HprimHeader | None:
-    """HPRIM Net 2.x records: ``P|1|id||…|NAME^First^…||birth(YYYYMMDD)|sex``."""
+    """HPRIM Santé 2.x records: ``P|1|id|id|id|NAME~First~…||birth(YYYYMMDD)|sex``."""
+    component = "^"
     for line in text.splitlines()[:10_000]:
+        line = line.lstrip("\ufeff")
+        if line.startswith("H|") and len(line) > 2 and line[2] not in "|":
+            component = line[2]  # the first declared delimiter separates components
+            continue
         if not line.startswith("P|"):
             continue
         fields = line.split("|")
         fields += [""] * (10 - len(fields))
-        name = [*fields[5].split("^"), "", ""]
+        name = [*fields[5].split(component), "", ""]
         surname, first = _clean(name[0]), _clean(name[1])
         birth = _date(fields[7][:8])
         sex = fields[8].strip().upper()[:1]

@@ -22,11 +22,13 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
+from app.filing.practice_import import registry_root
 from app.ops.accounts import session_lock_minutes
 from app.ops.patient_mail import PatientBook, registry_patients
 from app.store.db import Store
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
+from app.ui.filing_destination import PatientsRefresher, add_destination_menu
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.pdf_probe import close_shared_prober
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
@@ -111,6 +113,7 @@ def _open_window(
         window.account_wizard = lambda parent: _wizard(profile, settings, parent)
         window.patients_root = lambda parent: patients_root(profile, parent)
         use_patient_book(window, profile)
+        refresher = use_filing_destination(window, profile)
         window.directory_online = online_search(profile)
         if edition is not None:
             _brand_window(window, edition)
@@ -127,6 +130,7 @@ def _open_window(
             QTimer.singleShot(0, lambda: save_screenshot(window, screenshot, quit_after=True))
         else:
             QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
+            QTimer.singleShot(0, refresher.start)  # the practice software's patient list
             if label is None:  # the demo never reaches out to the real directory
                 QTimer.singleShot(5_000, window.refresh_directory_if_due)
         status = app.exec()
@@ -184,15 +188,32 @@ def use_patient_book(window: MainWindow, profile: Profile) -> PatientBook:
     return book
 
 
+def use_filing_destination(window: MainWindow, profile: Profile) -> PatientsRefresher:
+    """Classement > Destination… and the scheduled refresh of the patient list."""
+    refresher = PatientsRefresher(window, profile.config_file, profile.data_dir)
+
+    def saved(_settings: Settings) -> None:
+        window.filing = None  # the next filing opens with the new destination
+        refresher.run(at_start=True)
+
+    window.open_filing_destination = add_destination_menu(window, profile.config_file, saved)
+    return refresher
+
+
 def patients_root(profile: Profile, parent: QWidget) -> Path | None:
-    """The folder of the patients' folders: from config.toml, else asked once and kept."""
+    """The folder of the patients' folders: from config.toml, else asked once and kept.
+    Never asked when documents go to the practice software (its registry is the profile's)."""
     settings = Settings.load(profile.config_file)
+    if settings.destination == "logiciel" and settings.patients_dir is None:
+        return registry_root(settings, profile.data_dir)
     if settings.patients_dir is not None and settings.patients_dir.is_dir():
         return settings.patients_dir
     text = QApplication.translate(
         "MainWindow",
         "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par "
-        "patient). Caducée y classera les documents reçus.",
+        "patient). Caducée y classera les documents reçus.\n\nSi vos dossiers sont dans "
+        "votre logiciel métier, annulez et choisissez Classement > Destination… : Caducée "
+        "déposera les documents dans son dossier d'import.",
     )
     if settings.patients_dir is not None:
         text = (

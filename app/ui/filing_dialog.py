@@ -441,8 +441,14 @@ class FilingDialog(QDialog):
         if patient is None:
             self.destination.setText(self.tr("Destination : choisissez ou créez le patient."))
         else:
-            folder = self.filing.registry.folder_path(patient)
-            self.destination.setText(self.tr("Destination : {0}").format(folder))
+            sink = self.filing.destination
+            folder = sink.target(self.filing.root, patient)
+            text = (
+                self.tr("Destination : logiciel métier, dossier d'import {0}")
+                if sink.kind == "logiciel"
+                else self.tr("Destination : {0}")
+            )
+            self.destination.setText(text.format(folder))
         self._update_state()
 
     def _update_state(self) -> None:

@@ -80,6 +80,7 @@ class MainWindow(ActionsWindow):
         self.data_dir = settings_file.parent
         # Set by the application: the patients root (asked once, then in config.toml).
         self.patients_root: Callable[[QWidget], Path | None] | None = None
+        self.open_filing_destination: Callable[[], object] | None = None  # Classement menu
         self.filing: Filing | None = None
         self.filing_dialog: FilingDialog | None = None
         self.filing_queue: FilingQueue | None = None

@@ -9,7 +9,9 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QWidget
 
 from app.core.errors import CaduceeError
+from app.core.settings import Settings
 from app.filing.pending import PendingDocument
+from app.filing.practice_import import destination_for
 from app.filing.reader import read_documents
 from app.filing.service import Filing
 from app.mssante.model import MessageDocuments
@@ -43,7 +45,8 @@ class FilingWindow(MessageWindow):
         if root is None:
             return None
         try:
-            self.filing = Filing.open(self.data_dir, root, self.store)
+            destination = destination_for(Settings.load(self.data_dir / "config.toml"))
+            self.filing = Filing.open(self.data_dir, root, self.store, destination)
         except CaduceeError as error:
             self.error_bar.report(error.user_message, error.detail)
             return None

@@ -95,7 +95,7 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
             ["mark", "1", "--read", "--unread"],
             "argument --unread : incompatible avec l'argument --read",
         ),
-        (["patients", "import"], "l'un des arguments --csv --folders est obligatoire"),
+        (["patients", "import"], "l'un des arguments --csv --folders --export est obligatoire"),
         (
             ["info", "--json=oui"],
             "argument --json : cette option ne prend pas de valeur ('oui' donné)",

@@ -1059,6 +1059,105 @@
     </message>
 </context>
 <context>
+    <name>FilingDestinationDialog</name>
+    <message>
+        <source>Destination des documents classés</source>
+        <translation>Where filed documents go</translation>
+    </message>
+    <message>
+        <source>Où Caducée range les documents reçus une fois le patient reconnu : dans un dossier par patient, ou dans le dossier que votre logiciel métier surveille pour importer les documents.</source>
+        <translation>Where Caducée puts received documents once the patient is known: in one folder per patient, or in the folder your practice software watches to import documents.</translation>
+    </message>
+    <message>
+        <source>Dossiers des patients (un sous-dossier par patient)</source>
+        <translation>Patients' folders (one sub-folder per patient)</translation>
+    </message>
+    <message>
+        <source>Logiciel métier (son dossier d'import)</source>
+        <translation>Practice software (its import folder)</translation>
+    </message>
+    <message>
+        <source>Dossier des patients</source>
+        <translation>Patients folder</translation>
+    </message>
+    <message>
+        <source>Dossier d'import</source>
+        <translation>Import folder</translation>
+    </message>
+    <message>
+        <source>HPRIM Santé nommant le patient, PDF à côté</source>
+        <translation>HPRIM Santé naming the patient, PDF beside it</translation>
+    </message>
+    <message>
+        <source>Archive IHE_XDM.ZIP reçue, telle quelle</source>
+        <translation>IHE_XDM.ZIP archive as received</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Export des patients (CSV)</source>
+        <translation>Patients export (CSV)</translation>
+    </message>
+    <message>
+        <source>Au démarrage de Caducée</source>
+        <translation>When Caducée starts</translation>
+    </message>
+    <message>
+        <source>Chaque jour</source>
+        <translation>Every day</translation>
+    </message>
+    <message>
+        <source>Relire l'export</source>
+        <translation>Read the export again</translation>
+    </message>
+    <message>
+        <source>Le format et le dossier d'import dépendent de votre logiciel : vérifiez dans votre logiciel métier (ou auprès de son éditeur) ce qu'il importe et d'où.</source>
+        <translation>The format and the import folder depend on your software: check in your practice software (or with its vendor) what it imports and from where.</translation>
+    </message>
+    <message>
+        <source>Enregistrer</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Choisir…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>Export CSV (*.csv *.txt);;Tous (*)</source>
+        <translation>CSV export (*.csv *.txt);;All (*)</translation>
+    </message>
+    <message>
+        <source>Facultatif : sans lui, la liste des patients reste dans Caducée</source>
+        <translation>Optional: without it, the patient list stays in Caducée</translation>
+    </message>
+    <message>
+        <source>Indiquez le dossier d'import de votre logiciel métier.</source>
+        <translation>Give the import folder of your practice software.</translation>
+    </message>
+    <message>
+        <source>Le dossier d'import {0} n'existe pas.</source>
+        <translation>The import folder {0} does not exist.</translation>
+    </message>
+    <message>
+        <source>Le dossier des patients {0} n'existe pas.</source>
+        <translation>The patients folder {0} does not exist.</translation>
+    </message>
+    <message>
+        <source>Le fichier d'export {0} est introuvable.</source>
+        <translation>The export file {0} cannot be found.</translation>
+    </message>
+    <message>
+        <source>Réglages non enregistrés : {0}</source>
+        <translation>Settings not saved: {0}</translation>
+    </message>
+</context>
+<context>
     <name>FilingDialog</name>
     <message>
         <source>Classer — {0}</source>
@@ -1175,6 +1274,10 @@
     <message>
         <source>Destination : choisissez ou créez le patient.</source>
         <translation>Destination: choose or create the patient.</translation>
+    </message>
+    <message>
+        <source>Destination : logiciel métier, dossier d'import {0}</source>
+        <translation>Destination: practice software, import folder {0}</translation>
     </message>
     <message>
         <source>Destination : {0}</source>
@@ -1540,8 +1643,12 @@
         <translation>none</translation>
     </message>
     <message>
-        <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.</source>
-        <translation>Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.</translation>
+        <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.
+
+Si vos dossiers sont dans votre logiciel métier, annulez et choisissez Classement &gt; Destination… : Caducée déposera les documents dans son dossier d'import.</source>
+        <translation>Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.
+
+If your records are in your practice software, cancel and choose Filing &gt; Destination…: Caducée will put the documents in its import folder.</translation>
     </message>
     <message>
         <source>Le dossier des patients {0} est introuvable.</source>
@@ -2942,6 +3049,14 @@ Send anyway?</translation>
 </context>
 <context>
     <name>window</name>
+    <message>
+        <source>&amp;Classement</source>
+        <translation>F&amp;iling</translation>
+    </message>
+    <message>
+        <source>Destination…</source>
+        <translation>Destination…</translation>
+    </message>
     <message>
         <source>&amp;Envois</source>
         <translation>&amp;Sending</translation>
