@@ -19,6 +19,8 @@ from pathlib import Path
 from app.core.clocks import folder_now
 
 COLLECT_GRACE = 3600.0  # seconds: while other writers may run, younger files are kept
+SWEEP_EVERY = 24 * 3600.0  # seconds between two full listings of the files (``collect``)
+SWEPT = ".swept"  # its date: the last full listing
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -86,18 +88,51 @@ class BlobStore:
             return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
 
+    def discard(
+        self, digests: Iterable[str], *, older_than: float = 0.0, at_once: Iterable[str] = ()
+    ) -> tuple[int, set[str]]:
+        """Remove these files (no row refers to them), each once ``older_than`` seconds old
+        (``collect``'s grace: another writer may be about to refer to a young one) unless in
+        ``at_once``. Returns how many went, and the digests kept for later."""
+        now = set(at_once)
+        limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
+        removed, kept = 0, set()
+        for digest in digests:
+            try:
+                target = self.path(digest)
+                if digest not in now and target.stat().st_mtime > limit:
+                    kept.add(digest)
+                    continue
+                target.unlink()
+            except (FileNotFoundError, ValueError):
+                continue  # already gone, or not a digest: nothing to keep
+            removed += 1
+        return removed, kept
+
+    def sweep_due(self, every: float = SWEEP_EVERY) -> bool:
+        """A full ``collect`` has not run for ``every`` seconds (or never)."""
+        try:
+            last = (self.root / SWEPT).stat().st_mtime
+        except FileNotFoundError:
+            return True
+        return folder_now(self.root, ".tmp-clock-") - last >= every
+
+    def swept(self) -> None:
+        (self.root / SWEPT).touch()
+
     def collect(
         self,
         referenced: Iterable[str],
         *,
         older_than: float = 0.0,
         at_once: Iterable[str] = (),
+        young: set[str] | None = None,
     ) -> int:
         """Remove files no message refers to, and leftovers of interrupted writes, once
         ``older_than`` seconds old: while another process may be writing (a sync of another
         account), a young one may be its file, written and not yet recorded
-        (``COLLECT_GRACE``). The unreferenced files of ``at_once`` (a removed account's) go
-        whatever their age."""
+        (``COLLECT_GRACE``); their digests are added to ``young`` when given. The
+        unreferenced files of ``at_once`` (a removed account's) go whatever their age."""
         keep = set(referenced)
         now = set(at_once) - keep
         limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
@@ -111,6 +146,8 @@ class BlobStore:
                     continue
                 try:
                     if digest not in now and file.stat().st_mtime > limit:
+                        if young is not None and not file.name.startswith(".tmp-"):
+                            young.add(digest)
                         continue
                     file.unlink()
                 except FileNotFoundError:

@@ -614,13 +614,50 @@ class Store:
         with self.transaction() as db:
             db.executemany("DELETE FROM pending_flags WHERE id = ?", ((i,) for i in operation_ids))
 
-    def collect_blobs(self, *, older_than: float = 0.0, at_once: Iterable[str] = ()) -> int:
-        """Remove the message files no message refers to (``BlobStore.collect``)."""
-        referenced = (
-            r[0]
-            for r in self.db.execute("SELECT DISTINCT blob FROM messages WHERE blob IS NOT NULL")
-        )
-        return self.blobs.collect(referenced, older_than=older_than, at_once=at_once)
+    def collect_blobs(
+        self, *, older_than: float = 0.0, at_once: Iterable[str] = (), full: bool | None = None
+    ) -> int:
+        """Remove the message files no message refers to any more. Work in proportion to what
+        changed: only the files whose rows went or changed file (``blob_candidates``,
+        migration 12); the whole folder is listed (``BlobStore.collect``) when ``full``, by
+        default once a day (``BlobStore.sweep_due``), for files no row ever referred to."""
+        if full is None:
+            full = self.blobs.sweep_due()
+        if full:
+            referenced = (
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT blob FROM messages WHERE blob IS NOT NULL"
+                )
+            )
+            young: set[str] = set()
+            removed = self.blobs.collect(
+                referenced, older_than=older_than, at_once=at_once, young=young
+            )
+            self.blobs.swept()
+        else:
+            removed, young = 0, set()
+        with self.transaction() as db:
+            db.executemany(  # kept for their age: looked at again next time
+                "INSERT OR IGNORE INTO blob_candidates (blob) VALUES (?)",
+                ((digest,) for digest in young),
+            )
+            db.execute(  # referred to again (the same message stored again): not a candidate
+                "DELETE FROM blob_candidates WHERE blob IN "
+                "(SELECT blob FROM messages WHERE blob IS NOT NULL)"
+            )
+            loose = [r[0] for r in db.execute("SELECT blob FROM blob_candidates")]
+        if not loose:
+            return removed
+        gone, kept = self.blobs.discard(loose, older_than=older_than, at_once=at_once)
+        with self.transaction() as db:
+            # A row may have come to refer to one meanwhile: its file was kept young (put()
+            # renews its date) unless no other writer runs, and then no row can have come.
+            db.executemany(
+                "DELETE FROM blob_candidates WHERE blob = ?",
+                ((digest,) for digest in loose if digest not in kept),
+            )
+        return removed + gone
 
     # -- reading --------------------------------------------------------------------------
 

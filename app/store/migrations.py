@@ -293,6 +293,20 @@ MIGRATIONS: list[str] = [
     DROP TABLE document_search;
     ALTER TABLE document_search_by_date RENAME TO document_search;
     """,  # noqa: S608 - KEY is constant SQL
+    # 12 (issue 22): message files to check, not the whole folder listed at every sync. A
+    # file stops being referred to only when a row that referred to it goes or changes file:
+    # those files are noted here (in the same transaction), and ``collect_blobs`` looks at
+    # them only; a full listing runs once a day (``BlobStore.sweep_due``) for what no row
+    # ever referred to (a crash between a file and its row).
+    """
+    CREATE TABLE blob_candidates (blob TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TRIGGER messages_blob_gone AFTER DELETE ON messages
+        WHEN old.blob IS NOT NULL
+        BEGIN INSERT OR IGNORE INTO blob_candidates (blob) VALUES (old.blob); END;
+    CREATE TRIGGER messages_blob_changed AFTER UPDATE OF blob ON messages
+        WHEN old.blob IS NOT NULL AND old.blob IS NOT new.blob
+        BEGIN INSERT OR IGNORE INTO blob_candidates (blob) VALUES (old.blob); END;
+    """,
 ]
 
 
