@@ -176,8 +176,10 @@ class Filing:
     def match(
         self, document: ReceivedDocument, docs: MessageDocuments | None = None
     ) -> MatchResult:
-        identity = document.identity or (docs.subject_identity if docs else None)
-        return match(identity, self.registry.patients())
+        """``document.identity`` is the reader's one identity of it (``docs`` is kept for
+        callers' convenience)."""
+        del docs
+        return match(document.identity, self.registry.patients())
 
     def queue(self) -> list[QueueItem]:
         return self.journal.queued()
