@@ -379,6 +379,8 @@ def _match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> Mat
         )
     if ins is None:
         code, why = INS_ABSENT, "Pas d'INS dans le document"
+    elif not ins.oid:
+        code, why = INS_INCOMPLETE, "INS lu sans OID (non vérifiable)"
     elif not ins.key_ok or kind is None:
         code, why = INS_INCOMPLETE, "INS incomplet ou invalide (clé ou OID)"
     else:
