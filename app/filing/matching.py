@@ -258,7 +258,9 @@ def traits(identity: PatientIdentity | None, patient: Patient) -> tuple[Trait, .
             _family_matches(doc, patient),
             "absent",
         ),
-        trait("first_names", "Prénom", bool(doc.first_names), _given_matches(doc, patient), "absent"),
+        trait(
+            "first_names", "Prénom", bool(doc.first_names), _given_matches(doc, patient), "absent"
+        ),
     ]
     if doc.birth_date and not patient.birth_date:
         found.append(Trait("birth_date", "Date de naissance", PARTIAL, "non renseignée (patient)"))

@@ -30,8 +30,8 @@ from typing import Any
 from app.core.audit import Action
 from app.filing import filer, reader
 from app.filing.db import FilingDb
-from app.filing.identity import identity_json
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
+from app.filing.identity import identity_json
 from app.filing.journal import Entry, Journal, QueueItem, Source
 from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
 from app.filing.patients import Patient, Registry
