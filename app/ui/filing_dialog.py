@@ -371,6 +371,7 @@ class FilingDialog(QDialog):
                 right.setForeground(colour)
             for column, item in enumerate((label, left, right)):
                 self.table.setItem(number, column, item)
+        self.table.resizeRowsToContents()
         if patient is None:
             self.destination.setText(self.tr("Destination : choisissez ou créez le patient."))
         else:
