@@ -189,6 +189,9 @@ class FilingDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents  # wrapped values shown whole
+        )
         column.addWidget(self.table, 1)
         self.confidence = QLabel()
         self.confidence.setObjectName("confidence")
@@ -371,7 +374,6 @@ class FilingDialog(QDialog):
                 right.setForeground(colour)
             for column, item in enumerate((label, left, right)):
                 self.table.setItem(number, column, item)
-        self.table.resizeRowsToContents()
         if patient is None:
             self.destination.setText(self.tr("Destination : choisissez ou créez le patient."))
         else:
@@ -428,8 +430,9 @@ class FilingDialog(QDialog):
         if patient is None:
             text = html.escape(found.explanation) or self.tr("Aucun patient correspondant.")
         else:
+            word = self.tr("certaine") if level is Level.CERTAIN else self._word(level)
             text = self.tr("<b>Identité {0}</b> — {1}.").format(
-                self._word(level), html.escape(self._traits_text(patient))
+                word, html.escape(self._traits_text(patient))
             )
             if candidate is None:
                 text += " " + self.tr("Patient choisi par vous : comparez les traits.")
