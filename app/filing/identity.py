@@ -48,6 +48,18 @@ def identity_line(identity: PatientIdentity | None) -> str:
     return ", ".join(parts) + (f" — lu dans : {where}" if where else "")
 
 
+def identity_short(identity: PatientIdentity | None) -> str:
+    """ "SCHMITT Maël, 01/10/1946, INS 146109979783919" (a list's cell; the line in its tip)."""
+    if identity is None:
+        return "?"
+    name = " ".join(p for p in (identity.birth_name or "", *identity.first_names) if p) or "?"
+    parts = [name]
+    if identity.birth_date:
+        parts.append(f"{identity.birth_date:%d/%m/%Y}")
+    parts.append(f"INS {identity.ins.matricule}" if identity.ins else "sans INS")
+    return ", ".join(parts)
+
+
 def identity_json(identity: PatientIdentity | None) -> dict[str, Any] | None:
     if identity is None:
         return None

@@ -160,6 +160,10 @@ class FilingDialog(QDialog):
         self.patients = QComboBox()
         self.patients.setObjectName("patients")
         self.patients.setAccessibleName(self.tr("Patient"))
+        self.patients.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.patients.setMinimumContentsLength(38)  # "NOM Prénom, né le …  (probable)"
         self.patients.currentIndexChanged.connect(self._patient_chosen)
         pick.addWidget(self.patients, 1)
         self.new_patient = QPushButton(self.tr("Nouveau patient…"))
@@ -208,7 +212,7 @@ class FilingDialog(QDialog):
         self.outcome.setWordWrap(True)
         column.addWidget(self.outcome)
         splitter.addWidget(side)
-        splitter.setSizes([600, 500])
+        splitter.setSizes([520, 580])
         layout.addWidget(splitter, 1)
 
         buttons = QDialogButtonBox()

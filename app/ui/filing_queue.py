@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
-from app.filing.identity import identity_line
+from app.filing.identity import identity_line, identity_short
 from app.filing.pending import PendingDocument, pending_documents
 from app.filing.service import FILED, Filing
 from app.mssante.subject import displayed
@@ -59,7 +59,7 @@ class FilingQueue(QDialog):
         super().__init__(parent)
         self.setObjectName("filing-queue")
         self.setWindowTitle(self.tr("À classer"))
-        self.resize(1000, 560)
+        self.resize(1280, 560)
         self.filing, self.data_dir, self.open_one = filing, data_dir, open_one
         self.rows: list[PendingDocument] = []
         self.scanning = False
@@ -84,7 +84,7 @@ class FilingQueue(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((110, 240, 160, 300, 220)):
+        for column, width in enumerate((100, 220, 150, 250, 200)):
             self.table.setColumnWidth(column, width)
         self.table.cellDoubleClicked.connect(lambda row, _column: self._open(row))
         layout.addWidget(self.table, 1)
@@ -137,7 +137,7 @@ class FilingQueue(QDialog):
                 short_date(item.message.date),
                 displayed(item.message.subject),
                 document.title or document.type_label or self.tr("Document"),
-                identity_line(document.identity),
+                identity_short(document.identity),
                 best.patient.display if best is not None else "",
                 certainty,
             )
@@ -148,7 +148,9 @@ class FilingQueue(QDialog):
                     if item.certain:
                         cell.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
                         cell.setCheckState(Qt.CheckState.Checked)
-                if column == 5 and best is not None:  # what agrees and what does not
+                if column == 3:  # where it was read, the sex, the INS's kind
+                    cell.setToolTip(identity_line(document.identity))
+                if column == 5:
                     cell.setToolTip(certainty)
                 self.table.setItem(row, column, cell)
         certain = sum(1 for item in found if item.certain)
