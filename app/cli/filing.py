@@ -20,6 +20,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
+from app.filing.identity import identity_line
 from app.filing.patients import ImportReport, Patient, Registry
 from app.filing.patients_refresh import is_due, refresh
 from app.filing.practice_import import FORMATS, destination_for, registry_root
@@ -421,6 +422,10 @@ def _receipt(
 def _print_result(result: FilingResult, receipt: dict[str, Any]) -> None:
     for outcome in result.outcomes:
         print(f"Document {outcome.index + 1} : {outcome.message}")
+        print(f"  Patient lu : {identity_line(outcome.identity)}")
+        best = outcome.match.best if outcome.match else None
+        if outcome.match is not None and best is not None:
+            print(f"  Identité {outcome.match.certainty} : {best.summary}")
         if outcome.entry_id is not None and outcome.status == FILED:
             print(f"  (annulable : caducee file --undo {outcome.entry_id})")
     for refused in result.refused:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -43,12 +43,53 @@ INS_MISMATCH = 904
 INS_INCOMPLETE = 905
 
 
+# What the doctor reads instead of a percentage (Level → French word)
+CERTAINTY = {
+    Level.CERTAIN: "certain",
+    Level.PROBABLE: "probable",
+    Level.POSSIBLE: "à vérifier",
+    Level.NONE: "à vérifier",
+}
+
+AGREE, DIFFER, ABSENT, PARTIAL = "agree", "differ", "absent", "partial"
+_MARKS = {AGREE: "✓", DIFFER: "✗", ABSENT: "✗", PARTIAL: "~"}
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One identity trait of the document against a registered patient's."""
+
+    key: str  # birth_name, first_names, birth_date, sex, ins
+    label: str  # French: "Nom de naissance"
+    state: str  # AGREE, DIFFER, ABSENT (the document does not give it), PARTIAL
+    note: str = ""  # French: "absente", "sans OID", "non renseignée chez le patient"
+
+    @property
+    def text(self) -> str:
+        """ "Nom de naissance ✓", "INS ✗ absente"."""
+        return f"{self.label} {_MARKS[self.state]}" + (f" {self.note}" if self.note else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"trait": self.key, "state": self.state, "text": self.text}
+
+
 @dataclass(frozen=True)
 class Candidate:
     patient: Patient
     level: Level
     confidence: float
     reasons: tuple[str, ...]  # French, for the doctor
+    traits: tuple[Trait, ...] = ()  # filled by match(): each trait, agreeing or not
+
+    @property
+    def certainty(self) -> str:
+        """ "certain", "probable" or "à vérifier"."""
+        return CERTAINTY[self.level]
+
+    @property
+    def summary(self) -> str:
+        """ "Nom de naissance ✓, Date de naissance ✓, INS ✗ absente"."""
+        return ", ".join(t.text for t in self.traits)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +97,9 @@ class Candidate:
             "level": self.level.value,
             "confidence": round(self.confidence, 2),
             "reasons": list(self.reasons),
+            "certainty": self.certainty,
+            "traits": [t.to_json() for t in self.traits],
+            "summary": self.summary,
         }
 
 
@@ -77,9 +121,15 @@ class MatchResult:
         best = self.best
         return best.patient if self.level is Level.CERTAIN and best is not None else None
 
+    @property
+    def certainty(self) -> str:
+        """ "certain", "probable" or "à vérifier" (a test INS is never certain)."""
+        return CERTAINTY[self.level]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "level": self.level.value,
+            "certainty": self.certainty,
             "candidates": [c.to_json() for c in self.candidates],
             "error_code": self.error_code,
             "test_ins": self.test_ins,
@@ -191,11 +241,75 @@ def _score(identity: PatientIdentity, patient: Patient) -> Candidate | None:
     return None
 
 
+def traits(identity: PatientIdentity | None, patient: Patient) -> tuple[Trait, ...]:
+    """Each identity trait of the document against the patient's: agrees, differs, absent."""
+    doc = identity or PatientIdentity()
+
+    def trait(key: str, label: str, given: bool, same: bool, missing: str) -> Trait:
+        if not given:
+            return Trait(key, label, ABSENT, missing)
+        return Trait(key, label, AGREE if same else DIFFER)
+
+    found = [
+        trait(
+            "birth_name",
+            "Nom de naissance",
+            bool(doc.birth_name or doc.used_name),
+            _family_matches(doc, patient),
+            "absent",
+        ),
+        trait(
+            "first_names", "Prénom", bool(doc.first_names), _given_matches(doc, patient), "absent"
+        ),
+    ]
+    if doc.birth_date and not patient.birth_date:
+        found.append(Trait("birth_date", "Date de naissance", PARTIAL, "non renseignée (patient)"))
+    else:
+        found.append(
+            trait(
+                "birth_date",
+                "Date de naissance",
+                doc.birth_date is not None,
+                doc.birth_date == patient.birth_date,
+                "absente",
+            )
+        )
+    if doc.sex in ("F", "M") and patient.sex in ("F", "M"):
+        found.append(trait("sex", "Sexe", True, doc.sex == patient.sex, ""))
+    elif doc.sex not in ("F", "M"):
+        found.append(Trait("sex", "Sexe", ABSENT, "absent"))
+    ins = doc.ins
+    if ins is None:
+        found.append(Trait("ins", "INS", ABSENT, "absente"))
+    elif not patient.ins:
+        found.append(Trait("ins", "INS", PARTIAL, "non renseignée (patient)"))
+    elif ins.matricule != patient.ins:
+        found.append(Trait("ins", "INS", DIFFER))
+    elif ins.kind is None:
+        found.append(Trait("ins", "INS", PARTIAL, "même matricule, sans OID"))
+    elif ins.oid != patient.ins_oid:
+        found.append(Trait("ins", "INS", PARTIAL, "même matricule, autre OID"))
+    elif not ins.key_ok:
+        found.append(Trait("ins", "INS", PARTIAL, "clé invalide"))
+    else:
+        found.append(Trait("ins", "INS", AGREE))
+    return tuple(found)
+
+
 # -- matching ---------------------------------------------------------------------------------
 
 
 def match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> MatchResult:
-    """Compare the document's identity with every registered patient of the root."""
+    """Compare the document's identity with every registered patient of the root; each
+    candidate comes with its traits (what agrees and what does not)."""
+    found = _match(identity, patients)
+    if not found.candidates:
+        return found
+    listed = tuple(replace(c, traits=traits(identity, c.patient)) for c in found.candidates)
+    return replace(found, candidates=listed)
+
+
+def _match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> MatchResult:
     registered = list(patients)
     if identity is None or not (
         identity.ins or identity.birth_name or identity.used_name or identity.first_names
@@ -267,6 +381,8 @@ def match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> Matc
         )
     if ins is None:
         code, why = INS_ABSENT, "Pas d'INS dans le document"
+    elif not ins.oid:
+        code, why = INS_INCOMPLETE, "INS lu sans OID (non vérifiable)"
     elif not ins.key_ok or kind is None:
         code, why = INS_INCOMPLETE, "INS incomplet ou invalide (clé ou OID)"
     else:
@@ -277,8 +393,7 @@ def match(identity: PatientIdentity | None, patients: Iterable[Patient]) -> Matc
             best.level,
             tuple(by_traits),
             error_code=code,
-            explanation=f"{why} : proposition à vérifier "
-            f"(confiance {round(best.confidence * 100)} %).",
+            explanation=f"{why} : proposition {CERTAINTY[best.level]}.",
         )
     return MatchResult(
         Level.NONE,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -32,10 +32,17 @@ from app.filing import filer, reader
 from app.filing.db import FilingDb
 from app.filing.destination import Destination, PatientFolders, locate
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
+from app.filing.identity import identity_json
 from app.filing.journal import Entry, Journal, QueueItem, Source
 from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
 from app.filing.patients import Patient, Registry
-from app.mssante.model import InsKind, MessageDocuments, ReceivedDocument, RefusedInput
+from app.mssante.model import (
+    InsKind,
+    MessageDocuments,
+    PatientIdentity,
+    ReceivedDocument,
+    RefusedInput,
+)
 from app.store.db import MessageSummary, Store
 
 log = logging.getLogger(__name__)
@@ -64,10 +71,12 @@ class DocumentOutcome:
     entry_id: int | None = None
     match: MatchResult | None = None
     error_code: int | None = None  # MDN error (902-905) when not filed for identity reasons
+    identity: PatientIdentity | None = None  # the document's, as the reader gives it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "document": self.index,
+            "identity": identity_json(self.identity),
             "status": self.status,
             "message": self.message,
             "patient": self.patient.id if self.patient else None,
@@ -190,8 +199,10 @@ class Filing:
     def match(
         self, document: ReceivedDocument, docs: MessageDocuments | None = None
     ) -> MatchResult:
-        identity = document.identity or (docs.subject_identity if docs else None)
-        return match(identity, self.registry.patients())
+        """``document.identity`` is the reader's one identity of it (``docs`` is kept for
+        callers' convenience)."""
+        del docs
+        return match(document.identity, self.registry.patients())
 
     def queue(self) -> list[QueueItem]:
         return self.journal.queued()
@@ -247,6 +258,16 @@ class Filing:
         patient: Patient | None,
     ) -> DocumentOutcome:
         """One document: to ``patient`` (the doctor's choice) or, if None, only if CERTAIN."""
+        outcome = self._file_document(message, docs, index, patient)
+        return replace(outcome, identity=docs.documents[index].identity)
+
+    def _file_document(
+        self,
+        message: MessageSummary,
+        docs: MessageDocuments,
+        index: int,
+        patient: Patient | None,
+    ) -> DocumentOutcome:
         document = docs.documents[index]
         common = Source(self._who(message), message.account, message_key(message), index)
         if not filer.has_content(document):
@@ -459,7 +480,15 @@ class Filing:
             entry = self.journal.record(source, status="refused", detail=text)
             self.journal.dequeue(message.account, message_key(message), index)
             result.outcomes.append(
-                DocumentOutcome(index, REFUSED, text, entry_id=entry, match=found, error_code=code)
+                DocumentOutcome(
+                    index,
+                    REFUSED,
+                    text,
+                    entry_id=entry,
+                    match=found,
+                    error_code=code,
+                    identity=document.identity,
+                )
             )
         self._audit(message, result, "refus")
         return result

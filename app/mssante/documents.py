@@ -9,7 +9,11 @@
   beside the zip that is the same document (same bytes, or matched) is not filed twice.
 - Plain PDF attachments: one ReceivedDocument each, identity from the message's single
   HPRIM file when there is one (the lab's PDF and its HPRIM file become one document),
-  else from the subject (``source="subject"``).
+  else from the subject (``source="subject"``), else from the PDF's ECO.2.1.6 file name
+  (``<date>_<type>_<NOM>_<prénom>_<dossier>.pdf``: names only, ``source="file-name"``).
+- ``ReceivedDocument.identity`` is the one identity of the document everything shows and
+  matches (the reader pane, "Classer", "À classer", ``caducee file``): a document whose
+  own data names nobody takes the subject's (``XDM/1.0/DDM+…``).
 - HPRIM text attachments (``****LAB****``): one ReceivedDocument, identity from the header.
 - Anything hostile or unreadable: a RefusedInput with a French reason. Bad input never
   raises; a bug in a reader is logged (without patient data) and reported as refused.
@@ -159,6 +163,11 @@ def read_parsed(
                 RefusedInput(attachment.filename, "Pièce jointe illisible (erreur de lecture).")
             )
     documents = _assemble(xdm_drafts, pdfs, hprims, subject_identity, parsed.subject)
+    if subject_identity is not None:  # one identity per document, for every reader of it
+        documents = [
+            d if d.identity is not None else replace(d, identity=subject_identity)
+            for d in documents
+        ]
     return MessageDocuments(
         documents=tuple(documents),
         refused=tuple(refused),
@@ -476,12 +485,19 @@ def _take(draft: _Draft, pdf: _Pdf) -> None:
         _keep_beside(draft, pdf.name, pdf.data)
 
 
-_ECO_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})_([^_]{1,80})_")
+_ECO_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})_([^_]{1,80})_(?:([^_]{1,80})_([^_]{1,80})_)?")
 
 
-def _eco_name(name: str) -> tuple[date, str] | None:
-    """Act date and document type from an ECO.2.1.6 PDF name
-    (``<date de l'acte>_<type document>_<NOM>_<prénom>_<dossier>.pdf``); never the patient."""
+@dataclass(frozen=True)
+class _EcoName:
+    act: date
+    type_name: str
+    identity: PatientIdentity | None  # the names only: a hint, never an INS or a birth date
+
+
+def _eco_name(name: str) -> _EcoName | None:
+    """Act date, document type and the patient's names from an ECO.2.1.6 PDF name
+    (``<date de l'acte>_<type document>_<NOM>_<prénom>_<dossier>.pdf``)."""
     found = _ECO_NAME.match(name)
     if found is None:
         return None
@@ -489,7 +505,13 @@ def _eco_name(name: str) -> tuple[date, str] | None:
         act = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
     except ValueError:
         return None
-    return act, found.group(4).strip()
+    surname, given = (" ".join((found.group(n) or "").split()) for n in (5, 6))
+    identity = None
+    if surname and given and not any(c.isdigit() for c in surname + given):
+        identity = PatientIdentity(
+            birth_name=surname.upper(), first_names=tuple(given.split()), source="file-name"
+        )
+    return _EcoName(act, found.group(4).strip(), identity)
 
 
 def _assemble(
@@ -528,9 +550,9 @@ def _assemble(
         documents.append(
             ReceivedDocument(
                 readable=DocumentFile(pdf.name, "application/pdf", pdf.data),
-                identity=subject_identity,
-                title=title or (named[1] if named else None),
-                act_date=named[0] if named else None,
+                identity=subject_identity or (named.identity if named else None),
+                title=title or (named.type_name if named else None),
+                act_date=named.act if named else None,
             )
         )
     for hprim in hprims:

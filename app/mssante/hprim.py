@@ -16,7 +16,11 @@ pipe-separated form: a file starting with its ``H`` record, or records between t
 of an HPRIM Net mail) are read too: ``P|seq|id|id|id|NAME~First|…|birth|sex``. The
 component separator is the first delimiter the ``H`` record declares (``H|~^\\&|``: "~";
 some writers declare ``^~\\&``), "^" when there is no ``H`` record.
-The 8th line is shown as a hint, never taken as an INS (it has no OID).
+The 8th line, when it is a well-formed 15-character matricule, is kept as the document's INS
+*without* OID (``Ins.oid == ""``): shown as read, never qualified, never a certain match
+(the file does not say which identifier it is: the insured's NIR may not be the patient's).
+A ``P`` record that names its identifiers with an INS OID (``…^^^&OID&ISO^INS``) gives a
+real INS.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.mssante.model import PatientIdentity
+from app.mssante import ins as ins_reader
+from app.mssante.model import Ins, PatientIdentity
 
 MAX_HPRIM_BYTES = 4 * 1024 * 1024
 _MARKER = re.compile(rb"\*{4}\s*(?:LAB|FIN|FINLAB|RES)\s*\*{4}", re.IGNORECASE)
@@ -94,6 +99,7 @@ def read_hprim(data: bytes) -> HprimHeader | None:
     if surname is None and birth is None:
         return None
     identity = PatientIdentity(
+        ins=_matricule(lines[7]),
         birth_name=surname.upper() if surname else None,
         first_names=tuple(first.split()) if first else (),
         birth_date=birth,
@@ -128,6 +134,7 @@ def _from_records(text: str, results: int) -> HprimHeader | None:
         if surname is None and birth is None:
             return None
         identity = PatientIdentity(
+            ins=_record_ins(fields[2:4]),
             birth_name=surname.upper() if surname else None,
             first_names=tuple(first.split()) if first else (),
             birth_date=birth,
@@ -135,4 +142,21 @@ def _from_records(text: str, results: int) -> HprimHeader | None:
             source="hprim",
         )
         return HprimHeader(identity, None, _clean(fields[2]), None, None, results)
+    return None
+
+
+def _matricule(line: str) -> Ins | None:
+    """The 8th header line as an INS without OID, when it is a 15-character matricule."""
+    matricule = ins_reader.normalise_matricule(line[:40])
+    if not ins_reader.well_formed(matricule):
+        return None
+    return ins_reader.make_ins(matricule, "")
+
+
+def _record_ins(fields: list[str]) -> Ins | None:
+    """An INS named with its OID among a ``P`` record's identifier fields (repeats ``~``)."""
+    for value in (v for f in fields for v in f.split("~")[:10]):
+        found = ins_reader.from_hl7(value)
+        if found is not None:
+            return found
     return None

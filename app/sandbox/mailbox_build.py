@@ -201,7 +201,10 @@ class Builder:
             "",
             f"Patient : {patient.civility} {patient.surname} {patient.given}",
             f"Né(e) le {patient.born}",
-            f"INS : {patient.ins} ({'qualifiée' if patient.qualified else 'provisoire'})",
+            # an identity not qualified has no INS to send (only qualified ones travel)
+            f"INS : {patient.ins} (qualifiée)"
+            if patient.qualified
+            else "INS : non transmis (identité non qualifiée)",
             f"Date : {message.date.strftime('%d/%m/%Y')}",
             f"Destinataire : {message.recipients[0].display}",
             "",

@@ -51,7 +51,8 @@ def _register(registry: Registry, identity: PatientIdentity | None) -> None:
             identity.birth_date,
         ):
             return
-    ins = identity.ins if identity.ins is not None and identity.ins.key_ok else None
+    read = identity.ins  # an INS read without its OID (HPRIM) is not registered as one
+    ins = read if read is not None and read.key_ok and read.kind is not None else None
     registry.add(
         birth_name=identity.birth_name,
         first_names=" ".join(identity.first_names),

@@ -67,7 +67,12 @@ def identity_html(identity: PatientIdentity | None, tr: Callable[[str], str]) ->
     if ins is None:
         parts.append(html.escape(tr("INS absent")))
     else:
-        status = tr("INS qualifié") if ins.qualified else tr("INS non qualifié (test ou clé)")
+        if ins.qualified:
+            status = tr("INS qualifié")
+        elif not ins.oid:  # an HPRIM header's matricule: the same words as "Classer"
+            status = tr("sans OID : non vérifiable comme INS")
+        else:
+            status = tr("INS non qualifié (test ou clé)")
         colour = "#166534" if ins.qualified else "#92400e"
         parts.append(
             "{} {} <span style='color:{}'>({})</span>".format(

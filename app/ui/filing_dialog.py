@@ -15,18 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -37,16 +34,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
-from app.filing.matching import Level, MatchResult, fold
+from app.filing.identity import SOURCES, ins_text
+from app.filing.matching import CERTAINTY, Level, MatchResult, fold, traits
 from app.filing.patients import Patient
 from app.filing.service import DUPLICATE, FILED, Filing, FilingResult, message_key
-from app.mssante.model import InsKind, MessageDocuments, PatientIdentity, ReceivedDocument
+from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
 from app.mssante.subject import displayed
 from app.ops.filing_receipt import receipt_offer, send_receipt
 from app.store.db import MessageSummary
 from app.store.html_body import break_long_runs, readable_or_text
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
+from app.ui.new_patient import NewPatientDialog
 from app.ui.pdf_view import PdfPane
 from app.ui.results_view import ResultsDialog
 
@@ -71,21 +70,6 @@ def _when(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _ins_text(identity: PatientIdentity | None) -> str:
-    ins = identity.ins if identity else None
-    if ins is None:
-        return ""
-    kinds = {
-        InsKind.NIR: "NIR",
-        InsKind.NIA: "NIA (provisoire)",
-        InsKind.TEST: "INS DE TEST",
-        InsKind.DEMO: "INS DE DÉMONSTRATION",
-    }
-    kind = kinds.get(ins.kind, "OID inconnu") if ins.kind else "OID inconnu"
-    key = "" if ins.key_ok else " — clé invalide"
-    return f"{ins.matricule} ({kind}{key})"
-
-
 def comparison(identity: PatientIdentity | None, patient: Patient | None) -> list[_Row]:
     """The traits of the document beside the patient's, and whether each agrees."""
     mine = patient.identity() if patient else None
@@ -105,73 +89,8 @@ def comparison(identity: PatientIdentity | None, patient: Patient | None) -> lis
         row("first_names", " ".join(doc.first_names), " ".join(pat.first_names), first_word=True),
         row("birth_date", _when(doc.birth_date), _when(pat.birth_date)),
         row("sex", doc.sex or "", pat.sex or ""),
-        row("ins", _ins_text(doc), _ins_text(pat)),
+        row("ins", ins_text(doc), ins_text(pat)),
     ]
-
-
-_UNKNOWN_DAY = QDate(1880, 1, 1)  # the date field's "inconnue"
-
-
-def _py_date(value: QDate) -> date | None:
-    if value == _UNKNOWN_DAY:
-        return None
-    return date(value.year(), value.month(), value.day())
-
-
-# -- a new patient from the document's identity ----------------------------------------------
-
-
-class NewPatientDialog(QDialog):
-    def __init__(self, identity: PatientIdentity | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Nouveau patient"))
-        identity = identity or PatientIdentity()
-        form = QFormLayout(self)
-        self.birth_name = QLineEdit(identity.birth_name or "")
-        self.used_name = QLineEdit(identity.used_name or "")
-        self.first_names = QLineEdit(" ".join(identity.first_names))
-        self.birth_date = QDateEdit()
-        self.birth_date.setDisplayFormat("dd/MM/yyyy")
-        self.birth_date.setCalendarPopup(True)
-        self.birth_date.setMinimumDate(_UNKNOWN_DAY)
-        self.birth_date.setSpecialValueText(self.tr("inconnue"))  # shown at the minimum
-        self.birth_date.setDate(_UNKNOWN_DAY)
-        if identity.birth_date:
-            d = identity.birth_date
-            self.birth_date.setDate(QDate(d.year, d.month, d.day))
-        self.sex = QComboBox()
-        self.sex.addItem(self.tr("Femme"), "F")
-        self.sex.addItem(self.tr("Homme"), "M")
-        self.sex.addItem(self.tr("Inconnu"), "U")
-        self.sex.setCurrentIndex({"F": 0, "M": 1}.get(identity.sex or "", 2))
-        ins = identity.ins
-        self.ins = ins if ins is not None and ins.key_ok else None
-        form.addRow(self.tr("Nom de naissance :"), self.birth_name)
-        form.addRow(self.tr("Nom d'usage :"), self.used_name)
-        form.addRow(self.tr("Prénom(s) :"), self.first_names)
-        form.addRow(self.tr("Date de naissance :"), self.birth_date)
-        form.addRow(self.tr("Sexe :"), self.sex)
-        if self.ins is not None:
-            form.addRow(self.tr("INS (du document) :"), QLabel(_ins_text(identity)))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Créer"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def register(self, filing: Filing) -> Patient:
-        ins = self.ins
-        return filing.registry.add(
-            birth_name=self.birth_name.text(),
-            first_names=self.first_names.text(),
-            birth_date=_py_date(self.birth_date.date()),
-            sex=str(self.sex.currentData()),
-            used_name=self.used_name.text() or None,
-            ins=ins.matricule if ins else None,
-            ins_oid=ins.oid if ins else None,
-        )
 
 
 # -- the dialog --------------------------------------------------------------------------------
@@ -241,18 +160,27 @@ class FilingDialog(QDialog):
         self.patients = QComboBox()
         self.patients.setObjectName("patients")
         self.patients.setAccessibleName(self.tr("Patient"))
+        self.patients.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.patients.setMinimumContentsLength(38)  # "NOM Prénom, né le …  (probable)"
         self.patients.currentIndexChanged.connect(self._patient_chosen)
         pick.addWidget(self.patients, 1)
         self.new_patient = QPushButton(self.tr("Nouveau patient…"))
         self.new_patient.clicked.connect(self._create_patient)
         pick.addWidget(self.new_patient)
         self.results: ResultsDialog | None = None
+        self.new_patient_dialog: NewPatientDialog | None = None
         self.results_button = QPushButton(self.tr("Résultats…"))
         self.results_button.setObjectName("patient-results")
         self.results_button.setToolTip(self.tr("Les résultats d'analyses classés pour ce patient"))
         self.results_button.clicked.connect(self.show_results)
         pick.addWidget(self.results_button)
         column.addLayout(pick)
+        self.read_from = QLabel()
+        self.read_from.setObjectName("read-from")
+        self.read_from.setWordWrap(True)
+        column.addWidget(self.read_from)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("comparison")
         self.table.setHorizontalHeaderLabels(
@@ -265,9 +193,13 @@ class FilingDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents  # wrapped values shown whole
+        )
         column.addWidget(self.table, 1)
         self.confidence = QLabel()
         self.confidence.setObjectName("confidence")
+        self.confidence.setTextFormat(Qt.TextFormat.RichText)
         self.confidence.setWordWrap(True)
         column.addWidget(self.confidence)
         self.destination = QLabel()
@@ -280,7 +212,7 @@ class FilingDialog(QDialog):
         self.outcome.setWordWrap(True)
         column.addWidget(self.outcome)
         splitter.addWidget(side)
-        splitter.setSizes([600, 500])
+        splitter.setSizes([520, 580])
         layout.addWidget(splitter, 1)
 
         buttons = QDialogButtonBox()
@@ -331,7 +263,8 @@ class FilingDialog(QDialog):
         return self.docs.documents[self.index]
 
     def identity(self) -> PatientIdentity | None:
-        return self.document.identity or self.docs.subject_identity
+        """The reader's one identity of the document (as the reading pane shows it)."""
+        return self.document.identity
 
     @Slot(int)
     def _show_document(self, _row: int) -> None:
@@ -385,9 +318,9 @@ class FilingDialog(QDialog):
         self.patients.addItem(self.tr("— choisir un patient —"), None)
         listed: set[str] = set()
         for candidate in found.candidates:
-            percent = round(candidate.confidence * 100)
             self.patients.addItem(
-                f"{candidate.patient.display}  ({percent} %)", candidate.patient.id
+                f"{candidate.patient.display}  ({self._word(candidate.level)})",
+                candidate.patient.id,
             )
             listed.add(candidate.patient.id)
         for patient in sorted(self.filing.registry.patients(), key=lambda p: p.display):
@@ -426,7 +359,14 @@ class FilingDialog(QDialog):
             "sex": self.tr("Sexe"),
             "ins": self.tr("INS"),
         }
-        rows = comparison(self.identity(), patient)
+        identity = self.identity()
+        where = SOURCES.get(identity.source, identity.source) if identity else ""
+        self.read_from.setText(
+            self.tr("Identité lue dans : {0}").format(where)
+            if where
+            else self.tr("Le document n'indique pas l'identité du patient.")
+        )
+        rows = comparison(identity, patient)
         self.table.setRowCount(len(rows))
         for number, row in enumerate(rows):
             label = QTableWidgetItem(labels[row.key])
@@ -451,57 +391,89 @@ class FilingDialog(QDialog):
             self.destination.setText(text.format(folder))
         self._update_state()
 
+    def _word(self, level: Level) -> str:
+        words = {
+            "certain": self.tr("certain"),
+            "probable": self.tr("probable"),
+            "à vérifier": self.tr("à vérifier"),
+        }
+        return words[CERTAINTY[level]]
+
+    def _traits_text(self, patient: Patient) -> str:
+        """ "Nom de naissance ✓, Date de naissance ✓, INS ✗ absente" for the chosen patient."""
+        labels = {
+            "birth_name": self.tr("Nom de naissance"),
+            "first_names": self.tr("Prénom"),
+            "birth_date": self.tr("Date de naissance"),
+            "sex": self.tr("Sexe"),
+            "ins": self.tr("INS"),
+        }
+        notes = {
+            "absent": self.tr("absent"),
+            "absente": self.tr("absente"),
+            "non renseignée (patient)": self.tr("non renseignée (patient)"),
+            "même matricule, sans OID": self.tr("même matricule, sans OID"),
+            "même matricule, autre OID": self.tr("même matricule, autre OID"),
+            "clé invalide": self.tr("clé invalide"),
+        }
+        marks = {"agree": "✓", "differ": "✗", "absent": "✗", "partial": "~"}
+        said = []
+        for trait in traits(self.identity(), patient):
+            note = notes.get(trait.note, trait.note)
+            said.append(f"{labels[trait.key]} {marks[trait.state]}" + (f" {note}" if note else ""))
+        return ", ".join(said)
+
     def _update_state(self) -> None:
         found, patient = self.match, self.chosen_patient()
         done = self.index in self.done_indexes
         self.file_button.setEnabled(patient is not None and not done)
         if found is None:
             return
-        best = found.best
-        if found.test_ins:
-            text, colour = (
-                self.tr(
-                    "INS de test ou de démonstration : jamais classé automatiquement ; vérifiez "
-                    "qu'il ne s'agit pas d'un vrai patient."
-                ),
-                BAD,
+        candidate = next(
+            (c for c in found.candidates if patient is not None and c.patient.id == patient.id),
+            None,
+        )
+        level = candidate.level if candidate is not None else Level.NONE
+        if found.test_ins and level is Level.CERTAIN:
+            level = Level.PROBABLE  # never shown certain: a test INS is never filed unseen
+        colour = {Level.CERTAIN: GOOD}.get(level, QColor("#92400e"))
+        if patient is None:
+            text = html.escape(found.explanation) or self.tr("Aucun patient correspondant.")
+        else:
+            word = self.tr("certaine") if level is Level.CERTAIN else self._word(level)
+            text = self.tr("<b>Identité {0}</b> — {1}.").format(
+                word, html.escape(self._traits_text(patient))
             )
-        elif found.level is Level.CERTAIN and patient is not None and found.certain == patient:
-            text, colour = (
-                self.tr("Identité certaine : même INS qualifié, traits concordants."),
-                GOOD,
+            if candidate is None:
+                text += " " + self.tr("Patient choisi par vous : comparez les traits.")
+        if found.test_ins:
+            colour = BAD
+            text += "<br>" + self.tr(
+                "INS de test ou de démonstration : jamais classé automatiquement ; vérifiez "
+                "qu'il ne s'agit pas d'un vrai patient."
             )
         elif found.conflict:
-            text, colour = self.tr("Incohérence : {0}").format(found.explanation), BAD
-        elif best is not None and patient is not None and best.patient.id == patient.id:
-            text = self.tr("{0} ({1} %) : comparez avant de classer. {2}").format(
-                self.tr("Probable") if found.level is Level.PROBABLE else self.tr("Possible"),
-                round(best.confidence * 100),
-                found.explanation,
-            )
-            colour = QColor("#92400e")
-        elif patient is not None:
-            text, colour = (
-                self.tr("Patient choisi par vous : comparez les traits."),
-                QColor("#92400e"),
-            )
-        else:
-            text = found.explanation or self.tr("Aucun patient correspondant.")
-            colour = QColor("#92400e")
+            colour = BAD
+            text += "<br>" + html.escape(self.tr("Incohérence : {0}").format(found.explanation))
+        elif patient is not None and level is not Level.CERTAIN:
+            text += "<br>" + self.tr("Comparez avant de classer.")
         self.confidence.setText(text)
         self.confidence.setStyleSheet(f"#confidence {{ color: {colour.name()}; }}")
 
     # -- actions ------------------------------------------------------------------------------
 
     @Slot()
-    def _create_patient(self) -> None:
+    def _create_patient(self) -> NewPatientDialog:
+        """The form pre-filled from the document; she checks it, "Créer" registers."""
         dialog = NewPatientDialog(self.identity(), self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            patient = dialog.register(self.filing)
-        except CaduceeError as error:
-            QMessageBox.warning(self, self.tr("Nouveau patient"), error.user_message)
+        dialog.filing = self.filing
+        dialog.accepted.connect(lambda: self._created(dialog.created))
+        self.new_patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _created(self, patient: Patient | None) -> None:
+        if patient is None:
             return
         self.match = self.filing.match(self.document, self.docs)  # she is in the registry now
         self._fill_patients(self.match, select=patient.id)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import CaduceeError
+from app.filing.identity import identity_line, identity_short
 from app.filing.pending import PendingDocument, pending_documents
 from app.filing.service import FILED, Filing
 from app.mssante.subject import displayed
@@ -58,7 +59,7 @@ class FilingQueue(QDialog):
         super().__init__(parent)
         self.setObjectName("filing-queue")
         self.setWindowTitle(self.tr("À classer"))
-        self.resize(1000, 560)
+        self.resize(1280, 560)
         self.filing, self.data_dir, self.open_one = filing, data_dir, open_one
         self.rows: list[PendingDocument] = []
         self.scanning = False
@@ -67,13 +68,14 @@ class FilingQueue(QDialog):
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setObjectName("pending")
         self.table.setHorizontalHeaderLabels(
             [
                 self.tr("Reçu le"),
                 self.tr("Objet"),
                 self.tr("Document"),
+                self.tr("Patient lu dans le document"),
                 self.tr("Patient proposé"),
                 self.tr("Identité"),
             ]
@@ -82,7 +84,7 @@ class FilingQueue(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((120, 300, 200, 250)):
+        for column, width in enumerate((100, 220, 150, 250, 200)):
             self.table.setColumnWidth(column, width)
         self.table.cellDoubleClicked.connect(lambda row, _column: self._open(row))
         layout.addWidget(self.table, 1)
@@ -120,18 +122,22 @@ class FilingQueue(QDialog):
         for row, item in enumerate(found):
             document = item.docs.documents[item.index]
             best = item.match.best
+            words = {
+                "certain": self.tr("Certaine"),
+                "probable": self.tr("Probable"),
+                "à vérifier": self.tr("À vérifier"),
+            }
             if item.match.test_ins:
                 certainty = self.tr("INS de test : à vérifier")
-            elif item.certain:
-                certainty = self.tr("Certaine (INS)")
             elif best is not None:
-                certainty = self.tr("À vérifier ({0} %)").format(round(best.confidence * 100))
+                certainty = f"{words[best.certainty]} — {best.summary}"
             else:
                 certainty = self.tr("Patient inconnu")
             cells = (
                 short_date(item.message.date),
                 displayed(item.message.subject),
                 document.title or document.type_label or self.tr("Document"),
+                identity_short(document.identity),
                 best.patient.display if best is not None else "",
                 certainty,
             )
@@ -142,6 +148,10 @@ class FilingQueue(QDialog):
                     if item.certain:
                         cell.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
                         cell.setCheckState(Qt.CheckState.Checked)
+                if column == 3:  # where it was read, the sex, the INS's kind
+                    cell.setToolTip(identity_line(document.identity))
+                if column == 5:
+                    cell.setToolTip(certainty)
                 self.table.setItem(row, column, cell)
         certain = sum(1 for item in found if item.certain)
         self.summary.setText(

@@ -77,6 +77,7 @@ class MainWindow(ActionsWindow):
         self.reader.receipt_answered.connect(self._receipt_answered)
         self.reader.file_requested.connect(self.file_message)
         self.reader.send_requested.connect(lambda m: self.send_documents(message_id=m))
+        self.reader.filed_places = self.filed_places
         self.data_dir = settings_file.parent
         # Set by the application: the patients root (asked once, then in config.toml).
         self.patients_root: Callable[[QWidget], Path | None] | None = None

@@ -10,9 +10,11 @@ still does, Qt's layout of the result, is bounded by the same rules.
 
 from __future__ import annotations
 
+import html
 import logging
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audit import Action, AuditTrail
+from app.filing.places import FiledPlace
 from app.filing.service import FILED_KEYWORD
 from app.mssante.subject import displayed
 from app.ops.patient_mail import PatientBook
@@ -96,6 +99,8 @@ class Reader(QWidget):
         self.pdf: PdfDialog | None = None
         self.current: int | None = None
         self.audit: AuditTrail | None = None  # the window's: attachments opened or saved
+        # The window's: where the message's documents were filed ("Classé le … dans …").
+        self.filed_places: Callable[[MessageSummary], list[FiledPlace]] | None = None
         self.patients: PatientBook | None = None  # the window's: a patient's mail shown so
         self._message: MessageSummary | None = None
         self._parts: MessageParts | None = None
@@ -103,6 +108,8 @@ class Reader(QWidget):
         self.headers = QLabel()
         self.headers.setWordWrap(True)
         self.headers.setAccessibleName(self.tr("En-têtes du message"))
+        self.headers.setTextFormat(Qt.TextFormat.RichText)
+        self.headers.linkActivated.connect(self._open_folder)
         self.patient_bar = QLabel()
         self.patient_bar.setObjectName("patient-bar")
         self.patient_bar.setWordWrap(True)
@@ -200,13 +207,7 @@ class Reader(QWidget):
         self.delivery.show_for(message)
         self.notice.hide()
         self._show_patient(message)
-        filed = (
-            "<br><span style='color:#166534'>{}</span>".format(
-                self.tr("Documents classés dans le dossier du patient.")
-            )
-            if FILED_KEYWORD in message.flags
-            else ""
-        )
+        filed = self._filed_html(message)
         self.headers.setText(
             "<b>{}</b><br>{} {}<br>{} {}<br>{} {}{}".format(
                 _escape(displayed(message.subject) or self.tr("(sans objet)")),
@@ -232,6 +233,37 @@ class Reader(QWidget):
                 self._loaded,
                 lambda error: self._failed(message_id, error),
             ).start()
+
+    def _filed_html(self, message: MessageSummary) -> str:
+        """ "Classé le 22/11/2026 dans le dossier de DUPONT Marie" and a link to the folder."""
+        if FILED_KEYWORD not in message.flags:
+            return ""
+        places = self.filed_places(message) if self.filed_places is not None else []
+        if not places:
+            text = _escape(self.tr("Documents classés dans le dossier du patient."))
+            return f"<br><span style='color:#166534'>{text}</span>"
+        lines = []
+        for place in places:
+            said = self.tr("Classé le {0} dans le dossier de {1}").format(place.day, place.patient)
+            link = QUrl.fromLocalFile(str(place.folder)).toString()
+            lines.append(
+                "<span style='color:#166534'>{}</span> — <a href='{}'>{}</a>".format(
+                    _escape(said), html.escape(link, quote=True), _escape(self.tr("ouvrir"))
+                )
+            )
+        return "<br>" + "<br>".join(lines)
+
+    def _open_folder(self, link: str) -> None:
+        """A filed-in folder's link: opened by the system's file manager."""
+        url = QUrl(link)
+        if not url.isLocalFile():
+            return
+        folder = Path(url.toLocalFile())
+        if not folder.is_dir() or not open_externally(url):
+            self.notice.setText(
+                self.tr("Impossible d'ouvrir le dossier du patient : {0}").format(folder)
+            )
+            self.notice.show()
 
     def _show_patient(self, message: MessageSummary) -> None:
         """ECO.3.1.1-3.1.2: a patient's mail said so, with birth name, first names, INS."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.errors import CaduceeError
 from app.core.settings import Settings
 from app.filing.pending import PendingDocument
+from app.filing.places import FiledPlace, filed_places
 from app.filing.practice_import import destination_for
 from app.filing.reader import read_documents
 from app.filing.service import Filing
@@ -23,6 +26,8 @@ from app.ui.jobs import BackgroundJob
 from app.ui.patients_dialog import PatientsDialog
 from app.ui.send_documents_dialog import SendDocumentsDialog, open_send_documents, worker_sessions
 from app.ui.window_messages import MessageWindow
+
+log = logging.getLogger(__name__)
 
 
 class FilingWindow(MessageWindow):
@@ -51,6 +56,24 @@ class FilingWindow(MessageWindow):
             self.error_bar.report(error.user_message, error.detail)
             return None
         return self.filing
+
+    def filed_places(self, message: MessageSummary) -> list[FiledPlace]:
+        """Where the message's documents were filed, for the reader; never asks for the
+        patients root (the one in config.toml, or the one opened in this session)."""
+        filing = self.filing
+        if filing is None:
+            root = Settings.load(self.data_dir / "config.toml").patients_dir
+            if root is None or not root.is_dir():
+                return []
+            try:
+                filing = self.filing = Filing.open(self.data_dir, root, self.store)
+            except CaduceeError:
+                return []
+        try:
+            return filed_places(filing, message)
+        except (CaduceeError, sqlite3.Error):
+            log.warning("filing journal not readable for the reader")
+            return []
 
     def file_selected(self) -> None:
         selected = self._selected()

@@ -42,7 +42,7 @@ def test_the_list_columns_are_filled_at_ingest(demo_store: Store) -> None:
     lab = next(m for s, m in found.items() if s.startswith("Résultats d'analyses"))
     assert (lab.kind, lab.results, lab.abnormal) == ("results", 8, 2)
     assert lab.patient == "SCHMITT Maël (01/10/1946)"
-    assert lab.patient_ins is None  # an HPRIM file carries no INS
+    assert lab.patient_ins == "lue"  # the HPRIM header's matricule: read, no OID, not qualified
     # archives are opened by the background pass: until then, the subject and X-MSS-CODECDA
     letter = next(m for s, m in found.items() if "LETTRE DE LIAISON" in s)
     assert letter.kind == "discharge" and letter.patient_ins is None

@@ -159,6 +159,22 @@ def test_auto_files_a_certain_match_then_undo(
     assert result["status"] == "filed" and result["keyword"] == "$MSSanteClasse"
     [outcome] = result["documents"]  # type: ignore[misc]
     assert outcome["patient"] == marie and len(outcome["files"]) == 3
+    read = outcome["identity"]  # the document's, as the reader gives it to every view
+    assert (read["birth_name"], read["birth_date"], read["source"]) == (
+        "DUPONT", "1980-05-12", "cda",
+    )  # fmt: skip
+    assert read["ins"] == {
+        "matricule": MATRICULE, "oid": "1.2.250.1.213.1.4.8", "key_ok": True, "qualified": True,
+    }  # fmt: skip
+    found = outcome["match"]  # existing fields kept, certainty and traits added
+    assert (found["level"], found["certainty"]) == ("certain", "certain")
+    [best] = found["candidates"]
+    assert (best["level"], best["confidence"], best["certainty"]) == ("certain", 1.0, "certain")
+    assert [(t["trait"], t["state"]) for t in best["traits"]] == [
+        ("birth_name", "agree"), ("first_names", "agree"), ("birth_date", "agree"),
+        ("sex", "agree"), ("ins", "agree"),
+    ]  # fmt: skip
+    assert best["summary"] == "Nom de naissance ✓, Prénom ✓, Date de naissance ✓, Sexe ✓, INS ✓"
     assert all((root / f).is_file() for f in outcome["files"])
     assert result["receipt"] == {  # asked by the sender, offered, not sent
         "requested": True, "to": "paul.durand@chu.mssante.test", "sent": False,
@@ -198,6 +214,10 @@ def test_auto_says_why_it_did_not_file_and_exits_0(
     base = ["file", "--patients-dir", str(root), "--auto", "--message-id"]
     code, out, _ = run(profile, capsys, *base, "traits@chu.test")
     assert code == 0 and "À classer" in out and f"patient {marie}" in out
+    # the document's identity as read, then the certainty in words with its traits
+    assert "Patient lu : DUPONT Marie" in out and "né(e) le 12/05/1980" in out
+    assert "Identité probable : Nom de naissance ✓" in out and "INS ✗ absente" in out
+    assert "%" not in out
     code, out, _ = run(profile, capsys, *base, "test-ins@chu.test")
     assert code == 0 and "INS de test" in out
     code, out, _ = run(profile, capsys, *base, "hostile@chu.test")

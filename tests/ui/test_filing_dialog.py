@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from app.filing.patients import Patient
@@ -86,7 +86,10 @@ def test_a_certain_match_is_preselected_then_filed_with_its_receipt(
     asked: list[str] = []
     dialog.ask = lambda _title, text: asked.append(text) or True
     assert dialog.patients.currentData() == marie.id
-    assert "certaine" in dialog.confidence.text()
+    assert dialog.confidence.text().startswith("<b>Identité certaine</b>")
+    said = "Nom de naissance ✓, Prénom ✓, Date de naissance ✓, Sexe ✓, INS ✓"
+    assert said in dialog.confidence.text() and "%" not in dialog.confidence.text()
+    assert dialog.patients.currentText().endswith("(certain)")
     marks = [dialog.table.item(row, 2).text() for row in range(dialog.table.rowCount())]
     assert marks[0].startswith("✓") and any(m.startswith("✓ " + MATRICULE) for m in marks)
     assert str(filing.root / marie.folder) in dialog.destination.text()
@@ -114,8 +117,12 @@ def test_a_probable_match_is_proposed_and_compared_field_by_field(
     near = identity(first_names=("Marie",))  # no INS: traits only
     dialog = open_dialog(qtbot, FilingDialog(filing, message, documents(document(near))))
     assert dialog.patients.currentData() == marie.id  # proposed...
-    assert "comparez" in dialog.confidence.text()  # ...not certain
+    text = dialog.confidence.text()  # ...not certain: which traits agree, which do not
+    assert text.startswith("<b>Identité probable</b>") and "Comparez avant de classer" in text
+    assert "Date de naissance ✓" in text and "INS ✗ absente" in text and "%" not in text
+    assert dialog.patients.currentText().endswith("(probable)")
     dialog.grab().save(str(artefacts / "filing-dialog-probable.png"))
+    assert_not_blank(artefacts / "filing-dialog-probable.png")
     dialog.patients.setCurrentIndex(0)  # "— choisir un patient —"
     assert not dialog.file_button.isEnabled()
     assert not any((filing.root / marie.folder).iterdir())
@@ -135,28 +142,94 @@ def test_a_contradicting_birth_date_is_shown_and_not_preselected(
 
 
 def test_a_new_patient_is_made_from_the_document_identity(
-    qtbot: QtBot, store: Store, filing: Filing
+    qtbot: QtBot, store: Store, filing: Filing, artefacts: Path
 ) -> None:
+    """Unknown patient: the form carries every trait the document gives (INS and its OID
+    too); "Créer" registers her and the document's INS makes the match certain."""
     message = put(store)
-    read = identity(ins_value=ins(), birth_name="MARTIN", first_names=("Léa",))
+    read = identity(
+        ins_value=ins(), birth_name="MARTIN", first_names=("Léa", "Anne"), used_name="ROUX"
+    )
     dialog = open_dialog(qtbot, FilingDialog(filing, message, documents(document(read))))
     assert dialog.patients.currentData() is None and not dialog.file_button.isEnabled()
-
-    def accept_the_form() -> None:
-        form = QApplication.activeModalWidget()
-        assert isinstance(form, NewPatientDialog)
-        assert form.birth_name.text() == "MARTIN" and form.first_names.text() == "Léa"
-        form.accept()
-
-    QTimer.singleShot(0, accept_the_form)
+    assert "aucun patient ne correspond" in dialog.confidence.text()
     dialog.new_patient.click()
+    form = dialog.new_patient_dialog
+    assert isinstance(form, NewPatientDialog)
+    qtbot.waitExposed(form)
+    assert (form.birth_name.text(), form.used_name.text()) == ("MARTIN", "ROUX")
+    assert form.first_names.text() == "Léa Anne" and form.birth_date.edit.text() == "12/05/1980"
+    assert form.sex.currentData() == "F"
+    assert (form.ins.text(), form.oid.currentData()) == (MATRICULE, InsKind.NIR.value)
+    assert form.problem.isHidden()
+    dialog.grab().save(str(artefacts / "filing-dialog-unknown.png"))
+    form.grab().save(str(artefacts / "filing-new-patient-form.png"))
+    assert_not_blank(artefacts / "filing-new-patient-form.png")
+
+    with qtbot.waitSignal(form.accepted):
+        form.create_button.click()
     (created,) = filing.registry.patients()
-    assert (created.birth_name, created.ins) == ("MARTIN", MATRICULE)
+    assert (created.birth_name, created.used_name, created.ins) == ("MARTIN", "ROUX", MATRICULE)
+    assert (created.ins_oid, created.birth_date) == (InsKind.NIR.value, date(1980, 5, 12))
     assert dialog.patients.currentData() == created.id
-    assert "certaine" in dialog.confidence.text()  # same qualified INS now
+    assert "Identité certaine" in dialog.confidence.text()  # same qualified INS now
     with qtbot.waitSignal(dialog.filed):
         dialog.file_button.click()
     assert len(list((filing.root / created.folder).iterdir())) == 3
+
+
+def test_the_new_patient_form_checks_the_ins_and_the_date(
+    qtbot: QtBot, store: Store, filing: Filing
+) -> None:
+    """Typed JJ/MM/AAAA as is (QDateEdit made "2202102022021" of it); the INS length, key
+    and OID said in the form, which stays open until they are right."""
+    form = NewPatientDialog(identity(birth_name="CARON", first_names=("Gaëlle",), birth_date=None))
+    qtbot.addWidget(form)
+    form.filing = filing
+    form.show()
+    assert form.birth_date.edit.text() == "" and form.ins.text() == ""
+    form.birth_date.edit.clear()
+    qtbot.keyClicks(form.birth_date.edit, "02/02/2021")
+    assert form.birth_date.edit.text() == "02/02/2021"
+    assert form.birth_date.value() == date(2021, 2, 2)
+    form.birth_date.edit.setText("02022021")
+    form.birth_date.edit.editingFinished.emit()
+    assert form.birth_date.edit.text() == "02/02/2021"
+    form.birth_date.edit.setText("31/02/2021")
+    assert "Date invalide" in form.problem.text()
+    form.birth_date.edit.setText("02/02/2021")
+    form.ins.setText(MATRICULE[:14])
+    assert "15 caractères attendus (14 saisis)" in form.problem.text()
+    wrong_key = MATRICULE[:13] + f"{(int(MATRICULE[13:]) + 1) % 100:02d}"
+    form.ins.setText(wrong_key)
+    assert "clé de contrôle" in form.problem.text()
+    form.ins.setText(MATRICULE)
+    form.oid.setCurrentIndex(form.oid.findData(""))
+    assert "OID" in form.problem.text()
+    form.create_button.click()
+    assert form.isVisible() and not filing.registry.patients()  # refused, still open
+    form.oid.setCurrentIndex(form.oid.findData(InsKind.NIA.value))
+    assert form.problem.isHidden()
+    form.create_button.click()
+    (created,) = filing.registry.patients()
+    assert (created.birth_date, created.ins_oid) == (date(2021, 2, 2), InsKind.NIA.value)
+
+
+def test_the_calendar_is_french_and_opens_near_the_document_birth_date(qtbot: QtBot) -> None:
+    form = NewPatientDialog(identity(birth_date=date(1946, 10, 1)))
+    qtbot.addWidget(form)
+    form.show()
+    calendar = form.birth_date.open_calendar()
+    shown = calendar.selectedDate()
+    assert (shown.year(), shown.month(), shown.day()) == (1946, 10, 1)
+    assert (calendar.yearShown(), calendar.monthShown()) == (1946, 10)
+    assert calendar.locale().monthName(10) == "octobre"
+    assert calendar.locale().dayName(1).lower() == "lundi"
+    calendar.clicked.emit(QDate(1946, 10, 3))
+    assert form.birth_date.edit.text() == "03/10/1946"
+    empty = NewPatientDialog(None)  # nothing known: the calendar opens on today, not 1880
+    qtbot.addWidget(empty)
+    assert empty.birth_date.open_calendar().yearShown() > 1900
 
 
 def test_a_message_without_documents_says_so(qtbot: QtBot, store: Store, filing: Filing) -> None:

@@ -175,3 +175,37 @@ def test_candidates_are_best_first() -> None:
     result = match(identity(), [twin, MARIE])
     assert [c.patient.id for c in result.candidates] == ["marie1", "twin01"]
     assert result.candidates[0].confidence > result.candidates[1].confidence
+
+
+def test_each_candidate_says_which_traits_agree_in_words() -> None:
+    """Not a bare percentage: certain / probable / à vérifier, and every trait."""
+    certain = match(identity(ins_value=ins()), REGISTRY)
+    assert certain.certainty == "certain" and certain.best is not None
+    assert certain.best.summary == (
+        "Nom de naissance ✓, Prénom ✓, Date de naissance ✓, Sexe ✓, INS ✓"
+    )
+    near = match(identity(first_names=("Marie",)), REGISTRY)
+    assert near.certainty == "probable" and near.best is not None
+    assert near.best.summary.endswith("INS ✗ absente") and "%" not in near.explanation
+    hprim = Ins(MATRICULE, "", True)  # the HPRIM header's matricule: no OID
+    read = match(identity(ins_value=hprim, sex=None), REGISTRY)
+    assert read.level is Level.PROBABLE and read.error_code == INS_INCOMPLETE
+    assert read.explanation.startswith("INS lu sans OID")
+    assert read.best is not None and read.best.certainty == "probable"
+    assert "INS ~ même matricule, sans OID" in read.best.summary
+    assert "Sexe ✗ absent" in read.best.summary
+    off = match(identity(birth_date=date(1980, 12, 5)), REGISTRY)  # day and month swapped
+    assert off.certainty == "à vérifier" and off.best is not None
+    states = {t.key: t.state for t in off.best.traits}
+    assert states == {
+        "birth_name": "agree",
+        "first_names": "agree",
+        "birth_date": "differ",
+        "sex": "agree",
+        "ins": "absent",
+    }
+    assert off.to_json()["candidates"][0]["traits"][2] == {
+        "trait": "birth_date",
+        "state": "differ",
+        "text": "Date de naissance ✗",
+    }

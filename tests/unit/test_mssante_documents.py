@@ -453,12 +453,34 @@ def test_hprim_with_its_pdf_is_one_document() -> None:
     assert [o.name for o in only.originals] == ["RESULTATS.HPR"]
     assert only.identity is not None and only.identity.source == "hprim"
     assert only.identity.birth_name == "MARTIN" and only.identity.first_names == ("Élodie",)
-    assert only.identity.birth_date == date(1955, 8, 12) and only.identity.ins is None
+    assert only.identity.birth_date == date(1955, 8, 12)
+    # The 8th header line: the matricule as read, without OID (never qualified, never certain)
+    ins = only.identity.ins
+    assert ins is not None and (ins.matricule, ins.oid, ins.key_ok) == ("255081416802538", "", True)
+    assert ins.kind is None and not ins.qualified
     assert only.act_date == date(2026, 11, 19)
     alone = read_message(message([("R.HPR", HPRIM.encode(), "text", "plain")], subject="x"))
     (hprim_only,) = alone.documents
     assert hprim_only.readable is not None and hprim_only.readable.media_type == "text/plain"
     assert hprim_only.identity is not None and hprim_only.identity.birth_name == "MARTIN"
+
+
+def test_a_plain_pdf_without_subject_identity_takes_the_names_of_its_eco_file_name() -> None:
+    """ECO.2.1.6 names the patient in the PDF's name: the names only (no birth date, no
+    INS), so the dialog and the new-patient form are not empty; never a certain match."""
+    named = "20261129_CR de consultation_CARON_Gaëlle_000390.pdf"
+    result = read_message(
+        message([(named, pdf("CR"), "application", "pdf")], subject="CR de consultation")
+    )
+    (only,) = result.documents
+    assert only.identity is not None and only.identity.source == "file-name"
+    assert (only.identity.birth_name, only.identity.first_names) == ("CARON", ("Gaëlle",))
+    assert only.identity.birth_date is None and only.identity.ins is None
+    assert only.act_date == date(2026, 11, 29) and only.title == "CR de consultation"
+    odd = read_message(
+        message([("20261129_CR_2_3_x.pdf", pdf("CR"), "application", "pdf")], subject="x")
+    )
+    assert odd.documents[0].identity is None  # digits are not names
 
 
 def test_the_demo_samples_read_as_expected() -> None:

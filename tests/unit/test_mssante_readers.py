@@ -162,7 +162,8 @@ def test_hprim_header() -> None:
     assert header.identity.birth_name == "MARTIN"
     assert header.identity.first_names == ("Élodie",)
     assert header.identity.birth_date == date(1955, 8, 12)
-    assert header.identity.ins is None  # the NIR line has no OID: never an INS
+    ins = header.identity.ins  # the NIR line has no OID: kept as read, never qualified
+    assert ins is not None and ins.matricule == "255081416802538" and ins.kind is None
     assert header.sampling_date == date(2026, 11, 19)
     assert header.file_number == "4512378" and header.request_number == "987654321"
     assert header.prescriber == "Dr Démo CADUCÉE" and header.results == 1
@@ -176,7 +177,11 @@ def test_hprim_net_records() -> None:
     assert header is not None
     assert header.identity.birth_name == "DUPONT" and header.identity.first_names == ("Marc",)
     assert header.identity.birth_date == date(1970, 1, 2) and header.identity.sex == "M"
-    assert header.file_number == "IPP42"
+    assert header.file_number == "IPP42" and header.identity.ins is None  # a local id
+    named = data.replace(b"IPP42", b"IPP42~255081416802538^^^&1.2.250.1.213.1.4.8&ISO^INS")
+    with_ins = hprim.read_hprim(named)
+    assert with_ins is not None and with_ins.identity.ins is not None
+    assert with_ins.identity.ins.qualified and with_ins.identity.ins.matricule == "255081416802538"
 
 
 def test_x_mss_headers() -> None:

@@ -91,7 +91,9 @@ def test_the_reference_day_picks(reference: list[Sample]) -> None:
         "XDM/1.0/DDM+RESULTATS",
     ]
     patients = {p[0]: p for pick in picks(reference) for p in pick.patients}
-    assert set(patients) == {"SCHMITT", "BLANCHARD", "GARNIER", "JEAN"}
+    assert set(patients) == {"SCHMITT", "BLANCHARD", "GARNIER", "JEAN", "CARON"}
+    assert patients["CARON"][2:] == (None, None)  # from the PDF's name: names only
+    assert patients["SCHMITT"][3] == ("146109979783919", "")  # HPRIM: no OID
     assert patients["BLANCHARD"][3] == ("190043852305873", "1.2.250.1.213.1.4.10")
     assert patients["GARNIER"][3] == ("147030150804141", "1.2.250.1.213.1.4.10")
     assert ages(reference, REFERENCE) == [timedelta(hours=h) for h in (1.5, 5, 9, 27, 30, 52, 76)]

@@ -23,6 +23,10 @@
         <translation>Qualified INS</translation>
     </message>
     <message>
+        <source>sans OID : non vérifiable comme INS</source>
+        <translation>no OID: cannot be checked as an INS</translation>
+    </message>
+    <message>
         <source>INS non qualifié (test ou clé)</source>
         <translation>INS not qualified (test or key)</translation>
     </message>
@@ -685,6 +689,29 @@
     </message>
 </context>
 <context>
+    <name>DateField</name>
+    <message>
+        <source>JJ/MM/AAAA</source>
+        <translation>DD/MM/YYYY</translation>
+    </message>
+    <message>
+        <source>Date (JJ/MM/AAAA)</source>
+        <translation>Date (DD/MM/YYYY)</translation>
+    </message>
+    <message>
+        <source>Calendrier…</source>
+        <translation>Calendar…</translation>
+    </message>
+    <message>
+        <source>Choisir la date dans un calendrier</source>
+        <translation>Pick the date in a calendar</translation>
+    </message>
+    <message>
+        <source>Date invalide : tapez JJ/MM/AAAA (par exemple 02/02/2021).</source>
+        <translation>Invalid date: type DD/MM/YYYY (for example 02/02/2021).</translation>
+    </message>
+</context>
+<context>
     <name>DeliveryPanel</name>
     <message>
         <source>Suivi de l'envoi</source>
@@ -1272,6 +1299,14 @@
         <translation>INS</translation>
     </message>
     <message>
+        <source>Identité lue dans : {0}</source>
+        <translation>Identity read from: {0}</translation>
+    </message>
+    <message>
+        <source>Le document n'indique pas l'identité du patient.</source>
+        <translation>The document does not give the patient's identity.</translation>
+    </message>
+    <message>
         <source>Destination : choisissez ou créez le patient.</source>
         <translation>Destination: choose or create the patient.</translation>
     </message>
@@ -1284,40 +1319,72 @@
         <translation>Destination: {0}</translation>
     </message>
     <message>
-        <source>INS de test ou de démonstration : jamais classé automatiquement ; vérifiez qu'il ne s'agit pas d'un vrai patient.</source>
-        <translation>Test or demo INS: never filed automatically; check that this is not a real patient.</translation>
+        <source>certain</source>
+        <translation>certain</translation>
     </message>
     <message>
-        <source>Identité certaine : même INS qualifié, traits concordants.</source>
-        <translation>Certain identity: same qualified INS, matching traits.</translation>
+        <source>probable</source>
+        <translation>probable</translation>
     </message>
     <message>
-        <source>Incohérence : {0}</source>
-        <translation>Inconsistency: {0}</translation>
+        <source>à vérifier</source>
+        <translation>to check</translation>
     </message>
     <message>
-        <source>{0} ({1} %) : comparez avant de classer. {2}</source>
-        <translation>{0} ({1} %): compare before filing. {2}</translation>
+        <source>Prénom</source>
+        <translation>First name</translation>
     </message>
     <message>
-        <source>Probable</source>
-        <translation>Probable</translation>
+        <source>absent</source>
+        <translation>missing</translation>
     </message>
     <message>
-        <source>Possible</source>
-        <translation>Possible</translation>
+        <source>absente</source>
+        <translation>missing</translation>
     </message>
     <message>
-        <source>Patient choisi par vous : comparez les traits.</source>
-        <translation>Patient chosen by you: compare the traits.</translation>
+        <source>non renseignée (patient)</source>
+        <translation>not recorded (patient)</translation>
+    </message>
+    <message>
+        <source>même matricule, sans OID</source>
+        <translation>same number, no OID</translation>
+    </message>
+    <message>
+        <source>même matricule, autre OID</source>
+        <translation>same number, other OID</translation>
+    </message>
+    <message>
+        <source>clé invalide</source>
+        <translation>invalid key</translation>
     </message>
     <message>
         <source>Aucun patient correspondant.</source>
         <translation>No matching patient.</translation>
     </message>
     <message>
-        <source>Nouveau patient</source>
-        <translation>New patient</translation>
+        <source>certaine</source>
+        <translation>certain</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Identité {0}&lt;/b&gt; — {1}.</source>
+        <translation>&lt;b&gt;Identity {0}&lt;/b&gt; — {1}.</translation>
+    </message>
+    <message>
+        <source>Patient choisi par vous : comparez les traits.</source>
+        <translation>Patient chosen by you: compare the traits.</translation>
+    </message>
+    <message>
+        <source>INS de test ou de démonstration : jamais classé automatiquement ; vérifiez qu'il ne s'agit pas d'un vrai patient.</source>
+        <translation>Test or demo INS: never filed automatically; check that this is not a real patient.</translation>
+    </message>
+    <message>
+        <source>Incohérence : {0}</source>
+        <translation>Inconsistency: {0}</translation>
+    </message>
+    <message>
+        <source>Comparez avant de classer.</source>
+        <translation>Compare before filing.</translation>
     </message>
     <message>
         <source>Ne pas classer</source>
@@ -1367,6 +1434,10 @@
         <translation>Document</translation>
     </message>
     <message>
+        <source>Patient lu dans le document</source>
+        <translation>Patient read in the document</translation>
+    </message>
+    <message>
         <source>Patient proposé</source>
         <translation>Proposed patient</translation>
     </message>
@@ -1395,16 +1466,20 @@
         <translation>Looking for documents to file…</translation>
     </message>
     <message>
+        <source>Certaine</source>
+        <translation>Certain</translation>
+    </message>
+    <message>
+        <source>Probable</source>
+        <translation>Probable</translation>
+    </message>
+    <message>
+        <source>À vérifier</source>
+        <translation>To check</translation>
+    </message>
+    <message>
         <source>INS de test : à vérifier</source>
         <translation>Test INS: to check</translation>
-    </message>
-    <message>
-        <source>Certaine (INS)</source>
-        <translation>Certain (INS)</translation>
-    </message>
-    <message>
-        <source>À vérifier ({0} %)</source>
-        <translation>To check ({0} %)</translation>
     </message>
     <message>
         <source>Patient inconnu</source>
@@ -1781,8 +1856,12 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
         <translation>New patient</translation>
     </message>
     <message>
-        <source>inconnue</source>
-        <translation>unknown</translation>
+        <source>Prérempli avec l'identité lue dans : {0}. Vérifiez chaque champ.</source>
+        <translation>Filled in with the identity read from: {0}. Check each field.</translation>
+    </message>
+    <message>
+        <source>Le document n'indique pas l'identité du patient : saisissez-la.</source>
+        <translation>The document does not give the patient's identity: type it in.</translation>
     </message>
     <message>
         <source>Femme</source>
@@ -1795,6 +1874,30 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
     <message>
         <source>Inconnu</source>
         <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>15 caractères (matricule INS)</source>
+        <translation>15 characters (INS number)</translation>
+    </message>
+    <message>
+        <source>— à préciser —</source>
+        <translation>— to specify —</translation>
+    </message>
+    <message>
+        <source>NIR (1.2.250.1.213.1.4.8)</source>
+        <translation>NIR (1.2.250.1.213.1.4.8)</translation>
+    </message>
+    <message>
+        <source>NIA, provisoire (1.2.250.1.213.1.4.9)</source>
+        <translation>NIA, temporary (1.2.250.1.213.1.4.9)</translation>
+    </message>
+    <message>
+        <source>INS de test (1.2.250.1.213.1.4.10)</source>
+        <translation>Test INS (1.2.250.1.213.1.4.10)</translation>
+    </message>
+    <message>
+        <source>INS de démonstration (1.2.250.1.213.1.4.11)</source>
+        <translation>Demo INS (1.2.250.1.213.1.4.11)</translation>
     </message>
     <message>
         <source>Nom de naissance :</source>
@@ -1817,12 +1920,36 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
         <translation>Sex:</translation>
     </message>
     <message>
-        <source>INS (du document) :</source>
-        <translation>INS (from the document):</translation>
+        <source>INS :</source>
+        <translation>INS:</translation>
+    </message>
+    <message>
+        <source>OID de l'INS :</source>
+        <translation>INS OID:</translation>
     </message>
     <message>
         <source>Créer</source>
         <translation>Create</translation>
+    </message>
+    <message>
+        <source>Le nom de naissance et le prénom sont obligatoires.</source>
+        <translation>Birth name and first name are required.</translation>
+    </message>
+    <message>
+        <source>INS : 15 caractères attendus ({0} saisis).</source>
+        <translation>INS: 15 characters expected ({0} typed).</translation>
+    </message>
+    <message>
+        <source>INS : 13 chiffres (2A ou 2B pour la Corse) suivis de la clé à 2 chiffres.</source>
+        <translation>INS: 13 digits (2A or 2B for Corsica) followed by the 2-digit key.</translation>
+    </message>
+    <message>
+        <source>INS : la clé de contrôle ne correspond pas au numéro : vérifiez la saisie.</source>
+        <translation>INS: the check key does not match the number: check what you typed.</translation>
+    </message>
+    <message>
+        <source>INS : précisez de quel identifiant il s'agit (OID).</source>
+        <translation>INS: say which identifier it is (OID).</translation>
     </message>
 </context>
 <context>
@@ -2287,10 +2414,6 @@ From the number: {2}</translation>
         <translation>Do not send</translation>
     </message>
     <message>
-        <source>Documents classés dans le dossier du patient.</source>
-        <translation>Documents filed into the patient's folder.</translation>
-    </message>
-    <message>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
@@ -2309,6 +2432,22 @@ From the number: {2}</translation>
     <message>
         <source>Chargement…</source>
         <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Documents classés dans le dossier du patient.</source>
+        <translation>Documents filed into the patient's folder.</translation>
+    </message>
+    <message>
+        <source>Classé le {0} dans le dossier de {1}</source>
+        <translation>Filed on {0} in the folder of {1}</translation>
+    </message>
+    <message>
+        <source>ouvrir</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>Impossible d'ouvrir le dossier du patient : {0}</source>
+        <translation>Cannot open the patient's folder: {0}</translation>
     </message>
     <message>
         <source>identité du registre des patients</source>
