@@ -46,6 +46,7 @@ from app.store.html_body import break_long_runs, readable_or_text
 from app.ui.html_view import SafeBrowser
 from app.ui.jobs import BackgroundJob
 from app.ui.new_patient import NewPatientDialog
+from app.ui.pdf_probe import Probe, shared_prober
 from app.ui.pdf_view import PdfPane
 from app.ui.results_view import ResultsDialog
 
@@ -276,7 +277,15 @@ class FilingDialog(QDialog):
         self.preview_browser = None
         readable = self.document.readable
         if readable is not None and readable.media_type == "application/pdf":
-            self.preview_layout.addWidget(PdfPane(readable.data, self.preview_holder))
+            waiting = QLabel(self.tr("Chargement…"), self.preview_holder)
+            self.preview_layout.addWidget(waiting)
+            data, shown = readable.data, self.index
+            BackgroundJob(  # tried in a child process first (pdf_probe), as in the reader
+                self,
+                lambda: shared_prober().probe(data),
+                lambda probe: self._show_pdf(waiting, shown, data, probe),
+                lambda _error: self._show_pdf(waiting, shown, data, None),
+            ).start()
         else:
             browser = SafeBrowser(self.preview_holder)
             if readable is None:
@@ -297,6 +306,19 @@ class FilingDialog(QDialog):
         self.match = self.filing.match(self.document, self.docs)
         self._fill_patients(self.match)
         self._update_state()
+
+    def _show_pdf(self, waiting: QLabel, shown: int, data: bytes, probe: Probe | None) -> None:
+        if shown != self.index or self.preview_layout.indexOf(waiting) < 0:
+            return  # another document is shown meanwhile
+        self.preview_layout.removeWidget(waiting)
+        waiting.deleteLater()
+        if probe is not None and probe.safe:
+            self.preview_layout.addWidget(PdfPane(data, self.preview_holder))
+            return
+        said = probe.notice if probe is not None else None
+        notice = QLabel(said or self.tr("Aperçu indisponible pour ce document."))
+        notice.setWordWrap(True)
+        self.preview_layout.addWidget(notice)
 
     def _show_html(self, browser: SafeBrowser, result: tuple[str | None, str] | None) -> None:
         if browser is not self.preview_browser:

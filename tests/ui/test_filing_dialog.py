@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.filing.patients import Patient
@@ -265,3 +265,47 @@ def test_an_html_document_is_bounded_off_the_gui_thread(
     assert FIRST_WORDS in browser.toPlainText() and "créatinine" in browser.toPlainText()
     dialog.grab().save(str(artefacts / "filing-html-too-complex.png"))
     assert_not_blank(artefacts / "filing-html-too-complex.png")
+
+
+def test_a_pdf_preview_is_tried_in_a_child_first(
+    qtbot: QtBot, store: Store, filing: Filing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF beside the filing choices goes through the same probe as the reader's: one
+    that hangs the renderer is said, not loaded; the next document's PDF is drawn."""
+    from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream
+    from app.ui import filing_dialog
+    from app.ui.pdf_probe import DANGEROUS, PdfProber
+    from app.ui.pdf_view import PdfPane
+    from tests.ui.pdf_children import HANG, misbehave
+
+    prober = PdfProber(hook=misbehave, time_limit=2.0)
+    monkeypatch.setattr(filing_dialog, "shared_prober", lambda: prober)
+    good = pdf_document("CR", [pdf_page_stream(["Compte rendu"], 14)])
+    docs = documents(
+        *(
+            replace(document(identity()), readable=DocumentFile(f"{n}.pdf", "application/pdf", b))
+            for n, b in (("piege", HANG), ("cr", good))
+        )
+    )
+    try:
+        dialog = open_dialog(qtbot, FilingDialog(filing, put(store), docs))
+
+        def said() -> list[str]:
+            layout = dialog.preview_layout
+            return [
+                w.text()
+                for w in (layout.itemAt(i).widget() for i in range(layout.count()))
+                if isinstance(w, QLabel)
+            ]
+
+        qtbot.waitUntil(lambda: DANGEROUS in said(), timeout=15000)
+        dialog.chooser.setCurrentIndex(1)
+        qtbot.waitUntil(
+            lambda: any(
+                isinstance(dialog.preview_layout.itemAt(i).widget(), PdfPane)
+                for i in range(dialog.preview_layout.count())
+            ),
+            timeout=15000,
+        )
+    finally:
+        prober.close()

@@ -1259,12 +1259,12 @@
         <translation>Document {0}: {1}{2}</translation>
     </message>
     <message>
-        <source>Aperçu indisponible pour ce document.</source>
-        <translation>No preview for this document.</translation>
-    </message>
-    <message>
         <source>Chargement…</source>
         <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Aperçu indisponible pour ce document.</source>
+        <translation>No preview for this document.</translation>
     </message>
     <message>
         <source>Ce document est trop complexe pour être affiché en HTML ; voici son texte.</source>
