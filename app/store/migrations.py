@@ -266,6 +266,15 @@ MIGRATIONS: list[str] = [
         prefix = '2 3 4'
     );
     """,
+    # 11 (issue 20): what she sets per account in "Paramètres du compte" beyond its servers:
+    # the signature the composer inserts (plain text; empty = none). A table of its own, so
+    # that the accounts table (rebuilt by step 8) stays as it is.
+    """
+    CREATE TABLE account_settings (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        signature TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 
