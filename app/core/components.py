@@ -35,9 +35,16 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str:
+    """A metadata field's first value, "" when absent (a missing key raises on some
+    Pythons and returns None on others)."""
+    values = meta.get_all(name) or []
+    return str(values[0]) if values else ""
+
+
 def _licence(meta: metadata.PackageMetadata) -> str:
     """SPDX expression if given, else the classifiers' licences, else a short License field."""
-    expression = meta["License-Expression"]
+    expression = _field(meta, "License-Expression")
     if expression:
         return str(expression).strip()
     classifiers = [
@@ -47,7 +54,7 @@ def _licence(meta: metadata.PackageMetadata) -> str:
     ]
     if classifiers:
         return ", ".join(dict.fromkeys(classifiers))
-    text = str(meta["License"] or "").strip()
+    text = str(_field(meta, "License") or "").strip()
     if text and len(text) <= 60 and "\n" not in text:
         return text
     return UNKNOWN
@@ -78,7 +85,7 @@ def bundled_components(root: str = DISTRIBUTION) -> list[Component]:
         except metadata.PackageNotFoundError:  # for another platform (a marker): not shipped
             continue
         meta = distribution.metadata
-        url = str(meta["Home-page"] or "")
+        url = str(_field(meta, "Home-page") or "")
         if not url:
             for entry in meta.get_all("Project-URL") or []:
                 url = str(entry).partition(",")[2].strip()
@@ -87,7 +94,9 @@ def bundled_components(root: str = DISTRIBUTION) -> list[Component]:
         licence = _licence(meta)
         if licence == UNKNOWN and files:
             licence = f"voir {files[0]}"
-        seen[key] = Component(str(meta["Name"] or name), distribution.version, licence, url, files)
+        seen[key] = Component(
+            str(_field(meta, "Name") or name), distribution.version, licence, url, files
+        )
         pending.extend(_requirements(distribution))
     own = _normal(root)
     return sorted((c for k, c in seen.items() if k != own), key=lambda c: c.name.casefold())
