@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -129,7 +130,7 @@ class PreferencesDialog(QDialog):
         directory = QGroupBox(self.tr("Annuaire"))
         column = QVBoxLayout(directory)
         column.addWidget(self.updates)
-        column.addWidget(self.update_now, 0)
+        column.addWidget(self.update_now, 0, Qt.AlignmentFlag.AlignLeft)
         display = QGroupBox(self.tr("Affichage"))
         form = QFormLayout(display)
         form.addRow(self.tr("Langue :"), self.language)
