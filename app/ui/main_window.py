@@ -173,9 +173,9 @@ class MainWindow(ActionsWindow):
         # Set by the application: opens the wizard and returns what it hands over (or None).
         self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
         self._build_menus(lock)
+        self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
         self.settings_actions.add_to_menus()
-        self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)

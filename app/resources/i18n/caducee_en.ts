@@ -1827,6 +1827,14 @@ Telephone</translation>
         <source>Verrouiller</source>
         <translation>Lock</translation>
     </message>
+    <message>
+        <source>&amp;Envois</source>
+        <translation>&amp;Sending</translation>
+    </message>
+    <message>
+        <source>Suivi des envois…</source>
+        <translation>Sent mail tracking…</translation>
+    </message>
 </context>
 <context>
     <name>MessageListModel</name>
@@ -3367,17 +3375,6 @@ Send anyway?</translation>
     <message>
         <source>{0} message(s)</source>
         <translation>{0} message(s)</translation>
-    </message>
-</context>
-<context>
-    <name>window</name>
-    <message>
-        <source>&amp;Envois</source>
-        <translation>&amp;Sending</translation>
-    </message>
-    <message>
-        <source>Suivi des envois…</source>
-        <translation>Sent mail tracking…</translation>
     </message>
 </context>
 <context>
