@@ -61,10 +61,10 @@ _INSTALL_HINT = {
     "rpm": "Installez « Cryptolib CPS » pour Linux (CryptolibCPS-5.2.x.x86_64.rpm) depuis le "
     "site de l'ANS, ainsi que le service pcscd, puis relancez Caducée.",
     # The ANS ships Cryptolib CPS for Linux as an RPM only: nothing to install on Debian.
-    "deb": "L'ANS ne diffuse Cryptolib CPS pour Linux qu'au format RPM, qui ne s'installe pas "
-    "tel quel sur Debian ou Ubuntu. Si votre informaticien a installé le module, indiquez son "
-    "emplacement (libcps3_pkcs11_lux.so) ; sinon, connectez-vous avec un certificat logiciel "
-    "(.p12) ou Pro Santé Connect.",
+    "deb": "L'ANS ne diffuse Cryptolib CPS pour Linux qu'au format RPM, qui ne s'installe "
+    "pas tel quel sur Debian ou Ubuntu : connectez-vous avec un certificat logiciel (.p12), "
+    "avec Pro Santé Connect si votre opérateur le propose, ou avec le module "
+    "(libcps3_pkcs11_lux.so) que votre informaticien aurait installé.",
 }
 OS_RELEASE = Path("/etc/os-release")
 
