@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
 from app.core.crashes import CrashGuard, UnexpectedStop
@@ -25,6 +25,7 @@ from app.directory.lookup import profile_addresses
 from app.ops.accounts import session_lock_minutes
 from app.ops.patient_mail import PatientBook, registry_patients
 from app.store.db import Store
+from app.ui import file_dialogs
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
 from app.ui.main_window import MainWindow, start_worker, stop_worker
@@ -205,12 +206,11 @@ def patients_root(profile: Profile, parent: QWidget) -> Path | None:
     QMessageBox.information(
         parent, QApplication.translate("MainWindow", "Dossier des patients"), text
     )
-    chosen = QFileDialog.getExistingDirectory(
-        parent, QApplication.translate("MainWindow", "Dossier des patients")
+    root = file_dialogs.existing_folder(
+        parent, "patients", QApplication.translate("MainWindow", "Dossier des patients")
     )
-    if not chosen:
+    if root is None:
         return None
-    root = Path(chosen)
     replace(settings, patients_dir=root).save(profile.config_file)
     return root
 

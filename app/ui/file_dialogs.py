@@ -65,3 +65,17 @@ def existing_folder(
         return None
     remember(kind, Path(name))
     return Path(name)
+
+
+def save_file(
+    parent: QWidget | None, kind: str, title: str, suggested: str, filters: str = ""
+) -> Path | None:
+    """Where to save ``suggested`` (a file name): offered in the folder of the kind's last
+    choice, else Documents (never the program's folder)."""
+    name, _chosen = QFileDialog.getSaveFileName(
+        parent, title, str(start_folder(kind) / Path(suggested).name), filters
+    )
+    if not name:
+        return None
+    remember(kind, Path(name).parent)
+    return Path(name)
