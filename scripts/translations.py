@@ -903,6 +903,7 @@ ENGLISH = {
     "{0} Ko": "{0} KB",
     "{0} Mo": "{0} MB",
     "{0} Go": "{0} GB",
+    "La pièce jointe n'a pas pu être enregistrée : {0}": "The attachment could not be saved: {0}",
 }
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.core.settings import Settings
+from app.directory import refresh
 from app.ops import drafts
 from app.ops.outbox import Draft
 from app.store import account_settings
@@ -197,3 +198,22 @@ def test_help_on_f1_and_about_from_the_metadata(
     qtbot.addWidget(shown)
     about.grab().save(str(artefacts / "about.png"))
     assert_not_blank(artefacts / "about.png")
+
+
+def test_update_now_says_how_it_went(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = [
+        refresh.RefreshReport(failed=["Annuaire injoignable (hors ligne)."]),
+        refresh.RefreshReport(done=["Annuaire mis à jour."]),
+    ]
+    monkeypatch.setattr(refresh, "refresh", lambda *_a, **_k: reports.pop(0))
+    actions = window.settings_actions
+    with qtbot.waitSignal(window.directory_jobs.finished, timeout=10_000):
+        actions.update_now()
+    qtbot.waitUntil(lambda: window.error_bar.isVisible())
+    assert "a échoué" in window.error_bar.text.text()
+    assert "injoignable" in window.error_bar.details_text
+    with qtbot.waitSignal(window.directory_jobs.finished, timeout=10_000):
+        actions.update_now()
+    qtbot.waitUntil(lambda: "à jour" in window.statusBar().currentMessage())

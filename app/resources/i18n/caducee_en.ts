@@ -2622,6 +2622,10 @@ From the number: {2}</translation>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save the attachment</translation>
     </message>
+    <message>
+        <source>La pièce jointe n'a pas pu être enregistrée : {0}</source>
+        <translation>The attachment could not be saved: {0}</translation>
+    </message>
 </context>
 <context>
     <name>ResultsDialog</name>
