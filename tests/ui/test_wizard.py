@@ -431,6 +431,7 @@ def test_card_to_synced_inbox(
         shot(window, artefacts, "main-window")
     finally:
         stop_worker(worker, thread)
+        window.close()  # its indexer stopped, nothing repainted from the store closed below
         store.close()
 
 
