@@ -1,4 +1,4 @@
-"""``caducee account add|list|remove`` and ``caducee sync``."""
+"""``caducee account add|list|remove|edit`` and ``caducee sync``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.core.errors import CaduceeError
 from app.core.keychain import password_key
 from app.core.paths import Profile
 from app.core.settings import Settings
+from app.ops.account_settings import AccountChange, edit_account, remove_account
 from app.ops.accounts import (
     AccountExistsError,
     AccountSession,
@@ -28,8 +29,9 @@ from app.ops.accounts import (
 )
 from app.ops.drafts import push_after_sync
 from app.ops.outbox import deliver
-from app.ops.sync import SyncBusyError, collect_files, sync_account, sync_lock
+from app.ops.sync import SyncBusyError, sync_account
 from app.psc.keeper import TokenKeeper
+from app.store import account_settings
 from app.store.db import Account, Store
 from app.sync.idle import IdleWatcher
 from app.transport.endpoints import Endpoint, EndpointError, Protocol
@@ -100,6 +102,26 @@ def register(commands: Any) -> None:
     )
     remove.add_argument("--address", required=True, metavar="ADRESSE")
     remove.set_defaults(run=run_remove)
+    edit = actions.add_parser(
+        "edit",
+        help="modifier un compte (serveurs, identifiant, signature)",
+        description="Modifie les serveurs, l'identifiant (compte à mot de passe) ou la "
+        "signature d'un compte ; sans option, affiche ses paramètres. L'adresse et le mode "
+        "de connexion ne se modifient pas : retirez le compte et ajoutez-le à nouveau.",
+    )
+    edit.add_argument("--address", required=True, metavar="ADRESSE")
+    edit.add_argument("--imap", metavar="URL", help="imaps://serveur:993 ou imap+starttls://…")
+    edit.add_argument(
+        "--smtp", metavar="URL", help='smtps://serveur:465 ou smtp+starttls://… ("" : aucun)'
+    )
+    edit.add_argument("--username", metavar="U", help="identifiant d'un compte à mot de passe")
+    signature = edit.add_mutually_exclusive_group()
+    signature.add_argument("--signature", metavar="TEXTE", help='signature ("" : aucune)')
+    signature.add_argument(
+        "--signature-file", metavar="FICHIER", type=Path, help="signature lue dans un fichier"
+    )
+    edit.add_argument("--json", action="store_true", help="sortie JSON")
+    edit.set_defaults(run=run_edit)
 
     sync = commands.add_parser(
         "sync",
@@ -266,29 +288,51 @@ def run_list(args: argparse.Namespace, profile: Profile) -> int:
 def run_remove(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
     try:
-        account = store.account(args.address)
-        if account is None:
-            print(f"Erreur : aucun compte {args.address}.", file=sys.stderr)
-            return 1
-        lock = sync_lock(profile.data_dir / "locks", account.address)
-        if not lock.acquire(timeout=0):  # not while it syncs elsewhere
+        try:
+            remove_account(store, profile.data_dir, args.address)
+        except SyncBusyError:  # not while it syncs elsewhere
             print(
-                f"{account.address} : synchronisation en cours dans un autre processus, "
+                f"{args.address} : synchronisation en cours dans un autre processus, "
                 f"attente (au plus {SYNC_WAIT_SECONDS} s)…",
                 file=sys.stderr,
                 flush=True,
             )
-            if not lock.acquire(timeout=SYNC_WAIT_SECONDS):
-                print(f"Erreur : {SyncBusyError(lock.holder()).user_message}", file=sys.stderr)
-                return 1
-        try:
-            files = store.remove_account(account)
-            collect_files(store, profile.data_dir / "locks", account.address, at_once=files)
-        finally:
-            lock.release()
+            remove_account(store, profile.data_dir, args.address, wait=SYNC_WAIT_SECONDS)
+    except CaduceeError as error:
+        print(f"Erreur : {error.user_message}", file=sys.stderr)
+        return 1
     finally:
         store.close()
     print(f"Compte {args.address} retiré, avec sa copie locale.")
+    return 0
+
+
+def run_edit(args: argparse.Namespace, profile: Profile) -> int:
+    signature = args.signature
+    if args.signature_file is not None:
+        try:
+            signature = args.signature_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"Erreur : fichier de signature illisible : {error}", file=sys.stderr)
+            return 1
+    change = AccountChange(
+        imap=args.imap, smtp=args.smtp, username=args.username, signature=signature
+    )
+    store = open_store(profile)
+    try:
+        account = edit_account(store, args.address, change)
+        kept = account_settings.signature(store, account)
+    except CaduceeError as error:
+        print(f"Erreur : {error.user_message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({**account.to_json(), "signature": kept}, ensure_ascii=False, indent=2))
+        return 0
+    smtp = account.smtp_url or "aucun"
+    print(f"{account.address} — IMAP {account.imap_url}, SMTP {smtp}")
+    print("Signature :" + ("\n" + kept if kept else " aucune"))
     return 0
 
 

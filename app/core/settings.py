@@ -29,12 +29,22 @@ rafraichir = "au_demarrage"
 api_url = ""            # empty = https://gateway.api.esante.gouv.fr/fhir/v2
 api_delai_secondes = 30 # timeout of one call
 api_autorites = ""      # PEM file of authorities for the API; empty = the system's
+mise_a_jour_auto = true # the window refreshes the directory and liste blanche once a day
 
 [psc]
 # Pro Santé Connect (accounts added with --auth psc); empty = the operator's edition
 fournisseur = ""        # issuer, e.g. https://auth.esante.gouv.fr/auth/realms/esante-wallet
 client_id = ""          # Caducée's public client id registered with the ANS
 scopes = []             # added to "openid scope_all"
+
+[interface]
+langue = ""             # "fr" or "en"; empty = the system's (CADUCEE_LANG wins over both)
+notifications = true    # a desktop notification when new mail arrives (no sender, no subject)
+
+[envoi]
+# what a new message asks for by default (the composer's boxes)
+accuse_remise = false   # delivery receipt (DSN)
+accuse_lecture = false  # read receipt (MDN)
 ```
 
 ``save`` rewrites the whole file from these typed values (the comments come back).
@@ -58,6 +68,7 @@ DESTINATIONS = ("dossiers", "logiciel")
 IMPORT_FORMATS = ("hprim", "xdm")
 REFRESHES = ("au_demarrage", "quotidien")
 MAX_MSSANTE_LOCK_MINUTES = 120  # issue 17: a profile with an MSSanté account locks by then
+LANGUAGES = ("fr", "en")
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +108,11 @@ class Settings:
     psc_issuer: str | None = None
     psc_client_id: str | None = None
     psc_scopes: tuple[str, ...] = ()
+    directory_updates: bool = True
+    language: str | None = None  # LANGUAGES, None = the system's
+    notifications: bool = True
+    delivery_receipt: bool = False
+    read_receipt: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -126,7 +142,15 @@ class Settings:
         psc = data.get("psc", {})
         psc = psc if isinstance(psc, dict) else {}
         issuer, client_id, scopes = psc.get("fournisseur"), psc.get("client_id"), psc.get("scopes")
+        interface = _table(data, "interface")
+        sending = _table(data, "envoi")
+        chosen = interface.get("langue")
         return cls(
+            directory_updates=_flag(api.get("mise_a_jour_auto"), True),
+            language=chosen if chosen in LANGUAGES else None,
+            notifications=_flag(interface.get("notifications"), True),
+            delivery_receipt=_flag(sending.get("accuse_remise"), False),
+            read_receipt=_flag(sending.get("accuse_lecture"), False),
             psc_issuer=issuer if isinstance(issuer, str) and issuer else None,
             psc_client_id=client_id if isinstance(client_id, str) and client_id else None,
             psc_scopes=tuple(s for s in scopes if isinstance(s, str) and s and " " not in s)
@@ -168,6 +192,11 @@ class Settings:
             psc_issuer=_toml_string(self.psc_issuer or ""),
             psc_client_id=_toml_string(self.psc_client_id or ""),
             psc_scopes=json.dumps(list(self.psc_scopes), ensure_ascii=False),
+            updates=_toml_bool(self.directory_updates),
+            language=_toml_string(self.language or ""),
+            notifications=_toml_bool(self.notifications),
+            dsn=_toml_bool(self.delivery_receipt),
+            mdn=_toml_bool(self.read_receipt),
         )
         temporary = path.with_name(f".{path.name}.tmp")
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -208,12 +237,25 @@ rafraichir = {refresh}
 api_url = {api_url}
 api_delai_secondes = {api_timeout}
 api_autorites = {api_authorities}
+# the window refreshes the directory and the liste blanche once a day
+mise_a_jour_auto = {updates}
 
 [psc]
 # Pro Santé Connect (accounts added with --auth psc); empty = the operator's edition
 fournisseur = {psc_issuer}
 client_id = {psc_client_id}
 scopes = {psc_scopes}
+
+[interface]
+# "fr" or "en"; empty = the system's language (CADUCEE_LANG wins over both)
+langue = {language}
+# a desktop notification when new mail arrives (it names neither sender nor subject)
+notifications = {notifications}
+
+[envoi]
+# what a new message asks for by default (the composer's boxes)
+accuse_remise = {dsn}
+accuse_lecture = {mdn}
 """
 
 
@@ -250,6 +292,19 @@ def _choice(value: object, allowed: tuple[str, ...], key: str, path: Path) -> st
         allowed[0],
     )
     return allowed[0]
+
+
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    table = data.get(name, {})
+    return table if isinstance(table, dict) else {}
+
+
+def _flag(value: object, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+def _toml_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _toml_string(value: str) -> str:

@@ -58,9 +58,38 @@ _INSTALL_HINT = {
     "l'ANS, puis relancez Caducée.",
     "darwin": "Installez « Cryptolib CPS » pour macOS (paquet .pkg) depuis le site de l'ANS, "
     "puis relancez Caducée.",
-    "linux": "Installez « Cryptolib CPS » pour Linux (CryptolibCPS-5.2.x.x86_64.rpm ou son "
-    "équivalent) depuis le site de l'ANS, puis relancez Caducée.",
+    "rpm": "Installez « Cryptolib CPS » pour Linux (CryptolibCPS-5.2.x.x86_64.rpm) depuis le "
+    "site de l'ANS, ainsi que le service pcscd, puis relancez Caducée.",
+    # The ANS ships Cryptolib CPS for Linux as an RPM only: nothing to install on Debian.
+    "deb": "L'ANS ne diffuse Cryptolib CPS pour Linux qu'au format RPM, qui ne s'installe "
+    "pas tel quel sur Debian ou Ubuntu : connectez-vous avec un certificat logiciel (.p12), "
+    "avec Pro Santé Connect si votre opérateur le propose, ou avec le module "
+    "(libcps3_pkcs11_lux.so) que votre informaticien aurait installé.",
 }
+OS_RELEASE = Path("/etc/os-release")
+
+
+def linux_family(os_release: Path = OS_RELEASE) -> str:
+    """ "deb" on Debian, Ubuntu and their derivatives, else "rpm" (ID and ID_LIKE of
+    os-release; an unreadable file counts as "rpm", the format the ANS ships)."""
+    try:
+        text = os_release.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "rpm"
+    words: list[str] = []
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("ID", "ID_LIKE"):
+            words += value.strip().strip("\"'").lower().split()
+    return "deb" if {"debian", "ubuntu"} & set(words) else "rpm"
+
+
+def install_hint(platform: str | None = None, os_release: Path = OS_RELEASE) -> str:
+    """What to do, on this platform, when the card's module is not installed (French)."""
+    platform = platform or sys.platform
+    if platform in ("win32", "darwin"):
+        return _INSTALL_HINT[platform]
+    return _INSTALL_HINT[linux_family(os_release)]
 
 
 def candidates(platform: str | None = None) -> list[Path]:
@@ -96,7 +125,7 @@ def find_module(
     for path in candidates(platform):
         if path.is_file():
             return ModuleChoice(path, ModuleSource.DETECTED)
-    hint = _INSTALL_HINT.get(platform or sys.platform, _INSTALL_HINT["linux"])
+    hint = install_hint(platform)
     raise CardModuleNotFoundError(
         "no Cryptolib CPS module in the usual locations",
         user_message="Le logiciel de la carte CPS (Cryptolib CPS) est introuvable sur cet "

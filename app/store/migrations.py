@@ -307,6 +307,15 @@ MIGRATIONS: list[str] = [
         WHEN old.blob IS NOT NULL AND old.blob IS NOT new.blob
         BEGIN INSERT OR IGNORE INTO blob_candidates (blob) VALUES (old.blob); END;
     """,
+    # 13 (issue 20): what she sets per account in "Paramètres du compte" beyond its servers:
+    # the signature the composer inserts (plain text; empty = none). A table of its own, so
+    # that the accounts table (rebuilt by step 8) stays as it is.
+    """
+    CREATE TABLE account_settings (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        signature TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 

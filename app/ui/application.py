@@ -11,21 +11,22 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
 from app.core.crashes import CrashGuard, UnexpectedStop
 from app.core.edition import Edition, embedded_edition
 from app.core.paths import Profile
-from app.core.settings import Settings
+from app.core.settings import LANGUAGES, Settings
 from app.directory.fhir import online_search
 from app.directory.lookup import profile_addresses
 from app.filing.practice_import import registry_root
 from app.ops.accounts import session_lock_minutes
 from app.ops.patient_mail import PatientBook, registry_patients
 from app.store.db import Store
+from app.ui import file_dialogs
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
 from app.ui.filing_destination import PatientsRefresher, add_destination_menu
@@ -86,12 +87,12 @@ def _open_window(
     assert isinstance(app, QApplication)  # noqa: S101 - a QCoreApplication cannot show windows
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    _translate(app)
+    settings = Settings.load(profile.config_file)
+    _translate(app, settings.language)
     edition = _brand(app)
     store = Store.open(profile.data_dir)
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter(answerer=answerer)
-    settings = Settings.load(profile.config_file)
     handover = None
     if wizard or (screenshot is None and not store.accounts()):  # first run: the wizard
         handover = _wizard(profile, settings)
@@ -115,6 +116,8 @@ def _open_window(
         use_patient_book(window, profile)
         refresher = use_filing_destination(window, profile)
         window.directory_online = online_search(profile)
+        window.notify_new_mail = settings.notifications
+        window.composer_receipts = (settings.delivery_receipt, settings.read_receipt)
         if edition is not None:
             _brand_window(window, edition)
         if label is not None:
@@ -131,7 +134,7 @@ def _open_window(
         else:
             QTimer.singleShot(0, window.get_mail)  # new mail at start, as any mail client
             QTimer.singleShot(0, refresher.start)  # the practice software's patient list
-            if label is None:  # the demo never reaches out to the real directory
+            if label is None and settings.directory_updates:  # never the demo: it is offline
                 QTimer.singleShot(5_000, window.refresh_directory_if_due)
         status = app.exec()
         stop_worker(worker, thread)
@@ -226,12 +229,11 @@ def patients_root(profile: Profile, parent: QWidget) -> Path | None:
     QMessageBox.information(
         parent, QApplication.translate("MainWindow", "Dossier des patients"), text
     )
-    chosen = QFileDialog.getExistingDirectory(
-        parent, QApplication.translate("MainWindow", "Dossier des patients")
+    root = file_dialogs.existing_folder(
+        parent, "patients", QApplication.translate("MainWindow", "Dossier des patients")
     )
-    if not chosen:
+    if root is None:
         return None
-    root = Path(chosen)
     replace(settings, patients_dir=root).save(profile.config_file)
     return root
 
@@ -253,18 +255,35 @@ def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = Fals
         QApplication.quit()
 
 
-LANGUAGE_ENV = "CADUCEE_LANG"  # "fr" or "en"; else the system's language (French by default)
+LANGUAGE_ENV = "CADUCEE_LANG"  # "fr" or "en"; else Préférences, else the system's language
+DEMO_WORDS = (  # the parts of the demo's label (app/cli/demo.py), translated when shown
+    str(QT_TRANSLATE_NOOP("MainWindow", "DÉMO")),
+    str(QT_TRANSLATE_NOOP("MainWindow", "carte de démonstration")),
+    str(QT_TRANSLATE_NOOP("MainWindow", "Pro Santé Connect de démonstration")),
+)
 
 
-def language() -> str:
-    chosen = os.environ.get(LANGUAGE_ENV, "").lower()[:2]
-    if chosen in ("fr", "en"):
+def language(chosen: str | None = None) -> str:
+    """CADUCEE_LANG, else ``chosen`` (Préférences), else the system's (French by default)."""
+    forced = os.environ.get(LANGUAGE_ENV, "").lower()[:2]
+    if forced in LANGUAGES:
+        return forced
+    if chosen in LANGUAGES:
         return chosen
     return "en" if QLocale.system().language() == QLocale.Language.English else "fr"
 
 
+def translated_label(label: str) -> str:
+    """A label made of " — "-separated parts, each in the interface's language."""
+    return " — ".join(
+        QApplication.translate("MainWindow", part) if part in DEMO_WORDS else part
+        for part in label.split(" — ")
+    )
+
+
 def _show_label(window: MainWindow, label: str) -> None:
     """A label that cannot be missed: in the title and at the right of the status bar."""
+    label = translated_label(label)
     window.setWindowTitle(f"{window.windowTitle()} — {label}")
     badge = QLabel(label)
     badge.setObjectName("profile-label")
@@ -292,7 +311,9 @@ def _brand(app: QApplication) -> Edition | None:
 
 def _brand_window(window: MainWindow, edition: Edition) -> None:
     """The operator's name in the title, and its logo and name at the right of the status bar."""
-    window.setWindowTitle(edition.title)
+    window.setWindowTitle(
+        QApplication.translate("MainWindow", "{0} — édition {1}").format(APP_NAME, edition.name)
+    )
     logo = edition.logo_path
     if logo is not None and logo.is_file():
         pixmap = QPixmap(str(logo))
@@ -328,9 +349,15 @@ def _screenshot_after_first_sync(window: MainWindow, target: Path) -> None:
     QTimer.singleShot(SYNC_TIMEOUT_MS, give_up)
 
 
-def _translate(app: QApplication) -> None:
-    """French is in the code; English from our catalogue. Qt's own dialogs follow."""
-    wanted = language()
+def _translate(app: QApplication, chosen: str | None = None) -> None:
+    """French is in the code; English from our catalogue. Qt's own dialogs and buttons
+    follow (its qtbase catalogue), and so do numbers (the default locale: "12,3 Ko")."""
+    wanted = language(chosen)
+    QLocale.setDefault(
+        QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+        if wanted == "en"
+        else QLocale(QLocale.Language.French, QLocale.Country.France)
+    )
     qt_catalogue = QTranslator(app)
     if qt_catalogue.load(
         f"qtbase_{wanted}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audit import FIELDS, AuditTrail
+from app.ui import file_dialogs
 
 # What the table shows, in order (the export has every field).
 _COLUMNS = ("seq", "time", "account", "os_user", "action", "message", "folder", "target",
@@ -74,11 +74,15 @@ class AuditDialog(QDialog):
         layout.addWidget(buttons)
 
     def _export(self) -> None:
-        target, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Exporter le journal d'audit"), "journal-audit.csv", "CSV (*.csv)"
+        target = file_dialogs.save_file(
+            self,
+            "audit",
+            self.tr("Exporter le journal d'audit"),
+            "journal-audit.csv",
+            "CSV (*.csv)",
         )
-        if target:
-            export_csv(self.entries, Path(target))
+        if target is not None:
+            export_csv(self.entries, target)
 
 
 def export_csv(entries: list[dict[str, object]], target: Path) -> None:

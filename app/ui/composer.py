@@ -5,11 +5,14 @@ offline MSSanté directory ("dupont" proposes "Dr Jean DUPONT — Cardiologie, L
 <jean.dupont@…>" and inserts the address), searched in the jobs' thread 150 ms after the
 last key. Before sending, recipients outside the MSSanté trust space (liste blanche, see
 ``app.directory.trusted.outside_trust_space``) are named in a warning: "Envoyer quand même" or
-"Annuler". Files are attached by dialog or dropped on the window; the text is saved as a
+"Annuler". Files are attached by dialog (opening in Documents, then the last folder) or
+dropped on the window, listed by name and size, removable; the text is saved as a
 draft in the store every few seconds and by "Enregistrer le brouillon" (``app/ops/drafts.py``
 copies it to the server's Drafts folder at the next sync), and discarded once the message is
 in the outbox, so a crash loses at most a few seconds. Closing a composer whose text was not
-saved by her asks whether to keep it as a draft.
+saved by her (the window's close button, Échap) asks whether to keep it as a draft. A new
+message, a reply or a forward gets the account's signature (changed with the sender) and
+the receipts asked for by default (Préférences); the window's title is the subject.
 """
 
 from __future__ import annotations
@@ -32,14 +35,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -57,8 +57,11 @@ from app.ops.patient_mail import (
     check_recipients,
     conversation_addresses,
 )
+from app.store import account_settings
 from app.store.db import Store
 from app.store.drafts import DraftStore
+from app.ui import file_dialogs
+from app.ui.composer_parts import AttachmentList, BodyEdit, dropped_files, signature_block
 from app.ui.directory_search import (
     DirectoryContext,
     DirectoryJobs,
@@ -115,12 +118,17 @@ class Composer(QWidget):
         draft_key: str | None = None,
         directory: DirectoryJobs | None = None,
         patients: PatientBook | None = None,
+        receipts: tuple[bool, bool] = (False, False),
     ) -> None:
+        """``draft_key``: a draft she saved, reopened as it was; otherwise (a new message, a
+        reply, a forward) the account's signature and the default ``receipts`` (delivery,
+        read) are added."""
         super().__init__()
         self.store = store
         self.patients = patients  # the registry: patient recipients named, checked
         self.draft_key = draft_key or drafts.new_key()
         self.sent = False
+        self.title_suffix = ""
         self.setWindowTitle(self.tr("Rédaction"))
         self.setAcceptDrops(True)
         self.resize(820, 640)
@@ -165,12 +173,10 @@ class Composer(QWidget):
             field.textEdited.connect(functools.partial(self._typed, field))
         self.subject = QLineEdit()
         self.subject.setAccessibleName(self.tr("Objet"))
-        self.body = QPlainTextEdit()
+        self.body = BodyEdit()
+        self.body.files_dropped.connect(self.add_files)
         self.body.setAccessibleName(self.tr("Texte du message"))
-        self.attachments = QListWidget()
-        self.attachments.setAccessibleName(self.tr("Pièces jointes"))
-        self.attachments.setMaximumHeight(80)
-        self.forwarded: list[tuple[str, str, bytes]] = []
+        self.attachments = AttachmentList()
         self.patient_info = QLabel()
         self.patient_info.setObjectName("patient-recipients")
         self.patient_info.setWordWrap(True)
@@ -221,9 +227,20 @@ class Composer(QWidget):
         layout.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
         QShortcut(QKeySequence("Ctrl+S"), self, self.keep_draft)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # asks if unsaved
+        self.subject.textChanged.connect(self._show_title)
+        self.subject.textEdited.connect(self._edited_after_save)
+        self.body.textChanged.connect(self._edited_after_save)
+        self.signature = ""  # the block inserted for the sender (swapped when it changes)
 
         if draft is not None:
             self.load(draft)
+        if draft_key is None:  # not a draft she saved: what Préférences and the account add
+            self.dsn.setChecked(self.dsn.isChecked() or receipts[0])
+            self.mdn.setChecked(self.mdn.isChecked() or receipts[1])
+            self._insert_signature()
+        self.from_box.currentTextChanged.connect(self._swap_signature)
+        self._opened = self.draft()  # untouched since opening: no draft, no question
         self._kept = self.draft() if draft is not None else None  # as she last saved it
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -241,20 +258,15 @@ class Composer(QWidget):
         self.body.setPlainText(draft.body)
         self.body.moveCursor(self.body.textCursor().MoveOperation.Start)
         for path in draft.attachments:
-            self.attachments.addItem(str(path))
-        self.forwarded = list(draft.forwarded)
-        for name, _type, data in self.forwarded:
-            self.attachments.addItem(f"{name} ({len(data)} octets, transféré)")
+            self.attachments.add_file(path)
+        for forwarded in draft.forwarded:
+            self.attachments.add_forwarded(forwarded)
         self.dsn.setChecked(draft.dsn)
         self.mdn.setChecked(draft.mdn)
         self.end_conversation.setChecked(draft.end_conversation)
         self.in_reply_to, self.references = draft.in_reply_to, list(draft.references)
 
     def draft(self) -> Draft:
-        files = [
-            Path(self.attachments.item(i).text())
-            for i in range(self.attachments.count() - len(self.forwarded))
-        ]
         return Draft(
             self.from_box.currentText(),
             _addresses(self.to.text()),
@@ -262,12 +274,12 @@ class Composer(QWidget):
             self.body.toPlainText(),
             cc=_addresses(self.cc.text()),
             bcc=_addresses(self.bcc.text()),
-            attachments=files,
+            attachments=self.attachments.files(),
             dsn=self.dsn.isChecked(),
             mdn=self.mdn.isChecked(),
             in_reply_to=self.in_reply_to,
             references=self.references,
-            forwarded=self.forwarded,
+            forwarded=self.attachments.forwarded(),
             end_conversation=self.end_conversation.isChecked()
             and not self.end_conversation.isHidden(),
         )
@@ -392,21 +404,60 @@ class Composer(QWidget):
 
     def add_files(self, paths: list[Path]) -> None:
         for path in paths:
-            if path.is_file():
-                self.attachments.insertItem(
-                    self.attachments.count() - len(self.forwarded), str(path)
-                )
+            self.attachments.add_file(path)
 
     def choose_files(self) -> None:
-        names, _filter = QFileDialog.getOpenFileNames(self, self.tr("Joindre des fichiers"))
-        self.add_files([Path(n) for n in names])
+        self.add_files(file_dialogs.open_files(self, "attach", self.tr("Joindre des fichiers")))
+
+    # -- title and signature --------------------------------------------------------------
+
+    def _show_title(self) -> None:
+        subject = self.subject.text().strip()
+        title = subject or self.tr("Rédaction")
+        self.setWindowTitle(f"{title} {self.title_suffix}" if self.title_suffix else title)
+
+    def _edited_after_save(self) -> None:
+        if self.title_suffix:
+            self.title_suffix = ""
+            self._show_title()
+
+    def _signature_for(self, address: str) -> str:
+        account = self.store.account(address) if address else None
+        text = account_settings.signature(self.store, account) if account is not None else ""
+        return signature_block(text)
+
+    def _insert_signature(self) -> None:
+        """Below where she writes (above a quoted message); the cursor stays at the top."""
+        self.signature = self._signature_for(self.from_box.currentText())
+        if not self.signature:
+            return
+        body = self.body.toPlainText()
+        self.body.setPlainText(
+            self.signature + body.lstrip("\n") if body.strip() else self.signature
+        )
+        self.body.moveCursor(self.body.textCursor().MoveOperation.Start)
+
+    def _swap_signature(self, address: str) -> None:
+        """Another sender: its signature replaces the one inserted (unless she edited it)."""
+        new = self._signature_for(address)
+        body = self.body.toPlainText()
+        if self.signature and self.signature in body:
+            body = body.replace(self.signature, new, 1)
+        elif new:
+            body = new + body.lstrip("\n")
+        self.signature = new
+        cursor = self.body.textCursor().position()
+        self.body.setPlainText(body)
+        moved = self.body.textCursor()
+        moved.setPosition(min(cursor, len(body)))
+        self.body.setTextCursor(moved)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        self.add_files([Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()])
+        self.add_files(dropped_files(event.mimeData()))
         event.acceptProposedAction()
 
     # -- drafts ---------------------------------------------------------------------------
@@ -416,8 +467,9 @@ class Composer(QWidget):
         if self.sent:
             return
         draft = self.draft()
-        if drafts.is_empty(draft) and DraftStore(self.store).get(self.draft_key) is None:
-            return  # nothing typed yet: no empty draft
+        untouched = drafts.is_empty(draft) or draft == self._opened
+        if untouched and DraftStore(self.store).get(self.draft_key) is None:
+            return  # nothing typed yet (a signature is not a draft): no draft
         drafts.save(self.store, self.draft_key, draft)
 
     def keep_draft(self) -> None:
@@ -429,7 +481,8 @@ class Composer(QWidget):
         self._kept = draft
         self.drafts_changed.emit()
         self.draft_kept.emit()
-        self.setWindowTitle(self.tr("Rédaction (brouillon enregistré)"))
+        self.title_suffix = self.tr("(brouillon enregistré)")
+        self._show_title()
 
     def _forget_draft(self, why: str) -> None:
         self.sent = True
@@ -549,7 +602,8 @@ class Composer(QWidget):
             not self.sent
             and self.ask_on_close
             and not drafts.is_empty(draft)
-            and (draft != self._kept)
+            and draft != self._kept
+            and draft != self._opened
         ):
             answer = self.ask_keep()
             if answer == QMessageBox.StandardButton.Cancel:

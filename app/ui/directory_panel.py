@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -61,6 +60,7 @@ from app.directory.errors import DirectoryMissingError
 from app.directory.favourites import Favourites, favourites_path
 from app.directory.index import Mailbox
 from app.store.db import Store
+from app.ui import file_dialogs
 from app.ui.composer import Composer, recent_correspondents
 from app.ui.directory_search import (
     Choices,
@@ -745,15 +745,11 @@ class DirectoryPanel(QWidget):
         self.status.setText(self.tr("{0} fiche(s) exportée(s) dans {1}").format(result, target))
 
     def _ask_export_path(self, suggested: str) -> Path | None:
-        name, _filter = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Exporter en vCard"),
-            str(Path.home() / suggested),
-            self.tr("Fiches vCard (*.vcf)"),
+        path = file_dialogs.save_file(
+            self, "vcard", self.tr("Exporter en vCard"), suggested, self.tr("Fiches vCard (*.vcf)")
         )
-        if not name:
+        if path is None:
             return None
-        path = Path(name)
         return path if path.suffix.lower() == ".vcf" else path.with_name(path.name + ".vcf")
 
     def close_jobs(self) -> None:

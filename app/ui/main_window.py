@@ -39,6 +39,7 @@ from app.ui.patients_dialog import PatientsDialog
 from app.ui.reader import Reader
 from app.ui.send_documents_dialog import SendDocumentsDialog
 from app.ui.send_views import SendViews
+from app.ui.settings_actions import SettingsActions
 from app.ui.sync_worker import SessionGift, SyncWorker
 from app.ui.tracking import install as install_tracking
 from app.ui.window_actions import ActionsWindow
@@ -175,6 +176,8 @@ class MainWindow(ActionsWindow):
         self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
         self._build_menus(lock)
         self.open_tracking = install_tracking(self, store, self.reader.delivery)
+        self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
+        self.settings_actions.add_to_menus()
         self.tray: QSystemTrayIcon | None = None
         if worker is not None:
             self._connect_worker(worker)

@@ -33,13 +33,14 @@ PAGE = 200
 PAGES_KEPT = 40
 PATIENT_BACKGROUND = "#ede9fe"  # a patient's mail (ECO.3.1.1): not told by the domain alone
 
-SPECIAL_NAMES = {
-    "Inbox": "Boîte de réception",
-    "Sent": "Envoyés",
-    "Drafts": "Brouillons (serveur)",  # "Brouillons": hers, here first (OUTBOX_PLACES)
-    "Trash": "Corbeille",
-    "Junk": "Indésirables",
-    "Archive": "Archives",
+SPECIAL_NAMES: dict[str, str] = {  # translated with the FolderTreeModel context
+    "Inbox": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Boîte de réception")),
+    "Sent": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Envoyés")),
+    # "Brouillons": hers, here first (OUTBOX_PLACES)
+    "Drafts": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Brouillons (serveur)")),
+    "Trash": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Corbeille")),
+    "Junk": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Indésirables")),
+    "Archive": str(QT_TRANSLATE_NOOP("FolderTreeModel", "Archives")),
 }
 SPECIAL_ORDER = ["Inbox", "Drafts", "Sent", "Archive", "Junk", "Trash"]
 
@@ -88,7 +89,8 @@ class FolderTreeModel(QStandardItemModel):
                 )
                 if parent_name and parent_name not in items:  # a parent the server hides
                     items[parent_name] = _placeholder(parent_name, folder.delimiter or "", top)
-                label = SPECIAL_NAMES.get(_use(folder) or "", leaf or folder.name)
+                special = SPECIAL_NAMES.get(_use(folder) or "")
+                label = self.tr(special) if special else leaf or folder.name
                 count = counts.get(folder.name)
                 unread = count.unread if count else 0
                 item = QStandardItem(f"{label} ({unread})" if unread else label)

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -43,6 +42,7 @@ from app.store.db import MessageSummary
 from app.store.html_body import break_long_runs, html_body, readable_html
 from app.store.mime import ParsedMessage, parse_message_parts
 from app.store.mime_attachments import Attachment, MessageParts
+from app.ui import file_dialogs
 from app.ui.document_pane import DocumentTabs
 from app.ui.external import open_externally
 from app.ui.html_view import SafeBrowser
@@ -399,12 +399,23 @@ class Reader(QWidget):
         if chosen is None:
             return
         attachment, data = chosen
-        target, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Enregistrer la pièce jointe"), attachment.filename
+        target = file_dialogs.save_file(
+            self, "save-attachment", self.tr("Enregistrer la pièce jointe"), attachment.filename
         )
-        if target:
-            Path(target).write_bytes(data)
-            self._audit_export("pièce jointe enregistrée")
+        if target is None:
+            return
+        try:
+            target.write_bytes(data)
+        except OSError as error:  # a full disk, a read-only folder: said, not lost silently
+            QMessageBox.warning(
+                self,
+                self.tr("Enregistrer la pièce jointe"),
+                self.tr("La pièce jointe n'a pas pu être enregistrée : {0}").format(
+                    error.strerror or error
+                ),
+            )
+            return
+        self._audit_export("pièce jointe enregistrée")
 
     def _audit_export(self, what: str) -> None:
         """Never the file's name nor where it went: either may name the patient."""

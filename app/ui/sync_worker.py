@@ -295,6 +295,7 @@ class SyncWorker(QObject):
         self.sessions[account.address] = session
         return session
 
+    @Slot(str)
     def close_session(self, address: str) -> None:
         session = self.sessions.pop(address, None)
         if session is not None:

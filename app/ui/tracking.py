@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -242,8 +242,10 @@ def install(window: QMainWindow, store: Store, panel: DeliveryPanel) -> Callable
     worker = getattr(window, "worker", None)
     if worker is not None:
         worker.all_done.connect(synced)
-    menu = window.menuBar().addMenu(window.tr("&Envois"))
-    action = QAction(window.tr("Suivi des envois…"), window)
+    # QCoreApplication.translate: ``window.tr`` would look in the window's classes' contexts,
+    # where lupdate does not put a function's strings (the menu stayed French in English)
+    menu = window.menuBar().addMenu(QCoreApplication.translate("MainWindow", "&Envois"))
+    action = QAction(QCoreApplication.translate("MainWindow", "Suivi des envois…"), window)
     action.setObjectName("tracking")
     action.setShortcut(QKeySequence("Ctrl+Shift+E"))
     action.triggered.connect(open_view)

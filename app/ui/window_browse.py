@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex
+from PySide6.QtCore import QItemSelection
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QTableView, QTreeView
 
@@ -27,15 +27,27 @@ class BrowsingWindow(QMainWindow):
     reader: Reader
     search: QLineEdit
     send_views: SendViews
+    inbox_shown = False  # a folder was selected for her (at start, or after the first sync)
 
     # -- what is shown --------------------------------------------------------------------
 
     def _select_first_folder(self) -> None:
+        """The first account's Inbox (else its first folder), as mail clients open; a list
+        mixing the account's folders is never what she sees first."""
         account = self.folders.index(0, 0)
-        first = self.folders.index(0, 0, account) if account.isValid() else QModelIndex()
-        scope = first.data(ScopeRole) if first.isValid() else None
-        if first.isValid() and getattr(scope, "folder", None) not in (OUTBOX, DRAFTS):
-            self.folder_view.setCurrentIndex(first)
+        children = [
+            self.folders.index(r, 0, account) for r in range(self.folders.rowCount(account))
+        ]
+        folders = [
+            c
+            for c in children
+            if getattr(c.data(ScopeRole), "folder", None) not in (None, OUTBOX, DRAFTS)
+        ]
+        inbox = next((c for c in folders if c.data(ScopeRole).folder.upper() == "INBOX"), None)
+        chosen = inbox or (folders[0] if folders else None)
+        if chosen is not None:
+            self.folder_view.setCurrentIndex(chosen)
+            self.inbox_shown = True
 
     def _folder_scope(self) -> Scope:
         index = self.folder_view.currentIndex()

@@ -24,6 +24,7 @@ class MessageWindow(SessionWindow):
 
     directory_online: OnlineSearch | None
     patient_book: PatientBook | None
+    composer_receipts: tuple[bool, bool] = (False, False)  # Préférences: delivery, read
 
     # -- actions --------------------------------------------------------------------------
 
@@ -172,6 +173,7 @@ class MessageWindow(SessionWindow):
             draft_key,
             directory=self.directory_jobs,
             patients=self.patient_book,
+            receipts=self.composer_receipts,
         )
         composer.queued.connect(self._queued)
         self.send_views.watch(composer)

@@ -51,6 +51,7 @@ class SessionWindow(BrowsingWindow):
     unlock_problems: list[str]
     unlocking: bool
     worker: SyncWorker | None
+    notify_new_mail = True  # Préférences: "Signaler les nouveaux messages"
 
     # -- session lock -----------------------------------------------------------------------
 
@@ -176,11 +177,11 @@ class SessionWindow(BrowsingWindow):
     def _account_done(self, address: str, report: object) -> None:
         self._set_state(address, self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
-        if self._folder_scope().folder is None and not self.messages.rowCount():
-            self._select_first_folder()  # the first sync just brought the folders
-        self._reload_keeping_selection()
+        self._reload_keeping_selection()  # the folder tree too: the first sync brings it
+        if self._folder_scope().folder is None and not self.inbox_shown:
+            self._select_first_folder()  # her Inbox, not the account's folders mixed
         new = getattr(report, "new", 0)
-        if new and self.tray is not None and not self.isActiveWindow():
+        if new and self.tray is not None and self.notify_new_mail and not self.isActiveWindow():
             # No sender or subject: a notification can be read by anyone near the screen.
             self.tray.showMessage(
                 "Caducée", self.tr("{0} nouveau(x) message(s)").format(new), msecs=8000

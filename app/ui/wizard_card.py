@@ -1,6 +1,15 @@
-"""The first-run wizard's card page: the reader, the card, who it says she is, the PIN."""
+"""The first-run wizard's card page: the reader, the card, who it says she is, the PIN.
+
+Never a dead end: when the card's software (Cryptolib CPS) is missing, the page says what
+to install on this platform (Windows, macOS, an RPM-based Linux; on Debian and Ubuntu, where
+the ANS's RPM does not install, that it cannot be), offers "Parcourir…" to choose the
+module file, and the other ways in: a certificate file (PKCS#12) or Pro Santé Connect when
+the operator takes it."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
@@ -28,8 +37,23 @@ from app.core.errors import (
 )
 from app.cps.card import CPS_PIN_TRIES, CardInfo, CardModule
 from app.cps.keeper import CardKeeper
-from app.cps.modules import find_module
-from app.ui.wizard_page import _POLL_MS, PAGE_CARD, PAGE_MODE, _message, _Page, _Status
+from app.cps.modules import OS_RELEASE, candidates, find_module, install_hint
+from app.ui import file_dialogs
+from app.ui.wizard_page import (
+    _POLL_MS,
+    PAGE_CARD,
+    PAGE_MODE,
+    PKCS12,
+    PSC,
+    _message,
+    _Page,
+    _Status,
+)
+
+MODULE_FILTERS = {
+    "win32": "Module PKCS#11 (*.dll)",
+    "darwin": "Module PKCS#11 (*.dylib *.so)",
+}
 
 # -- 2. the card ------------------------------------------------------------------------------
 
@@ -72,7 +96,28 @@ class CardPage(_Page):
         self.again = QPushButton(self.tr("Rechercher à nouveau"))
         self.again.clicked.connect(self.detect)
         layout.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
+        self.ways = QWidget()  # what she can do when the card cannot be used
+        self.ways.setObjectName("ways-forward")
+        ways = QHBoxLayout(self.ways)
+        ways.setContentsMargins(0, 0, 0, 0)
+        self.browse = QPushButton(self.tr("Parcourir…"))
+        self.browse.setObjectName("browse-module")
+        self.browse.setToolTip(self.tr("Choisir le fichier du module PKCS#11 de la carte"))
+        self.browse.clicked.connect(self.choose_module)
+        self.use_pkcs12 = QPushButton(self.tr("Utiliser un certificat logiciel (.p12)"))
+        self.use_pkcs12.setObjectName("use-pkcs12")
+        self.use_pkcs12.clicked.connect(lambda: self.switch_mode(PKCS12))
+        self.use_psc = QPushButton(self.tr("Se connecter avec Pro Santé Connect"))
+        self.use_psc.setObjectName("use-psc")
+        self.use_psc.clicked.connect(lambda: self.switch_mode(PSC))
+        for button in (self.browse, self.use_pkcs12, self.use_psc):
+            ways.addWidget(button)
+        ways.addStretch(1)
+        self.ways.hide()
+        layout.addWidget(self.ways)
         layout.addStretch()
+        self.platform: str = sys.platform  # whose advice is given (tests choose)
+        self.os_release: Path = OS_RELEASE
         self.other_modes = QPushButton(
             self.tr("Se connecter autrement (certificat logiciel, mot de passe)…")
         )
@@ -120,6 +165,7 @@ class CardPage(_Page):
         self.identity.hide()
         self.pin_box.hide()
         self.again.hide()
+        self.ways.hide()
         module_given, settings = wizard.module, wizard.settings_module
 
         def read() -> tuple[CardModule, CardInfo]:
@@ -189,12 +235,60 @@ class CardPage(_Page):
         else:
             self._set_state("card-error")
             title = self.tr("La carte n'a pas pu être lue")
-        self.status.show_status("error", title, _message(error))
+        text = _message(error)
+        if self.state == "no-module":  # this platform's advice, not the command line's
+            text = " ".join(
+                (
+                    self.tr(
+                        "Le logiciel de la carte CPS (Cryptolib CPS) est introuvable ou "
+                        "inutilisable sur cet ordinateur."
+                    ),
+                    install_hint(self.platform, self.os_release),
+                    self.tr(
+                        "Si le module est installé ailleurs, choisissez-le avec « Parcourir… »."
+                    ),
+                )
+            )
+        self._offer_ways()
+        self.status.show_status("error", title, text)
         if self.state in ("no-reader", "no-card"):
             self.poll.start()  # she plugs the reader in or inserts the card: seen by itself
 
+    def _offer_ways(self) -> None:
+        """The card cannot be used now: the module file, or another way to sign in."""
+        self.browse.setVisible(self.state in ("no-module", "card-error", "not-cps"))
+        self.use_psc.setVisible(self.wizard_().psc_config is not None)
+        self.ways.show()
+
+    @Slot()
+    def choose_module(self) -> None:
+        """ "Parcourir…": the module file she (or her IT) knows; read again with it."""
+        usual = next((p.parent for p in candidates(self.platform) if p.parent.is_dir()), None)
+        chosen = file_dialogs.open_file(
+            self,
+            "card-module",
+            self.tr("Module PKCS#11 de la carte CPS"),
+            MODULE_FILTERS.get(self.platform, "Module PKCS#11 (*.so *.so.*)"),
+            default=usual,
+        )
+        if chosen is None:
+            return
+        self.wizard_().module = str(chosen)  # stored with the account, as --module is
+        self.detect()
+
+    def switch_mode(self, mode: str) -> None:
+        """Sign in another way: the first page's choice, then on to the address."""
+        self.poll.stop()
+        wizard = self.wizard_()
+        button = {PKCS12: wizard.mode_page.pkcs12, PSC: wizard.mode_page.psc}[mode]
+        button.setChecked(True)
+        wizard.setStartId(PAGE_MODE)
+        wizard.restart()
+        wizard.next()
+
     def _locked(self) -> None:
         self._set_state("locked")
+        self._offer_ways()
         self.pin_box.hide()
         self._show_tries(0)
         self.again.show()

@@ -4,11 +4,11 @@ line, the file row, the French message of an error."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import CaduceeError
 from app.cps.card import PinPrompt
+from app.ui import file_dialogs
 
 if TYPE_CHECKING:
     from app.ui.wizard import FirstRunWizard
@@ -93,9 +94,12 @@ def _file_row(parent: QWidget, field: QLineEdit, title: str, patterns: str) -> Q
     choose = QPushButton(QApplication.translate("FirstRunWizard", "Parcourir…"))
 
     def pick() -> None:
-        chosen, _ = QFileDialog.getOpenFileName(parent, title, field.text(), patterns)
-        if chosen:
-            field.setText(chosen)
+        given = Path(field.text()).expanduser() if field.text().strip() else None
+        chosen = file_dialogs.open_file(
+            parent, "wizard", title, patterns, default=given.parent if given else None
+        )
+        if chosen is not None:
+            field.setText(str(chosen))
 
     choose.clicked.connect(pick)
     row = QHBoxLayout()

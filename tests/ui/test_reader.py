@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.store.db import HeaderRow, Store
 from app.store.outbox import OutboxStore
 from app.store.views import blob_digest
-from app.ui import reader
+from app.ui import file_dialogs, reader
 from app.ui.document_pane import DocumentView
 from app.ui.jobs import _Relay
 from app.ui.main_window import MainWindow
@@ -287,3 +287,36 @@ def test_a_late_result_for_another_message_is_dropped(
     qtbot.wait(200)  # the first message's result, delivered after, changes nothing
     assert reader.current == second.id and "mardi" in reader.body.toPlainText()
     assert not reader.notice.isVisible() and FIRST_WORDS not in reader.body.toPlainText()
+
+
+def test_saving_an_attachment_starts_in_documents_and_a_failure_is_said(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(file_dialogs, "documents_folder", lambda: documents)
+    file_dialogs.forget_all()
+    window = MainWindow(mail_store, tmp_path / "ui.ini")
+    qtbot.addWidget(window)
+    window.search.setText("IHE_XDM")
+    window.search.returnPressed.emit()
+    window.list_view.selectRow(0)
+    reader = window.reader
+    qtbot.waitUntil(lambda: reader.attachments.count() > 0)
+    reader.attachments.setCurrentRow(0)
+    offered: list[str] = []
+    targets = [documents / "piece", tmp_path / "absent" / "folder" / "piece"]
+
+    def save_as(_parent: object, _title: str, start: str, _filters: str) -> tuple[str, str]:
+        offered.append(start)
+        return str(targets.pop(0)), ""
+
+    monkeypatch.setattr("app.ui.file_dialogs.QFileDialog.getSaveFileName", save_as)
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    reader.save_attachment()
+    assert (documents / "piece").stat().st_size > 0 and not warned
+    assert offered[0].startswith(str(documents))  # not the program's folder
+    reader.save_attachment()  # a folder that does not exist: said, nothing raised
+    assert warned and "n'a pas pu être enregistrée" in warned[0]
+    file_dialogs.forget_all()

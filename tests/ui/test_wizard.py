@@ -34,6 +34,7 @@ from app.store.db import Store
 from app.transport import tls
 from app.transport.autoconfig import ServerSettings, SrvRecord, discover
 from app.ui.main_window import MainWindow, start_worker, stop_worker
+from app.ui.models import ScopeRole
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from app.ui.wizard import Discover, FirstRunWizard
 from app.ui.wizard_connect import Handover
@@ -425,9 +426,12 @@ def test_card_to_synced_inbox(
         assert asked == []  # the PIN typed in the wizard served: not asked again
         assert window.messages.rowCount() >= 1
         assert not window.error_bar.isVisible()
+        shown = window.folder_view.currentIndex().data(ScopeRole)
+        assert shown is not None and shown.folder == "INBOX"  # not the account's mixed list
         shot(window, artefacts, "main-window")
     finally:
         stop_worker(worker, thread)
+        window.close()  # its indexer stopped, nothing repainted from the store closed below
         store.close()
 
 

@@ -72,6 +72,176 @@
     </message>
 </context>
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>À propos de Caducée</source>
+        <translation>About Caducée</translation>
+    </message>
+    <message>
+        <source>Version {0}</source>
+        <translation>Version {0}</translation>
+    </message>
+    <message>
+        <source>Messagerie sécurisée de santé (MSSanté) pour les professionnels de santé.</source>
+        <translation>Secure health messaging (MSSanté) for health professionals.</translation>
+    </message>
+    <message>
+        <source>Édition de l'opérateur {0}.</source>
+        <translation>{0} operator edition.</translation>
+    </message>
+    <message>
+        <source>Support : {0}</source>
+        <translation>Support: {0}</translation>
+    </message>
+    <message>
+        <source>Composants inclus et leurs licences (double-cliquez sur une ligne pour lire le texte de la licence) :</source>
+        <translation>Bundled components and their licences (double-click a row to read the licence text):</translation>
+    </message>
+    <message>
+        <source>Composant</source>
+        <translation>Component</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>Licence</translation>
+    </message>
+    <message>
+        <source>La liste des composants inclus n'est pas disponible.</source>
+        <translation>The list of bundled components is not available.</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Licence de {0} {1}</source>
+        <translation>Licence of {0} {1}</translation>
+    </message>
+    <message>
+        <source>Licence : {0}. Aucun texte de licence n'est installé avec ce composant.</source>
+        <translation>Licence: {0}. No licence text is installed with this component.</translation>
+    </message>
+</context>
+<context>
+    <name>AccountDialog</name>
+    <message>
+        <source>Carte CPS</source>
+        <translation>CPS card</translation>
+    </message>
+    <message>
+        <source>Certificat logiciel (.p12)</source>
+        <translation>Certificate file (.p12)</translation>
+    </message>
+    <message>
+        <source>Mot de passe</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Pro Santé Connect</source>
+        <translation>Pro Santé Connect</translation>
+    </message>
+    <message>
+        <source>Paramètres des comptes</source>
+        <translation>Account settings</translation>
+    </message>
+    <message>
+        <source>Compte</source>
+        <translation>Account</translation>
+    </message>
+    <message>
+        <source>aucun (réception seulement)</source>
+        <translation>none (receiving only)</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <source>Dr Prénom NOM
+Spécialité — adresse du cabinet
+Téléphone</source>
+        <translation>Dr First name LAST NAME
+Specialty — practice address
+Telephone</translation>
+    </message>
+    <message>
+        <source>L'adresse et le mode de connexion ne se modifient pas : retirez le compte puis ajoutez-le à nouveau.</source>
+        <translation>The address and the sign-in method cannot be changed: remove the account, then add it again.</translation>
+    </message>
+    <message>
+        <source>Compte :</source>
+        <translation>Account:</translation>
+    </message>
+    <message>
+        <source>Connexion :</source>
+        <translation>Sign-in:</translation>
+    </message>
+    <message>
+        <source>Serveur IMAP :</source>
+        <translation>IMAP server:</translation>
+    </message>
+    <message>
+        <source>Serveur d'envoi (SMTP) :</source>
+        <translation>Outgoing server (SMTP):</translation>
+    </message>
+    <message>
+        <source>Identifiant :</source>
+        <translation>Username:</translation>
+    </message>
+    <message>
+        <source>Signature :</source>
+        <translation>Signature:</translation>
+    </message>
+    <message>
+        <source>Retirer ce compte…</source>
+        <translation>Remove this account…</translation>
+    </message>
+    <message>
+        <source>Enregistrer</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>aucun compte</source>
+        <translation>no account</translation>
+    </message>
+    <message>
+        <source>Paramètres du compte</source>
+        <translation>Account settings</translation>
+    </message>
+    <message>
+        <source>Retirer le compte</source>
+        <translation>Remove the account</translation>
+    </message>
+    <message>
+        <source>Une relève est en cours : réessayez quand elle sera finie.</source>
+        <translation>Mail is being fetched: try again when it has finished.</translation>
+    </message>
+    <message>
+        <source>Retirer le compte {0} de Caducée ?</source>
+        <translation>Remove the account {0} from Caducée?</translation>
+    </message>
+    <message>
+        <source>Sa copie locale des messages est effacée de cet ordinateur. Les messages restent sur le serveur de votre opérateur : en ajoutant le compte à nouveau, vous les retrouverez.</source>
+        <translation>Its local copy of the messages is erased from this computer. The messages stay on your operator's server: add the account again to find them.</translation>
+    </message>
+    <message>
+        <source>Attention : {0} message(s) de la boîte d'envoi non encore envoyé(s) et {1} brouillon(s) de ce compte seront perdus.</source>
+        <translation>Warning: {0} unsent message(s) of the outbox and {1} draft(s) of this account will be lost.</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
     <name>ActionsWindow</name>
     <message>
         <source>Barre d'outils</source>
@@ -119,7 +289,7 @@
     </message>
     <message>
         <source>À classer</source>
-        <translation>To file</translation>
+        <translation>To be filed</translation>
     </message>
     <message>
         <source>Les documents reçus à classer dans les dossiers</source>
@@ -250,6 +420,25 @@
     </message>
 </context>
 <context>
+    <name>AttachmentList</name>
+    <message>
+        <source>Pièces jointes</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <source>Retirer</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Retirer les pièces jointes choisies (Suppr)</source>
+        <translation>Remove the chosen attachments (Del)</translation>
+    </message>
+    <message>
+        <source>{0} — {1} (transféré)</source>
+        <translation>{0} — {1} (forwarded)</translation>
+    </message>
+</context>
+<context>
     <name>AuditDialog</name>
     <message>
         <source>Journal d'audit</source>
@@ -370,6 +559,22 @@
         <translation>Look again</translation>
     </message>
     <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Choisir le fichier du module PKCS#11 de la carte</source>
+        <translation>Choose the card's PKCS#11 module file</translation>
+    </message>
+    <message>
+        <source>Utiliser un certificat logiciel (.p12)</source>
+        <translation>Use a certificate file (.p12)</translation>
+    </message>
+    <message>
+        <source>Se connecter avec Pro Santé Connect</source>
+        <translation>Sign in with Pro Santé Connect</translation>
+    </message>
+    <message>
         <source>Se connecter autrement (certificat logiciel, mot de passe)…</source>
         <translation>Sign in another way (software certificate, password)…</translation>
     </message>
@@ -424,6 +629,18 @@
     <message>
         <source>La carte n'a pas pu être lue</source>
         <translation>The card could not be read</translation>
+    </message>
+    <message>
+        <source>Le logiciel de la carte CPS (Cryptolib CPS) est introuvable ou inutilisable sur cet ordinateur.</source>
+        <translation>The CPS card software (Cryptolib CPS) is missing or unusable on this computer.</translation>
+    </message>
+    <message>
+        <source>Si le module est installé ailleurs, choisissez-le avec « Parcourir… ».</source>
+        <translation>If the module is installed elsewhere, choose it with “Browse…”.</translation>
+    </message>
+    <message>
+        <source>Module PKCS#11 de la carte CPS</source>
+        <translation>PKCS#11 module of the CPS card</translation>
     </message>
     <message>
         <source>Carte CPS bloquée</source>
@@ -483,10 +700,6 @@
     <message>
         <source>Texte du message</source>
         <translation>Message text</translation>
-    </message>
-    <message>
-        <source>Pièces jointes</source>
-        <translation>Attachments</translation>
     </message>
     <message>
         <source>Patients destinataires</source>
@@ -565,8 +778,8 @@
         <translation>Attach files</translation>
     </message>
     <message>
-        <source>Rédaction (brouillon enregistré)</source>
-        <translation>New message (draft saved)</translation>
+        <source>(brouillon enregistré)</source>
+        <translation>(draft saved)</translation>
     </message>
     <message>
         <source>Envoi impossible</source>
@@ -1188,7 +1401,7 @@
     <name>FilingDialog</name>
     <message>
         <source>Classer — {0}</source>
-        <translation>File — {0}</translation>
+        <translation>Filing — {0}</translation>
     </message>
     <message>
         <source>&lt;b&gt;{0}&lt;/b&gt;&lt;br&gt;De : {1}</source>
@@ -1236,7 +1449,7 @@
     </message>
     <message>
         <source>Classer</source>
-        <translation>File</translation>
+        <translation>File to patient</translation>
     </message>
     <message>
         <source>Ne pas classer…</source>
@@ -1244,7 +1457,7 @@
     </message>
     <message>
         <source>Identité impossible à établir : le message sort de « À classer » et l'expéditeur peut en être averti (accusé d'erreur).</source>
-        <translation>Identity cannot be established: the message leaves “To file” and the sender can be told (error receipt).</translation>
+        <translation>Identity cannot be established: the message leaves “To be filed” and the sender can be told (error receipt).</translation>
     </message>
     <message>
         <source>Fermer</source>
@@ -1392,7 +1605,7 @@
     </message>
     <message>
         <source>Ne pas classer les documents de ce message ? Ils sortent de « À classer » et l'expéditeur peut être averti que l'identité du patient n'a pas pu être établie.</source>
-        <translation>Do not file the documents of this message? They leave “To file” and the sender can be told that the patient's identity could not be established.</translation>
+        <translation>Do not file the documents of this message? They leave “To be filed” and the sender can be told that the patient's identity could not be established.</translation>
     </message>
     <message>
         <source>Non classé (code {0}).</source>
@@ -1419,7 +1632,7 @@
     <name>FilingQueue</name>
     <message>
         <source>À classer</source>
-        <translation>To file</translation>
+        <translation>To be filed</translation>
     </message>
     <message>
         <source>Reçu le</source>
@@ -1451,7 +1664,7 @@
     </message>
     <message>
         <source>Classer…</source>
-        <translation>File…</translation>
+        <translation>File to patient…</translation>
     </message>
     <message>
         <source>Actualiser</source>
@@ -1547,6 +1760,30 @@
 <context>
     <name>FolderTreeModel</name>
     <message>
+        <source>Boîte de réception</source>
+        <translation>Inbox</translation>
+    </message>
+    <message>
+        <source>Envoyés</source>
+        <translation>Sent</translation>
+    </message>
+    <message>
+        <source>Brouillons (serveur)</source>
+        <translation>Drafts (server)</translation>
+    </message>
+    <message>
+        <source>Corbeille</source>
+        <translation>Trash</translation>
+    </message>
+    <message>
+        <source>Indésirables</source>
+        <translation>Junk</translation>
+    </message>
+    <message>
+        <source>Archives</source>
+        <translation>Archives</translation>
+    </message>
+    <message>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
@@ -1565,6 +1802,13 @@
     <message>
         <source>Brouillons</source>
         <translation>Drafts</translation>
+    </message>
+</context>
+<context>
+    <name>HelpWindow</name>
+    <message>
+        <source>Aide de Caducée</source>
+        <translation>Caducée help</translation>
     </message>
 </context>
 <context>
@@ -1734,6 +1978,22 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
         <translation>Patients folder</translation>
     </message>
     <message>
+        <source>DÉMO</source>
+        <translation>DEMO</translation>
+    </message>
+    <message>
+        <source>carte de démonstration</source>
+        <translation>demo card</translation>
+    </message>
+    <message>
+        <source>Pro Santé Connect de démonstration</source>
+        <translation>demo Pro Santé Connect</translation>
+    </message>
+    <message>
+        <source>{0} — édition {1}</source>
+        <translation>{0} — {1} edition</translation>
+    </message>
+    <message>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
@@ -1748,6 +2008,14 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
     <message>
         <source>Verrouiller</source>
         <translation>Lock</translation>
+    </message>
+    <message>
+        <source>&amp;Envois</source>
+        <translation>&amp;Sending</translation>
+    </message>
+    <message>
+        <source>Suivi des envois…</source>
+        <translation>Sent mail tracking…</translation>
     </message>
 </context>
 <context>
@@ -2277,6 +2545,117 @@ From the number: {2}</translation>
     </message>
 </context>
 <context>
+    <name>PreferencesDialog</name>
+    <message>
+        <source>Préférences</source>
+        <translation>Preferences</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>jamais</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>Avec un compte MSSanté, la session se verrouille après 120 minutes au plus ; le déverrouillage demande le code de la carte.</source>
+        <translation>With an MSSanté account, the session locks after 120 minutes at most; unlocking asks for the card's PIN.</translation>
+    </message>
+    <message>
+        <source>0 : jamais. Le déverrouillage demande le code de la carte.</source>
+        <translation>0: never. Unlocking asks for the card's PIN.</translation>
+    </message>
+    <message>
+        <source>aucun</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Mettre à jour l'annuaire et la liste blanche chaque jour</source>
+        <translation>Update the directory and the liste blanche every day</translation>
+    </message>
+    <message>
+        <source>Mettre à jour maintenant</source>
+        <translation>Update now</translation>
+    </message>
+    <message>
+        <source>Langue du système</source>
+        <translation>System language</translation>
+    </message>
+    <message>
+        <source>La langue change au prochain démarrage de Caducée.</source>
+        <translation>The language changes the next time Caducée starts.</translation>
+    </message>
+    <message>
+        <source>Signaler les nouveaux messages (sans expéditeur ni objet)</source>
+        <translation>Notify new messages (without sender or subject)</translation>
+    </message>
+    <message>
+        <source>Demander un accusé de remise</source>
+        <translation>Ask for a delivery receipt</translation>
+    </message>
+    <message>
+        <source>Demander un accusé de lecture</source>
+        <translation>Ask for a read receipt</translation>
+    </message>
+    <message>
+        <source>Sécurité</source>
+        <translation>Security</translation>
+    </message>
+    <message>
+        <source>Verrouiller après :</source>
+        <translation>Lock after:</translation>
+    </message>
+    <message>
+        <source>Classement</source>
+        <translation>Filing</translation>
+    </message>
+    <message>
+        <source>Dossier des patients :</source>
+        <translation>Patients folder:</translation>
+    </message>
+    <message>
+        <source>Annuaire</source>
+        <translation>Directory</translation>
+    </message>
+    <message>
+        <source>Affichage</source>
+        <translation>Display</translation>
+    </message>
+    <message>
+        <source>Langue :</source>
+        <translation>Language:</translation>
+    </message>
+    <message>
+        <source>Nouveaux messages</source>
+        <translation>New messages</translation>
+    </message>
+    <message>
+        <source>Enregistrer</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Dossier des patients</source>
+        <translation>Patients folder</translation>
+    </message>
+    <message>
+        <source>Le dossier des patients {0} est introuvable.</source>
+        <translation>The patients folder {0} cannot be found.</translation>
+    </message>
+    <message>
+        <source>Les préférences n'ont pas pu être enregistrées : {0}</source>
+        <translation>The preferences could not be saved: {0}</translation>
+    </message>
+</context>
+<context>
     <name>PscSignInDialog</name>
     <message>
         <source>Connexion Pro Santé Connect</source>
@@ -2391,7 +2770,7 @@ From the number: {2}</translation>
     </message>
     <message>
         <source>Classer…</source>
-        <translation>File…</translation>
+        <translation>File to patient…</translation>
     </message>
     <message>
         <source>Classer les documents dans le dossier du patient (C)</source>
@@ -2492,6 +2871,10 @@ From the number: {2}</translation>
     <message>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save the attachment</translation>
+    </message>
+    <message>
+        <source>La pièce jointe n'a pas pu être enregistrée : {0}</source>
+        <translation>The attachment could not be saved: {0}</translation>
     </message>
 </context>
 <context>
@@ -3120,6 +3503,68 @@ Send anyway?</translation>
     </message>
 </context>
 <context>
+    <name>SettingsActions</name>
+    <message>
+        <source>Préférences…</source>
+        <translation>Preferences…</translation>
+    </message>
+    <message>
+        <source>Paramètres des comptes…</source>
+        <translation>Account settings…</translation>
+    </message>
+    <message>
+        <source>Aide de Caducée</source>
+        <translation>Caducée help</translation>
+    </message>
+    <message>
+        <source>À propos de Caducée</source>
+        <translation>About Caducée</translation>
+    </message>
+    <message>
+        <source>&amp;Aide</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>Préférences enregistrées.</source>
+        <translation>Preferences saved.</translation>
+    </message>
+    <message>
+        <source>Compte {0} retiré, avec sa copie locale.</source>
+        <translation>Account {0} removed, with its local copy.</translation>
+    </message>
+    <message>
+        <source>Mise à jour de l'annuaire…</source>
+        <translation>Updating the directory…</translation>
+    </message>
+    <message>
+        <source>Annuaire et liste blanche à jour.</source>
+        <translation>Directory and liste blanche up to date.</translation>
+    </message>
+    <message>
+        <source>La mise à jour de l'annuaire a échoué.</source>
+        <translation>The directory update failed.</translation>
+    </message>
+</context>
+<context>
+    <name>Sizes</name>
+    <message>
+        <source>{0} octets</source>
+        <translation>{0} bytes</translation>
+    </message>
+    <message>
+        <source>{0} Ko</source>
+        <translation>{0} KB</translation>
+    </message>
+    <message>
+        <source>{0} Mo</source>
+        <translation>{0} MB</translation>
+    </message>
+    <message>
+        <source>{0} Go</source>
+        <translation>{0} GB</translation>
+    </message>
+</context>
+<context>
     <name>TrackingView</name>
     <message>
         <source>Suivi des envois</source>
@@ -3195,14 +3640,6 @@ Send anyway?</translation>
     <message>
         <source>Destination…</source>
         <translation>Destination…</translation>
-    </message>
-    <message>
-        <source>&amp;Envois</source>
-        <translation>&amp;Sending</translation>
-    </message>
-    <message>
-        <source>Suivi des envois…</source>
-        <translation>Sent mail tracking…</translation>
     </message>
 </context>
 <context>
