@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -267,21 +269,33 @@ class FilingDialog(QDialog):
         """The reader's one identity of the document (as the reading pane shows it)."""
         return self.document.identity
 
-    @Slot(int)
-    def _show_document(self, _row: int) -> None:
+    def done(self, result: int) -> None:
+        """Closed: the preview goes the Qt way (a PDF view freed by Python's collector with
+        work pending crashes PySide, see ``document_pane``)."""
+        self._clear_preview()
+        super().done(result)
+
+    def _clear_preview(self) -> None:
         while self.preview_layout.count():
             item = self.preview_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.preview_browser = None
+
+    @Slot(int)
+    def _show_document(self, _row: int) -> None:
+        self._clear_preview()
         readable = self.document.readable
         if readable is not None and readable.media_type == "application/pdf":
             waiting = QLabel(self.tr("Chargement…"), self.preview_holder)
             self.preview_layout.addWidget(waiting)
             data, shown = readable.data, self.index
-            BackgroundJob(  # tried in a child process first (pdf_probe), as in the reader
-                self,
+            # Tried in a child process first (pdf_probe), as in the reader. The job answers
+            # to the application, not to this dialog: closed meanwhile, it is gone with its
+            # children, and a relay freed under a running job crashes PySide.
+            BackgroundJob(
+                QApplication.instance() or self,
                 lambda: shared_prober().probe(data),
                 lambda probe: self._show_pdf(waiting, shown, data, probe),
                 lambda _error: self._show_pdf(waiting, shown, data, None),
@@ -308,8 +322,10 @@ class FilingDialog(QDialog):
         self._update_state()
 
     def _show_pdf(self, waiting: QLabel, shown: int, data: bytes, probe: Probe | None) -> None:
-        if shown != self.index or self.preview_layout.indexOf(waiting) < 0:
-            return  # another document is shown meanwhile
+        if not (shiboken6.isValid(self) and shiboken6.isValid(waiting)):
+            return  # the dialog was closed and deleted meanwhile
+        if not self.isVisible() or shown != self.index or self.preview_layout.indexOf(waiting) < 0:
+            return  # closed, or another document shown meanwhile: no PDF view made for nothing
         self.preview_layout.removeWidget(waiting)
         waiting.deleteLater()
         if probe is not None and probe.safe:
