@@ -8,7 +8,7 @@ and print (QPrintDialog, each page rendered by PDFium at the printer's resolutio
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QModelIndex, QPointF, QSize, Qt
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -234,12 +234,23 @@ class PdfPane(QWidget):
         return printed
 
 
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """``width`` x ``height``, or less: 90 % of the screen's free area at most."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width = min(width, int(free.width() * 0.9))
+        height = min(height, int(free.height() * 0.9))
+    window.resize(width, height)
+
+
 class PdfDialog(QDialog):
     def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(820, 980)
+        fit_to_screen(self, 820, 980)
         self.pane = PdfPane(data, self)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.pane.print_)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)
