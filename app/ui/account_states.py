@@ -43,14 +43,16 @@ class AccountStates(QObject):
         super().__init__(label)
         self.folders, self.label, self.progress = folders, label, progress
         self.states: dict[str, str] = {}  # address: what the status bar says of it
+        self.short: dict[str, str] = {}  # address: the same in the folder tree's narrow line
         self.kinds: dict[str, str] = {}  # address: icon key (icons.NAMES)
         self.reading: dict[str, str] = {}  # address: the folder being synced (IMAP name)
         folders.rowsInserted.connect(self._inserted)
 
     # -- what the window tells -------------------------------------------------------------
 
-    def set(self, address: str, kind: str, text: str) -> None:
+    def set(self, address: str, kind: str, text: str, short: str | None = None) -> None:
         self.states[address], self.kinds[address] = text, kind
+        self.short[address] = short or text
         if kind != "syncing":
             self._mark_folder(address, None)
         self._show(address)
@@ -64,13 +66,14 @@ class AccountStates(QObject):
         step = counted.format(done, total) if counted else self.tr("envoi")
         place = self.folder_label(address, folder) if folder else ""
         text = self.tr("synchronisation : {0}").format(f"{place} — {step}" if place else step)
+        short = f"{place} {done}/{total}" if place and phase != "messages" else step
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(f"{step}")
         self.progress.setToolTip(f"{address} : {text}")
         self.progress.show()
         self._mark_folder(address, folder or None)
-        self.set(address, "syncing", text)
+        self.set(address, "syncing", text, short)
 
     def finished(self) -> None:
         self.progress.hide()
@@ -89,7 +92,7 @@ class AccountStates(QObject):
         state = self.states.get(address)
         if state is None:
             return
-        item.setText(f"{address}\n{state}")
+        item.setText(f"{address}\n{self.short.get(address, state)}")
         item.setIcon(icon(self.kinds.get(address, "error")))
         item.setToolTip(f"{address} : {state}")
         item.setAccessibleText(self.tr("Compte {0}, {1}").format(address, state))

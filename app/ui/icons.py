@@ -29,6 +29,9 @@ NAMES = {
     "send-documents": "fa5s.share-square",
     "patients": "fa5s.users",
     "unread": "fa5s.envelope",
+    "toggle-read": "fa5s.envelope-open",
+    "toggle-flag": "fa5s.flag",
+    "next-unread": "fa5s.angle-double-down",
     "read": "fa5s.envelope-open",
     "flagged": "fa5s.flag",
     "attachments": "fa5s.paperclip",
@@ -73,6 +76,7 @@ COLOURS = {
     "error": "#b91c1c",
     "delete": "#991b1b",
     "flagged": "#c2410c",
+    "toggle-flag": "#c2410c",
 }
 DEFAULT_COLOUR = "#334155"
 

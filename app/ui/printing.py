@@ -112,6 +112,7 @@ class Printing(QObject):
         super().__init__(window)
         self.reader, self.window = reader, window
         self.last_pdf_dir: Path | None = None
+        self.previewed: tuple[QPrintPreviewDialog, QPrinter, Printable] | None = None
 
     def target(self) -> tuple[Printable, str] | None:
         """What is printed now and its audit wording; None (said in the status bar): no
@@ -144,6 +145,8 @@ class Printing(QObject):
         printable, what = target
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintPreviewDialog(printer, self.window)
+        # The dialog keeps a C++ pointer to the printer only: both kept alive with it.
+        self.previewed = (dialog, printer, printable)
         dialog.setWindowTitle(self.tr("Aperçu avant impression"))
         dialog.paintRequested.connect(printable.print_to)
         dialog.accepted.connect(lambda: self.reader._audit_export(what))  # printed from it

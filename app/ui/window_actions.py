@@ -18,7 +18,7 @@ from app.ui.results_view import ResultsDialog
 from app.ui.search_box import SearchFeedback
 from app.ui.window_filing import FilingWindow
 
-Keys = Sequence[str | QKeySequence.StandardKey]
+Keys = Sequence[str]
 
 
 class ActionsWindow(FilingWindow):
@@ -74,9 +74,7 @@ class ActionsWindow(FilingWindow):
             self.tr("Les documents reçus à classer dans les dossiers"),
         )  # fmt: skip
         command("search", self.tr("Rechercher"), self.search.setFocus, ("Ctrl+Shift+K",))
-        command(
-            "delete", self.tr("Supprimer"), self.delete_selected, (QKeySequence.StandardKey.Delete,)
-        )
+        command("delete", self.tr("Supprimer"), self.delete_selected, ("Del",))
         command("toggle-read", self.tr("Marquer comme lu / non lu"), self.toggle_read, ("M",))
         command("toggle-flag", self.tr("Suivre / ne plus suivre"), self.toggle_flag, ("S",))
         command("next-unread", self.tr("Message non lu suivant"), self.next_unread, ("N",))
@@ -90,9 +88,7 @@ class ActionsWindow(FilingWindow):
             lambda: self.send_documents(message_id=getattr(self._selected(), "id", None)),
         )  # fmt: skip
         command("results", self.tr("Résultats du patient…"), self.patient_results)
-        command(
-            "print", self.tr("Imprimer…"), self.printing.print_, (QKeySequence.StandardKey.Print,)
-        )
+        command("print", self.tr("Imprimer…"), self.printing.print_, ("Ctrl+P",))
         command("print-preview", self.tr("Aperçu avant impression…"), self.printing.preview)
         command("print-pdf", self.tr("Imprimer en PDF…"), self.printing.to_pdf)
         command("add-account", self.tr("Ajouter un compte…"), self.add_account)
@@ -100,7 +96,7 @@ class ActionsWindow(FilingWindow):
         command("patients", self.tr("Patients…"), self.open_patients, ("Ctrl+Shift+P",))
         command("audit-trail", self.tr("Journal d'audit…"), self.show_audit)
         command("lock", self.tr("Verrouiller"), self.lock, ("Ctrl+Alt+L",))
-        command("quit", self.tr("Quitter"), self.close, (QKeySequence.StandardKey.Quit,))
+        command("quit", self.tr("Quitter"), self.close, ("Ctrl+Q",))
         self.filters: dict[str, QAction] = {}
         for key, label in (
             ("unread", self.tr("Non lus")),
