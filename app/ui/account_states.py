@@ -3,12 +3,15 @@ line: connecté, hors ligne, carte retirée, identifiant refusé…; while a syn
 it reads and how far it is), and in the status bar (every account, and a progress bar).
 
 The folder tree is rebuilt after every sync (``FolderTreeModel.reload``): the accounts' rows
-are decorated again as they are inserted, so the state survives the rebuild.
+are decorated again as they are inserted, so the state survives the rebuild. A folder the
+tree does not show yet (an account's first sync) has the tree rebuilt once (``refresh``):
+she sees the folders arrive.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex
 from PySide6.QtGui import QStandardItem
@@ -39,9 +42,17 @@ def kind_of(state: str) -> str:
 class AccountStates(QObject):
     """The accounts' states and the sync's progress, in ``folders`` and the status bar."""
 
-    def __init__(self, folders: FolderTreeModel, label: QLabel, progress: QProgressBar) -> None:
+    def __init__(
+        self,
+        folders: FolderTreeModel,
+        label: QLabel,
+        progress: QProgressBar,
+        refresh: Callable[[], None],
+    ) -> None:
         super().__init__(label)
         self.folders, self.label, self.progress = folders, label, progress
+        self.refresh = refresh  # the window's: the tree rebuilt, the selection kept
+        self.refreshed: set[str] = set()  # accounts whose tree was rebuilt during this sync
         self.states: dict[str, str] = {}  # address: what the status bar says of it
         self.short: dict[str, str] = {}  # address: the same in the folder tree's narrow line
         self.kinds: dict[str, str] = {}  # address: icon key (icons.NAMES)
@@ -66,10 +77,15 @@ class AccountStates(QObject):
         step = counted.format(done, total) if counted else self.tr("envoi")
         place = self.folder_label(address, folder) if folder else ""
         text = self.tr("synchronisation : {0}").format(f"{place} — {step}" if place else step)
-        short = f"{place} {done}/{total}" if place and phase != "messages" else step
+        if place and phase == "dossiers":
+            short = f"{place}…"  # its headers' count follows, if any are new
+        elif place and phase == "en-têtes":
+            short = f"{place} {done}/{total}"
+        else:
+            short = step
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{step}")
+        self.progress.setFormat("%v/%m")
         self.progress.setToolTip(f"{address} : {text}")
         self.progress.show()
         self._mark_folder(address, folder or None)
@@ -77,6 +93,7 @@ class AccountStates(QObject):
 
     def finished(self) -> None:
         self.progress.hide()
+        self.refreshed.clear()
         for address in list(self.reading):
             self._mark_folder(address, None)
 
@@ -126,6 +143,10 @@ class AccountStates(QObject):
     def folder_label(self, address: str, name: str) -> str:
         """The folder as the tree names it (in French, without its unread count)."""
         item = self._folder_item(address, name)
+        if item is None and address not in self.refreshed:
+            self.refreshed.add(address)
+            self.refresh()  # a folder the sync just found
+            item = self._folder_item(address, name)
         return _UNREAD_SUFFIX.sub("", item.text()) if item is not None else name
 
     def _mark_folder(self, address: str, name: str | None) -> None:

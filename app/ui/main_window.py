@@ -158,7 +158,9 @@ class MainWindow(ActionsWindow):
         self.progress.setMaximumWidth(180)
         self.progress.hide()
         self.state_label = QLabel()
-        self.account_states = AccountStates(self.folders, self.state_label, self.progress)
+        self.account_states = AccountStates(
+            self.folders, self.state_label, self.progress, self._refresh_counts
+        )
         self.states = self.account_states.states  # address: state, as the status bar says
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
