@@ -4,8 +4,13 @@ addresses) and the message list's columns and sort, remembered."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
@@ -17,7 +22,10 @@ from app.ui import icons
 from app.ui.main_window import MainWindow
 from app.ui.menus import MESSAGE_ENTRIES
 from app.ui.models import OUTBOX, MessageListModel, ScopeRole
+from tests.lab.xvfb import XServer
 from tests.ui.conftest import OWNER, assert_not_blank
+
+ROOT = Path(__file__).resolve().parents[2]
 
 THUNDERBIRD_ORDER = ["Fichier", "Édition", "Affichage", "Aller", "Message", "Outils", "Aide"]
 SHORTCUTS = {  # every shortcut the window had before the menus, and the new ones
@@ -267,3 +275,29 @@ def test_right_click_on_folders_attachments_and_addresses(
     copy.trigger()
     assert "@" in QGuiApplication.clipboard().text()
     assert QGuiApplication.clipboard().text() in titles[0]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Qt's xcb platform is Linux's")
+def test_the_menus_open_on_a_real_x_server(
+    tmp_path: Path, artefacts: Path, x_server: XServer
+) -> None:
+    """Real popups under xcb (a real click on the menu bar; the X screen captured, menus
+    drawn by the server), the icon fonts loaded there too."""
+    env = {**os.environ, **x_server.env, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui.menus_on_x", str(tmp_path / "profile"), str(artefacts)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["platform"] == "xcb"
+    assert seen["menu"][:4] == ["Écrire", "Répondre", "Répondre à tous", "Transférer"]
+    assert "Ctrl+R" in seen["shortcuts"] and "Del" in seen["shortcuts"]
+    assert seen["context"][0] == "Répondre" and seen["context_icons"] >= 8
+    for name in ("menu-message-xcb.png", "menu-contextuel-xcb.png"):
+        assert_not_blank(artefacts / name)
