@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QTableView
 from app.ui.models import MessageListModel
 
 SUBJECT_COLUMN = 1  # never hidden: a list without subjects is no list
+RESIZE_PRECISION = 60
 
 
 class ListHeader(QObject):
@@ -29,6 +30,9 @@ class ListHeader(QObject):
         self.menu: QMenu | None = None
         header = view.horizontalHeader()
         header.setSectionsMovable(True)
+        # Column 0 fits its marks: measured on the first rows, not on 1000 (Qt's default),
+        # each read from the store; the list is reset on every pause in the search field.
+        header.setResizeContentsPrecision(RESIZE_PRECISION)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self.show_menu)
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
-from app.store.views import Scope
+from app.store.views import Scope, message_ids
 from app.ui import icons, notify
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
@@ -169,3 +169,14 @@ def test_search_as_she_types_and_the_empty_state(
     qtbot.mouseClick(empty.button, Qt.MouseButton.LeftButton)  # "Retirer les filtres"
     assert not any(a.isChecked() for a in shown.filters.values())
     assert shown.messages.rowCount() == everything
+
+
+@pytest.mark.parametrize("text", ["compte rendu", "MÉNARD", "a", "pdf", "zzqxwv", "«»"])
+def test_the_list_search_finds_what_the_store_search_finds(mail_store: Store, text: str) -> None:
+    """The list's query matches in one statement (no summaries first): same messages."""
+    expected = {m.id for m in mail_store.search(text)}
+    assert bool(expected) == (text in ("compte rendu", "MÉNARD", "a", "pdf"))
+    found = message_ids(mail_store, Scope(search=text, reports=True))
+    assert set(found) == expected
+    assert len(found) == len(set(found))  # each once, though both indexes may match it
+    assert set(message_ids(mail_store, Scope(search=text))) <= expected  # reports apart
