@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -175,6 +176,8 @@ def test_the_pdf_window_fits_the_screen_and_prints(qtbot: QtBot, tmp_path: Path)
     assert dialog.width() <= free.width() and dialog.height() <= free.height()
     assert dialog.pane.print_button.isVisible() or dialog.pane.print_button.isVisibleTo(dialog)
     assert dialog.pane.page.maximum() == 2
+    keys = [s.key() for s in dialog.findChildren(QShortcut)]
+    assert QKeySequence(QKeySequence.StandardKey.Print) in keys  # Ctrl+P in its window too
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "copie.pdf"))
