@@ -50,13 +50,10 @@ class MenuBar(QObject):
         super().__init__(window)
         self.window = window
         self.shortcuts: ShortcutsDialog | None = None
-        commands = window.commands
-        commands["tracking"] = self._action(
-            "tracking", self.tr("Suivi des envois…"), "Ctrl+Shift+E"
+        window._command(
+            "tracking", self.tr("Suivi des envois…"), window.open_tracking, ("Ctrl+Shift+E",)
         )
-        commands["tracking"].triggered.connect(lambda: window.open_tracking())
-        commands["shortcuts"] = self._action("shortcuts", self.tr("Raccourcis clavier…"))
-        commands["shortcuts"].triggered.connect(self.show_shortcuts)
+        window._command("shortcuts", self.tr("Raccourcis clavier…"), self.show_shortcuts)
         titles = (
             self.tr("&Fichier"),
             self.tr("É&dition"),
@@ -88,14 +85,6 @@ class MenuBar(QObject):
         )
         self._fill("help", ("shortcuts",))
         self._context_menus()
-
-    def _action(self, key: str, label: str, shortcut: str | None = None) -> QAction:
-        action = QAction(icon(key), label, self.window)
-        action.setObjectName(key)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        self.window.addAction(action)
-        return action
 
     def _fill(self, key: str, entries: tuple[str | None, ...]) -> None:
         menu = self.menus[key]

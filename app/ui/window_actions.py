@@ -91,8 +91,10 @@ class ActionsWindow(FilingWindow):
         command("print", self.tr("Imprimer…"), self.printing.print_, ("Ctrl+P",))
         command("print-preview", self.tr("Aperçu avant impression…"), self.printing.preview)
         command("print-pdf", self.tr("Imprimer en PDF…"), self.printing.to_pdf)
-        command("add-account", self.tr("Ajouter un compte…"), self.add_account)
-        self.commands["add-account"].setEnabled(self.worker is not None)
+        self.add_account_action = command(
+            "add-account", self.tr("Ajouter un compte…"), self.add_account
+        )
+        self.add_account_action.setEnabled(self.worker is not None)
         command("patients", self.tr("Patients…"), self.open_patients, ("Ctrl+Shift+P",))
         command("audit-trail", self.tr("Journal d'audit…"), self.show_audit)
         command("lock", self.tr("Verrouiller"), self.lock, ("Ctrl+Alt+L",))
