@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.store.db import MessageSummary, Store
+from app.store import search_keys
+from app.store.db import MessageSummary, Store, fts_query
 
 SORT_COLUMNS = {
     "date": "m.date",
@@ -62,11 +63,16 @@ def message_ids(
     if scope.abnormal:
         clauses.append("m.abnormal > 0")
     if scope.search is not None:
-        matched = [m.id for m in store.search(scope.search, folder=scope.folder)]
-        if not matched:
+        query = fts_query(scope.search)
+        if query is None:
             return []
-        clauses.append(f"m.id IN ({','.join('?' * len(matched))})")
-        params.extend(matched)
+        # In the same statement (not the matching summaries first): the list follows the
+        # search as she types, on every key pause (app/ui/search_box.py).
+        clauses.append(  # the full-text tables are keyed by date then id (search_keys)
+            f"{search_keys.KEY} IN (SELECT rowid FROM search WHERE search MATCH ? UNION "  # noqa: S608
+            "SELECT rowid FROM document_search WHERE document_search MATCH ?)"
+        )
+        params += [query, query]
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     direction = "DESC" if descending else "ASC"
     rows = store.db.execute(

@@ -36,8 +36,9 @@ HEADER_BATCH = 500
 BODY_BATCH_BYTES = 16 * 1024 * 1024
 BODY_BATCH_COUNT = 200
 
-Progress = Callable[[str, int, int], None]
-"""(phase, done, total) for a progress bar; phases: "dossiers", "en-têtes", "messages"."""
+Progress = Callable[[str, int, int, str], None]
+"""(phase, done, total, folder) for a progress bar; phases: "dossiers", "en-têtes",
+"messages"; the folder (its IMAP name) being read, "" when none."""
 
 
 @dataclass
@@ -78,7 +79,7 @@ class AccountSync:
         self.store = store
         self.account = account
         self.mailbox = mailbox
-        self.progress = progress or (lambda _phase, _done, _total: None)
+        self.progress = progress or (lambda _phase, _done, _total, _folder: None)
         self.report = SyncReport()
         self.bodies = False  # whether this run fetches bodies after the headers
         self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
@@ -93,7 +94,7 @@ class AccountSync:
             self.report.refused += replay.refused
             folders = self.sync_folder_list()
             for index, folder in enumerate(folders, start=1):
-                self.progress("dossiers", index, len(folders))
+                self.progress("dossiers", index, len(folders), folder.name)
                 self.sync_headers(folder)
             if bodies:
                 self.fetch_bodies(folders)
@@ -172,7 +173,7 @@ class AccountSync:
                         for h in fetched
                     ],
                 )
-                self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new))
+                self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new), folder.name)
         self.store.set_folder_state(
             folder,
             uidvalidity=status.uidvalidity,
@@ -300,19 +301,22 @@ class AccountSync:
             return
         workers, self._workers = self._workers, None  # from here on the pipeline's to stop
         done = 0
+        reading = ""  # the folder read from the server now (the reading thread sets it)
 
         def stored(messages: int, size: int) -> None:
             nonlocal done
             done += messages
             self.report.bodies += messages
             self.report.bytes += size
-            self.progress("messages", done, total)
+            self.progress("messages", done, total, reading)
 
         def read() -> Iterator[tuple[Folder, dict[int, bytes]]]:
+            nonlocal reading
             for folder in folders:
                 uids = pending[folder.id]
                 if not uids:
                     continue
+                reading = folder.name
                 self.mailbox.select(folder.name)
                 for batch in self._body_batches(uids, sizes[folder.id]):
                     yield folder, self.mailbox.bodies(batch)

@@ -278,7 +278,8 @@ class PatientsRefresher:
 def add_destination_menu(
     window: QMainWindow, config_file: Path, on_saved: Callable[[Settings], None]
 ) -> Callable[[], FilingDestinationDialog]:
-    """The "Classement" menu with "Destination…"; returns the opener (tests call it)."""
+    """ "Destination des documents classés…" in Outils (Thunderbird's order is kept: no menu
+    of its own); returns the opener (tests call it)."""
 
     def open_dialog() -> FilingDestinationDialog:
         dialog = FilingDestinationDialog(config_file, window)
@@ -286,8 +287,9 @@ def add_destination_menu(
         dialog.open()
         return dialog
 
-    menu = window.menuBar().addMenu(window.tr("&Classement"))
-    action = QAction(window.tr("Destination…"), window)
+    bar = getattr(window, "menu_bar", None)  # the main window's (app/ui/menus.py)
+    menu = bar.menus["tools"] if bar is not None else window.menuBar().addMenu(window.tr("&Outils"))
+    action = QAction(window.tr("Destination des documents classés…"), window)
     action.setObjectName("filing-destination")
     action.triggered.connect(open_dialog)
     menu.addAction(action)

@@ -1,5 +1,7 @@
-"""The message list's context menu: a patient's messages only (or all again), and the
-"Résultats" of the message's patient.
+"""The message list's context menu: the window's message actions (reply, mark, file,
+print, delete… as in the menu bar), the sender's address, a patient's messages only (or all
+again), and the "Résultats" of the message's patient. A right-click selects the message
+first: the actions act on the selection.
 
 The patient whose results are shown is the one the message was filed for (the filing
 journal), else the one its documents certainly match in the registry; the results are
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QTableView, QWidget
 from app.filing.errors import FilingError
 from app.filing.service import Filing, message_key
 from app.store.db import MessageSummary
+from app.ui.context_menus import AddressActions, Entries, add_entries, addresses
 from app.ui.models import MessageListModel
 from app.ui.results_view import ResultsDialog
 
@@ -37,8 +40,9 @@ def patient_of(filing: Filing, message: MessageSummary) -> str | None:
 
 
 class ListMenu(QObject):
-    """Installed on the window's list view (``install``); ``open_filing`` gives the window's
-    filing service, or None when no patients' folder is set."""
+    """Installed on the window's list view; ``open_filing`` gives the window's filing
+    service, or None when no patients' folder is set. The window sets ``entries`` (its
+    message actions) and ``addresses`` once its actions exist."""
 
     def __init__(
         self,
@@ -52,12 +56,23 @@ class ListMenu(QObject):
         self.open_filing, self.refresh = open_filing, refresh
         self.results: ResultsDialog | None = None
         self.menu: QMenu | None = None
+        self.entries: Callable[[], Entries] = list
+        self.addresses: AddressActions | None = None
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self.show_menu)
 
     def build(self, row: int) -> QMenu:
         menu = QMenu(self.view)
         message = self.model.message(row)
+        if message is not None and self.view.currentIndex().row() != row:
+            self.view.selectRow(row)  # the actions below act on the selection
+        add_entries(menu, self.entries())
+        sender = addresses(message.sender) if message is not None else []
+        if sender and self.addresses is not None:
+            menu.addSeparator()
+            title = self.tr("Expéditeur : {0}").format(sender[0])
+            self.addresses.add(menu.addMenu(title), sender[0])
+        menu.addSeparator()
         patient = message.patient if message is not None else None
         if patient is not None:
             only = menu.addAction(self.tr("Afficher seulement ce patient : {0}").format(patient))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMetaObject, QSettings, Qt, QThread, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -25,6 +25,7 @@ from app.filing.service import Filing
 from app.ops.patient_mail import PatientBook
 from app.store.db import Store
 from app.ui import threads
+from app.ui.account_states import AccountStates
 from app.ui.composer import Composer
 from app.ui.directory_panel import OnlineSearch
 from app.ui.directory_search import DirectoryJobs, DirectoryPlaces
@@ -32,10 +33,13 @@ from app.ui.documents_indexer import DocumentsIndexer
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
+from app.ui.icons import icon
 from app.ui.list_menu import ListMenu
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel
+from app.ui.notify import NewMail
 from app.ui.patients_dialog import PatientsDialog
+from app.ui.printing import Printing
 from app.ui.reader import Reader
 from app.ui.send_documents_dialog import SendDocumentsDialog
 from app.ui.send_views import SendViews
@@ -150,13 +154,17 @@ class MainWindow(ActionsWindow):
         column.addWidget(self.card_bar)
         column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.printing = Printing(self.reader, self)  # Ctrl+P: the message or its document
         self._build_toolbar()
         self.count = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.hide()
-        self.states: dict[str, str] = {}
         self.state_label = QLabel()
+        self.account_states = AccountStates(
+            self.folders, self.state_label, self.progress, self._refresh_counts
+        )
+        self.states = self.account_states.states  # address: state, as the status bar says
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.count)
@@ -168,21 +176,20 @@ class MainWindow(ActionsWindow):
         self.lock_overlay.unlock_requested.connect(self.unlock)
         self.inactivity = InactivityTimer(lock_minutes, self)
         self.inactivity.expired.connect(self.lock)
-        lock = QAction(self.tr("Verrouiller"), self)
-        lock.setShortcut(QKeySequence("Ctrl+Alt+L"))
-        lock.triggered.connect(self.lock)
-        self.addAction(lock)
         # Set by the application: opens the wizard and returns what it hands over (or None).
         self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
-        self._build_menus(lock)
         self.open_tracking = install_tracking(self, store, self.reader.delivery)
+        self._build_menus()
         self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
         self.settings_actions.add_to_menus()
         self.tray: QSystemTrayIcon | None = None
+        self.new_mail = NewMail(self, store)
         if worker is not None:
             self._connect_worker(worker)
             if QSystemTrayIcon.isSystemTrayAvailable():
-                self.tray = QSystemTrayIcon(self.windowIcon(), self)
+                shown = self.windowIcon()  # the edition's logo, else an envelope
+                self.tray = QSystemTrayIcon(icon("mail") if shown.isNull() else shown, self)
+                self.new_mail.tray = self.tray
                 self.tray.setToolTip("Caducée")
                 self.tray.activated.connect(self._bring_to_front)
                 self.tray.show()
@@ -195,6 +202,9 @@ class MainWindow(ActionsWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:  # the toolbar shown or not, the address book docked
+            self.restoreState(state)
         splitter = self.settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -204,6 +214,7 @@ class MainWindow(ActionsWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/columns", self.list_view.horizontalHeader().saveState())
         self.settings.sync()

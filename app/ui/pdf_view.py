@@ -234,16 +234,23 @@ class PdfPane(QWidget):
         return printed
 
 
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """``width`` x ``height``, or less: 90 % of the screen's free area at most."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width = min(width, int(free.width() * 0.9))
+        height = min(height, int(free.height() * 0.9))
+    window.resize(width, height)
+
+
 class PdfDialog(QDialog):
     def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        screen = (
-            parent.screen() if parent is not None else None
-        ) or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else QSize(820, 980)
-        self.resize(min(820, room.width() * 9 // 10), min(980, room.height() * 9 // 10))
+        fit_to_screen(self, 820, 980)
         self.pane = PdfPane(data, self)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.pane.print_)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QStackedWidget, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QMessageBox, QStackedWidget, QSystemTrayIcon, QWidget
 
 from app.core.errors import CaduceeError
 from app.ops import drafts, outbox_actions
@@ -21,6 +21,7 @@ from app.store.outbox import OutboxItem, OutboxStore
 from app.store.views import Scope
 from app.ui.drafts_view import DraftsPanel
 from app.ui.models import DRAFTS, OUTBOX
+from app.ui.notify import tell
 from app.ui.outbox_view import OutboxPanel
 from app.ui.send_notice import SendNotice
 
@@ -126,10 +127,7 @@ class SendViews(QObject):
             else self.tr("Un message n'a pas pu être envoyé : voir la boîte d'envoi.")
         )
         self.notifications.append(text)
-        tray = self.window.tray
-        if tray is not None:
-            tray.showMessage("Caducée", text, QSystemTrayIcon.MessageIcon.Warning, 15_000)
-        QApplication.alert(self.window)
+        tell(self.window, self.window.tray, text, QSystemTrayIcon.MessageIcon.Warning, 15_000)
 
     def open_outbox(self, address: str) -> None:
         self.window._reselect(Scope(account=address, folder=OUTBOX))

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
 
 from app.directory import refresh
 from app.ops.accounts import account_is_mssante, session_lock_minutes
@@ -62,18 +61,16 @@ class SettingsActions(QObject):
         window.directory_jobs.finished.connect(self._updated, Qt.ConnectionType.QueuedConnection)
 
     def add_to_menus(self) -> None:
-        """Today's menus: Fichier gets the settings, a new "Aide" menu the rest (the menu
-        bar's builder will place them in Thunderbird's order)."""
-        bar = self.window.menuBar()
-        file_menu = next((m for a in bar.actions() if isinstance(m := a.menu(), QMenu)), None)
-        if file_menu is not None and file_menu.actions():
-            first = file_menu.actions()[0]
-            file_menu.insertAction(first, self.preferences_action)
-            file_menu.insertAction(first, self.accounts_action)
-            file_menu.insertSeparator(first)
-        help_menu = bar.addMenu(self.tr("&Aide"))
-        help_menu.setObjectName("help-menu")
-        help_menu.addAction(self.help_action)
+        """Thunderbird's places: Outils > Préférences and Paramètres des comptes, Aide >
+        Aide de Caducée (F1) and À propos."""
+        menus = self.window.menu_bar.menus
+        tools = menus["tools"]
+        tools.addSeparator()
+        tools.addAction(self.accounts_action)
+        tools.addAction(self.preferences_action)
+        help_menu = menus["help"]
+        first = help_menu.actions()[0] if help_menu.actions() else None
+        help_menu.insertAction(first, self.help_action)  # type: ignore[arg-type]
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 

@@ -169,7 +169,7 @@ class SessionGift(Protocol):
 
 class SyncWorker(QObject):
     account_started = Signal(str)
-    progressed = Signal(str, str, int, int)  # account, phase, done, total
+    progressed = Signal(str, str, int, int, str)  # account, phase, done, total, folder
     account_done = Signal(str, object)  # account, SyncReport
     account_failed = Signal(str, str, str, str)  # account, state, French message, detail
     all_done = Signal()
@@ -208,8 +208,8 @@ class SyncWorker(QObject):
         self.account_started.emit(address)
         session = self.sessions.get(address) or self._session(account)
 
-        def progress(phase: str, done: int, total: int) -> None:
-            self.progressed.emit(address, phase, done, total)
+        def progress(phase: str, done: int, total: int, folder: str) -> None:
+            self.progressed.emit(address, phase, done, total, folder)
 
         try:
             try:
@@ -221,9 +221,9 @@ class SyncWorker(QObject):
                 if self.typed_only:  # unlocking: the sign-in is still proven
                     self._sign_in(session)
                 raise
-            self.progressed.emit(address, "envoi", 0, 1)
+            self.progressed.emit(address, "envoi", 0, 1, "")
             report.sent = len(deliver(store, session).sent)
-            self.progressed.emit(address, "envoi", 1, 1)
+            self.progressed.emit(address, "envoi", 1, 1, "")
             for warning in push_after_sync(store, session):  # drafts to the server's Drafts
                 log.warning("%s: drafts not pushed (%d chars of warning)", address, len(warning))
         except CaduceeError as error:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -213,8 +213,8 @@ def _html(text: str) -> str:
 
 
 def install(window: QMainWindow, store: Store, panel: DeliveryPanel) -> Callable[[], TrackingView]:
-    """Envois > Suivi des envois… in ``window``'s menu bar, and ``panel`` fed from ``store``.
-    Returns the function that opens (or raises) the view."""
+    """``panel`` fed from ``store``; returns the function that opens (or raises) "Suivi des
+    envois" (Outils > Suivi des envois…: app/ui/menus.py)."""
     receipts = ReceiptStore(store)
 
     def lookup(message_id: str) -> SentMessage | None:
@@ -242,12 +242,4 @@ def install(window: QMainWindow, store: Store, panel: DeliveryPanel) -> Callable
     worker = getattr(window, "worker", None)
     if worker is not None:
         worker.all_done.connect(synced)
-    # QCoreApplication.translate: ``window.tr`` would look in the window's classes' contexts,
-    # where lupdate does not put a function's strings (the menu stayed French in English)
-    menu = window.menuBar().addMenu(QCoreApplication.translate("MainWindow", "&Envois"))
-    action = QAction(QCoreApplication.translate("MainWindow", "Suivi des envois…"), window)
-    action.setObjectName("tracking")
-    action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-    action.triggered.connect(open_view)
-    menu.addAction(action)
     return open_view

@@ -1,55 +1,104 @@
-"""The main window's toolbar, menus and keyboard shortcuts, wired to its actions."""
+"""The main window's actions (one per command, with its shortcut and icon), its toolbar, and
+the menu bar built from them (``menus.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QToolBar
 
+from app.store.views import Scope
 from app.ui.audit_dialog import AuditDialog
+from app.ui.icons import icon
+from app.ui.list_menu import ListMenu
+from app.ui.printing import Printing
+from app.ui.results_view import ResultsDialog
+from app.ui.search_box import SearchFeedback
 from app.ui.window_filing import FilingWindow
+
+Keys = Sequence[str]
 
 
 class ActionsWindow(FilingWindow):
-    """The toolbar, the menus and the shortcuts."""
+    """The commands, the toolbar, the menus and the shortcuts."""
+
+    list_menu: ListMenu
+    printing: Printing
+    open_tracking: Callable[[], object]
 
     # -- building -------------------------------------------------------------------------
 
-    def _build_toolbar(self) -> None:
-        bar = QToolBar(self.tr("Barre d'outils"))
-        bar.setObjectName("main-toolbar")
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        self.get_mail_action = QAction(self.tr("Relever"), self)
-        self.get_mail_action.setToolTip(self.tr("Relever le courrier (F5)"))
-        self.get_mail_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+T")])
-        self.get_mail_action.triggered.connect(self.get_mail)
+    def _command(
+        self,
+        key: str,
+        label: str,
+        handler: Callable[[], object],
+        keys: Keys = (),
+        tip: str | None = None,
+    ) -> QAction:
+        """An action of the window: its shortcut works anywhere in it (menus hidden too)."""
+        action = QAction(icon(key), label, self)
+        action.setObjectName(key)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        if tip is not None:
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: handler())
+        self.addAction(action)
+        self.commands[key] = action
+        return action
+
+    def _build_commands(self) -> None:
+        self.commands: dict[str, QAction] = {}
+        command = self._command
+        self.get_mail_action = command(
+            "get-mail", self.tr("Relever"), self.get_mail, ("F5", "Ctrl+T"),
+            self.tr("Relever le courrier (F5)"),
+        )  # fmt: skip
         self.get_mail_action.setEnabled(self.worker is not None)
-        bar.addAction(self.get_mail_action)
-        for label, keys, handler in (
-            (self.tr("Écrire"), "Ctrl+N", self.write),
-            (self.tr("Répondre"), "Ctrl+R", self.reply),
-            (self.tr("Répondre à tous"), "Ctrl+Shift+R", self.reply_all),
-            (self.tr("Transférer"), "Ctrl+L", self.forward),
-        ):
-            action = QAction(label, self)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(handler)
-            bar.addAction(action)
-        self.directory_action = QAction(self.tr("Carnet d'adresses"), self)
-        self.directory_action.setToolTip(self.tr("Annuaire MSSanté et favoris (Ctrl+Maj+B)"))
-        self.directory_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
-        self.directory_action.triggered.connect(self.open_directory)
-        bar.addAction(self.directory_action)
-        self.drafts_action = QAction(self.tr("Brouillons"), self)
-        self.drafts_action.setToolTip(self.tr("Reprendre les messages non envoyés"))
-        self.drafts_action.triggered.connect(lambda: self.send_views.open_drafts())
-        bar.addAction(self.drafts_action)
-        self.queue_action = QAction(self.tr("À classer"), self)
-        self.queue_action.setObjectName("filing-queue")
-        self.queue_action.setToolTip(self.tr("Les documents reçus à classer dans les dossiers"))
-        self.queue_action.triggered.connect(self.open_filing_queue)
-        bar.addAction(self.queue_action)
-        bar.addSeparator()
+        command("write", self.tr("Écrire"), self.write, ("Ctrl+N",))
+        command("reply", self.tr("Répondre"), self.reply, ("Ctrl+R",))
+        command("reply-all", self.tr("Répondre à tous"), self.reply_all, ("Ctrl+Shift+R",))
+        command("forward", self.tr("Transférer"), self.forward, ("Ctrl+L",))
+        self.directory_action = command(
+            "directory", self.tr("Carnet d'adresses"), self.open_directory, ("Ctrl+Shift+B",),
+            self.tr("Annuaire MSSanté et favoris (Ctrl+Maj+B)"),
+        )  # fmt: skip
+        self.drafts_action = command(
+            "drafts", self.tr("Brouillons"), self.send_views.open_drafts, (),
+            self.tr("Reprendre les messages non envoyés"),
+        )  # fmt: skip
+        self.queue_action = command(
+            "filing-queue", self.tr("À classer"), self.open_filing_queue, (),
+            self.tr("Les documents reçus à classer dans les dossiers"),
+        )  # fmt: skip
+        command("search", self.tr("Rechercher"), self.search.setFocus, ("Ctrl+Shift+K",))
+        command("delete", self.tr("Supprimer"), self.delete_selected, ("Del",))
+        command("toggle-read", self.tr("Marquer comme lu / non lu"), self.toggle_read, ("M",))
+        command("toggle-flag", self.tr("Suivre / ne plus suivre"), self.toggle_flag, ("S",))
+        command("next-unread", self.tr("Message non lu suivant"), self.next_unread, ("N",))
+        command("next", self.tr("Message suivant"), lambda: self.select_relative(1), ("F",))
+        command("previous", self.tr("Message précédent"), lambda: self.select_relative(-1), ("B",))
+        command("inbox", self.tr("Boîte de réception"), self.go_to_inbox)
+        command("outbox", self.tr("Boîte d'envoi"), self.go_to_outbox)
+        command("file", self.tr("Classer les documents…"), self.file_selected, ("C",))
+        command(
+            "send-documents", self.tr("Adresser des documents…"),
+            lambda: self.send_documents(message_id=getattr(self._selected(), "id", None)),
+        )  # fmt: skip
+        command("results", self.tr("Résultats du patient…"), self.patient_results)
+        command("print", self.tr("Imprimer…"), self.printing.print_, ("Ctrl+P",))
+        command("print-preview", self.tr("Aperçu avant impression…"), self.printing.preview)
+        command("print-pdf", self.tr("Imprimer en PDF…"), self.printing.to_pdf)
+        self.add_account_action = command(
+            "add-account", self.tr("Ajouter un compte…"), self.add_account
+        )
+        self.add_account_action.setEnabled(self.worker is not None)
+        command("patients", self.tr("Patients…"), self.open_patients, ("Ctrl+Shift+P",))
+        command("audit-trail", self.tr("Journal d'audit…"), self.show_audit)
+        command("lock", self.tr("Verrouiller"), self.lock, ("Ctrl+Alt+L",))
+        command("quit", self.tr("Quitter"), self.close, ("Ctrl+Q",))
         self.filters: dict[str, QAction] = {}
         for key, label in (
             ("unread", self.tr("Non lus")),
@@ -57,57 +106,70 @@ class ActionsWindow(FilingWindow):
             ("attachments", self.tr("Avec pièces jointes")),
             ("reports", self.tr("Accusés")),  # delivery/read reports: hidden unless asked
         ):
-            action = QAction(label, self)
+            action = QAction(icon(key), label, self)
+            action.setObjectName(f"filter-{key}")
             action.setCheckable(True)
             action.toggled.connect(self._apply_scope)
-            bar.addAction(action)
             self.filters[key] = action
-        bar.addSeparator()
+
+    def _build_toolbar(self) -> None:
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Rechercher (objet, adresses, texte, pièces…)"))
         self.search.setAccessibleName(self.tr("Recherche"))
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(380)
-        self.search.returnPressed.connect(self._apply_scope)
-        self.search.textChanged.connect(lambda text: None if text else self._apply_scope())
+        self.search_feedback = SearchFeedback(
+            self.search, self.list_view, self._apply_scope, self.clear_filters
+        )
+        self._build_commands()
+        bar = QToolBar(self.tr("Barre d'outils"))
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.addToolBar(bar)
+        self.toolbar = bar
+        for key in (
+            "get-mail", "write", "reply", "reply-all", "forward", "directory", "drafts",
+            "filing-queue",
+        ):  # fmt: skip
+            bar.addAction(self.commands[key])
+        bar.addSeparator()
+        for action in self.filters.values():
+            bar.addAction(action)
+        bar.addSeparator()
         bar.addWidget(self.search)
-        find = QAction(self.tr("Rechercher"), self)
-        find.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        find.triggered.connect(lambda: self.search.setFocus())
-        self.addAction(find)
-        delete = QAction(self.tr("Supprimer"), self)
-        delete.setShortcut(QKeySequence.StandardKey.Delete)
-        delete.triggered.connect(self.delete_selected)
-        self.addAction(delete)
-        for key, handler in (
-            ("M", self.toggle_read),
-            ("S", self.toggle_flag),
-            ("N", self.next_unread),
-            ("C", self.file_selected),
-        ):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(handler)
-            self.addAction(action)
 
-    def _build_menus(self, lock: QAction) -> None:
-        menu = self.menuBar().addMenu(self.tr("&Fichier"))
-        self.add_account_action = menu.addAction(self.tr("Ajouter un compte…"))
-        self.add_account_action.setObjectName("add-account")
-        self.add_account_action.triggered.connect(self.add_account)
-        self.add_account_action.setEnabled(self.worker is not None)
-        patients_action = menu.addAction(self.tr("Patients…"))
-        patients_action.setObjectName("patients")
-        patients_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-        patients_action.triggered.connect(self.open_patients)
-        audit_action = menu.addAction(self.tr("Journal d'audit…"))
-        audit_action.setObjectName("audit-trail")
-        audit_action.triggered.connect(self.show_audit)
-        menu.addSeparator()
-        menu.addAction(lock)
-        quit_action = menu.addAction(self.tr("Quitter"))
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+    def _build_menus(self) -> None:
+        from app.ui.menus import MenuBar  # it reads this window's commands
+
+        self.menu_bar = MenuBar(self)
+
+    # -- commands of this layer -----------------------------------------------------------
+
+    def clear_filters(self) -> None:
+        for action in self.filters.values():
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+        self._apply_scope()
+
+    def go_to_inbox(self) -> None:
+        account = self._folder_scope().account or next(
+            (a.address for a in self.store.accounts()), None
+        )
+        if account is not None:
+            self._reselect(Scope(account=account, folder="INBOX"))
+
+    def go_to_outbox(self) -> None:
+        account = self._folder_scope().account or next(
+            (a.address for a in self.store.accounts()), None
+        )
+        if account is not None:
+            self.send_views.open_outbox(account)
+
+    def patient_results(self) -> ResultsDialog | None:
+        message = self._selected()
+        return self.list_menu.show_results(message) if message is not None else None
 
     def show_audit(self) -> AuditDialog:
         dialog = AuditDialog(self.store.audit, self)

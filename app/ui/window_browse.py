@@ -11,6 +11,7 @@ from app.store.db import MessageSummary, Store
 from app.store.views import Scope, blob_digest
 from app.ui.models import DRAFTS, OUTBOX, FolderTreeModel, MessageListModel, MessageRole, ScopeRole
 from app.ui.reader import Reader
+from app.ui.search_box import SearchFeedback
 from app.ui.send_views import SendViews
 
 
@@ -26,6 +27,7 @@ class BrowsingWindow(QMainWindow):
     messages: MessageListModel
     reader: Reader
     search: QLineEdit
+    search_feedback: SearchFeedback
     send_views: SendViews
     inbox_shown = False  # a folder was selected for her (at start, or after the first sync)
 
@@ -81,6 +83,13 @@ class BrowsingWindow(QMainWindow):
             else self.tr("{0} message(s)").format(found)
         )
         self.send_views.follow(base, bool(text))
+        self._say_found(found)
+
+    def _say_found(self, found: int) -> None:
+        """An empty list says why (a search, the filters, an empty folder)."""
+        searching = bool(self.search.text().strip())
+        filtering = any(f.isChecked() for f in self.filters.values())
+        self.search_feedback.update(found, searching, filtering)
 
     def _message_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -133,3 +142,4 @@ class BrowsingWindow(QMainWindow):
             self.list_view.selectRow(row)
             self.list_view.selectionModel().blockSignals(False)
         self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
+        self._say_found(self.messages.rowCount())

@@ -39,6 +39,13 @@ class MessageWindow(SessionWindow):
                 return
         self.statusBar().showMessage(self.tr("Plus de message non lu ici."), 4000)
 
+    def select_relative(self, step: int) -> None:
+        """The message below (1) or above (-1) the current one (Thunderbird's F and B)."""
+        row = self.list_view.currentIndex().row() + step
+        if 0 <= row < self.messages.rowCount():
+            self.list_view.selectRow(row)
+            self.list_view.scrollTo(self.messages.index(row, 0))
+
     def toggle_read(self) -> None:
         self._toggle("\\Seen")
 

@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QSystemTrayIcon
 from shiboken6 import isValid
 
 from app.ops.accounts import session_lock_minutes
+from app.ui.account_states import AccountStates, kind_of
 from app.ui.composer import Composer
 from app.ui.directory_search import DirectoryJobs
 from app.ui.error_bar import ErrorBar
 from app.ui.lock import InactivityTimer, LockOverlay
+from app.ui.notify import NewMail
 from app.ui.sync_worker import BUSY, PSC_AGAIN, SessionGift, SyncWorker
 from app.ui.window_browse import BrowsingWindow
 
@@ -30,7 +32,9 @@ class SessionWindow(BrowsingWindow):
     session_given = Signal(object)  # a SessionGift for the worker (an account just added)
     sync_finished = Signal()  # the window has taken the results of a sync in
 
+    account_states: AccountStates
     account_wizard: Callable[[QWidget], SessionGift | None] | None
+    new_mail: NewMail
     busy_retry: QTimer
     card_bar: QLabel
     composers: list[Composer]
@@ -51,9 +55,17 @@ class SessionWindow(BrowsingWindow):
     unlock_problems: list[str]
     unlocking: bool
     worker: SyncWorker | None
-    notify_new_mail = True  # Préférences: "Signaler les nouveaux messages"
 
     # -- session lock -----------------------------------------------------------------------
+
+    @property
+    def notify_new_mail(self) -> bool:
+        """Préférences: "Signaler les nouveaux messages" (``NewMail.enabled``)."""
+        return self.new_mail.enabled
+
+    @notify_new_mail.setter
+    def notify_new_mail(self, value: bool) -> None:
+        self.new_mail.enabled = value
 
     def lock(self) -> None:
         """Hide every message and forget the sign-in; nothing is synced until unlocked."""
@@ -158,15 +170,12 @@ class SessionWindow(BrowsingWindow):
 
     @Slot(str)
     def _account_started(self, address: str) -> None:
-        self._set_state(address, self.tr("synchronisation…"))
+        self.new_mail.started(address)
+        self.account_states.set(address, "syncing", self.tr("synchronisation…"))
 
-    @Slot(str, str, int, int)
-    def _progressed(self, address: str, phase: str, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{phase} %v/%m")
-        self.progress.show()
-        self._set_state(address, self.tr("synchronisation…"))
+    @Slot(str, str, int, int, str)
+    def _progressed(self, address: str, phase: str, done: int, total: int, folder: str) -> None:
+        self.account_states.progressed(address, phase, done, total, folder)
 
     def _bring_to_front(self) -> None:
         self.showNormal()
@@ -175,21 +184,16 @@ class SessionWindow(BrowsingWindow):
 
     @Slot(str, object)
     def _account_done(self, address: str, report: object) -> None:
-        self._set_state(address, self.tr("connecté"))
+        self.account_states.set(address, "connected", self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
         self._reload_keeping_selection()  # the folder tree too: the first sync brings it
         if self._folder_scope().folder is None and not self.inbox_shown:
             self._select_first_folder()  # her Inbox, not the account's folders mixed
-        new = getattr(report, "new", 0)
-        if new and self.tray is not None and self.notify_new_mail and not self.isActiveWindow():
-            # No sender or subject: a notification can be read by anyone near the screen.
-            self.tray.showMessage(
-                "Caducée", self.tr("{0} nouveau(x) message(s)").format(new), msecs=8000
-            )
+        self.new_mail.done(address)  # the status bar; the tray and taskbar if not in front
 
     @Slot(str, str, str, str)
     def _account_failed(self, address: str, state: str, message: str, details: str) -> None:
-        self._set_state(address, self.state_names().get(state, state))
+        self.account_states.set(address, kind_of(state), self.state_names().get(state, state))
         if state == BUSY:  # not an error: its mail arrives all the same, shown once synced
             if not self.busy_retry.isActive():
                 self.busy_retry.start()
@@ -202,7 +206,7 @@ class SessionWindow(BrowsingWindow):
     @Slot()
     def _sync_finished(self) -> None:
         self.syncing = False
-        self.progress.hide()
+        self.account_states.finished()
         self.get_mail_action.setEnabled(True)
         if self.unlocking:
             self._unlock_finished()
@@ -216,7 +220,7 @@ class SessionWindow(BrowsingWindow):
         """Removal locks the session at once (as Ctrl+Alt+L: the mail hidden, the sessions
         closed); unlocking needs the card back and its PIN (issue 17, item 4)."""
         if state == "REMOVED":
-            self._set_state(address, self.tr("carte retirée"))
+            self.account_states.set(address, "card", self.tr("carte retirée"))
             self.lock()
             self.lock_overlay.problem.setText(
                 self.tr("Carte CPS retirée : réinsérez-la, puis « Déverrouiller » et votre code.")
@@ -248,7 +252,3 @@ class SessionWindow(BrowsingWindow):
             BUSY: self.tr("relève en cours ailleurs"),
             "erreur": self.tr("erreur"),
         }
-
-    def _set_state(self, address: str, state: str) -> None:
-        self.states[address] = state
-        self.state_label.setText(" · ".join(f"{a} : {s}" for a, s in self.states.items()))

@@ -55,7 +55,8 @@ def test_the_dialog_from_the_menu_saves_the_practice_software_settings(
         for a in menu.menu().actions()  # type: ignore[union-attr]
         if a.objectName() == "filing-destination"
     ]
-    assert action.text() == "Destination…"
+    assert action.text() == "Destination des documents classés…"
+    assert action in window.menu_bar.menus["tools"].actions()  # Outils, not after Aide
     action.trigger()
     dialog = window.findChild(FilingDestinationDialog)
     assert dialog is not None and dialog.isVisible() and dialog.to_folders.isChecked()

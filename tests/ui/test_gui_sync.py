@@ -74,10 +74,26 @@ def test_get_mail_from_the_window(
         assert "mot de passe refusé" in window.error_bar.text.text()
         assert "identifiant refusé" in window.state_label.text()
         window.grab().save(str(artefacts / "main-window-error-bar.png"))
+        assert window.folders.index(0, 0).data().endswith("\nidentifiant refusé")  # the tree
 
+        states = window.account_states
+        shown_lines: list[str] = []
+        progressed = states.progressed
+
+        def seen(*args: object) -> None:  # what the tree says as each report arrives
+            progressed(*args)  # type: ignore[arg-type]
+            shown_lines.append(str(window.folders.index(0, 0).data()))
+            if len(shown_lines) == 1:
+                window.grab().save(str(artefacts / "synchronisation-lab.png"))
+
+        states.progressed = seen  # type: ignore[method-assign]
         with qtbot.waitSignal(window.sync_finished, timeout=60_000):
             window.error_bar._retry()
         assert not window.error_bar.isVisible()
+        lines = [line.split("\n")[1] for line in shown_lines]  # under the address
+        assert "Boîte de réception…" in lines and "Boîte de réception 3/3" in lines, lines
+        assert "messages 3/3" in lines and lines[-1] == "envoi", lines
+        assert window.folders.index(0, 0).data().endswith("\nconnecté")
         assert "connecté" in window.state_label.text()
         assert len(asked) == 2 and "Mot de passe" in asked[0]  # asked again after a refusal
         window._select_first_folder()

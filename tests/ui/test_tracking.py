@@ -136,8 +136,9 @@ def test_the_reader_of_a_sent_message_shows_where_each_recipient_stands(
     view = window.open_tracking()
     qtbot.addWidget(view)
     assert view.isVisible() and view.tree.topLevelItemCount() == 2
-    menus = [a.text() for a in window.menuBar().actions()]
-    assert "&Envois" in menus
+    tools = window.menu_bar.menus["tools"].actions()
+    tracking = next(a for a in tools if a.objectName() == "tracking")  # Outils > Suivi…
+    assert tracking.shortcut().toString() == "Ctrl+Shift+E"
     assert view.tree.topLevelItem(0).flags() & Qt.ItemFlag.ItemIsEnabled
 
 

@@ -568,7 +568,7 @@ def test_add_an_account_from_the_main_window(
         (added,) = opened
         assert added.windowTitle() == "Caducée — ajouter un compte"
         assert [a.address for a in store.accounts()] == [mailbox.address]
-        assert window.folders.item(0).text() == mailbox.address
+        assert window.folders.item(0).text() == f"{mailbox.address}\nconnecté"  # its state
         assert not window.error_bar.isVisible()
         subjects = [
             window.messages.index(row, 1).data() for row in range(window.messages.rowCount())

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-QT_MODULES = ("PySide6", "PySide2", "PyQt5", "PyQt6", "shiboken6", "shiboken2", "qtpy")
+QT_MODULES = ("PySide6", "PySide2", "PyQt5", "PyQt6", "shiboken6", "shiboken2", "qtpy", "qtawesome")
 
 
 def qt_imports(source: str) -> list[str]:

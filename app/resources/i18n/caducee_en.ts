@@ -242,11 +242,34 @@ Telephone</translation>
     </message>
 </context>
 <context>
-    <name>ActionsWindow</name>
+    <name>AccountStates</name>
     <message>
-        <source>Barre d'outils</source>
-        <translation>Toolbar</translation>
+        <source>dossier {0}/{1}</source>
+        <translation>folder {0}/{1}</translation>
     </message>
+    <message>
+        <source>en-têtes {0}/{1}</source>
+        <translation>headers {0}/{1}</translation>
+    </message>
+    <message>
+        <source>messages {0}/{1}</source>
+        <translation>messages {0}/{1}</translation>
+    </message>
+    <message>
+        <source>envoi</source>
+        <translation>sending</translation>
+    </message>
+    <message>
+        <source>synchronisation : {0}</source>
+        <translation>syncing: {0}</translation>
+    </message>
+    <message>
+        <source>Compte {0}, {1}</source>
+        <translation>Account {0}, {1}</translation>
+    </message>
+</context>
+<context>
+    <name>ActionsWindow</name>
     <message>
         <source>Relever</source>
         <translation>Get mail</translation>
@@ -296,6 +319,86 @@ Telephone</translation>
         <translation>Received documents to file into the records</translation>
     </message>
     <message>
+        <source>Rechercher</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Marquer comme lu / non lu</source>
+        <translation>Mark as read / unread</translation>
+    </message>
+    <message>
+        <source>Suivre / ne plus suivre</source>
+        <translation>Flag / unflag</translation>
+    </message>
+    <message>
+        <source>Message non lu suivant</source>
+        <translation>Next unread message</translation>
+    </message>
+    <message>
+        <source>Message suivant</source>
+        <translation>Next message</translation>
+    </message>
+    <message>
+        <source>Message précédent</source>
+        <translation>Previous message</translation>
+    </message>
+    <message>
+        <source>Boîte de réception</source>
+        <translation>Inbox</translation>
+    </message>
+    <message>
+        <source>Boîte d'envoi</source>
+        <translation>Outbox</translation>
+    </message>
+    <message>
+        <source>Classer les documents…</source>
+        <translation>File documents to patient…</translation>
+    </message>
+    <message>
+        <source>Adresser des documents…</source>
+        <translation>Send documents…</translation>
+    </message>
+    <message>
+        <source>Résultats du patient…</source>
+        <translation>Patient's results…</translation>
+    </message>
+    <message>
+        <source>Imprimer…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <source>Aperçu avant impression…</source>
+        <translation>Print preview…</translation>
+    </message>
+    <message>
+        <source>Imprimer en PDF…</source>
+        <translation>Print to PDF…</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte…</source>
+        <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Patients…</source>
+        <translation>Patients…</translation>
+    </message>
+    <message>
+        <source>Journal d'audit…</source>
+        <translation>Audit trail…</translation>
+    </message>
+    <message>
+        <source>Verrouiller</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
         <source>Non lus</source>
         <translation>Unread</translation>
     </message>
@@ -320,32 +423,23 @@ Telephone</translation>
         <translation>Search</translation>
     </message>
     <message>
-        <source>Rechercher</source>
-        <translation>Search</translation>
+        <source>Barre d'outils</source>
+        <translation>Toolbar</translation>
+    </message>
+</context>
+<context>
+    <name>AddressActions</name>
+    <message>
+        <source>Écrire à {0}</source>
+        <translation>Write to {0}</translation>
     </message>
     <message>
-        <source>Supprimer</source>
-        <translation>Delete</translation>
+        <source>Copier l'adresse</source>
+        <translation>Copy the address</translation>
     </message>
     <message>
-        <source>&amp;Fichier</source>
-        <translation>&amp;File</translation>
-    </message>
-    <message>
-        <source>Ajouter un compte…</source>
-        <translation>Add an account…</translation>
-    </message>
-    <message>
-        <source>Patients…</source>
-        <translation>Patients…</translation>
-    </message>
-    <message>
-        <source>Journal d'audit…</source>
-        <translation>Audit trail…</translation>
-    </message>
-    <message>
-        <source>Quitter</source>
-        <translation>Quit</translation>
+        <source>Chercher dans le carnet d'adresses</source>
+        <translation>Look up in the address book</translation>
     </message>
 </context>
 <context>
@@ -1758,6 +1852,17 @@ Telephone</translation>
     </message>
 </context>
 <context>
+    <name>FolderMenu</name>
+    <message>
+        <source>Tout développer</source>
+        <translation>Expand all</translation>
+    </message>
+    <message>
+        <source>Tout réduire</source>
+        <translation>Collapse all</translation>
+    </message>
+</context>
+<context>
     <name>FolderTreeModel</name>
     <message>
         <source>Boîte de réception</source>
@@ -1802,6 +1907,17 @@ Telephone</translation>
     <message>
         <source>Brouillons</source>
         <translation>Drafts</translation>
+    </message>
+</context>
+<context>
+    <name>HeaderMenu</name>
+    <message>
+        <source>De : {0}</source>
+        <translation>From: {0}</translation>
+    </message>
+    <message>
+        <source>À : {0}</source>
+        <translation>To: {0}</translation>
     </message>
 </context>
 <context>
@@ -1867,7 +1983,30 @@ Telephone</translation>
     </message>
 </context>
 <context>
+    <name>ListHeader</name>
+    <message>
+        <source>Indicateurs (non lu, suivi, classé)</source>
+        <translation>Marks (unread, flagged, filed)</translation>
+    </message>
+    <message>
+        <source>Croissant</source>
+        <translation>Ascending</translation>
+    </message>
+    <message>
+        <source>Décroissant</source>
+        <translation>Descending</translation>
+    </message>
+    <message>
+        <source>Trier par</source>
+        <translation>Sort by</translation>
+    </message>
+</context>
+<context>
     <name>ListMenu</name>
+    <message>
+        <source>Expéditeur : {0}</source>
+        <translation>Sender: {0}</translation>
+    </message>
     <message>
         <source>Afficher seulement ce patient : {0}</source>
         <translation>Show only this patient: {0}</translation>
@@ -2005,17 +2144,68 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
         <source>État de la carte CPS</source>
         <translation>CPS card state</translation>
     </message>
-    <message>
-        <source>Verrouiller</source>
-        <translation>Lock</translation>
-    </message>
-    <message>
-        <source>&amp;Envois</source>
-        <translation>&amp;Sending</translation>
-    </message>
+</context>
+<context>
+    <name>MenuBar</name>
     <message>
         <source>Suivi des envois…</source>
         <translation>Sent mail tracking…</translation>
+    </message>
+    <message>
+        <source>Raccourcis clavier…</source>
+        <translation>Keyboard shortcuts…</translation>
+    </message>
+    <message>
+        <source>&amp;Fichier</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>É&amp;dition</source>
+        <translation>&amp;Edit</translation>
+    </message>
+    <message>
+        <source>&amp;Affichage</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>A&amp;ller</source>
+        <translation>&amp;Go</translation>
+    </message>
+    <message>
+        <source>&amp;Message</source>
+        <translation>&amp;Message</translation>
+    </message>
+    <message>
+        <source>&amp;Outils</source>
+        <translation>&amp;Tools</translation>
+    </message>
+    <message>
+        <source>Aid&amp;e</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>Nouveau</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <source>Barre d'outils</source>
+        <translation>Toolbar</translation>
+    </message>
+    <message>
+        <source>Barre d'état</source>
+        <translation>Status bar</translation>
+    </message>
+    <message>
+        <source>Colonnes</source>
+        <translation>Columns</translation>
+    </message>
+    <message>
+        <source>Trier par</source>
+        <translation>Sort by</translation>
+    </message>
+    <message>
+        <source>Filtres</source>
+        <translation>Filters</translation>
     </message>
 </context>
 <context>
@@ -2115,6 +2305,13 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
     <message>
         <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
         <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
+    </message>
+</context>
+<context>
+    <name>NewMail</name>
+    <message>
+        <source>{0} nouveau(x) message(s)</source>
+        <translation>{0} new message(s)</translation>
     </message>
 </context>
 <context>
@@ -2656,6 +2853,41 @@ From the number: {2}</translation>
     </message>
 </context>
 <context>
+    <name>Printing</name>
+    <message>
+        <source>Choisissez d'abord un message.</source>
+        <translation>Choose a message first.</translation>
+    </message>
+    <message>
+        <source>Imprimer</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>Aperçu avant impression</source>
+        <translation>Print preview</translation>
+    </message>
+    <message>
+        <source>Imprimer en PDF</source>
+        <translation>Print to PDF</translation>
+    </message>
+    <message>
+        <source>message.pdf</source>
+        <translation>message.pdf</translation>
+    </message>
+    <message>
+        <source>Documents PDF (*.pdf)</source>
+        <translation>PDF documents (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Impression impossible</source>
+        <translation>Cannot print</translation>
+    </message>
+    <message>
+        <source>L'impression n'a pas pu se faire. Vérifiez l'imprimante (ou, pour un PDF, que le dossier choisi accepte l'écriture), puis réessayez.</source>
+        <translation>Printing failed. Check the printer (or, for a PDF, that the chosen folder can be written to), then try again.</translation>
+    </message>
+</context>
+<context>
     <name>PscSignInDialog</name>
     <message>
         <source>Connexion Pro Santé Connect</source>
@@ -2973,6 +3205,29 @@ L'ouvrir dans le navigateur ?</source>
 {0}
 
 Open it in the browser?</translation>
+    </message>
+</context>
+<context>
+    <name>SearchFeedback</name>
+    <message>
+        <source>Aucun résultat pour « {0} »</source>
+        <translation>No results for “{0}”</translation>
+    </message>
+    <message>
+        <source>Effacer la recherche</source>
+        <translation>Clear the search</translation>
+    </message>
+    <message>
+        <source>Aucun message ne correspond aux filtres choisis.</source>
+        <translation>No message matches the chosen filters.</translation>
+    </message>
+    <message>
+        <source>Retirer les filtres</source>
+        <translation>Remove the filters</translation>
+    </message>
+    <message>
+        <source>Aucun message dans ce dossier.</source>
+        <translation>No message in this folder.</translation>
     </message>
 </context>
 <context>
@@ -3454,10 +3709,6 @@ Send anyway?</translation>
         <translation>connected</translation>
     </message>
     <message>
-        <source>{0} nouveau(x) message(s)</source>
-        <translation>{0} new message(s)</translation>
-    </message>
-    <message>
         <source>carte retirée</source>
         <translation>card removed</translation>
     </message>
@@ -3521,10 +3772,6 @@ Send anyway?</translation>
         <translation>About Caducée</translation>
     </message>
     <message>
-        <source>&amp;Aide</source>
-        <translation>&amp;Help</translation>
-    </message>
-    <message>
         <source>Préférences enregistrées.</source>
         <translation>Preferences saved.</translation>
     </message>
@@ -3543,6 +3790,21 @@ Send anyway?</translation>
     <message>
         <source>La mise à jour de l'annuaire a échoué.</source>
         <translation>The directory update failed.</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Raccourcis clavier</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>Commande</source>
+        <translation>Command</translation>
+    </message>
+    <message>
+        <source>Raccourci</source>
+        <translation>Shortcut</translation>
     </message>
 </context>
 <context>
@@ -3632,14 +3894,37 @@ Send anyway?</translation>
     </message>
 </context>
 <context>
-    <name>window</name>
+    <name>reader</name>
     <message>
-        <source>&amp;Classement</source>
-        <translation>F&amp;iling</translation>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
     </message>
     <message>
-        <source>Destination…</source>
-        <translation>Destination…</translation>
+        <source>De :</source>
+        <translation>From:</translation>
+    </message>
+    <message>
+        <source>À :</source>
+        <translation>To:</translation>
+    </message>
+    <message>
+        <source>Date :</source>
+        <translation>Date:</translation>
+    </message>
+    <message>
+        <source>Pièces jointes :</source>
+        <translation>Attachments:</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <source>&amp;Outils</source>
+        <translation>&amp;Tools</translation>
+    </message>
+    <message>
+        <source>Destination des documents classés…</source>
+        <translation>Where filed documents go…</translation>
     </message>
 </context>
 <context>
