@@ -20,7 +20,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
-from app.filing.patients import ImportReport, Patient, Registry
+from app.filing.patients import ImportReport, Patient, Registry, open_root_db
 from app.filing.service import (
     FILED,
     QUEUED,
@@ -171,7 +171,7 @@ def _print_json(data: Any) -> None:
 def _registry(args: argparse.Namespace, profile: Profile) -> tuple[FilingDb, Registry]:
     root = root_of(args, profile)
     profile.ensure()
-    db = FilingDb.open(profile.data_dir)
+    db = open_root_db(root, profile.data_dir)
     try:
         return db, Registry(db, root)
     except BaseException:
