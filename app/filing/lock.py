@@ -146,10 +146,14 @@ class RootLock:
         except FileExistsError:
             return False
         try:
-            os.write(fd, json.dumps(info).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(json.dumps(info).encode())
+                stream.flush()
+                os.fsync(stream.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                self.path.unlink()  # ours, just created: never left behind half-written
+            raise
         self.token = token
         return True
 
