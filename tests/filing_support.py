@@ -256,3 +256,8 @@ def put_raw(store: Store, account: str, uid: int, raw: bytes) -> None:
     inbox = next(f for f in store.folders(found) if f.name == "INBOX")
     store.add_headers(inbox, [HeaderRow(uid, (), None, len(raw), None, raw.split(b"\n\n")[0])])
     store.add_bodies(inbox, {uid: raw})
+
+
+def certain_docs() -> MessageDocuments:
+    """One document with Marie's qualified INS and traits (a certain match)."""
+    return documents(document(identity(ins_value=ins())))

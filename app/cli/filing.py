@@ -401,9 +401,10 @@ def run_journal(args: argparse.Namespace, profile: Profile) -> int:
         print("Journal vide.")
     for entry in entries:
         patient = f" patient {entry.patient_id}" if entry.patient_id else ""
+        replaced = f" (remplacé par {entry.replaced_by})" if entry.replaced_by else ""
         print(
-            f"{entry.id}  {entry.at}  {entry.status}{patient}  {entry.message_id} "
-            f"[document {entry.document + 1}]  par {entry.who}"
+            f"{entry.id}  {entry.at}  {entry.status}{replaced}{patient}  {entry.message_id} "
+            f"[document {entry.document + 1}]  par {entry.who} sur {entry.host or '?'}"
         )
         for item in entry.files:
             print(f"      {item.path}")
