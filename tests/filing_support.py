@@ -146,6 +146,7 @@ def cda_xml(
     replaces: str | None = None,
     matricule: str = MATRICULE,
     effective: str = "20261116090000+0100",
+    birth: str = "19800512",
 ) -> bytes:
     """A CI-SIS-like CDA: id ``DOC_ROOT^number``, setId, versionNumber, an RPLC
     relatedDocument when ``replaces`` (the parent's number), the PDF as nonXMLBody."""
@@ -172,7 +173,7 @@ def cda_xml(
     <patient>
       <name><given>Marie Louise</given><family qualifier="BR">DUPONT</family></name>
       <administrativeGenderCode code="F" codeSystem="2.16.840.1.113883.5.1"/>
-      <birthTime value="19800512"/>
+      <birthTime value="{birth}"/>
     </patient>
   </patientRole></recordTarget>
   <author><assignedAuthor><assignedPerson><name>Dr Paul DURAND</name></assignedPerson>

@@ -35,6 +35,7 @@ from app.filing.lock import RootLock
 FILE_NAME = "filing.sqlite3"
 ROOT_DIR = ".caducee"  # in the patients root: its database, its lock
 SHARED_ROOT_ID = 1
+PROFILE_LOCK = "filing.lock"
 
 _ROOTS = """
     CREATE TABLE roots (
@@ -184,7 +185,13 @@ class FilingDb:
         private_directory(directory)
         private_database(directory / FILE_NAME)  # its -wal and -shm follow its mode
         connection = _connect(directory / FILE_NAME, "WAL")
-        migrate(connection)
+        try:
+            # two processes opening a new profile at once: one creates the tables
+            with RootLock(directory, name=PROFILE_LOCK).held():
+                migrate(connection)
+        except BaseException:
+            connection.close()
+            raise
         return cls(connection)
 
     @classmethod

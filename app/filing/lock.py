@@ -39,7 +39,6 @@ from app.filing.errors import FilingError
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "lock"
-TAKEOVER_NAME = "lock.takeover"
 TAKEOVER_STALE = 30.0
 
 
@@ -77,10 +76,15 @@ def _pid_gone(pid: int) -> bool:
 
 class RootLock:
     def __init__(
-        self, directory: Path, *, timeout: float = 60.0, stale_after: float = 120.0
+        self,
+        directory: Path,
+        *,
+        timeout: float = 60.0,
+        stale_after: float = 120.0,
+        name: str = LOCK_NAME,
     ) -> None:
         self.directory = directory
-        self.path = directory / LOCK_NAME
+        self.path = directory / name
         self.timeout = timeout
         self.stale_after = stale_after
         self.depth = 0
@@ -190,7 +194,7 @@ class RootLock:
         stale, token = self._stale()
         if not stale:
             return False
-        takeover = self.directory / TAKEOVER_NAME
+        takeover = self.path.with_name(f"{self.path.name}.takeover")
         try:
             fd = os.open(takeover, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
