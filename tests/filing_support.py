@@ -213,7 +213,7 @@ def xdm_zip(
     <rim:Slot name="URI"><rim:ValueList><rim:Value>DOC0001.XML</rim:Value></rim:ValueList>
     </rim:Slot>
     <rim:Slot name="creationTime"><rim:ValueList>
-      <rim:Value>{"%04d%02d%02d%02d%02d%02d" % stamp}</rim:Value></rim:ValueList></rim:Slot>
+      <rim:Value>{"{:04d}{:02d}{:02d}{:02d}{:02d}{:02d}".format(*stamp)}</rim:Value></rim:ValueList></rim:Slot>
     {identifier}
   </rim:ExtrinsicObject>
 </rim:RegistryObjectList></lcm:SubmitObjectsRequest>

@@ -182,6 +182,8 @@ class FilingDb:
     @classmethod
     def open(cls, directory: Path) -> FilingDb:
         """The profile's database (WAL: it is on this PC's own disk)."""
+        if directory.name == ROOT_DIR:  # a root's database opened as a profile's: a bug
+            raise ValueError("a patients root's database is not a profile's")
         private_directory(directory)
         private_database(directory / FILE_NAME)  # its -wal and -shm follow its mode
         connection = _connect(directory / FILE_NAME, "WAL")

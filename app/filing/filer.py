@@ -43,7 +43,7 @@ from app.mssante.model import DocumentFile, ReceivedDocument
 
 log = logging.getLogger(__name__)
 
-_ZIP_MEDIA = "application/zip"
+_NOT_KEYS = ("application/zip", "text/html")  # the container; our rendering
 TEMP_PREFIX = ".caducee-"
 TEMP_SUFFIX = ".tmp"
 TEMP_MAX_AGE = 120.0  # seconds; a live filing writes a file in well under a second
@@ -77,11 +77,12 @@ def content_hash(document: ReceivedDocument) -> str:
 
 
 def document_keys(document: ReceivedDocument) -> DocumentKeys:
-    """What makes it the same document (issue 19): its ids, and the sha256 of each readable
-    file — the PDF, the CDA, its rendering, the HPRIM file — never of the IHE_XDM.ZIP
-    container, whose bytes change with each packaging."""
+    """What makes it the same document (issue 19): its ids, and the sha256 of each file
+    it is read from — the PDF, the CDA, the HPRIM file — never of the IHE_XDM.ZIP
+    container, whose bytes change with each packaging, nor of the HTML Caducée renders
+    from a CDA (two reports may share their narrative and differ in their values)."""
     contents = [
-        sha256(f.data) for f in _files_of(document) if f.data and f.media_type != _ZIP_MEDIA
+        sha256(f.data) for f in _files_of(document) if f.data and f.media_type not in _NOT_KEYS
     ]
     return DocumentKeys(
         ids=document.unique_ids,

@@ -9,7 +9,8 @@ profiles may each have kept a registry of the same shared root: they are merged 
 entries follow her id there), a new one keeps her id (a new one only if taken). Journal
 entries keep their ids when free (her ``--undo`` numbers stay true on a first PC), with
 their files and a duplicates index built from their files' hashes (the IHE_XDM.ZIP
-container excepted, as for new filings). The profile's rows are left as they were.
+container and the HTML rendering excepted, as for new filings). The profile's rows are
+left as they were.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def _journal(
                 "VALUES (?, ?, ?, ?, ?)",
                 (entry, item["path"], item["sha256"], item["size"], item["written"]),
             )
-            if not item["path"].lower().endswith(".zip"):
+            if not item["path"].lower().endswith((".zip", ".html")):
                 target.execute(
                     "INSERT OR IGNORE INTO identities (entry_id, kind, value) "
                     "VALUES (?, 'content', ?)",

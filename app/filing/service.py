@@ -147,9 +147,11 @@ class Filing:
         root: Path,
         store: Store | None = None,
         queue_db: FilingDb | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.db = db
         self.queue_db = queue_db
+        self.data_dir = data_dir  # the profile's (None: opened without a profile)
         self.store = store
         self.registry = Registry(db, root)
         self.root = self.registry.root
@@ -158,15 +160,16 @@ class Filing:
         self.recover()
 
     @classmethod
-    def open(cls, data_dir: Path, root: Path, store: Store | None = None) -> Filing:
+    def open(cls, data_dir: Path | None, root: Path, store: Store | None = None) -> Filing:
         """The root's database (created, and this profile's old registry and journal of
-        that root imported, on first use) and the profile's queue."""
+        that root imported, on first use) and the profile's queue (``data_dir`` None: no
+        profile, no queue)."""
         resolved = check_root(root)
         db = FilingDb.open_root(resolved, data_dir)
         queue_db: FilingDb | None = None
         try:
-            queue_db = FilingDb.open(data_dir)
-            return cls(db, resolved, store, queue_db)
+            queue_db = FilingDb.open(data_dir) if data_dir is not None else None
+            return cls(db, resolved, store, queue_db, data_dir)
         except BaseException:
             db.close()
             if queue_db is not None:

@@ -113,7 +113,10 @@ def test_processes_of_two_pcs_file_each_document_once_and_journal_every_attempt(
 
     # Each document exactly once on disk, in its patient's folder: its PDF once, and three
     # files (PDF, CDA, archive) per document
-    for patient, numbers in ((marie, range(1, MESSAGES + 1, 2)), (homonym, range(2, MESSAGES + 1, 2))):
+    for patient, numbers in (
+        (marie, range(1, MESSAGES + 1, 2)),
+        (homonym, range(2, MESSAGES + 1, 2)),
+    ):
         files = list((root / patient.folder).iterdir())
         assert len(files) == 3 * len(numbers), sorted(p.name for p in files)
         contents = [p.read_bytes() for p in files]

@@ -103,7 +103,9 @@ def certain(**changes: object) -> MessageDocuments:
 def everything(root: Path) -> set[str]:
     """What is in the patients root, its own database (``.caducee``) aside."""
     return {
-        str(p.relative_to(root)) for p in root.rglob("*") if p.relative_to(root).parts[0] != ".caducee"
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.relative_to(root).parts[0] != ".caducee"
     }
 
 
