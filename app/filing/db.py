@@ -175,9 +175,15 @@ class FilingDb:
     queue; before issue 19 also the registry and journal) or a patients root's
     (:meth:`open_root`: the registry and the journal, shared by the practice's PCs)."""
 
-    def __init__(self, connection: sqlite3.Connection, lock: RootLock | None = None) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        lock: RootLock | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.db = connection
         self.lock = lock  # the root's lock file: every write transaction takes it
+        self.root = root  # the patients root whose database this is (None: a profile's)
 
     @classmethod
     def open(cls, directory: Path) -> FilingDb:
@@ -221,7 +227,7 @@ class FilingDb:
             connection = _connect(path, "DELETE")
             if new:
                 set_mode(path, file_mode)
-            db = cls(connection, lock)
+            db = cls(connection, lock, root)
             try:
                 sqlite.migrate(connection, ROOT_MIGRATIONS, "filing root")
                 if profile_dir is not None and (profile_dir / FILE_NAME).exists():

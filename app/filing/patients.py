@@ -183,6 +183,8 @@ class Registry:
     def __init__(self, db: FilingDb, root: Path) -> None:
         self.db = db
         self.root = check_root(root)
+        if db.root is not None and db.root.resolve() != self.root:
+            raise PatientsRootError("another root's database")  # a bug, not her doing
         self.root_id = db.root_id(self.root)
 
     # -- reading --------------------------------------------------------------------------
