@@ -215,3 +215,39 @@ def test_undoing_a_replacement_makes_the_original_current_again(
     # and the replacement can be filed again
     (again,) = filing.file_message(received(store, 3, xdm_mail(3, v2))).outcomes
     assert again.status == FILED and again.replaces == outcome.replaces
+
+
+def test_the_results_of_a_replaced_lab_report_give_way_to_the_corrected_one(
+    filing: Filing, store: Store
+) -> None:
+    from app.filing.results import patient_results
+    from tests.ui.cda_samples import INS, lab_report
+
+    durand = filing.registry.add(
+        birth_name="DURAND", first_names="Marie Claire", birth_date=date(1980, 5, 15),
+        sex="F", used_name="MARTIN", ins=INS, ins_oid=InsKind.NIR.value,
+    )  # fmt: skip
+    identity = '<setId root="1.2.3" extension="bio-1"/><versionNumber value="{0}"/>'
+    first = lab_report().replace(b'<languageCode code="fr-FR"/>', identity.format(1).encode(), 1)
+    corrected = (
+        lab_report()
+        .replace(b'extension="DOC-11502-2"', b'extension="DOC-11502-2-v2"')
+        .replace(b'<languageCode code="fr-FR"/>', identity.format(2).encode(), 1)
+        .replace(b'value="10.1"', b'value="11.1"', 1)
+        .replace(
+            b"<component><structuredBody>",
+            b'<relatedDocument typeCode="RPLC"><parentDocument>'
+            b'<id root="1.2.250.1.999.1" extension="DOC-11502-2"/></parentDocument>'
+            b"</relatedDocument><component><structuredBody>",
+            1,
+        )
+    )
+    for uid, data in ((1, first), (2, corrected)):
+        raw = mail_with(f"bio-{uid}@labo.test", ("CR-BIO.xml", "text/xml", data))
+        (outcome,) = filing.file_message(received(store, uid, raw), patient_id=durand.id).outcomes
+        assert outcome.status == FILED, outcome.message
+    assert outcome.replaces is not None
+    haemoglobin = next(
+        a for a in patient_results(filing, durand.id).analytes if a.label == "Hémoglobine"
+    )
+    assert [p.row.value for p in haemoglobin.points] == ["11.1"]  # not 10.1 any more
