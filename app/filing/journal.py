@@ -336,12 +336,14 @@ class Journal:
         ).fetchone()
         return self._entry(row) if row else None
 
-    def filed_same(self, keys: DocumentKeys, *, by_id: bool = True) -> Entry | None:
-        """The live filing of the same document: one of its ids (``by_id``) or one of its
-        readable files is the same."""
-        pairs = [("content", value) for value in keys.contents]
-        if by_id:
-            pairs += [("id", value) for value in keys.ids]
+    def filed_same(
+        self, keys: DocumentKeys, *, by_id: bool = True, by_content: bool = True
+    ) -> Entry | None:
+        """The live filing of the same document: one of its ids (``by_id``) or one of the
+        files it is read from (``by_content``) is the same."""
+        pairs = [("id", value) for value in keys.ids] if by_id else []
+        if by_content:
+            pairs += [("content", value) for value in keys.contents]
         for kind, value in pairs:
             row = self.db.db.execute(
                 f"{self._COLUMNS} WHERE root_id = ? AND status = 'filed' AND id IN "  # noqa: S608

@@ -273,7 +273,7 @@ class Filing:
             return DocumentOutcome(index, NO_DOCUMENT, "Document vide : rien à classer.")
         digest = filer.content_hash(document)
         keys = filer.document_keys(document)
-        earlier = self.journal.filed_same(keys, by_id=True)
+        earlier = self.journal.filed_same(keys, by_content=False)
         if earlier is not None:
             text = f"Déjà classé le {earlier.day} dans {self._patient_label(earlier.patient_id)}."
             return self._duplicate(message, index, common, earlier, text, digest)

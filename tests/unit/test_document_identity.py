@@ -251,3 +251,12 @@ def test_the_results_of_a_replaced_lab_report_give_way_to_the_corrected_one(
         a for a in patient_results(filing, durand.id).analytes if a.label == "Hémoglobine"
     )
     assert [p.row.value for p in haemoglobin.points] == ["11.1"]  # not 10.1 any more
+
+
+def test_a_new_version_with_the_same_pdf_is_still_a_new_version(
+    filing: Filing, store: Store, marie: Patient
+) -> None:
+    filing.file_message(received(store, 1, xdm_mail(1, cda_xml("cr-1"))))
+    v2 = cda_xml("cr-2", version=2, replaces="cr-1", effective="20261120080000+0100")
+    (outcome,) = filing.file_message(received(store, 2, xdm_mail(2, v2))).outcomes
+    assert outcome.status == FILED and outcome.replaces is not None, outcome.message
