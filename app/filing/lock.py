@@ -149,6 +149,14 @@ class RootLock:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             return False
+        except PermissionError as error:
+            if os.name == "nt":  # a lock being deleted this instant ("delete pending")
+                return False
+            raise FilingError(
+                "cannot create the root's lock file",
+                user_message=f"Impossible de verrouiller le dossier des patients "
+                f"({error.strerror}) : vérifiez vos droits d'écriture sur {self.directory}.",
+            ) from error
         try:
             with os.fdopen(fd, "wb") as stream:
                 stream.write(json.dumps(info).encode())

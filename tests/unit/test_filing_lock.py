@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.filing.errors import FilingError
 from app.filing.lock import RootBusyError, RootLock, host_name
 
 
@@ -77,3 +78,15 @@ def test_a_takeover_left_by_a_crash_is_cleared(tmp_path: Path) -> None:
     with RootLock(tmp_path, timeout=5).held():
         pass
     assert not (tmp_path / "lock").exists() and not (tmp_path / "lock.takeover").exists()
+
+
+def test_a_folder_she_cannot_write_is_said_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_args: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("app.filing.lock.os.open", refused)  # a read-only share
+    with pytest.raises(FilingError) as raised:
+        RootLock(tmp_path).acquire()
+    assert "Impossible de verrouiller le dossier des patients" in raised.value.user_message
