@@ -21,7 +21,7 @@ from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
 from app.filing.identity import identity_line
-from app.filing.patients import ImportReport, Patient, Registry
+from app.filing.patients import ImportReport, Patient, Registry, open_root_db
 from app.filing.patients_refresh import is_due, refresh
 from app.filing.practice_import import FORMATS, destination_for, registry_root
 from app.filing.service import (
@@ -201,7 +201,7 @@ def _print_json(data: Any) -> None:
 def _registry(args: argparse.Namespace, profile: Profile) -> tuple[FilingDb, Registry]:
     root = root_of(args, profile)
     profile.ensure()
-    db = FilingDb.open(profile.data_dir)
+    db = open_root_db(root, profile.data_dir)
     try:
         return db, Registry(db, root)
     except BaseException:
@@ -468,9 +468,10 @@ def run_journal(args: argparse.Namespace, profile: Profile) -> int:
         print("Journal vide.")
     for entry in entries:
         patient = f" patient {entry.patient_id}" if entry.patient_id else ""
+        replaced = f" (remplacé par {entry.replaced_by})" if entry.replaced_by else ""
         print(
-            f"{entry.id}  {entry.at}  {entry.status}{patient}  {entry.message_id} "
-            f"[document {entry.document + 1}]  par {entry.who}"
+            f"{entry.id}  {entry.at}  {entry.status}{replaced}{patient}  {entry.message_id} "
+            f"[document {entry.document + 1}]  par {entry.who} sur {entry.host or '?'}"
         )
         for item in entry.files:
             print(f"      {item.path}")

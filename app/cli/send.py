@@ -16,7 +16,7 @@ from app.core.paths import Profile
 from app.core.settings import Settings
 from app.filing.db import FilingDb
 from app.filing.errors import FilingError
-from app.filing.patients import Registry
+from app.filing.patients import Registry, open_root_db
 from app.ops import outbox_actions
 from app.ops.accounts import AccountSession
 from app.ops.outbox import (
@@ -215,7 +215,7 @@ def _patients(
             )
         return None, None
     profile.ensure()
-    db = FilingDb.open(profile.data_dir)
+    db = open_root_db(root, profile.data_dir)
     try:
         return db, Registry(db, root)
     except BaseException:

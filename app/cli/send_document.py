@@ -17,7 +17,8 @@ from app.cli.accounts import open_store, session_for
 from app.cli.filing import root_of
 from app.cli.send import _addresses, _print_report, deliver_now
 from app.core.paths import Profile
-from app.filing.db import FilingDb
+from app.filing.errors import PatientsRootError
+from app.filing.patients import open_root_db
 from app.mssante.outgoing import DEFAULT_TYPE, DOCUMENT_TYPES, document_type
 from app.ops import send_documents as ops
 from app.store.outbox import OutboxStore
@@ -125,7 +126,10 @@ def run_send_document(args: argparse.Namespace, profile: Profile) -> int:
     choices = _choices(args)
     root = root_of(args, profile)
     profile.ensure()
-    db = FilingDb.open(profile.data_dir)
+    try:
+        db = open_root_db(root, profile.data_dir)
+    except PatientsRootError as error:
+        raise ops.SendRefused("patients root", user_message=error.user_message) from error
     try:
         _registry, patient = ops.open_patient(db, root, args.patient)
     finally:

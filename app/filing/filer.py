@@ -31,6 +31,7 @@ from pathlib import Path
 from app.core.clocks import folder_now
 from app.core.private import set_mode, shared_modes
 from app.filing.errors import FilingError, OutsideRootError
+from app.filing.journal import DocumentKeys
 from app.filing.names import (
     MAX_FILE_CHARS,
     PATH_BUDGET,
@@ -42,6 +43,7 @@ from app.mssante.model import DocumentFile, ReceivedDocument
 
 log = logging.getLogger(__name__)
 
+_NOT_KEYS = ("application/zip", "text/html")  # the container; our rendering
 TEMP_PREFIX = ".caducee-"
 TEMP_SUFFIX = ".tmp"
 TEMP_MAX_AGE = 120.0  # seconds; a live filing writes a file in well under a second
@@ -72,6 +74,22 @@ def content_hash(document: ReceivedDocument) -> str:
     for item in _files_of(document):
         digest.update(hashlib.sha256(item.data).digest())
     return digest.hexdigest()
+
+
+def document_keys(document: ReceivedDocument) -> DocumentKeys:
+    """What makes it the same document (issue 19): its ids, and the sha256 of each file
+    it is read from — the PDF, the CDA, the HPRIM file — never of the IHE_XDM.ZIP
+    container, whose bytes change with each packaging, nor of the HTML Caducée renders
+    from a CDA (two reports may share their narrative and differ in their values)."""
+    contents = [
+        sha256(f.data) for f in _files_of(document) if f.data and f.media_type not in _NOT_KEYS
+    ]
+    return DocumentKeys(
+        ids=document.unique_ids,
+        contents=tuple(dict.fromkeys(contents)),
+        set_id=document.set_id,
+        version=document.version,
+    )
 
 
 def _files_of(document: ReceivedDocument) -> list[DocumentFile]:

@@ -1,4 +1,11 @@
-"""The filing journal and the "À classer" queue, in ``filing.sqlite3``.
+"""The filing journal (the root's ``filing.sqlite3``) and the "À classer" queue (the
+profile's).
+
+Each entry says who filed (account, OS user, PC), and for a filed document its identity:
+its document ids (CDA id, XDM uniqueId) and the sha256 of its readable files (never the
+IHE_XDM.ZIP container's: a re-packaged archive is the same document), in ``identities``
+(the duplicates index), and its set id and version; a replaced version points to the entry
+that replaced it (``replaced_by``).
 
 Append only: an entry is never deleted; undo marks it ``undone``. A filing is written in
 three steps, each one committed: (1) the entry in ``pending`` with the files it *plans* to
@@ -16,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.filing.db import FilingDb
+from app.filing.lock import host_name, os_user
 
 STALE_PENDING = timedelta(minutes=2)  # a live filing takes well under a second
 
@@ -42,6 +50,18 @@ class Entry:
     detail: str
     undone_at: str | None
     files: tuple[JournalFile, ...] = ()
+    user: str | None = None  # OS user who filed
+    host: str | None = None  # the PC
+    set_id: str | None = None
+    version: int | None = None
+    replaces: int | None = None  # entry id of the version this one replaced
+    replaced_by: int | None = None  # entry id of the version that replaced this one
+
+    @property
+    def label(self) -> str:
+        """The status as the doctor reads it ("classé", "classé, remplacé", ...)."""
+        word = _STATUS_WORDS.get(self.status, self.status)
+        return f"{word}, remplacé" if self.replaced_by else word
 
     @property
     def day(self) -> str:
@@ -62,11 +82,40 @@ class Entry:
             "content_hash": self.content_hash,
             "detail": self.detail,
             "undone_at": self.undone_at,
+            "user": self.user,
+            "host": self.host,
+            "set_id": self.set_id,
+            "version": self.version,
+            "replaces": self.replaces,
+            "replaced_by": self.replaced_by,
+            "replaced": self.replaced_by is not None,
             "files": [
                 {"path": f.path, "sha256": f.sha256, "size": f.size, "written": f.written}
                 for f in self.files
             ],
         }
+
+
+_STATUS_WORDS = {
+    "pending": "en cours",
+    "filed": "classé",
+    "queued": "à classer",
+    "duplicate": "déjà classé",
+    "refused": "refusé",
+    "undone": "annulé",
+    "interrupted": "interrompu",
+}
+
+
+@dataclass(frozen=True)
+class DocumentKeys:
+    """What makes a document the same one: its ids and its readable files' sha256; and
+    which version of which set it is."""
+
+    ids: tuple[str, ...] = ()
+    contents: tuple[str, ...] = ()
+    set_id: str | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +154,27 @@ def _source(source: Source) -> tuple[str, str, str, int]:
 
 
 class Journal:
-    def __init__(self, db: FilingDb, root_id: int) -> None:
+    """The journal of one root (its own database), and this profile's queue of it."""
+
+    def __init__(self, db: FilingDb, root_id: int, queue: Queue | None = None) -> None:
         self.db = db
         self.root_id = root_id
+        self._queue = queue
+
+    @property
+    def queue(self) -> Queue:
+        if self._queue is None:
+            raise RuntimeError("journal opened without the profile's queue")
+        return self._queue
+
+    def enqueue(self, **item: Any) -> None:
+        self.queue.enqueue(**item)
+
+    def dequeue(self, account: str, message_id: str, document: int) -> None:
+        self.queue.dequeue(account, message_id, document)
+
+    def queued(self) -> list[QueueItem]:
+        return self.queue.queued()
 
     # -- writing --------------------------------------------------------------------------
 
@@ -118,19 +185,47 @@ class Journal:
         patient_id: str,
         content_hash: str,
         files: list[tuple[str, str, int]],  # (relative path, sha256, size)
+        keys: DocumentKeys | None = None,
     ) -> int:
+        keys = keys or DocumentKeys()
         with self.db.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO journal (who, account, message_id, document, root_id, patient_id, "
-                "status, content_hash) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (*_source(source), self.root_id, patient_id, content_hash),
+                "status, content_hash, os_user, host, set_id, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                (
+                    *_source(source),
+                    self.root_id,
+                    patient_id,
+                    content_hash,
+                    os_user(),
+                    host_name(),
+                    keys.set_id,
+                    keys.version,
+                ),
             )
             entry_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO journal_files (entry_id, path, sha256, size) VALUES (?, ?, ?, ?)",
                 ((entry_id, path, digest, size) for path, digest, size in files),
             )
+            db.executemany(
+                "INSERT OR IGNORE INTO identities (entry_id, kind, value) VALUES (?, ?, ?)",
+                [(entry_id, "id", value) for value in keys.ids]
+                + [(entry_id, "content", value) for value in keys.contents],
+            )
         return entry_id
+
+    def replaced(self, old: int, new: int) -> None:
+        """Entry ``old`` (a version of a document) is replaced by entry ``new``."""
+        with self.db.transaction() as db:
+            db.execute("UPDATE journal SET replaced_by = ? WHERE id = ?", (new, old))
+            db.execute("UPDATE journal SET replaces = ? WHERE id = ?", (old, new))
+
+    def unreplaced(self, new: int) -> None:
+        """The replacing entry ``new`` undone: the version it replaced is current again."""
+        with self.db.transaction() as db:
+            db.execute("UPDATE journal SET replaced_by = NULL WHERE replaced_by = ?", (new,))
 
     def renamed(self, entry_id: int, old: str, new: str) -> None:
         """A planned name was taken meanwhile: the file goes under ``new``."""
@@ -168,7 +263,8 @@ class Journal:
         with self.db.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO journal (who, account, message_id, document, root_id, patient_id, "
-                "status, content_hash, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, content_hash, detail, os_user, host) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     *_source(source),
                     self.root_id,
@@ -176,6 +272,8 @@ class Journal:
                     status,
                     content_hash,
                     detail,
+                    os_user(),
+                    host_name(),
                 ),
             )
         return int(cursor.lastrowid or 0)
@@ -204,11 +302,17 @@ class Journal:
             detail=row["detail"],
             undone_at=row["undone_at"],
             files=files,
+            user=row["os_user"],
+            host=row["host"],
+            set_id=row["set_id"],
+            version=row["version"],
+            replaces=row["replaces"],
+            replaced_by=row["replaced_by"],
         )
 
     _COLUMNS = (
         "SELECT id, at, who, account, message_id, document, patient_id, status, content_hash, "
-        "detail, undone_at FROM journal"
+        "detail, undone_at, os_user, host, set_id, version, replaces, replaced_by FROM journal"
     )
 
     def entry(self, entry_id: int) -> Entry | None:
@@ -231,6 +335,42 @@ class Journal:
             (self.root_id, content_hash),
         ).fetchone()
         return self._entry(row) if row else None
+
+    def filed_same(
+        self, keys: DocumentKeys, *, by_id: bool = True, by_content: bool = True
+    ) -> Entry | None:
+        """The live filing of the same document: one of its ids (``by_id``) or one of the
+        files it is read from (``by_content``) is the same."""
+        pairs = [("id", value) for value in keys.ids] if by_id else []
+        if by_content:
+            pairs += [("content", value) for value in keys.contents]
+        for kind, value in pairs:
+            row = self.db.db.execute(
+                f"{self._COLUMNS} WHERE root_id = ? AND status = 'filed' AND id IN "  # noqa: S608
+                "(SELECT entry_id FROM identities WHERE kind = ? AND value = ?) "
+                "ORDER BY id LIMIT 1",
+                (self.root_id, kind, value),
+            ).fetchone()
+            if row is not None:
+                return self._entry(row)
+        return None
+
+    def filed_versions(self, set_id: str, ids: tuple[str, ...] = ()) -> list[Entry]:
+        """The live filings of a document set (same set id), or of the documents with
+        these ids (what an RPLC names), newest version first."""
+        marks = ",".join("?" * len(ids))
+        by_id = (
+            " OR id IN (SELECT entry_id FROM identities WHERE kind = 'id' "  # noqa: S608
+            f"AND value IN ({marks}))"
+            if ids
+            else ""
+        )
+        rows = self.db.db.execute(
+            f"{self._COLUMNS} WHERE root_id = ? AND status = 'filed' AND (set_id = ?{by_id}) "
+            "ORDER BY coalesce(version, 0) DESC, id DESC",
+            (self.root_id, set_id, *ids),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
 
     def filed_for_message(self, account: str, message_id: str) -> list[Entry]:
         rows = self.db.db.execute(
@@ -267,7 +407,14 @@ class Journal:
         ).fetchall()
         return [self._entry(r) for r in rows]
 
-    # -- the "À classer" queue ------------------------------------------------------------
+
+class Queue:
+    """This profile's "À classer" list for one root (its messages: the other PCs do not
+    have them)."""
+
+    def __init__(self, db: FilingDb, root_id: int) -> None:
+        self.db = db
+        self.root_id = root_id
 
     def enqueue(
         self,

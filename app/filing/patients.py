@@ -14,13 +14,14 @@ import re
 import secrets
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from app.core.private import set_mode, shared_modes
-from app.filing.db import FilingDb
+from app.filing.db import ROOT_DIR, FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
 from app.filing.names import (
     FILE_ROOM,
@@ -35,6 +36,27 @@ from app.mssante.model import Ins, InsKind, PatientIdentity
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
 SEXES = ("F", "M", "U")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?")  # letters; space ' - . between
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _under_lock(
+    method: Callable[Concatenate[Registry, _P], _R],
+) -> Callable[Concatenate[Registry, _P], _R]:
+    """The whole method under the root's lock (two PCs adding the same patient at once:
+    one is added, the other is told she exists)."""
+
+    def locked(self: Registry, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.db.locked():
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+def new_patient_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
 
 
 @dataclass(frozen=True)
@@ -123,6 +145,12 @@ def check_root(root: Path) -> Path:
     return resolved
 
 
+def open_root_db(root: Path, profile_dir: Path | None = None) -> FilingDb:
+    """The registry and journal of a patients root (checked): its own database, created on
+    first use with ``profile_dir``'s old registry of that root imported."""
+    return FilingDb.open_root(check_root(root), profile_dir)
+
+
 def _row(row: sqlite3.Row) -> Patient:
     return Patient(
         id=row["id"],
@@ -155,6 +183,8 @@ class Registry:
     def __init__(self, db: FilingDb, root: Path) -> None:
         self.db = db
         self.root = check_root(root)
+        if db.root is not None and db.root.resolve() != self.root:
+            raise PatientsRootError("another root's database")  # a bug, not her doing
         self.root_id = db.root_id(self.root)
 
     # -- reading --------------------------------------------------------------------------
@@ -190,6 +220,7 @@ class Registry:
 
     # -- adding ---------------------------------------------------------------------------
 
+    @_under_lock
     def add(
         self,
         *,
@@ -237,7 +268,7 @@ class Registry:
                 "duplicate INS", user_message="Un patient avec cet INS existe déjà."
             )
         for _attempt in range(20):
-            patient_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
+            patient_id = new_patient_id()
             room = PATH_BUDGET - len(str(self.root)) - 1 - FILE_ROOM - len(" (99)")
             wanted = folder_name(birth_name, first_names, birth_date, room)
             chosen = folder or self._free_folder(wanted)
@@ -355,8 +386,8 @@ class Registry:
         report = ImportReport()
         registered = {p.folder.casefold() for p in self.patients()}
         for entry in sorted(self.root.iterdir(), key=lambda p: p.name):
-            if entry.name.casefold() in registered:
-                continue
+            if entry.name.casefold() in registered or entry.name == ROOT_DIR:
+                continue  # ROOT_DIR: the root's own database and lock
             if entry.is_symlink() or not entry.is_dir():
                 report.skipped.append((entry.name, "pas un dossier"))
                 continue

@@ -3,9 +3,10 @@
 API (the "Résultats" view and ``caducee results --patients-dir DIR --patient ID``):
 
 - :func:`patient_results` ``(filing: Filing, patient_id: str) -> PatientResults``: every
-  live filing of the patient in the journal; each filed CDA (``.xml``) and HPRIM file of it
-  is read again from her folder (the filed copy is the record: the mail may be gone) and
-  its results gathered. The same file filed twice counts once (by its hash).
+  live filing of the patient in the journal (a version replaced by a newer one left out);
+  each filed CDA (``.xml``) and HPRIM file of it is read again from her folder (the filed
+  copy is the record: the mail may be gone) and its results gathered. The same file filed
+  twice counts once (by its hash).
 - :class:`PatientResults` ``(patient, analytes, notices)``; :class:`Analyte` ``(key, label,
   unit, points)`` one line of the table / one small chart, ``points`` oldest first;
   :class:`ResultPoint` ``(row: ResultRow, entry_id, file)``. Analytes are keyed by code
@@ -115,6 +116,8 @@ def patient_results(filing: Filing, patient_id: str) -> PatientResults:
     notices: list[str] = []
     seen: set[str] = set()
     for entry in filing.journal.filed_for_patient(patient.id):
+        if entry.replaced_by is not None:  # a corrected version was filed: its values count
+            continue
         for file in entry.files:
             if file.sha256 in seen:
                 continue

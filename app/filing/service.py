@@ -19,7 +19,6 @@ message stays filed.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -33,9 +32,10 @@ from app.filing.db import FilingDb
 from app.filing.destination import Destination, PatientFolders, locate
 from app.filing.errors import FilingError, OutsideRootError, UndoRefusedError
 from app.filing.identity import identity_json
-from app.filing.journal import Entry, Journal, QueueItem, Source
+from app.filing.journal import DocumentKeys, Entry, Journal, Queue, QueueItem, Source
+from app.filing.lock import os_user
 from app.filing.matching import INS_INCOMPLETE, INS_MISMATCH, Level, MatchResult, match
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, check_root
 from app.mssante.model import (
     InsKind,
     MessageDocuments,
@@ -72,6 +72,8 @@ class DocumentOutcome:
     match: MatchResult | None = None
     error_code: int | None = None  # MDN error (902-905) when not filed for identity reasons
     identity: PatientIdentity | None = None  # the document's, as the reader gives it
+    replaces: int | None = None  # journal entry of the version this filing replaced
+    earlier: int | None = None  # duplicate: the journal entry of the filing already there
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,8 @@ class DocumentOutcome:
             "journal_entry": self.entry_id,
             "match": self.match.to_json() if self.match else None,
             "error_code": self.error_code,
+            "replaces": self.replaces,
+            "earlier": self.earlier,
         }
 
 
@@ -142,46 +146,58 @@ def _display_name(sender: str) -> str | None:
     return name or address or None
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name (service account, container)
-        return "?"
-
-
 class Filing:
+    """The filing operations on one patients root: its registry and journal in the root's
+    own database (``db``, shared by the practice's PCs), the "À classer" queue in this
+    profile's (``queue_db``; None: no queue, for reading and filing by hand only)."""
+
     def __init__(
         self,
         db: FilingDb,
         root: Path,
         store: Store | None = None,
         destination: Destination | None = None,
+        queue_db: FilingDb | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.db = db
+        self.queue_db = queue_db
+        self.data_dir = data_dir  # the profile's (None: opened without a profile)
         self.store = store
         self.destination: Destination = destination or PatientFolders()
         self.registry = Registry(db, root)
         self.root = self.registry.root
-        self.journal = Journal(db, self.registry.root_id)
+        queue = Queue(queue_db, queue_db.root_id(self.root)) if queue_db is not None else None
+        self.journal = Journal(db, self.registry.root_id, queue)
         self.recover()
 
     @classmethod
     def open(
         cls,
-        data_dir: Path,
+        data_dir: Path | None,
         root: Path,
         store: Store | None = None,
         destination: Destination | None = None,
     ) -> Filing:
-        db = FilingDb.open(data_dir)
+        """The root's database (created, and this profile's old registry and journal of
+        that root imported, on first use) and the profile's queue (``data_dir`` None: no
+        profile, no queue)."""
+        resolved = check_root(root)
+        db = FilingDb.open_root(resolved, data_dir)
+        queue_db: FilingDb | None = None
         try:
-            return cls(db, root, store, destination)
+            queue_db = FilingDb.open(data_dir) if data_dir is not None else None
+            return cls(db, resolved, store, destination, queue_db, data_dir)
         except BaseException:
             db.close()
+            if queue_db is not None:
+                queue_db.close()
             raise
 
     def close(self) -> None:
         self.db.close()
+        if self.queue_db is not None:
+            self.queue_db.close()
 
     # -- reading and matching --------------------------------------------------------------
 
@@ -257,8 +273,12 @@ class Filing:
         index: int,
         patient: Patient | None,
     ) -> DocumentOutcome:
-        """One document: to ``patient`` (the doctor's choice) or, if None, only if CERTAIN."""
-        outcome = self._file_document(message, docs, index, patient)
+        """One document: to ``patient`` (the doctor's choice) or, if None, only if CERTAIN.
+
+        The whole of it — is it filed already, the files, the journal — under the root's
+        lock: two PCs or two processes filing it at once file it once."""
+        with self.db.locked():
+            outcome = self._file_document(message, docs, index, patient)
         return replace(outcome, identity=docs.documents[index].identity)
 
     def _file_document(
@@ -273,22 +293,26 @@ class Filing:
         if not filer.has_content(document):
             return DocumentOutcome(index, NO_DOCUMENT, "Document vide : rien à classer.")
         digest = filer.content_hash(document)
-        earlier = self.journal.filed_with_hash(digest)
+        keys = filer.document_keys(document)
+        earlier = self.journal.filed_same(keys, by_content=False)
         if earlier is not None:
-            where = self._patient_label(earlier.patient_id)
-            text = f"Déjà classé le {earlier.day} dans {where}."
-            entry = self.journal.record(
-                common,
-                status="duplicate",
-                detail=text,
-                patient_id=earlier.patient_id,
-                content_hash=digest,
+            text = f"Déjà classé le {earlier.day} dans {self._patient_label(earlier.patient_id)}."
+            return self._duplicate(message, index, common, earlier, text, digest)
+        previous = self._previous_version(document, keys)
+        if previous is not None and (previous.version or 0) >= (keys.version or 0):
+            text = (
+                f"Version {keys.version or '?'} plus ancienne que la version "
+                f"{previous.version or '?'} déjà classée le {previous.day} dans "
+                f"{self._patient_label(previous.patient_id)} : non classée."
             )
-            self.journal.dequeue(message.account, message_key(message), index)
-            return DocumentOutcome(index, DUPLICATE, text, entry_id=entry)
+            return self._duplicate(message, index, common, previous, text, digest)
+        earlier = self.journal.filed_same(keys, by_id=False) if previous is None else None
+        if earlier is not None:
+            text = f"Déjà classé le {earlier.day} dans {self._patient_label(earlier.patient_id)}."
+            return self._duplicate(message, index, common, earlier, text, digest)
         found = self.match(document, docs)
         if patient is None:
-            target = found.certain
+            target = found.certain or self._patient_of(previous)
             if target is None:
                 return self._enqueue(message, docs, index, found, common)
         else:
@@ -305,7 +329,55 @@ class Filing:
                     "patient choisi a un autre INS."
                 )
                 return self._refuse(common, index, patient, found, text, INS_MISMATCH)
-        return self._write(message, docs, index, document, target, digest, found, common)
+        outcome = self._write(message, docs, index, document, target, digest, found, common, keys)
+        if previous is not None and outcome.entry_id is not None:
+            self.journal.replaced(previous.id, outcome.entry_id)
+            outcome = replace(
+                outcome,
+                message=f"{outcome.message} — remplace la version {previous.version or '?'} "
+                f"du {previous.day}.",
+                replaces=previous.id,
+            )
+        return outcome
+
+    def _duplicate(
+        self,
+        message: MessageSummary,
+        index: int,
+        common: Source,
+        earlier: Entry,
+        text: str,
+        digest: str,
+    ) -> DocumentOutcome:
+        """The same document (or an older version of it) is filed already: on record,
+        nothing written."""
+        entry = self.journal.record(
+            common,
+            status="duplicate",
+            detail=text,
+            patient_id=earlier.patient_id,
+            content_hash=digest,
+        )
+        self.journal.dequeue(message.account, message_key(message), index)
+        return DocumentOutcome(index, DUPLICATE, text, entry_id=entry, earlier=earlier.id)
+
+    def _previous_version(self, document: ReceivedDocument, keys: DocumentKeys) -> Entry | None:
+        """The current filed version of the document's set (same set id, or the document
+        its RPLC names), if any."""
+        if keys.set_id is None and not document.replaces:
+            return None
+        versions = self.journal.filed_versions(keys.set_id or "", document.replaces)
+        current = [v for v in versions if v.replaced_by is None] or versions
+        return current[0] if current else None
+
+    def _patient_of(self, entry: Entry | None) -> Patient | None:
+        """The patient of an earlier version: a new version goes beside it."""
+        if entry is None or entry.patient_id is None:
+            return None
+        try:
+            return self.registry.get(entry.patient_id)
+        except FilingError:
+            return None
 
     @staticmethod
     def _test_for_real(document: ReceivedDocument, patient: Patient) -> bool:
@@ -400,6 +472,7 @@ class Filing:
         digest: str,
         found: MatchResult,
         common: Source,
+        keys: DocumentKeys | None = None,
     ) -> DocumentOutcome:
         sender = docs.sender or _display_name(message.sender)
         place = self.destination.place(self.root, patient, document, _message_day(message), sender)
@@ -409,6 +482,7 @@ class Filing:
             patient_id=patient.id,
             content_hash=digest,
             files=[(place.journal_path(p.name), p.sha256, len(p.data)) for p in planned],
+            keys=keys,
         )
         written: list[Path] = []
         try:
@@ -468,7 +542,7 @@ class Filing:
         for index, document in enumerate(docs.documents):
             if not filer.has_content(document):
                 continue
-            earlier = self.journal.filed_with_hash(filer.content_hash(document))
+            earlier = self.journal.filed_same(filer.document_keys(document))
             if earlier is not None:  # already in a patient's folder: undo it instead
                 text = f"Déjà classé le {earlier.day} (entrée {earlier.id}) : non refusé."
                 result.outcomes.append(DocumentOutcome(index, DUPLICATE, text))
@@ -510,7 +584,12 @@ class Filing:
     # -- undo and recovery ----------------------------------------------------------------
 
     def undo(self, entry_id: int) -> Entry:
-        """Remove the files an entry wrote, if unchanged; the entry becomes ``undone``."""
+        """Remove the files an entry wrote, if unchanged; the entry becomes ``undone`` (the
+        version it replaced, if any, is current again)."""
+        with self.db.locked():
+            return self._undo(entry_id)
+
+    def _undo(self, entry_id: int) -> Entry:
         entry = self.journal.entry(entry_id)
         if entry is None:
             raise UndoRefusedError(
@@ -540,6 +619,7 @@ class Filing:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         self.journal.set_status(entry_id, "undone", entry.detail)
+        self.journal.unreplaced(entry_id)
         if not self.journal.filed_for_message(entry.account, entry.message_id):
             self._untag(entry.message_id)
         found = self._find(entry.message_id)
@@ -569,6 +649,10 @@ class Filing:
 
     def recover(self) -> int:
         """Entries left ``pending`` by a crash: their own files removed, marked interrupted."""
+        with self.db.locked():
+            return self._recover()
+
+    def _recover(self) -> int:
         count = 0
         for entry in self.journal.stale_pending():
             for item in entry.files:
@@ -588,7 +672,7 @@ class Filing:
     # -- helpers --------------------------------------------------------------------------
 
     def _who(self, message: MessageSummary) -> str:
-        return f"{message.account} ({_user()})"
+        return f"{message.account} ({os_user()})"
 
     def _patient_label(self, patient_id: str | None) -> str:
         if patient_id is None:

@@ -9,6 +9,11 @@ name; the unqualified ``given`` holding the space-separated birth first names an
 qualified BR the first one, as the CI-SIS examples do; a BR ``given`` holding the whole list
 is read too; CL = first name used, not kept), ``birthTime``, ``administrativeGenderCode``.
 
+Identity of the document itself (duplicates, replacements): ``id`` (root and extension,
+written ``root^extension`` as XDS writes a DocumentEntry's uniqueId), ``setId``,
+``versionNumber`` and ``relatedDocument[@typeCode="RPLC"]/parentDocument/id`` (the version
+it replaces).
+
 Body: ``nonXMLBody/text`` base64 with mediaType application/pdf → the PDF bytes;
 ``structuredBody`` → HTML built here from the narrative block, every text escaped, only a
 fixed set of tags written (no attribute from the document, no link, no script, no image).
@@ -48,6 +53,10 @@ class CdaDocument:
     html: str | None  # the structured body rendered
     results: Results = field(default_factory=Results)  # observations of the body's entries
     text: str = ""  # the structured body's text (narrative), for search, capped
+    document_id: str | None = None  # "root^extension" (or "root")
+    set_id: str | None = None  # the same for every version of the document
+    version: int | None = None  # versionNumber
+    replaces: tuple[str, ...] = ()  # parent document ids of an RPLC relatedDocument
 
 
 class CdaRefused(Exception):
@@ -91,7 +100,36 @@ def read_cda(data: bytes, name: str = "Document CDA", *, render: bool = True) ->
         html=rendered,
         results=results_from_cda(root) if _lab_report(root, code) else Results(),
         text=_words(structured),
+        document_id=instance_id(child(root, "id")),
+        set_id=instance_id(child(root, "setId")),
+        version=_version(child(root, "versionNumber")),
+        replaces=_replaced(root),
     )
+
+
+def instance_id(element: Element | None) -> str | None:
+    """An HL7 II as one string: ``root^extension``, or ``root`` alone (the XDS uniqueId
+    form, so that a CDA id and its DocumentEntry's uniqueId compare equal)."""
+    root, extension = attr(element, "root", 200), attr(element, "extension", 200)
+    if not root:
+        return None
+    return f"{root}^{extension}" if extension else root
+
+
+def _version(element: Element | None) -> int | None:
+    value = attr(element, "value", 20)
+    return int(value) if value.isdigit() else None
+
+
+def _replaced(root: Element) -> tuple[str, ...]:
+    found = []
+    for related in children(root, "relatedDocument"):
+        if attr(related, "typeCode").upper() != "RPLC":
+            continue
+        for parent in children(related, "parentDocument"):
+            if (parent_id := instance_id(child(parent, "id"))) is not None:
+                found.append(parent_id)
+    return tuple(found[:10])
 
 
 def _words(body: Element | None) -> str:

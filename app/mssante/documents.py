@@ -361,6 +361,7 @@ def _read_subset(
                     act_date=entry.created.date() if entry and entry.created else None,
                     author=entry.author if entry else None,
                     created=entry.created if entry else None,
+                    unique_ids=(entry.unique_id,) if entry and entry.unique_id else (),
                 ),
                 match_text=(entry.title or "") if entry else "",
                 digests={_digest(pdf.data)},
@@ -431,6 +432,12 @@ def _cda_draft(
         results=cda.results.rows,
         notices=cda.results.notices,
         text=cda.text,
+        unique_ids=tuple(
+            dict.fromkeys(i for i in (cda.document_id, entry.unique_id if entry else None) if i)
+        ),
+        set_id=cda.set_id,
+        version=cda.version,
+        replaces=cda.replaces,
     )
     return _Draft(document, f"{title or ''} {label or ''}", digests)
 

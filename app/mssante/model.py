@@ -91,6 +91,13 @@ class ReceivedDocument:
     results: tuple[ResultRow, ...] = ()  # lab results (HPRIM lines, CDA observations)
     notices: tuple[str, ...] = ()  # French: what could not be read of it (partial results…)
     text: str = ""  # what it says, for search: CDA narrative, HPRIM results (not PDF text)
+    # Its own identity (duplicates, replacements): the CDA id and the XDM DocumentEntry
+    # uniqueId ("root^extension"), the CDA setId and versionNumber, and the ids of the
+    # versions it replaces (CDA relatedDocument RPLC).
+    unique_ids: tuple[str, ...] = ()
+    set_id: str | None = None
+    version: int | None = None
+    replaces: tuple[str, ...] = ()
 
     @property
     def pdf(self) -> DocumentFile | None:

@@ -9,7 +9,8 @@ DocumentEntry: patient id (ExternalIdentifier ``XDSDocumentEntry.patientId``, el
 ``sourcePatientId`` slot) as ``<matricule>^^^&<OID>&ISO``, ``sourcePatientInfo`` (PID-5
 name, PID-7 birth date, PID-8 sex), title (``Name``), class and type codes
 (Classifications), ``creationTime``, author (Classification with ``authorPerson`` /
-``authorInstitution`` slots), ``URI`` and ``mimeType``.
+``authorInstitution`` slots), ``URI``, ``mimeType`` and the entry's ``uniqueId``
+(ExternalIdentifier ``XDSDocumentEntry.uniqueId``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class XdmEntry:
     created: datetime | None = None
     author: str | None = None
     patient_id: str | None = None  # the raw CX value
+    unique_id: str | None = None  # XDSDocumentEntry.uniqueId ("root^extension" for a CDA)
     identity: PatientIdentity | None = None  # source "xdm-metadata"
 
 
@@ -209,10 +211,13 @@ def _name(element: Element) -> str | None:
 def _entry(element: Element) -> XdmEntry:
     slots = _slots(element)
     patient_id: str | None = None
+    unique_id: str | None = None
     class_code = class_label = type_code = type_label = author = None
     for identifier in children(element, "ExternalIdentifier"):
         if attr(identifier, "identificationScheme") == PATIENT_ID_SCHEME:
             patient_id = attr(identifier, "value") or None
+        elif attr(identifier, "identificationScheme") == UNIQUE_ID_SCHEME:
+            unique_id = attr(identifier, "value", 200) or None
     for classification in children(element, "Classification"):
         scheme = attr(classification, "classificationScheme")
         code = attr(classification, "nodeRepresentation") or None
@@ -243,6 +248,7 @@ def _entry(element: Element) -> XdmEntry:
         created=created,
         author=author,
         patient_id=patient_id,
+        unique_id=unique_id,
         identity=identity,
     )
 

@@ -26,9 +26,8 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
 from app.core.errors import CaduceeError
-from app.filing.db import FilingDb
 from app.filing.errors import PatientsRootError
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, open_root_db
 from app.mssante.ins import key_ok
 from app.mssante.model import InsKind
 from app.mssante.patient_address import (
@@ -261,10 +260,11 @@ def registry_patients(data_dir: Path, root: Path | None) -> list[Patient]:
     it moved: marking a patient's mail must never stop the window."""
     if root is None or not root.is_dir():
         return []
-    db = FilingDb.open(data_dir)
     try:
-        return Registry(db, root).patients()
+        db = open_root_db(root, data_dir)
     except PatientsRootError:
         return []
+    try:
+        return Registry(db, root).patients()
     finally:
         db.close()

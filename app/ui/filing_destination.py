@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import CaduceeError
 from app.core.settings import Settings
-from app.filing.db import FilingDb
-from app.filing.patients import Registry
+from app.filing.patients import Registry, open_root_db
 from app.filing.patients_refresh import RefreshOutcome, is_due, refresh
 from app.filing.practice_import import registry_root
 from app.ui.jobs import BackgroundJob
@@ -215,7 +214,7 @@ def run_refresh(config_file: Path, data_dir: Path) -> RefreshOutcome | None:
         return None
     if not is_due(settings, data_dir, datetime.now(UTC)):
         return None
-    db = FilingDb.open(data_dir)
+    db = open_root_db(root, data_dir)  # the root's own registry (shared by the practice)
     try:
         return refresh(Registry(db, root), export, data_dir)
     finally:

@@ -81,7 +81,15 @@ class MenuBar(QObject):
         )  # fmt: skip
         self._fill(
             "tools",
-            ("directory", "patients", "filing-queue", "tracking", None, "audit-trail"),
+            (
+                "directory",
+                "patients",
+                "filing-queue",
+                "tracking",
+                None,
+                "filing-journal",
+                "audit-trail",
+            ),
         )
         self._fill("help", ("shortcuts",))
         self._context_menus()

@@ -287,7 +287,7 @@ class ResultsView(QWidget):
                 edge.attachAxis(y_axis)
 
 
-def results_in_worker(data_dir: Path, root: Path, patient_id: str) -> PatientResults:
+def results_in_worker(data_dir: Path | None, root: Path, patient_id: str) -> PatientResults:
     """In the thread pool: a connection of its own (SQLite's stay in their thread)."""
     filing = Filing.open(data_dir, root)
     try:
@@ -308,8 +308,7 @@ class ResultsDialog(QDialog):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view)
         self.loaded = False
-        row = filing.db.db.execute("PRAGMA database_list").fetchone()
-        data_dir, root = Path(row[2]).parent, filing.root
+        data_dir, root = filing.data_dir, filing.root
         BackgroundJob(
             self, lambda: results_in_worker(data_dir, root, patient_id), self._loaded, self._failed
         ).start()

@@ -97,6 +97,7 @@ class ActionsWindow(FilingWindow):
         self.add_account_action.setEnabled(self.worker is not None)
         command("patients", self.tr("Patients…"), self.open_patients, ("Ctrl+Shift+P",))
         command("audit-trail", self.tr("Journal d'audit…"), self.show_audit)
+        command("filing-journal", self.tr("Journal des classements…"), self.show_filing_journal)
         command("lock", self.tr("Verrouiller"), self.lock, ("Ctrl+Alt+L",))
         command("quit", self.tr("Quitter"), self.close, ("Ctrl+Q",))
         self.filters: dict[str, QAction] = {}

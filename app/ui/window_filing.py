@@ -21,6 +21,7 @@ from app.mssante.model import MessageDocuments
 from app.ops.outbox import Draft
 from app.store.db import MessageSummary
 from app.ui.filing_dialog import FilingDialog
+from app.ui.filing_journal import FilingJournalDialog
 from app.ui.filing_queue import FilingQueue
 from app.ui.jobs import BackgroundJob
 from app.ui.patients_dialog import PatientsDialog
@@ -74,6 +75,23 @@ class FilingWindow(MessageWindow):
         except (CaduceeError, sqlite3.Error):
             log.warning("filing journal not readable for the reader")
             return []
+
+    def show_filing_journal(self) -> FilingJournalDialog | None:
+        """Fichier > Journal des classements… : who filed what, from which PC."""
+        filing = self._open_filing()
+        if filing is None:
+            return None
+        try:
+            dialog = FilingJournalDialog(filing, self)
+        except sqlite3.Error as error:  # a share gone away: said where she looks
+            self.error_bar.report(
+                self.tr("Journal des classements illisible : {0}").format(type(error).__name__),
+                str(error),
+                retry=False,
+            )
+            return None
+        dialog.show()
+        return dialog
 
     def file_selected(self) -> None:
         selected = self._selected()

@@ -77,7 +77,7 @@ def test_auto_files_a_qualified_ins_and_explains_the_rest(
 
     filed = run(profile, root, capsys, "--message-id", str(imaging), "--auto")
     assert filed["status"] == "filed" and filed["keyword"] == "$MSSanteClasse"
-    (folder,) = [p for p in root.iterdir() if p.is_dir()]
+    (folder,) = [p for p in root.iterdir() if p.is_dir() and p.name != ".caducee"]
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 3 and names[0].startswith("2031-07-13_") and names[0].endswith(".pdf")
     assert (folder / names[0]).read_bytes().startswith(b"%PDF-")

@@ -135,7 +135,7 @@ def test_a_document_sent_with_the_card_is_read_and_filed_by_the_colleague(
                  "--message-id", message_id, "--auto", "--json"]) == 0  # fmt: skip
     filed = json.loads(capsys.readouterr().out)
     assert filed["status"] == "filed", filed
-    [folder] = [p for p in receiver_root.iterdir() if p.is_dir()]
+    [folder] = [p for p in receiver_root.iterdir() if p.is_dir() and p.name != ".caducee"]
     pdfs = [p for p in folder.iterdir() if p.suffix == ".pdf"]
     assert len(pdfs) == 1 and pdfs[0].name.startswith("2026-11-30_")
     assert pdfa.is_pdfa(pdfs[0].read_bytes())

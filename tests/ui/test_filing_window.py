@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -18,6 +19,7 @@ from app.mssante.model import InsKind
 from app.store.db import MessageSummary, Store
 from app.store.views import blob_digest
 from app.ui.filing_dialog import FilingDialog
+from app.ui.filing_journal import FilingJournalDialog
 from app.ui.main_window import MainWindow
 from tests.filing_support import put_demo_mail
 from tests.ui.conftest import assert_not_blank
@@ -202,3 +204,37 @@ def test_the_demo_mail_shows_one_identity_everywhere(
     assert opened and opened[0].toLocalFile() == str(root / theo.folder)
     window.reader.headers.linkActivated.emit(QUrl.fromLocalFile(str(root / "gone")).toString())
     assert "Impossible d'ouvrir le dossier" in window.reader.notice.text()
+
+
+def test_the_filing_journal_shows_who_filed_what_from_which_pc(
+    qtbot: QtBot, window: MainWindow, root: Path, artefacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_demo_mail(window.store, monkeypatch, InsKind.TEST.value)
+    window.folders.reload()
+    letter = message(window.store, "XDM/1.0/DDM+LETTRE DE LIAISON")
+    theo = add_patient(
+        window, "BLANCHARD", "Théo", date(1990, 4, 8), "190043852305873", InsKind.TEST.value
+    )
+    filing = window._open_filing()
+    assert filing is not None
+    monkeypatch.setattr("socket.gethostname", lambda: "PC-ACCUEIL")
+    docs = filing.documents(letter)
+    filing.file_message(letter, docs, patient_id=theo.id)
+    monkeypatch.setattr("socket.gethostname", lambda: "PC-CONSULT-2")
+    again = filing.file_message(letter, docs, patient_id=theo.id)  # from another PC: already
+    assert again.status == "duplicate"
+    action = window.findChild(QAction, "filing-journal")
+    assert action is not None
+    action.trigger()
+    dialog = window.findChild(FilingJournalDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(2)]
+    assert rows[0][2] == "déjà classé" and rows[0][5] == "PC-CONSULT-2"
+    assert rows[1][2] == "classé" and rows[1][5] == "PC-ACCUEIL"
+    assert rows[1][3] == theo.display and rows[1][4]  # the patient, the OS user
+    assert "Déjà classé le " in rows[0][6]
+    dialog.grab().save(str(artefacts / "filing-journal.png"))
+    assert_not_blank(artefacts / "filing-journal.png")
+    dialog.close()

@@ -32,6 +32,7 @@ SERIES = (
 def _report(day: str, values: dict[str, tuple[str, str]]) -> bytes:
     data = lab_report().decode()
     data = data.replace("20240312", day)
+    data = data.replace('extension="DOC-11502-2"', f'extension="DOC-{day}"')  # its own id
     for label, (value, flag) in values.items():
         old = {"Hémoglobine": ('"10.1"', '"L"'), "Leucocytes": ('"13.79"', '"H"')}[label]
         data = data.replace(f"value={old[0]}", f'value="{value}"', 1)

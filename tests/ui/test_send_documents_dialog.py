@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import Profile
-from app.filing.db import FilingDb
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, open_root_db
 from app.filing.service import Filing
 from app.mssante import pdfa
 from app.mssante.documents import read_message
@@ -87,7 +86,7 @@ def session_of(profile: Profile) -> Callable[[Account], AccountSession]:
 def registry(profile: Profile, tmp_path: Path) -> Iterator[Registry]:
     root = tmp_path / "Patients"
     root.mkdir()
-    db = FilingDb.open(profile.data_dir)
+    db = open_root_db(root, profile.data_dir)
     yield Registry(db, root)
     db.close()
 

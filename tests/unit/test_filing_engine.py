@@ -101,7 +101,12 @@ def certain(**changes: object) -> MessageDocuments:
 
 
 def everything(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*")}
+    """What is in the patients root, its own database (``.caducee``) aside."""
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.relative_to(root).parts[0] != ".caducee"
+    }
 
 
 def test_a_certain_match_is_filed_journaled_and_tagged(

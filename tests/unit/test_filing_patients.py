@@ -10,19 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import Settings
-from app.filing.db import FILE_NAME, FilingDb
+from app.filing.db import FILE_NAME, ROOT_DIR, FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, open_root_db
 from app.mssante import ins as ins_check
 from app.mssante.model import InsKind
 from tests.filing_support import MATRICULE, with_key
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[FilingDb]:
-    opened = FilingDb.open(tmp_path / "profile")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -30,6 +23,13 @@ def root(tmp_path: Path) -> Path:
     path = tmp_path / "Patients"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def db(root: Path) -> Iterator[FilingDb]:
+    opened = open_root_db(root)
+    yield opened
+    opened.close()
 
 
 def add(registry: Registry, **changes: object) -> Patient:
@@ -76,11 +76,11 @@ def test_a_patient_gets_an_id_a_folder_and_survives_reopening(
         "Marie Louise",
     )
     db.close()
-    again = Registry(FilingDb.open(tmp_path / "profile"), root)
+    again = Registry(open_root_db(root), root)
     assert again.get(patient.id.upper()) == patient
     assert again.by_ins(MATRICULE, InsKind.NIR.value) == patient
-    mode = sqlite3.connect(tmp_path / "profile" / FILE_NAME).execute("PRAGMA journal_mode")
-    assert mode.fetchone()[0] == "wal"
+    mode = sqlite3.connect(root / ROOT_DIR / FILE_NAME).execute("PRAGMA journal_mode")
+    assert mode.fetchone()[0] == "delete"  # made for a network share
     again.db.close()
 
 
@@ -88,9 +88,15 @@ def test_patients_belong_to_their_root(db: FilingDb, root: Path, tmp_path: Path)
     other = tmp_path / "Cabinet 2"
     other.mkdir()
     patient = add(Registry(db, root))
-    assert Registry(db, other).patients() == []
-    with pytest.raises(UnknownPatientError):
-        Registry(db, other).get(patient.id)
+    other_db = open_root_db(other)
+    try:
+        assert Registry(other_db, other).patients() == []
+        with pytest.raises(UnknownPatientError):
+            Registry(other_db, other).get(patient.id)
+    finally:
+        other_db.close()
+    with pytest.raises(PatientsRootError):
+        Registry(db, other)  # one root's database never serves another root
     assert Registry(db, root / ".." / root.name).patients() == [patient]  # same root resolved
 
 
@@ -125,7 +131,7 @@ def test_invalid_patients_are_refused(
     with pytest.raises(InvalidPatientError) as error:
         add(registry, **changes)
     assert words in error.value.user_message
-    assert registry.patients() == [] and list(root.iterdir()) == []
+    assert registry.patients() == [] and [p.name for p in root.iterdir()] == [ROOT_DIR]
 
 
 def test_names_as_written_are_accepted(db: FilingDb, root: Path) -> None:
@@ -219,14 +225,18 @@ def test_existing_folders_are_adopted(db: FilingDb, root: Path) -> None:
     assert registry.import_folders().added == []  # already registered: nothing twice
 
 
-def test_a_deep_root_gets_shorter_folder_names(db: FilingDb, tmp_path: Path) -> None:
+def test_a_deep_root_gets_shorter_folder_names(tmp_path: Path) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     deep.mkdir(parents=True)
+    db = open_root_db(deep)
     patient = add(Registry(db, deep), birth_name="N" * 90, first_names="Prénom")
+    db.close()
     assert patient.folder.endswith(" (1980-05-12)")
     room = 250 - len(str(deep)) - 1 - 70 - len(" (99)")
     assert len(patient.folder) == max(30, room) < 100
+    db = open_root_db(tmp_path)
     shallow = add(Registry(db, tmp_path), birth_name="N" * 90, first_names="Prénom")
+    db.close()
     assert len(shallow.folder) > len(patient.folder)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.filing.db import FilingDb
-from app.filing.patients import Registry
+from app.filing.patients import Registry, open_root_db
 from app.mssante import cda as cda_reader
 from app.mssante import pdfa, xdm
 from app.mssante.cda_writer import write_cda
@@ -272,7 +272,7 @@ def test_without_ghostscript_the_refusal_says_so(monkeypatch: pytest.MonkeyPatch
 def registry(tmp_path: Path) -> Iterator[tuple[FilingDb, Path, Registry]]:
     root = tmp_path / "patients"
     root.mkdir()
-    db = FilingDb.open(tmp_path / "profile")
+    db = open_root_db(root, tmp_path / "profile")
     try:
         yield db, root, Registry(db, root)
     finally:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from app.core.errors import CaduceeError
 from app.directory.extraction import COLUMNS, Extraction
-from app.filing.db import FilingDb
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, open_root_db
 from app.mssante.model import InsKind
 from app.ops.address_documents import patient_files
 from app.ops.patient_mail import PatientBook, registry_patients
@@ -69,9 +68,9 @@ def test_no_or_a_moved_patients_folder_reads_as_no_patients(tmp_path: Path) -> N
 
 
 def test_patient_files_are_the_folders_pdfs_only(tmp_path: Path) -> None:
-    db = FilingDb.open(tmp_path / "profile")
     root = tmp_path / "Patients"
     root.mkdir()
+    db = open_root_db(root)
     try:
         registry = Registry(db, root)
         marie = registry.add(

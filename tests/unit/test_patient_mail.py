@@ -14,9 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError
-from app.filing.patients import Patient, Registry
+from app.filing.patients import Patient, Registry, open_root_db
 from app.mssante.model import InsKind
 from app.mssante.patient_address import (
     PatientAddressError,
@@ -41,9 +40,9 @@ ADDRESS = f"{MATRICULE}@patient.mssante.fr"
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[Registry]:
-    db = FilingDb.open(tmp_path / "profile")
     root = tmp_path / "Patients"
     root.mkdir()
+    db = open_root_db(root)
     yield Registry(db, root)
     db.close()
 

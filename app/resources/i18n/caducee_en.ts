@@ -391,6 +391,10 @@ Telephone</translation>
         <translation>Audit trail…</translation>
     </message>
     <message>
+        <source>Journal des classements…</source>
+        <translation>Filing journal…</translation>
+    </message>
+    <message>
         <source>Verrouiller</source>
         <translation>Lock</translation>
     </message>
@@ -1723,6 +1727,57 @@ Telephone</translation>
     </message>
 </context>
 <context>
+    <name>FilingJournalDialog</name>
+    <message>
+        <source>Journal des classements</source>
+        <translation>Filing journal</translation>
+    </message>
+    <message>
+        <source>N°</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>État</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Utilisateur</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>Poste</source>
+        <translation>Computer</translation>
+    </message>
+    <message>
+        <source>Détail</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>{0} entrée(s), les plus récentes d'abord — dossier des patients : {1}</source>
+        <translation>{0} entries, newest first — patients folder: {1}</translation>
+    </message>
+    <message>
+        <source>{0} (par l'entrée {1})</source>
+        <translation>{0} (by entry {1})</translation>
+    </message>
+    <message>
+        <source>{0} (document {1})</source>
+        <translation>{0} (document {1})</translation>
+    </message>
+</context>
+<context>
     <name>FilingQueue</name>
     <message>
         <source>À classer</source>
@@ -1811,6 +1866,10 @@ Telephone</translation>
 </context>
 <context>
     <name>FilingWindow</name>
+    <message>
+        <source>Journal des classements illisible : {0}</source>
+        <translation>Filing journal unreadable: {0}</translation>
+    </message>
     <message>
         <source>Le message n'est pas encore téléchargé : relevez le courrier d'abord.</source>
         <translation>The message is not downloaded yet: get the mail first.</translation>
