@@ -22,6 +22,7 @@ from pathlib import Path
 
 from app.core.paths import Profile
 from app.directory import refresh, trusted
+from app.directory.errors import TrustedListError
 from app.directory.extraction import COLUMNS
 from app.directory.index import build_index, index_path
 
@@ -171,8 +172,20 @@ def liste_blanche(domains: list[str]) -> bytes:
     ).encode()
 
 
+def demo_domains(own_address: str) -> list[str]:
+    """The sandbox's domains: the demo's own, its patients', its colleagues'."""
+    return [
+        own_address.rpartition("@")[2].lower(),
+        "patient.mssante.test",  # the sandbox's patients (Mon espace santé stand-in)
+        *(c.address.rpartition("@")[2] for c in DEMO_COLLEAGUES),
+    ]
+
+
 def set_up_directory(profile: Profile, own_address: str) -> None:
-    """The demo's directory and liste blanche (first start), the daily refresh stamped."""
+    """The demo's directory (first start) and a liste blanche that names the sandbox's
+    domains (written again when the cached one does not: a list downloaded into the demo
+    profile, or one from an older demo, keeps its domains and gains the sandbox's), the
+    daily refresh stamped."""
     if not index_path(profile.data_dir).exists():
         source = profile.tmp_dir / "Extraction_Correspondance_MSSante_demo.txt"
         source.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -181,13 +194,14 @@ def set_up_directory(profile: Profile, own_address: str) -> None:
             build_index(source, profile.data_dir, meta={"source": "démonstration"})
         finally:
             source.unlink(missing_ok=True)
-    if trusted.load(profile.cache_dir) is None:
-        domains = [
-            own_address.rpartition("@")[2],
-            "patient.mssante.test",  # the sandbox's patients (Mon espace santé stand-in)
-            *(c.address.rpartition("@")[2] for c in DEMO_COLLEAGUES),
-        ]
-        trusted.store(liste_blanche(domains), profile.cache_dir)
+    wanted = demo_domains(own_address)
+    try:
+        cached = trusted.load(profile.cache_dir)
+    except (OSError, TrustedListError):
+        cached = None  # unreadable: the demo's list replaces it
+    if cached is None or not set(wanted) <= cached.domains:
+        kept = sorted(cached.domains) if cached is not None else []
+        trusted.store(liste_blanche([*kept, *wanted]), profile.cache_dir)
     profile.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     refresh.stamp(profile.cache_dir)
 
