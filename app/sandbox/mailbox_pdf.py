@@ -21,10 +21,14 @@ def _pdf_text(line: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def pdf_page_stream(lines: list[str], size: int = 9) -> bytes:
-    """A text page: ``lines`` from the top left, Helvetica ``size`` points."""
+def pdf_page_stream(
+    lines: list[str], size: int = 9, *, top: int = 800, monospace: bool = False
+) -> bytes:
+    """A text page: ``lines`` from the left, ``top`` points up, Helvetica ``size`` points
+    (Courier with ``monospace``: tables aligned by spaces)."""
     body = b"".join(_pdf_text(line) + b" Tj T*\n" for line in lines)
-    header = b"BT /F1 %d Tf %d TL 50 800 Td\n" % (size, size + 4)
+    font = b"F2" if monospace else b"F1"
+    header = b"BT /%s %d Tf %d TL 50 %d Td\n" % (font, size, size + 4, top)
     return header + body + b"ET\n"
 
 
@@ -41,8 +45,9 @@ def pdf_document(
     catalog = add(b"")  # filled in below
     pages_id = add(b"")
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    fixed = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
     kids = []
-    resources = b"<< /Font << /F1 %d 0 R >> >>" % font
+    resources = b"<< /Font << /F1 %d 0 R /F2 %d 0 R >> >>" % (font, fixed)
     for stream in pages:
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         kids.append(

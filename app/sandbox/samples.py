@@ -26,6 +26,9 @@ _SEED = 20  # a plan where every kind below has a first message without a parent
 _PLAN_SIZE = 400
 _PDF_SCALE = 0.25  # PDFs of ~5-100 KB: enough to look real, quick to sync
 _ANCHOR = dt.date(2026, 11, 22)  # the plan's end date, whatever the day: the same picks
+# A nominal PDF size below any first page: a lab's PDF is its report page alone (the
+# results of its mail text and HPRIM file), not padded with pages of earlier visits.
+_REPORT_PAGE_ONLY = 1
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
             dnt=receipt,
             references=[],
             hprim=kind == "lab" and not chosen.xdm,
+            pdf_base=_REPORT_PAGE_ONLY if kind == "lab" else chosen.pdf_base,
         )
         raw = builder.build(message).replace(b"\n", b"\r\n")  # IMAP wants CRLF
         samples.append(Sample("INBOX", raw, flags, when))

@@ -163,3 +163,60 @@ def test_no_date_of_the_plan_is_left_in_the_mail() -> None:
                 assert f'<effectiveTime value="{day:%Y%m%d}'.encode() in data
             if name.endswith(".HPR"):
                 assert f"\n{day:%d/%m/%Y}\r\n".encode() in data
+
+
+_RESULT_ROW = re.compile(  # a row of a lab PDF's results table
+    r"^(?P<name>\S.*?)\s+(?P<value>\d+\.\d\d) (?P<flag>[HL])?\s+(?P<unit>\S+)\s+"
+    r"[\d.]+ – [\d.]+\s+[\d.]+ le \d\d/\d\d/\d{4}$"
+)
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+def _pdf_lines(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return [line for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def test_the_lab_results_agree_in_text_hprim_pdf_and_cda(reference: list[Sample]) -> None:
+    """Each lab result's PDF shows the values of its HPRIM file (or, for the XDM one, of
+    its CDA): the same eight results, units, ranges and flags, on one line each; and its
+    mail text calls out exactly the values flagged abnormal there."""
+    texts = [_text(parsed(s)) for s in reference]
+    labs = [(s, t) for s, t in zip(reference, texts, strict=True) if "hors des valeurs" in t]
+    assert len(labs) == 2
+    for sample, text in labs:
+        message = parsed(sample)
+        files = {p.get_filename(): p.get_payload(decode=True) for p in message.iter_attachments()}
+        pdf = next(data for name, data in files.items() if name and name.endswith(".pdf"))
+        lines = _pdf_lines(pdf)
+        called_out = re.findall(r"^  (.+) : ([\d.]+) (\S+) \(N ([<>]) ([\d.]+)\)$", text, re.M)
+        if "RESULTATS.HPR" in files:
+            (document,) = [d for d in read_message(sample.raw).documents if d.results]
+            rows = document.results
+            assert len(rows) == 8
+            for row in rows:
+                low, high = row.reference_range.split("-")
+                (line,) = [ln for ln in lines if ln.startswith(row.label + " ")]
+                shown = line.split()
+                assert row.value in shown and row.unit in shown, (line, row)
+                assert f"{low} – {high}" in line
+                flag = {"high": "H", "low": "L"}.get(row.flag, "")
+                assert (flag in shown) if flag else not ({"H", "L"} & set(shown)), line
+            flagged = {(r.label, r.value, r.unit) for r in rows if r.abnormal}
+        else:  # the XDM lab: the CDA narrative and the PDF carry the same table
+            archive = zipfile.ZipFile(io.BytesIO(files["IHE_XDM.ZIP"]))
+            cda = archive.read("IHE_XDM/SUBSET01/DOC0001.XML").decode()
+            rows = [m for m in map(_RESULT_ROW.match, lines) if m]
+            assert len(rows) == 8
+            for row in rows:
+                assert row["name"] in cda and row["value"] in cda  # the same table
+            flagged = {(r["name"], r["value"], r["unit"]) for r in rows if r["flag"]}
+        assert {(n, v, u) for n, v, u, _, _ in called_out} == flagged, (text, flagged)
+        assert called_out and "Antériorités" in " ".join(lines)
