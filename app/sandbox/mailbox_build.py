@@ -19,7 +19,7 @@ from typing import cast
 
 from app.sandbox.mailbox import MAX_PDF, TEXT_CAP
 from app.sandbox.mailbox_lab import abnormal_text, hprim_text, lab_report, report_lines
-from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream, png_image
+from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream, photo_png
 from app.sandbox.mailbox_people import OWNER, Patient
 from app.sandbox.mailbox_plan import Plan, Planned, _digest
 from app.sandbox.mailbox_texts import (
@@ -33,6 +33,8 @@ from app.sandbox.mailbox_texts import (
     IMAGING_SENTENCES,
     LOINC,
     NOTE_SENTENCES,
+    PATIENT_PHOTO,
+    PATIENT_SCAN,
     PATIENT_SENTENCES,
     REPLY_TO_PATIENT,
 )
@@ -124,10 +126,12 @@ class Builder:
                 sender.signature,
             ]
         elif message.kind == "patient":
-            lines = textwrap.wrap(
-                " ".join(fill(rng.choice(PATIENT_SENTENCES)) for _ in range(rng.randrange(2, 5))),
-                72,
-            )
+            said = [fill(s) for s in rng.sample(PATIENT_SENTENCES, rng.randrange(2, 5))]
+            said.sort(key=lambda s: 0 if s.startswith("Bonjour") else 2 if "Merci" in s else 1)
+            if message.photo_base:  # the attachment is announced, and only when it is there
+                greeted = said[0].startswith("Bonjour")
+                said.insert(int(greeted), PATIENT_SCAN if message.scan else PATIENT_PHOTO)
+            lines = textwrap.wrap(" ".join(said), 72)
             lines += ["", sender.display]
         elif message.kind == "patient_reply":
             lines = [fill(REPLY_TO_PATIENT[0]), ""]
@@ -453,9 +457,9 @@ class Builder:
             email.add_attachment(self.hprim(message), filename="RESULTATS.HPR")
         if message.photo_base:
             size = int(message.photo_base * self.plan.scale)
-            if rng.random() < 0.5:
+            if not message.scan:
                 email.add_attachment(
-                    png_image(rng, size),
+                    photo_png(rng, size),
                     "image",
                     "png",
                     filename=f"photo_{message.date:%Y%m%d_%H%M%S}.png",

@@ -3,7 +3,8 @@
 What a GP receives in a week, addressed to the demo identity and dated in the last days:
 lab results (PDF and an HPRIM file), a discharge letter (``IHE_XDM.ZIP`` + PDF, read receipt
 asked), an imaging report (``IHE_XDM.ZIP`` + PDF), a specialist's letter, a message from a
-patient (Mon espace santé) and a note from a colleague asking for a read receipt. Patients,
+patient (Mon espace santé) with a photo of her skin, and a note from a colleague asking for a
+read receipt. Patients,
 INS and organisations are made up (test INS OIDs, ``.test`` domains).
 
 The messages are picked from a plan that ends on a fixed date, ``_ANCHOR``, then dated
@@ -29,6 +30,7 @@ _ANCHOR = dt.date(2026, 11, 22)  # the plan's end date, whatever the day: the sa
 # A nominal PDF size below any first page: a lab's PDF is its report page alone (the
 # results of its mail text and HPRIM file), not padded with pages of earlier visits.
 _REPORT_PAGE_ONLY = 1
+_PHOTO = 1_200_000  # nominal size of the patient's photo: ~300 KB, 360 x 270, at _PDF_SCALE
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
             and not m.outgoing
             and m.index not in used
             and (xdm is None or m.xdm == xdm)
-            and not m.photo_base  # generated photos are noise: not for the eyes
+            and not m.photo_base  # the patient's one below gets a photo of its own
             and "photo" not in m.subject.lower()
             and not _names_its_day(m)  # "Remplacement du 20/11" would lie once re-dated
         )
@@ -103,6 +105,8 @@ def sample_mail(address: str, now: dt.datetime | None = None) -> list[Sample]:
             hprim=kind == "lab" and not chosen.xdm,
             pdf_base=_REPORT_PAGE_ONLY if kind == "lab" else chosen.pdf_base,
         )
+        if kind == "patient":  # "je vous joins une photo", and the photo is there
+            message = dataclasses.replace(message, photo_base=_PHOTO, scan=False)
         raw = builder.build(message).replace(b"\n", b"\r\n")  # IMAP wants CRLF
         samples.append(Sample("INBOX", raw, flags, when))
     return samples
