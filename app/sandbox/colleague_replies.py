@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import textwrap
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
 from typing import cast
 
 from app.mssante.documents import read_message
 from app.sandbox.colleagues import Colleague
+from app.sandbox.mailbox import PARIS
 
 READ_DELAY = (20.0, 60.0)  # seconds before a colleague reads and answers
 ANSWERED_ONE_IN = 3  # replies to a conversation's later messages
@@ -128,14 +130,18 @@ def _signature(colleague: Colleague) -> str:
     )
 
 
-def _quoted(message: EmailMessage, sent: str) -> str:
+def _quoted(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     text = str(body.get_content()) if body is not None else ""
     lines = text.replace("\r\n", "\n").splitlines()[:MAX_QUOTED_LINES]
     sender = str(message.get("From", ""))
-    return f"Le {sent}, {sender} a écrit :\n" + "".join(
-        f"> {line}\n" if line else ">\n" for line in lines
-    )
+    try:
+        sent = parsedate_to_datetime(str(message.get("Date", ""))).astimezone(PARIS)
+        when = f"Le {sent:%d/%m/%Y à %H:%M}, "
+    except (TypeError, ValueError):
+        when = ""
+    head = f"{when}{sender} a écrit :" if when else f"{sender} a écrit :"
+    return head + "\n" + "".join(f"> {line}\n" if line else ">\n" for line in lines)
 
 
 def _headers(
@@ -177,11 +183,9 @@ def reply(colleague: Colleague, raw: bytes, now: dt.datetime) -> bytes:
     )
     say = _SAY.get(colleague.specialty_code) or _SAY.get(colleague.profession_code, _DEFAULT_SAY)
     closing = "Bien confraternellement," if colleague.civility == "DR" else "Bien cordialement,"
-    sent = str(message.get("Date", "")).strip() or "précédemment"
-    text = "\n".join(
-        [greeting, "", received, say.format(who=who), "", closing, _signature(colleague), ""]
-    )
-    answer.set_content(text + "\n" + _quoted(message, sent))
+    paragraph = textwrap.fill(f"{received} {say.format(who=who)}", 72)
+    text = "\n".join([greeting, "", paragraph, "", closing, _signature(colleague), ""])
+    answer.set_content(text + "\n" + _quoted(message))
     return answer.as_bytes(policy=policy.SMTP)
 
 

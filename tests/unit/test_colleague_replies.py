@@ -83,10 +83,15 @@ def test_the_reply_fits_the_colleague_and_names_the_patient_and_documents() -> N
     assert str(original["Message-ID"]) in str(answer["References"])
     assert answer["Date"].datetime == NOW
     text = answer.get_content()
+    written = text.split("a écrit :")[0].splitlines()[:-1]  # above the quote's header
+    assert all(len(line) <= 72 for line in written), written
+    text = text.replace("\n", " ")  # wrapped at 72
     assert "M. Théo BLANCHARD" in text and "explorations fonctionnelles" in text
     assert "documents joints (" in text and "Pneumologie" in text
-    assert "\n> Madame, Monsieur, cher confrère," in text  # the letter, quoted
-    nurse = parsed(reply(NURSE, note(NURSE.address), NOW)).get_content()
+    assert " > Madame, Monsieur, cher confrère," in text  # the letter, quoted
+    sent = original["Date"].datetime.astimezone(PARIS)
+    assert f"Le {sent:%d/%m/%Y à %H:%M}, " in text
+    nurse = " ".join(parsed(reply(NURSE, note(NURSE.address), NOW)).get_content().split())
     assert nurse.startswith("Bonjour Docteur,") and "votre patient" in nurse
     assert "Cabinet infirmier des Tilleuls" in nurse
     again = parsed(reply(CARDIO, parsed(reply(CARDIO, note(CARDIO.address), NOW)).as_bytes(), NOW))
