@@ -58,6 +58,10 @@ _SAY = {  # profession or specialty code -> what the colleague writes back
     ),
 }
 _DEFAULT_SAY = "Je m'occupe de {who} et je reviens vers vous rapidement."
+_SERVICE_SAY = (  # an ORG mailbox: a lab, a hospital service, an imaging centre
+    "Votre message a bien été transmis à l'équipe ; nous revenons vers vous rapidement "
+    "au sujet de {who}."
+)
 
 
 @dataclass(frozen=True)
@@ -119,15 +123,12 @@ def _who(raw: bytes) -> tuple[str, list[str]]:
 
 
 def _signature(colleague: Colleague) -> str:
-    what = colleague.specialty or colleague.profession
-    return "\n".join(
-        [
-            colleague.display,
-            what,
-            colleague.organisation,
-            f"{colleague.street}, {colleague.postcode} {colleague.city}",
-        ]
-    )
+    place = f"{colleague.postcode} {colleague.city}".strip()
+    lines = [colleague.display]
+    if colleague.bal_type == "PER":
+        lines += [colleague.specialty or colleague.profession, colleague.organisation]
+    lines.append(", ".join(p for p in (colleague.street, place) if p))
+    return "\n".join(line for line in lines if line)
 
 
 def _quoted(message: EmailMessage) -> str:
@@ -182,6 +183,8 @@ def reply(colleague: Colleague, raw: bytes, now: dt.datetime) -> bytes:
         else "Merci pour votre message, bien reçu."
     )
     say = _SAY.get(colleague.specialty_code) or _SAY.get(colleague.profession_code, _DEFAULT_SAY)
+    if colleague.bal_type != "PER":
+        say = _SERVICE_SAY
     closing = "Bien confraternellement," if colleague.civility == "DR" else "Bien cordialement,"
     paragraph = textwrap.fill(f"{received} {say.format(who=who)}", 72)
     text = "\n".join([greeting, "", paragraph, "", closing, _signature(colleague), ""])

@@ -24,8 +24,9 @@ offer the demo national id already typed: the sign-in page ("Carte CPS", "e-CPS"
 "e-CPS de démonstration" page (``ISSUER/device``; ``?national_id=`` for a CIBA request),
 which approves the QR code and CIBA flows: anyone can try them. ``psc.json`` in the
 demo folder says all that to a client being set up. Mail submitted to a sandbox mailbox is delivered
-into it: the demo's own, or one of the demo colleagues' (``colleagues.py``: hosted here,
-read by ``caducee demo --colleague``); other recipients are refused (there is no outside
+into it: the demo's own, or one of the demo colleagues' or of the sample mail's
+correspondents and patients (``colleagues.py``: hosted here, read by ``caducee demo
+--colleague``); other recipients are refused (there is no outside
 world in the sandbox). A colleague reads what they receive and answers now and then
 (``colleague_replies.py``): a read receipt when asked, a reply into the demo mailbox after
 ``reply_after`` seconds (default: 20 to 60); answers still due when the operator stops are
@@ -50,7 +51,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from app.sandbox import colleague_replies
-from app.sandbox.colleagues import Colleague, colleague, hosted_mailboxes
+from app.sandbox.colleagues import Colleague, colleague, hosted_addresses, hosted_mailboxes
 from app.sandbox.imap import SandboxImapServer
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
 from app.sandbox.psc import PscClient, PscProvider, PscUser
@@ -286,7 +287,7 @@ class SandboxOperator:
         return mailbox.lower() == sender.lower() == self.address
 
     def _deliver(self, sender: str, recipients: list[str], message: bytes) -> None:
-        hosted = {self.address, *hosted_mailboxes().values()}
+        hosted = {self.address, *hosted_addresses()}
         unknown = [r for r in recipients if r.lower() not in hosted]
         if unknown:
             raise DeliveryError(
