@@ -38,8 +38,10 @@ def register(commands: Any) -> None:
         "cet ordinateur seulement (IMAP et SMTP sécurisés par certificat client), avec une "
         "carte de démonstration et des messages d'exemple : résultats de laboratoire, lettre "
         "de liaison, compte rendu d'imagerie, message de patient. Les messages envoyés dans "
-        "la démonstration y sont distribués. Rien n'est écrit hors du profil de démonstration "
-        "(par défaut : le dossier « demo » des données de Caducée).",
+        "la démonstration y sont distribués ; ses confrères (annuaire de la démonstration) "
+        "lisent ce qu'on leur envoie et répondent de temps en temps. Rien n'est écrit hors "
+        "du profil de démonstration (par défaut : le dossier « demo » des données de "
+        "Caducée).",
     )
     demo.add_argument(
         "--screenshot",
@@ -67,8 +69,26 @@ def register(commands: Any) -> None:
         "valider sur la page « e-CPS de démonstration », navigateur ou CIBA) au lieu de la "
         "carte de démonstration ; la même boîte, les mêmes messages",
     )
+    demo.add_argument(
+        "--reply-after",
+        metavar="SECONDES",
+        type=_seconds,
+        help="délai avant qu'un confrère de la démonstration réponde à un message qu'on lui "
+        "envoie (par défaut : 20 à 60 secondes ; il lit toujours un premier message, et "
+        "répond une fois sur trois ensuite)",
+    )
     demo.add_argument("--json", action="store_true", help="avec --colleague : sortie JSON")
     demo.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} : un nombre de secondes de 0 à 3600")
+    return value
 
 
 def demo_profile(profile: Profile) -> Profile:
@@ -97,7 +117,9 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
         from app.ui.display import require_display  # Qt only from here
 
         require_display()
-    operator = SandboxOperator(profile.data_dir / "demo", DEMO_ADDRESS)
+    operator = SandboxOperator(
+        profile.data_dir / "demo", DEMO_ADDRESS, reply_after=args.reply_after
+    )
     try:
         endpoints = operator.start()
         set_up_account(profile, operator, endpoints, psc=args.psc)

@@ -54,7 +54,12 @@ def register(commands: Any) -> None:
     search.add_argument("query", metavar="RECHERCHE")
     search.add_argument("--profession", metavar="P", help="profession (libellé ou code)")
     search.add_argument("--department", metavar="D", help="département (ex. 75, 2A, 974)")
-    search.add_argument("--type", choices=["PER", "ORG"], dest="bal_type", help="type de BAL")
+    search.add_argument(
+        "--type",
+        choices=["PER", "ORG", "APP", "CAB"],
+        dest="bal_type",
+        help="type de BAL (personnelle, organisationnelle, applicative, de cabinet)",
+    )
     search.add_argument("--limit", type=int, default=20, metavar="N", help="au plus N (20)")
     search.add_argument("--json", action="store_true", help="sortie JSON")
     _online_arguments(search)
@@ -180,6 +185,11 @@ def _print_mailboxes(found: list[Mailbox], as_json: bool) -> None:
         details = " · ".join(p for p in (what, m.organisation, where) if p)
         if details:
             print(f"     {details}")
+        phone = f"tél. {m.phone}" if m.phone else ""
+        responsible = f"responsable : {m.responsible}" if m.responsible else ""
+        about = " · ".join(p for p in (m.description, responsible, phone) if p)
+        if about:
+            print(f"     {about}")
     print(f"{len(found)} résultat(s)")
 
 

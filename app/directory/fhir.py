@@ -19,8 +19,17 @@ The API: header ``ESANTE-API-KEY``; at most 17 calls per second per application 
 ``RateLimiter`` per client, shared by its threads); 50 results per page, ``link[next]``
 followed up to ``max_pages`` and only on the base URL's own origin (the key goes nowhere
 else); no ``_type`` and no batch, so Practitioner (with its PractitionerRoles through
-``_revinclude``) and Organization are asked separately; ``mailbox-mss-type`` is not exposed,
-so the mailbox type is filtered here. HTTPS only; the gateway has a public web
+``_revinclude``) and Organization are asked separately. The mailbox type (PER, ORG, APP, CAB)
+is always filtered here too; a search for a type asks only the resources that carry it
+(ORG and APP: Organization; PER and CAB: Practitioner and its roles), and uses the API's
+``mailbox-mss-type`` search parameter (IG Annuaire Santé; the MSSanté FHIR API IG's
+searches) where the server's CapabilityStatement (``metadata``, read once per client, at the
+first search for a type) lists it for that resource: on Organization, and on Practitioner
+for CAB — not for PER, whose mailboxes also sit on the roles, which a filtered Practitioner
+search would lose. The gateway did not list it in 2026 (its answer: "Parameter
+mailbox-mss-type not found"). The value is the bare code (``PER``): a token without system
+matches whatever system the server codes it in (the IGs' examples name TRE_R256 in the
+search and TRE_R257 in the resources). HTTPS only; the gateway has a public web
 certificate, so the system trust store is used (or ``trust_file``, for tests); a proxy from
 the environment is used as in ``download``.
 
@@ -56,7 +65,14 @@ from app.core.paths import Profile
 from app.core.settings import Settings, SettingsError
 from app.directory.download import _connection
 from app.directory.errors import DirectoryError, FhirError
-from app.directory.fhir_parse import IDNPS_SYSTEM, RPPS_SYSTEM, Json, Resources, unique
+from app.directory.fhir_parse import (
+    IDNPS_SYSTEM,
+    RPPS_SYSTEM,
+    Json,
+    Resources,
+    search_parameters,
+    unique,
+)
 from app.directory.index import Mailbox, _passes
 from app.transport.tls import TrustPolicy, classify
 
@@ -69,6 +85,8 @@ TIMEOUT = 30.0
 MAX_BODY = 20 * 1024 * 1024
 MAX_RETRY_AFTER = 2.0
 _IDS_PER_QUERY = 50
+MAILBOX_TYPE = "mailbox-mss-type"
+_ORGANISATION_TYPES = ("ORG", "APP")  # mailboxes of Organization; PER and CAB: practitioners
 log = logging.getLogger(__name__)
 
 
@@ -199,6 +217,8 @@ class FhirDirectory:
         self.timeout = timeout
         self.limiter = limiter or RateLimiter()
         self.max_pages = max_pages
+        self._search_params: dict[str, frozenset[str]] | None = None
+        self._capabilities_lock = threading.Lock()
 
     def __repr__(self) -> str:  # never the key
         return f"FhirDirectory({self.base_url!r})"
@@ -221,18 +241,45 @@ class FhirDirectory:
         text = " ".join(text.split())
         if not text:
             return []
+        wanted_type = (bal_type or "").strip().upper()
         if "@" in text:
             rows = self.by_mailbox(text)
         elif text.isdigit() and len(text) in (11, 12):
             rows = self.whoami(text)
         else:
             want = max(limit, 1)
-            rows = self.practitioners([("name", word) for word in text.split()], want)
-            # Organization names are whole strings ("CHU DE RENNES"): a plain ``name``
-            # matches their beginning only, so each word must be contained instead.
-            rows += self.organizations([("name:contains", w) for w in text.split()], want)
+            rows = []
+            if wanted_type not in _ORGANISATION_TYPES:
+                words = [("name", word) for word in text.split()]
+                if wanted_type == "CAB":
+                    words += self._type_filter("Practitioner", wanted_type)
+                rows += self.practitioners(words, want)
+            if wanted_type not in ("PER", "CAB"):
+                # Organization names are whole strings ("CHU DE RENNES"): a plain ``name``
+                # matches their beginning only, so each word must be contained instead.
+                contained = [("name:contains", w) for w in text.split()]
+                if wanted_type:
+                    contained += self._type_filter("Organization", wanted_type)
+                rows += self.organizations(contained, want)
         kept = [row for row in unique(rows) if _passes(row, profession, department, bal_type)]
         return kept[: max(limit, 1)]
+
+    def _type_filter(self, resource: str, bal_type: str) -> list[tuple[str, str]]:
+        """``mailbox-mss-type`` for ``resource`` when the server offers it, else nothing."""
+        return [(MAILBOX_TYPE, bal_type)] if MAILBOX_TYPE in self.offered(resource) else []
+
+    def offered(self, resource: str) -> frozenset[str]:
+        """The search parameters the server's CapabilityStatement lists for ``resource``
+        (read once; an unreadable statement offers nothing: the filters stay here)."""
+        with self._capabilities_lock:
+            if self._search_params is None:
+                try:
+                    statement = self.get(f"{self.base_url}/metadata")
+                except FhirApiError as error:
+                    log.info("FHIR metadata unreadable (%s): filters applied here", error)
+                    statement = {}
+                self._search_params = search_parameters(statement)
+            return self._search_params.get(resource, frozenset())
 
     def whoami(self, rpps: str) -> list[Mailbox]:
         """The person's own MSSanté mailboxes (Practitioner and PractitionerRole), by RPPS

@@ -1,18 +1,34 @@
 """Annuaire Santé FHIR resources turned into ``Mailbox`` rows (no network here).
 
-A mailbox (BAL MSSanté) is a ``telecom`` of ``system = email`` carrying two extensions
-(mssante-notes §6.2): the French core e-mail type (``MSSANTE`` from TRE_R256; APICRYPT and
-other codes are not MSSanté and are ignored) and ``as-ext-mailbox-mss-metadata`` (``type``
-PER/ORG/APP/CAB, ``listeRouge``, ``description``, ``service``). A mailbox whose
-``listeRouge`` is true must not be published: it is dropped here, so nothing above sees it.
+A mailbox (BAL MSSanté) is a ``telecom`` of ``system = email`` (mssante-notes §6.2). Two
+extensions say it is one:
+
+- the French core e-mail type (``fr-core-contact-point-email-type``): ``MSSANTE`` from
+  TRE_R256 is MSSanté; APICRYPT and any other code is not, and the telecom is ignored;
+- ``as-ext-mailbox-mss-metadata`` (IG Annuaire Santé): ``type`` (PER/ORG/APP/CAB, TRE_R257),
+  ``description``, ``responsible`` (who runs an ORG/APP mailbox; not in the public data),
+  ``service`` (the service it belongs to), ``listeRouge``, and in the IG's earlier versions
+  (the live API may still send them) ``phone`` and ``digitization`` (dématérialisation
+  accepted, a boolean).
+
+The Annuaire Santé IG puts both on a mailbox; the MSSanté FHIR API IG
+(``interop-ig-fhir-api-messagerie-securisee-sante``) publishes mailboxes carrying the
+metadata alone. So a telecom is an MSSanté mailbox when its e-mail type says MSSANTE, or
+when it has no e-mail type but the MSSanté metadata. A mailbox whose ``listeRouge`` is
+true must not be published: it is dropped here, so nothing above sees it; so is a telecom
+marked ``use = old`` or whose ``period`` has ended (the restricted profiles' history).
 
 PER mailboxes sit on ``Practitioner`` (RPPS only) or ``PractitionerRole`` (RPPS and a
-structure), CAB on ``Practitioner``, ORG and APP on ``Organization``. Fields FHIR does not
-give stay empty strings, so the rows look like the offline index's.
+structure), CAB on ``Practitioner``, ORG and APP on ``Organization``. HealthcareService
+carries none (its public profiles forbid ``telecom``). A resource cut down by
+``_elements=identifier,telecom`` (``meta.tag`` SUBSETTED) still gives its mailboxes, named
+by their address. Fields FHIR does not give stay empty strings, so the rows look like the
+offline index's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -74,40 +90,75 @@ class MailboxFacts:
     bal_type: str  # "" when the metadata does not say
     description: str
     service: str
+    responsible: str = ""
+    phone: str = ""
+    dematerialisation: str = ""  # "O" accepted, "N" refused, "" not said (the file's values)
 
 
-def mailboxes(resource: Json) -> list[MailboxFacts]:
-    """The published MSSanté mailboxes of a resource (liste rouge and non-MSSanté dropped)."""
+def mailboxes(resource: Json, today: dt.date | None = None) -> list[MailboxFacts]:
+    """The published MSSanté mailboxes of a resource (liste rouge, ended and non-MSSanté
+    dropped). ``today``: the day a ``period.end`` is compared with (default: today)."""
     found = []
     for telecom in _dicts(resource.get("telecom")):
         address = _text(telecom.get("value"))
         if telecom.get("system") != "email" or "@" not in address:
             continue
+        if _ended(telecom, today or dt.date.today()):
+            continue
         extensions = _dicts(telecom.get("extension"))
-        if not any(_is_mssante_type(ext) for ext in extensions):
-            continue  # a plain e-mail, APICRYPT…: not MSSanté
+        metadata = [ext for ext in extensions if ext.get("url") == MAILBOX_METADATA]
+        email_types = [ext for ext in extensions if _is_email_type(ext)]
+        if email_types:
+            if not any(_is_mssante_type(ext) for ext in email_types):
+                continue  # APICRYPT, a plain e-mail…: not MSSanté
+        elif not metadata:
+            continue  # neither extension: a plain e-mail
         meta: dict[str, object] = {}
-        for ext in extensions:
-            if ext.get("url") == MAILBOX_METADATA:
-                for sub in _dicts(ext.get("extension")):
-                    name = _text(sub.get("url"))
-                    meta[name] = next((v for k, v in sub.items() if k.startswith("value")), None)
+        for ext in metadata:
+            for sub in _dicts(ext.get("extension")):
+                name = _text(sub.get("url"))
+                meta[name] = next((v for k, v in sub.items() if k.startswith("value")), None)
         if meta.get("listeRouge") is True:
             continue  # must never be shown
         codes = [_text(c.get("code")).upper() for c in _codings(meta.get("type"))]
         if isinstance(meta.get("type"), str):  # tolerate a bare code
             codes.append(_text(meta["type"]).upper())
         bal_type = next((c for c in codes if c in BAL_TYPES), "")
+        digitization = meta.get("digitization")
         found.append(
             MailboxFacts(
-                address, bal_type, _text(meta.get("description")), _text(meta.get("service"))
+                address,
+                bal_type,
+                _text(meta.get("description")),
+                _text(meta.get("service")),
+                responsible=_text(meta.get("responsible")),
+                phone=_text(meta.get("phone")),
+                dematerialisation={True: "O", False: "N"}.get(digitization, "")
+                if isinstance(digitization, bool)
+                else "",
             )
         )
     return found
 
 
+def _ended(telecom: Json, today: dt.date) -> bool:
+    """A telecom no longer in use: ``use = old``, or a ``period.end`` before ``today``."""
+    if telecom.get("use") == "old":
+        return True
+    period = telecom.get("period")
+    end = _text(period.get("end")) if isinstance(period, dict) else ""
+    try:
+        return bool(end) and dt.date.fromisoformat(end[:10]) < today
+    except ValueError:
+        return False  # an unreadable end date: kept rather than lost
+
+
+def _is_email_type(extension: Json) -> bool:
+    return _text(extension.get("url")).endswith(EMAIL_TYPE_SUFFIX)
+
+
 def _is_mssante_type(extension: Json) -> bool:
-    if not _text(extension.get("url")).endswith(EMAIL_TYPE_SUFFIX):
+    if not _is_email_type(extension):
         return False
     for key in ("valueCoding", "valueCodeableConcept"):
         if any(_text(c.get("code")).upper() == MSSANTE for c in _codings(extension.get(key))):
@@ -247,6 +298,10 @@ def build(
         city=where.city,
         department=where.department,
         structure_id=where.structure_id,
+        description=facts.description,
+        responsible=facts.responsible,
+        phone=facts.phone,
+        dematerialisation=facts.dematerialisation,
     )
 
 
@@ -300,6 +355,20 @@ class Resources:
         for key, organization in self.organizations.items():
             for facts in mailboxes(organization):
                 yield build(facts, "ORG", None, places[key])
+
+
+def search_parameters(statement: Json) -> dict[str, frozenset[str]]:
+    """Resource type -> the search parameter names a CapabilityStatement lists for it (the
+    server-wide ones, ``rest.searchParam``, added to every resource)."""
+    offered: dict[str, set[str]] = {}
+    if statement.get("resourceType") != "CapabilityStatement":
+        return {}
+    for rest in _dicts(statement.get("rest")):
+        common = {_text(p.get("name")) for p in _dicts(rest.get("searchParam"))}
+        for resource in _dicts(rest.get("resource")):
+            names = {_text(p.get("name")) for p in _dicts(resource.get("searchParam"))}
+            offered.setdefault(_text(resource.get("type")), set()).update(names | common)
+    return {kind: frozenset(n for n in names if n) for kind, names in offered.items() if kind}
 
 
 def unique(rows: Iterable[Mailbox]) -> list[Mailbox]:

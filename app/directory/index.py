@@ -130,6 +130,11 @@ class Mailbox:
     city: str
     department: str
     structure_id: str
+    # Given by the FHIR API only (the mailbox's metadata); empty in the offline index
+    description: str = ""
+    responsible: str = ""
+    phone: str = ""
+    dematerialisation: str = ""  # "O" accepted, "N" refused
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)

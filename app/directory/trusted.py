@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -161,20 +162,27 @@ class TrustVerdict:
     list_cached: bool  # False: no liste blanche yet, the ".mssante.fr" rule was used
 
 
-def outside_trust_space(liste: TrustedList | None, addresses: list[str]) -> TrustVerdict:
+def outside_trust_space(
+    liste: TrustedList | None, addresses: list[str], own_domains: Iterable[str] = ()
+) -> TrustVerdict:
     """The addresses whose domain is not MSSanté.
 
     With the liste blanche cached: exact domain match (``TrustedList.is_trusted``).
     Without it (never downloaded), a careful fallback rather than silence: a domain that
     does not end in ``.mssante.fr`` is reported, so that a typo for gmail.com is still
     caught; MSSanté domains outside ``mssante.fr`` are then reported too, and the dialog
-    says the list is missing. ``patient.mssante.fr`` (Mon espace santé) is always MSSanté.
+    says the list is missing. ``patient.mssante.fr`` (Mon espace santé) is always MSSanté,
+    and so are ``own_domains``: the domains of her own MSSanté mailboxes (her operator gave
+    her that address, so its domain is in the trust space whatever a stale or missing list
+    says — without this, a colleague on her own domain was reported while her address,
+    skipped as hers, was not).
     """
+    known = {d for d in map(normalise_domain, own_domains) if d is not None}
     untrusted = []
     for address in addresses:
         _, at, domain = address.strip().rpartition("@")
         normalised = normalise_domain(domain) if at else None
-        if normalised == PATIENT_DOMAIN:
+        if normalised == PATIENT_DOMAIN or (normalised is not None and normalised in known):
             continue
         if liste is not None:
             if not liste.is_trusted(address):

@@ -67,6 +67,16 @@ def account_is_mssante(account: Account, cache_dir: Path | None) -> bool:
     return is_mssante(account.auth, _hosts(account), cache_dir)
 
 
+def mssante_domains(accounts: Iterable[Account], cache_dir: Path | None) -> frozenset[str]:
+    """The domains of her MSSanté accounts' addresses: MSSanté whatever the liste blanche
+    cached here says (``trusted.outside_trust_space``'s ``own_domains``)."""
+    return frozenset(
+        a.address.rpartition("@")[2].lower()
+        for a in accounts
+        if "@" in a.address and account_is_mssante(a, cache_dir)
+    )
+
+
 def session_lock_minutes(minutes: int, accounts: Iterable[Account], cache_dir: Path) -> int:
     """The inactivity lock of a profile: capped at 120 minutes with an MSSanté account."""
     accounts = list(accounts)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -51,7 +51,7 @@ from app.mssante import pdfa
 from app.mssante.message_writer import build_message
 from app.mssante.model import InsKind, PatientIdentity
 from app.mssante.outgoing import DocumentType, OutgoingDocument, Professional, Shipment
-from app.ops.accounts import AccountSession
+from app.ops.accounts import AccountSession, mssante_domains
 from app.ops.outbox import enqueue_message
 from app.store.db import Account, Store
 from app.store.outbox import OutboxItem
@@ -219,13 +219,22 @@ def prepare_documents(choices: Sequence[DocumentChoice]) -> list[OutgoingDocumen
 # -- 4. recipients ----------------------------------------------------------------------------
 
 
-def check_recipients(addresses: Sequence[str], cache_dir: Path, *, confirmed: bool = False) -> None:
+def check_recipients(
+    addresses: Sequence[str],
+    cache_dir: Path,
+    *,
+    confirmed: bool = False,
+    accounts: Iterable[Account] = (),
+) -> None:
+    """Refuses recipients outside the trust space unless ``confirmed``; the domains of her
+    MSSanté ``accounts`` are in it (``trusted.outside_trust_space``)."""
     if not addresses:
         raise SendRefused("no recipient", user_message="Indiquez au moins un destinataire.")
     listed = None
     with contextlib.suppress(OSError, TrustedListError):
         listed = trusted.load(cache_dir)
-    verdict = trusted.outside_trust_space(listed, list(addresses))
+    own = mssante_domains(accounts, cache_dir)
+    verdict = trusted.outside_trust_space(listed, list(addresses), own)
     if verdict.untrusted and not confirmed:
         missing = (
             ""
@@ -326,7 +335,12 @@ def prepare(request: SendRequest, session: AccountSession, cache_dir: Path) -> P
     identity = patient_identity(
         request.patient, without_ins=request.without_ins, test_ins=request.test_ins
     )
-    check_recipients([*request.to, *request.cc], cache_dir, confirmed=request.outside_mssante)
+    check_recipients(
+        [*request.to, *request.cc],
+        cache_dir,
+        confirmed=request.outside_mssante,
+        accounts=[session.account],
+    )
     documents = prepare_documents(request.choices)
     author = author_from(session, request.author_name, request.author_id)
     shipment = Shipment(

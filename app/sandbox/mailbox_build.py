@@ -18,8 +18,9 @@ from email.utils import format_datetime
 from typing import cast
 
 from app.sandbox.mailbox import MAX_PDF, TEXT_CAP
-from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream, png_image
-from app.sandbox.mailbox_people import OWNER, Patient, _ascii
+from app.sandbox.mailbox_lab import abnormal_text, hprim_text, lab_report, report_lines
+from app.sandbox.mailbox_pdf import pdf_document, pdf_page_stream, photo_png
+from app.sandbox.mailbox_people import OWNER, Patient
 from app.sandbox.mailbox_plan import Plan, Planned, _digest
 from app.sandbox.mailbox_texts import (
     ANALYTES,
@@ -32,6 +33,8 @@ from app.sandbox.mailbox_texts import (
     IMAGING_SENTENCES,
     LOINC,
     NOTE_SENTENCES,
+    PATIENT_PHOTO,
+    PATIENT_SCAN,
     PATIENT_SENTENCES,
     REPLY_TO_PATIENT,
 )
@@ -66,17 +69,15 @@ class Builder:
 
     def _page_lines(self, kind: str, rng: random.Random) -> list[str]:
         lines: list[str] = []
-        if kind == "lab":
-            lines.append("Antériorités et résultats détaillés")
+        if kind == "lab":  # earlier visits only: the day's results are on the first page
+            lines.append("Antériorités : résultats des dossiers précédents")
             while len(lines) < PAGE_LINES:
                 name, unit, low, high = rng.choice(ANALYTES)
                 value = rng.uniform(low * 0.7, high * 1.3)
                 mark = " *" if value < low or value > high else "  "
-                previous = rng.uniform(low, high)
                 lines.append(
-                    f"{name:<34}{value:>9.2f}{mark} {unit:<14} ({low:g} – {high:g})   "
-                    f"antériorité {rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d} : "
-                    f"{previous:.2f}"
+                    f"{rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d}   {name:<34}"
+                    f"{value:>9.2f}{mark} {unit:<14} ({low:g} – {high:g})"
                 )
             return lines
         pool = {
@@ -125,10 +126,12 @@ class Builder:
                 sender.signature,
             ]
         elif message.kind == "patient":
-            lines = textwrap.wrap(
-                " ".join(fill(rng.choice(PATIENT_SENTENCES)) for _ in range(rng.randrange(2, 5))),
-                72,
-            )
+            said = [fill(s) for s in rng.sample(PATIENT_SENTENCES, rng.randrange(2, 5))]
+            said.sort(key=lambda s: 0 if s.startswith("Bonjour") else 2 if "Merci" in s else 1)
+            if message.photo_base:  # the attachment is announced, and only when it is there
+                greeted = said[0].startswith("Bonjour")
+                said.insert(int(greeted), PATIENT_SCAN if message.scan else PATIENT_PHOTO)
+            lines = textwrap.wrap(" ".join(said), 72)
             lines += ["", sender.display]
         elif message.kind == "patient_reply":
             lines = [fill(REPLY_TO_PATIENT[0]), ""]
@@ -155,11 +158,10 @@ class Builder:
                 f"{patient.given} {patient.surname}, né(e) le {patient.born}.",
             ]
             if message.kind == "lab":
-                name, unit, high, value = self.flagged_result(message)
                 lines += [
                     "",
                     "Résultat(s) hors des valeurs de référence :",
-                    f"  {name} : {value:.2f} {unit} (N < {high:g})",
+                    *abnormal_text(lab_report(self.plan.seed, message)),
                 ]
             if message.xdm:
                 lines += [
@@ -210,6 +212,9 @@ class Builder:
             "",
         ]
         pages = [pdf_page_stream(first)]
+        if kind == "lab":  # the results the mail text and the HPRIM file give
+            table = report_lines(lab_report(self.plan.seed, message))
+            pages[0] += pdf_page_stream(table, 8, top=800 - 13 * len(first) - 8, monospace=True)
         total = len(pages[0])
         number = rng.randrange(48)
         while total < text_size:
@@ -282,7 +287,10 @@ class Builder:
         custodian = organisation.name if organisation else author.display
         patient_root = INS_NIR_TEST if patient.qualified else LOCAL_PATIENT_ID
         loinc = "2.16.840.1.113883.6.1"
-        lines = self._page_lines(kind, rng)[:30]
+        if kind == "lab":
+            lines = report_lines(lab_report(self.plan.seed, message))
+        else:
+            lines = self._page_lines(kind, rng)[:30]
         paragraphs = "".join(f"<paragraph>{_xml(line)}</paragraph>" for line in lines if line)
         name = (
             f"<name><given>{_xml(patient.given)}</given>"
@@ -452,9 +460,9 @@ class Builder:
             email.add_attachment(self.hprim(message), filename="RESULTATS.HPR")
         if message.photo_base:
             size = int(message.photo_base * self.plan.scale)
-            if rng.random() < 0.5:
+            if not message.scan:
                 email.add_attachment(
-                    png_image(rng, size),
+                    photo_png(rng, size),
                     "image",
                     "png",
                     filename=f"photo_{message.date:%Y%m%d_%H%M%S}.png",
@@ -464,50 +472,10 @@ class Builder:
                 email.add_attachment(scan, "application", "pdf", filename="ordonnance scannée.pdf")
         return _serialise(email, message)
 
-    def flagged_result(self, message: Planned) -> tuple[str, str, float, float]:
-        """The lab result a lab message's text calls out: (analyte, unit, upper limit,
-        value above it). The first draws of the body's RNG, as the text has always made."""
-        rng = self.rng(message.index, "body")
-        name, unit, _low, high = rng.choice(ANALYTES)
-        return name, unit, high, rng.uniform(high, high * 1.5)
-
     def hprim(self, message: Planned) -> str:
         """The lab results as HPRIM Net, as French labs send them beside the PDF."""
-        patient = _patient(message)
-        rng = self.rng(message.index, "hprim")
-        lines = [
-            f"{rng.randrange(10**6, 10**7)}",
-            patient.surname,
-            patient.given,
-            "",
-            "",
-            "",
-            patient.born,
-            patient.ins,
-            f"{rng.randrange(10**8, 10**9)}",
-            f"{message.date:%d/%m/%Y}",
-            "",
-            message.recipients[0].display,
-            "****LAB****",
-        ]
-        # eight results: the one the text calls out (high), one low, six within range
-        flagged, _unit, _high, flagged_value = self.flagged_result(message)
-        others = rng.sample([a for a in ANALYTES if a[0] != flagged], 7)
-        low_one = rng.randrange(7)
-        for number, (name, unit, low, high) in enumerate(
-            [*others[:3], next(a for a in ANALYTES if a[0] == flagged), *others[3:]]
-        ):
-            if name == flagged:
-                value = flagged_value
-            elif number == low_one:
-                value = rng.uniform(low * 0.6, low * 0.95)
-            else:
-                value = rng.uniform(low + (high - low) * 0.05, high - (high - low) * 0.05)
-            flag = "H" if value > high else "L" if value < low else "N"
-            code = _ascii(name)[:6].upper()
-            lines.append(f"RES|{name}|{code}|N|{value:.2f}|{unit}|{low:g}|{high:g}|{flag}|F")
-        lines.append("****FINLAB****")
-        return "\n".join(lines) + "\n"
+        report = lab_report(self.plan.seed, message)
+        return hprim_text(report, _patient(message), message.date, message.recipients[0].display)
 
     def _mdn(self, email: EmailMessage, message: Planned) -> bytes:
         if message.parent is None:

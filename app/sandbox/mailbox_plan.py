@@ -58,6 +58,7 @@ class Planned:
     xdm: bool = False
     pdf_base: int = 0  # nominal PDF size before scaling (0: no PDF)
     photo_base: int = 0  # patient photo / scan (0: none)
+    scan: bool = False  # with photo_base: a scanned prescription (PDF), not a photo (PNG)
     end_conversation: bool = False  # X-MSS-MES: FIN
     organisation: Organisation | None = None
     exam: str = ""
@@ -204,8 +205,25 @@ class Planner:
         subject = self._fill(rng.choice(PATIENT_SUBJECTS), patient, date)
         person = Person(patient.display, patient.address, patient.given, patient.display)
         photo = _log_uniform(rng, 150_000, 2_500_000) if rng.random() < 0.2 else 0
+        # what the attachment is, from a generator of its own (the plan's draws unchanged);
+        # a subject that announces a photo has one
+        own = random.Random(f"{self.seed}:photo:{len(self.messages)}")
+        announced = "photo" in subject.lower()
+        if announced and not photo:
+            photo = _log_uniform(own, 150_000, 2_500_000)
+        scan = bool(photo) and not announced and own.random() < 0.5
         message = self._add(
-            Planned(0, "patient", date, person, [OWNER], subject, patient=patient, photo_base=photo)
+            Planned(
+                0,
+                "patient",
+                date,
+                person,
+                [OWNER],
+                subject,
+                patient=patient,
+                photo_base=photo,
+                scan=scan,
+            )
         )
         turns = rng.choice([0, 0, 1, 1, 1, 2, 3])
         for turn in range(turns):

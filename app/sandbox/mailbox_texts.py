@@ -85,7 +85,6 @@ PATIENT_SENTENCES = (
     "Est-ce que je peux arrêter le traitement maintenant que je vais mieux ?",
     "J'ai bien reçu les résultats du laboratoire, mais je ne comprends pas tout.",
     "Mon ordonnance se termine à la fin de la semaine.",
-    "Je vous joins une photo, la rougeur s'étend un peu depuis avant-hier.",
     "La fièvre est à 38,9 °C ce matin malgré le paracétamol.",
     "Je dois fournir un certificat pour le club de foot avant le 15.",
     "Pouvez-vous me rappeler quand vous aurez un moment ?",
@@ -93,6 +92,9 @@ PATIENT_SENTENCES = (
     "Le cardiologue m'a dit de voir avec vous pour l'adaptation des doses.",
     "Je n'arrive pas à obtenir de rendez-vous avant le mois prochain.",
 )
+# said by a patient's message only when the attachment is there
+PATIENT_PHOTO = "Je vous joins une photo, la rougeur s'étend un peu depuis avant-hier."
+PATIENT_SCAN = "Je vous joins mon ordonnance scannée."
 REPLY_TO_PATIENT = (
     "Bonjour {prenom},",
     "Vous pouvez poursuivre le traitement sans changement jusqu'à la consultation.",

@@ -24,9 +24,13 @@ offer the demo national id already typed: the sign-in page ("Carte CPS", "e-CPS"
 "e-CPS de démonstration" page (``ISSUER/device``; ``?national_id=`` for a CIBA request),
 which approves the QR code and CIBA flows: anyone can try them. ``psc.json`` in the
 demo folder says all that to a client being set up. Mail submitted to a sandbox mailbox is delivered
-into it: the demo's own, or one of the demo colleagues' (``colleagues.py``: hosted here,
-read by ``caducee demo --colleague``); other recipients are refused (there is no outside
-world in the sandbox).
+into it: the demo's own, or one of the demo colleagues' or of the sample mail's
+correspondents and patients (``colleagues.py``: hosted here, read by ``caducee demo
+--colleague``); other recipients are refused (there is no outside
+world in the sandbox). A colleague reads what they receive and answers now and then
+(``colleague_replies.py``): a read receipt when asked, a reply into the demo mailbox after
+``reply_after`` seconds (default: 20 to 60); answers still due when the operator stops are
+dropped.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from app.sandbox.colleagues import hosted_mailboxes
+from app.sandbox import colleague_replies
+from app.sandbox.colleagues import Colleague, colleague, hosted_addresses, hosted_mailboxes
 from app.sandbox.imap import SandboxImapServer
 from app.sandbox.pki import CardHolder, CardKeyUse, Issued, TestPki, new_rsa_key
 from app.sandbox.psc import PscClient, PscProvider, PscUser
@@ -126,8 +131,12 @@ class SandboxOperator:
         directory: Path,
         address: str = DEMO_ADDRESS,
         now: Callable[[], dt.datetime] = paris_now,
+        reply_after: float | None = None,
     ) -> None:
         self.files = DemoFiles(directory)
+        self.reply_after = reply_after  # seconds before a colleague answers (None: 20-60)
+        self._answers: list[threading.Timer] = []
+        self._answers_lock = threading.Lock()
         self.address = address.lower()
         self._now = now  # dates the sample mail (certificates and TLS keep the real time)
         self.holder = DEMO_HOLDER
@@ -245,6 +254,10 @@ class SandboxOperator:
         _write_private(self.files.pkcs12, p12)
 
     def stop(self) -> None:
+        with self._answers_lock:
+            for timer in self._answers:
+                timer.cancel()
+            self._answers.clear()
         for server in (self._psc_smtp, self._smtp, self._imap, self._psc):
             if server is not None:
                 try:
@@ -274,7 +287,7 @@ class SandboxOperator:
         return mailbox.lower() == sender.lower() == self.address
 
     def _deliver(self, sender: str, recipients: list[str], message: bytes) -> None:
-        hosted = {self.address, *hosted_mailboxes().values()}
+        hosted = {self.address, *hosted_addresses()}
         unknown = [r for r in recipients if r.lower() not in hosted]
         if unknown:
             raise DeliveryError(
@@ -285,6 +298,32 @@ class SandboxOperator:
             raise DeliveryError("451 4.3.0 Sandbox mailbox not available")
         for recipient in dict.fromkeys(r.lower() for r in recipients):
             self._imap.deliver(recipient, message)
+            found = colleague(recipient)
+            if found is not None and sender.lower() == self.address:
+                for answer in colleague_replies.planned(found, message, self.reply_after):
+                    self._answer_later(answer, found, message)
+
+    def _answer_later(
+        self, answer: colleague_replies.Answer, found: Colleague, message: bytes
+    ) -> None:
+        def send() -> None:
+            imap = self._imap
+            if imap is None:
+                return  # stopped meanwhile
+            try:
+                raw = colleague_replies.build(answer.kind, found, message, self._now())
+                imap.deliver(self.address, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+            except Exception:
+                log.exception("a demo colleague's %s was not delivered", answer.kind)
+            with self._answers_lock:
+                if timer in self._answers:
+                    self._answers.remove(timer)
+
+        timer = threading.Timer(answer.delay, send)
+        timer.daemon = True
+        with self._answers_lock:
+            self._answers.append(timer)
+        timer.start()
 
 
 def _tls_without_client_certificate(chain: Path, key: Path) -> ssl.SSLContext:

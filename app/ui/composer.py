@@ -50,6 +50,7 @@ from app.directory import labels
 from app.directory.index import Mailbox
 from app.directory.trusted import TrustedList, TrustVerdict, outside_trust_space
 from app.ops import drafts
+from app.ops.accounts import mssante_domains
 from app.ops.outbox import Draft, enqueue
 from app.ops.patient_mail import (
     PatientBook,
@@ -537,9 +538,11 @@ class Composer(QWidget):
             except (CaduceeError, OSError):
                 self.trusted = None
             self.trusted_loaded = True
-        own = {account.address.lower() for account in self.store.accounts()}
+        accounts = self.store.accounts()
+        own = {account.address.lower() for account in accounts}
         others = [a for a in addresses if a.strip().lower() not in own]  # a note to herself
-        return outside_trust_space(self.trusted, others)
+        cache_dir = self.directory.places.cache_dir if self.directory is not None else None
+        return outside_trust_space(self.trusted, others, mssante_domains(accounts, cache_dir))
 
     def confirm_trust(self, addresses: list[str]) -> bool:
         """True to go on: every recipient is MSSanté, or she chose "Envoyer quand même"."""

@@ -375,7 +375,7 @@ class SendDocumentsDialog(QDialog):
         """Whether she confirmed recipients outside the trust space (False: none are), or
         None when she declined."""
         try:
-            ops.check_recipients(addresses, self.cache_dir)
+            ops.check_recipients(addresses, self.cache_dir, accounts=self.store.accounts())
             return False
         except ops.SendRefused as error:
             said = error.user_message.split(" Des documents de santé")[0]

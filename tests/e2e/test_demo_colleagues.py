@@ -141,3 +141,33 @@ def test_a_document_sent_from_the_demo_is_read_at_the_colleagues_side(tmp_path: 
     assert document["patient"]["ins"] == patient["ins"]
     text = caducee(profile, "demo", "--colleague", colleague.address)
     assert "Document :" in text.stdout and patient["birth_name"] in text.stdout
+
+
+def test_a_colleague_reads_and_answers_into_the_demo_mailbox(tmp_path: Path) -> None:
+    """``caducee demo --serve --reply-after 0``: mail sent to a colleague with a read
+    receipt asked comes back as "lu" in ``caducee receipts`` and as her reply in the list."""
+    profile = tmp_path / "demo"
+    cardiologist = DEMO_COLLEAGUES[0]
+    subject = f"Avis pour M. X {time.time_ns()}"
+    with served_demo(profile, options=("--reply-after", "0")):
+        status, said = send(profile, "--to", cardiologist.address, "--subject", subject, "--mdn")
+        assert status == 0, said
+        deadline = time.monotonic() + 60
+        replies: list[dict[str, object]] = []
+        while not replies and time.monotonic() < deadline:
+            synced = caducee(profile, "sync", CADUCEE_PKCS12_PASSPHRASE=DEMO_PASSPHRASE)
+            assert synced.returncode == 0, synced.stderr
+            listed = caducee(profile, "list", "--json")
+            replies = [m for m in json.loads(listed.stdout) if m["subject"] == f"RE: {subject}"]
+            time.sleep(0.5)
+        assert replies, "no reply from the colleague"
+        shown = caducee(profile, "show", str(replies[0]["id"]))
+        assert "Cher confrère" in shown.stdout and "Cardiologie" in shown.stdout
+        assert "> Bonjour" in shown.stdout  # her message, quoted
+        receipts = caducee(profile, "receipts", "--json")
+        assert receipts.returncode == 0, receipts.stderr
+        (sent,) = [r for r in json.loads(receipts.stdout) if r["subject"] == subject]
+        assert [(r["recipient"], r["state"]) for r in sent["recipients"]] == [
+            (cardiologist.address, "displayed")
+        ], sent
+        assert sent["recipients"][0]["read_at"]

@@ -7,7 +7,13 @@ with ``_getpages`` (as HAPI FHIR writes them), search parameters ``name`` (every
 must match the beginning of a word of the name), ``name:contains`` (inside the name),
 ``identifier`` (``system|value``, comma = or), ``mailbox-mss`` (beginning of an
 address), ``_id`` (comma = or). Resources are built with the helpers below, shaped like
-the ANS IG (fr-core e-mail type extension, ``as-ext-mailbox-mss-metadata``).
+the ANS IG (fr-core e-mail type extension, ``as-ext-mailbox-mss-metadata``; ``bal(...,
+messaging=None)``: the metadata alone, as the MSSanté FHIR API IG's examples).
+
+``metadata`` is a CapabilityStatement listing, per resource, the search parameters above;
+``mailbox-mss-type`` (the type code in the mailbox metadata, ``system|code`` or the bare
+code) only with ``Site.mailbox_type``: without it, as the gateway in 2026, asking for it
+is a 400 ("Parameter mailbox-mss-type not found").
 
 Misbehaviour on request, by a ``name`` value: ``erreur`` (400 OperationOutcome), ``trop``
 (429, always), ``trop-une-fois`` (429 once), ``lent`` (answers after ``slow_seconds``),
@@ -55,9 +61,10 @@ def bal(
     liste_rouge: bool = False,
     service: str = "",
     description: str = "",
-    messaging: str = "MSSANTE",
+    messaging: str | None = "MSSANTE",
 ) -> Json:
-    """A telecom e-mail of the given messaging type (MSSANTE, APICRYPT…)."""
+    """A telecom e-mail of the given messaging type (MSSANTE, APICRYPT…; None: no e-mail
+    type extension, the MSSanté metadata alone)."""
     metadata: list[Json] = [
         {
             "url": "type",
@@ -69,11 +76,13 @@ def bal(
         metadata.append({"url": "service", "valueString": service})
     if description:
         metadata.append({"url": "description", "valueString": description})
+    email_type = (
+        []
+        if messaging is None
+        else [{"url": EMAIL_TYPE, "valueCoding": {"system": TRE_R256, "code": messaging}}]
+    )
     return {
-        "extension": [
-            {"url": EMAIL_TYPE, "valueCoding": {"system": TRE_R256, "code": messaging}},
-            {"url": MAILBOX_METADATA, "extension": metadata},
-        ],
+        "extension": [*email_type, {"url": MAILBOX_METADATA, "extension": metadata}],
         "system": "email",
         "value": address,
     }
@@ -185,15 +194,53 @@ def _matches(resource: Json, params: list[tuple[str, str]]) -> bool:
             addresses = [t["value"].casefold() for t in resource.get("telecom", [])]
             if not any(a.startswith(value.casefold()) for a in addresses):
                 return False
-        elif name == "_id" and resource["id"] not in value.split(","):
+        elif name == "_id":
+            if resource["id"] not in value.split(","):
+                return False
+        elif name == "mailbox-mss-type" and value.rpartition("|")[2] not in _types(resource):
             return False
     return True
+
+
+def _types(resource: Json) -> set[str]:
+    """The mailbox type codes of a resource's telecoms."""
+    found = set()
+    for telecom in resource.get("telecom", []):
+        for extension in telecom.get("extension", []) if isinstance(telecom, dict) else []:
+            if extension.get("url") == MAILBOX_METADATA:
+                for sub in extension.get("extension", []):
+                    if sub.get("url") == "type":
+                        found |= {c["code"] for c in sub["valueCodeableConcept"]["coding"]}
+    return found
+
+
+SEARCH_PARAMETERS = ("name", "name:contains", "identifier", "mailbox-mss", "_id")
+
+
+def capability_statement(mailbox_type: bool) -> Json:
+    names = [*SEARCH_PARAMETERS, *(["mailbox-mss-type"] * mailbox_type)]
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "kind": "instance",
+        "fhirVersion": "4.0.1",
+        "rest": [
+            {
+                "mode": "server",
+                "resource": [
+                    {"type": kind, "searchParam": [{"name": n, "type": "string"} for n in names]}
+                    for kind in ("Practitioner", "PractitionerRole", "Organization")
+                ],
+            }
+        ],
+    }
 
 
 @dataclass
 class Site:
     resources: list[Json]
     slow_seconds: float = 1.0
+    mailbox_type: bool = False  # mailbox-mss-type offered (CapabilityStatement, searches)
     throttled_once: bool = False
     requests: list[tuple[float, str]] = field(default_factory=list)
     searches: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
@@ -242,12 +289,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         resource = parts.path.removeprefix(BASE_PATH + "/")
         if resource == "metadata":
-            self._json(200, {"resourceType": "CapabilityStatement", "status": "active"})
+            self._json(200, capability_statement(site.mailbox_type))
             return
         if resource not in ("Practitioner", "PractitionerRole", "Organization"):
             self._json(404, outcome("not-supported", f"Type de ressource inconnu : {resource}"))
             return
         trigger = query.get("name", "")
+        if "mailbox-mss-type" in query and not site.mailbox_type:
+            self._json(400, outcome("invalid", "Parameter mailbox-mss-type not found"))
+            return
         if trigger == "erreur":
             self._json(400, outcome("invalid", "Paramètre de recherche inconnu : foo"))
             return

@@ -31,6 +31,7 @@ from app.directory.index import Mailbox
 from app.directory.lookup import own_addresses, profile_addresses
 from tests.conftest import MemoryKeyring
 from tests.integration.fhir_fake import (
+    BASE_PATH,
     KEY,
     FakeApi,
     Json,
@@ -407,3 +408,75 @@ def test_the_address_books_online_search_builds_its_client_at_first_use(
     memory_keyring.values[(SERVICE, esante_api_key())] = KEY
     found = search("martin")
     assert found and all(m.address for m in found)
+
+
+def _metadata_only_resources() -> list[Json]:
+    """Mailboxes shaped as the MSSanté FHIR API IG publishes them: metadata, no e-mail type."""
+    return [
+        practitioner(
+            "p-robert",
+            "10009876543",
+            "ROBERT",
+            "Lucie",
+            [
+                bal("lucie.robert@infirmier.mssante.fr", "PER", messaging=None),
+                bal("cabinet.robert@infirmier.mssante.fr", "CAB", messaging=None),
+            ],
+            profession=("60", "Infirmier"),
+        ),
+        organization(
+            "org-valmont",
+            "690000001",
+            "CENTRE HOSPITALIER DE VALMONT",
+            "1 RUE DE L'HOPITAL",
+            "69100",
+            "VALMONT",
+            [
+                bal("cardio@ch-valmont.mssante.fr", "ORG", messaging=None, service="Cardiologie"),
+                bal("dmp@ch-valmont.mssante.fr", "APP", messaging=None),
+            ],
+        ),
+    ]
+
+
+def test_mailbox_type_searched_on_the_server_when_it_offers_it(tmp_path: Path) -> None:
+    with serve(_metadata_only_resources(), tmp_path) as api:
+        api.site.mailbox_type = True
+        client = _client(api)
+        assert [m.address for m in client.search("valmont", bal_type="APP")] == [
+            "dmp@ch-valmont.mssante.fr"
+        ]
+        assert [m.address for m in client.search("robert", bal_type="CAB")] == [
+            "cabinet.robert@infirmier.mssante.fr"
+        ]
+        per = client.search("robert", bal_type="PER")
+        assert [(m.address, m.profession) for m in per] == [
+            ("lucie.robert@infirmier.mssante.fr", "Infirmier")
+        ]
+        asked = [p for _, p in api.site.requests]
+        assert len([p for p in asked if p.startswith(f"{BASE_PATH}/metadata")]) == 1  # once
+        organisations = api.site.paths("Organization")
+        assert len(organisations) == 1 and "mailbox-mss-type=APP" in organisations[0]
+        practitioners = api.site.paths("Practitioner")
+        assert len(practitioners) == 2  # CAB with the parameter, PER without (roles)
+        assert "mailbox-mss-type=CAB" in practitioners[0]
+        assert "mailbox-mss-type" not in practitioners[1]
+
+
+def test_mailbox_type_filtered_here_when_the_server_does_not_offer_it(tmp_path: Path) -> None:
+    """As the gateway in 2026: the parameter is not in its CapabilityStatement (asking for
+    it anyway would be a 400): never sent, the metadata-only mailboxes filtered here."""
+    with serve(_metadata_only_resources(), tmp_path) as api:
+        client = _client(api)
+        assert [m.address for m in client.search("valmont", bal_type="ORG")] == [
+            "cardio@ch-valmont.mssante.fr"
+        ]
+        assert {m.address for m in client.search("robert")} == {
+            "lucie.robert@infirmier.mssante.fr",
+            "cabinet.robert@infirmier.mssante.fr",
+        }
+        assert [m.address for m in client.search("robert", bal_type="CAB")] == [
+            "cabinet.robert@infirmier.mssante.fr"
+        ]
+        assert not any("mailbox-mss-type" in p for _, p in api.site.requests)
+        assert not api.site.paths("Practitioner?name=valmont")  # ORG: organisations only

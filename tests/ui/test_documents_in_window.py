@@ -21,6 +21,7 @@ from app.store.db import HeaderRow, Store
 from app.ui.document_pane import DocumentView, ResultsTable
 from app.ui.main_window import MainWindow
 from app.ui.models import MessageListModel
+from app.ui.pdf_view import PdfPane
 from tests.ui.cda_samples import lab_report, message_with
 from tests.ui.conftest import assert_not_blank
 
@@ -106,6 +107,19 @@ def test_the_demo_hprim_result_shows_its_eight_values(
     assert reader.documents.currentWidget() is view
     window.grab().save(str(artefacts / "reader-demo-hprim-results.png"))
     assert_not_blank(artefacts / "reader-demo-hprim-results.png")
+    # its PDF, one click away: the lab's report page with the same values
+    window.resize(1300, 1700)  # the page's table in view
+    view.show_view("pdf")
+    pane = view.page("pdf")
+    assert isinstance(pane, PdfPane) and pane.pages == 1
+    for label in ("Glycémie à jeun", "Acide urique"):  # the two flagged values
+        pane.find_field.setText(label)
+        qtbot.waitUntil(lambda: pane.matches() == 1, timeout=10000)
+    pane.find_next()
+    assert pane.found.text() == "1 / 1"
+    qtbot.wait(600)  # the page drawn
+    window.grab().save(str(artefacts / "reader-demo-lab-pdf.png"))
+    assert_not_blank(artefacts / "reader-demo-lab-pdf.png")
 
 
 def test_the_list_shows_patient_kind_and_filed_and_filters_by_patient(

@@ -151,7 +151,7 @@ def test_every_help_is_in_french(capsys: pytest.CaptureFixture[str]) -> None:
         main(["directory", "search", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "arguments:" in out and "options:" in out and "{PER,ORG}" in out
+    assert "arguments:" in out and "options:" in out and "{PER,ORG,APP,CAB}" in out
     assert_french(out)
 
 

@@ -13,7 +13,13 @@ from app.filing.patients import Patient, Registry, open_root_db
 from app.mssante.model import InsKind
 from app.ops.address_documents import patient_files
 from app.ops.patient_mail import PatientBook, registry_patients
-from app.sandbox.colleagues import DEMO_COLLEAGUES, colleague, extraction_text, received
+from app.sandbox.colleagues import (
+    DEMO_COLLEAGUES,
+    colleague,
+    everyone,
+    extraction_text,
+    received,
+)
 from tests.filing_support import MATRICULE
 
 ADDRESS = f"{MATRICULE}@patient.mssante.fr"
@@ -99,9 +105,9 @@ def test_the_colleagues_rows_are_a_valid_extraction_file(tmp_path: Path) -> None
     with Extraction(source) as extraction:
         entries = list(extraction.entries())
         rows = extraction.rows
-    assert [e.address for e in entries] == [c.address for c in DEMO_COLLEAGUES]
+    assert [e.address for e in entries] == [c.address for c in everyone()]
     assert (rows.malformed, rows.header_warning, rows.truncated) == (0, None, False)
-    assert all(len(c.extraction_row().split("|")) == len(COLUMNS) for c in DEMO_COLLEAGUES)
+    assert all(len(c.extraction_row().split("|")) == len(COLUMNS) for c in everyone())
     assert colleague(DEMO_COLLEAGUES[1].address.upper()) == DEMO_COLLEAGUES[1]
     assert colleague("personne@ailleurs.test") is None
 

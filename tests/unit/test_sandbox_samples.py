@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +18,8 @@ import pytest
 
 from app.mssante.documents import read_message
 from app.sandbox.mailbox import PARIS
+from app.sandbox.mailbox_build import Builder
+from app.sandbox.mailbox_plan import Planner
 from app.sandbox.samples import Sample, sample_mail
 
 ME = "docteur.demo@medecin.mssante.test"
@@ -165,3 +169,111 @@ def test_no_date_of_the_plan_is_left_in_the_mail() -> None:
                 assert f'<effectiveTime value="{day:%Y%m%d}'.encode() in data
             if name.endswith(".HPR"):
                 assert f"\n{day:%d/%m/%Y}\r\n".encode() in data
+
+
+_RESULT_ROW = re.compile(  # a row of a lab PDF's results table
+    r"^(?P<name>\S.*?)\s+(?P<value>\d+\.\d\d) (?P<flag>[HL])?\s+(?P<unit>\S+)\s+"
+    r"[\d.]+ – [\d.]+\s+[\d.]+ le \d\d/\d\d/\d{4}$"
+)
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+def _pdf_lines(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return [line for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def test_the_lab_results_agree_in_text_hprim_pdf_and_cda(reference: list[Sample]) -> None:
+    """Each lab result's PDF shows the values of its HPRIM file (or, for the XDM one, of
+    its CDA): the same eight results, units, ranges and flags, on one line each; and its
+    mail text calls out exactly the values flagged abnormal there."""
+    texts = [_text(parsed(s)) for s in reference]
+    labs = [(s, t) for s, t in zip(reference, texts, strict=True) if "hors des valeurs" in t]
+    assert len(labs) == 2
+    for sample, text in labs:
+        message = parsed(sample)
+        files = {p.get_filename(): p.get_payload(decode=True) for p in message.iter_attachments()}
+        pdf = next(data for name, data in files.items() if name and name.endswith(".pdf"))
+        lines = _pdf_lines(pdf)
+        called_out = re.findall(r"^  (.+) : ([\d.]+) (\S+) \(N ([<>]) ([\d.]+)\)$", text, re.M)
+        if "RESULTATS.HPR" in files:
+            (document,) = [d for d in read_message(sample.raw).documents if d.results]
+            rows = document.results
+            assert len(rows) == 8
+            for row in rows:
+                low, high = row.reference_range.split("-")
+                (line,) = [ln for ln in lines if ln.startswith(row.label + " ")]
+                shown = line.split()
+                assert row.value in shown and row.unit in shown, (line, row)
+                assert f"{low} – {high}" in line
+                flag = {"high": "H", "low": "L"}.get(row.flag, "")
+                assert (flag in shown) if flag else not ({"H", "L"} & set(shown)), line
+            flagged = {(r.label, r.value, r.unit) for r in rows if r.abnormal}
+        else:  # the XDM lab: the CDA narrative and the PDF carry the same table
+            archive = zipfile.ZipFile(io.BytesIO(files["IHE_XDM.ZIP"]))
+            cda = archive.read("IHE_XDM/SUBSET01/DOC0001.XML").decode()
+            rows = [m for m in map(_RESULT_ROW.match, lines) if m]
+            assert len(rows) == 8
+            for row in rows:
+                assert row["name"] in cda and row["value"] in cda  # the same table
+            flagged = {(r["name"], r["value"], r["unit"]) for r in rows if r["flag"]}
+        assert {(n, v, u) for n, v, u, _, _ in called_out} == flagged, (text, flagged)
+        assert called_out and "Antériorités" in " ".join(lines)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, after checking its chunks' CRCs and its pixel data."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks = 8, {}
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
+        assert zlib.crc32(kind + body) == crc
+        chunks[kind] = body
+        at += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (8, 2)  # RGB
+    assert len(zlib.decompress(chunks[b"IDAT"])) == height * (1 + 3 * width)
+    assert b"IEND" in chunks
+    return width, height
+
+
+def test_the_patients_photo_is_attached(reference: list[Sample]) -> None:
+    (sample,) = [s for s in reference if "@patient." in str(parsed(s)["From"])]
+    message = parsed(sample)
+    assert "Je vous joins une photo" in _text(message).replace("\n", " ")
+    (photo,) = list(message.iter_attachments())
+    assert photo.get_content_type() == "image/png"
+    data = photo.get_payload(decode=True)
+    assert isinstance(data, bytes) and 100_000 < len(data) < 600_000
+    width, height = _png_size(data)
+    assert width * 3 == height * 4 and height >= 120
+
+
+def test_a_patient_announces_an_attachment_only_when_there_is_one() -> None:
+    plan = Planner(7, 600, date(2026, 6, 30)).plan()
+    plan.scale = 0.02
+    builder = Builder(plan)
+    patients = [m for m in plan.messages if m.kind == "patient" and not m.outgoing]
+    assert any(m.photo_base and not m.scan for m in patients)
+    assert any(m.photo_base and m.scan for m in patients)
+    assert any(not m.photo_base for m in patients)
+    for planned in patients:
+        message = message_from_bytes(builder.build(planned), policy=policy.default)
+        text = _text(message).replace("\n", " ")
+        kinds = [p.get_content_type() for p in message.iter_attachments()]
+        assert ("Je vous joins une photo" in text) == (kinds == ["image/png"]), planned.index
+        assert ("ordonnance scannée" in text) == (kinds == ["application/pdf"]), planned.index
+        if "photo" in planned.subject.lower() and planned.parent is None:
+            assert kinds == ["image/png"]
+        for part in message.iter_attachments():
+            if part.get_content_type() == "image/png":
+                _png_size(part.get_payload(decode=True))
