@@ -32,6 +32,17 @@ def _isolated_profile(
         yield
     finally:
         os.umask(umask)
+        _stop_the_pdf_probe()
+
+
+def _stop_the_pdf_probe() -> None:
+    """The window's PDF probe child (app/ui/pdf_probe.py) lives as long as its application;
+    a test that started it stops it, so that the next one starts with no child process."""
+    import sys
+
+    probe = sys.modules.get("app.ui.pdf_probe")
+    if probe is not None:
+        probe.close_shared_prober()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
