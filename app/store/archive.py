@@ -40,7 +40,7 @@ def archive_root(store: Store, account: Account) -> Folder | None:
         for f in folders
         if folder_role(f.name, f.delimiter, f.special_use) == "Archive" or f.name == ARCHIVES
     ]
-    return (marked or named or [None])[0]
+    return next(iter(marked or named), None)
 
 
 class Archiver:
@@ -60,9 +60,16 @@ class Archiver:
                 user_message="Ce message n'a pas de date lisible : déplacez-le plutôt "
                 "vers le dossier de votre choix.",
             )
-        root = archive_root(self.store, account) or self.changes.create_folder(account, ARCHIVES)
-        name = self.changes.child_name(root, str(year))
-        found = next((f for f in self.store.folders(account) if f.name == name), None)
+        folders = self.store.folders(account)
+        root = archive_root(self.store, account)
+        delimiter = (root.delimiter if root else None) or next(
+            (f.delimiter for f in folders if f.delimiter), "/"
+        )
+        top = root.name if root is not None else ARCHIVES
+        name = f"{top}{delimiter}{year}"
+        if root is None and not any(f.name.startswith(top + delimiter) for f in folders):
+            self.changes.create_folder(account, ARCHIVES)  # its years, when there are, say so
+        found = next((f for f in folders if f.name == name), None)
         return found or self.changes.create_folder(account, name)
 
     def archive(self, message_ids: Iterable[int]) -> dict[str, int]:

@@ -313,17 +313,16 @@ class LocalChanges:
     def mark_folder_read(self, folder: Folder) -> int:
         """Every unread message of the folder read, locally now and queued for the server
         (one transaction, whatever the number); returns how many changed."""
-        unread = "(' ' || flags || ' ') NOT LIKE '% \\Seen %'"
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO pending_flags (folder_id, uid, add_flags, remove_flags) "
-                f"SELECT folder_id, uid, '\\Seen', '' FROM messages "  # noqa: S608 - constant
-                f"WHERE folder_id = ? AND {unread} ORDER BY id",
+                "SELECT folder_id, uid, '\\Seen', '' FROM messages WHERE folder_id = ? "
+                "AND (' ' || flags || ' ') NOT LIKE '% \\Seen %' ORDER BY id",
                 (folder.id,),
             )
             changed = db.execute(
-                "UPDATE messages SET flags = trim(flags || ' \\Seen') "  # noqa: S608 - constant
-                f"WHERE folder_id = ? AND {unread}",
+                "UPDATE messages SET flags = trim(flags || ' \\Seen') WHERE folder_id = ? "
+                "AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
                 (folder.id,),
             ).rowcount
         if changed:
@@ -618,8 +617,13 @@ def _valid_name(name: str) -> str:
     return name
 
 
+def is_protected(folder: Folder) -> bool:
+    """A folder of the mail system (Inbox, Sent...): never renamed, moved or deleted here."""
+    return folder.special_use in PROTECTED_FOLDERS or folder.name.upper() == "INBOX"
+
+
 def _check_changeable(folder: Folder) -> None:
-    if folder.special_use in PROTECTED_FOLDERS or folder.name.upper() == "INBOX":
+    if is_protected(folder):
         raise LocalChangeError(
             "special-use folder",
             user_message=f"Le dossier « {folder.name} » est un dossier du système de "

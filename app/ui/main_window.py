@@ -32,6 +32,7 @@ from app.ui.documents_indexer import DocumentsIndexer
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
+from app.ui.folder_actions import FolderActions
 from app.ui.list_menu import ListMenu
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel
@@ -99,7 +100,9 @@ class MainWindow(ActionsWindow):
         self.list_view.setModel(self.messages)
         self.list_view.setAccessibleName(self.tr("Liste des messages"))
         self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list_view.setDragEnabled(True)  # onto a folder: moved, or copied with Ctrl
+        self.list_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.list_view.setSortingEnabled(True)
         self.list_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.list_view.verticalHeader().hide()
@@ -116,6 +119,8 @@ class MainWindow(ActionsWindow):
         self.list_menu = ListMenu(
             self.list_view, self.messages, self._open_filing, self._apply_scope
         )
+        self.folder_actions = FolderActions(self)  # context menu, "Dossier" menu, drops, A
+        self.archive_action = self.folder_actions.archive
         self.indexer = DocumentsIndexer(self.data_dir, self)  # archives, PDF text: after syncs
         self.indexer.progressed.connect(self.messages.invalidate)
         self.sync_finished.connect(self.indexer.start)

@@ -6,11 +6,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QToolBar
 
 from app.ui.audit_dialog import AuditDialog
+from app.ui.folder_actions import FolderActions
 from app.ui.window_filing import FilingWindow
 
 
 class ActionsWindow(FilingWindow):
     """The toolbar, the menus and the shortcuts."""
+
+    folder_actions: FolderActions
 
     # -- building -------------------------------------------------------------------------
 
@@ -103,6 +106,7 @@ class ActionsWindow(FilingWindow):
         audit_action = menu.addAction(self.tr("Journal d'audit…"))
         audit_action.setObjectName("audit-trail")
         audit_action.triggered.connect(self.show_audit)
+        menu.addMenu(self.folder_actions.menu)
         menu.addSeparator()
         menu.addAction(lock)
         quit_action = menu.addAction(self.tr("Quitter"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex
+from PySide6.QtCore import QItemSelection
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QTableView, QTreeView
 
@@ -31,11 +31,15 @@ class BrowsingWindow(QMainWindow):
     # -- what is shown --------------------------------------------------------------------
 
     def _select_first_folder(self) -> None:
-        account = self.folders.index(0, 0)
-        first = self.folders.index(0, 0, account) if account.isValid() else QModelIndex()
-        scope = first.data(ScopeRole) if first.isValid() else None
-        if first.isValid() and getattr(scope, "folder", None) not in (OUTBOX, DRAFTS):
-            self.folder_view.setCurrentIndex(first)
+        """The Inbox (the tree puts it first) of the first account that has folders; nothing
+        while none has: no folder chosen would show every folder's mail in one list."""
+        for row in range(self.folders.rowCount()):
+            account = self.folders.index(row, 0)
+            first = self.folders.index(0, 0, account)
+            scope = first.data(ScopeRole) if first.isValid() else None
+            if first.isValid() and getattr(scope, "folder", None) not in (OUTBOX, DRAFTS):
+                self.folder_view.setCurrentIndex(first)
+                return
 
     def _folder_scope(self) -> Scope:
         index = self.folder_view.currentIndex()

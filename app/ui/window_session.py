@@ -176,9 +176,18 @@ class SessionWindow(BrowsingWindow):
     def _account_done(self, address: str, report: object) -> None:
         self._set_state(address, self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
-        if self._folder_scope().folder is None and not self.messages.rowCount():
-            self._select_first_folder()  # the first sync just brought the folders
+        if not self.folder_view.currentIndex().isValid():
+            self._select_first_folder()  # the first sync just brought the folders: the Inbox
         self._reload_keeping_selection()
+        refused = list(getattr(report, "refused", []))
+        if getattr(report, "flags_refused", 0):
+            refused.append(
+                self.tr("Le serveur a refusé {0} changement(s) d'indicateurs (lu, suivi…).").format(
+                    report.flags_refused  # type: ignore[attr-defined]
+                )
+            )
+        if refused:  # her offline changes the server would not do: said where she looks
+            self.error_bar.report(f"{address} : {refused[0]}", "\n".join(refused), retry=False)
         new = getattr(report, "new", 0)
         if new and self.tray is not None and not self.isActiveWindow():
             # No sender or subject: a notification can be read by anyone near the screen.

@@ -131,3 +131,10 @@ def test_the_year_is_the_local_one() -> None:
     assert archive_year("pas une date") is None and archive_year(None) is None
     noon = datetime(2025, 7, 1, 12).astimezone().isoformat()
     assert archive_year(noon) == 2025
+
+
+def test_archives_known_only_by_their_years_are_not_created_again(store: Store) -> None:
+    store.upsert_folder(account_of(store), "Archives/2024", "/", None, True)  # parent unlisted
+    assert Archiver(store).archive([by_uid(store, 1)]) == {"Archives/2026": 1}
+    assert "Archives" not in names(store)
+    assert [kind for kind, _folder, _target in queue(store)] == ["create_folder", "move"]
