@@ -1367,6 +1367,109 @@
     </message>
 </context>
 <context>
+    <name>FolderActions</name>
+    <message>
+        <source>Nouveau dossier…</source>
+        <translation>New folder…</translation>
+    </message>
+    <message>
+        <source>Renommer le dossier…</source>
+        <translation>Rename folder…</translation>
+    </message>
+    <message>
+        <source>Déplacer le dossier…</source>
+        <translation>Move folder…</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier…</source>
+        <translation>Delete folder…</translation>
+    </message>
+    <message>
+        <source>Marquer le dossier comme lu</source>
+        <translation>Mark folder as read</translation>
+    </message>
+    <message>
+        <source>Archiver</source>
+        <translation>Archive</translation>
+    </message>
+    <message>
+        <source>Ranger les messages choisis dans Archives/année (A)</source>
+        <translation>Move the chosen messages to Archives/year (A)</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Folder</translation>
+    </message>
+    <message>
+        <source>Nouveau sous-dossier…</source>
+        <translation>New subfolder…</translation>
+    </message>
+    <message>
+        <source>Nom du sous-dossier de « {0} » :</source>
+        <translation>Name of the subfolder of “{0}”:</translation>
+    </message>
+    <message>
+        <source>Nom du dossier :</source>
+        <translation>Folder name:</translation>
+    </message>
+    <message>
+        <source>Nouveau dossier</source>
+        <translation>New folder</translation>
+    </message>
+    <message>
+        <source>Renommer le dossier</source>
+        <translation>Rename folder</translation>
+    </message>
+    <message>
+        <source>Nouveau nom :</source>
+        <translation>New name:</translation>
+    </message>
+    <message>
+        <source>(premier niveau du compte)</source>
+        <translation>(top level of the account)</translation>
+    </message>
+    <message>
+        <source>Déplacer le dossier</source>
+        <translation>Move folder</translation>
+    </message>
+    <message>
+        <source>Mettre « {0} » dans :</source>
+        <translation>Put “{0}” in:</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier ?</source>
+        <translation>Delete the folder?</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier « {0} » et ses {1} message(s) ? Ils seront aussi supprimés sur le serveur, sans passer par la corbeille.</source>
+        <translation>Delete the folder “{0}” and its {1} message(s)? They will be deleted on the server too, without going to the trash.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) marqué(s) comme lu(s).</source>
+        <translation>{0} message(s) marked as read.</translation>
+    </message>
+    <message>
+        <source>Choisissez d'abord un message.</source>
+        <translation>Choose a message first.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) archivé(s) dans « {1} ».</source>
+        <translation>{0} message(s) archived in “{1}”.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) copié(s) dans « {1} ».</source>
+        <translation>{0} message(s) copied to “{1}”.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) déplacé(s) dans « {1} ».</source>
+        <translation>{0} message(s) moved to “{1}”.</translation>
+    </message>
+    <message>
+        <source>Dossiers</source>
+        <translation>Folders</translation>
+    </message>
+</context>
+<context>
     <name>FolderTreeModel</name>
     <message>
         <source>Dossiers</source>
@@ -2823,6 +2926,10 @@ Send anyway?</translation>
     <message>
         <source>connecté</source>
         <translation>connected</translation>
+    </message>
+    <message>
+        <source>Le serveur a refusé {0} changement(s) d'indicateurs (lu, suivi…).</source>
+        <translation>The server refused {0} flag change(s) (read, starred…).</translation>
     </message>
     <message>
         <source>{0} nouveau(x) message(s)</source>
