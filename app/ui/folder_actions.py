@@ -23,7 +23,7 @@ from app.store.changes import LocalChanges, is_protected, leaf_name
 from app.store.db import Account, Folder, Store
 from app.store.views import Scope
 from app.ui.jobs import BackgroundJob
-from app.ui.models import DRAFTS, OUTBOX, MessageRole, ScopeRole
+from app.ui.models import DRAFTS, OUTBOX, ScopeRole
 
 if TYPE_CHECKING:
     from app.ui.window_session import SessionWindow
@@ -240,21 +240,14 @@ class FolderActions(QObject):
 
     # -- messages -------------------------------------------------------------------------
 
-    def selected_ids(self) -> list[int]:
-        view = self.window.list_view
-        rows = view.selectionModel().selectedRows() if view.selectionModel() else []
-        ids = [index.data(MessageRole).id for index in rows if index.data(MessageRole)]
-        current = view.currentIndex().data(MessageRole) if view.currentIndex().isValid() else None
-        return ids or ([current.id] if current is not None else [])
-
     def archive_selected(self) -> None:
-        ids = self.selected_ids()
+        ids = self.window._selected_ids()
         if not ids:
             self.window.statusBar().showMessage(self.tr("Choisissez d'abord un message."), 4000)
             return
 
         def said(moved: dict[str, int]) -> None:
-            self._done(
+            self._left_the_list(
                 " ".join(
                     self.tr("{0} message(s) archivé(s) dans « {1} ».").format(count, name)
                     for name, count in moved.items()
@@ -282,19 +275,25 @@ class FolderActions(QObject):
                     user_message="Ce dossier n'est plus dans la copie locale.",
                 )
             changes = LocalChanges(store)
+            done = 0
             for message_id in ids:
+                message = store.find(str(message_id))
+                if message is None or message.folder == target.name:
+                    continue  # gone meanwhile, or dropped on its own folder
                 if copy:
                     changes.copy(message_id, target)
                 else:
                     changes.move(message_id, target)
-            return len(ids)
+                done += 1
+            return done
 
         text = (
             self.tr("{0} message(s) copié(s) dans « {1} ».")
             if copy
             else self.tr("{0} message(s) déplacé(s) dans « {1} ».")
         )
-        self._in_background(work, lambda count: self._done(text.format(count, target_name)))
+        said = self._done if copy else self._left_the_list
+        self._in_background(work, lambda count: said(text.format(count, target_name)))
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -338,6 +337,18 @@ class FolderActions(QObject):
         self.window.statusBar().showMessage(message, 6000)
         self.update()
         self.window.get_mail()  # replayed on the server now, not at the next sync
+
+    def _left_the_list(self, message: str) -> None:
+        """Messages moved out of the list: the one after them is shown (as after a deletion),
+        not a moved one left in the reader."""
+        window = self.window
+        chosen = window.list_view.selectionModel().selectedRows()
+        row = min((i.row() for i in chosen), default=window.list_view.currentIndex().row())
+        window._apply_scope()  # the list again, the reader cleared
+        self._done(message)
+        count = window.messages.rowCount()
+        if count and row >= 0:  # where the first of them was
+            window.list_view.selectRow(min(row, count - 1))
 
     def _changed(self, select: Scope) -> None:
         """A folder changed: the tree again, the folder chosen, the change sent soon."""

@@ -103,6 +103,7 @@ class MainWindow(ActionsWindow):
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list_view.setDragEnabled(True)  # onto a folder: moved, or copied with Ctrl
         self.list_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.list_view.setDefaultDropAction(Qt.DropAction.MoveAction)  # Qt's default: copy
         self.list_view.setSortingEnabled(True)
         self.list_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.list_view.verticalHeader().hide()

@@ -94,6 +94,14 @@ class BrowsingWindow(QMainWindow):
         message = index.data(MessageRole) if index.isValid() else None
         return message if isinstance(message, MessageSummary) else None
 
+    def _selected_ids(self) -> list[int]:
+        """The messages chosen in the list (several with Ctrl or Shift), in list order."""
+        model = self.list_view.selectionModel()
+        rows = sorted(model.selectedRows(), key=lambda i: i.row()) if model else []
+        ids = [m.id for m in (i.data(MessageRole) for i in rows) if isinstance(m, MessageSummary)]
+        current = self._selected()
+        return ids or ([current.id] if current is not None else [])
+
     def _refresh_counts(self) -> None:
         current = self._folder_scope()
         self.folder_view.selectionModel().blockSignals(True)

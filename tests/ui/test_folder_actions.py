@@ -254,6 +254,7 @@ def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
 
     # A real drag: the list offers its rows, a drop on the tree's item takes them.
     assert shown.list_view.dragEnabled() and shown.folder_view.acceptDrops()
+    assert shown.list_view.defaultDropAction() == Qt.DropAction.MoveAction  # Ctrl: copy
 
 
 def test_archive_key_files_the_selected_messages_by_year(
@@ -265,7 +266,7 @@ def test_archive_key_files_the_selected_messages_by_year(
     shown.list_view.selectRow(0)
     QTest.keyClick(shown.list_view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     QTest.keyClick(shown.list_view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
-    assert len(shown.folder_actions.selected_ids()) == 3
+    assert len(shown._selected_ids()) == 3
     shown.activateWindow()  # a window shortcut: the window must be the active one
     qtbot.waitUntil(shown.isActiveWindow)
     QTest.keyClick(shown.list_view, Qt.Key.Key_A)
@@ -277,6 +278,27 @@ def test_archive_key_files_the_selected_messages_by_year(
         assert archived is not None and archived.folder == f"Archives.{archive_year(message.date)}"
     assert {f"Archives.{y}" for y in years} <= set(labels(shown))
     assert "archivé(s) dans « Archives." in shown.statusBar().currentMessage()
+    following = shown.messages.message(0)  # the one after them is shown, not an archived one
+    assert following is not None and shown._selected() == following
+    qtbot.waitUntil(lambda: following.subject[:20] in shown.reader.headers.text())
+
+
+def test_delete_takes_every_chosen_message_asking_once(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    asked: list[str] = []
+
+    def confirm(_p: object, title: str, _text: str) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", confirm)
+    shown.list_view.selectRow(0)
+    QTest.keyClick(shown.list_view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    shown.delete_selected()  # no trash on this account: asked once for both
+    assert asked == ["Supprimer définitivement ?"]
+    assert shown.messages.rowCount() == 5 and len(mail_store.messages(folder="INBOX")) == 5
 
 
 @pytest.fixture
