@@ -840,6 +840,10 @@ ENGLISH = {
     "{0} message(s) copié(s) dans « {1} ».": "{0} message(s) copied to “{1}”.",
     "{0} message(s) déplacé(s) dans « {1} ».": "{0} message(s) moved to “{1}”.",
     "Le serveur a refusé {0} changement(s) d'indicateurs (lu, suivi…).": "The server refused {0} flag change(s) (read, starred…).",
+    "Marquage comme lu…": "Marking as read…",
+    "Archivage de {0} message(s)…": "Archiving {0} message(s)…",
+    "Copie de {0} message(s)…": "Copying {0} message(s)…",
+    "Déplacement de {0} message(s)…": "Moving {0} message(s)…",
 }
 
 

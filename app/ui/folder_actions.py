@@ -236,6 +236,7 @@ class FolderActions(QObject):
             lambda count: self._done(
                 self.tr("{0} message(s) marqué(s) comme lu(s).").format(count)
             ),
+            self.tr("Marquage comme lu…"),
         )
 
     # -- messages -------------------------------------------------------------------------
@@ -254,7 +255,11 @@ class FolderActions(QObject):
                 )
             )
 
-        self._in_background(lambda store: Archiver(store).archive(ids), said)
+        self._in_background(
+            lambda store: Archiver(store).archive(ids),
+            said,
+            self.tr("Archivage de {0} message(s)…").format(len(ids)),
+        )
 
     def drop(self, ids: list[int], scope: object, copy: bool) -> None:
         """Messages dropped on a folder: moved there, or copied (Ctrl held)."""
@@ -293,7 +298,14 @@ class FolderActions(QObject):
             else self.tr("{0} message(s) déplacé(s) dans « {1} ».")
         )
         said = self._done if copy else self._left_the_list
-        self._in_background(work, lambda count: said(text.format(count, target_name)))
+        busy = (
+            self.tr("Copie de {0} message(s)…")
+            if copy
+            else self.tr("Déplacement de {0} message(s)…")
+        )
+        self._in_background(
+            work, lambda count: said(text.format(count, target_name)), busy.format(len(ids))
+        )
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -310,7 +322,12 @@ class FolderActions(QObject):
         text = error.user_message if isinstance(error, CaduceeError) else str(error)
         QMessageBox.warning(self.window, self.tr("Dossiers"), text)
 
-    def _in_background(self, work: Callable[[Store], Any], done: Callable[[Any], None]) -> None:
+    def _in_background(
+        self, work: Callable[[Store], Any], done: Callable[[Any], None], busy: str
+    ) -> None:
+        """``work`` on its own store connection in the pool (each message moved is a
+        transaction and an audit entry: hundreds take seconds); ``busy`` meanwhile."""
+        self.window.statusBar().showMessage(busy)
         directory = self.store.blobs.root.parent
 
         def run() -> Any:
@@ -326,6 +343,7 @@ class FolderActions(QObject):
 
         def failed(error: BaseException) -> None:
             self.running -= 1
+            self.window.statusBar().clearMessage()
             self.window._reload_keeping_selection()  # what was done before it failed
             self.refused(error)
 

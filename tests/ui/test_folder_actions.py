@@ -245,6 +245,7 @@ def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
 
     data = shown.messages.mimeData(rows)
     assert folders.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, find(shown, "Résultats"))
+    assert shown.statusBar().currentMessage() == "Déplacement de 2 message(s)…"  # meanwhile
     qtbot.waitUntil(lambda: shown.folder_actions.running == 0)
     assert shown.messages.rowCount() == 5  # moved out of the list she is looking at
     moved = mail_store.find(str(first.id))

@@ -1449,6 +1449,10 @@
         <translation>{0} message(s) marked as read.</translation>
     </message>
     <message>
+        <source>Marquage comme lu…</source>
+        <translation>Marking as read…</translation>
+    </message>
+    <message>
         <source>Choisissez d'abord un message.</source>
         <translation>Choose a message first.</translation>
     </message>
@@ -1457,12 +1461,24 @@
         <translation>{0} message(s) archived in “{1}”.</translation>
     </message>
     <message>
+        <source>Archivage de {0} message(s)…</source>
+        <translation>Archiving {0} message(s)…</translation>
+    </message>
+    <message>
         <source>{0} message(s) copié(s) dans « {1} ».</source>
         <translation>{0} message(s) copied to “{1}”.</translation>
     </message>
     <message>
         <source>{0} message(s) déplacé(s) dans « {1} ».</source>
         <translation>{0} message(s) moved to “{1}”.</translation>
+    </message>
+    <message>
+        <source>Copie de {0} message(s)…</source>
+        <translation>Copying {0} message(s)…</translation>
+    </message>
+    <message>
+        <source>Déplacement de {0} message(s)…</source>
+        <translation>Moving {0} message(s)…</translation>
     </message>
     <message>
         <source>Dossiers</source>
