@@ -10,16 +10,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QPainter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.store.archive import archive_year
 from app.store.changes import LocalChanges
 from app.store.db import HeaderRow, Store
 from app.store.views import Scope
+from app.ui import message_drag
 from app.ui.folder_actions import FolderActions
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
@@ -348,3 +349,58 @@ def test_a_right_click_opens_the_menu_on_the_folder_under_the_mouse(
     assert next(a.objectName() for a in menu.actions() if a.objectName()) == "new-folder"
     menu.close()
     shown.folder_actions.show_context_menu(QPoint(5, shown.folder_view.height() - 5))  # empty
+
+
+def test_a_drop_event_on_the_tree_with_ctrl_copies(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path
+) -> None:
+    """The events a real drag sends the tree's viewport: enter, move over "Résultats", drop."""
+    shown = window(qtbot, mail_store, tmp_path)
+    first = shown.messages.message(0)
+    assert first is not None
+    data = shown.messages.mimeData([shown.messages.index(0, 1)])
+    viewport = shown.folder_view.viewport()
+    where = QPointF(shown.folder_view.visualRect(find(shown, "Résultats")).center())
+    actions = Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    left = Qt.MouseButton.LeftButton
+    enter = QDragEnterEvent(where.toPoint(), actions, data, left, ctrl)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted()
+    over = QDragMoveEvent(where.toPoint(), actions, data, left, ctrl)
+    QApplication.sendEvent(viewport, over)
+    assert over.isAccepted() and over.dropAction() == Qt.DropAction.CopyAction
+    QApplication.sendEvent(viewport, QDropEvent(where, actions, data, left, ctrl))
+    qtbot.waitUntil(lambda: shown.folder_actions.running == 0)
+    assert shown.messages.rowCount() == 7  # copied: still in the Inbox
+    copies = [m for m in mail_store.messages(folder="Résultats") if m.subject == first.subject]
+    assert len(copies) == 1
+
+    on_account = QDragMoveEvent(  # the account's own row holds no mail
+        QPoint(5, shown.folder_view.visualRect(find(shown, None)).center().y()),
+        actions,
+        data,
+        left,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, on_account)
+    assert not on_account.isAccepted()
+
+
+@pytest.mark.parametrize(
+    ("payload", "ids"),
+    [
+        (b"", []),
+        (b"{", []),
+        (b'{"ids": [1]}', []),
+        (b'[1, "2", true, null, 3]', [1, 3]),
+        (b"\xff\xfe", []),
+    ],
+)
+def test_a_foreign_or_damaged_drag_carries_nothing(payload: bytes, ids: list[int]) -> None:
+    data = QMimeData()
+    data.setData(message_drag.MESSAGE_IDS, payload)
+    assert message_drag.decode(data) == ids
+    data = QMimeData()
+    data.setText("12")  # another program's text: not ours
+    assert message_drag.decode(data) == []
