@@ -22,6 +22,7 @@ from app.store.archive import Archiver
 from app.store.changes import LocalChanges, is_protected, leaf_name
 from app.store.db import Account, Folder, Store
 from app.store.views import Scope
+from app.ui.folder_dialog import NewFolderDialog
 from app.ui.jobs import BackgroundJob
 from app.ui.models import DRAFTS, OUTBOX, ScopeRole
 
@@ -110,7 +111,7 @@ class FolderActions(QObject):
         if account is None:
             return menu
         for action, handler, enabled in (
-            (self.new_folder, self.create, True),
+            (self.new_folder, lambda s: self.create(s, under=True), True),
             (self.rename, self.rename_to, folder is not None and not is_protected(folder)),
             (self.move, self.move_to, folder is not None and not is_protected(folder)),
             (self.delete, self.remove, folder is not None and not is_protected(folder)),
@@ -136,18 +137,19 @@ class FolderActions(QObject):
 
     # -- folders --------------------------------------------------------------------------
 
-    def create(self, scope: Scope) -> Folder | None:
+    def create(self, scope: Scope, *, under: bool = False) -> Folder | None:
+        """A new folder, under the folder of ``scope`` unless she chooses another place.
+        From the menu bar (``under`` False) the mail system's own folders are not offered
+        first: a folder made while the Inbox is open is rarely meant inside it."""
         account, parent = self._place(scope)
         if account is None:
             return None
-        where = (
-            self.tr("Nom du sous-dossier de « {0} » :").format(leaf_name(parent))
-            if parent is not None
-            else self.tr("Nom du dossier :")
-        )
-        name = self.ask_text(self.tr("Nouveau dossier"), where, "")
-        if not name:
+        if parent is not None and is_protected(parent) and not under:
+            parent = None
+        answer = self.ask_new_folder(self.store.folders(account), parent)
+        if answer is None:
             return None
+        name, parent = answer
         changes = LocalChanges(self.store)
         try:
             full = changes.child_name(parent, name) if parent is not None else name
@@ -308,6 +310,15 @@ class FolderActions(QObject):
         )
 
     # -- shared ---------------------------------------------------------------------------
+
+    def ask_new_folder(
+        self, folders: list[Folder], parent: Folder | None
+    ) -> tuple[str, Folder | None] | None:
+        dialog = NewFolderDialog(folders, parent, self.window)
+        if dialog.exec() != NewFolderDialog.DialogCode.Accepted:
+            return None
+        name, place = dialog.chosen()
+        return (name, place) if name else None
 
     def ask_text(self, title: str, label: str, text: str) -> str | None:
         value, ok = QInputDialog.getText(self.window, title, label, text=text)

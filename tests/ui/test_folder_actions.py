@@ -18,10 +18,11 @@ from pytestqt.qtbot import QtBot
 
 from app.store.archive import archive_year
 from app.store.changes import LocalChanges
-from app.store.db import HeaderRow, Store
+from app.store.db import Folder, HeaderRow, Store
 from app.store.views import Scope
 from app.ui import message_drag
 from app.ui.folder_actions import FolderActions
+from app.ui.folder_dialog import NewFolderDialog
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
 from tests.ui.conftest import OWNER, assert_not_blank
@@ -153,6 +154,15 @@ def test_create_rename_move_and_delete_from_the_context_menu(
     actions = shown.folder_actions
     answers = iter(["Cardiologie", "Échos", "Échographies"])
     monkeypatch.setattr(FolderActions, "ask_text", lambda *_a: next(answers))
+    offered: list[str | None] = []  # the place the dialog proposes
+
+    def new_folder(
+        _self: object, _folders: object, parent: Folder | None
+    ) -> tuple[str, Folder | None]:
+        offered.append(parent.name if parent is not None else None)
+        return next(answers), parent
+
+    monkeypatch.setattr(FolderActions, "ask_new_folder", new_folder)
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
 
@@ -164,11 +174,12 @@ def test_create_rename_move_and_delete_from_the_context_menu(
     assert labels(shown)["Cardiologie.Échos"] == "Échos"  # nested, the leaf shown
     trigger(actions.build_context_menu(find(shown, "Cardiologie.Échos")), "rename-folder")
     assert "Cardiologie.Échographies" in names(mail_store)
+    assert offered == [None, "Cardiologie"]
 
-    offered: list[list[str]] = []
+    places: list[list[str]] = []
 
     def top_level(_self: object, _title: str, _label: str, items: list[str]) -> int:
-        offered.append(items)
+        places.append(items)
         return 0  # "(premier niveau du compte)"
 
     monkeypatch.setattr(FolderActions, "ask_item", top_level)
@@ -176,8 +187,8 @@ def test_create_rename_move_and_delete_from_the_context_menu(
     assert "Échographies" in names(mail_store) and "Cardiologie.Échographies" not in names(
         mail_store
     )
-    assert "Cardiologie.Échographies" not in offered[0]  # not into itself
-    assert offered[0][0] == "(premier niveau du compte)" and "Cardiologie" in offered[0]
+    assert "Cardiologie.Échographies" not in places[0]  # not into itself
+    assert places[0][0] == "(premier niveau du compte)" and "Cardiologie" in places[0]
 
     asked: list[str] = []
     answer = QMessageBox.StandardButton.No
@@ -202,6 +213,28 @@ def test_create_rename_move_and_delete_from_the_context_menu(
     answers = iter(["Cardiologie"])  # a name already taken: said to her, nothing changed
     trigger(actions.build_context_menu(find(shown, None)), "new-folder")
     assert warnings == ["Le dossier « Cardiologie » existe déjà."]
+
+    answers = iter(["Courriers"])  # the menu bar's, with the Inbox open: at the top
+    actions.new_folder.trigger()
+    assert offered[-1] is None and "Courriers" in names(mail_store)
+    answers = iter(["Reçus"])  # ... but "Nouveau sous-dossier…" on the Inbox: inside it
+    trigger(actions.build_context_menu(find(shown, "INBOX")), "new-folder")
+    assert offered[-1] == "INBOX" and "INBOX.Reçus" in names(mail_store)
+
+
+def test_the_new_folder_dialog(qtbot: QtBot, mail_store: Store) -> None:
+    folders = mail_store.folders(mail_store.accounts()[0])
+    results = next(f for f in folders if f.name == "Résultats")
+    dialog = NewFolderDialog(folders, results)
+    qtbot.addWidget(dialog)
+    assert dialog.place.currentText() == "Résultats"  # the folder she was on
+    assert not dialog.ok.isEnabled()  # no name yet
+    qtbot.keyClicks(dialog.name, "  Biologie ")
+    assert dialog.ok.isEnabled()
+    assert dialog.chosen() == ("Biologie", results)
+    dialog.place.setCurrentIndex(0)
+    assert dialog.place.currentText() == "(premier niveau du compte)"
+    assert dialog.chosen() == ("Biologie", None)
 
 
 def test_the_menu_bar_actions_follow_the_chosen_folder(

@@ -1405,18 +1405,6 @@
         <translation>New subfolder…</translation>
     </message>
     <message>
-        <source>Nom du sous-dossier de « {0} » :</source>
-        <translation>Name of the subfolder of “{0}”:</translation>
-    </message>
-    <message>
-        <source>Nom du dossier :</source>
-        <translation>Folder name:</translation>
-    </message>
-    <message>
-        <source>Nouveau dossier</source>
-        <translation>New folder</translation>
-    </message>
-    <message>
         <source>Renommer le dossier</source>
         <translation>Rename folder</translation>
     </message>
@@ -1784,6 +1772,41 @@
     <message>
         <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
         <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
+    </message>
+</context>
+<context>
+    <name>NewFolderDialog</name>
+    <message>
+        <source>Nouveau dossier</source>
+        <translation>New folder</translation>
+    </message>
+    <message>
+        <source>Nom du dossier</source>
+        <translation>Folder name</translation>
+    </message>
+    <message>
+        <source>Créer dans</source>
+        <translation>Create in</translation>
+    </message>
+    <message>
+        <source>(premier niveau du compte)</source>
+        <translation>(top level of the account)</translation>
+    </message>
+    <message>
+        <source>Créer</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Nom :</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Créer dans :</source>
+        <translation>Create in:</translation>
     </message>
 </context>
 <context>
