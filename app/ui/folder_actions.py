@@ -29,8 +29,6 @@ from app.ui.models import DRAFTS, OUTBOX, ScopeRole
 if TYPE_CHECKING:
     from app.ui.window_session import SessionWindow
 
-TOP = "\0top"  # the account itself, in the list of places a folder can move to
-
 
 class FolderActions(QObject):
     """The window's folder actions (``window.folder_actions``); they act on the folder
@@ -85,7 +83,10 @@ class FolderActions(QObject):
     # -- what they act on -----------------------------------------------------------------
 
     def update(self) -> None:
-        """Enabled for the folder chosen in the tree."""
+        """Enabled for the folder chosen in the tree (left alone while the window is locked:
+        unlocking gives every action back)."""
+        if getattr(self.window, "locked", False):
+            return
         scope = self.window._folder_scope()
         account, folder = self._place(scope)
         mail = scope.folder not in (OUTBOX, DRAFTS)

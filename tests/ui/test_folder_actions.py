@@ -260,7 +260,7 @@ def test_mark_a_folder_read(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> 
 
 
 def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
-    qtbot: QtBot, mail_store: Store, tmp_path: Path
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown = window(qtbot, mail_store, tmp_path)
     first, second = shown.messages.message(0), shown.messages.message(1)
@@ -286,6 +286,17 @@ def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
     assert moved is not None and moved.folder == "Résultats"
     assert "déplacé(s) dans « Résultats »" in shown.statusBar().currentMessage()
     assert [k for k, _f, _t in queue(mail_store)] == ["copy", "copy", "move", "move"]
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    waiting = message_drag.encode([first.id])  # moved, not synced yet: cannot be copied
+    assert folders.dropMimeData(waiting, Qt.DropAction.CopyAction, -1, -1, find(shown, "Sent"))
+    qtbot.waitUntil(lambda: shown.folder_actions.running == 0)
+    assert warnings == [
+        "Ce message attend encore la synchronisation : copiez-le après la prochaine "
+        "synchronisation."
+    ]
+    assert len(mail_store.messages(folder="Sent")) == 18  # nothing copied
 
     # A real drag: the list offers its rows, a drop on the tree's item takes them.
     assert shown.list_view.dragEnabled() and shown.folder_view.acceptDrops()
