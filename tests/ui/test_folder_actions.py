@@ -145,6 +145,9 @@ def test_the_tree_shows_counts_and_local_places_and_its_menu(
     tree.save(str(artefacts / "folder-tree.png"))
     assert_not_blank(artefacts / "folder-tree-context-menu.png")
     assert_not_blank(artefacts / "folder-tree.png")
+    shown.folder_actions.menu.adjustSize()  # the menu bar's "Dossier", shortcuts shown
+    shown.folder_actions.menu.grab().save(str(artefacts / "folder-menu.png"))
+    assert_not_blank(artefacts / "folder-menu.png")
 
 
 def test_create_rename_move_and_delete_from_the_context_menu(
