@@ -1,4 +1,4 @@
-"""``caducee move|copy|delete`` and ``caducee folder …``: filing mail, offline too.
+"""``caducee move|copy|archive|delete`` and ``caducee folder …``: filing mail, offline too.
 
 Every change is made at once in the local copy and replayed on the server by the next
 ``caducee sync`` (backed out there if the server refuses it).
@@ -14,6 +14,7 @@ from typing import Any
 from app.cli.accounts import open_store
 from app.core.errors import LocalChangeError
 from app.core.paths import Profile
+from app.store.archive import Archiver
 from app.store.changes import LocalChanges, NoTrashError
 from app.store.db import Account, Folder, MessageSummary, Store
 
@@ -31,6 +32,17 @@ def register(commands: Any) -> None:
         command.add_argument("message", metavar="MESSAGE", help="identifiant local ou Message-ID")
         command.add_argument("folder", metavar="DOSSIER", help="dossier de destination")
         command.set_defaults(run=run_move if name == "move" else run_copy)
+
+    archive = commands.add_parser(
+        "archive",
+        help="archiver des messages (Archives/AAAA)",
+        description="Range chaque message dans Archives/AAAA (l'année de sa date), comme "
+        f"Thunderbird, en créant le dossier s'il manque {LATER}.",
+    )
+    archive.add_argument(
+        "messages", metavar="MESSAGE", nargs="+", help="identifiant local ou Message-ID"
+    )
+    archive.set_defaults(run=run_archive)
 
     delete = commands.add_parser(
         "delete",
@@ -63,7 +75,12 @@ def register(commands: Any) -> None:
     remove.add_argument(
         "--force", action="store_true", help="confirmer la suppression d'un dossier non vide"
     )
-    for action in (listing, create, rename, remove):
+    move = actions.add_parser("move", help="mettre un dossier dans un autre (ou au premier niveau)")
+    move.add_argument("name", metavar="NOM")
+    move.add_argument("parent", metavar="PARENT", nargs="?", help="sans PARENT : premier niveau")
+    read = actions.add_parser("read", help="marquer tous les messages du dossier comme lus")
+    read.add_argument("name", metavar="NOM")
+    for action in (listing, create, rename, remove, move, read):
         action.add_argument(
             "--account", metavar="ADRESSE", help="le compte (s'il y en a plusieurs)"
         )
@@ -137,6 +154,18 @@ def run_copy(args: argparse.Namespace, profile: Profile) -> int:
     return 0
 
 
+def run_archive(args: argparse.Namespace, profile: Profile) -> int:
+    store = open_store(profile)
+    try:
+        ids = [_message(store, reference).id for reference in args.messages]
+        moved = Archiver(store).archive(ids)
+    finally:
+        store.close()
+    for name, count in moved.items():
+        print(f"{count} message(s) archivé(s) dans « {name} » {LATER}.")
+    return 0
+
+
 def run_delete(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
     try:
@@ -167,6 +196,13 @@ def run_folder(args: argparse.Namespace, profile: Profile) -> int:
         elif args.action == "create":
             changes.create_folder(account, args.name)
             print(f"Dossier « {args.name.strip()} » créé {LATER}.")
+        elif args.action == "move":
+            parent = _folder(store, account, args.parent) if args.parent else None
+            name = changes.move_folder(_folder(store, account, args.name), parent)
+            print(f"Dossier « {args.name} » déplacé : « {name} » {LATER}.")
+        elif args.action == "read":
+            count = changes.mark_folder_read(_folder(store, account, args.name))
+            print(f"{count} message(s) de « {args.name} » marqué(s) comme lu(s) {LATER}.")
         elif args.action == "rename":
             changes.rename_folder(_folder(store, account, args.name), args.new_name)
             print(f"Dossier « {args.name} » renommé en « {args.new_name.strip()} » {LATER}.")
@@ -189,8 +225,10 @@ def run_folder(args: argparse.Namespace, profile: Profile) -> int:
 
 def _list(store: Store, account: Account, *, as_json: bool) -> None:
     counts: dict[str, int] = {}
+    unread: dict[str, int] = {}
     for message in store.messages(account=account.address):
         counts[message.folder] = counts.get(message.folder, 0) + 1
+        unread[message.folder] = unread.get(message.folder, 0) + message.unread
     folders = store.folders(account)
     if as_json:
         print(
@@ -201,6 +239,7 @@ def _list(store: Store, account: Account, *, as_json: bool) -> None:
                         "special_use": f.special_use,
                         "selectable": f.selectable,
                         "messages": counts.get(f.name, 0),
+                        "unread": unread.get(f.name, 0),
                     }
                     for f in folders
                 ],

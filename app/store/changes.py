@@ -284,6 +284,56 @@ class LocalChanges:
             db.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
         self._queued(Action.FOLDER, folder, None, None, "suppression")
 
+    def move_folder(self, folder: Folder, parent: Folder | None) -> str:
+        """Put a folder (and its sub-folders) under ``parent``, or at the top of the
+        account with None: a rename on the server. Returns the folder's new name."""
+        leaf = leaf_name(folder)
+        if parent is None:
+            new_name = leaf
+        else:
+            below = folder.name + (folder.delimiter or "\0")
+            if parent.id == folder.id or parent.name.startswith(below):
+                raise LocalChangeError(
+                    "into itself",
+                    user_message=f"Le dossier « {leaf} » ne peut pas aller dans lui-même "
+                    "ni dans un de ses sous-dossiers.",
+                )
+            new_name = self.child_name(parent, leaf)
+        if new_name != folder.name:
+            self.rename_folder(folder, new_name)
+        return new_name
+
+    def child_name(self, parent: Folder, leaf: str) -> str:
+        """The full name of a sub-folder ``leaf`` of ``parent`` (the server's delimiter)."""
+        delimiter = parent.delimiter or _delimiter(self.db, parent.account_id) or "/"
+        return parent.name + delimiter + leaf.strip()
+
+    def mark_folder_read(self, folder: Folder) -> int:
+        """Every unread message of the folder read, locally now and queued for the server
+        (one transaction, whatever the number); returns how many changed."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO pending_flags (folder_id, uid, add_flags, remove_flags) "
+                "SELECT folder_id, uid, '\\Seen', '' FROM messages WHERE folder_id = ? "
+                "AND (' ' || flags || ' ') NOT LIKE '% \\Seen %' ORDER BY id",
+                (folder.id,),
+            )
+            changed = db.execute(
+                "UPDATE messages SET flags = trim(flags || ' \\Seen') WHERE folder_id = ? "
+                "AND (' ' || flags || ' ') NOT LIKE '% \\Seen %'",
+                (folder.id,),
+            ).rowcount
+        if changed:
+            self.store.audited(
+                Action.FLAG,
+                account_id=folder.account_id,
+                folder=folder.name,
+                request="local",
+                result="en attente",
+                detail=f"dossier marqué comme lu ({changed} message(s))",
+            )
+        return changed
+
     # -- used by the replay ---------------------------------------------------------------
 
     def done(self, change: PendingChange, *, uid: int | None = None) -> None:
@@ -551,6 +601,11 @@ def _drop_row(db: sqlite3.Connection, row_id: int) -> None:
     db.execute("DELETE FROM messages WHERE id = ?", (row_id,))
 
 
+def leaf_name(folder: Folder) -> str:
+    """The folder's own name, without its parents'."""
+    return folder.name.rpartition(folder.delimiter)[2] if folder.delimiter else folder.name
+
+
 def _valid_name(name: str) -> str:
     name = name.strip()
     if not name or any(c in name for c in "\r\n\0%*") or len(name) > 200:
@@ -562,8 +617,13 @@ def _valid_name(name: str) -> str:
     return name
 
 
+def is_protected(folder: Folder) -> bool:
+    """A folder of the mail system (Inbox, Sent...): never renamed, moved or deleted here."""
+    return folder.special_use in PROTECTED_FOLDERS or folder.name.upper() == "INBOX"
+
+
 def _check_changeable(folder: Folder) -> None:
-    if folder.special_use in PROTECTED_FOLDERS or folder.name.upper() == "INBOX":
+    if is_protected(folder):
         raise LocalChangeError(
             "special-use folder",
             user_message=f"Le dossier « {folder.name} » est un dossier du système de "

@@ -33,6 +33,7 @@ from app.ui.documents_indexer import DocumentsIndexer
 from app.ui.error_bar import ErrorBar
 from app.ui.filing_dialog import FilingDialog
 from app.ui.filing_queue import FilingQueue
+from app.ui.folder_actions import FolderActions
 from app.ui.icons import icon
 from app.ui.list_menu import ListMenu
 from app.ui.lock import InactivityTimer, LockOverlay
@@ -106,7 +107,10 @@ class MainWindow(ActionsWindow):
         self.list_view.setModel(self.messages)
         self.list_view.setAccessibleName(self.tr("Liste des messages"))
         self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list_view.setDragEnabled(True)  # onto a folder: moved, or copied with Ctrl
+        self.list_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.list_view.setDefaultDropAction(Qt.DropAction.MoveAction)  # Qt's default: copy
         self.list_view.setSortingEnabled(True)
         self.list_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.list_view.verticalHeader().hide()
@@ -123,6 +127,8 @@ class MainWindow(ActionsWindow):
         self.list_menu = ListMenu(
             self.list_view, self.messages, self._open_filing, self._apply_scope
         )
+        self.folder_actions = FolderActions(self)  # context menu, "Dossier" menu, drops, A
+        self.archive_action = self.folder_actions.archive
         self.indexer = DocumentsIndexer(self.data_dir, self)  # archives, PDF text: after syncs
         self.indexer.progressed.connect(self.messages.invalidate)
         self.sync_finished.connect(self.indexer.start)
@@ -180,6 +186,7 @@ class MainWindow(ActionsWindow):
         self.account_wizard: Callable[[QWidget], SessionGift | None] | None = None
         self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self._build_menus()
+        self.folder_actions.join(self.menu_bar)  # its entries in the menu bar and on the tree
         self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
         self.settings_actions.add_to_menus()
         self.tray: QSystemTrayIcon | None = None

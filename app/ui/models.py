@@ -7,6 +7,7 @@ store a page at a time when the view asks for them, and a bounded number of page
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -14,9 +15,11 @@ from typing import Any, ClassVar
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QStyle
@@ -27,7 +30,7 @@ from app.store.db import Folder, MessageSummary, Store
 from app.store.drafts import DraftStore
 from app.store.folder_roles import folder_role
 from app.store.views import Scope, folder_counts, message_ids, summaries
-from app.ui import list_columns
+from app.ui import list_columns, message_drag
 
 PAGE = 200
 PAGES_KEPT = 40
@@ -54,7 +57,10 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class FolderTreeModel(QStandardItemModel):
-    """Accounts, then their folders (nested by the server's delimiter), with unread counts."""
+    """Accounts, then their folders (nested by the server's delimiter), with unread counts.
+    Messages dropped on a folder: ``dropped(ids, scope, copy)`` (the window acts)."""
+
+    dropped = Signal(list, object, bool)
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -69,6 +75,8 @@ class FolderTreeModel(QStandardItemModel):
         for account in self.store.accounts():
             top = QStandardItem(account.address)
             top.setEditable(False)
+            top.setDragEnabled(False)
+            top.setDropEnabled(False)
             top.setData(Scope(account=account.address), ScopeRole)
             top.setAccessibleText(self.tr("Compte {0}").format(account.address))
             root.appendRow(top)
@@ -95,6 +103,8 @@ class FolderTreeModel(QStandardItemModel):
                 unread = count.unread if count else 0
                 item = QStandardItem(f"{label} ({unread})" if unread else label)
                 item.setEditable(False)
+                item.setDragEnabled(False)
+                item.setDropEnabled(folder.selectable)
                 item.setData(Scope(account=account.address, folder=folder.name), ScopeRole)
                 item.setToolTip(folder.name)
                 if unread:
@@ -129,7 +139,42 @@ class FolderTreeModel(QStandardItemModel):
         kept.setData(Scope(account=address, folder=DRAFTS), ScopeRole)
         for item in (outbox, kept):
             item.setEditable(False)
+            item.setDragEnabled(False)
+            item.setDropEnabled(False)
             top.appendRow(item)
+
+    # -- messages dropped on a folder -------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [message_drag.MESSAGE_IDS]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: _Index
+    ) -> bool:
+        scope = parent.data(ScopeRole) if parent.isValid() else None
+        folder = getattr(scope, "folder", None)
+        return (
+            bool(message_drag.decode(data))
+            and folder is not None
+            and folder not in (OUTBOX, DRAFTS)
+            and bool(self.flags(parent) & Qt.ItemFlag.ItemIsDropEnabled)
+        )
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: _Index
+    ) -> bool:
+        """Dropped on a folder (not between rows): Ctrl held copies, else it moves."""
+        if row != -1 or not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        if action not in (Qt.DropAction.MoveAction, Qt.DropAction.CopyAction):
+            return False
+        self.dropped.emit(
+            message_drag.decode(data), parent.data(ScopeRole), action == Qt.DropAction.CopyAction
+        )
+        return True  # taken: the window moves them (the list's removeRows does nothing)
 
 
 def outbox_counts(store: Store, address: str) -> tuple[int, int]:
@@ -151,6 +196,8 @@ def _placeholder(name: str, delimiter: str, top: QStandardItem) -> QStandardItem
     item = QStandardItem(name.rpartition(delimiter)[2] if delimiter else name)
     item.setEditable(False)
     item.setSelectable(False)
+    item.setDragEnabled(False)
+    item.setDropEnabled(False)
     top.appendRow(item)
     return item
 
@@ -325,6 +372,22 @@ class MessageListModel(QAbstractTableModel):
         if role == MessageRole:
             return message
         return None
+
+    # -- dragged onto a folder (app/ui/message_drag.py) -----------------------------------
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [message_drag.MESSAGE_IDS]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return message_drag.encode([self._ids[r] for r in rows if 0 <= r < len(self._ids)])
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.SORT_KEYS.get(column)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QToolBar
 
 from app.store.views import Scope
 from app.ui.audit_dialog import AuditDialog
+from app.ui.folder_actions import FolderActions
 from app.ui.icons import icon
 from app.ui.list_menu import ListMenu
 from app.ui.printing import Printing
@@ -27,6 +28,8 @@ class ActionsWindow(FilingWindow):
     list_menu: ListMenu
     printing: Printing
     open_tracking: Callable[[], object]
+
+    folder_actions: FolderActions
 
     # -- building -------------------------------------------------------------------------
 

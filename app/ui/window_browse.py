@@ -34,22 +34,25 @@ class BrowsingWindow(QMainWindow):
     # -- what is shown --------------------------------------------------------------------
 
     def _select_first_folder(self) -> None:
-        """The first account's Inbox (else its first folder), as mail clients open; a list
-        mixing the account's folders is never what she sees first."""
-        account = self.folders.index(0, 0)
-        children = [
-            self.folders.index(r, 0, account) for r in range(self.folders.rowCount(account))
-        ]
-        folders = [
-            c
-            for c in children
-            if getattr(c.data(ScopeRole), "folder", None) not in (None, OUTBOX, DRAFTS)
-        ]
-        inbox = next((c for c in folders if c.data(ScopeRole).folder.upper() == "INBOX"), None)
-        chosen = inbox or (folders[0] if folders else None)
-        if chosen is not None:
-            self.folder_view.setCurrentIndex(chosen)
-            self.inbox_shown = True
+        """The Inbox (else the first folder) of the first account that has folders, as mail
+        clients open; nothing while none has: a list mixing the account's folders is never
+        what she sees first."""
+        for row in range(self.folders.rowCount()):
+            account = self.folders.index(row, 0)
+            children = [
+                self.folders.index(r, 0, account) for r in range(self.folders.rowCount(account))
+            ]
+            folders = [
+                c
+                for c in children
+                if getattr(c.data(ScopeRole), "folder", None) not in (None, OUTBOX, DRAFTS)
+            ]
+            inbox = next((c for c in folders if c.data(ScopeRole).folder.upper() == "INBOX"), None)
+            chosen = inbox or (folders[0] if folders else None)
+            if chosen is not None:
+                self.folder_view.setCurrentIndex(chosen)
+                self.inbox_shown = True
+                return
 
     def _folder_scope(self) -> Scope:
         index = self.folder_view.currentIndex()
@@ -110,6 +113,14 @@ class BrowsingWindow(QMainWindow):
         index = self.list_view.currentIndex()
         message = index.data(MessageRole) if index.isValid() else None
         return message if isinstance(message, MessageSummary) else None
+
+    def _selected_ids(self) -> list[int]:
+        """The messages chosen in the list (several with Ctrl or Shift), in list order."""
+        model = self.list_view.selectionModel()
+        rows = sorted(model.selectedRows(), key=lambda i: i.row()) if model else []
+        ids = [m.id for m in (i.data(MessageRole) for i in rows) if isinstance(m, MessageSummary)]
+        current = self._selected()
+        return ids or ([current.id] if current is not None else [])
 
     def _refresh_counts(self) -> None:
         current = self._folder_scope()

@@ -60,24 +60,29 @@ class MessageWindow(SessionWindow):
             self._reload_keeping_selection()
 
     def delete_selected(self) -> None:
-        message = self._selected()
-        if message is None:
+        """The messages chosen in the list to the trash (asked once if there is none)."""
+        ids = self._selected_ids()
+        if not ids:
             return
+        changes, permanent = LocalChanges(self.store), False
         try:
-            try:
-                LocalChanges(self.store).delete(message.id)
-            except NoTrashError as no_trash:
-                answer = QMessageBox.question(
-                    self,
-                    self.tr("Supprimer définitivement ?"),
-                    self.tr(no_trash.user_message) + "\n" + self.tr("Le supprimer quand même ?"),
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-                LocalChanges(self.store).delete(message.id, permanent=True)
+            for message_id in ids:
+                try:
+                    changes.delete(message_id, permanent=permanent)
+                except NoTrashError as no_trash:
+                    answer = QMessageBox.question(
+                        self,
+                        self.tr("Supprimer définitivement ?"),
+                        self.tr(no_trash.user_message)
+                        + "\n"
+                        + self.tr("Le supprimer quand même ?"),
+                    )
+                    if answer != QMessageBox.StandardButton.Yes:
+                        break
+                    permanent = True
+                    changes.delete(message_id, permanent=True)
         except CaduceeError as error:
             self.statusBar().showMessage(error.user_message, 8000)
-            return
         row = self.list_view.currentIndex().row()
         self._apply_scope()
         self._refresh_counts()

@@ -187,8 +187,19 @@ class SessionWindow(BrowsingWindow):
         self.account_states.set(address, "connected", self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
         self._reload_keeping_selection()  # the folder tree too: the first sync brings it
-        if self._folder_scope().folder is None and not self.inbox_shown:
+        if not self.folder_view.currentIndex().isValid() or (
+            self._folder_scope().folder is None and not self.inbox_shown
+        ):
             self._select_first_folder()  # her Inbox, not the account's folders mixed
+        refused = list(getattr(report, "refused", []))
+        if getattr(report, "flags_refused", 0):
+            refused.append(
+                self.tr("Le serveur a refusé {0} changement(s) d'indicateurs (lu, suivi…).").format(
+                    report.flags_refused  # type: ignore[attr-defined]
+                )
+            )
+        if refused:  # her offline changes the server would not do: said where she looks
+            self.error_bar.report(f"{address} : {refused[0]}", "\n".join(refused), retry=False)
         self.new_mail.done(address)  # the status bar; the tray and taskbar if not in front
 
     @Slot(str, str, str, str)

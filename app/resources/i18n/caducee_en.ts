@@ -1911,6 +1911,113 @@ Telephone</translation>
     </message>
 </context>
 <context>
+    <name>FolderActions</name>
+    <message>
+        <source>Nouveau dossier…</source>
+        <translation>New folder…</translation>
+    </message>
+    <message>
+        <source>Renommer le dossier…</source>
+        <translation>Rename folder…</translation>
+    </message>
+    <message>
+        <source>Déplacer le dossier…</source>
+        <translation>Move folder…</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier…</source>
+        <translation>Delete folder…</translation>
+    </message>
+    <message>
+        <source>Marquer le dossier comme lu</source>
+        <translation>Mark folder as read</translation>
+    </message>
+    <message>
+        <source>Archiver</source>
+        <translation>Archive</translation>
+    </message>
+    <message>
+        <source>Ranger les messages choisis dans Archives/année (A)</source>
+        <translation>Move the chosen messages to Archives/year (A)</translation>
+    </message>
+    <message>
+        <source>Dossier</source>
+        <translation>Folder</translation>
+    </message>
+    <message>
+        <source>Nouveau sous-dossier…</source>
+        <translation>New subfolder…</translation>
+    </message>
+    <message>
+        <source>Renommer le dossier</source>
+        <translation>Rename folder</translation>
+    </message>
+    <message>
+        <source>Nouveau nom :</source>
+        <translation>New name:</translation>
+    </message>
+    <message>
+        <source>(premier niveau du compte)</source>
+        <translation>(top level of the account)</translation>
+    </message>
+    <message>
+        <source>Déplacer le dossier</source>
+        <translation>Move folder</translation>
+    </message>
+    <message>
+        <source>Mettre « {0} » dans :</source>
+        <translation>Put “{0}” in:</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier ?</source>
+        <translation>Delete the folder?</translation>
+    </message>
+    <message>
+        <source>Supprimer le dossier « {0} » et ses {1} message(s) ? Ils seront aussi supprimés sur le serveur, sans passer par la corbeille.</source>
+        <translation>Delete the folder “{0}” and its {1} message(s)? They will be deleted on the server too, without going to the trash.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) marqué(s) comme lu(s).</source>
+        <translation>{0} message(s) marked as read.</translation>
+    </message>
+    <message>
+        <source>Marquage comme lu…</source>
+        <translation>Marking as read…</translation>
+    </message>
+    <message>
+        <source>Choisissez d'abord un message.</source>
+        <translation>Choose a message first.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) archivé(s) dans « {1} ».</source>
+        <translation>{0} message(s) archived in “{1}”.</translation>
+    </message>
+    <message>
+        <source>Archivage de {0} message(s)…</source>
+        <translation>Archiving {0} message(s)…</translation>
+    </message>
+    <message>
+        <source>{0} message(s) copié(s) dans « {1} ».</source>
+        <translation>{0} message(s) copied to “{1}”.</translation>
+    </message>
+    <message>
+        <source>{0} message(s) déplacé(s) dans « {1} ».</source>
+        <translation>{0} message(s) moved to “{1}”.</translation>
+    </message>
+    <message>
+        <source>Copie de {0} message(s)…</source>
+        <translation>Copying {0} message(s)…</translation>
+    </message>
+    <message>
+        <source>Déplacement de {0} message(s)…</source>
+        <translation>Moving {0} message(s)…</translation>
+    </message>
+    <message>
+        <source>Dossiers</source>
+        <translation>Folders</translation>
+    </message>
+</context>
+<context>
     <name>FolderMenu</name>
     <message>
         <source>Tout développer</source>
@@ -2364,6 +2471,41 @@ If your records are in your practice software, cancel and choose Filing &gt; Des
     <message>
         <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
         <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
+    </message>
+</context>
+<context>
+    <name>NewFolderDialog</name>
+    <message>
+        <source>Nouveau dossier</source>
+        <translation>New folder</translation>
+    </message>
+    <message>
+        <source>Nom du dossier</source>
+        <translation>Folder name</translation>
+    </message>
+    <message>
+        <source>Créer dans</source>
+        <translation>Create in</translation>
+    </message>
+    <message>
+        <source>(premier niveau du compte)</source>
+        <translation>(top level of the account)</translation>
+    </message>
+    <message>
+        <source>Créer</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Nom :</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Créer dans :</source>
+        <translation>Create in:</translation>
     </message>
 </context>
 <context>
@@ -3766,6 +3908,10 @@ Send anyway?</translation>
     <message>
         <source>connecté</source>
         <translation>connected</translation>
+    </message>
+    <message>
+        <source>Le serveur a refusé {0} changement(s) d'indicateurs (lu, suivi…).</source>
+        <translation>The server refused {0} flag change(s) (read, starred…).</translation>
     </message>
     <message>
         <source>carte retirée</source>
