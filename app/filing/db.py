@@ -17,7 +17,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from app.core import sqlite
-from app.core.private import private_database, private_directory
+from app.core.private import private_directory
+from app.core.profile_key import keys_for
 
 FILE_NAME = "filing.sqlite3"
 
@@ -106,12 +107,10 @@ class FilingDb:
     @classmethod
     def open(cls, directory: Path) -> FilingDb:
         private_directory(directory)
-        private_database(directory / FILE_NAME)  # its -wal and -shm follow its mode
-        connection = sqlite3.connect(directory / FILE_NAME, isolation_level=None, timeout=30)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")  # a journal entry survives power loss
-        connection.execute("PRAGMA foreign_keys = ON")
+        # synchronous FULL: a journal entry survives power loss
+        connection = sqlite.connect(
+            directory / FILE_NAME, keys_for(directory).database, synchronous="FULL"
+        )
         migrate(connection)
         return cls(connection)
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core import sqlite
 from app.core.private import set_mode, shared_modes
 from app.filing.db import FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
@@ -273,7 +274,7 @@ class Registry:
                                 user_message=f"Impossible de créer le dossier du patient dans "
                                 f"{self.root} ({error.strerror}).",
                             ) from error
-            except (sqlite3.IntegrityError, FileExistsError):
+            except (*sqlite.IntegrityError, FileExistsError):
                 if folder is not None:
                     raise InvalidPatientError(
                         "folder already registered",

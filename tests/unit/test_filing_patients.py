@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from app.filing.patients import Patient, Registry
 from app.mssante import ins as ins_check
 from app.mssante.model import InsKind
 from tests.filing_support import MATRICULE, with_key
+from tests.profile_db import open_db
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_a_patient_gets_an_id_a_folder_and_survives_reopening(
     again = Registry(FilingDb.open(tmp_path / "profile"), root)
     assert again.get(patient.id.upper()) == patient
     assert again.by_ins(MATRICULE, InsKind.NIR.value) == patient
-    mode = sqlite3.connect(tmp_path / "profile" / FILE_NAME).execute("PRAGMA journal_mode")
+    mode = open_db(tmp_path / "profile" / FILE_NAME).execute("PRAGMA journal_mode")
     assert mode.fetchone()[0] == "wal"
     again.db.close()
 
