@@ -80,7 +80,7 @@ def encrypt_database(path: Path, key: bytes) -> bool:
         leftover.unlink(missing_ok=True)
     if not sqlite.is_clear(path):
         return False
-    connection = sqlite.driver.connect(str(path), isolation_level=None, timeout=30)
+    connection = sqlite.raw_connect(path)
     try:
         busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if busy:

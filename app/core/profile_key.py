@@ -149,6 +149,15 @@ def _open(data_dir: Path, marker: dict[str, Any]) -> ProfileKeys:
     return ProfileKeys.derive(_master_of(data_dir, marker))
 
 
+def master_for(data_dir: Path) -> bytes:
+    """The profile key itself (its export), the profile encrypted first if it was not."""
+    keys_for(data_dir)
+    marker = read_marker(data_dir)
+    if marker is None:
+        raise ProfileKeyError(f"no {MARKER}")
+    return _master_of(data_dir, marker)
+
+
 def existing_master(data_dir: Path, marker: dict[str, Any] | None) -> bytes | None:
     """The key a profile whose encryption was started already has (a migration resumed):
     never a second key for data the first one encrypted."""
@@ -185,6 +194,13 @@ def store_new(data_dir: Path, master: bytes, passphrase: str | None = None) -> d
     if passphrase is not None:
         marker.update(mode=PASSPHRASE, wrapped=crypto.wrap(master, passphrase))
     elif _demo:
+        if any((data_dir / name).exists() for name in ("store.sqlite3", "filing.sqlite3")):
+            raise ProfileKeyError(  # a real profile's data would get a key kept beside it
+                "demo on a clear profile",
+                user_message=f"Le dossier {data_dir} contient déjà des données : la "
+                "démonstration ne s'y installe pas. Choisissez un autre dossier avec "
+                "--profile-dir.",
+            )
         path = data_dir / DEMO_KEY
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -201,21 +217,27 @@ def store_new(data_dir: Path, master: bytes, passphrase: str | None = None) -> d
     return marker
 
 
-def ask_passphrase(confirm: bool = False) -> str:
-    """The profile's passphrase: ``CADUCEE_PROFILE_PASSPHRASE`` (automation), else typed
-    on the terminal."""
-    given = os.environ.get(PASSPHRASE_ENV)
+def ask_passphrase(
+    confirm: bool = False,
+    *,
+    env: str = PASSPHRASE_ENV,
+    prompt: str = "Phrase de passe du profil : ",
+) -> str:
+    """A passphrase: the environment variable ``env`` (automation), else typed on the
+    terminal (twice when ``confirm``: a new one, at least 12 characters)."""
+    given = os.environ.get(env)
     if given:
-        return given
-    if not sys.stdin or not sys.stdin.isatty():
+        first = given
+    elif not sys.stdin or not sys.stdin.isatty():
         raise ProfileKeyError(
             "no passphrase",
-            user_message="Ce profil est protégé par une phrase de passe : lancez Caducée "
-            f"depuis un terminal pour la taper, ou donnez-la dans {PASSPHRASE_ENV}.",
+            user_message="Une phrase de passe est nécessaire : lancez cette commande depuis "
+            f"un terminal pour la taper, ou donnez-la dans la variable {env}.",
         )
-    first = getpass.getpass("Phrase de passe du profil : ")
-    if confirm and getpass.getpass("La même, encore une fois : ") != first:
-        raise ProfileKeyError("passphrases differ", user_message="Les deux saisies diffèrent.")
+    else:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("La même, encore une fois : ") != first:
+            raise ProfileKeyError("passphrases differ", user_message="Les deux saisies diffèrent.")
     if confirm and len(first) < 12:
         raise ProfileKeyError(
             "passphrase too short",

@@ -23,9 +23,11 @@ from sqlcipher3 import dbapi2 as driver
 from app.core.errors import CaduceeError
 from app.core.private import private_database
 
-# Either driver's (the directory's offline index is a plain ``sqlite3`` cache).
-Error: tuple[type[Exception], ...] = (sqlite3.Error, driver.Error)
-IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError, driver.IntegrityError)
+# What a connection of ``connect`` raises (not ``sqlite3``'s: the directory's offline index,
+# a plain ``sqlite3`` cache, raises those).
+Error = driver.Error
+IntegrityError = driver.IntegrityError
+DatabaseError = driver.DatabaseError
 CLEAR_HEADER = b"SQLite format 3\x00"
 
 
@@ -51,12 +53,17 @@ def key_pragma(key: bytes) -> str:
     return f"x'{key.hex()}'"
 
 
+def raw_connect(path: Path) -> sqlite3.Connection:
+    """A bare connection of the driver (no key, no pragma): the migration's export."""
+    return cast(sqlite3.Connection, driver.connect(str(path), isolation_level=None, timeout=30))
+
+
 def connect(path: Path, key: bytes | None, *, synchronous: str = "NORMAL") -> sqlite3.Connection:
     """``path`` (created private if missing), WAL, foreign keys on, rows by name; encrypted
     with ``key`` (SQLCipher), clear without. A file that does not open with that key — a
     page changed, another key — raises :class:`DatabaseUnreadableError` (French)."""
     private_database(path)  # its -wal and -shm follow its mode
-    connection = driver.connect(str(path), isolation_level=None, timeout=30)
+    connection = raw_connect(path)
     try:
         if key is not None:
             connection.execute(f'PRAGMA key = "{key_pragma(key)}"')
@@ -65,10 +72,10 @@ def connect(path: Path, key: bytes | None, *, synchronous: str = "NORMAL") -> sq
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute(f"PRAGMA synchronous = {synchronous}")
         connection.execute("PRAGMA foreign_keys = ON")
-    except driver.DatabaseError as error:
+    except DatabaseError as error:
         connection.close()
         raise DatabaseUnreadableError(f"{path.name}: {error}") from None
-    return cast(sqlite3.Connection, connection)
+    return connection
 
 
 # A step starting with this comment rebuilds a table others refer to (SQLite's "12-step"
@@ -98,7 +105,7 @@ def migrate(connection: sqlite3.Connection, migrations: Sequence[str], what: str
                 standard = isinstance(connection, sqlite3.Connection)
                 raise (sqlite3.IntegrityError if standard else driver.IntegrityError)(broken)
             connection.execute("COMMIT")
-        except Error:
+        except (sqlite3.Error, Error):
             if connection.in_transaction:
                 connection.rollback()
             raise

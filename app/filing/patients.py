@@ -274,7 +274,7 @@ class Registry:
                                 user_message=f"Impossible de créer le dossier du patient dans "
                                 f"{self.root} ({error.strerror}).",
                             ) from error
-            except (*sqlite.IntegrityError, FileExistsError):
+            except (sqlite.IntegrityError, FileExistsError):
                 if folder is not None:
                     raise InvalidPatientError(
                         "folder already registered",

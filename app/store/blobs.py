@@ -112,6 +112,16 @@ class BlobStore:
                 return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
 
+    def damaged(self) -> list[str]:
+        """The digests whose file does not open as what its name says (``profile check``)."""
+        return [
+            directory.name + file.name.removesuffix(".eml")
+            for directory in sorted(self.root.iterdir())
+            if directory.is_dir()
+            for file in sorted(directory.glob("*.eml"))
+            if self.get(directory.name + file.name.removesuffix(".eml")) is None
+        ]
+
     def seal_all(self) -> int:
         """Seal the files still in clear (a profile being encrypted; resumable: one file at
         a time, each replaced atomically); a clear file that is not what its name says is

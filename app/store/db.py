@@ -566,7 +566,7 @@ class Store:
             for message_row in reports:
                 try:
                     receipts.apply_message(message_row)
-                except (*sqlite.Error, OSError):  # the mail is stored; the report waits for
+                except (sqlite.Error, OSError):  # the mail is stored; the report waits for
                     log.exception("receipt report %s not applied yet", message_row)  # later
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------
