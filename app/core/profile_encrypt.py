@@ -20,15 +20,13 @@ database of the profile before it is done (``profile_key.keys_for``).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from app.core import crypto, profile_key, sqlite
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
-from app.core.private import private_directory
+from app.core.private import fsync_directory, private_directory, write_atomically
 from app.core.proclock import ProcessLock
 
 DATABASES = ("store.sqlite3", "filing.sqlite3")  # what the profile keeps (app.store, app.filing)
@@ -102,7 +100,7 @@ def encrypt_database(path: Path, key: bytes) -> bool:
     for companion in _companions(path):
         companion.unlink(missing_ok=True)
     building.replace(path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return True
 
 
@@ -118,21 +116,6 @@ def seal_file(path: Path, key: bytes, identity: bytes) -> bool:
     return True
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temporary file (0600), fsync, rename, directory fsync: the old content or the new."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
 def _companions(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
@@ -143,10 +126,3 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name == "nt":  # no directory fsync there; NTFS journals the rename
-        return
-    with contextlib.suppress(OSError):
-        _fsync(directory)

@@ -31,7 +31,7 @@ from typing import Any
 from app.core import crypto, keychain
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
-from app.core.private import set_mode
+from app.core.private import write_atomically
 
 MARKER = "encryption.json"
 DEMO_KEY = "demo-key"
@@ -98,22 +98,7 @@ def read_marker(data_dir: Path) -> dict[str, Any] | None:
 
 
 def write_marker(data_dir: Path, data: dict[str, Any]) -> None:
-    """Atomically (temporary file, fsync, rename, directory fsync)."""
-    target = data_dir / MARKER
-    temporary = data_dir / f".{MARKER}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, json.dumps(data, indent=1, sort_keys=True).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    temporary.replace(target)
-    if os.name != "nt":
-        fd = os.open(data_dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    write_atomically(data_dir / MARKER, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
 def keys_for(data_dir: Path) -> ProfileKeys:
@@ -201,14 +186,7 @@ def store_new(data_dir: Path, master: bytes, passphrase: str | None = None) -> d
                 "démonstration ne s'y installe pas. Choisissez un autre dossier avec "
                 "--profile-dir.",
             )
-        path = data_dir / DEMO_KEY
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, crypto.encode_key(master).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        set_mode(path, 0o600)
+        write_atomically(data_dir / DEMO_KEY, crypto.encode_key(master).encode())
         marker["mode"] = DEMO
     else:
         if not keychain.set_secret(keyring_entry(data_dir), crypto.encode_key(master)):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import crypto
-from app.core.profile_encrypt import write_atomically
+from app.core.private import write_atomically
 from app.core.profile_key import keys_for
 from app.directory.index import Mailbox
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import crypto, profile_encrypt
+from app.core import crypto, private
 from app.core.profile_key import keys_for
 from app.directory import favourites
 from app.directory.favourites import Favourites, favourites_path
@@ -80,7 +80,7 @@ def test_a_failed_write_keeps_the_previous_list(
     def broken(_fd: int) -> None:
         raise OSError("disque plein")
 
-    monkeypatch.setattr(profile_encrypt.os, "fsync", broken)
+    monkeypatch.setattr(private.os, "fsync", broken)
     with pytest.raises(OSError, match="disque plein"):
         Favourites(path).add(URGENCES)
     assert Favourites(path).items == [DUPONT]
