@@ -52,7 +52,7 @@ def run_caducee(
     # tests' file-backed one (tests/file_keyring.py), a lookup per process as on a desktop.
     # Set before keyring is first imported, for this process's search and each subprocess.
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.file_keyring.FileKeyring")
-    os.environ.setdefault("CADUCEE_TEST_KEYRING", str(workdir / "keyring.json"))
+    os.environ.setdefault("TEST_KEYRING_FILE", str(workdir / "keyring.json"))
     profile = workdir / "profile"
     scheme = "imaps" if server.tls == "imaps" else "imap+starttls"
     env = {**os.environ, "CADUCEE_PASSWORD": server.password}

@@ -19,7 +19,7 @@ pytest_plugins = ["tests.lab.fixtures", "pytester"]
 # Profile keys (app/core/profile_key.py) need a keyring, in this process and in every
 # ``caducee`` the tests start: one file-backed stand-in for the session (tests/file_keyring.py).
 _KEYRING_DIR = Path(tempfile.mkdtemp(prefix="caducee-keyring-"))
-os.environ["CADUCEE_TEST_KEYRING"] = str(_KEYRING_DIR / "keyring.json")
+os.environ["TEST_KEYRING_FILE"] = str(_KEYRING_DIR / "keyring.json")
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.file_keyring.FileKeyring"
 _ROOT = str(Path(__file__).resolve().parent.parent)  # ``tests`` importable in subprocesses
 if _ROOT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):

@@ -2,8 +2,9 @@
 and ``caducee`` commands started by the tests keep their profile keys in it.
 
 Selected with keyring's own ``PYTHON_KEYRING_BACKEND=tests.file_keyring.FileKeyring``; the
-values are in the JSON file ``CADUCEE_TEST_KEYRING`` names (a temporary folder of the test
-session, removed at its end), updated under an exclusive lock."""
+values are in the JSON file ``TEST_KEYRING_FILE`` names (a temporary folder of the test
+session, removed at its end), updated under an exclusive lock. Not a ``CADUCEE_`` variable:
+tests and worker processes that clear those keep this one."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from keyring.backend import KeyringBackend
 
-ENV = "CADUCEE_TEST_KEYRING"
+ENV = "TEST_KEYRING_FILE"
 
 
 class FileKeyring(KeyringBackend):

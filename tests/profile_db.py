@@ -11,4 +11,7 @@ from app.core.profile_key import keys_for
 
 
 def open_db(path: Path) -> sqlite3.Connection:
-    return sqlite.connect(path, keys_for(path.parent).database)
+    """Rows as tuples, as a bare ``sqlite3.connect`` gives them."""
+    connection = sqlite.connect(path, keys_for(path.parent).database)
+    connection.row_factory = None
+    return connection
