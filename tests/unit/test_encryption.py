@@ -336,3 +336,12 @@ def test_the_migration_killed_at_random_moments_loses_nothing(tmp_path: Path, se
         assert list(data_dir.rglob("*.encrypting")) == []
     print(f"startup {startup:.2f} s, work {work:.2f} s; killed at: {states}")
     assert any(states), "no kill landed during the migration: the test proved nothing"
+
+
+def test_a_shared_patients_root_stays_in_clear(tmp_path: Path) -> None:
+    """What every PC of the practice reads beside the patients folders: no profile key."""
+    root = tmp_path / "patients"
+    FilingDb.open(root, shared=True).close()
+    assert sqlite.is_clear(root / filing_db.FILE_NAME)
+    assert not (root / profile_key.MARKER).exists()
+    assert keychain.get_secret(profile_key.keyring_entry(root)) is None
