@@ -105,12 +105,14 @@ class FilingDb:
         self.db = connection
 
     @classmethod
-    def open(cls, directory: Path) -> FilingDb:
+    def open(cls, directory: Path, *, shared: bool = False) -> FilingDb:
+        """The profile's (encrypted with its key; a profile not yet encrypted is encrypted
+        first), or with ``shared`` a patients root's (clear by design: every PC of the
+        practice reads it, docs/encryption.md)."""
         private_directory(directory)
+        key = None if shared else keys_for(directory).database
         # synchronous FULL: a journal entry survives power loss
-        connection = sqlite.connect(
-            directory / FILE_NAME, keys_for(directory).database, synchronous="FULL"
-        )
+        connection = sqlite.connect(directory / FILE_NAME, key, synchronous="FULL")
         migrate(connection)
         return cls(connection)
 
