@@ -51,7 +51,7 @@ def protect(data_dir: Path, passphrase: str | None = None) -> ProfileKeys:
             marker = profile_key.store_new(data_dir, master, passphrase)
             profile_key.write_marker(data_dir, marker)
         else:
-            master = profile_key.existing_master(data_dir, marker) or b""
+            master = profile_key.master_of(data_dir, marker)
         keys = ProfileKeys.derive(master)
         if marker.get("state") != "done":
             encrypt_in_place(data_dir, keys)

@@ -131,7 +131,7 @@ def forget(data_dir: Path) -> None:
 
 
 def _open(data_dir: Path, marker: dict[str, Any]) -> ProfileKeys:
-    return ProfileKeys.derive(_master_of(data_dir, marker))
+    return ProfileKeys.derive(master_of(data_dir, marker))
 
 
 def master_for(data_dir: Path) -> bytes:
@@ -140,20 +140,12 @@ def master_for(data_dir: Path) -> bytes:
     marker = read_marker(data_dir)
     if marker is None:
         raise ProfileKeyError(f"no {MARKER}")
-    return _master_of(data_dir, marker)
+    return master_of(data_dir, marker)
 
 
-def existing_master(data_dir: Path, marker: dict[str, Any] | None) -> bytes | None:
-    """The key a profile whose encryption was started already has (a migration resumed):
-    never a second key for data the first one encrypted."""
-    if marker is None:
-        value = keychain.get_secret(keyring_entry(data_dir))
-        return crypto.decode_key(value) if value else None
-    return _master_of(data_dir, marker)
-
-
-def _master_of(data_dir: Path, marker: dict[str, Any]) -> bytes:
-    """The key ``marker`` describes (its mode), checked against its key id."""
+def master_of(data_dir: Path, marker: dict[str, Any]) -> bytes:
+    """The key ``marker`` describes (its mode), checked against its key id: a resumed
+    migration goes on with the key it started with, never a second one."""
     mode = marker.get("mode")
     if mode == PASSPHRASE:
         wrapped = marker.get("wrapped")
