@@ -48,6 +48,11 @@ def run_caducee(
     # the lab's environment sets PYTHONDONTWRITEBYTECODE=1, and then every start (each sync,
     # each worker it spawns) compiled ~50 modules again, ~0.1 s. Compiled once, as an install is.
     compileall.compile_dir(Path(app.__file__).parent, quiet=1)
+    # The profile's key lives in a keyring, and none runs on a headless bench machine: the
+    # tests' file-backed one (tests/file_keyring.py), a lookup per process as on a desktop.
+    # Set before keyring is first imported, for this process's search and each subprocess.
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.file_keyring.FileKeyring")
+    os.environ.setdefault("TEST_KEYRING_FILE", str(workdir / "keyring.json"))
     profile = workdir / "profile"
     scheme = "imaps" if server.tls == "imaps" else "imap+starttls"
     env = {**os.environ, "CADUCEE_PASSWORD": server.password}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,25 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from tests.file_keyring import FileKeyring
+
 pytest_plugins = ["tests.lab.fixtures", "pytester"]
+
+# Profile keys (app/core/profile_key.py) need a keyring, in this process and in every
+# ``caducee`` the tests start: one file-backed stand-in for the session (tests/file_keyring.py).
+_KEYRING_DIR = Path(tempfile.mkdtemp(prefix="caducee-keyring-"))
+os.environ["TEST_KEYRING_FILE"] = str(_KEYRING_DIR / "keyring.json")
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.file_keyring.FileKeyring"
+_ROOT = str(Path(__file__).resolve().parent.parent)  # ``tests`` importable in subprocesses
+if _ROOT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (os.environ.get("PYTHONPATH"), _ROOT) if p
+    )
+keyring.set_keyring(FileKeyring())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_KEYRING_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

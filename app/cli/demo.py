@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from app.core import logs
 from app.core.keychain import use_no_keyring
 from app.core.paths import Profile
+from app.core.profile_key import use_demo_key
 from app.sandbox.colleagues import DEMO_COLLEAGUES, colleague, received, set_up_directory
 from app.store.db import Store
 
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace, profile: Profile) -> int:
     profile.ensure()
     logs.setup(profile.log_dir)  # main() pointed the log at the real profile's
     use_no_keyring()
+    use_demo_key()  # fictitious patients: the demo's key stays in its profile
     if not _only_demo_accounts(profile):
         print(
             f"Erreur : le profil {profile.data_dir} contient d'autres comptes que celui de la "

@@ -21,6 +21,7 @@ from app.cli import (
     diagnose,
     directory,
     drafts,
+    encryption,
     filing,
     gui,
     info,
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     drafts.register(commands)
     receipts.register(commands)
     results.register(commands)
+    encryption.register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
@@ -103,3 +104,32 @@ def set_mode(target: int | Path, mode: int) -> None:
             os.fchmod(target, mode)
         else:
             target.chmod(mode)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` whole, or what it held before: a private temporary file
+    beside it, fsynced, renamed over it, the directory fsynced."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
+
+
+def fsync_directory(directory: Path) -> None:
+    """A rename in ``directory`` made durable (Windows has no directory fsync: NTFS
+    journals the rename)."""
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

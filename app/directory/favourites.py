@@ -3,20 +3,22 @@
 ``<data dir>/directory-favourites.json``: a JSON list of the mailboxes' fields (as
 ``Mailbox.to_json``), so that a favourite is shown with its details even when the offline
 index is missing or no longer lists it. Written atomically (temporary file, fsync, rename):
-a crash leaves the previous list. An unreadable file is set aside as ``….broken`` and
-counts as empty, rather than stopping the window.
+a crash leaves the previous list. Sealed with the profile's key (``app.core.crypto``):
+who they write to says who she treats. An unreadable file (or one that does not open with
+the key) is set aside as ``….broken`` and counts as empty, rather than stopping the window.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from app.core import crypto
+from app.core.private import write_atomically
+from app.core.profile_key import keys_for
 from app.directory.index import Mailbox
 
 FILE_NAME = "directory-favourites.json"
@@ -39,14 +41,17 @@ class Favourites:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.key = keys_for(path.parent).files
         self.items: list[Mailbox] = self._load()
 
     def _load(self) -> list[Mailbox]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            sealed = self.path.read_bytes()
+            clear = crypto.unseal(self.key, sealed, FILE_NAME.encode())
+            data = json.loads(clear.decode("utf-8"))
         except FileNotFoundError:
             return []
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # crypto.TamperedError is a ValueError
             with contextlib.suppress(OSError):
                 self.path.replace(self.path.with_name(self.path.name + ".broken"))
             return []
@@ -75,13 +80,5 @@ class Favourites:
 
     def _save(self) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".favourites-", dir=self.path.parent)  # 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump([m.to_json() for m in self.items], out, ensure_ascii=False, indent=1)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(name).replace(self.path)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        text = json.dumps([m.to_json() for m in self.items], ensure_ascii=False, indent=1)
+        write_atomically(self.path, crypto.seal(self.key, text.encode(), FILE_NAME.encode()))

@@ -28,7 +28,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from app.core import sqlite
-from app.core.private import private_database, private_directory, set_mode, shared_modes
+from app.core.private import private_directory, set_mode, shared_modes
+from app.core.profile_key import keys_for
 from app.filing.errors import PatientsRootError
 from app.filing.lock import RootLock
 
@@ -162,8 +163,10 @@ def migrate(connection: sqlite3.Connection) -> None:
 
 
 def _connect(path: Path, journal_mode: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-    connection.row_factory = sqlite3.Row
+    """A patients root's database: clear (no key), through the same driver as every other,
+    so that its errors are ``app.core.sqlite.Error`` too."""
+    connection = sqlite.raw_connect(path)
+    connection.row_factory = sqlite.Row
     connection.execute(f"PRAGMA journal_mode = {journal_mode}")
     connection.execute("PRAGMA synchronous = FULL")  # a journal entry survives power loss
     connection.execute("PRAGMA foreign_keys = ON")
@@ -187,12 +190,17 @@ class FilingDb:
 
     @classmethod
     def open(cls, directory: Path) -> FilingDb:
-        """The profile's database (WAL: it is on this PC's own disk)."""
+        """The profile's database, encrypted with its key (a profile not yet encrypted is
+        encrypted first; WAL: it is on this PC's own disk). A patients root's is
+        :meth:`open_root`: clear by design, every PC of the practice reads it
+        (docs/encryption.md)."""
         if directory.name == ROOT_DIR:  # a root's database opened as a profile's: a bug
             raise ValueError("a patients root's database is not a profile's")
         private_directory(directory)
-        private_database(directory / FILE_NAME)  # its -wal and -shm follow its mode
-        connection = _connect(directory / FILE_NAME, "WAL")
+        # synchronous FULL: what is queued survives power loss
+        connection = sqlite.connect(
+            directory / FILE_NAME, keys_for(directory).database, synchronous="FULL"
+        )
         try:
             # two processes opening a new profile at once: one creates the tables
             with RootLock(directory, name=PROFILE_LOCK).held():

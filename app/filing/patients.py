@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from app.core import sqlite
 from app.core.private import set_mode, shared_modes
 from app.filing.db import ROOT_DIR, FilingDb
 from app.filing.errors import InvalidPatientError, PatientsRootError, UnknownPatientError
@@ -304,7 +305,7 @@ class Registry:
                                 user_message=f"Impossible de créer le dossier du patient dans "
                                 f"{self.root} ({error.strerror}).",
                             ) from error
-            except (sqlite3.IntegrityError, FileExistsError):
+            except (sqlite.IntegrityError, FileExistsError):
                 if folder is not None:
                     raise InvalidPatientError(
                         "folder already registered",

@@ -30,7 +30,6 @@ import logging
 import mimetypes
 import os
 import secrets
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,6 +37,7 @@ from email.message import EmailMessage, Message
 from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 
+from app.core import sqlite
 from app.core.audit import Action
 from app.core.errors import CaduceeError, Scope
 from app.core.proclock import ProcessLock
@@ -622,7 +622,7 @@ def _attempt(
             result.refused,
             dsn=claimed.dsn and result.dsn_honoured,
         )
-    except sqlite3.Error:  # sent all the same: say it, do not fail the delivery
+    except sqlite.Error:  # sent all the same: say it, do not fail the delivery
         log.exception("outbox item %s: sent, not followed", claimed.id)
         report.warnings.append(
             f"« {claimed.subject} » est parti, mais son suivi (accusés) n'a pas pu être "

@@ -4,19 +4,30 @@ Content addressing makes a message stored in two folders one file, lets a crash 
 worst an unreferenced file (removed by ``collect``), and lets a read check that the file is
 intact: synced mail is a cache that the next sync fetches again if a file is damaged.
 Writes go to a temporary file in the same directory, then an atomic rename.
+
+With a ``key`` (the profile's ``files`` key: always, in a profile) every file is sealed
+with AES-256-GCM (``app.core.crypto``), its digest as associated data: a file moved under
+another digest's name, cut or altered does not open and reads as damaged (None, logged),
+never as a message. The name stays the SHA-256 of the clear content (the rows refer to
+it): it tells nothing of the content, but lets someone holding a given message check that
+the profile has it too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import math
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from app.core import crypto
 from app.core.clocks import folder_now
+
+log = logging.getLogger(__name__)
 
 COLLECT_GRACE = 3600.0  # seconds: while other writers may run, younger files are kept
 SWEEP_EVERY = 24 * 3600.0  # seconds between two full listings of the files (``collect``)
@@ -37,9 +48,11 @@ class BlobStore:
     """``durable``: every write reaches the disk (fsync of the file and its directory) before
     ``put`` returns — for what cannot be fetched again (the outbox)."""
 
-    def __init__(self, root: Path, *, durable: bool = False) -> None:
+    def __init__(self, root: Path, *, durable: bool = False, key: bytes | None = None) -> None:
         self.root = root
         self.durable = durable
+        self.key = key
+        self._overhead = crypto.OVERHEAD if key is not None else 0
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._directories: set[str] = set()  # the ab/ directories known to exist
 
@@ -52,12 +65,20 @@ class BlobStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         try:
-            if target.stat().st_size == len(data):
+            if target.stat().st_size == len(data) + self._overhead:
                 with contextlib.suppress(OSError):  # new again: a concurrent ``collect``
                     os.utime(target)  # leaves it (grace period)
                 return digest
         except FileNotFoundError:
             pass
+        self._write(target, self._sealed(digest, data))
+        return digest
+
+    def _sealed(self, digest: str, data: bytes) -> bytes:
+        return data if self.key is None else crypto.seal(self.key, data, digest.encode())
+
+    def _write(self, target: Path, data: bytes, durable: bool = False) -> None:
+        durable = durable or self.durable
         if target.parent.name not in self._directories:  # one mkdir per directory, not per file
             target.parent.mkdir(mode=0o700, exist_ok=True)
             self._directories.add(target.parent.name)
@@ -69,16 +90,15 @@ class BlobStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-                if self.durable:
+                if durable:
                     out.flush()
                     os.fsync(out.fileno())
             Path(temporary).replace(target)
-            if self.durable:
+            if durable:
                 _fsync_directory(target.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return digest
 
     def get(self, digest: str) -> bytes | None:
         """The content, or None if the file is missing or damaged (then: fetch it again)."""
@@ -86,6 +106,12 @@ class BlobStore:
             data = self.path(digest).read_bytes()
         except (FileNotFoundError, ValueError):
             return None
+        if self.key is not None:
+            try:
+                data = crypto.unseal(self.key, data, digest.encode())
+            except crypto.TamperedError:
+                log.warning("a message file failed its authentication: set aside as damaged")
+                return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
 
     def discard(
@@ -119,6 +145,42 @@ class BlobStore:
 
     def swept(self) -> None:
         (self.root / SWEPT).touch()
+
+    def damaged(self) -> list[str]:
+        """The digests whose file does not open as what its name says (``profile check``)."""
+        return [
+            directory.name + file.name.removesuffix(".eml")
+            for directory in sorted(self.root.iterdir())
+            if directory.is_dir()
+            for file in sorted(directory.glob("*.eml"))
+            if self.get(directory.name + file.name.removesuffix(".eml")) is None
+        ]
+
+    def seal_all(self) -> int:
+        """Seal the files still in clear (a profile being encrypted; resumable: one file at
+        a time, each replaced atomically); a clear file that is not what its name says is
+        left for ``collect`` / the next sync. Returns how many were sealed."""
+        if self.key is None:
+            raise ValueError("no key")
+        sealed = 0
+        for directory in sorted(self.root.iterdir()):
+            if not directory.is_dir():
+                continue
+            for file in sorted(directory.glob("*.eml")):
+                digest = directory.name + file.name.removesuffix(".eml")
+                with file.open("rb") as handle:
+                    if crypto.is_sealed(handle.read(len(crypto.MAGIC))):
+                        continue
+                data = file.read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    log.warning("a clear message file does not match its name: removed")
+                    file.unlink(missing_ok=True)
+                    continue
+                self._write(
+                    file, self._sealed(digest, data), durable=True
+                )  # replaces the clear one
+                sealed += 1
+        return sealed
 
     def collect(
         self,

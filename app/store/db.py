@@ -20,7 +20,8 @@ from typing import Any
 
 from app.core import sqlite
 from app.core.audit import Action, AuditTrail
-from app.core.private import private_database, private_directory
+from app.core.private import private_directory
+from app.core.profile_key import keys_for
 from app.mssante.dsn import report_kind
 from app.store import search_keys
 from app.store.blobs import BlobStore
@@ -31,6 +32,7 @@ from app.store.mime_headers import parse_header_summary
 
 log = logging.getLogger(__name__)
 
+STORE_FILE = "store.sqlite3"
 _UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
@@ -152,14 +154,12 @@ class Store:
     @classmethod
     def open(cls, directory: Path) -> Store:
         private_directory(directory)
-        private_database(directory / "store.sqlite3")  # its -wal and -shm follow its mode
-        connection = sqlite3.connect(directory / "store.sqlite3", isolation_level=None, timeout=30)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")  # WAL: consistent after a crash
-        connection.execute("PRAGMA foreign_keys = ON")
+        keys = keys_for(directory)  # a profile not yet encrypted is encrypted first
+        # synchronous NORMAL: WAL is consistent after a crash
+        connection = sqlite.connect(directory / STORE_FILE, keys.database)
         migrate(connection)
-        return cls(connection, BlobStore(directory / "messages"), AuditTrail(directory / "audit"))
+        blobs = BlobStore(directory / "messages", key=keys.files)
+        return cls(connection, blobs, AuditTrail(directory / "audit"))
 
     def close(self) -> None:
         self.db.close()
@@ -505,7 +505,9 @@ class Store:
 
     def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> list[IngestedBody]:
         """Second pass, in this process: whole messages on disk, then indexed."""
-        return self.add_ingested(folder, ingest(str(self.blobs.root), bodies.items()))
+        return self.add_ingested(
+            folder, ingest(str(self.blobs.root), self.blobs.key, bodies.items())
+        )
 
     def add_ingested(self, folder: Folder, bodies: Sequence[IngestedBody]) -> list[IngestedBody]:
         """Second pass: messages already on disk (``ingest``) get their file and full text.
@@ -565,7 +567,7 @@ class Store:
             for message_row in reports:
                 try:
                     receipts.apply_message(message_row)
-                except (sqlite3.Error, OSError):  # the mail is stored; the report waits for
+                except (sqlite.Error, OSError):  # the mail is stored; the report waits for
                     log.exception("receipt report %s not applied yet", message_row)  # later
 
     # -- local flag changes (replayed on the server by the next sync) ---------------------

@@ -77,13 +77,13 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
     )
 
 
-def ingest(root: str, items: Iterable[tuple[int, bytes]]) -> list[IngestedBody]:
+def ingest(root: str, key: bytes | None, items: Iterable[tuple[int, bytes]]) -> list[IngestedBody]:
     """Store each ``(uid, raw message)`` under ``root`` and extract its index text, here.
 
     Never fails on a message's content (``parse_message`` degrades instead); an OSError
     writing a file (disk full) is raised.
     """
-    blobs = _blob_store(root)
+    blobs = _blob_store(root, key)
     return [_indexed(uid, blobs.put(raw), raw) for uid, raw in items]
 
 
@@ -91,26 +91,36 @@ StoredFile = tuple[int, str]
 """(uid, digest): a message already written by ``BlobStore.put``."""
 
 
-def store_files(root: str, items: Iterable[tuple[int, bytes]]) -> list[StoredFile]:
-    """The file half of :func:`ingest` (hashing and writing release the GIL: a thread's job)."""
-    blobs = _blob_store(root)
+def store_files(
+    root: str, key: bytes | None, items: Iterable[tuple[int, bytes]]
+) -> list[StoredFile]:
+    """The file half of :func:`ingest` (hashing, sealing and writing release the GIL: a
+    thread's job)."""
+    blobs = _blob_store(root, key)
     return [(uid, blobs.put(raw)) for uid, raw in items]
 
 
-def index_files(root: str, files: Iterable[StoredFile]) -> list[IngestedBody]:
+def index_files(root: str, key: bytes | None, files: Iterable[StoredFile]) -> list[IngestedBody]:
     """The parsing half of :func:`ingest`, for a worker process: it reads the files just
-    written (from the page cache) rather than receiving the bytes through a pipe."""
-    blobs = _blob_store(root)
-    return [_indexed(uid, digest, blobs.path(digest).read_bytes()) for uid, digest in files]
+    written (from the page cache) rather than receiving the bytes through a pipe (the key,
+    32 bytes, goes through it: never a file)."""
+    blobs = _blob_store(root, key)
+    indexed = []
+    for uid, digest in files:
+        raw = blobs.get(digest)
+        if raw is None:  # changed since written a moment ago: its row says "not downloaded"
+            raise OSError(f"message file {digest[:8]}… unreadable right after writing")
+        indexed.append(_indexed(uid, digest, raw))
+    return indexed
 
 
-_stores: dict[str, BlobStore] = {}
+_stores: dict[tuple[str, bytes | None], BlobStore] = {}
 
 
-def _blob_store(root: str) -> BlobStore:
-    store = _stores.get(root)
+def _blob_store(root: str, key: bytes | None) -> BlobStore:
+    store = _stores.get((root, key))
     if store is None:
-        store = _stores[root] = BlobStore(Path(root))
+        store = _stores[(root, key)] = BlobStore(Path(root), key=key)
     return store
 
 

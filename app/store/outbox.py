@@ -74,7 +74,9 @@ class OutboxStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
-        self.files = BlobStore(store.blobs.root.parent / "outbox", durable=True)
+        self.files = BlobStore(
+            store.blobs.root.parent / "outbox", durable=True, key=store.blobs.key
+        )
 
     @property
     def directory(self) -> Path:

@@ -140,6 +140,7 @@ class BodyPipeline:
     ) -> None:
         self.store = store
         self.root = str(store.blobs.root)
+        self.key = store.blobs.key
         self.stored = stored
         self.pool: ProcessPoolExecutor | None = pool
         self.threads: ThreadPoolExecutor | None = None
@@ -160,20 +161,20 @@ class BodyPipeline:
         if self.threads is not None:
             return self.threads.submit(self._ingest, chunk)
         here: Future[list[IngestedBody]] = Future()
-        here.set_result(ingest(self.root, chunk))
+        here.set_result(ingest(self.root, self.key, chunk))
         return here
 
     def _ingest(self, chunk: Chunk) -> list[IngestedBody]:
         """In a thread: write the files, then have a worker process parse them."""
-        files = store_files(self.root, chunk)
+        files = store_files(self.root, self.key, chunk)
         del chunk[:]  # the bytes are on disk: free them now (the caller keeps the list)
         pool = self.pool
         if pool is not None:
             try:
-                return pool.submit(index_files, self.root, files).result()
+                return pool.submit(index_files, self.root, self.key, files).result()
             except BrokenProcessPool:  # a worker died (out of memory?): carry on here
                 self._lose_pool()
-        return index_files(self.root, files)
+        return index_files(self.root, self.key, files)
 
     def _lose_pool(self) -> None:
         pool, self.pool = self.pool, None

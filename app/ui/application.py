@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from app import APP_NAME, __version__
 from app.core.crashes import CrashGuard, UnexpectedStop
 from app.core.edition import Edition, embedded_edition
+from app.core.errors import CaduceeError
 from app.core.paths import Profile
 from app.core.settings import LANGUAGES, Settings
 from app.directory.fhir import online_search
@@ -90,7 +91,12 @@ def _open_window(
     settings = Settings.load(profile.config_file)
     _translate(app, settings.language)
     edition = _brand(app)
-    store = Store.open(profile.data_dir)
+    try:
+        store = Store.open(profile.data_dir)
+    except CaduceeError as error:  # no keyring, a lost key, a damaged database: said here
+        if screenshot is None:  # not only on a console nobody looks at
+            QMessageBox.critical(None, APP_NAME, error.user_message)
+        raise
     opened = profile.tmp_dir / f"caducee-attachments-{os.getpid()}"
     prompter = Prompter(answerer=answerer)
     handover = None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QWidget
 
+from app.core import sqlite
 from app.core.errors import CaduceeError
 from app.core.settings import Settings
 from app.filing.pending import PendingDocument
@@ -72,7 +72,7 @@ class FilingWindow(MessageWindow):
                 return []
         try:
             return filed_places(filing, message)
-        except (CaduceeError, sqlite3.Error):
+        except (CaduceeError, sqlite.Error):
             log.warning("filing journal not readable for the reader")
             return []
 
@@ -83,7 +83,7 @@ class FilingWindow(MessageWindow):
             return None
         try:
             dialog = FilingJournalDialog(filing, self)
-        except sqlite3.Error as error:  # a share gone away: said where she looks
+        except sqlite.Error as error:  # a share gone away: said where she looks
             self.error_bar.report(
                 self.tr("Journal des classements illisible : {0}").format(type(error).__name__),
                 str(error),

@@ -98,7 +98,15 @@ def test_sync_with_the_card_uses_worker_processes(
     account = lab_accounts.martin
     _fill_maildir(dovecot_mss, account, 150)
     profile = tmp_path / "p"
-    env = {"CADUCEE_PIN": full_card.pin, **full_card.env}
+    # No Secret Service here: the profile's key under a passphrase (the mode she may choose
+    # without a keyring); the frozen SQLCipher then opens the encrypted profile.
+    env = {
+        "CADUCEE_PIN": full_card.pin,
+        "CADUCEE_PROFILE_PASSPHRASE": "phrase de passe du test de fumée",
+        **full_card.env,
+    }
+    protected = run(frozen, ["profile", "protect", "--passphrase"], profile, **env)
+    assert protected.returncode == 0, protected.stdout + protected.stderr
     added = run(
         frozen,
         ["account", "add", "--address", account.address,
@@ -143,6 +151,8 @@ def test_sync_with_the_card_uses_worker_processes(
     listed = run(frozen, ["list", "--json"], profile, **env)
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 150
+    checked = run(frozen, ["profile", "check"], profile, **env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_demo_screenshot_and_the_bundles_openssl(frozen: Path, tmp_path: Path) -> None:

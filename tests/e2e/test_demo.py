@@ -19,7 +19,8 @@ from tests.ui.conftest import assert_not_blank
 ENV = {
     **os.environ,
     "QT_QPA_PLATFORM": "offscreen",
-    "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the OS keyring
+    # never the OS keyring: tests/conftest.py's file-backed one (profile keys need one)
+    "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from tests.lab.build import P12_PASSPHRASE, LabAccounts, LabPki
 from tests.lab.cards import VirtualCard
 from tests.lab.dovecot import Dovecot
 from tests.lab.ports import free_ports
+from tests.profile_db import open_db
 
 pytestmark = pytest.mark.lab
 
@@ -128,7 +128,7 @@ def test_offline_sending_waits_then_goes_once_back_online(
     me = lab_accounts.organisation.address
     database = tmp_path / "p" / "store.sqlite3"
     dead = free_ports(1)[0]
-    with sqlite3.connect(database) as db:  # the submission server is down
+    with open_db(database) as db:  # the submission server is down
         db.execute("UPDATE accounts SET smtp_url = ?", (f"smtp+starttls://localhost:{dead}",))
     subject = f"Envoi hors ligne {time.time_ns()}"
     assert (
@@ -154,7 +154,7 @@ def test_offline_sending_waits_then_goes_once_back_online(
     assert "injoignable" in str(waiting["last_error"])
     assert waiting["next_attempt_at"]
 
-    with sqlite3.connect(database) as db:  # the server is back
+    with open_db(database) as db:  # the server is back
         db.execute(
             "UPDATE accounts SET smtp_url = ?",
             (f"smtp+starttls://localhost:{lab_smtp.starttls_port}",),
@@ -176,10 +176,10 @@ def test_a_send_interrupted_by_a_crash_is_never_repeated_on_its_own(
     me = lab_accounts.organisation.address
     database = tmp_path / "p" / "store.sqlite3"
     subject = f"Envoi interrompu {time.time_ns()}"
-    with sqlite3.connect(database) as db:  # the app died during the SMTP transaction
+    with open_db(database) as db:  # the app died during the SMTP transaction
         db.execute("UPDATE accounts SET smtp_url = ?", ("smtp+starttls://localhost:1",))
     main([*profile, "send", "--from", me, "--to", me, "--subject", subject, "--body", "x"])
-    with sqlite3.connect(database) as db:  # crash after the end of DATA; the server is fine now
+    with open_db(database) as db:  # crash after the end of DATA; the server is fine now
         db.execute("UPDATE outbox SET state = 'sending', data_sent = 1")
         db.execute(
             "UPDATE accounts SET smtp_url = ?",

@@ -9,7 +9,6 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from app.transport.tls import TrustPolicy
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot, MailAccount
 from tests.lab.proxy import FaultyProxy
+from tests.profile_db import open_db
 
 pytestmark = pytest.mark.lab
 
@@ -302,7 +302,7 @@ def test_sync_killed_at_random_points_loses_and_duplicates_nothing(
     )
     assert final.returncode == 0, final.stderr
 
-    db = sqlite3.connect(profile / "store.sqlite3")
+    db = open_db(profile / "store.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     counts = dict(
         db.execute(
@@ -359,7 +359,7 @@ def test_sync_killed_while_its_workers_parse_then_completes(
 
     final = subprocess.run([*base, "sync"], env=env, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
-    db = sqlite3.connect(profile / "store.sqlite3")
+    db = open_db(profile / "store.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT COUNT(*), COUNT(blob) FROM messages").fetchone() == (300, 300)
     assert (
@@ -826,7 +826,7 @@ def test_two_processes_syncing_one_account_fetch_each_message_once(
     assert [(r["new"], r["bodies"]) for r in reports] == [(300, 300), (0, 0)]  # as stored
 
     assert _bodies_served(server, log_from, sessions=2) == 300  # no message fetched twice
-    db = sqlite3.connect(profile / "store.sqlite3")
+    db = open_db(profile / "store.sqlite3")
     try:
         assert db.execute("SELECT COUNT(*), COUNT(blob) FROM messages").fetchone() == (300, 300)
         assert db.execute("SELECT COUNT(DISTINCT message_id) FROM messages").fetchone()[0] == 300

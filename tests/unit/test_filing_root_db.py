@@ -3,7 +3,6 @@ database, made for a network share, and the profiles' old registries imported on
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from app.filing.service import DUPLICATE, Filing
 from app.mssante.model import InsKind
 from app.store.db import Store
 from tests.filing_support import MATRICULE, PDF, certain_docs, put_raw, raw_message
+from tests.profile_db import open_db
 
 ACCOUNT = "dr@mssante.test"
 
@@ -84,7 +84,7 @@ def test_the_root_database_is_beside_the_patients_without_wal(root: Path, tmp_pa
         assert not (root / ROOT_DIR / f"{FILE_NAME}-wal").exists()
         assert not (root / ROOT_DIR / "lock").exists()  # held only during a change
         # the profile keeps only the queue: no patient there
-        profile = sqlite3.connect(tmp_path / "profile" / FILE_NAME)
+        profile = open_db(tmp_path / "profile" / FILE_NAME)
         assert profile.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
         profile.close()
     finally:
@@ -143,8 +143,9 @@ def test_a_profile_registry_and_journal_are_imported_once(
         finally:
             again.close()
     # even if the profile's own mark was lost (a crash between the two commits)
-    with sqlite3.connect(profile / FILE_NAME) as sql:
-        sql.execute("DELETE FROM moved")
+    sql = open_db(profile / FILE_NAME)
+    sql.execute("DELETE FROM moved")
+    sql.close()
     again = Filing.open(profile, root)
     try:
         assert len([e for e in again.journal.entries() if e.status == "filed"]) == 1

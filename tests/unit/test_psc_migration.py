@@ -56,7 +56,7 @@ def test_rebuild_keeps_what_refers_to_accounts(tmp_path: Path) -> None:
         assert added.auth == "psc" and added.psc_client_id == "caducee"
         store.remove_account(old)  # the cascade still works after the rebuild
         assert store.db.execute("SELECT count(*) FROM folders").fetchone()[0] == 0
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(sqlite.IntegrityError):  # SQLCipher's now: the profile is encrypted
             store.add_account("c@x.test", "token", "imaps://i.test")
     finally:
         store.close()
