@@ -388,7 +388,7 @@ ENGLISH = {
     "Créer": "Create",
     "Classer les documents dans le dossier du patient (C)": "File the documents into the patient's folder (C)",
     "Documents classés dans le dossier du patient.": "Documents filed into the patient's folder.",
-    "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.\n\nSi vos dossiers sont dans votre logiciel métier, annulez et choisissez Classement > Destination… : Caducée déposera les documents dans son dossier d'import.": "Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.\n\nIf your records are in your practice software, cancel and choose Filing > Destination…: Caducée will put the documents in its import folder.",
+    "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.\n\nSi vos dossiers sont dans votre logiciel métier, annulez et choisissez Outils > Destination des documents classés… : Caducée déposera les documents dans son dossier d'import.": "Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.\n\nIf your records are in your practice software, cancel and choose Tools > Where filed documents go…: Caducée will put the documents in its import folder.",
     # Classement > Destination… (app/ui/filing_destination.py)
     "Destination des documents classés…": "Where filed documents go…",
     "Destination des documents classés": "Where filed documents go",

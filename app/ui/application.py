@@ -198,7 +198,7 @@ def use_patient_book(window: MainWindow, profile: Profile) -> PatientBook:
 
 
 def use_filing_destination(window: MainWindow, profile: Profile) -> PatientsRefresher:
-    """Classement > Destination… and the scheduled refresh of the patient list."""
+    """Outils > Destination des documents classés… and the scheduled refresh of the patient list."""
     refresher = PatientsRefresher(window, profile.config_file, profile.data_dir)
 
     def saved(_settings: Settings) -> None:
@@ -221,8 +221,8 @@ def patients_root(profile: Profile, parent: QWidget) -> Path | None:
         "MainWindow",
         "Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par "
         "patient). Caducée y classera les documents reçus.\n\nSi vos dossiers sont dans "
-        "votre logiciel métier, annulez et choisissez Classement > Destination… : Caducée "
-        "déposera les documents dans son dossier d'import.",
+        "votre logiciel métier, annulez et choisissez Outils > Destination des documents "
+        "classés… : Caducée déposera les documents dans son dossier d'import.",
     )
     if settings.patients_dir is not None:
         text = (

@@ -1,4 +1,4 @@
-"""Fichier > Journal d'audit… : the profile's audit trail, read only, checked, exportable."""
+"""Outils > Journal d'audit… : the profile's audit trail, read only, checked, exportable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Classement > Destination… : where filed documents go, and the patient list's export.
+"""Outils > Destination des documents classés… : where filed documents go, and the
+patient list's export.
 
 The settings of ``[classement]`` (docs/practice-software.md): the patients' folders or the
 practice software's import folder (HPRIM Santé + PDF, or the IHE_XDM.ZIP as received), the

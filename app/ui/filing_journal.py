@@ -1,4 +1,4 @@
-"""Fichier > Journal des classements… : who filed what, where, from which PC (issue 19).
+"""Outils > Journal des classements… : who filed what, where, from which PC (issue 19).
 
 The journal of the patients root (shared by the practice's PCs), newest first, read only:
 when (local time), what became of the document (a replaced version says so), for which

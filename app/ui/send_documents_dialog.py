@@ -1,6 +1,6 @@
 """« Adresser des documents »: a patient's documents to a colleague, the MSSanté way.
 
-From a patient of the registry (Fichier > Patients…) or from a received message already
+From a patient of the registry (Outils > Patients…) or from a received message already
 filed (the reader's "Adresser…"), she picks documents (PDFs of the patient's folder, any
 PDF, or a short letter she types), a colleague (the directory search of
 ``directory_search``), a type from the short LOINC list of ``app.mssante.outgoing``, and

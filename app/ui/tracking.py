@@ -4,7 +4,7 @@
 (remis, lu, intégré, refusé with the code and its meaning, échec, différé, en attente
 depuis…), filterable to what waits or what failed. ``DeliveryPanel`` shows the same for the
 message open in the reader, when it is one she sent. ``install`` adds the menu entry
-(Envois > Suivi des envois…, Ctrl+Maj+E) and connects the reader's panel to the store.
+(Outils > Suivi des envois…, Ctrl+Maj+E) and connects the reader's panel to the store.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class DeliveryPanel(QFrame):
 
 
 class TrackingView(QDialog):
-    """Envois > Suivi des envois…: every sent message, and each recipient's state."""
+    """Outils > Suivi des envois…: every sent message, and each recipient's state."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)

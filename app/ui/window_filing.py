@@ -77,7 +77,7 @@ class FilingWindow(MessageWindow):
             return []
 
     def show_filing_journal(self) -> FilingJournalDialog | None:
-        """Fichier > Journal des classements… : who filed what, from which PC."""
+        """Outils > Journal des classements… : who filed what, from which PC."""
         filing = self._open_filing()
         if filing is None:
             return None

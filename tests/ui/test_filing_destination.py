@@ -1,4 +1,4 @@
-"""Classement > Destination… in the real window: the dialog saves ``[classement]``, filing
+"""Outils > Destination des documents classés… in the real window: the dialog saves ``[classement]``, filing
 then deposits into the practice software's import folder, and the patient list is read
 again from the software's export (a CSV rewritten between runs)."""
 

@@ -2269,10 +2269,10 @@ Telephone</translation>
     <message>
         <source>Choisissez le dossier qui contient les dossiers de vos patients (un sous-dossier par patient). Caducée y classera les documents reçus.
 
-Si vos dossiers sont dans votre logiciel métier, annulez et choisissez Classement &gt; Destination… : Caducée déposera les documents dans son dossier d'import.</source>
+Si vos dossiers sont dans votre logiciel métier, annulez et choisissez Outils &gt; Destination des documents classés… : Caducée déposera les documents dans son dossier d'import.</source>
         <translation>Choose the folder that holds your patients' folders (one sub-folder per patient). Caducée files received documents there.
 
-If your records are in your practice software, cancel and choose Filing &gt; Destination…: Caducée will put the documents in its import folder.</translation>
+If your records are in your practice software, cancel and choose Tools &gt; Where filed documents go…: Caducée will put the documents in its import folder.</translation>
     </message>
     <message>
         <source>Le dossier des patients {0} est introuvable.</source>
