@@ -1,6 +1,6 @@
 """Outils > Destination des documents classés… in the real window: the dialog saves
-``[classement]``, filing then deposits into the practice software's import folder, and the patient list is read
-again from the software's export (a CSV rewritten between runs)."""
+``[classement]``, filing then deposits into the practice software's import folder, and the
+patient list is read again from the software's export (a CSV rewritten between runs)."""
 
 from __future__ import annotations
 
