@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core import crypto, sqlite
-from app.filing.db import FilingDb
+from app.filing.db import FILE_NAME, ROOT_DIR, FilingDb
 from app.mssante.documents import read_message
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
 from app.sandbox.patients import FOLDER
@@ -85,11 +85,13 @@ def test_after_a_demo_session_no_patient_is_readable_in_the_profile(tmp_path: Pa
     assert not sqlite.is_clear(profile / "filing.sqlite3")
     files = list((profile / "messages").rglob("*.eml"))
     assert files and all(crypto.is_sealed(f.read_bytes()[:8]) for f in files)
-    filing = FilingDb.open(profile)  # readable with the key: the registry is there
+    FilingDb.open(profile).close()  # the profile's (its "À classer" queue) opens with the key
+    root = FilingDb.open_root(patients.resolve())  # the shared registry: clear, by design
     try:
-        assert filing.db.execute("SELECT count(*) FROM patients").fetchone()[0] > 0
+        assert root.db.execute("SELECT count(*) FROM patients").fetchone()[0] > 0
+        assert sqlite.is_clear(patients / ROOT_DIR / FILE_NAME)
     finally:
-        filing.close()
+        root.close()
 
 
 @pytest.mark.lab

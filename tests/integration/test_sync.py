@@ -415,7 +415,7 @@ def test_connection_cut_during_fetch_then_the_next_sync_completes(
         proxy.cut_after = 1_500_000  # in the middle of the bodies
         with pytest.raises(CaduceeError) as cut:
             _proxied_sync(store, server, proxy.port)
-        assert proxy.cuts >= 1
+        assert proxy.cuts >= 1, f"failed before the cut: {cut.value!r}"
         assert cut.value.user_message  # a French message, not a traceback
         proxy.cut_after = None
         _proxied_sync(store, server, proxy.port)
