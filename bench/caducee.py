@@ -18,6 +18,7 @@ from pathlib import Path
 
 import app
 from app.store.db import Store
+from bench.file_keyring import use_file_keyring
 from bench.reference import ImapServer, Latency, Measure, run_measured
 
 # Steps, in the order reference_run runs them; the caller makes the server-side change
@@ -51,8 +52,7 @@ def run_caducee(
     # The profile's key lives in a keyring, and none runs on a headless bench machine: the
     # tests' file-backed one (tests/file_keyring.py), a lookup per process as on a desktop.
     # Set before keyring is first imported, for this process's search and each subprocess.
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.file_keyring.FileKeyring")
-    os.environ.setdefault("TEST_KEYRING_FILE", str(workdir / "keyring.json"))
+    use_file_keyring(workdir)
     profile = workdir / "profile"
     scheme = "imaps" if server.tls == "imaps" else "imap+starttls"
     env = {**os.environ, "CADUCEE_PASSWORD": server.password}

@@ -20,6 +20,7 @@ from pathlib import Path
 from app.store.db import HeaderRow, Store
 from app.store.documents_index import index_pending, pending
 from bench.caducee import RESULTS
+from bench.file_keyring import use_file_keyring
 from bench.mailbox import folder_dir, generate, parse_size
 
 QUERIES = ("hémoglobine", "hemoglobine", "antériorités", "fonction rénale", "glycémie", "MARTIN")
@@ -69,6 +70,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caducee-docsearch-") as work:
+        use_file_keyring(Path(work))  # the profile's key (its store is encrypted)
         root = Path(work) / "Maildir"
         result = generate(root, args.messages, parse_size(args.target_size))
         store = Store.open(Path(work) / "profile")

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.file_keyring import use_file_keyring
 from bench.reference import percentile
 
 if TYPE_CHECKING:
@@ -66,8 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caducee-bench-") as work:
         root = Path(work)
-        os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.file_keyring.FileKeyring")
-        os.environ.setdefault("TEST_KEYRING_FILE", str(root / "keyring.json"))
+        use_file_keyring(root)
         from app.core.audit import AuditTrail
         from app.store import migrations
         from app.store.blobs import BlobStore

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.store.db import HeaderRow, Store
+from bench.file_keyring import use_file_keyring
 
 SUBJECTS = (
     "Résultats d'analyses biologiques — {name}",
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caducee-bench-ui-") as directory:
+        use_file_keyring(Path(directory))  # the profiles' keys (their stores are encrypted)
         profile = Path(directory) / "profile"
         built = build(profile, args.messages)
         print(f"store: {args.messages} messages built in {built:.1f} s")

@@ -22,13 +22,14 @@ if not __package__:  # run as a script: import from the repository, not from ben
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QThread, QTimer
+from PySide6.QtCore import QEvent, QThread, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.store.db import Store
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.sync_worker import Prompter, Question, SyncWorker
 from bench.dovecot_mailbox import bench_dovecot
+from bench.file_keyring import use_file_keyring
 from bench.mailbox import parse_size
 
 TICK_MS = 10
@@ -36,8 +37,12 @@ TICK_MS = 10
 
 def measure(messages: int, size: int) -> tuple[list[float], float, int]:
     app = QApplication.instance() or QApplication([])
-    with bench_dovecot(messages, size) as server, tempfile.TemporaryDirectory() as directory:
+    with (
+        bench_dovecot(messages, size) as server,
+        tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory,
+    ):
         profile = Path(directory)
+        use_file_keyring(profile)  # the profile's key (the store is encrypted)
         store = Store.open(profile / "data")
         account = server.account
         store.add_account(
@@ -82,6 +87,7 @@ def measure(messages: int, size: int) -> tuple[list[float], float, int]:
         window.deleteLater()
         app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone (and its settings
         del window  # written) before its profile is removed
+        QThreadPool.globalInstance().waitForDone(30_000)  # the documents pass, PDF text
         store.close()
     return gaps, seconds, count
 
