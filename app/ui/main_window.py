@@ -187,6 +187,7 @@ class MainWindow(ActionsWindow):
         self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self._build_menus()
         self.folder_actions.join(self.menu_bar)  # its entries in the menu bar and on the tree
+        self.commands["archive"] = self.archive_action  # the message's right-click menu too
         self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
         self.settings_actions.add_to_menus()
         self.tray: QSystemTrayIcon | None = None

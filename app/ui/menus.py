@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 MENUS = ("file", "edit", "view", "go", "message", "tools", "help")
 MESSAGE_ENTRIES = (
     "reply", "reply-all", "forward", None, "toggle-read", "toggle-flag", None, "file",
-    "send-documents", "print", None, "delete",
+    "send-documents", "print", None, "archive", "delete",
 )  # fmt: skip
 """The message list's right-click menu (the patient's entries follow: list_menu.py)."""
 
