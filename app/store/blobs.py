@@ -114,6 +114,11 @@ class BlobStore:
                 return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
 
+    def _young_after(self, older_than: float) -> float:
+        """The file date after which a file is kept as possibly another writer's (by the
+        disk's own clock); infinity when ``older_than`` is 0: every file may go."""
+        return folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
+
     def discard(
         self, digests: Iterable[str], *, older_than: float = 0.0, at_once: Iterable[str] = ()
     ) -> tuple[int, set[str]]:
@@ -121,7 +126,7 @@ class BlobStore:
         (``collect``'s grace: another writer may be about to refer to a young one) unless in
         ``at_once``. Returns how many went, and the digests kept for later."""
         now = set(at_once)
-        limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
+        limit = self._young_after(older_than)
         removed, kept = 0, set()
         for digest in digests:
             try:
@@ -197,7 +202,7 @@ class BlobStore:
         unreferenced files of ``at_once`` (a removed account's) go whatever their age."""
         keep = set(referenced)
         now = set(at_once) - keep
-        limit = folder_now(self.root, ".tmp-clock-") - older_than if older_than else math.inf
+        limit = self._young_after(older_than)
         removed = 0
         for directory in self.root.iterdir():
             if not directory.is_dir():

@@ -14,6 +14,7 @@ stored, so neither does its key.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 from collections.abc import Iterator
 
@@ -62,32 +63,22 @@ def index_text(
 def newest_matches(db: sqlite3.Connection, query: str, batch: int) -> Iterator[list[int]]:
     """Message ids matching ``query`` (an FTS5 query) in either table, newest first, in
     batches of about ``batch``, each id once. Lazy: stop reading when the page is full."""
-    cursors = [
-        db.execute(
+
+    def keys(table: str) -> Iterator[int]:
+        cursor = db.execute(
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC",  # noqa: S608
             (query,),
         )
-        for table in ("search", "document_search")
-    ]
-    heads: list[int | None] = [None, None]
-    buffers: list[list[int]] = [[], []]
-
-    def head(n: int) -> int | None:
-        if not buffers[n]:
-            buffers[n] = [row[0] for row in cursors[n].fetchmany(batch)][::-1]
-        return buffers[n][-1] if buffers[n] else None
+        while rows := cursor.fetchmany(batch):
+            yield from (row[0] for row in rows)
 
     out: list[int] = []
     last: int | None = None
-    while True:
-        heads = [head(0), head(1)]
-        if heads[0] is None and heads[1] is None:
-            break
-        n = 0 if heads[1] is None or (heads[0] is not None and heads[0] >= heads[1]) else 1
-        key = buffers[n].pop()
-        if key != last:  # in both tables: once
-            out.append(message_id(key))
-            last = key
+    for key in heapq.merge(keys("search"), keys("document_search"), reverse=True):
+        if key == last:  # in both tables: once
+            continue
+        last = key
+        out.append(message_id(key))
         if len(out) >= batch:
             yield out
             out = []
