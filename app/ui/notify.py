@@ -1,6 +1,7 @@
 """Telling her something while she looks elsewhere: the tray icon's message where the
-desktop has a tray, the taskbar entry flashing (``QApplication.alert``) everywhere, and the
-status bar when the window is in front.
+desktop has a tray, a desktop notification where it has none (``app/core/desktop_notice``),
+the taskbar entry flashing (``QApplication.alert``) everywhere, and the status bar when the
+window is in front.
 
 Never a sender, a subject or a patient's name: a notification can be read by anyone near the
 screen.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QMainWindow, QSystemTrayIcon
 
+from app.core import desktop_notice
 from app.store.db import Store
 from app.store.folder_roles import folder_role
 from app.store.views import folder_counts
@@ -26,9 +28,12 @@ def tell(
     kind: QSystemTrayIcon.MessageIcon = QSystemTrayIcon.MessageIcon.Information,
     msecs: int = 8000,
 ) -> None:
-    """The tray's message if there is a tray, and the taskbar flashing until she looks."""
+    """The tray's message if there is a tray, else the desktop's notification, and the
+    taskbar flashing until she looks."""
     if tray is not None and tray.isVisible():
         tray.showMessage("Caducée", text, kind, msecs)
+    else:
+        desktop_notice.notify_later(text, urgent=kind != QSystemTrayIcon.MessageIcon.Information)
     QApplication.alert(window)
 
 

@@ -17,6 +17,7 @@ from tests.lab.availability import require_program, unavailable
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.cards import VirtualCard, find_softhsm_module
 from tests.lab.crlserver import CrlServer
+from tests.lab.desktop_bus import NotificationService, notification_service, session_bus
 from tests.lab.dovecot import Dovecot
 from tests.lab.xvfb import XServer, start_xvfb
 
@@ -156,3 +157,14 @@ def x_server() -> Iterator[XServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def desktop_notifications(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[NotificationService]:
+    """A desktop without a tray: a session bus of its own (``DBUS_SESSION_BUS_ADDRESS`` set
+    for the test) with a notification service recording what it was asked to show."""
+    with session_bus(tmp_path) as address, notification_service(address) as service:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        yield service

@@ -18,6 +18,7 @@ from app.ui import icons, notify
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
 from app.ui.search_box import DEBOUNCE_MS
+from tests.lab.desktop_bus import NotificationService
 from tests.ui.conftest import OWNER, assert_not_blank
 
 
@@ -118,6 +119,29 @@ def test_new_mail_is_told_without_saying_what(
     _arrive(mail_store, "INBOX", 9004, "Encore")
     shown._account_done(OWNER, None)
     assert len(shown.new_mail.told) == 1 and len(alerts) == 1
+
+
+def test_without_a_tray_the_desktop_notification_says_it(
+    qtbot: QtBot,
+    mail_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    desktop_notifications: NotificationService,
+) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    assert shown.tray is None  # offscreen: no tray, as GNOME without an extension
+    monkeypatch.setattr(shown, "isActiveWindow", lambda: False)
+    shown._account_started(OWNER)
+    _arrive(mail_store, "INBOX", 9201, "Résultats de Mme DURAND")
+    shown._account_done(OWNER, None)
+    assert desktop_notifications.arrived.wait(10)
+    (notice,) = desktop_notifications.received
+    assert (notice.app_name, notice.summary, notice.body) == (
+        "Caducée",
+        "1 nouveau(x) message(s)",
+        "",
+    )
+    assert "DURAND" not in repr(notice)
 
 
 def test_the_first_sync_of_an_account_is_not_new_mail(mail_store: Store, tmp_path: Path) -> None:
