@@ -39,7 +39,16 @@ SENDERS = (
 )
 
 
-def build(profile: Path, count: int) -> float:
+BODY = (
+    "Cher confrère,\r\n\r\nVeuillez trouver ci-joint le compte rendu concernant {name}, "
+    "vu le {day}. Bilan {word}, contrôle dans trois mois.\r\n\r\nBien confraternellement\r\n"
+)
+WORDS = ("normal", "satisfaisant", "perturbé", "à recontrôler", "rassurant", "inchangé")
+
+
+def build(profile: Path, count: int, bodies: bool = False) -> float:
+    """A store of ``count`` messages in the Inbox (headers only, or with a text body each
+    through the same ingest as a sync: sealed files, full-text index); seconds taken."""
     started = time.perf_counter()
     store = Store.open(profile)
     account = store.add_account("dr.martin@medecin.mssante.fr", "card", "imaps://imap.test")
@@ -61,6 +70,17 @@ def build(profile: Path, count: int) -> float:
             seen = ("\\Seen",) if rng.random() < 0.9 else ()
             rows.append(HeaderRow(uid, seen, date, 30_000, None, header))
         store.add_headers(inbox, rows)
+        if bodies:
+            text = {
+                row.uid: row.header
+                + BODY.format(
+                    name=rng.choice(NAMES),
+                    day=f"{row.internal_date:%d/%m/%Y}",
+                    word=rng.choice(WORDS),
+                ).encode()
+                for row in rows
+            }
+            store.add_bodies(inbox, text)
     store.close()
     return time.perf_counter() - started
 
