@@ -11,6 +11,12 @@ import sqlite3
 from app.core import sqlite
 from app.store.search_keys import KEY
 
+
+def _unread(row: str) -> str:
+    """1 when the message of ``row`` has no \\Seen flag, else 0 (the lists' own test)."""
+    return f"(CASE WHEN (' ' || {row}.flags || ' ') NOT LIKE '% \\Seen %' THEN 1 ELSE 0 END)"
+
+
 MIGRATIONS: list[str] = [
     # 1: accounts, folders, messages, full-text index
     """
@@ -316,6 +322,42 @@ MIGRATIONS: list[str] = [
         signature TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 14 (issue 22): each folder's message and unread counts kept as messages come, change
+    # and go (triggers, in the same transaction), not recounted over every row whenever the
+    # folder tree is drawn (320 ms at 100,000 messages, after each message she opens).
+    # Reports (DSN/MDN) are not counted, as the list does not show them.
+    f"""
+    CREATE TABLE folder_counts (
+        folder_id INTEGER PRIMARY KEY REFERENCES folders(id) ON DELETE CASCADE,
+        total INTEGER NOT NULL DEFAULT 0,
+        unread INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO folder_counts (folder_id, total, unread)
+        SELECT f.id, count(m.id), coalesce(sum({_unread("m")}), 0)
+        FROM folders f LEFT JOIN messages m ON m.folder_id = f.id AND m.report IS NULL
+        GROUP BY f.id;
+    CREATE TRIGGER folder_counted AFTER INSERT ON folders
+        BEGIN INSERT OR IGNORE INTO folder_counts (folder_id) VALUES (new.id); END;
+    CREATE TRIGGER message_counted AFTER INSERT ON messages WHEN new.report IS NULL
+        BEGIN
+            UPDATE folder_counts SET total = total + 1, unread = unread + {_unread("new")}
+            WHERE folder_id = new.folder_id;
+        END;
+    CREATE TRIGGER message_uncounted AFTER DELETE ON messages WHEN old.report IS NULL
+        BEGIN
+            UPDATE folder_counts SET total = total - 1, unread = unread - {_unread("old")}
+            WHERE folder_id = old.folder_id;
+        END;
+    CREATE TRIGGER message_recounted AFTER UPDATE OF flags, report, folder_id ON messages
+        BEGIN
+            UPDATE folder_counts SET total = total - (old.report IS NULL),
+                unread = unread - (old.report IS NULL AND {_unread("old")})
+            WHERE folder_id = old.folder_id;
+            UPDATE folder_counts SET total = total + (new.report IS NULL),
+                unread = unread + (new.report IS NULL AND {_unread("new")})
+            WHERE folder_id = new.folder_id;
+        END;
+    """,  # noqa: S608 - constant SQL
 ]
 
 
