@@ -200,6 +200,23 @@ def test_right_click_on_a_message(
     assert flagged is not None and "\\Flagged" in flagged.flags
 
 
+def test_marking_read_in_the_unread_view_takes_it_out_elsewhere_keeps_it(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path
+) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    everything = shown.messages.rowCount()
+    shown.list_view.selectRow(0)  # read by opening it
+    shown.commands["toggle-read"].trigger()  # unread again: same rows, drawn again
+    assert shown.messages.rowCount() == everything and shown.messages.message(0).unread  # type: ignore[union-attr]
+    shown.filters["unread"].setChecked(True)  # "Non lus": chosen by the flag
+    unread = shown.messages.rowCount()
+    assert 0 < unread < everything
+    shown.list_view.selectRow(0)  # opened: read, still listed until she moves on
+    shown.commands["toggle-read"].trigger()  # unread
+    shown.commands["toggle-read"].trigger()  # read: the unread view lists it no more
+    assert shown.messages.rowCount() == unread - 1
+
+
 def test_columns_and_sort_chosen_from_the_header_are_remembered(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
