@@ -12,7 +12,9 @@ Order (each step repeatable, the marker written atomically):
    (the copy is made again), after it the encrypted one (skipped: not clear any more);
 3. each clear message file (``messages/``, ``outbox/``) and the favourites, sealed one by
    one, each replaced atomically;
-4. ``encryption.json`` state ``"done"``.
+4. the audit trail: each clear file of it sealed line by line and replaced atomically, then
+   its head and its identities (``AuditTrail.seal_in_place``);
+5. ``encryption.json`` state ``"done"``.
 
 ``encryption.lock`` keeps two processes from doing it at once; the engine opens no
 database of the profile before it is done (``profile_key.keys_for``).
@@ -24,6 +26,7 @@ import os
 from pathlib import Path
 
 from app.core import crypto, profile_key, sqlite
+from app.core.audit import IDENTITIES_IDENTITY, IDENTITIES_NAME, AuditTrail
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
 from app.core.private import fsync_directory, private_directory, write_atomically
@@ -69,6 +72,9 @@ def encrypt_in_place(data_dir: Path, keys: ProfileKeys) -> None:
         if (data_dir / name).is_dir():
             BlobStore(data_dir / name, key=keys.files).seal_all()
     seal_file(data_dir / FAVOURITES, keys.files, FAVOURITES.encode())
+    trail = AuditTrail.of(data_dir, keys.audit)
+    trail.seal_in_place()
+    seal_file(trail.directory / IDENTITIES_NAME, keys.audit, IDENTITIES_IDENTITY)
 
 
 def encrypt_database(path: Path, key: bytes) -> bool:
