@@ -3089,6 +3089,33 @@ From the number: {2}</translation>
     </message>
 </context>
 <context>
+    <name>ProfilePassphraseDialog</name>
+    <message>
+        <source>Phrase secrète du profil</source>
+        <translation>Profile passphrase</translation>
+    </message>
+    <message>
+        <source>Les données de santé de ce profil sont chiffrées avec une clé protégée par une phrase secrète (aucun trousseau du système n'est disponible sur cet ordinateur). Tapez-la pour ouvrir Caducée.</source>
+        <translation>The health data of this profile are encrypted with a key protected by a passphrase (no system keyring is available on this computer). Type it to open Caducée.</translation>
+    </message>
+    <message>
+        <source>Ouvrir</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>Tapez la phrase secrète du profil.</source>
+        <translation>Type the profile's passphrase.</translation>
+    </message>
+    <message>
+        <source>Phrase secrète incorrecte : elle n'ouvre pas la clé de ce profil. Vérifiez la touche Verr. Maj. et réessayez.</source>
+        <translation>Wrong passphrase: it does not open this profile's key. Check Caps Lock and try again.</translation>
+    </message>
+</context>
+<context>
     <name>PscSignInDialog</name>
     <message>
         <source>Connexion Pro Santé Connect</source>
