@@ -540,6 +540,8 @@ ENGLISH = {
     "Journal d'audit…": "Audit trail…",
     "Journal d'audit": "Audit trail",
     "Phrase secrète du profil": "Profile passphrase",
+    "Chiffrement du profil": "Encrypting the profile",
+    "Première ouverture de cette version : Caducée chiffre les messages, l'index de recherche et le journal d'audit de votre profil. Cela n'a lieu qu'une fois et peut prendre quelques minutes. Si l'ordinateur s'arrête, le chiffrement reprendra au prochain démarrage, sans rien perdre.": "First start of this version: Caducée is encrypting the messages, the search index and the audit trail of your profile. This happens once and may take a few minutes. If the computer stops, encryption resumes at the next start without losing anything.",
     "Les données de santé de ce profil sont chiffrées avec une clé protégée par une phrase secrète (aucun trousseau du système n'est disponible sur cet ordinateur). Tapez-la pour ouvrir Caducée.": "The health data of this profile are encrypted with a key protected by a passphrase (no system keyring is available on this computer). Type it to open Caducée.",
     "Tapez la phrase secrète du profil.": "Type the profile's passphrase.",
     "Phrase secrète incorrecte : elle n'ouvre pas la clé de ce profil. Vérifiez la touche Verr. Maj. et réessayez.": "Wrong passphrase: it does not open this profile's key. Check Caps Lock and try again.",

@@ -27,12 +27,15 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import crypto, keychain
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
 from app.core.private import write_atomically
+
+if TYPE_CHECKING:
+    from app.core.profile_encrypt import Progress
 
 MARKER = "encryption.json"
 DEMO_KEY = "demo-key"
@@ -103,9 +106,10 @@ def write_marker(data_dir: Path, data: dict[str, Any]) -> None:
     write_atomically(data_dir / MARKER, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
-def keys_for(data_dir: Path) -> ProfileKeys:
+def keys_for(data_dir: Path, progress: Progress | None = None) -> ProfileKeys:
     """The keys of the profile in ``data_dir``: from this process's memory, else its
-    keyring entry (or passphrase); a profile not yet encrypted is encrypted first."""
+    keyring entry (or passphrase); a profile not yet encrypted is encrypted first
+    (``progress``: how far, see ``profile_encrypt.Progress``)."""
     name = _name(data_dir)
     with _lock:
         known = _known.get(name)
@@ -115,7 +119,7 @@ def keys_for(data_dir: Path) -> ProfileKeys:
 
         marker = read_marker(data_dir)
         if marker is None or marker.get("state") != "done":
-            keys = protect(data_dir)
+            keys = protect(data_dir, progress=progress)
         else:
             keys = _open(data_dir, marker)
         _known[name] = keys

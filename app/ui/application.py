@@ -33,6 +33,7 @@ from app.ui.display import require_display
 from app.ui.filing_destination import PatientsRefresher, add_destination_menu
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.pdf_probe import close_shared_prober
+from app.ui.profile_migration import encrypt_with_progress
 from app.ui.profile_passphrase import ask_profile_passphrase
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
@@ -95,6 +96,7 @@ def _open_window(
     try:
         if not ask_profile_passphrase(profile.data_dir):
             return 0  # "Quitter" in the passphrase dialog: nothing opened, nothing written
+        encrypt_with_progress(profile.data_dir)  # an older clear profile: once, on a thread
         store = Store.open(profile.data_dir)
     except CaduceeError as error:  # no keyring, a lost key, a damaged database: said here
         if screenshot is None:  # not only on a console nobody looks at

@@ -285,6 +285,22 @@ def test_a_clear_profile_is_encrypted_in_place(tmp_path: Path) -> None:
     assert not encrypt_database(data_dir / "store.sqlite3", b"k" * 32)  # not clear any more
 
 
+def test_the_command_line_prints_the_migration_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "old" / "profile"
+    clear_profile(data_dir, 30)
+    assert main(["--profile-dir", str(data_dir), "list"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("Chiffrement des données du profil (une seule fois")
+    percents = [int(line.strip().removesuffix(" %")) for line in err[1:]]
+    assert percents[0] == 0 and percents[-1] == 100 and percents == sorted(set(percents))
+    assert main(["--profile-dir", str(data_dir), "list"]) == 0
+    assert "Chiffrement" not in capsys.readouterr().err  # once only
+    assert main(["--profile-dir", str(tmp_path / "new"), "list"]) == 0
+    assert "Chiffrement" not in capsys.readouterr().err  # nothing to encrypt: nothing said
+
+
 _PROTECT = (
     "import sys; from pathlib import Path; from app.core.profile_encrypt import protect; "
     "protect(Path(sys.argv[1]))"

@@ -2447,6 +2447,17 @@ If your records are in your practice software, cancel and choose Tools &gt; Wher
     </message>
 </context>
 <context>
+    <name>MigrationDialog</name>
+    <message>
+        <source>Chiffrement du profil</source>
+        <translation>Encrypting the profile</translation>
+    </message>
+    <message>
+        <source>Première ouverture de cette version : Caducée chiffre les messages, l'index de recherche et le journal d'audit de votre profil. Cela n'a lieu qu'une fois et peut prendre quelques minutes. Si l'ordinateur s'arrête, le chiffrement reprendra au prochain démarrage, sans rien perdre.</source>
+        <translation>First start of this version: Caducée is encrypting the messages, the search index and the audit trail of your profile. This happens once and may take a few minutes. If the computer stops, encryption resumes at the next start without losing anything.</translation>
+    </message>
+</context>
+<context>
     <name>ModePage</name>
     <message>
         <source>Bienvenue dans Caducée</source>
