@@ -174,7 +174,7 @@ def session_for(
         ask_secret,
         Settings.load(profile.config_file).card_module,
         timeout=timeout,
-        audit=AuditTrail(profile.data_dir / "audit"),
+        audit=AuditTrail.of(profile.data_dir),
         psc_sign_in=psc_sign_in,
     )
 

@@ -37,7 +37,7 @@ def register(commands: Any) -> None:
 
 
 def trail_of(profile: Profile) -> AuditTrail:
-    return AuditTrail(profile.data_dir / "audit")
+    return AuditTrail.of(profile.data_dir)
 
 
 def _since(text: str | None) -> datetime | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import crypto, keychain, profile_key, sqlite
+from app.core.audit import AuditTrail
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
 from app.core.profile_encrypt import DATABASES, FAVOURITES, SEALED_DIRECTORIES, protect
@@ -40,7 +41,8 @@ def register(commands: Any) -> None:
         "profile",
         help="chiffrement du profil (état, chiffrer maintenant, vérifier)",
         description="Le profil (messages, index de recherche, classement, favoris, boîte "
-        "d'envoi) est chiffré avec une clé gardée dans le trousseau du système.",
+        "d'envoi, journal d'audit) est chiffré avec une clé gardée dans le trousseau du "
+        "système.",
     )
     steps = profile.add_subparsers(dest="profile_action", metavar="ACTION", required=True)
     steps.add_parser("status", help="mode et état du chiffrement").set_defaults(run=run_status)
@@ -118,6 +120,29 @@ def run_import(args: argparse.Namespace, profile: Profile) -> int:
     return 0
 
 
+class StderrProgress:
+    """A migration's progress on stderr, every tenth (the command line's default:
+    ``profile_encrypt.report_progress_to``); nothing for a profile with nothing to encrypt."""
+
+    def __init__(self) -> None:
+        self.tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if done == 0:
+            print(
+                "Chiffrement des données du profil (une seule fois ; s'il est interrompu, il "
+                "reprendra où il en était)…",
+                file=sys.stderr,
+            )
+            self.tenth = -1
+        tenth = 10 * done // total
+        if tenth != self.tenth:
+            self.tenth = tenth
+            print(f"  {10 * tenth} %", file=sys.stderr, flush=True)
+
+
 def run_status(args: argparse.Namespace, profile: Profile) -> int:
     marker = profile_key.read_marker(profile.data_dir)
     if marker is None:
@@ -190,6 +215,9 @@ def run_check(args: argparse.Namespace, profile: Profile) -> int:
             crypto.unseal(keys.files, favourites.read_bytes(), FAVOURITES.encode())
         except (OSError, crypto.TamperedError):
             problems.append(f"{FAVOURITES} : modifié en dehors de Caducée")
+    trail = AuditTrail.of(data_dir, keys.audit).verify()
+    if not trail.ok:
+        problems.append(f"journal d'audit : {trail.problem}")
     for problem in problems:
         print(f"Problème : {problem}.", file=sys.stderr)
     if problems:

@@ -33,7 +33,7 @@ from app.cli import (
     send_document,
 )
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
-from app.core import crashes, logs, private
+from app.core import crashes, logs, private, profile_encrypt
 from app.core.errors import CaduceeError
 from app.core.paths import PROFILE_ENV, Profile
 
@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.run = gui.run
     profile = Profile.resolve(args.profile_dir)
     logs.setup(profile.log_dir)  # the file appears with the first record only
+    profile_encrypt.report_progress_to(encryption.StderrProgress())  # a clear profile's first use
     try:
         result: int = args.run(args, profile)
     except CaduceeError as error:

@@ -5,7 +5,9 @@ health data in the profile. Two sub-keys are derived from it (HKDF-SHA256), so t
 serves two purposes:
 
 - ``database``: the raw SQLCipher key of every profile database (``app.core.sqlite``);
-- ``files``: AES-256-GCM for the message files and the other sealed files.
+- ``files``: AES-256-GCM for the message files and the other sealed files;
+- ``audit``: AES-256-GCM for the audit trail's entries, its head and its identities
+  (``app.core.audit``: each entry's position and the trail's id are its associated data).
 
 A sealed file is ``MAGIC`` + a random 96-bit nonce + the ciphertext and its 128-bit tag.
 The file's identity (a message file's SHA-256 name, ``b"favourites"``…) is the associated
@@ -62,6 +64,7 @@ class ProfileKeys:
 
     database: bytes
     files: bytes
+    audit: bytes
     key_id: str
 
     @classmethod
@@ -71,6 +74,7 @@ class ProfileKeys:
         return cls(
             database=_hkdf(master, b"caducee sqlcipher v1"),
             files=_hkdf(master, b"caducee files v1"),
+            audit=_hkdf(master, b"caducee audit v1"),
             key_id=key_id(master),
         )
 

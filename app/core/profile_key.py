@@ -7,7 +7,8 @@ migration of a clear profile (``"migrating"`` until every file is encrypted). Mo
 - ``keyring`` (the normal one): the key is in the OS keyring (Windows Credential Manager,
   macOS Keychain, Secret Service), entry ``profile-key:<data dir>``, never in a file;
 - ``passphrase`` (chosen explicitly, weaker: worth what the passphrase is worth against a
-  guess): the key sealed with a passphrase typed at start (``crypto.wrap``) is in the file;
+  guess): the key sealed with a passphrase typed at start (on the terminal, or in the
+  window's dialog: ``unlock``) is in the file (``crypto.wrap``);
 - ``demo`` (``caducee demo`` only, fictitious patients, touches nothing outside its
   profile): the key is in ``demo-key`` beside it — encrypted the same way, protected by
   nothing.
@@ -26,12 +27,15 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import crypto, keychain
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
 from app.core.private import write_atomically
+
+if TYPE_CHECKING:
+    from app.core.profile_encrypt import Progress
 
 MARKER = "encryption.json"
 DEMO_KEY = "demo-key"
@@ -41,6 +45,7 @@ PASSPHRASE = "passphrase"  # noqa: S105 — a mode's name
 DEMO = "demo"
 
 _known: dict[str, ProfileKeys] = {}  # per data dir, for this process: read the keyring once
+_unlocked: dict[str, bytes] = {}  # per data dir: a key the window's passphrase opened (unlock)
 _lock = threading.Lock()
 _demo = False
 
@@ -101,9 +106,10 @@ def write_marker(data_dir: Path, data: dict[str, Any]) -> None:
     write_atomically(data_dir / MARKER, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
-def keys_for(data_dir: Path) -> ProfileKeys:
+def keys_for(data_dir: Path, progress: Progress | None = None) -> ProfileKeys:
     """The keys of the profile in ``data_dir``: from this process's memory, else its
-    keyring entry (or passphrase); a profile not yet encrypted is encrypted first."""
+    keyring entry (or passphrase); a profile not yet encrypted is encrypted first
+    (``progress``: how far, see ``profile_encrypt.Progress``)."""
     name = _name(data_dir)
     with _lock:
         known = _known.get(name)
@@ -113,7 +119,7 @@ def keys_for(data_dir: Path) -> ProfileKeys:
 
         marker = read_marker(data_dir)
         if marker is None or marker.get("state") != "done":
-            keys = protect(data_dir)
+            keys = protect(data_dir, progress=progress)
         else:
             keys = _open(data_dir, marker)
         _known[name] = keys
@@ -128,6 +134,46 @@ def remember(data_dir: Path, keys: ProfileKeys) -> None:
 def forget(data_dir: Path) -> None:
     with _lock:
         _known.pop(_name(data_dir), None)
+        _unlocked.pop(_name(data_dir), None)
+
+
+def needs_passphrase(data_dir: Path) -> bool:
+    """Whether the window must ask the profile's passphrase before opening it: its key is
+    sealed with one, this process has not opened it yet, and ``PASSPHRASE_ENV`` does not
+    give it (the variable wins: automation)."""
+    if os.environ.get(PASSPHRASE_ENV):
+        return False
+    with _lock:
+        if _name(data_dir) in _known or _name(data_dir) in _unlocked:
+            return False
+    marker = read_marker(data_dir)
+    return marker is not None and marker.get("mode") == PASSPHRASE
+
+
+def unlock(data_dir: Path, passphrase: str) -> None:
+    """Open the profile's key with ``passphrase`` (typed in the window) and keep it for
+    this process: nothing asks it again until it ends. :class:`WrongPassphraseError` when
+    it is not the right one (scrypt: about half a second per try)."""
+    marker = read_marker(data_dir)
+    if marker is None or marker.get("mode") != PASSPHRASE:
+        raise ProfileKeyError("not a passphrase profile")
+    master = _unwrap(data_dir, marker, passphrase)
+    with _lock:
+        _unlocked[_name(data_dir)] = master
+
+
+def _unwrap(data_dir: Path, marker: dict[str, Any], passphrase: str) -> bytes:
+    wrapped = marker.get("wrapped")
+    try:
+        if not isinstance(wrapped, dict):
+            raise ValueError("no wrapped key")
+        return crypto.unwrap(wrapped, passphrase)
+    except crypto.WrongPassphraseError:
+        raise
+    except ValueError as error:
+        raise ProfileKeyError(
+            f"{MARKER}: {error}", user_message=f"{data_dir / MARKER} est invalide."
+        ) from None
 
 
 def _open(data_dir: Path, marker: dict[str, Any]) -> ProfileKeys:
@@ -148,10 +194,8 @@ def master_of(data_dir: Path, marker: dict[str, Any]) -> bytes:
     migration goes on with the key it started with, never a second one."""
     mode = marker.get("mode")
     if mode == PASSPHRASE:
-        wrapped = marker.get("wrapped")
-        if not isinstance(wrapped, dict):
-            raise ProfileKeyError(f"{MARKER}: no wrapped key")
-        return crypto.unwrap(wrapped, ask_passphrase())
+        given = _unlocked.get(_name(data_dir))  # no lock: keys_for holds it
+        return given if given is not None else _unwrap(data_dir, marker, ask_passphrase())
     if mode == DEMO:
         try:
             master = crypto.decode_key((data_dir / DEMO_KEY).read_text().strip())

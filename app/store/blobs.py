@@ -21,7 +21,7 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app.core import crypto
@@ -161,10 +161,11 @@ class BlobStore:
             if self.get(directory.name + file.name.removesuffix(".eml")) is None
         ]
 
-    def seal_all(self) -> int:
+    def seal_all(self, visited: Callable[[Path], None] | None = None) -> int:
         """Seal the files still in clear (a profile being encrypted; resumable: one file at
         a time, each replaced atomically); a clear file that is not what its name says is
-        left for ``collect`` / the next sync. Returns how many were sealed."""
+        left for ``collect`` / the next sync. ``visited``: told of each file as its turn
+        comes (progress). Returns how many were sealed."""
         if self.key is None:
             raise ValueError("no key")
         sealed = 0
@@ -172,6 +173,8 @@ class BlobStore:
             if not directory.is_dir():
                 continue
             for file in sorted(directory.glob("*.eml")):
+                if visited is not None:
+                    visited(file)
                 digest = directory.name + file.name.removesuffix(".eml")
                 with file.open("rb") as handle:
                     if crypto.is_sealed(handle.read(len(crypto.MAGIC))):

@@ -149,7 +149,7 @@ class Store:
         self.db = connection
         self.blobs = blobs
         # The profile's audit trail, next to the store: every layer that acts on mail has it.
-        self.audit = audit if audit is not None else AuditTrail(blobs.root.parent / "audit")
+        self.audit = audit if audit is not None else AuditTrail.of(blobs.root.parent)
 
     @classmethod
     def open(cls, directory: Path) -> Store:
@@ -159,7 +159,7 @@ class Store:
         connection = sqlite.connect(directory / STORE_FILE, keys.database)
         migrate(connection)
         blobs = BlobStore(directory / "messages", key=keys.files)
-        return cls(connection, blobs, AuditTrail(directory / "audit"))
+        return cls(connection, blobs, AuditTrail.of(directory, keys.audit))
 
     def close(self) -> None:
         self.db.close()

@@ -33,6 +33,8 @@ from app.ui.display import require_display
 from app.ui.filing_destination import PatientsRefresher, add_destination_menu
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.pdf_probe import close_shared_prober
+from app.ui.profile_migration import encrypt_with_progress
+from app.ui.profile_passphrase import ask_profile_passphrase
 from app.ui.sync_worker import Answerer, Prompter, SyncWorker
 
 if TYPE_CHECKING:  # the wizard module is loaded only when a wizard opens
@@ -92,6 +94,9 @@ def _open_window(
     _translate(app, settings.language)
     edition = _brand(app)
     try:
+        if not ask_profile_passphrase(profile.data_dir):
+            return 0  # "Quitter" in the passphrase dialog: nothing opened, nothing written
+        encrypt_with_progress(profile.data_dir)  # an older clear profile: once, on a thread
         store = Store.open(profile.data_dir)
     except CaduceeError as error:  # no keyring, a lost key, a damaged database: said here
         if screenshot is None:  # not only on a console nobody looks at

@@ -277,7 +277,7 @@ class SyncWorker(QObject):
         def card_state(state: CardState) -> None:  # called in the watcher's thread
             self.card_changed.emit(account.address, state.name)
 
-        audit = AuditTrail(self.data_dir / "audit")
+        audit = AuditTrail.of(self.data_dir)
 
         def sign_in_psc(account: Account) -> TokenKeeper:
             return self.prompter.sign_in_psc(account, audit.national_id(account.address))

@@ -119,7 +119,7 @@ class ConnectPage(_Page):
             _no_pin,
             lambda _prompt: secret,
             wizard.settings_module,
-            audit=AuditTrail(wizard.profile.data_dir / "audit"),
+            audit=AuditTrail.of(wizard.profile.data_dir),
         )
         if wizard.keeper is not None and mode == CARD:
             session.adopt_card(wizard.keeper)

@@ -55,8 +55,8 @@ def test_a_session_is_audited_without_patient_data_and_tampering_is_detected(
     moved = [e for e in entries if e["action"] == "déplacement" and e["request"] == "local"]
     assert moved[0]["message"] == second["id"] and moved[0]["folder"] == "INBOX"
 
-    # Never a subject, a body or a correspondent's name or address.
-    trail = "".join(p.read_text() for p in sorted((profile / "audit").glob("audit-*.jsonl")))
+    # Never a subject, a body or a correspondent's name or address (in what the entries say).
+    trail = done.stdout
     for message in listing(profile):
         assert str(message["subject"]) not in trail
         for person in (str(message["sender"]), str(message["recipients"])):
@@ -64,13 +64,20 @@ def test_a_session_is_audited_without_patient_data_and_tampering_is_detected(
                 if len(word) > 3 and "demo" not in word.lower():
                     assert word not in trail, word
     assert subject not in trail and "Hypothétique" not in trail
+    # And on disk, sealed: not even the account, the national id or a request (issue 21).
+    on_disk = b"".join(p.read_bytes() for p in (profile / "audit").iterdir() if p.is_file())
+    for clear in (entries[0]["account"], "810000000000", "UID MOVE", '"message"'):
+        assert clear.encode() not in on_disk, clear
 
     assert caducee(profile, "audit", "--verify").returncode == 0
     (path,) = sorted((profile / "audit").glob("audit-*.jsonl"))
     original = path.read_text()
-    path.write_text(original.replace('"result": "ok"', '"result": "refusé"', 1))
+    lines = original.splitlines(keepends=True)
+    line = json.loads(lines[3])
+    line["sealed"] = line["sealed"][:-8] + ("A" * 8 if line["sealed"][-8:] != "A" * 8 else "B" * 8)
+    path.write_text("".join([*lines[:3], json.dumps(line) + "\n", *lines[4:]]))
     edited = caducee(profile, "audit", "--verify")
-    assert edited.returncode == 1 and "contenu modifié" in edited.stderr
-    path.write_text("".join(original.splitlines(keepends=True)[:-2]))
+    assert edited.returncode == 1 and "entrée n° 4 : contenu modifié" in edited.stderr
+    path.write_text("".join(lines[:-2]))
     cut = caducee(profile, "audit", "--verify")
     assert cut.returncode == 1 and "tronqué" in cut.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core import crypto, sqlite
+from app.core.audit import AuditTrail
 from app.filing.db import FILE_NAME, ROOT_DIR, FilingDb
 from app.mssante.documents import read_message
 from app.sandbox.operator import DEMO_ADDRESS, DEMO_PASSPHRASE
@@ -24,6 +25,7 @@ from tests.integration.test_sync import Server, server, sync_once  # noqa: F401 
 # keeps on its servers) and the offline copy of the public national directory of health
 # professionals (``directory.sqlite3``: a doctor may bear a patient's surname).
 NOT_HEALTH_DATA = ("demo/", "directory.sqlite3")
+DEMO_NATIONAL_ID = "810000000000"  # the demo certificate's RPPS (tests/e2e/test_audit_trail.py)
 MIN_LENGTH = 5  # shorter words could turn up by chance in megabytes of ciphertext
 
 
@@ -81,6 +83,15 @@ def test_after_a_demo_session_no_patient_is_readable_in_the_profile(tmp_path: Pa
     assert grep(patients, words), "the patients folder stays in clear: the check can fail"
     leaks = grep(profile, words, besides=patients)
     assert [leak for leak in leaks if not leak.startswith(NOT_HEALTH_DATA)] == []
+    # The audit trail, sealed: not the account's address, the national id or a message id.
+    audit_files = profile / "audit"
+    entries = AuditTrail.of(profile).entries()
+    assert entries and all(e["account"] == DEMO_ADDRESS for e in entries)
+    assert any(e["national_id"] == DEMO_NATIONAL_ID for e in entries)
+    ids = {f'"message": {e["message"]}'.encode() for e in entries if e["message"] is not None}
+    assert ids
+    traces = {DEMO_ADDRESS.encode(), DEMO_NATIONAL_ID.encode(), b'"message"', *ids}
+    assert grep(audit_files, traces) == []
     assert not sqlite.is_clear(profile / "store.sqlite3")
     assert not sqlite.is_clear(profile / "filing.sqlite3")
     files = list((profile / "messages").rglob("*.eml"))

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.main import main
+from app.core.audit import AuditTrail
 from app.ops.accounts import AccountSession
 from app.ops.sync import sync_account
 from app.psc.client import PscClient
@@ -199,8 +200,10 @@ def test_browser_sign_in_then_sync_and_send(
         data = path.read_bytes()
         assert b"eyJ" not in data, path
         assert not any(value in data for value in refresh), path
-    audit = b"".join(p.read_bytes() for p in files if p.suffix == ".jsonl")
-    assert PSC_MARTIN.national_id.encode() in audit  # the sign-in is recorded, by national id
+    entries = AuditTrail.of(tmp_path / "p").entries()  # the sign-in is recorded, by national id
+    assert any(e["national_id"] == PSC_MARTIN.national_id for e in entries)
+    audit = b"".join(p.read_bytes() for p in files if p.parent.name == "audit")
+    assert PSC_MARTIN.national_id.encode() not in audit  # sealed
 
 
 def test_diagnose_shows_sign_in_claims_and_logins(

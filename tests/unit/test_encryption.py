@@ -34,12 +34,14 @@ from app.store.blobs import BlobStore
 from app.store.db import HeaderRow, Store
 from app.store.outbox import OutboxStore
 from tests.filing_support import MATRICULE
+from tests.unit.test_audit import NATIONAL_ID, clear_trail
 from tests.unit.test_directory_vcard import DUPONT
 
 PATIENT = "DUPONTEL"
 FIRST_NAME = "Marguerite"
-SECRETS = [PATIENT.encode(), FIRST_NAME.encode(), MATRICULE.encode(), DUPONT.address.encode()]
 ACCOUNT = "dr@medecin.mssante.test"
+SECRETS = [PATIENT.encode(), FIRST_NAME.encode(), MATRICULE.encode(), DUPONT.address.encode(),
+           ACCOUNT.encode(), NATIONAL_ID.encode()]  # fmt: skip
 
 
 def message(uid: int) -> bytes:
@@ -87,9 +89,11 @@ def clear_profile(data_dir: Path, count: int) -> None:
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA foreign_keys = ON")
     migrations.migrate(connection)
-    store = Store(connection, BlobStore(data_dir / "messages"), AuditTrail(data_dir / "audit"))
+    elsewhere = AuditTrail(data_dir.parent / "not-the-profile", crypto.new_key())
+    store = Store(connection, BlobStore(data_dir / "messages"), elsewhere)
     fill(store, count)
     store.close()
+    clear_trail(data_dir / "audit", count, ACCOUNT)
     filing = sqlite3.connect(data_dir / filing_db.FILE_NAME, isolation_level=None)
     filing.row_factory = sqlite3.Row
     filing.execute("PRAGMA journal_mode = WAL")
@@ -130,6 +134,10 @@ def check_whole(data_dir: Path, count: int) -> None:
     finally:
         filing.close()
     assert Favourites(favourites_path(data_dir)).items == [DUPONT]
+    trail = AuditTrail.of(data_dir)
+    checked = trail.verify()
+    assert checked.ok and checked.count == count, checked.problem
+    assert trail.national_id(ACCOUNT) == NATIONAL_ID
     assert leaks(data_dir) == []
 
 
@@ -277,6 +285,22 @@ def test_a_clear_profile_is_encrypted_in_place(tmp_path: Path) -> None:
     assert not encrypt_database(data_dir / "store.sqlite3", b"k" * 32)  # not clear any more
 
 
+def test_the_command_line_prints_the_migration_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "old" / "profile"
+    clear_profile(data_dir, 30)
+    assert main(["--profile-dir", str(data_dir), "list"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("Chiffrement des données du profil (une seule fois")
+    percents = [int(line.strip().removesuffix(" %")) for line in err[1:]]
+    assert percents[0] == 0 and percents[-1] == 100 and percents == sorted(set(percents))
+    assert main(["--profile-dir", str(data_dir), "list"]) == 0
+    assert "Chiffrement" not in capsys.readouterr().err  # once only
+    assert main(["--profile-dir", str(tmp_path / "new"), "list"]) == 0
+    assert "Chiffrement" not in capsys.readouterr().err  # nothing to encrypt: nothing said
+
+
 _PROTECT = (
     "import sys; from pathlib import Path; from app.core.profile_encrypt import protect; "
     "protect(Path(sys.argv[1]))"
@@ -288,11 +312,13 @@ def _protect(data_dir: Path) -> subprocess.Popen[bytes]:
 
 
 def _progress(data_dir: Path) -> str:
-    """Where a migration stands: databases encrypted, message files sealed."""
+    """Where a migration stands: databases encrypted, message files sealed, the audit
+    trail sealed."""
     databases = sum(not sqlite.is_clear(data_dir / n) for n in ("store.sqlite3", "filing.sqlite3"))
     files = list((data_dir / "messages").rglob("*.eml"))
     sealed = sum(crypto.is_sealed(f.read_bytes()[:8]) for f in files)
-    return f"{databases} db, {sealed}/{len(files)} files"
+    trail = ACCOUNT.encode() not in (data_dir / "audit" / "audit-2026.jsonl").read_bytes()
+    return f"{databases} db, {sealed}/{len(files)} files, trail {'sealed' if trail else 'clear'}"
 
 
 def _started(data_dir: Path, process: subprocess.Popen[bytes]) -> float:

@@ -2447,6 +2447,17 @@ If your records are in your practice software, cancel and choose Tools &gt; Wher
     </message>
 </context>
 <context>
+    <name>MigrationDialog</name>
+    <message>
+        <source>Chiffrement du profil</source>
+        <translation>Encrypting the profile</translation>
+    </message>
+    <message>
+        <source>Première ouverture de cette version : Caducée chiffre les messages, l'index de recherche et le journal d'audit de votre profil. Cela n'a lieu qu'une fois et peut prendre quelques minutes. Si l'ordinateur s'arrête, le chiffrement reprendra au prochain démarrage, sans rien perdre.</source>
+        <translation>First start of this version: Caducée is encrypting the messages, the search index and the audit trail of your profile. This happens once and may take a few minutes. If the computer stops, encryption resumes at the next start without losing anything.</translation>
+    </message>
+</context>
+<context>
     <name>ModePage</name>
     <message>
         <source>Bienvenue dans Caducée</source>
@@ -3086,6 +3097,33 @@ From the number: {2}</translation>
     <message>
         <source>L'impression n'a pas pu se faire. Vérifiez l'imprimante (ou, pour un PDF, que le dossier choisi accepte l'écriture), puis réessayez.</source>
         <translation>Printing failed. Check the printer (or, for a PDF, that the chosen folder can be written to), then try again.</translation>
+    </message>
+</context>
+<context>
+    <name>ProfilePassphraseDialog</name>
+    <message>
+        <source>Phrase secrète du profil</source>
+        <translation>Profile passphrase</translation>
+    </message>
+    <message>
+        <source>Les données de santé de ce profil sont chiffrées avec une clé protégée par une phrase secrète (aucun trousseau du système n'est disponible sur cet ordinateur). Tapez-la pour ouvrir Caducée.</source>
+        <translation>The health data of this profile are encrypted with a key protected by a passphrase (no system keyring is available on this computer). Type it to open Caducée.</translation>
+    </message>
+    <message>
+        <source>Ouvrir</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Quitter</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>Tapez la phrase secrète du profil.</source>
+        <translation>Type the profile's passphrase.</translation>
+    </message>
+    <message>
+        <source>Phrase secrète incorrecte : elle n'ouvre pas la clé de ce profil. Vérifiez la touche Verr. Maj. et réessayez.</source>
+        <translation>Wrong passphrase: it does not open this profile's key. Check Caps Lock and try again.</translation>
     </message>
 </context>
 <context>
