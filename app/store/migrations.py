@@ -316,6 +316,17 @@ MIGRATIONS: list[str] = [
         signature TEXT NOT NULL DEFAULT ''
     );
     """,
+    # (issue 20) conversations, for the list's "Fils de discussion" (app/store/threads.py):
+    # thread = the conversation's key, thread_depth = the message's place in it. Rows
+    # stored before are a conversation of their own ('<' || id) with thread_depth NULL until
+    # their file's headers are read (threads.backfill) or their body is synced.
+    """
+    ALTER TABLE messages ADD COLUMN thread TEXT;
+    ALTER TABLE messages ADD COLUMN thread_depth INTEGER;
+    UPDATE messages SET thread = '<' || id;
+    CREATE INDEX messages_by_thread ON messages (thread);
+    CREATE INDEX messages_thread_pending ON messages (id) WHERE thread_depth IS NULL;
+    """,
 ]
 
 
