@@ -198,7 +198,7 @@ def old_store(directory: Path) -> None:
     """A store of the version before conversations, with three messages (two downloaded)."""
     directory.mkdir()
     db = sqlite3.connect(directory / "store.sqlite3", isolation_level=None)
-    sqlite.migrate(db, MIGRATIONS[:THREADS_STEP], "store")  # type: ignore[arg-type]
+    sqlite.migrate(db, MIGRATIONS[:THREADS_STEP], "store")
     db.close()
 
 
