@@ -154,6 +154,27 @@ def threaded_rows(
     return Threaded(ids, keys, sizes, unread, depths)
 
 
+def thread_unread(store: Store, scope: Scope, threads: Sequence[str]) -> dict[str, int]:
+    """Unread messages of the scope in each of ``threads`` (conversation keys): the list's
+    heads read them a page at a time, so that they follow her reading at once."""
+    found = _where(scope)
+    if found is None or not threads:
+        return {}
+    where, params = found
+    counts: dict[str, int] = {}
+    for start in range(0, len(threads), 400):
+        chunk = list(threads[start : start + 400])
+        marks = ",".join("?" * len(chunk))
+        clause = f"{where} AND" if where else " WHERE"
+        rows = store.db.execute(
+            f"SELECT m.thread, sum({_UNREAD}) {_FROM}{clause} m.thread IN ({marks}) "
+            "GROUP BY m.thread",
+            [*params, *chunk],
+        )
+        counts.update({r[0]: int(r[1] or 0) for r in rows})
+    return counts
+
+
 def summaries(store: Store, ids: Sequence[int]) -> dict[int, MessageSummary]:
     """The rows of ``ids`` (those still there), by id."""
     found: dict[int, MessageSummary] = {}
