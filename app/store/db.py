@@ -403,10 +403,11 @@ class Store:
             for row in rows:
                 parsed = parse_header_summary(row.header)  # the fields parse_message gives
                 sender, recipients = addresses_of(parsed)
+                thread, depth = threads.key_for(db, parsed)  # its conversation
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
-                    "message_id, subject, sender, recipients, date, report) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "message_id, subject, sender, recipients, date, report, thread, "
+                    "thread_depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (folder_id, uid) DO NOTHING",
                     (
                         folder.id,
@@ -421,11 +422,13 @@ class Store:
                         recipients,
                         _iso(parsed.date or row.internal_date),
                         report_kind(row.header),  # a DSN or MDN: hidden from lists
+                        thread,
+                        depth,
                     ),
                 )
                 if cursor.rowcount:
                     added += 1
-                    threads.place(db, int(cursor.lastrowid or 0), parsed)  # conversation
+                    threads.join(db, int(cursor.lastrowid or 0), thread, parsed)
                     titles.append(
                         (int(cursor.lastrowid or 0), parsed.subject, f"{sender} {recipients}")
                     )

@@ -56,7 +56,7 @@ class Named(Protocol):
 
 
 def place(db: sqlite3.Connection, rowid: int, named: Named) -> str:
-    """:func:`assign` from a message's parsed headers."""
+    """:func:`assign` from a message's parsed headers (``IngestedBody``)."""
     return assign(db, rowid, named.message_id, named.in_reply_to, named.references)
 
 
@@ -66,31 +66,34 @@ def depth_of(in_reply_to: str | None, references: Sequence[str]) -> int:
     return 1 if in_reply_to else 0
 
 
-def assign(
-    db: sqlite3.Connection,
-    rowid: int,
-    message_id: str | None,
-    in_reply_to: str | None,
-    references: Sequence[str],
-) -> str:
-    """Place the stored row ``rowid`` in its conversation (inside the caller's
-    transaction); returns the conversation's key."""
-    names = list(dict.fromkeys([*references, *([in_reply_to] if in_reply_to else [])]))
-    key = names[0] if names else (message_id or f"{OWN_PREFIX}{rowid}")
-    if names:
-        marks = ",".join("?" * len(names))
-        known = db.execute(  # the conversation as the store knows it already, if it does
-            "SELECT thread FROM messages WHERE id != ? AND thread_depth IS NOT NULL "  # noqa: S608
-            f"AND (message_id IN ({marks}) OR thread IN ({marks})) ORDER BY id LIMIT 1",
-            [rowid, *names, *names],
-        ).fetchone()
-        if known is not None and known[0]:
-            key = str(known[0])
-    db.execute(
-        "UPDATE messages SET thread = ?, thread_depth = ? WHERE id = ?",
-        (key, depth_of(in_reply_to, references), rowid),
-    )
-    joining = [name for name in {*names, *([message_id] if message_id else [])} if name != key]
+def _names(in_reply_to: str | None, references: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*references, *([in_reply_to] if in_reply_to else [])]))
+
+
+def key_for(db: sqlite3.Connection, named: Named) -> tuple[str | None, int]:
+    """(conversation key, depth) of a message about to be stored; the key is None for a
+    message without any identifier (its row id, once it has one: :func:`join`)."""
+    names = _names(named.in_reply_to, named.references)
+    depth = depth_of(named.in_reply_to, named.references)
+    if not names:
+        return named.message_id, depth
+    marks = ",".join("?" * len(names))
+    known = db.execute(  # the conversation as the store knows it already, if it does
+        "SELECT thread FROM messages WHERE thread_depth IS NOT NULL "  # noqa: S608
+        f"AND (message_id IN ({marks}) OR thread IN ({marks})) LIMIT 1",
+        [*names, *names],
+    ).fetchone()
+    return (str(known[0]) if known is not None and known[0] else names[0]), depth
+
+
+def join(db: sqlite3.Connection, rowid: int, key: str | None, named: Named) -> str:
+    """After the row ``rowid`` was stored with ``key`` (:func:`key_for`): the rows keyed by
+    one of the names it carries join its conversation. Returns the key."""
+    if key is None:
+        key = f"{OWN_PREFIX}{rowid}"
+        db.execute("UPDATE messages SET thread = ? WHERE id = ?", (key, rowid))
+    own = [named.message_id] if named.message_id else []
+    joining = [n for n in {*_names(named.in_reply_to, named.references), *own} if n != key]
     if joining:  # rows that took one of these names as their root: the same conversation
         marks = ",".join("?" * len(joining))
         db.execute(
@@ -98,6 +101,28 @@ def assign(
             [key, *joining],
         )
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    message_id: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+
+
+def assign(
+    db: sqlite3.Connection,
+    rowid: int,
+    message_id: str | None,
+    in_reply_to: str | None,
+    references: Sequence[str],
+) -> str:
+    """Place the stored row ``rowid``, not placed yet (``thread_depth`` NULL), in its
+    conversation (inside the caller's transaction); returns the conversation's key."""
+    named = _Named(message_id, in_reply_to, tuple(references))
+    key, depth = key_for(db, named)
+    db.execute("UPDATE messages SET thread = ?, thread_depth = ? WHERE id = ?", (key, depth, rowid))
+    return join(db, rowid, key, named)
 
 
 # -- rows stored before threads were kept ------------------------------------------------
