@@ -113,7 +113,8 @@ def test_off_by_default_then_by_conversation(
 
     action.trigger()
     assert threaded(shown) and action.isChecked()
-    expected = threaded_rows(store, Scope(account=OWNER, folder="INBOX", reports=False))
+    scope = Scope(account=OWNER, folder="INBOX")
+    expected = threaded_rows(store, scope)
     assert ids(shown) == list(expected.ids) and sorted(flat) == sorted(ids(shown))
     assert subjects(shown) == [
         "Mme Lefèvre : résultats de la biopsie (4, 2 non lu(s))",
@@ -143,6 +144,11 @@ def test_off_by_default_then_by_conversation(
 
     # reading a message: its head's count follows at once
     assert "(4, 1 non lu(s))" in subjects(shown)[0]
+    # a click on a column title sorts the conversations by it, still together
+    reading = selected(shown)
+    shown.list_view.sortByColumn(SUBJECT_COLUMN, Qt.SortOrder.AscendingOrder)
+    by_subject = threaded_rows(store, scope, "subject", descending=False)
+    assert ids(shown) == list(by_subject.ids) and selected(shown) == reading
 
 
 def test_the_selection_stays_when_switching_and_the_choice_is_kept(
@@ -169,7 +175,7 @@ def test_the_selection_stays_when_switching_and_the_choice_is_kept(
     assert not third.messages.threaded and not third.list_threads.action.isChecked()
 
 
-def test_collapse_and_expand(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
+def test_collapse_and_expand(qtbot: QtBot, store: Store, tmp_path: Path, artefacts: Path) -> None:
     shown = window(qtbot, store, tmp_path)
     assert not shown.list_threads.collapse.isEnabled()  # only by conversation
     shown.list_threads.set_threaded(True)
@@ -211,6 +217,8 @@ def test_collapse_and_expand(qtbot: QtBot, store: Store, tmp_path: Path) -> None
     view.selectRow(row_of(shown, "f"))
     shown.list_threads.collapse.trigger()
     assert shown.messages.rowCount() == 4  # four conversations
+    shown.grab().save(str(artefacts / "fils-de-discussion-reduits.png"))
+    assert_not_blank(artefacts / "fils-de-discussion-reduits.png")
     assert selected(shown) == shown.store.find("e@mssante.test").id  # type: ignore[union-attr]
     shown.list_threads.expand.trigger()
     assert shown.messages.rowCount() == total
