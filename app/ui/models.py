@@ -509,6 +509,11 @@ class MessageListModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
         return True
 
+    def open_unread(self, row: int) -> bool:
+        """Expand the conversation whose collapsed head is at ``row`` if it hides unread
+        messages (for "Message non lu suivant")."""
+        return self._hidden_unread(row) and self.toggle_thread(row)
+
     def collapse_all(self, collapsed: bool) -> None:
         """Every conversation collapsed ("\\") or expanded ("*")."""
         if self._order is None:

@@ -220,6 +220,12 @@ def test_collapse_and_expand(qtbot: QtBot, store: Store, tmp_path: Path, artefac
     shown.grab().save(str(artefacts / "fils-de-discussion-reduits.png"))
     assert_not_blank(artefacts / "fils-de-discussion-reduits.png")
     assert selected(shown) == shown.store.find("e@mssante.test").id  # type: ignore[union-attr]
+    # N (next unread) opens a collapsed conversation that hides unread replies
+    view.selectRow(0)
+    shown.commands["next-unread"].trigger()
+    # (c was read above: d is the unread one left)
+    assert selected(shown) == shown.store.find("d@mssante.test").id  # type: ignore[union-attr]
+    assert shown.messages.rowCount() == 4 + 3
     shown.list_threads.expand.trigger()
     assert shown.messages.rowCount() == total
     assert [k.toString() for k in shown.list_threads.collapse.shortcuts()] == ["\\"]
