@@ -446,7 +446,9 @@ class MessageListModel(QAbstractTableModel):
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        return message_drag.encode([self._ids[r] for r in rows if 0 <= r < len(self._ids)])
+        return message_drag.encode(
+            self.with_hidden([self._ids[r] for r in rows if 0 <= r < len(self._ids)])
+        )
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
@@ -508,6 +510,19 @@ class MessageListModel(QAbstractTableModel):
         self._forget()
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
         return True
+
+    def with_hidden(self, ids: Sequence[int]) -> list[int]:
+        """``ids`` and, after each collapsed conversation's head, its hidden replies: what
+        she sees as one line is acted on as one (delete, archive, drag), as in Thunderbird."""
+        if self._order is None or not self.collapsed:
+            return list(ids)
+        found: list[int] = []
+        for message in ids:
+            found.append(message)
+            mark = self._order.mark(message)
+            if mark is not None and mark.collapsed:
+                found += self._order.replies(message)
+        return found
 
     def open_unread(self, row: int) -> bool:
         """Expand the conversation whose collapsed head is at ``row`` if it hides unread

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
 from app.store.views import Scope, threaded_rows
+from app.ui import message_drag
 from app.ui.list_threads import SETTING, SUBJECT_COLUMN, areas
 from app.ui.main_window import MainWindow
 from app.ui.models import MessageRole
@@ -220,8 +221,13 @@ def test_collapse_and_expand(qtbot: QtBot, store: Store, tmp_path: Path, artefac
     shown.grab().save(str(artefacts / "fils-de-discussion-reduits.png"))
     assert_not_blank(artefacts / "fils-de-discussion-reduits.png")
     assert selected(shown) == shown.store.find("e@mssante.test").id  # type: ignore[union-attr]
-    # N (next unread) opens a collapsed conversation that hides unread replies
+    # a collapsed conversation is acted on as one line: its replies come with its head
     view.selectRow(0)
+    thread_a = [shown.store.find(f"{n}@mssante.test").id for n in "abcd"]  # type: ignore[union-attr]
+    assert shown._selected_ids() == thread_a
+    dragged = shown.messages.mimeData([shown.messages.index(0, 1)])
+    assert message_drag.decode(dragged) == thread_a
+    # N (next unread) opens a collapsed conversation that hides unread replies
     shown.commands["next-unread"].trigger()
     # (c was read above: d is the unread one left)
     assert selected(shown) == shown.store.find("d@mssante.test").id  # type: ignore[union-attr]
