@@ -145,6 +145,14 @@ def test_off_by_default_then_by_conversation(
 
     # reading a message: its head's count follows at once
     assert "(4, 1 non lu(s))" in subjects(shown)[0]
+    # a search shows its matches by conversation too
+    shown.search.setText("biopsie")
+    shown._apply_scope()
+    assert shown.messages.rowCount() == 4
+    assert subjects(shown)[0].endswith("(4, 1 non lu(s))")
+    shown.search.setText("")
+    shown._apply_scope()
+    shown.list_view.selectRow(row_of(shown, "c"))
     # a click on a column title sorts the conversations by it, still together
     reading = selected(shown)
     shown.list_view.sortByColumn(SUBJECT_COLUMN, Qt.SortOrder.AscendingOrder)
