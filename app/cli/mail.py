@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from app.cli.accounts import open_store
@@ -13,8 +14,10 @@ from app.core.paths import Profile
 from app.mssante.documents import read_message
 from app.mssante.model import MessageDocuments
 from app.mssante.overview import documents_json, identity_line
-from app.store.db import MessageSummary
+from app.store import threads
+from app.store.db import MessageSummary, Store
 from app.store.mime import parse_message
+from app.store.views import Scope, summaries, threaded_rows
 
 
 def register(commands: Any) -> None:
@@ -26,6 +29,13 @@ def register(commands: Any) -> None:
     listing.add_argument("--account", metavar="ADRESSE", help="un seul compte")
     listing.add_argument("--folder", metavar="DOSSIER", help="un seul dossier (ex. INBOX)")
     listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.add_argument(
+        "--threads",
+        action="store_true",
+        help="par fil de discussion, comme la fenêtre (Affichage > Fils de discussion) : "
+        "les fils du plus récent au plus ancien, les messages d'un fil du plus ancien au plus "
+        "récent ; JSON : thread, depth, thread_size, thread_unread en plus",
+    )
     listing.set_defaults(run=run_list)
 
     show = commands.add_parser(
@@ -90,10 +100,47 @@ def _output(messages: list[MessageSummary], *, as_json: bool, counted: str) -> N
 def run_list(args: argparse.Namespace, profile: Profile) -> int:
     store = open_store(profile)
     try:
+        if args.threads:
+            return _list_threads(store, args)
         messages = store.messages(account=args.account, folder=args.folder)
     finally:
         store.close()
     _output(messages, as_json=args.json, counted="message(s)")
+    return 0
+
+
+def _list_threads(store: Store, args: argparse.Namespace) -> int:
+    """The same messages as ``list``, by conversation as the window shows them; rows stored
+    before conversations were kept are placed first (their files' headers read)."""
+    while (progress := threads.backfill(store, budget=5.0)).left and progress.done:
+        pass
+    scope = Scope(account=args.account, folder=args.folder, reports=True)
+    shown = threaded_rows(store, scope)
+    found = summaries(store, shown.ids)
+    rows = [(row, found[i]) for row, i in enumerate(shown.ids) if i in found]
+    if args.json:
+        data = [
+            {
+                **message.to_json(),
+                "thread": shown.threads[row],
+                "depth": shown.indent(row),
+                "thread_size": shown.sizes[row],
+                "thread_unread": shown.unread[row],
+            }
+            for row, message in rows
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for row, message in rows:
+        size = shown.sizes[row]
+        if shown.head(row):
+            counted = f"  ({size}, {shown.unread[row]} non lu(s))" if size > 1 else ""
+            message = replace(message, subject=f"{message.subject}{counted}")
+        else:
+            message = replace(message, subject=f"{'  ' * shown.indent(row)}↳ {message.subject}")
+        _print_table([message])
+    heads = sum(1 for row in range(len(shown.ids)) if shown.head(row))
+    print(f"{len(rows)} message(s), {heads} fil(s)")
     return 0
 
 

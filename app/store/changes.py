@@ -577,7 +577,7 @@ def _forget_pending_flags(db: sqlite3.Connection, row: _Row) -> None:
 def _copy_row(db: sqlite3.Connection, row_id: int, folder_id: int, uid: int) -> int:
     columns = (
         "modseq, flags, internal_date, size, message_id, subject, sender, recipients, date, "
-        "has_attachments, blob"
+        "has_attachments, blob, thread, thread_depth"
     )
     cursor = db.execute(
         f"INSERT INTO messages (folder_id, uid, {columns}) "  # noqa: S608 - constant columns

@@ -23,7 +23,7 @@ from app.core.audit import Action, AuditTrail
 from app.core.private import private_directory
 from app.core.profile_key import keys_for
 from app.mssante.dsn import report_kind
-from app.store import search_keys
+from app.store import search_keys, threads
 from app.store.blobs import BlobStore
 from app.store.document_rows import record, state_for
 from app.store.ingest import IngestedBody, addresses_of, ingest
@@ -403,10 +403,11 @@ class Store:
             for row in rows:
                 parsed = parse_header_summary(row.header)  # the fields parse_message gives
                 sender, recipients = addresses_of(parsed)
+                thread, depth = threads.key_for(db, parsed)  # its conversation
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
-                    "message_id, subject, sender, recipients, date, report) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "message_id, subject, sender, recipients, date, report, thread, "
+                    "thread_depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (folder_id, uid) DO NOTHING",
                     (
                         folder.id,
@@ -421,10 +422,13 @@ class Store:
                         recipients,
                         _iso(parsed.date or row.internal_date),
                         report_kind(row.header),  # a DSN or MDN: hidden from lists
+                        thread,
+                        depth,
                     ),
                 )
                 if cursor.rowcount:
                     added += 1
+                    threads.join(db, int(cursor.lastrowid or 0), thread, parsed)
                     titles.append(
                         (int(cursor.lastrowid or 0), parsed.subject, f"{sender} {recipients}")
                     )
@@ -520,11 +524,14 @@ class Store:
             found = []
             for body in bodies:
                 row = db.execute(
-                    "SELECT id FROM messages WHERE folder_id = ? AND uid = ? AND blob IS NULL",
+                    "SELECT id, thread_depth IS NULL FROM messages "
+                    "WHERE folder_id = ? AND uid = ? AND blob IS NULL",
                     (folder.id, body.uid),
                 ).fetchone()
                 if row is not None:  # else expunged or stored meanwhile: the file is collected
                     found.append((int(row[0]), body))  # later if nothing refers to it
+                    if row[1]:  # stored before conversations were kept: placed now
+                        threads.place(db, int(row[0]), body)
             db.executemany(
                 "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
                 ((body.digest, int(body.has_attachments), rowid) for rowid, body in found),

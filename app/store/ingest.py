@@ -47,6 +47,10 @@ class IngestedBody:
     attachment_names: str
     has_attachments: bool
     overview: MessageOverview  # patient, kind, results, document words (not PDF text)
+    # its conversation, for a row stored before those were kept (app/store/threads.py)
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
 
 def _show(address: Address) -> str:
@@ -74,6 +78,9 @@ def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
         attachment_names=" ".join(a.filename for a in parsed.attachments),
         has_attachments=bool(parsed.attachments),
         overview=ingest_overview(raw, parsed, parts),
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
     )
 
 

@@ -358,6 +358,20 @@ MIGRATIONS: list[str] = [
             WHERE folder_id = new.folder_id;
         END;
     """,  # noqa: S608 - constant SQL
+    # 15 (issue 20) conversations, for the list's "Fils de discussion" (app/store/threads.py):
+    # thread = the conversation's key, thread_depth = the message's place in it. Rows
+    # stored before are a conversation of their own ('<' || id) with thread_depth NULL until
+    # their file's headers are read (threads.backfill) or their body is synced.
+    """
+    ALTER TABLE messages ADD COLUMN thread TEXT;
+    ALTER TABLE messages ADD COLUMN thread_depth INTEGER;
+    UPDATE messages SET thread = '<' || id;
+    CREATE INDEX messages_by_thread ON messages (thread);
+    -- a folder's rows in table order: the list by conversation reads a folder whole, and
+    -- through messages_by_folder_date it read the (encrypted) pages at random: 2x the time
+    CREATE INDEX messages_by_folder ON messages (folder_id);
+    CREATE INDEX messages_thread_pending ON messages (id) WHERE thread_depth IS NULL;
+    """,
 ]
 
 

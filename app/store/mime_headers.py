@@ -169,8 +169,9 @@ class HeaderSummary:
     """What the message list shows, from the header section alone (a sync's first pass).
 
     Each field is what :func:`parse_message` gives for the same bytes: the same header scan
-    and the same decoding, without the MIME structure, the body, the references and the
-    other fields (the header pass parses 5,000 of these before any body is fetched).
+    and the same decoding, without the MIME structure, the body and the other fields (the
+    header pass parses 5,000 of these before any body is fetched). The references place
+    the message in its conversation (``app.store.threads``).
     """
 
     message_id: str | None
@@ -179,6 +180,8 @@ class HeaderSummary:
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     date: datetime | None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
 
 _ADDRESS_CACHE_SIZE = 4096
@@ -206,6 +209,7 @@ def _header_summary(raw: bytes) -> HeaderSummary:
     headers, _body = _scan_headers(raw, 0, len(raw), defects, top=True)
     senders = _cached_addresses(_all(headers, "from")) or _cached_addresses(_all(headers, "sender"))
     raw_subject = _first(headers, "subject")
+    in_reply_to = _references(_first(headers, "in-reply-to"))
     return HeaderSummary(
         message_id=_message_id(_first(headers, "message-id"), defects),
         subject=_header_text(raw_subject) if raw_subject is not None else "",
@@ -213,6 +217,8 @@ def _header_summary(raw: bytes) -> HeaderSummary:
         to=_cached_addresses(_all(headers, "to")),
         cc=_cached_addresses(_all(headers, "cc")),
         date=_date(_first(headers, "date"), defects),
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=_references(_first(headers, "references")),
     )
 
 

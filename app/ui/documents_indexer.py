@@ -6,15 +6,21 @@ list's Patient column and kind for IHE_XDM archives, the PDFs' words for the sea
 here in the thread pool on a store connection of its own (SQLite connections stay in their
 thread), a few seconds at a time, until nothing is left; after each slice the list reads
 its rows again. Closing the window stops it between two slices.
+
+Each slice first places in their conversations the rows stored before those were kept
+(``app.store.threads.backfill``: their files' headers); the window starts the pass when it
+opens if there are any, and the list by conversation is read again when some were placed.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.store import threads
 from app.store.db import Store
 from app.store.documents_index import IndexProgress, index_pending
 from app.ui.jobs import BackgroundJob
@@ -25,17 +31,28 @@ SLICE_SECONDS = 2.0  # one call of the pass; the list is refreshed between two
 PAUSE_MS = 200  # between two slices: the sync and the window come first
 
 
+@dataclass(frozen=True)
+class SliceProgress(IndexProgress):
+    placed: int = 0  # rows placed in their conversations (app.store.threads)
+
+
 def index_slice(data_dir: Path, budget: float = SLICE_SECONDS) -> IndexProgress:
-    """One slice of the pass on this thread's own connection."""
+    """One slice of the pass on this thread's own connection: conversations, then
+    documents (both counted in ``done`` and ``left``)."""
     store = Store.open(data_dir)
     try:
-        return index_pending(store, budget=budget)
+        placed = threads.backfill(store, budget=budget / 2)
+        documents = index_pending(store, budget=budget / 2)
+        return SliceProgress(
+            documents.done + placed.done, documents.left + placed.left, placed.done
+        )
     finally:
         store.close()
 
 
 class DocumentsIndexer(QObject):
     progressed = Signal()  # messages got their columns: the list reads its rows again
+    threads_placed = Signal()  # messages got their conversation: the threaded list too
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +86,8 @@ class DocumentsIndexer(QObject):
             return
         if progress.done:
             self.progressed.emit()
+        if isinstance(progress, SliceProgress) and progress.placed:
+            self.threads_placed.emit()
         going = progress.left and progress.done  # no progress: left for the next sync
         if (going or self.again) and not self.stopped:
             self.again = False

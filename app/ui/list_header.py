@@ -3,8 +3,8 @@ Affichage > Colonnes) and the sort (a click on a title, or Affichage > Trier par
 header's state (widths, order, hidden columns, sort) is saved with the window's geometry
 (``MainWindow.closeEvent``) and restored at the next start.
 
-There are no conversation threads in Caducée's list yet (the store does not link replies),
-so there is no "threads on/off" choice.
+"Fils de discussion" (``threads_action``, set by ``app.ui.list_threads``) is in the sort
+menu and in the column titles' menu too.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class ListHeader(QObject):
         super().__init__(view)
         self.view, self.model = view, model
         self.menu: QMenu | None = None
+        self.threads_action: QAction | None = None  # Fils de discussion (app/ui/list_threads)
         header = view.horizontalHeader()
         header.setSectionsMovable(True)
         # Column 0 fits its marks: measured on the first rows, not on 1000 (Qt's default),
@@ -79,6 +80,9 @@ class ListHeader(QObject):
             action.triggered.connect(lambda _on, o=order: self.sort_by(None, o))
             orders.addAction(action)
             menu.addAction(action)
+        if self.threads_action is not None:
+            menu.addSeparator()
+            menu.addAction(self.threads_action)
 
     def refilled(self, menu: QMenu, fill: Callable[[QMenu], None]) -> None:
         """A menu bar's submenu filled again each time it opens (the state changes)."""
@@ -105,5 +109,7 @@ class ListHeader(QObject):
         self.menu = QMenu(self.view)
         self.fill_columns(self.menu)  # the columns, ticked, as Thunderbird does
         self.menu.addSeparator()
+        if self.threads_action is not None:
+            self.menu.addAction(self.threads_action)
         self.fill_sort(self.menu.addMenu(self.tr("Trier par")))
         self.menu.popup(self.view.horizontalHeader().mapToGlobal(position))

@@ -36,6 +36,7 @@ from app.ui.filing_queue import FilingQueue
 from app.ui.folder_actions import FolderActions
 from app.ui.icons import icon
 from app.ui.list_menu import ListMenu
+from app.ui.list_threads import ListThreads
 from app.ui.lock import InactivityTimer, LockOverlay
 from app.ui.models import FolderTreeModel, MessageListModel
 from app.ui.notify import NewMail
@@ -187,6 +188,7 @@ class MainWindow(ActionsWindow):
         self.open_tracking = install_tracking(self, store, self.reader.delivery)
         self._build_menus()
         self.folder_actions.join(self.menu_bar)  # its entries in the menu bar and on the tree
+        self.list_threads = ListThreads(self)  # Affichage > Fils de discussion
         self.commands["archive"] = self.archive_action  # the message's right-click menu too
         self.settings_actions = SettingsActions(self)  # Préférences, comptes, aide (F1)
         self.settings_actions.add_to_menus()

@@ -29,8 +29,16 @@ from app.ops.patient_mail import PatientBook, PatientSender
 from app.store.db import Folder, MessageSummary, Store
 from app.store.drafts import DraftStore
 from app.store.folder_roles import folder_role
-from app.store.views import Scope, folder_counts, message_ids, summaries
+from app.store.views import (
+    Scope,
+    folder_counts,
+    message_ids,
+    summaries,
+    thread_unread,
+    threaded_rows,
+)
 from app.ui import list_columns, message_drag
+from app.ui.thread_order import ThreadMark, ThreadOrder
 
 PAGE = 200
 PAGES_KEPT = 40
@@ -222,6 +230,13 @@ class MessageListModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, MessageSummary]] = OrderedDict()
         self.patient_filter: str | None = None  # only this patient's messages
         self.patients: PatientBook | None = None  # set by the window: patients' mail marked
+        # By conversation (Affichage > Fils de discussion, app/ui/list_threads.py): the
+        # conversations collapsed (keys, kept across reloads) and the heads' unread counts,
+        # read with their page (they follow her reading at once).
+        self.threaded = False
+        self.collapsed: set[str] = set()
+        self._order: ThreadOrder | None = None
+        self._unread: dict[str, int] = {}
 
     def patient_of(self, message: MessageSummary) -> PatientSender | None:
         return self.patients.sender(message.sender) if self.patients is not None else None
@@ -231,15 +246,29 @@ class MessageListModel(QAbstractTableModel):
     def set_scope(self, scope: Scope) -> None:
         self.scope = replace(scope, patient=self.patient_filter)
         self.beginResetModel()
-        self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
-        self._pages.clear()
+        self._ids = self._load()
+        self._forget()
         self.endResetModel()
+
+    def _load(self) -> list[int]:
+        """The scope's ids in display order: by conversation (in SQL) when threaded."""
+        if not self.threaded:
+            self._order = None
+            return message_ids(self.store, self.scope, self.sort_key, self.descending)
+        rows = threaded_rows(self.store, self.scope, self.sort_key, self.descending)
+        self._order = ThreadOrder(rows, self.collapsed)
+        return self._order.visible()
+
+    def _forget(self) -> None:
+        """Rows read from the store are read again when next shown."""
+        self._pages.clear()
+        self._unread.clear()
 
     def refresh(self) -> None:
         """The store changed under the same scope (a sync, a deletion): rows removed and
         inserted where they are, the others kept — selection and scroll stay put."""
-        new = message_ids(self.store, self.scope, self.sort_key, self.descending)
-        self._pages.clear()
+        new = self._load()
+        self._forget()
         if new == self._ids:
             self.invalidate()
             return
@@ -278,7 +307,7 @@ class MessageListModel(QAbstractTableModel):
 
     def invalidate(self) -> None:
         """The rows changed in the store (flags, for instance): read them again."""
-        self._pages.clear()
+        self._forget()
         if self._ids:
             last = self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -292,6 +321,10 @@ class MessageListModel(QAbstractTableModel):
             ids = self._ids[page_number * PAGE : (page_number + 1) * PAGE]
             page = summaries(self.store, ids)
             self._pages[page_number] = page
+            if self._order is not None:  # the heads' unread counts, with their page
+                marks = (self._order.mark(i) for i in ids)
+                keys = [m.key for m in marks if m is not None and m.expandable]
+                self._unread.update(thread_unread(self.store, self.scope, keys))
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
         else:
@@ -338,7 +371,7 @@ class MessageListModel(QAbstractTableModel):
             if column == 0:
                 return list_columns.marks(message)
             if column == 1:  # the XDM/1.0/DDM+ prefix is for machines (ECO.3.1.3)
-                return displayed(message.subject) or self.tr("(sans objet)")
+                return self._subject(index.row(), message)
             if column == 2:
                 patient = self.patient_of(message)
                 return patient.label() if patient is not None else message.sender
@@ -357,7 +390,9 @@ class MessageListModel(QAbstractTableModel):
             )
         if role == Qt.ItemDataRole.DecorationRole and column == 1 and message.has_attachments:
             return attachment_icon()  # a drawn icon: emoji fonts are not everywhere
-        if role == Qt.ItemDataRole.FontRole and message.unread:
+        if role == Qt.ItemDataRole.FontRole and (
+            message.unread or self._hidden_unread(index.row())
+        ):
             font = QFont()
             font.setBold(True)
             return font
@@ -368,10 +403,37 @@ class MessageListModel(QAbstractTableModel):
             subject = displayed(message.subject)
             patient = self.patient_of(message)
             sender = patient.label() if patient is not None else message.sender
-            return f"{subject}, {sender}, {short_date(message.date)}, {state}"
+            said = f"{subject}, {sender}, {short_date(message.date)}, {state}"
+            return said + self._thread_said(index.row())
         if role == MessageRole:
             return message
         return None
+
+    def _subject(self, row: int, message: MessageSummary) -> str:
+        subject = displayed(message.subject) or self.tr("(sans objet)")
+        mark = self.thread_mark(row)
+        if mark is None or not mark.expandable:
+            return subject
+        unread = self._unread.get(mark.key, 0)
+        if unread:
+            return subject + " " + self.tr("({0}, {1} non lu(s))").format(mark.size, unread)
+        return subject + " " + self.tr("({0})").format(mark.size)
+
+    def _hidden_unread(self, row: int) -> bool:
+        """A collapsed conversation with unread replies: its head in bold."""
+        mark = self.thread_mark(row)
+        return mark is not None and mark.collapsed and self._unread.get(mark.key, 0) > 0
+
+    def _thread_said(self, row: int) -> str:
+        mark = self.thread_mark(row)
+        if mark is None:
+            return ""
+        if not mark.head:
+            return ", " + self.tr("réponse, niveau {0}").format(mark.indent)
+        if not mark.expandable:
+            return ""
+        state = self.tr("réduit") if mark.collapsed else self.tr("développé")
+        return ", " + self.tr("fil de {0} messages, {1}").format(mark.size, state)
 
     # -- dragged onto a folder (app/ui/message_drag.py) -----------------------------------
 
@@ -384,7 +446,9 @@ class MessageListModel(QAbstractTableModel):
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        return message_drag.encode([self._ids[r] for r in rows if 0 <= r < len(self._ids)])
+        return message_drag.encode(
+            self.with_hidden([self._ids[r] for r in rows if 0 <= r < len(self._ids)])
+        )
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
@@ -395,10 +459,92 @@ class MessageListModel(QAbstractTableModel):
             return
         self.sort_key = key
         self.descending = order == Qt.SortOrder.DescendingOrder
+        self._relayout(self._load())
+
+    def _relayout(self, ids: list[int]) -> None:
+        """The same messages (or fewer) in another order: the selection and the current row
+        follow their messages (a message hidden in a collapsed conversation: its head)."""
         self.layoutAboutToBeChanged.emit()
-        self._ids = message_ids(self.store, self.scope, self.sort_key, self.descending)
-        self._pages.clear()
+        old, self._ids = self._ids, ids
+        self._forget()
+        where = {message: row for row, message in enumerate(ids)}
+        for index in self.persistentIndexList():
+            message = old[index.row()] if 0 <= index.row() < len(old) else None
+            row = where.get(message) if message is not None else None
+            if row is None and message is not None and self._order is not None:
+                head = self._order.head_of(message)
+                row = where.get(head) if head is not None else None
+            moved = self.index(row, index.column()) if row is not None else QModelIndex()
+            self.changePersistentIndex(index, moved)
         self.layoutChanged.emit()
+
+    # -- by conversation (app/ui/list_threads.py) -----------------------------------------
+
+    def set_threaded(self, threaded: bool) -> None:
+        if threaded != self.threaded:
+            self.threaded = threaded
+            self._relayout(self._load())
+
+    def thread_mark(self, row: int) -> ThreadMark | None:
+        """What row ``row`` shows of its conversation; None when not threaded."""
+        if self._order is None or not 0 <= row < len(self._ids):
+            return None
+        return self._order.mark(self._ids[row])
+
+    def toggle_thread(self, row: int) -> bool:
+        """Collapse or expand the conversation whose head is at ``row`` (False: none)."""
+        mark = self.thread_mark(row)
+        if self._order is None or mark is None or not mark.expandable:
+            return False
+        replies = self._order.replies(self._ids[row])
+        if mark.collapsed:
+            self.collapsed.discard(mark.key)
+            self.beginInsertRows(QModelIndex(), row + 1, row + len(replies))
+            self._ids[row + 1 : row + 1] = replies
+            self.endInsertRows()
+        else:
+            self.collapsed.add(mark.key)
+            self.beginRemoveRows(QModelIndex(), row + 1, row + len(replies))
+            del self._ids[row + 1 : row + 1 + len(replies)]
+            self.endRemoveRows()
+        self._forget()
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        return True
+
+    def with_hidden(self, ids: Sequence[int]) -> list[int]:
+        """``ids`` and, after each collapsed conversation's head, its hidden replies: what
+        she sees as one line is acted on as one (delete, archive, drag), as in Thunderbird."""
+        if self._order is None or not self.collapsed:
+            return list(ids)
+        found: list[int] = []
+        for message in ids:
+            found.append(message)
+            mark = self._order.mark(message)
+            if mark is not None and mark.collapsed:
+                found += self._order.replies(message)
+        return found
+
+    def open_unread(self, row: int) -> bool:
+        """Expand the conversation whose collapsed head is at ``row`` if it hides unread
+        messages (for "Message non lu suivant")."""
+        return self._hidden_unread(row) and self.toggle_thread(row)
+
+    def collapse_all(self, collapsed: bool) -> None:
+        """Every conversation collapsed ("\\") or expanded ("*")."""
+        if self._order is None:
+            return
+        if collapsed:
+            self.collapsed.update(self._order.keys())
+        else:
+            self.collapsed.clear()
+        self._relayout(self._order.visible())
+
+    def head_row(self, row: int) -> int | None:
+        """The row of the conversation's head of the message at ``row``."""
+        if self._order is None or not 0 <= row < len(self._ids):
+            return None
+        head = self._order.head_of(self._ids[row])
+        return self.row_of(head) if head is not None else None
 
 
 def short_date(value: str | None) -> str:

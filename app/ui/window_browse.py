@@ -115,12 +115,13 @@ class BrowsingWindow(QMainWindow):
         return message if isinstance(message, MessageSummary) else None
 
     def _selected_ids(self) -> list[int]:
-        """The messages chosen in the list (several with Ctrl or Shift), in list order."""
+        """The messages chosen in the list (several with Ctrl or Shift), in list order; a
+        collapsed conversation's head brings its replies (``with_hidden``)."""
         model = self.list_view.selectionModel()
         rows = sorted(model.selectedRows(), key=lambda i: i.row()) if model else []
         ids = [m.id for m in (i.data(MessageRole) for i in rows) if isinstance(m, MessageSummary)]
         current = self._selected()
-        return ids or ([current.id] if current is not None else [])
+        return self.messages.with_hidden(ids or ([current.id] if current is not None else []))
 
     def _refresh_counts(self) -> None:
         current = self._folder_scope()

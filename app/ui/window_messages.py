@@ -29,14 +29,20 @@ class MessageWindow(SessionWindow):
     # -- actions --------------------------------------------------------------------------
 
     def next_unread(self) -> None:
-        """The next unread message below the current one (Thunderbird's N)."""
-        start = self.list_view.currentIndex().row() + 1
-        for row in range(max(start, 0), self.messages.rowCount()):
+        """The next unread message below the current one (Thunderbird's N); a collapsed
+        conversation holding unread replies opens on the way."""
+        current = self.list_view.currentIndex().row()
+        if current >= 0:
+            self.messages.open_unread(current)
+        row = max(current + 1, 0)
+        while row < self.messages.rowCount():
             message = self.messages.message(row)
             if message is not None and message.unread:
                 self.list_view.selectRow(row)
                 self.list_view.scrollTo(self.messages.index(row, 0))
                 return
+            self.messages.open_unread(row)
+            row += 1
         self.statusBar().showMessage(self.tr("Plus de message non lu ici."), 4000)
 
     def select_relative(self, step: int) -> None:

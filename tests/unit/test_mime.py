@@ -688,7 +688,7 @@ def test_boundary_lines_only_where_rfc_2046_puts_them() -> None:
 
 
 def summary_fields(parsed: object) -> tuple[object, ...]:
-    names = ("message_id", "subject", "sender", "to", "cc", "date")
+    names = ("message_id", "subject", "sender", "to", "cc", "date", "in_reply_to", "references")
     return tuple(getattr(parsed, name) for name in names)
 
 

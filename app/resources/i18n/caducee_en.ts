@@ -2195,6 +2195,21 @@ Telephone</translation>
     </message>
 </context>
 <context>
+    <name>ListThreads</name>
+    <message>
+        <source>Fils de discussion</source>
+        <translation>Threads</translation>
+    </message>
+    <message>
+        <source>Développer tous les fils</source>
+        <translation>Expand all threads</translation>
+    </message>
+    <message>
+        <source>Réduire tous les fils</source>
+        <translation>Collapse all threads</translation>
+    </message>
+</context>
+<context>
     <name>LockOverlay</name>
     <message>
         <source>Session verrouillée</source>
@@ -2397,10 +2412,6 @@ If your records are in your practice software, cancel and choose Tools &gt; Wher
         <translation>Patient (filtered)</translation>
     </message>
     <message>
-        <source>(sans objet)</source>
-        <translation>(no subject)</translation>
-    </message>
-    <message>
         <source>Message d'un patient (Mon espace santé) — {0}
 {1}</source>
         <translation>Message from a patient (Mon espace santé) — {0}
@@ -2413,6 +2424,34 @@ If your records are in your practice software, cancel and choose Tools &gt; Wher
     <message>
         <source>lu</source>
         <translation>read</translation>
+    </message>
+    <message>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <source>({0}, {1} non lu(s))</source>
+        <translation>({0}, {1} unread)</translation>
+    </message>
+    <message>
+        <source>({0})</source>
+        <translation>({0})</translation>
+    </message>
+    <message>
+        <source>réponse, niveau {0}</source>
+        <translation>reply, level {0}</translation>
+    </message>
+    <message>
+        <source>réduit</source>
+        <translation>collapsed</translation>
+    </message>
+    <message>
+        <source>développé</source>
+        <translation>expanded</translation>
+    </message>
+    <message>
+        <source>fil de {0} messages, {1}</source>
+        <translation>thread of {0} messages, {1}</translation>
     </message>
 </context>
 <context>
