@@ -137,11 +137,6 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words) if words else None
 
 
-# Matches read off the full-text head for a folder or account before asking SQL for the
-# scope's own (a small folder among many matches: issue 22).
-SCOPED_AFTER = 4000
-
-
 class Store:
     def __init__(
         self, connection: sqlite3.Connection, blobs: BlobStore, audit: AuditTrail | None = None
@@ -437,7 +432,7 @@ class Store:
             db.executemany(
                 "INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
                 f"VALUES ({search_keys.KEY_OF_ID}, ?, ?, '', '')",
-                self._by_key(db, titles),
+                search_keys.in_key_order(db, titles),
             )
         return added
 
@@ -539,7 +534,9 @@ class Store:
             # In key order: FTS5 writes its pending terms out each time a rowid is lower than
             # the previous one, and the server's order is not ours (3x the indexing time).
             by_id = dict(found)
-            for rowid, *_ in self._by_key(db, [(rowid, "", "") for rowid, _body in found]):
+            for rowid, *_ in search_keys.in_key_order(
+                db, [(rowid, "", "") for rowid, _body in found]
+            ):
                 body = by_id[rowid]  # delete then insert, row by row: keys stay in order
                 search_keys.index_text(
                     db,
@@ -728,26 +725,6 @@ class Store:
                 db.execute("UPDATE messages SET blob = NULL WHERE id = ?", (message.id,))
         return data
 
-    @staticmethod
-    def _by_key(
-        db: sqlite3.Connection, rows: list[tuple[Any, str, str]]
-    ) -> list[tuple[int, str, str]]:
-        """``rows`` (message id first) in the order of their full-text keys."""
-        if not rows:
-            return []
-        keys: dict[int, int] = {}
-        ids = [int(row[0]) for row in rows]
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            keys.update(
-                db.execute(
-                    f"SELECT m.id, {search_keys.KEY} FROM messages m WHERE m.id IN ({marks})",  # noqa: S608
-                    chunk,
-                ).fetchall()
-            )
-        return sorted(((int(r[0]), r[1], r[2]) for r in rows), key=lambda r: keys.get(r[0], 0))
-
     def search(
         self,
         text: str,
@@ -755,49 +732,7 @@ class Store:
         limit: int | None = None,
         account: str | None = None,
     ) -> list[MessageSummary]:
-        """Newest first. The full-text tables hand their matches newest first
-        (``search_keys``): a page is read off their head, never sorted whole. A folder or
-        account holding few of many matches is asked in SQL instead, once the head has
-        given :data:`SCOPED_AFTER` matches and not filled the page."""
-        query = fts_query(text)
-        if query is None:
-            return []
-        where, params = self._scope(account, folder)
-        where = where + " AND" if where else " WHERE"
-        found: list[MessageSummary] = []
-        seen = 0
-        batch = min(max(2 * (limit or 0), 100), 1000)
-        for ids in search_keys.newest_matches(self.db, query, batch):
-            if where != " WHERE" and seen >= SCOPED_AFTER:
-                return self._scoped_search(where, params, query, limit)
-            seen += len(ids)
-            marks = ",".join("?" * len(ids))
-            rows = {
-                row["id"]: row
-                for row in self.db.execute(
-                    f"{self._SUMMARY}{where} m.id IN ({marks})",
-                    [*params, *ids],
-                )
-            }
-            for message_id in ids:
-                row = rows.get(message_id)
-                if row is not None:
-                    found.append(self._summary(row))
-                    if limit is not None and len(found) >= limit:
-                        return found
-        return found
+        """Newest first, read off the full-text tables' head (``app.store.search_query``)."""
+        from app.store.search_query import search
 
-    def _scoped_search(
-        self, where: str, params: list[Any], query: str, limit: int | None
-    ) -> list[MessageSummary]:
-        """The scope's messages (by their index) whose key is among the matches."""
-        sql = (
-            f"{self._SUMMARY}{where} {search_keys.KEY} IN (SELECT rowid FROM search WHERE "  # noqa: S608
-            "search MATCH ? UNION SELECT rowid FROM document_search WHERE document_search "
-            "MATCH ?) ORDER BY m.date DESC, m.id DESC"
-        )
-        values = [*params, query, query]
-        if limit is not None:
-            sql += " LIMIT ?"
-            values.append(limit)
-        return [self._summary(row) for row in self.db.execute(sql, values)]
+        return search(self, text, folder, limit, account)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 ID_BITS = 31
 ID_MASK = (1 << ID_BITS) - 1
@@ -84,3 +85,23 @@ def newest_matches(db: sqlite3.Connection, query: str, batch: int) -> Iterator[l
             out = []
     if out:
         yield out
+
+
+def in_key_order(
+    db: sqlite3.Connection, rows: list[tuple[Any, str, str]]
+) -> list[tuple[int, str, str]]:
+    """``rows`` (message id first) in the order of their full-text keys."""
+    if not rows:
+        return []
+    keys: dict[int, int] = {}
+    ids = [int(row[0]) for row in rows]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        keys.update(
+            db.execute(
+                f"SELECT m.id, {KEY} FROM messages m WHERE m.id IN ({marks})",  # noqa: S608
+                chunk,
+            ).fetchall()
+        )
+    return sorted(((int(r[0]), r[1], r[2]) for r in rows), key=lambda r: keys.get(r[0], 0))

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store import db as store_db
-from app.store import search_keys
+from app.store import search_keys, search_query
 from app.store.changes import LocalChanges
 from app.store.db import Folder, HeaderRow, Store, fts_query
 from app.store.migrations import MIGRATIONS
@@ -112,7 +111,7 @@ def test_newest_first_as_sorting_every_match(store: Store, text: str, limit: int
 def test_a_small_folder_among_many_matches(
     store: Store, scoped_after: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_db, "SCOPED_AFTER", scoped_after)
+    monkeypatch.setattr(search_query, "SCOPED_AFTER", scoped_after)
     for text in ("glycemie", "potassium", "bilan"):
         for name in ("Petit", "INBOX"):
             found = [m.id for m in store.search(text, folder=name, limit=5)]
