@@ -125,3 +125,15 @@ def test_gui_starts_to_its_window_in_french_or_english(frozen: Path, tmp_path: P
     toolbar = [rows(tmp_path / name)[:24] for name in ("window-0.png", "window-1.png")]
     assert toolbar[0] == toolbar[1]  # the same French toolbar twice...
     assert rows(english)[:24] != toolbar[0]  # ...and another one in English
+
+
+def test_the_bundle_leaves_out_what_it_does_not_use(frozen: Path) -> None:
+    """packaging/caducee.spec: no virtual keyboard (Qt Quick, QML), no GTK 3 platform theme
+    nor the GTK, Cairo, Pango libraries it alone pulls, and no link left pointing at them;
+    what the window uses is there (QtCharts: the results chart)."""
+    internal = frozen.parent / "_internal"
+    names = [path.name for path in internal.rglob("*")]
+    unused = ("libqgtk3", "libgtk-3", "libgdk-3", "libcairo", "libpango", "libQt6Quick")
+    assert not [n for n in names if n.startswith(unused) or "VirtualKeyboard" in n]
+    assert not [path for path in internal.rglob("*") if path.is_symlink() and not path.exists()]
+    assert "libQt6Charts.so.6" in names
