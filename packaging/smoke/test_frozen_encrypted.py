@@ -135,6 +135,8 @@ def test_no_synced_word_is_readable_on_the_disk(
     sealed = list((synced.profile / "messages").rglob("*.eml"))
     assert len(sealed) >= COUNT
     assert _grep(synced.profile) == []
+    files = sum(1 for path in synced.profile.rglob("*") if path.is_file())
+    print(f"\n{' '.join(_command())}: nothing in the profile's {files} files")
 
 
 def test_the_frozen_window_opens_the_encrypted_profile(
@@ -225,10 +227,13 @@ def test_a_passphrase_profile_opens_in_the_frozen_window(frozen: Path, tmp_path:
 def _grep(folder: Path) -> list[str]:
     """The files under ``folder`` where ``grep`` finds one of ``WORDS`` (binary files as
     text, any case)."""
-    command = ["grep", "-r", "-l", "-a", "-i", "-F", *(f"-e{word}" for word in WORDS), "."]
-    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    result = subprocess.run(_command(), cwd=folder, capture_output=True, text=True, check=False)
     assert result.returncode in (0, 1), result.stderr  # 1: nothing found
     return result.stdout.splitlines()
+
+
+def _command() -> list[str]:
+    return ["grep", "-r", "-l", "-a", "-i", "-F", *(f"-e{word}" for word in WORDS), "."]
 
 
 def _icon_pixels(shot: Path) -> int:
