@@ -233,7 +233,8 @@ def _grep(folder: Path) -> list[str]:
 
 
 def _command() -> list[str]:
-    return ["grep", "-r", "-l", "-a", "-i", "-F", *(f"-e{word}" for word in WORDS), "."]
+    patterns = [part for word in WORDS for part in ("-e", word)]
+    return ["grep", "-r", "-l", "-a", "-i", "-F", *patterns, "."]
 
 
 def _icon_pixels(shot: Path) -> int:
