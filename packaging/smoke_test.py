@@ -9,6 +9,7 @@ that skips proves nothing.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         help="dossier de la construction (par défaut : dist/)",
     )
     args, pytest_args = parser.parse_known_args(argv)
+    if importlib.util.find_spec("pytest") is None:  # the build's environment has no tests
+        print(
+            f"Erreur : pytest absent de {sys.executable}. Lancez ce test avec l'environnement "
+            "de développement (.venv, scripts/bootstrap), pas celui de la construction."
+        )
+        return 1
     name = "caducee.exe" if sys.platform == "win32" else "caducee"
     executable = args.dist.resolve() / "caducee" / name
     if not executable.is_file():
