@@ -1,7 +1,7 @@
 """The window's longest stall for each thing she does in a large mailbox (issue 20: <= 100 ms
 at 5,000 messages; issue 22: the same at 100,000): open the Inbox, scroll, sort by each
 column, search as she types, clear the search, open an unread message (read, counts), mark
-it unread again, the end of a sync that brought 20 messages.
+it unread again, the end of a sync that changed nothing and of one that brought 20.
 
     .venv/bin/python bench/ui_actions.py --messages 5000 [--repeat 3] [--json FILE]
 
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.store.db import HeaderRow, MessageSummary, Store
 from app.store.views import Scope
+from app.sync.engine import SyncReport
 from app.ui.main_window import MainWindow
 from app.ui.models import MessageRole, ScopeRole
 from bench.file_keyring import use_file_keyring
@@ -163,8 +164,14 @@ def run(window: MainWindow, store: Store, count: int) -> dict[str, float]:
     row = first_unread_row(window)
     results["ouvrir un message non lu"] = timed(ticks, lambda: view.selectRow(row))
     results["marquer comme non lu"] = timed(ticks, window.toggle_read)
+    address = store.accounts()[0].address
+    results["fin de synchronisation sans changement"] = timed(
+        ticks, partial(window._account_done, address, SyncReport(folders=3))
+    )
     arrive(store, count + 1, 20)
-    results["fin de synchronisation (20 nouveaux)"] = timed(ticks, window._reload_keeping_selection)
+    results["fin de synchronisation (20 nouveaux)"] = timed(
+        ticks, partial(window._account_done, address, SyncReport(folders=3, new=20))
+    )
     ticks.timer.stop()
     return results
 

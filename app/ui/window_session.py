@@ -186,7 +186,10 @@ class SessionWindow(BrowsingWindow):
     def _account_done(self, address: str, report: object) -> None:
         self.account_states.set(address, "connected", self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
-        self._reload_keeping_selection()  # the folder tree too: the first sync brings it
+        if _list_unchanged(report, self.messages.scope.unread or self.messages.scope.flagged):
+            self._refresh_counts()  # the tree and the rows redrawn; no 100,000 ids listed
+        else:
+            self._reload_keeping_selection()  # the folder tree too: the first sync brings it
         if not self.folder_view.currentIndex().isValid() or (
             self._folder_scope().folder is None and not self.inbox_shown
         ):
@@ -263,3 +266,12 @@ class SessionWindow(BrowsingWindow):
             BUSY: self.tr("relève en cours ailleurs"),
             "erreur": self.tr("erreur"),
         }
+
+
+def _list_unchanged(report: object, chosen_by_flags: bool) -> bool:
+    """The sync (its ``SyncReport``) added, removed or rebuilt nothing, so the list holds the
+    same messages (flags and bodies that changed are redrawn); unknown: assume it changed."""
+    if report is None or not hasattr(report, "new"):
+        return False
+    moved = ("new", "removed", "reset_folders") + (("flag_changes",) if chosen_by_flags else ())
+    return not any(getattr(report, name, 1) for name in moved)

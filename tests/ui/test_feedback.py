@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
 from app.store.views import Scope, message_ids
+from app.sync.engine import SyncReport
 from app.ui import icons, notify
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
@@ -142,6 +143,28 @@ def test_without_a_tray_the_desktop_notification_says_it(
         "",
     )
     assert "DURAND" not in repr(notice)
+
+
+def test_a_sync_that_changed_nothing_does_not_list_the_messages_again(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = window(qtbot, mail_store, tmp_path)
+    listed: list[object] = []
+    refresh = shown.messages.refresh
+    monkeypatch.setattr(shown.messages, "refresh", lambda: listed.append(refresh()))
+    shown._account_started(OWNER)
+    shown._account_done(OWNER, SyncReport(folders=3, flag_changes=2, bodies=1))
+    assert listed == []  # same messages: rows redrawn, ids not listed again (100,000: 200 ms)
+    before = shown.messages.rowCount()
+    shown._account_started(OWNER)
+    _arrive(mail_store, "INBOX", 9301, "Arrivé pendant la relève")
+    shown._account_done(OWNER, SyncReport(folders=3, new=1))
+    assert len(listed) == 1 and shown.messages.rowCount() == before + 1
+    shown.filters["unread"].setChecked(True)  # a list chosen by flags: flag changes move it
+    shown._account_done(OWNER, SyncReport(flag_changes=1))
+    assert len(listed) == 2
+    shown._account_done(OWNER, None)  # no report: assume it changed
+    assert len(listed) == 3
 
 
 def test_the_first_sync_of_an_account_is_not_new_mail(mail_store: Store, tmp_path: Path) -> None:
