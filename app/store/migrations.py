@@ -372,6 +372,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_by_folder ON messages (folder_id);
     CREATE INDEX messages_thread_pending ON messages (id) WHERE thread_depth IS NULL;
     """,
+    # 16 (issue 22): a folder's list in the order she sorts it, read off an index, without
+    # sorting 100,000 rows (by date 150 -> 40 ms, subject 230 -> 35 ms, sender 290 -> 35 ms
+    # at 100,000 messages). Partial: what the list shows (reports apart, as its query says);
+    # the same collation as its ORDER BY (app.store.views.message_ids).
+    """
+    CREATE INDEX messages_listed_date ON messages (folder_id, date COLLATE NOCASE)
+        WHERE report IS NULL;
+    CREATE INDEX messages_listed_subject ON messages (folder_id, subject COLLATE NOCASE)
+        WHERE report IS NULL;
+    CREATE INDEX messages_listed_sender ON messages (folder_id, sender COLLATE NOCASE)
+        WHERE report IS NULL;
+    """,
 ]
 
 
