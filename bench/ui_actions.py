@@ -132,6 +132,7 @@ def arrive(store: Store, first_uid: int, count: int) -> None:
 def run(window: MainWindow, store: Store, count: int) -> dict[str, float]:
     ticks = Ticks()
     view, results = window.list_view, {}
+    header = view.horizontalHeader()  # a click on a column's title sorts by it
     spin(300)
     other = window.folders.index(0, 0)  # the account (all its folders), then the Inbox
     results["ouvrir la boîte de réception"] = max(
@@ -145,10 +146,10 @@ def run(window: MainWindow, store: Store, count: int) -> dict[str, float]:
     )
     for column, name in ((1, "objet"), (2, "expéditeur"), (3, "date")):
         results[f"trier par {name}"] = max(
-            timed(ticks, partial(view.sortByColumn, column, Qt.SortOrder.AscendingOrder)),
-            timed(ticks, partial(view.sortByColumn, column, Qt.SortOrder.DescendingOrder)),
+            timed(ticks, partial(header.setSortIndicator, column, Qt.SortOrder.AscendingOrder)),
+            timed(ticks, partial(header.setSortIndicator, column, Qt.SortOrder.DescendingOrder)),
         )
-    view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    header.setSortIndicator(3, Qt.SortOrder.DescendingOrder)
     for word in ("durand", "biolab", "recontrôler"):
         start = time.perf_counter()
         window.search.setFocus()

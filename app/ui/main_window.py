@@ -112,8 +112,9 @@ class MainWindow(ActionsWindow):
         self.list_view.setDragEnabled(True)  # onto a folder: moved, or copied with Ctrl
         self.list_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.list_view.setDefaultDropAction(Qt.DropAction.MoveAction)  # Qt's default: copy
+        # the indicator first: enabling sorting then sorts once (sortByColumn after it: twice)
+        self.list_view.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         self.list_view.setSortingEnabled(True)
-        self.list_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.list_view.verticalHeader().hide()
         self.list_view.verticalHeader().setDefaultSectionSize(24)
         self.list_view.setShowGrid(False)

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.db import Store
 from app.store.views import Scope
-from app.ui import icons
+from app.ui import icons, models
 from app.ui.main_window import MainWindow
 from app.ui.menus import MESSAGE_ENTRIES
 from app.ui.models import OUTBOX, MessageListModel, ScopeRole
@@ -215,6 +215,30 @@ def test_marking_read_in_the_unread_view_takes_it_out_elsewhere_keeps_it(
     shown.commands["toggle-read"].trigger()  # unread
     shown.commands["toggle-read"].trigger()  # read: the unread view lists it no more
     assert shown.messages.rowCount() == unread - 1
+
+
+def test_a_sort_lists_the_messages_once(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[str] = []
+    real = models.message_ids
+
+    def counted(
+        store: Store, scope: Scope, sort: str = "date", descending: bool = True
+    ) -> list[int]:
+        listed.append(sort)
+        return real(store, scope, sort, descending)
+
+    monkeypatch.setattr(models, "message_ids", counted)
+    shown = window(qtbot, mail_store, tmp_path)
+    listed.clear()
+    shown.menu_bar.header.sort_by(1)  # Affichage > Trier par > Objet
+    assert listed == ["subject"]  # not twice (QTableView.sortByColumn asks the model twice)
+    shown.menu_bar.header.sort_by(None, Qt.SortOrder.AscendingOrder)  # > Croissant
+    assert listed == ["subject", "subject"]
+    rows = [shown.messages.message(r) for r in range(shown.messages.rowCount())]
+    subjects = [m.subject.casefold() for m in rows if m is not None]
+    assert len(subjects) > 2 and subjects == sorted(subjects)
 
 
 def test_columns_and_sort_chosen_from_the_header_are_remembered(
