@@ -35,6 +35,12 @@ class Scope:
     kind: str | None = None  # one of app.mssante.overview.KINDS
     abnormal: bool = False  # with an abnormal lab result
 
+    @property
+    def chosen_by_flags(self) -> bool:
+        """Which messages it holds depends on their flags: a flag changed may add or
+        remove one (else the same rows, drawn again)."""
+        return self.unread or self.flagged
+
 
 _FROM = (
     "FROM messages m JOIN folders f ON f.id = m.folder_id JOIN accounts a ON a.id = f.account_id"

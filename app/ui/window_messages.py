@@ -63,8 +63,7 @@ class MessageWindow(SessionWindow):
         if message is not None:
             on = flag in message.flags
             self.store.change_flags(message, [] if on else [flag], [flag] if on else [])
-            scope = self.messages.scope
-            if scope.unread or scope.flagged:  # the list is chosen by flags: it changes
+            if self.messages.scope.chosen_by_flags:  # the list changes
                 self._reload_keeping_selection()
             else:  # the same rows: drawn again, not listed again (100,000 ids: 200 ms)
                 self._refresh_counts()

@@ -186,7 +186,7 @@ class SessionWindow(BrowsingWindow):
     def _account_done(self, address: str, report: object) -> None:
         self.account_states.set(address, "connected", self.tr("connecté"))
         self.card_bar.hide()  # signed in again if it was about the card
-        if _list_unchanged(report, self.messages.scope.unread or self.messages.scope.flagged):
+        if _list_unchanged(report, self.messages.scope.chosen_by_flags):
             self._refresh_counts()  # the tree and the rows redrawn; no 100,000 ids listed
         else:
             self._reload_keeping_selection()  # the folder tree too: the first sync brings it
