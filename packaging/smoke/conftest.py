@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lab.desktop_bus import session_bus
 from tests.lab.fixtures import (  # noqa: F401 - fixtures, used by name
     cps3_card,
     dovecot_mss,
@@ -70,18 +71,7 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_RUNTIME_DIR": str(runtime),
     }
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    daemon: subprocess.Popen[bytes] | None = None
-    try:
-        assert bus.stdout is not None
-        address = bus.stdout.readline().strip()
-        assert address.startswith("unix:"), address
+    with session_bus(runtime, env) as address:
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         daemon = subprocess.Popen(
             ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
@@ -90,20 +80,19 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        assert daemon.stdin is not None
-        daemon.stdin.write(b"mot de passe de session du test")  # creates the login keyring
-        daemon.stdin.close()
-        deadline = time.monotonic() + 30
-        while not _owned(env, "org.freedesktop.secrets"):
-            assert daemon.poll() is None, "gnome-keyring-daemon stopped"
-            assert time.monotonic() < deadline, "no Secret Service on the bus after 30 s"
-            time.sleep(0.05)
-        yield {"DBUS_SESSION_BUS_ADDRESS": address}
-    finally:
-        for process in (daemon, bus):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+        try:
+            assert daemon.stdin is not None
+            daemon.stdin.write(b"mot de passe de session du test")  # creates the login keyring
+            daemon.stdin.close()
+            deadline = time.monotonic() + 30
+            while not _owned(env, "org.freedesktop.secrets"):
+                assert daemon.poll() is None, "gnome-keyring-daemon stopped"
+                assert time.monotonic() < deadline, "no Secret Service on the bus after 30 s"
+                time.sleep(0.05)
+            yield {"DBUS_SESSION_BUS_ADDRESS": address}
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=30)
 
 
 def _owned(env: dict[str, str], name: str) -> bool:

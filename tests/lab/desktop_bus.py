@@ -70,14 +70,16 @@ class NotificationService:
 
 
 @contextlib.contextmanager
-def session_bus(directory: Path) -> Iterator[str]:
-    """A session bus of its own; yields its address (``DBUS_SESSION_BUS_ADDRESS``)."""
+def session_bus(directory: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A session bus of its own, its socket in ``directory`` (the daemon started with
+    ``env``); yields its address (``DBUS_SESSION_BUS_ADDRESS``)."""
     program = require_program("dbus-daemon", "dbus-daemon")
     socket = directory / "bus"
     process = subprocess.Popen(
         [program, "--session", "--nofork", "--print-address=1", f"--address=unix:path={socket}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         assert process.stdout is not None
