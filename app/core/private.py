@@ -122,14 +122,19 @@ def write_atomically(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def fsync_file(path: Path) -> None:
+    """What was written to ``path`` (a file, or a directory on POSIX) made durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def fsync_directory(directory: Path) -> None:
     """A rename in ``directory`` made durable (Windows has no directory fsync: NTFS
     journals the rename)."""
     if os.name == "nt":
         return
     with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(directory)

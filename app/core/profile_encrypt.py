@@ -27,7 +27,6 @@ in bytes of the profile's data. The window runs it on a thread behind a progress
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from app.core.audit import DIRECTORY as AUDIT_DIRECTORY
 from app.core.audit import IDENTITIES_IDENTITY, IDENTITIES_NAME, AuditTrail
 from app.core.crypto import ProfileKeys
 from app.core.errors import CaduceeError
-from app.core.private import fsync_directory, private_directory, write_atomically
+from app.core.private import fsync_directory, fsync_file, private_directory, write_atomically
 from app.core.proclock import ProcessLock
 
 DATABASES = ("store.sqlite3", "filing.sqlite3")  # what the profile keeps (app.store, app.filing)
@@ -181,7 +180,7 @@ def encrypt_database(path: Path, key: bytes) -> bool:
         connection.execute("DETACH DATABASE encrypted")
     finally:
         connection.close()  # the last connection: its -wal (empty) and -shm go away
-    _fsync(building)
+    fsync_file(building)
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size:
         building.unlink(missing_ok=True)
@@ -207,11 +206,3 @@ def seal_file(path: Path, key: bytes, identity: bytes) -> bool:
 
 def _companions(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

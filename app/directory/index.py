@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.private import private_database
+from app.core.private import fsync_file, private_database
 from app.directory.errors import DirectoryFileError, DirectoryMissingError
 from app.directory.extraction import Entry, Extraction, Rows, city_of, normalise
 
@@ -234,7 +234,7 @@ def build_index(
         db.executemany("INSERT INTO meta VALUES (?, ?)", facts.items())
         db.execute("COMMIT")
         db.close()
-        _fsync(building)
+        fsync_file(building)
         building.replace(target)
         _fsync_dir(data_dir)
     except BaseException:
@@ -328,18 +328,10 @@ def _count_entries(path: Path) -> int | None:
     return int(row[0]) if row else None
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return  # Windows has no directory fsync; MoveFileEx is durable enough there
-    _fsync(directory)
+    fsync_file(directory)
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
