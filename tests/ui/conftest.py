@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
 
 from app.store.db import HeaderRow, Store
+from app.ui.main_window import MainWindow
 from bench.mailbox import Builder, plan_mailbox
 
 OWNER = "dr.martin@medecin.mssante.fr"
@@ -62,3 +64,12 @@ def assert_not_blank(path: Path) -> None:
         image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
     }
     assert len(colours) > 20, f"{path} looks blank ({len(colours)} colours)"
+
+
+def open_window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
+    """The main window over ``store``, shown and exposed, its settings in ``tmp_path``."""
+    shown = MainWindow(store, tmp_path / "ui.ini")
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown

@@ -20,15 +20,7 @@ from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
 from app.ui.search_box import DEBOUNCE_MS
 from tests.lab.desktop_bus import NotificationService
-from tests.ui.conftest import OWNER, assert_not_blank
-
-
-def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
-    shown = MainWindow(store, tmp_path / "ui.ini")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
+from tests.ui.conftest import OWNER, assert_not_blank, open_window
 
 
 def account_row(shown: MainWindow) -> str:
@@ -38,7 +30,7 @@ def account_row(shown: MainWindow) -> str:
 def test_the_sync_in_progress_and_the_account_state_in_the_tree(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     shown._account_started(OWNER)  # what the worker's signals call, queued
     assert account_row(shown) == f"{OWNER}\nsynchronisation…"
     shown._progressed(OWNER, "dossiers", 1, 7, "INBOX")
@@ -100,7 +92,7 @@ def test_new_mail_is_told_without_saying_what(
 ) -> None:
     alerts: list[object] = []
     monkeypatch.setattr(QApplication, "alert", lambda widget, _ms=0: alerts.append(widget))
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     monkeypatch.setattr(shown, "isActiveWindow", lambda: False)  # she is elsewhere
     shown._account_started(OWNER)
     _arrive(mail_store, "INBOX", 9001, "Résultats de Mme DURAND")
@@ -129,7 +121,7 @@ def test_without_a_tray_the_desktop_notification_says_it(
     monkeypatch: pytest.MonkeyPatch,
     desktop_notifications: NotificationService,
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     assert shown.tray is None  # offscreen: no tray, as GNOME without an extension
     monkeypatch.setattr(shown, "isActiveWindow", lambda: False)
     shown._account_started(OWNER)
@@ -148,7 +140,7 @@ def test_without_a_tray_the_desktop_notification_says_it(
 def test_a_sync_that_changed_nothing_does_not_list_the_messages_again(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     listed: list[object] = []
     refresh = shown.messages.refresh
     monkeypatch.setattr(shown.messages, "refresh", lambda: listed.append(refresh()))
@@ -183,7 +175,7 @@ def test_the_first_sync_of_an_account_is_not_new_mail(mail_store: Store, tmp_pat
 def test_search_as_she_types_and_the_empty_state(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     everything = shown.messages.rowCount()
     subject = shown.messages.message(0).subject  # type: ignore[union-attr]
     word = max(subject.split(), key=len)

@@ -25,15 +25,7 @@ from app.ui.folder_actions import FolderActions
 from app.ui.folder_dialog import NewFolderDialog
 from app.ui.main_window import MainWindow
 from app.ui.models import ScopeRole
-from tests.ui.conftest import OWNER, assert_not_blank
-
-
-def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
-    shown = MainWindow(store, tmp_path / "ui.ini")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
+from tests.ui.conftest import OWNER, assert_not_blank, open_window
 
 
 def find(shown: MainWindow, folder: str | None, account: str = OWNER) -> QModelIndex:
@@ -87,7 +79,7 @@ def queue(store: Store) -> list[tuple[str, str, str | None]]:
 def test_the_tree_shows_counts_and_local_places_and_its_menu(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     assert shown._folder_scope() == Scope(account=OWNER, folder="INBOX")  # chosen at start
     assert {m.folder for m in (shown.messages.message(r) for r in range(7))} == {"INBOX"}
     shown_labels = labels(shown)
@@ -162,7 +154,7 @@ def test_the_tree_shows_counts_and_local_places_and_its_menu(
 def test_create_rename_move_and_delete_from_the_context_menu(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     actions = shown.folder_actions
     answers = iter(["Cardiologie", "Échos", "Échographies"])
     monkeypatch.setattr(FolderActions, "ask_text", lambda *_a: next(answers))
@@ -252,7 +244,7 @@ def test_the_new_folder_dialog(qtbot: QtBot, mail_store: Store) -> None:
 def test_the_menu_bar_actions_follow_the_chosen_folder(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     actions = shown.folder_actions
     assert not actions.rename.isEnabled() and actions.mark_read.isEnabled()  # the Inbox
     shown.folder_view.setCurrentIndex(find(shown, "Résultats"))
@@ -261,7 +253,7 @@ def test_the_menu_bar_actions_follow_the_chosen_folder(
 
 
 def test_mark_a_folder_read(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     trigger(shown.folder_actions.build_context_menu(find(shown, "Résultats")), "mark-folder-read")
     assert shown.folder_actions.running == 1  # off the GUI thread
     qtbot.waitUntil(lambda: shown.folder_actions.running == 0)
@@ -274,7 +266,7 @@ def test_mark_a_folder_read(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> 
 def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     first, second = shown.messages.message(0), shown.messages.message(1)
     assert first is not None and second is not None
     rows = [shown.messages.index(0, 1), shown.messages.index(1, 1)]
@@ -318,7 +310,7 @@ def test_messages_dropped_on_a_folder_move_and_ctrl_copies(
 def test_archive_key_files_the_selected_messages_by_year(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     chosen = [shown.messages.message(r) for r in (0, 1, 2)]
     years = {archive_year(m.date) for m in chosen if m is not None}
     choose(shown, [0, 1, 2])
@@ -342,7 +334,7 @@ def test_archive_key_files_the_selected_messages_by_year(
 def test_delete_takes_every_chosen_message_asking_once(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     asked: list[str] = []
 
     def confirm(_p: object, title: str, _text: str) -> QMessageBox.StandardButton:
@@ -369,7 +361,7 @@ def test_the_inbox_is_chosen_once_the_first_sync_brings_folders(
 ) -> None:
     store = new_store
     account = store.add_account(OWNER, "card", "imaps://imap.test")
-    shown = window(qtbot, store, tmp_path)
+    shown = open_window(qtbot, store, tmp_path)
     assert not shown.folder_view.currentIndex().isValid()  # nothing to choose yet
     for name, use, uid in (("Sent", "Sent", 1), ("INBOX", "Inbox", 2), ("Trash", "Trash", 3)):
         store.upsert_folder(account, name, "/", use, True)
@@ -383,7 +375,7 @@ def test_the_inbox_is_chosen_once_the_first_sync_brings_folders(
 
 
 def test_what_the_server_refused_is_shown(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     refusal = "Le serveur a refusé de créer le dossier « Cardiologie »."
     shown._account_done(OWNER, SimpleNamespace(new=0, refused=[refusal], flags_refused=0))
     assert shown.error_bar.isVisible()
@@ -394,7 +386,7 @@ def test_what_the_server_refused_is_shown(qtbot: QtBot, mail_store: Store, tmp_p
 def test_a_right_click_opens_the_menu_on_the_folder_under_the_mouse(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     rect = shown.folder_view.visualRect(find(shown, "Résultats"))
     shown.folder_actions.show_context_menu(rect.center())
     menu = shown.folder_actions.context
@@ -408,7 +400,7 @@ def test_a_drop_event_on_the_tree_with_ctrl_copies(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
     """The events a real drag sends the tree's viewport: enter, move over "Résultats", drop."""
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     first = shown.messages.message(0)
     assert first is not None
     data = shown.messages.mimeData([shown.messages.index(0, 1)])

@@ -19,17 +19,9 @@ from app.store.views import Scope
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.main_window import MainWindow
 from app.ui.models import FolderTreeModel, MessageListModel, MessageRole
-from tests.ui.conftest import assert_not_blank
+from tests.ui.conftest import assert_not_blank, open_window
 
 MODE = QAbstractItemModelTester.FailureReportingMode.Fatal
-
-
-def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
-    shown = MainWindow(store, tmp_path / "ui.ini")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
 
 
 def test_models_pass_qt_model_tester(mail_store: Store) -> None:
@@ -46,7 +38,7 @@ def test_models_pass_qt_model_tester(mail_store: Store) -> None:
 def test_the_window_shows_folders_messages_and_the_reader(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     account = shown.folders.index(0, 0)
     labels = [
         shown.folders.index(r, 0, account).data() for r in range(shown.folders.rowCount(account))
@@ -78,7 +70,7 @@ def test_search_filters_and_delete(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", confirm)
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     subject = shown.messages.message(0).subject  # type: ignore[union-attr]
     word = max(subject.split(), key=len)
     shown.search.setText(word)
@@ -106,11 +98,11 @@ def test_search_filters_and_delete(
 
 
 def test_column_choices_are_remembered(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
-    first = window(qtbot, mail_store, tmp_path)
+    first = open_window(qtbot, mail_store, tmp_path)
     first.list_view.horizontalHeader().resizeSection(2, 333)
     first.list_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
     first.close()
-    again = window(qtbot, mail_store, tmp_path)
+    again = open_window(qtbot, mail_store, tmp_path)
     header = again.list_view.horizontalHeader()
     assert header.sectionSize(2) == 333
     assert header.sortIndicatorSection() == 2
@@ -145,7 +137,7 @@ def test_a_refresh_keeps_rows_and_selection_in_place(mail_store: Store) -> None:
 
 
 def test_n_goes_to_the_next_unread(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     unread = [r for r in range(shown.messages.rowCount()) if shown.messages.message(r).unread]  # type: ignore[union-attr]
     assert len(unread) >= 2
     shown.next_unread()

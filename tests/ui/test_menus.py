@@ -23,7 +23,7 @@ from app.ui.main_window import MainWindow
 from app.ui.menus import MESSAGE_ENTRIES
 from app.ui.models import OUTBOX, MessageListModel, ScopeRole
 from tests.lab.xvfb import XServer
-from tests.ui.conftest import OWNER, assert_not_blank
+from tests.ui.conftest import OWNER, assert_not_blank, open_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,14 +49,6 @@ SHORTCUTS = {  # every shortcut the window had before the menus, and the new one
     "quit": "Ctrl+Q",
     "tracking": "Ctrl+Shift+E",
 }
-
-
-def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
-    shown = MainWindow(store, tmp_path / "ui.ini")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
 
 
 def entries(menu: QMenu) -> list[QAction]:
@@ -91,7 +83,7 @@ def open_menu(qtbot: QtBot, shown: MainWindow, key: str) -> QMenu:
 def test_the_menus_follow_thunderbird_and_carry_every_command(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     titles = [a.text().replace("&", "") for a in shown.menuBar().actions()]
     assert titles == THUNDERBIRD_ORDER
     in_menus = {a.objectName(): a for menu in shown.menu_bar.menus.values() for a in entries(menu)}
@@ -122,7 +114,7 @@ def test_the_menus_follow_thunderbird_and_carry_every_command(
 def test_a_menu_entry_does_what_its_shortcut_does(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     shown.list_view.selectRow(0)
     shown.commands["next"].trigger()
     assert shown.list_view.currentIndex().row() == 1
@@ -148,7 +140,7 @@ def test_a_menu_entry_does_what_its_shortcut_does(
 def test_the_toolbar_shows_icons_with_their_text(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     bar = shown.findChild(QToolBar, "main-toolbar")
     assert bar is not None
     assert bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextUnderIcon
@@ -173,7 +165,7 @@ def test_the_toolbar_shows_icons_with_their_text(
 def test_right_click_on_a_message(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     shown.list_view.selectRow(0)
     menu = shown.list_menu.build(2)
     assert shown.list_view.currentIndex().row() == 2  # the right-click selects it first
@@ -203,7 +195,7 @@ def test_right_click_on_a_message(
 def test_marking_read_in_the_unread_view_takes_it_out_elsewhere_keeps_it(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     everything = shown.messages.rowCount()
     shown.list_view.selectRow(0)  # read by opening it
     shown.commands["toggle-read"].trigger()  # unread again: same rows, drawn again
@@ -230,7 +222,7 @@ def test_a_sort_lists_the_messages_once(
         return real(store, scope, sort, descending)
 
     monkeypatch.setattr(models, "message_ids", counted)
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     listed.clear()
     shown.menu_bar.header.sort_by(1)  # Affichage > Trier par > Objet
     assert listed == ["subject"]  # not twice (QTableView.sortByColumn asks the model twice)
@@ -244,7 +236,7 @@ def test_a_sort_lists_the_messages_once(
 def test_columns_and_sort_chosen_from_the_header_are_remembered(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    first = window(qtbot, mail_store, tmp_path)
+    first = open_window(qtbot, mail_store, tmp_path)
     header = first.list_view.horizontalHeader()
     first.menu_bar.header.show_menu(QPoint(10, 5))
     menu = first.menu_bar.header.menu
@@ -265,7 +257,7 @@ def test_columns_and_sort_chosen_from_the_header_are_remembered(
     assert subjects == sorted(subjects, key=str.casefold) or subjects == sorted(subjects)
     first.close()
 
-    again = window(qtbot, mail_store, tmp_path)
+    again = open_window(qtbot, mail_store, tmp_path)
     header = again.list_view.horizontalHeader()
     assert header.isSectionHidden(2)
     assert header.sortIndicatorSection() == 1
@@ -281,7 +273,7 @@ def test_columns_and_sort_chosen_from_the_header_are_remembered(
 def test_right_click_on_folders_attachments_and_addresses(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     account = shown.folders.index(0, 0)
     menu = shown.menu_bar.folder_menu.build(account.data(ScopeRole))
     names = [a.objectName() for a in menu.actions()]

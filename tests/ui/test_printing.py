@@ -21,15 +21,7 @@ from app.store.db import Store
 from app.ui.document_pane import DocumentView
 from app.ui.main_window import MainWindow
 from app.ui.pdf_view import PdfDialog
-from tests.ui.conftest import assert_not_blank
-
-
-def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
-    shown = MainWindow(store, tmp_path / "ui.ini")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
+from tests.ui.conftest import assert_not_blank, open_window
 
 
 def text_of(pdf: Path) -> str:
@@ -55,7 +47,7 @@ def exports(store: Store) -> list[str]:
 def test_a_message_printed_to_pdf_has_its_header_text_and_attachments(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     with_attachments(qtbot, shown)
     message = shown._selected()
     assert message is not None
@@ -90,7 +82,7 @@ def test_ctrl_p_goes_through_the_print_dialog(
         return QDialog.DialogCode.Accepted.value
 
     monkeypatch.setattr(QPrintDialog, "exec", choose)
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     shown.commands["print"].trigger()  # nothing shown: said, nothing printed
     assert seen == [] and "Choisissez d'abord un message" in shown.statusBar().currentMessage()
     shown.list_view.selectRow(0)
@@ -111,7 +103,7 @@ def test_ctrl_p_goes_through_the_print_dialog(
 def test_the_document_in_front_is_what_ctrl_p_prints(
     qtbot: QtBot, mail_store: Store, tmp_path: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     with_attachments(qtbot, shown)
     reader = shown.reader
     qtbot.waitUntil(lambda: reader.documents.loaded is not None)
@@ -137,7 +129,7 @@ def test_the_document_in_front_is_what_ctrl_p_prints(
 def test_the_print_preview(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, artefacts: Path
 ) -> None:
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     with_attachments(qtbot, shown)
     dialog = shown.printing.preview_dialog()
     assert dialog is not None
@@ -160,7 +152,7 @@ def test_a_pdf_that_cannot_be_written_is_said(
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, _text: warned.append(title))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: ("", ""))
-    shown = window(qtbot, mail_store, tmp_path)
+    shown = open_window(qtbot, mail_store, tmp_path)
     shown.list_view.selectRow(0)
     assert shown.printing.to_pdf() is None  # she cancelled the file dialog
     assert shown.printing.to_pdf(tmp_path / "nulle-part" / "x" / "m.pdf") is None
