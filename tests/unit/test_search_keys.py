@@ -159,6 +159,32 @@ def test_removals_and_copies_keep_the_tables_in_step(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_local_copy_is_found_by_its_body_and_attachment(tmp_path: Path) -> None:
+    """The index keeps no copy of the text (store migration 17): a local copy is indexed
+    again from its message file, words of its body and attachment names included."""
+    store = build(tmp_path / "profile")
+    inbox, archives = folder(store, "INBOX"), folder(store, "Archives")
+    message = EmailMessage()
+    message["From"] = "Labo <labo@biolab.mssante.test>"
+    message["Subject"] = "Bilan du jour"
+    message["Message-ID"] = "<copie@biolab.test>"
+    message.set_content("Hyperkaliémie modérée, contrôle demandé.")
+    message.add_attachment(
+        b"%PDF-1.4", maintype="application", subtype="pdf", filename="compte-rendu-ionogramme.pdf"
+    )
+    raw = message.as_bytes()
+    store.add_headers(inbox, [HeaderRow(500, (), None, len(raw), None, raw)])
+    store.add_bodies(inbox, {500: raw})
+    original = store.search("hyperkaliemie")
+    assert [m.folder for m in original] == ["INBOX"]
+    LocalChanges(store).copy(original[0].id, archives)
+    for words in ("hyperkaliemie controle", "ionogramme", "bilan du jour"):
+        assert sorted(m.folder for m in store.search(words)) == ["Archives", "INBOX"], words
+    # nothing of the text can be read back from the tables themselves
+    assert store.db.execute("SELECT count(*) FROM search WHERE body IS NOT NULL").fetchone()[0] == 0
+    store.close()
+
+
 def test_a_store_keyed_by_id_is_rekeyed_once(tmp_path: Path) -> None:
     """Migration 11 on a store written by the previous version (rowid = message id)."""
     directory = tmp_path / "old"
@@ -191,5 +217,8 @@ def test_a_store_keyed_by_id_is_rekeyed_once(tmp_path: Path) -> None:
         ]
         assert [m.uid for m in store.search("potassium")] == [3]
         assert store.db.execute("SELECT count(*) FROM search").fetchone()[0] == 3
+        assert [m.uid for m in store.search("ferr")] == [3, 1, 2]  # a prefix, unindexed
+        # migration 17: the text is no longer kept beside the index
+        assert [tuple(r) for r in store.db.execute("SELECT subject FROM search")] == [(None,)] * 3
     finally:
         store.close()
