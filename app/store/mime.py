@@ -33,7 +33,7 @@ from app.store.mime_decode import (
 )
 from app.store.mime_headers import (
     Address,
-    _addresses,
+    _cached_addresses,
     _date,
     _kept_headers,
     _message_id,
@@ -73,10 +73,10 @@ def _parse(raw: bytes, nodes: list[_Node], defects: _Defects, *, sizes: bool) ->
         defects.add("MissingHeadersDefect")
 
     raw_subject = _first(headers, "subject")
-    senders = _addresses(_all(headers, "from"), defects)
+    senders = _cached_addresses(_all(headers, "from"), defects)
     if not senders:
         defects.add("MissingFromHeaderDefect")
-        senders = _addresses(_all(headers, "sender"), defects)
+        senders = _cached_addresses(_all(headers, "sender"), defects)
     raw_message_id = _first(headers, "message-id")
     if raw_message_id is None:
         defects.add("MissingMessageIdHeaderDefect")
@@ -105,10 +105,10 @@ def _parse(raw: bytes, nodes: list[_Node], defects: _Defects, *, sizes: bool) ->
         message_id=_message_id(raw_message_id, defects),
         subject=_header_text(raw_subject) if raw_subject is not None else "",
         sender=senders[0] if senders else None,
-        to=_addresses(_all(headers, "to"), defects),
-        cc=_addresses(_all(headers, "cc"), defects),
-        bcc=_addresses(_all(headers, "bcc"), defects),
-        reply_to=_addresses(_all(headers, "reply-to"), defects),
+        to=_cached_addresses(_all(headers, "to"), defects),
+        cc=_cached_addresses(_all(headers, "cc"), defects),
+        bcc=_cached_addresses(_all(headers, "bcc"), defects),
+        reply_to=_cached_addresses(_all(headers, "reply-to"), defects),
         date=_date(_first(headers, "date"), defects),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=_references(_first(headers, "references")),

@@ -186,22 +186,27 @@ class HeaderSummary:
 
 _ADDRESS_CACHE_SIZE = 4096
 _ADDRESS_CACHE_KEY_CHARS = 1024  # the cache stays under a few MB
-_address_cache: dict[tuple[str, ...], tuple[Address, ...]] = {}
+_address_cache: dict[tuple[str, ...], tuple[tuple[Address, ...], tuple[str, ...]]] = {}
 
 
-def _cached_addresses(values: list[str]) -> tuple[Address, ...]:
-    """``_addresses`` without the defects, remembered: a mailbox repeats its correspondents
-    (every incoming message has the same To), and ``email.utils`` is the slow part."""
+def _cached_addresses(values: list[str], defects: _Defects | None = None) -> tuple[Address, ...]:
+    """``_addresses``, remembered with the defects it found (replayed into ``defects``): a
+    mailbox repeats its correspondents (every incoming message has the same To), and
+    ``email.utils`` is the slow part of parsing a message."""
     key = tuple(values)
     if sum(len(value) for value in values) > _ADDRESS_CACHE_KEY_CHARS:  # rare: not kept
-        return _addresses(values, _Defects())
+        return _addresses(values, defects if defects is not None else _Defects())
     found = _address_cache.get(key)
     if found is None:
-        found = _addresses(values, _Defects())
+        seen = _Defects()
+        found = (_addresses(values, seen), seen.names())
         if len(_address_cache) >= _ADDRESS_CACHE_SIZE:
             _address_cache.clear()
         _address_cache[key] = found
-    return found
+    if defects is not None:
+        for name in found[1]:
+            defects.add(name)
+    return found[0]
 
 
 def _header_summary(raw: bytes) -> HeaderSummary:

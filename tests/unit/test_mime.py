@@ -735,3 +735,18 @@ def test_without_sizes_only_the_sizes_change(name: str) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_without_sizes_matches_parse_message(raw: bytes) -> None:
     assert without_sizes(parse_message(raw, sizes=False)) == without_sizes(parse_message(raw))
+
+
+def test_remembered_addresses_report_their_defects_every_time() -> None:
+    """Addresses are parsed once per distinct header (a worker remembers them across
+    messages): the second message with the same broken To still says it was broken."""
+    raw = (
+        b"From: Labo <labo@biolab.mssante.test>\r\n"
+        b"To: ((( dr.martin@mssante.test\r\n"
+        b"Subject: x\r\n\r\nbody\r\n"
+    )
+    first, second = parse_message(raw), parse_message(raw)
+    assert "InvalidAddressHeaderDefect" in first.defects
+    assert first.defects == second.defects
+    assert first.to == second.to == (Address("", "dr.martin@mssante.test"),)
+    assert first.sender == Address("Labo", "labo@biolab.mssante.test")
