@@ -429,10 +429,11 @@ class Store:
                     )
             # In key order (date, then id): FTS5 writes its pending terms out whenever a rowid
             # is lower than the previous one.
+            keys = search_keys.keys_of(db, [rowid for rowid, _subject, _addresses in titles])
             db.executemany(
-                "INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
-                f"VALUES ({search_keys.KEY_OF_ID}, ?, ?, '', '')",
-                search_keys.in_key_order(db, titles),
+                "INSERT INTO search (rowid, subject, addresses, body, attachments) "
+                "VALUES (?, ?, ?, '', '')",
+                sorted((keys[rowid], subject, addresses) for rowid, subject, addresses in titles),
             )
         return added
 
@@ -531,22 +532,23 @@ class Store:
                 "UPDATE messages SET blob = ?, has_attachments = ? WHERE id = ?",
                 ((body.digest, int(body.has_attachments), rowid) for rowid, body in found),
             )
-            # In key order: FTS5 writes its pending terms out each time a rowid is lower than
-            # the previous one, and the server's order is not ours (3x the indexing time).
-            by_id = dict(found)
-            for rowid, *_ in search_keys.in_key_order(
-                db, [(rowid, "", "") for rowid, _body in found]
-            ):
-                body = by_id[rowid]  # delete then insert, row by row: keys stay in order
-                search_keys.index_text(
-                    db,
-                    rowid,
-                    body.subject,
-                    f"{body.sender} {body.recipients}",
-                    body.body_text,
-                    body.attachment_names,
-                )
-                record(db, rowid, body.overview, state_for(body.overview))
+            keys = search_keys.keys_of(db, [rowid for rowid, _body in found])
+            in_order = sorted(found, key=lambda item: keys[item[0]])
+            search_keys.replace_texts(
+                db,
+                [
+                    (
+                        keys[rowid],
+                        body.subject,
+                        f"{body.sender} {body.recipients}",
+                        body.body_text,
+                        body.attachment_names,
+                    )
+                    for rowid, body in in_order
+                ],
+            )
+            for rowid, body in in_order:
+                record(db, rowid, body.overview, state_for(body.overview), key=keys[rowid])
         self._apply_reports([rowid for rowid, _body in found])
         return [body for _rowid, body in found]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.mssante.overview import MessageOverview
-from app.store.search_keys import KEY_OF_ID
+from app.store.search_keys import keys_of
 
 READ, DONE = 1, 2  # doc_state: documents read (PDF text pending), everything indexed
 
@@ -21,18 +21,30 @@ def state_for(found: MessageOverview) -> int | None:
     return READ if found.pdfs else DONE
 
 
-def record(db: sqlite3.Connection, rowid: int, found: MessageOverview, state: int | None) -> None:
-    """One message's list columns and document words (inside the caller's transaction)."""
+def record(
+    db: sqlite3.Connection,
+    rowid: int,
+    found: MessageOverview,
+    state: int | None,
+    *,
+    key: int | None = None,
+) -> None:
+    """One message's list columns and document words (inside the caller's transaction);
+    ``key``: its full-text key (``search_keys``), when the caller has it already."""
     db.execute(
         "UPDATE messages SET patient = ?, patient_ins = ?, doc_kind = ?, results = ?, "
         "abnormal = ?, doc_state = ? WHERE id = ?",
         (found.patient, found.patient_ins, found.kind, found.results, found.abnormal, state, rowid),
     )
-    key = KEY_OF_ID  # search_keys: date, then id
-    if found.text or state != DONE or found.kind is not None:  # (re)stored: old words go
-        db.execute(f"DELETE FROM document_search WHERE rowid = {key}", (rowid,))  # noqa: S608
+    replaced = found.text or state != DONE or found.kind is not None  # (re)stored: old words go
+    if not replaced:
+        return
+    if key is None:
+        key = keys_of(db, [rowid]).get(rowid)
+        if key is None:
+            return
+    db.execute("DELETE FROM document_search WHERE rowid = ?", (key,))
     if found.text:
         db.execute(
-            f"INSERT INTO document_search (rowid, documents) VALUES ({key}, ?)",  # noqa: S608
-            (rowid, found.text),
+            "INSERT INTO document_search (rowid, documents) VALUES (?, ?)", (key, found.text)
         )

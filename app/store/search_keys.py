@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
 
 ID_BITS = 31
 ID_MASK = (1 << ID_BITS) - 1
@@ -53,11 +52,19 @@ def index_text(
     db: sqlite3.Connection, rowid: int, subject: str, addresses: str, body: str, attachments: str
 ) -> None:
     """The message's entry in ``search`` (any former one replaced)."""
-    db.execute(f"DELETE FROM search WHERE rowid = {KEY_OF_ID}", (rowid,))  # noqa: S608
-    db.execute(
-        f"INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
-        f"SELECT {KEY}, ?, ?, ?, ? FROM messages m WHERE m.id = ?",
-        (subject, addresses, body, attachments, rowid),
+    key = keys_of(db, [rowid]).get(rowid)
+    if key is not None:
+        replace_texts(db, [(key, subject, addresses, body, attachments)])
+
+
+def replace_texts(db: sqlite3.Connection, entries: list[tuple[int, str, str, str, str]]) -> None:
+    """Entries of ``search`` (key, subject, addresses, body, attachments), any former ones
+    replaced; ``entries`` in key order (FTS5 writes its pending terms out each time a key is
+    lower than the previous one: 3x the work in the server's order)."""
+    db.executemany("DELETE FROM search WHERE rowid = ?", [(entry[0],) for entry in entries])
+    db.executemany(
+        "INSERT INTO search (rowid, subject, addresses, body, attachments) VALUES (?, ?, ?, ?, ?)",
+        entries,
     )
 
 
@@ -87,14 +94,9 @@ def newest_matches(db: sqlite3.Connection, query: str, batch: int) -> Iterator[l
         yield out
 
 
-def in_key_order(
-    db: sqlite3.Connection, rows: list[tuple[Any, str, str]]
-) -> list[tuple[int, str, str]]:
-    """``rows`` (message id first) in the order of their full-text keys."""
-    if not rows:
-        return []
+def keys_of(db: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
+    """The full-text key of each message id (ids not in ``messages`` left out)."""
     keys: dict[int, int] = {}
-    ids = [int(row[0]) for row in rows]
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         marks = ",".join("?" * len(chunk))
@@ -104,4 +106,4 @@ def in_key_order(
                 chunk,
             ).fetchall()
         )
-    return sorted(((int(r[0]), r[1], r[2]) for r in rows), key=lambda r: keys.get(r[0], 0))
+    return keys
