@@ -88,6 +88,10 @@ class AccountSync:
         """``collect``: remove the message files nothing refers to any more, at the end
         (``app.ops.sync`` does it itself, minding the other processes' syncs)."""
         self.bodies = bodies
+        with self.store.bulk_writes():
+            return self._run(bodies=bodies, collect=collect)
+
+    def _run(self, *, bodies: bool, collect: bool) -> SyncReport:
         try:
             replay = ChangeReplayer(self.store, self.account, self.mailbox).run()
             self.report.changes_replayed = replay.replayed
