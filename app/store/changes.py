@@ -20,7 +20,6 @@ from app.core.errors import LocalChangeError
 from app.store import search_keys
 from app.store.db import Account, Folder, Store
 from app.store.folder_roles import folder_role
-from app.store.ingest import SearchText, search_text
 
 PROTECTED_FOLDERS = {"Inbox", "Sent", "Drafts", "Trash", "Junk"}
 """Special-use folders that cannot be renamed or deleted from Caducée."""
@@ -99,7 +98,7 @@ class LocalChanges:
             change = self._queue(
                 db, "copy", source, row.uid, target=target, message_id=row.message_id
             )
-            copy_id = _copy_row(db, row.id, target.id, -change, self._search_text(db, row.id))
+            copy_id = _copy_row(db, row.id, target.id, -change)
             db.execute("UPDATE pending_changes SET row_id = ? WHERE id = ?", (copy_id, change))
         self._queued(Action.COPY, source, message_id, target.name)
         return copy_id
@@ -436,17 +435,6 @@ class LocalChanges:
             )
         return row
 
-    def _search_text(self, db: sqlite3.Connection, row_id: int) -> SearchText:
-        """The message's words for the full-text index, read again from its file (the index
-        keeps no copy); without its file yet, its subject and addresses."""
-        subject, sender, recipients, blob = db.execute(
-            "SELECT subject, sender, recipients, blob FROM messages WHERE id = ?", (row_id,)
-        ).fetchone()
-        raw = self.store.blobs.get(blob) if blob else None
-        if raw is None:
-            return subject, f"{sender} {recipients}", "", ""
-        return search_text(raw)
-
     @staticmethod
     def _folder(db: sqlite3.Connection, folder_id: int) -> Folder:
         folder = _folder_by_id(db, folder_id)
@@ -586,9 +574,7 @@ def _forget_pending_flags(db: sqlite3.Connection, row: _Row) -> None:
     )
 
 
-def _copy_row(
-    db: sqlite3.Connection, row_id: int, folder_id: int, uid: int, text: SearchText
-) -> int:
+def _copy_row(db: sqlite3.Connection, row_id: int, folder_id: int, uid: int) -> int:
     columns = (
         "modseq, flags, internal_date, size, message_id, subject, sender, recipients, date, "
         "has_attachments, blob, thread, thread_depth"
@@ -599,8 +585,14 @@ def _copy_row(
         (folder_id, uid, row_id),
     )
     copy_id = cursor.lastrowid
+    db.execute(
+        "INSERT INTO search (rowid, subject, addresses, body, attachments) "  # noqa: S608
+        f"SELECT (SELECT {search_keys.KEY} FROM messages m WHERE m.id = ?), subject, addresses, "
+        f"body, attachments FROM search WHERE rowid = (SELECT {search_keys.KEY} FROM messages m "
+        "WHERE m.id = ?)",
+        (copy_id, row_id),
+    )
     assert copy_id is not None  # noqa: S101 - an INSERT always sets it
-    search_keys.index_text(db, copy_id, *text)
     return copy_id
 
 

@@ -64,23 +64,6 @@ def addresses_of(parsed: ParsedMessage | HeaderSummary) -> tuple[str, str]:
     return sender, recipients
 
 
-SearchText = tuple[str, str, str, str]
-"""A message's entry in the full-text table ``search``: subject, addresses, body, attachments."""
-
-
-def search_text(raw: bytes) -> SearchText:
-    """What the full-text index holds of a stored message (the index keeps no copy of it:
-    a local copy of the message is indexed again from its file)."""
-    parsed = parse_message_parts(raw, sizes=False)[0]
-    sender, recipients = addresses_of(parsed)
-    return (
-        parsed.subject,
-        f"{sender} {recipients}",
-        parsed.body_text,
-        " ".join(a.filename for a in parsed.attachments),
-    )
-
-
 def _indexed(uid: int, digest: str, raw: bytes) -> IngestedBody:
     parsed, parts = parse_message_parts(raw, sizes=False)  # the index keeps no sizes
     sender, recipients = addresses_of(parsed)

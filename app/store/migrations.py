@@ -384,30 +384,6 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_listed_sender ON messages (folder_id, sender COLLATE NOCASE)
         WHERE report IS NULL;
     """,
-    # 17 (issue 22): the full-text tables keep no second copy of the text (contentless,
-    # deletable: a message's entry is replaced without reading its old text back) and no
-    # prefix indexes (they tripled the indexing work; a prefix query of two letters walks
-    # the terms instead: under 10 ms at 100,000 messages). Rebuilt once from the old tables.
-    """
-    CREATE VIRTUAL TABLE search_lean USING fts5 (
-        subject, addresses, body, attachments,
-        tokenize = 'unicode61 remove_diacritics 2',
-        content = '', contentless_delete = 1
-    );
-    INSERT INTO search_lean (rowid, subject, addresses, body, attachments)
-        SELECT rowid, subject, addresses, body, attachments FROM search ORDER BY rowid;
-    DROP TABLE search;
-    ALTER TABLE search_lean RENAME TO search;
-    CREATE VIRTUAL TABLE document_search_lean USING fts5 (
-        documents,
-        tokenize = 'unicode61 remove_diacritics 2',
-        content = '', contentless_delete = 1
-    );
-    INSERT INTO document_search_lean (rowid, documents)
-        SELECT rowid, documents FROM document_search ORDER BY rowid;
-    DROP TABLE document_search;
-    ALTER TABLE document_search_lean RENAME TO document_search;
-    """,
 ]
 
 

@@ -84,10 +84,8 @@ def leaks(data_dir: Path) -> list[str]:
 def clear_profile(data_dir: Path, count: int) -> None:
     """A profile as a Caducée before issue 21 left it: everything in clear."""
     data_dir.mkdir(parents=True)
-    # the driver without a key: a clear file (the standard module's SQLite may be too old
-    # for the store's full-text tables)
-    connection = sqlite.raw_connect(data_dir / "store.sqlite3")
-    connection.row_factory = sqlite.Row
+    connection = sqlite3.connect(data_dir / "store.sqlite3", isolation_level=None)
+    connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA foreign_keys = ON")
     migrations.migrate(connection)

@@ -35,7 +35,7 @@ def recounted(db: sqlite3.Connection) -> list[tuple[int, int, int]]:
 
 
 def old_store() -> sqlite3.Connection:
-    db = sqlite.raw_connect(Path(":memory:"))  # the store's own SQLite (full-text options)
+    db = sqlite3.connect(":memory:", isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     sqlite.migrate(db, MIGRATIONS[: STEP - 1], "store")
     db.execute("INSERT INTO accounts (id, address, auth, imap_url) VALUES (1, 'a@x', 'card', 'i')")
