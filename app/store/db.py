@@ -338,7 +338,9 @@ class Store:
                 "INSERT INTO folders (account_id, name, delimiter, special_use, selectable) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET "
                 "delimiter = excluded.delimiter, special_use = excluded.special_use, "
-                "selectable = excluded.selectable",
+                "selectable = excluded.selectable WHERE delimiter IS NOT excluded.delimiter "
+                "OR special_use IS NOT excluded.special_use "
+                "OR selectable IS NOT excluded.selectable",  # unchanged: nothing written
                 (account.id, name, delimiter, special_use, int(selectable)),
             )
 
@@ -481,13 +483,19 @@ class Store:
                     removed += 1
         return removed
 
+    # The messages of a folder still without a body are read through the partial index of
+    # those alone: by (folder_id, uid) the planner would walk every row of the folder to
+    # find none, at every sync.
+    _WITHOUT_BODY = (
+        "FROM messages INDEXED BY messages_without_body "
+        "WHERE folder_id = ? AND blob IS NULL AND uid > 0"
+    )
+
     def missing_bodies(self, folder: Folder, limit: int) -> list[int]:
         return [
             r[0]
             for r in self.db.execute(
-                "SELECT uid FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0 "
-                "ORDER BY uid DESC "
-                "LIMIT ?",
+                f"SELECT uid {self._WITHOUT_BODY} ORDER BY uid DESC LIMIT ?",
                 (folder.id, limit),
             )
         ]
@@ -497,7 +505,7 @@ class Store:
         return {
             r[0]: r[1] or 0
             for r in self.db.execute(
-                "SELECT uid, size FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0",
+                f"SELECT uid, size {self._WITHOUT_BODY}",
                 (folder.id,),
             )
         }
@@ -643,15 +651,20 @@ class Store:
             self.blobs.swept()
         else:
             removed, young = 0, set()
+        if (
+            not young
+            and self.db.execute("SELECT 1 FROM blob_candidates LIMIT 1").fetchone() is None
+        ):
+            return removed  # nothing went or changed file since the last time: nothing to do
         with self.transaction() as db:
             db.executemany(  # kept for their age: looked at again next time
                 "INSERT OR IGNORE INTO blob_candidates (blob) VALUES (?)",
                 ((digest,) for digest in young),
             )
             db.execute(  # referred to again (the same message stored again): not a candidate
-                "DELETE FROM blob_candidates WHERE blob IN "
-                "(SELECT blob FROM messages WHERE blob IS NOT NULL)"
-            )
+                "DELETE FROM blob_candidates WHERE EXISTS "
+                "(SELECT 1 FROM messages m WHERE m.blob = blob_candidates.blob)"
+            )  # one look-up by index per candidate, not a list of every message's file
             loose = [r[0] for r in db.execute("SELECT blob FROM blob_candidates")]
         if not loose:
             return removed
