@@ -23,6 +23,8 @@ from app.core.paths import Profile
 from app.ops.accounts import AccountSession
 from app.ops.sync import SyncBusyError, sync_account
 from app.store.db import Account, Store
+from app.store.drafts import DraftStore
+from app.store.outbox import OutboxStore
 
 SYNC_WAIT_SECONDS = 60  # a sync of the account in another process: waited for this long
 WATCH_RETRY_SECONDS = 30.0  # --watch: the next try after finding another process's sync
@@ -61,6 +63,24 @@ def _size(value: int) -> str:
     return f"{value / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
+def _send_and_push(store: Store, session: AccountSession) -> int:
+    """After the sync: send what waits in the outbox (if due), copy the drafts to the server's
+    Drafts; returns how many were sent. The sending and MIME code is loaded only when the
+    store has something for it (most syncs find nothing new and nothing to send)."""
+    account = session.account
+    sent = 0
+    if OutboxStore(store).has_work(account):
+        from app.ops.outbox import deliver
+
+        sent = len(deliver(store, session).sent)
+    if DraftStore(store).has_work(account.address):
+        from app.ops.drafts import push_after_sync
+
+        for warning in push_after_sync(store, session):
+            print(f"{account.address} : {warning}", file=sys.stderr)
+    return sent
+
+
 def _sync_one(
     store: Store,
     account: Account,
@@ -86,15 +106,10 @@ def _sync_one(
         )
 
     try:
-        from app.ops.drafts import push_after_sync
-        from app.ops.outbox import deliver
-
         report = sync_account(
             store, session, profile.data_dir / "locks", wait=wait, waiting=waiting
         )
-        report.sent = len(deliver(store, session).sent)  # what waited in the outbox, if due
-        for warning in push_after_sync(store, session):  # drafts to the server's Drafts
-            print(f"{account.address} : {warning}", file=sys.stderr)
+        report.sent = _send_and_push(store, session)
     except CaduceeError as error:
         if not args.json and not (quiet_busy and isinstance(error, SyncBusyError)):
             print(f"{account.address} : ÉCHEC — {error.user_message}", file=sys.stderr)
