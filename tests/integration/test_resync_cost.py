@@ -1,0 +1,149 @@
+"""A sync that finds nothing new does work in proportion to what changed (nothing), not to
+the mailbox (issue 22, item 2): the same SQL work and no listing of the message files at
+3,000 messages as at 1,000, against the lab's Dovecot, through ``caducee sync``.
+
+Counted, not timed: the SQLite virtual machine's instructions (a progress handler called at
+each one) and the directories listed (the ``os.scandir`` / ``os.listdir`` audit events).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli.main import main
+from app.core import sqlite
+from tests.lab.build import LabAccounts, LabPki
+from tests.lab.dovecot import Dovecot, fill_maildir
+
+pytestmark = pytest.mark.lab
+
+
+@dataclass
+class Work:
+    """What one command did: SQLite instructions run, SQL statements, directories listed."""
+
+    instructions: int = 0
+    statements: list[str] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)
+
+
+class Counter:
+    """Counts the work of the commands run under ``counting()`` (one audit hook per process:
+    it cannot be removed, so it only records while a count is on)."""
+
+    installed = False
+    current: Work | None = None
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        if not Counter.installed:
+            sys.addaudithook(Counter._audit)
+            Counter.installed = True
+        original = sqlite.connect
+
+        def connect(path: Path, key: bytes | None, **kwargs: Any) -> Any:
+            connection = original(path, key, **kwargs)
+            connection.set_progress_handler(Counter._step, 1)
+            connection.set_trace_callback(Counter._statement)
+            return connection
+
+        monkeypatch.setattr(sqlite, "connect", connect)
+
+    @staticmethod
+    def _audit(event: str, args: tuple[Any, ...]) -> None:
+        if Counter.current is not None and event in ("os.scandir", "os.listdir"):
+            Counter.current.listed.append(str(args[0]))
+
+    @staticmethod
+    def _step() -> int:
+        if Counter.current is not None:
+            Counter.current.instructions += 1
+        return 0
+
+    @staticmethod
+    def _statement(sql: str) -> None:
+        if Counter.current is not None:
+            Counter.current.statements.append(sql)
+
+    def sync(
+        self, base: list[str], capsys: pytest.CaptureFixture[str]
+    ) -> tuple[dict[str, Any], Work]:
+        work = Work()
+        Counter.current = work
+        try:
+            code = main([*base, "sync", "--json"])
+        finally:
+            Counter.current = None
+        out = capsys.readouterr().out
+        assert code == 0, out
+        [report] = json.loads(out)
+        return report, work
+
+
+@pytest.fixture
+def profile(
+    dovecot_password: Dovecot,
+    lab_pki: LabPki,
+    lab_accounts: LabAccounts,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[list[str]]:
+    account = lab_accounts.sync
+    trust = tmp_path / "public-root.pem"
+    trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
+    base = ["--profile-dir", str(tmp_path / "p")]
+    monkeypatch.setenv("CADUCEE_PASSWORD", account.password or "")
+    add = ["account", "add", "--address", account.address, "--auth", "password"]
+    add += ["--imap", f"imaps://localhost:{dovecot_password.imaps_port}"]
+    add += ["--username", account.login, "--trust", str(trust), "--no-check"]
+    assert main([*base, *add]) == 0
+    yield base
+    fill_maildir(dovecot_password, account, range(0))  # an empty mailbox for the next tests
+
+
+def test_a_sync_with_nothing_new_costs_the_same_at_1000_and_3000_messages(
+    dovecot_password: Dovecot,
+    lab_accounts: LabAccounts,
+    profile: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    counter = Counter(monkeypatch)
+    messages = tmp_path / "p" / "messages"
+    fill_maildir(dovecot_password, lab_accounts.sync, range(1_000))
+    first, _work = counter.sync(profile, capsys)
+    assert (first["new"], first["bodies"]) == (1_000, 1_000)
+    small_report, small = counter.sync(profile, capsys)
+
+    fill_maildir(dovecot_password, lab_accounts.sync, range(1_000, 3_000), fresh=False)
+    more, _work = counter.sync(profile, capsys)
+    assert (more["new"], more["bodies"]) == (2_000, 2_000)
+    large_report, large = counter.sync(profile, capsys)
+
+    for report in (small_report, large_report):
+        assert (report["new"], report["bodies"], report["removed"], report["flag_changes"]) == (
+            0,
+            0,
+            0,
+            0,
+        )
+        assert report["skipped_unchanged"] == report["folders"] >= 1
+    # The message files are never listed (their clean-up is incremental, the full sweep
+    # daily: it ran with the first sync).
+    for work in (small, large):
+        assert not [p for p in work.listed if Path(p).is_relative_to(messages)], work.listed
+    # The same statements, and no more SQL work with three times the messages: a walk over
+    # the messages (a COUNT, every UID, every file name) would triple it.
+    assert sorted(large.statements) == sorted(small.statements)
+    assert small.instructions < 2_000, small.statements
+    assert large.instructions <= small.instructions * 1.05 + 20, (
+        small.instructions,
+        large.instructions,
+    )
