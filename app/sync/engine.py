@@ -1,7 +1,8 @@
 """Per-account sync: folders, then headers (the inbox is usable at once), then bodies.
 
 Incremental where the server allows it: STATUS first (an unchanged folder costs one
-command), then QRESYNC (the SELECT response brings expunges and flag changes), or else
+command; with LIST-STATUS every folder's comes with the folder list, one command for all),
+then QRESYNC (the SELECT response brings expunges and flag changes), or else
 CONDSTORE's CHANGEDSINCE for flags and UID SEARCH to find expunged messages; a full reset
 when UIDVALIDITY changes. Every step commits on its own and is idempotent, so a
 sync killed at any point resumes on the next run without losing or duplicating anything:
@@ -83,6 +84,7 @@ class AccountSync:
         self.report = SyncReport()
         self.bodies = False  # whether this run fetches bodies after the headers
         self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
+        self._listed: dict[str, FolderStatus] = {}  # statuses that came with the folder list
 
     def run(self, *, bodies: bool = True, collect: bool = True) -> SyncReport:
         """``collect``: remove the message files nothing refers to any more, at the end
@@ -114,7 +116,7 @@ class AccountSync:
             self._workers = start_workers(default_workers())
 
     def sync_folder_list(self) -> list[Folder]:
-        remote = self.mailbox.folders()
+        remote, self._listed = self.mailbox.folders_and_status()
         for info in remote:
             self.store.upsert_folder(
                 self.account, info.name, info.delimiter, info.special_use, info.selectable
@@ -133,7 +135,9 @@ class AccountSync:
         return folders
 
     def sync_headers(self, folder: Folder, *, retry: bool = True) -> None:
-        status = self.mailbox.status(folder.name)
+        # Read before this folder's turn, the listed status is at worst older than the
+        # server's: the state recorded from it then only makes the next sync look again.
+        status = self._listed.pop(folder.name, None) or self.mailbox.status(folder.name)
         if folder.uidvalidity is not None and status.uidvalidity != folder.uidvalidity:
             log.info("UIDVALIDITY changed for a folder: local copy reset")
             self.store.reset_folder(folder, status.uidvalidity)
