@@ -33,7 +33,7 @@ from app.store.mime_headers import parse_header_summary
 log = logging.getLogger(__name__)
 
 STORE_FILE = "store.sqlite3"
-_UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
+_UID_CHUNK = 500  # UIDs one query looks up
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
 
@@ -118,6 +118,10 @@ class MessageSummary:
         data["flags"] = list(self.flags)
         data["unread"] = self.unread
         return data
+
+
+def _uid_chunks(uids: Sequence[int]) -> list[Sequence[int]]:
+    return [uids[i : i + _UID_CHUNK] for i in range(0, len(uids), _UID_CHUNK)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -391,6 +395,38 @@ class Store:
             )
         }  # a negative uid marks a local move or copy the server has not seen yet
 
+    def stored_uids(self, folder: Folder, uids: Iterable[int]) -> set[int]:
+        """Which of ``uids`` the folder holds: a look-up each by index, in proportion to the
+        UIDs asked, not to the folder (``uids`` reads every row of it)."""
+        found: set[int] = set()
+        for chunk in _uid_chunks(sorted(u for u in set(uids) if u > 0)):
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    "SELECT uid FROM messages "  # noqa: S608 - placeholders
+                    f"WHERE folder_id = ? AND uid IN ({','.join('?' * len(chunk))})",
+                    (folder.id, *chunk),
+                )
+            )
+        return found
+
+    def highest_uid(self, folder: Folder) -> int:
+        """The folder's highest stored UID (0 when empty): one step down its index."""
+        row = self.db.execute(
+            "SELECT max(uid) FROM messages WHERE folder_id = ?", (folder.id,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def uids_from(self, folder: Folder, first: int) -> set[int]:
+        """The folder's stored UIDs from ``first`` up (a range of the index)."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT uid FROM messages WHERE folder_id = ? AND uid >= ? AND uid > 0",
+                (folder.id, first),
+            )
+        }
+
     def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> int:
         """First pass: summaries, searchable by subject and addresses at once. Returns how
         many were new here (a UID already stored is left as it is)."""
@@ -447,16 +483,13 @@ class Store:
         changed = 0
         updates: list[tuple[str, int | None, int, int]] = []
         with self.transaction() as db:
-            for start in range(0, len(uids), _UID_CHUNK):  # what is stored now, by UID ranges
-                chunk = uids[start : start + _UID_CHUNK]
+            for chunk in _uid_chunks(uids):  # what is stored now: a look-up per UID changed
                 rows = db.execute(
-                    "SELECT uid, flags, modseq FROM messages "
-                    "WHERE folder_id = ? AND uid BETWEEN ? AND ?",
-                    (folder.id, chunk[0], chunk[-1]),
+                    "SELECT uid, flags, modseq FROM messages "  # noqa: S608 - placeholders
+                    f"WHERE folder_id = ? AND uid IN ({','.join('?' * len(chunk))})",
+                    (folder.id, *chunk),
                 )
                 for uid, stored, stored_modseq in rows:
-                    if uid not in flags:
-                        continue  # in the range, not among the changes
                     new, modseq = flags[uid]
                     if set(stored.split()) != set(new):
                         changed += 1

@@ -149,10 +149,9 @@ class AccountSync:
         try:
             if self.push_flags(folder):
                 status = self.mailbox.status(folder.name)  # our own changes moved the modseq
-            local = self.store.uids(folder)
-            new_uids = self._quick_resync(folder, local)
+            new_uids = self._quick_resync(folder)
             if new_uids is None:  # no QRESYNC, or the server could not use what we know
-                new_uids = self._full_resync(folder, local)
+                new_uids = self._full_resync(folder, self.store.uids(folder))
         except _Rebuilt:  # between STATUS and SELECT: start again, STATUS will say so
             if not retry:
                 raise ProtocolError(
@@ -186,11 +185,12 @@ class AccountSync:
             messages=status.messages,
         )
 
-    def _quick_resync(self, folder: Folder, local: set[int]) -> set[int] | None:
+    def _quick_resync(self, folder: Folder) -> set[int] | None:
         """QRESYNC (RFC 7162): the SELECT response carries the expunges (VANISHED) and flag
         changes since the recorded mod-sequence; new messages are the UIDs from the recorded
         UIDNEXT up. Stores the expunges and flag changes; returns the UIDs to fetch, or None
-        when the folder must be resynced the long way.
+        when the folder must be resynced the long way. The store is asked about these UIDs
+        only, never for every UID of the folder: the work follows what changed.
 
         The recorded UIDNEXT and mod-sequence only move once every header below them is
         stored (``set_folder_state`` comes last), so a sync killed half-way asks again for
@@ -203,17 +203,22 @@ class AccountSync:
             and folder.uidnext is not None
         ):
             return None
-        resync = self.mailbox.select_qresync(
-            folder.name, folder.uidvalidity, folder.highestmodseq, local
+        resync = self.mailbox.select_qresync(  # every stored UID is at most the highest one
+            folder.name,
+            folder.uidvalidity,
+            folder.highestmodseq,
+            known_up_to=self.store.highest_uid(folder),
         )
         if not resync.resynced:
             if resync.uidvalidity != folder.uidvalidity:
                 raise _Rebuilt
             log.info("QRESYNC parameters ignored by the server: full resync")
             return None
-        changes = {uid: c for uid, c in resync.changed.items() if uid in local}
-        self._apply(folder, local & resync.vanished, changes)  # new ones come with headers
-        return self.mailbox.uids_from(folder.uidnext) - local
+        known = self.store.stored_uids(folder, resync.vanished | resync.changed.keys())
+        changes = {uid: c for uid, c in resync.changed.items() if uid in known}
+        self._apply(folder, known & resync.vanished, changes)  # new ones come with headers
+        # Stored from UIDNEXT up: headers a sync killed half-way stored, its state not moved.
+        return self.mailbox.uids_from(folder.uidnext) - self.store.uids_from(folder, folder.uidnext)
 
     def _full_resync(self, folder: Folder, local: set[int]) -> set[int]:
         """Without QRESYNC: every UID of the folder (UID SEARCH ALL) to find the expunges,

@@ -480,10 +480,17 @@ class Mailbox:
 
     @_translated_errors
     def select_qresync(
-        self, name: str, uidvalidity: int, modseq: int, known: Iterable[int] = ()
+        self,
+        name: str,
+        uidvalidity: int,
+        modseq: int,
+        known: Iterable[int] = (),
+        *,
+        known_up_to: int | None = None,
     ) -> Resync:
         """EXAMINE with QRESYNC: the expunges and flag changes since ``modseq`` come with the
-        SELECT response itself, without listing every UID of the folder.
+        SELECT response itself, without listing every UID of the folder. The UIDs the
+        client knows: ``known``, or every one up to ``known_up_to`` (``1:N``).
 
         imapclient neither sends SELECT parameters nor parses VANISHED: the command goes
         through imaplib's ``select`` (which flushes the previous folder's responses and
@@ -497,6 +504,8 @@ class Mailbox:
         known_uids = uid_set(ordered)
         if len(known_uids) > KNOWN_UIDS_MAX_CHARS:
             known_uids = f"1:{ordered[-1]}"
+        if known_up_to is not None and known_up_to > 0:
+            known_uids = f"1:{known_up_to}"
         parameters = f"{uidvalidity} {modseq}" + (f" {known_uids}" if known_uids else "")
         imap = self.client._imap
         folder = self.client._normalise_folder(name)

@@ -1,6 +1,6 @@
-"""A sync that finds nothing new does work in proportion to what changed (nothing), not to
-the mailbox (issue 22, item 2): the same SQL work and no listing of the message files at
-3,000 messages as at 1,000, against the lab's Dovecot, through ``caducee sync``.
+"""A sync does work in proportion to what changed, not to the mailbox (issue 22, item 2):
+with nothing new, or three flags changed, the same SQL work and no listing of the message
+files at 3,000 messages as at 1,000, against the lab's Dovecot, through ``caducee sync``.
 
 Counted, not timed: the SQLite virtual machine's instructions (a progress handler called at
 each one), the directories listed (the ``os.scandir`` / ``os.listdir`` audit events), and no
@@ -21,6 +21,7 @@ import pytest
 from app.cli.main import main
 from app.core import sqlite
 from app.transport.imap import Mailbox
+from tests.integration.test_sync import Server
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot, fill_maildir
 
@@ -113,8 +114,17 @@ def profile(
     fill_maildir(dovecot_password, account, range(0))  # an empty mailbox for the next tests
 
 
-def test_a_sync_with_nothing_new_costs_the_same_at_1000_and_3000_messages(
+def _change_flags(server: Server, positions: tuple[int, ...]) -> None:
+    """Another client marks three messages (here and there in the folder) flagged."""
+    with server.client() as client:
+        client.select_folder("INBOX")
+        uids = sorted(client.search(["ALL"]))
+        client.add_flags([uids[p] for p in positions], [b"\\Flagged"])
+
+
+def test_a_sync_does_work_in_proportion_to_what_changed_not_to_the_mailbox(
     dovecot_password: Dovecot,
+    lab_pki: LabPki,
     lab_accounts: LabAccounts,
     profile: list[str],
     tmp_path: Path,
@@ -122,20 +132,29 @@ def test_a_sync_with_nothing_new_costs_the_same_at_1000_and_3000_messages(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     counter = Counter(monkeypatch)
+    server = Server(dovecot_password, lab_pki, lab_accounts.sync)
     messages = tmp_path / "p" / "messages"
+
+    def measure(size: int) -> tuple[dict[str, Any], Work, Work]:
+        """The mailbox grown to ``size`` and synced; then a sync with nothing new, and one
+        after three messages' flags changed on the server."""
+        with monkeypatch.context() as patched:  # Dovecot lists each folder with its status
+            patched.setattr(Mailbox, "status", _no_status)
+            report, unchanged = counter.sync(profile, capsys)
+        _change_flags(server, (size - 900, size // 2, size - 10))  # none flagged before
+        flagged, changed = counter.sync(profile, capsys)
+        assert (flagged["new"], flagged["flag_changes"], flagged["bodies"]) == (0, 3, 0), flagged
+        return report, unchanged, changed
+
     fill_maildir(dovecot_password, lab_accounts.sync, range(1_000))
     first, _work = counter.sync(profile, capsys)
     assert (first["new"], first["bodies"]) == (1_000, 1_000)
-    with monkeypatch.context() as patched:  # Dovecot lists each folder with its status
-        patched.setattr(Mailbox, "status", _no_status)
-        small_report, small = counter.sync(profile, capsys)
+    small_report, small, small_changed = measure(1_000)
 
     fill_maildir(dovecot_password, lab_accounts.sync, range(1_000, 3_000), fresh=False)
     more, _work = counter.sync(profile, capsys)
     assert (more["new"], more["bodies"]) == (2_000, 2_000)
-    with monkeypatch.context() as patched:
-        patched.setattr(Mailbox, "status", _no_status)
-        large_report, large = counter.sync(profile, capsys)
+    large_report, large, large_changed = measure(3_000)
 
     for report in (small_report, large_report):
         assert (report["new"], report["bodies"], report["removed"], report["flag_changes"]) == (
@@ -147,7 +166,7 @@ def test_a_sync_with_nothing_new_costs_the_same_at_1000_and_3000_messages(
         assert report["skipped_unchanged"] == report["folders"] >= 1
     # The message files are never listed (their clean-up is incremental, the full sweep
     # daily: it ran with the first sync).
-    for work in (small, large):
+    for work in (small, large, small_changed, large_changed):
         assert not [p for p in work.listed if Path(p).is_relative_to(messages)], work.listed
     # The same statements, and no more SQL work with three times the messages: a walk over
     # the messages (a COUNT, every UID, every file name) would triple it.
@@ -156,4 +175,9 @@ def test_a_sync_with_nothing_new_costs_the_same_at_1000_and_3000_messages(
     assert large.instructions <= small.instructions * 1.05 + 20, (
         small.instructions,
         large.instructions,
+    )
+    # Three flags changed: three messages looked up and rewritten, at either size.
+    assert large_changed.instructions <= small_changed.instructions * 1.1 + 100, (
+        small_changed.instructions,
+        large_changed.instructions,
     )
