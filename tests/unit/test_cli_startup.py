@@ -96,11 +96,12 @@ def test_one_commands_errors_are_the_whole_parsers(capsys: pytest.CaptureFixture
 
 
 def test_a_sync_loads_none_of_the_code_it_does_not_need(tmp_path: Path) -> None:
-    probe = (
-        "import json, sys\n"
+    probe = (  # main() reads sys.argv, as the installed command does
+        "import gc, json, sys\n"
         "from app.cli.main import main\n"
-        "code = main(['--profile-dir', sys.argv[1], 'sync', '--json'])\n"
-        "print(json.dumps([code, sorted(sys.modules)]))\n"
+        "sys.argv = ['caducee', '--profile-dir', sys.argv[1], 'sync', '--json']\n"
+        "code = main()\n"
+        "print(json.dumps([code, sorted(sys.modules), gc.get_freeze_count()]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, str(tmp_path / "profile")],
@@ -109,8 +110,9 @@ def test_a_sync_loads_none_of_the_code_it_does_not_need(tmp_path: Path) -> None:
         timeout=60,
         check=True,
     )
-    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    code, loaded, frozen = json.loads(done.stdout.splitlines()[-1])
     assert code == 0, done.stderr
+    assert frozen > 0  # the imports' objects out of the collector's way (gc.freeze)
     assert "app.store.db" in loaded and "app.ops.sync" in loaded  # it did open the store
     unneeded = [m for m in loaded if m.startswith(NOT_FOR_A_SYNC)]
     assert unneeded == []
