@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from app.cli.accounts import open_store, session_for
+from app.cli.sessions import open_store, session_for
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
 from app.ops import drafts

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.cli.accounts import open_store
 from app.cli.parser import CaduceeParser
+from app.cli.sessions import open_store
 from app.core.errors import LocalChangeError
 from app.core.paths import Profile
 from app.core.settings import Settings

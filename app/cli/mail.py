@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from app.cli.accounts import open_store
+from app.cli.sessions import open_store
 from app.core.audit import Action
 from app.core.paths import Profile
 from app.mssante.documents import read_message

@@ -7,31 +7,16 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
+import importlib
 import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from app import APP_NAME
-from app.cli import (
-    accounts,
-    audit,
-    card,
-    demo,
-    diagnose,
-    directory,
-    drafts,
-    encryption,
-    filing,
-    gui,
-    info,
-    mail,
-    organize,
-    receipts,
-    results,
-    send,
-    send_document,
-)
+from app.cli import encryption  # its imports are the store's own (keys, SQLCipher)
 from app.cli.parser import CaduceeParser, add_to_every_command, name_types_in_french
 from app.core import crashes, logs, private, profile_encrypt
 from app.core.errors import CaduceeError
@@ -42,43 +27,86 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+# Each command and the module of ``app.cli`` that registers and runs it, in the help's order.
+# Only the module of the command given is imported (``caducee sync`` does not load the
+# directory, filing, documents, PSC or the window's code: a sync that finds nothing new is
+# mostly start-up); the help, the version, no command or an unknown one build them all.
+COMMANDS: dict[str, str] = {
+    "info": "info",
+    "card": "card",
+    "diagnose": "diagnose",
+    "account": "accounts",
+    "sync": "sync",
+    "list": "mail",
+    "show": "mail",
+    "mark": "mail",
+    "search": "mail",
+    "move": "organize",
+    "copy": "organize",
+    "archive": "organize",
+    "delete": "organize",
+    "folder": "organize",
+    "gui": "gui",
+    "demo": "demo",
+    "send": "send",
+    "outbox": "send",
+    "send-document": "send_document",
+    "directory": "directory",
+    "patients": "filing",
+    "file": "filing",
+    "journal": "filing",
+    "audit": "audit",
+    "drafts": "drafts",
+    "receipts": "receipts",
+    "results": "results",
+    "index-documents": "results",
+    "key": "encryption",
+    "profile": "encryption",
+}
+PROFILE_OPTION = "--profile-dir"
 
-def build_parser() -> argparse.ArgumentParser:
+
+class _VersionAction(argparse._VersionAction):
+    """``--version``, its line made when asked (the edition is read then, not at every start)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from app.cli.info import version_line
+
+        self.version = version_line()
+        super().__call__(parser, *args, **kwargs)
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, when it can be told without the parser: the first word
+    not an option, only ``--profile-dir`` before it; None otherwise (help, version, no
+    command, an unknown one, another option first)."""
+    words = iter(argv)
+    for word in words:
+        if word == PROFILE_OPTION:
+            next(words, None)
+        elif not word.startswith(f"{PROFILE_OPTION}="):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the one ``argv`` names (``command_in``)."""
     parser = CaduceeParser(
         prog="caducee",
         description=f"{APP_NAME} — messagerie sécurisée de santé (MSSanté).",
         epilog=f"Variable d'environnement : {PROFILE_ENV} (équivaut à --profile-dir).",
     )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=info.version_line(),
-        help="afficher la version et quitter",
-    )
+    parser.add_argument("--version", action=_VersionAction, help="afficher la version et quitter")
     commands = parser.add_subparsers(
         dest="command", metavar="COMMANDE", title="commandes", parser_class=CaduceeParser
     )
-    info.register(commands)
-    card.register(commands)
-    diagnose.register(commands)
-    accounts.register(commands)
-    mail.register(commands)
-    organize.register(commands)
-    gui.register(commands)
-    demo.register(commands)
-    send.register(commands)
-    send_document.register(commands)
-    directory.register(commands)
-    filing.register(commands)
-    audit.register(commands)
-    drafts.register(commands)
-    receipts.register(commands)
-    results.register(commands)
-    encryption.register(commands)
+    named = command_in(argv) if argv is not None else None
+    for module in dict.fromkeys(COMMANDS.values() if named is None else [COMMANDS[named]]):
+        importlib.import_module(f"app.cli.{module}").register(commands)
     # Once every command exists: the option then goes on each, so it may follow any of them.
     add_to_every_command(
         parser,
-        "--profile-dir",
+        PROFILE_OPTION,
         metavar="DIR",
         help="garder tous les fichiers de l'application dans DIR (par défaut : les dossiers "
         "de l'utilisateur) ; se place avant ou après la commande, et si elle est donnée aux "
@@ -96,9 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     if not faulthandler.is_enabled():  # pytest's own stays as it is
         crashes.trace_to_stderr()  # the window replaces it by a report in the log folder
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
+    if argv is None:  # this process is the command (not a caller's, e.g. a test's)
+        # What the imports made lives as long as the process: moved out of the collector's
+        # way, no collection (nor the one at exit) walks it again — tens of ms of a command.
+        gc.freeze()
     if args.command is None:  # the desktop application, as a double-click would start it
+        from app.cli import gui
+
         args.run = gui.run
     profile = Profile.resolve(args.profile_dir)
     logs.setup(profile.log_dir)  # the file appears with the first record only

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from app.cli.accounts import open_store
+from app.cli.sessions import open_store
 from app.core.errors import LocalChangeError
 from app.core.paths import Profile
 from app.store.archive import Archiver

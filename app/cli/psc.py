@@ -11,16 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.edition import embedded_edition
 from app.core.paths import Profile
-from app.core.settings import Settings
-from app.psc.client import PscClient
-from app.psc.config import PscConfig, resolve
-from app.psc.keeper import TokenKeeper
 from app.psc.signin import SignInMethod
-from app.store.db import Account
+
+if TYPE_CHECKING:  # imported when a PSC account signs in, not by every command that has --psc
+    from app.psc.config import PscConfig
+    from app.psc.keeper import TokenKeeper
+    from app.store.db import Account
 
 PSC_HELP = (
     "connexion Pro Santé Connect des comptes qui l'utilisent : browser (navigateur, par "
@@ -65,6 +64,10 @@ def config_for(
     client_id: str | None = None,
     account: Account | None = None,
 ) -> PscConfig:
+    from app.core.edition import embedded_edition
+    from app.core.settings import Settings
+    from app.psc.config import resolve
+
     return resolve(
         issuer=issuer,
         client_id=client_id,
@@ -84,6 +87,8 @@ def sign_in_with(chosen: SignInMethod, profile: Profile) -> Callable[[Account], 
         key = (config.issuer, config.client_id)
         keeper = keepers.get(key)
         if keeper is None or not keeper.active:
+            from app.psc.client import PscClient
+
             keeper = chosen.sign_in(PscClient(config), say)
             keepers[key] = keeper
             identity = keeper.identity

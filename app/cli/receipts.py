@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from app.cli.accounts import open_store
+from app.cli.sessions import open_store
 from app.core.paths import Profile
 from app.store.receipts import ReceiptStore
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli.accounts import open_store
 from app.cli.filing import ROOT_HELP, root_of
+from app.cli.sessions import open_store
 from app.core.paths import Profile
 from app.filing.results import PatientResults, patient_results
 from app.filing.service import Filing

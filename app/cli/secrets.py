@@ -12,9 +12,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.keychain import get_secret, pkcs12_key
-from app.cps.card import PinPrompt
+
+if TYPE_CHECKING:
+    from app.cps.card import PinPrompt
 
 PIN_ENV = "CADUCEE_PIN"
 PASSWORD_ENV = "CADUCEE_PASSWORD"  # noqa: S105 - a variable name, not a secret

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import psc
-from app.cli.accounts import open_store, session_for
+from app.cli.sessions import open_store, session_for
 from app.core.errors import CaduceeError
 from app.core.paths import Profile
 from app.core.settings import Settings

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import psc
-from app.cli.accounts import open_store, session_for
 from app.cli.filing import root_of
 from app.cli.send import _addresses, _print_report, deliver_now
+from app.cli.sessions import open_store, session_for
 from app.core.paths import Profile
 from app.filing.errors import PatientsRootError
 from app.filing.patients import open_root_db

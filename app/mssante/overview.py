@@ -28,13 +28,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.mssante.documents import LIGHT_SKIPPED, read_message, read_parsed
-from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
-from app.mssante.patient_address import PATIENT_DOMAINS
-from app.store.mime import ParsedMessage
-from app.store.mime_attachments import MessageParts
+if TYPE_CHECKING:
+    from app.mssante.model import MessageDocuments, PatientIdentity, ReceivedDocument
+    from app.store.mime import ParsedMessage
+    from app.store.mime_attachments import MessageParts
+
+# The readers (CDA, XDM, HPRIM, PDF...) are imported by the functions that read: the store
+# imports this module for ``MessageOverview``, and a sync that brings nothing new (most of
+# them) never reads a document.
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +112,9 @@ def overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
     header = header_section(raw)
     if _REPORT.search(header):
         return MessageOverview(kind="receipt")
+    from app.mssante.documents import read_message
+    from app.mssante.model import MessageDocuments
+
     if not documents:
         return overview_of(MessageDocuments(), header)
     return overview_of(read_message(raw), header)
@@ -118,6 +124,9 @@ def ingest_overview(raw: bytes, parsed: ParsedMessage, parts: MessageParts) -> M
     """:func:`overview` in the sync's workers, from the parse the index already made, light
     (PDF attachments not decoded, no HTML). A bug in a reader must not stop a sync: it is
     logged (no patient data) and the message gets no overview."""
+    from app.mssante.documents import read_parsed
+    from app.mssante.model import MessageDocuments
+
     try:
         header = header_section(raw)
         if _REPORT.search(header):
@@ -131,6 +140,9 @@ def ingest_overview(raw: bytes, parsed: ParsedMessage, parts: MessageParts) -> M
 
 
 def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOverview:
+    from app.mssante.documents import LIGHT_SKIPPED
+    from app.mssante.patient_address import PATIENT_DOMAINS
+
     docs = documents.documents
     identities = [d.identity for d in docs if d.identity is not None]
     identities.sort(key=lambda i: (_SOURCE_RANK.get(i.source, 9), i.ins is None))

@@ -13,27 +13,30 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.audit import Action, AuditTrail
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.core.settings import lock_minutes_for
-from app.cps.card import CardModule, PinProvider
 from app.cps.identity import parse_holder
-from app.cps.keeper import CardKeeper, CardState
-from app.cps.modules import find_module
 from app.directory import trusted
 from app.directory.errors import TrustedListError
 from app.psc.errors import PscConfigurationError
-from app.psc.keeper import TokenKeeper
 from app.store.db import Account, Store
-from app.transport import imap, sasl, smtp
+from app.transport import imap, sasl
 from app.transport.credentials import CardCredential, ClientCredential, Pkcs12Credential
 from app.transport.endpoints import Endpoint
 from app.transport.tls import TrustPolicy
 
+if TYPE_CHECKING:  # loaded when a card or PSC account uses them (a sync starts faster)
+    from app.cps.card import PinProvider
+    from app.cps.keeper import CardKeeper, CardState
+    from app.psc.keeper import TokenKeeper
+    from app.transport import smtp
+
 SecretProvider = Callable[[str], str | None]
-PscSignIn = Callable[[Account], TokenKeeper]  # signs in to PSC for the account (may block)
+PscSignIn = Callable[[Account], "TokenKeeper"]  # signs in to PSC for the account (may block)
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +133,18 @@ class AccountSession:
     def credential(self) -> ClientCredential | None:
         account = self.account
         keeper = self._keeper
-        if keeper is not None and keeper.state is CardState.LOCKED:
-            keeper.unlock(self.ask_pin)  # the card is back: its PIN again, same accounts
+        if keeper is not None:  # a card account (its module loaded)
+            from app.cps.keeper import CardState
+
+            if keeper.state is CardState.LOCKED:
+                keeper.unlock(self.ask_pin)  # the card is back: its PIN again, same accounts
         if account.auth in ("password", "psc") or self._credential is not None:
             return self._credential
         if account.auth == "card":
+            from app.cps.card import CardModule
+            from app.cps.keeper import CardKeeper
+            from app.cps.modules import find_module
+
             choice = find_module(account.module, self.settings_module)
             self._keeper = CardKeeper(CardModule(choice.path))
             self._keeper.unlock(self.ask_pin)
@@ -193,6 +203,8 @@ class AccountSession:
         """The SMTP login of a PSC account (None for the others)."""
         if self.account.auth != "psc":
             return None
+        from app.transport import smtp
+
         return smtp.BearerLogin(self.account.username or self.account.address, self.psc())
 
     def _imap_bearer(self) -> imap.ImapConnection:

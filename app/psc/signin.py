@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.psc import qr
-from app.psc.client import Opener, PscClient
 from app.psc.errors import PscConfigurationError
-from app.psc.keeper import TokenKeeper
+
+if TYPE_CHECKING:  # a command line naming the method does not load the client (jose, HTTP)
+    from app.psc.client import Opener, PscClient
+    from app.psc.keeper import TokenKeeper
 
 METHODS = ("browser", "qr", "ciba")
 
@@ -78,4 +81,6 @@ class SignInMethod:
                 f"(valable {request.expires_in / 60:.0f} minutes)…"
             )
             tokens = client.wait_ciba(request, cancel=cancel)
+        from app.psc.keeper import TokenKeeper
+
         return TokenKeeper(client, tokens)

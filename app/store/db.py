@@ -33,7 +33,7 @@ from app.store.mime_headers import parse_header_summary
 log = logging.getLogger(__name__)
 
 STORE_FILE = "store.sqlite3"
-_UID_CHUNK = 500  # UIDs whose stored flags one query reads (a range of UIDs)
+_UID_CHUNK = 500  # UIDs one query looks up
 BULK_CHECKPOINT_PAGES = 20_000  # the log of a sync may grow to ~80 MB before a checkpoint
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 
@@ -119,6 +119,10 @@ class MessageSummary:
         data["flags"] = list(self.flags)
         data["unread"] = self.unread
         return data
+
+
+def _uid_chunks(uids: Sequence[int]) -> list[Sequence[int]]:
+    return [uids[i : i + _UID_CHUNK] for i in range(0, len(uids), _UID_CHUNK)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -356,7 +360,9 @@ class Store:
                 "INSERT INTO folders (account_id, name, delimiter, special_use, selectable) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET "
                 "delimiter = excluded.delimiter, special_use = excluded.special_use, "
-                "selectable = excluded.selectable",
+                "selectable = excluded.selectable WHERE delimiter IS NOT excluded.delimiter "
+                "OR special_use IS NOT excluded.special_use "
+                "OR selectable IS NOT excluded.selectable",  # unchanged: nothing written
                 (account.id, name, delimiter, special_use, int(selectable)),
             )
 
@@ -406,6 +412,38 @@ class Store:
                 "SELECT uid FROM messages WHERE folder_id = ? AND uid > 0", (folder.id,)
             )
         }  # a negative uid marks a local move or copy the server has not seen yet
+
+    def stored_uids(self, folder: Folder, uids: Iterable[int]) -> set[int]:
+        """Which of ``uids`` the folder holds: a look-up each by index, in proportion to the
+        UIDs asked, not to the folder (``uids`` reads every row of it)."""
+        found: set[int] = set()
+        for chunk in _uid_chunks(sorted(u for u in set(uids) if u > 0)):
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    "SELECT uid FROM messages "  # noqa: S608 - placeholders
+                    f"WHERE folder_id = ? AND uid IN ({','.join('?' * len(chunk))})",
+                    (folder.id, *chunk),
+                )
+            )
+        return found
+
+    def highest_uid(self, folder: Folder) -> int:
+        """The folder's highest stored UID (0 when empty): one step down its index."""
+        row = self.db.execute(
+            "SELECT max(uid) FROM messages WHERE folder_id = ?", (folder.id,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def uids_from(self, folder: Folder, first: int) -> set[int]:
+        """The folder's stored UIDs from ``first`` up (a range of the index)."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT uid FROM messages WHERE folder_id = ? AND uid >= ? AND uid > 0",
+                (folder.id, first),
+            )
+        }
 
     def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> int:
         """First pass: summaries, searchable by subject and addresses at once. Returns how
@@ -464,16 +502,13 @@ class Store:
         changed = 0
         updates: list[tuple[str, int | None, int, int]] = []
         with self.transaction() as db:
-            for start in range(0, len(uids), _UID_CHUNK):  # what is stored now, by UID ranges
-                chunk = uids[start : start + _UID_CHUNK]
+            for chunk in _uid_chunks(uids):  # what is stored now: a look-up per UID changed
                 rows = db.execute(
-                    "SELECT uid, flags, modseq FROM messages "
-                    "WHERE folder_id = ? AND uid BETWEEN ? AND ?",
-                    (folder.id, chunk[0], chunk[-1]),
+                    "SELECT uid, flags, modseq FROM messages "  # noqa: S608 - placeholders
+                    f"WHERE folder_id = ? AND uid IN ({','.join('?' * len(chunk))})",
+                    (folder.id, *chunk),
                 )
                 for uid, stored, stored_modseq in rows:
-                    if uid not in flags:
-                        continue  # in the range, not among the changes
                     new, modseq = flags[uid]
                     if set(stored.split()) != set(new):
                         changed += 1
@@ -500,13 +535,19 @@ class Store:
                     removed += 1
         return removed
 
+    # The messages of a folder still without a body are read through the partial index of
+    # those alone: by (folder_id, uid) the planner would walk every row of the folder to
+    # find none, at every sync.
+    _WITHOUT_BODY = (
+        "FROM messages INDEXED BY messages_without_body "
+        "WHERE folder_id = ? AND blob IS NULL AND uid > 0"
+    )
+
     def missing_bodies(self, folder: Folder, limit: int) -> list[int]:
         return [
             r[0]
             for r in self.db.execute(
-                "SELECT uid FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0 "
-                "ORDER BY uid DESC "
-                "LIMIT ?",
+                f"SELECT uid {self._WITHOUT_BODY} ORDER BY uid DESC LIMIT ?",
                 (folder.id, limit),
             )
         ]
@@ -516,7 +557,7 @@ class Store:
         return {
             r[0]: r[1] or 0
             for r in self.db.execute(
-                "SELECT uid, size FROM messages WHERE folder_id = ? AND blob IS NULL AND uid > 0",
+                f"SELECT uid, size {self._WITHOUT_BODY}",
                 (folder.id,),
             )
         }
@@ -663,15 +704,20 @@ class Store:
             self.blobs.swept()
         else:
             removed, young = 0, set()
+        if (
+            not young
+            and self.db.execute("SELECT 1 FROM blob_candidates LIMIT 1").fetchone() is None
+        ):
+            return removed  # nothing went or changed file since the last time: nothing to do
         with self.transaction() as db:
             db.executemany(  # kept for their age: looked at again next time
                 "INSERT OR IGNORE INTO blob_candidates (blob) VALUES (?)",
                 ((digest,) for digest in young),
             )
             db.execute(  # referred to again (the same message stored again): not a candidate
-                "DELETE FROM blob_candidates WHERE blob IN "
-                "(SELECT blob FROM messages WHERE blob IS NOT NULL)"
-            )
+                "DELETE FROM blob_candidates WHERE EXISTS "
+                "(SELECT 1 FROM messages m WHERE m.blob = blob_candidates.blob)"
+            )  # one look-up by index per candidate, not a list of every message's file
             loose = [r[0] for r in db.execute("SELECT blob FROM blob_candidates")]
         if not loose:
             return removed

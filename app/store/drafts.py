@@ -81,6 +81,17 @@ class DraftStore:
         sql = f"{self._SELECT} WHERE {where} ORDER BY d.updated_at DESC, d.id DESC"
         return [self._row(r) for r in self.db.execute(sql, params)]
 
+    def has_work(self, account: str) -> bool:
+        """Whether a draft of ``account`` is to be copied to the server or its copy removed
+        there (``app.ops.drafts.push``); False: the push has nothing to do."""
+        row = self.db.execute(
+            "SELECT 1 FROM drafts d JOIN accounts a ON a.id = d.account_id WHERE a.address = ? "
+            "AND (d.gone = 1 OR d.server_message_id IS NULL OR d.server_version IS NOT d.version) "
+            "LIMIT 1",
+            (account,),
+        ).fetchone()
+        return row is not None
+
     def count(self, account: str) -> int:
         row = self.db.execute(
             "SELECT count(*) FROM drafts d JOIN accounts a ON a.id = d.account_id "

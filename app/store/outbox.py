@@ -140,6 +140,18 @@ class OutboxStore:
             return self._select()
         return self._select("o.account_id = ?", (account.id,))
 
+    def has_work(self, account: Account) -> bool:
+        """Whether this account's outbox holds anything a delivery acts on: a message queued,
+        in flight or whose fate is uncertain, or a sent one whose copy in Sent or whose file
+        is still to deal with. False: ``app.ops.outbox.deliver`` has nothing to do for it
+        (a ``caducee sync`` then does not load the sending code)."""
+        row = self.db.execute(
+            "SELECT 1 FROM outbox WHERE account_id = ? AND (state IN ('queued', 'sending', "
+            "'uncertain') OR (state = 'sent' AND file_removed = 0)) LIMIT 1",
+            (account.id,),
+        ).fetchone()
+        return row is not None
+
     def in_state(self, account: Account, *states: str) -> list[OutboxItem]:
         return self._select(
             "o.account_id = ? AND o.state IN (SELECT value FROM json_each(?))",

@@ -1,7 +1,8 @@
 """Per-account sync: folders, then headers (the inbox is usable at once), then bodies.
 
 Incremental where the server allows it: STATUS first (an unchanged folder costs one
-command), then QRESYNC (the SELECT response brings expunges and flag changes), or else
+command; with LIST-STATUS every folder's comes with the folder list, one command for all),
+then QRESYNC (the SELECT response brings expunges and flag changes), or else
 CONDSTORE's CHANGEDSINCE for flags and UID SEARCH to find expunged messages; a full reset
 when UIDVALIDITY changes. Every step commits on its own and is idempotent, so a
 sync killed at any point resumes on the next run without losing or duplicating anything:
@@ -83,6 +84,7 @@ class AccountSync:
         self.report = SyncReport()
         self.bodies = False  # whether this run fetches bodies after the headers
         self._workers: ProcessPoolExecutor | None = None  # started early, see _start_workers
+        self._listed: dict[str, FolderStatus] = {}  # statuses that came with the folder list
 
     def run(self, *, bodies: bool = True, collect: bool = True) -> SyncReport:
         """``collect``: remove the message files nothing refers to any more, at the end
@@ -118,7 +120,7 @@ class AccountSync:
             self._workers = start_workers(default_workers())
 
     def sync_folder_list(self) -> list[Folder]:
-        remote = self.mailbox.folders()
+        remote, self._listed = self.mailbox.folders_and_status()
         for info in remote:
             self.store.upsert_folder(
                 self.account, info.name, info.delimiter, info.special_use, info.selectable
@@ -137,7 +139,9 @@ class AccountSync:
         return folders
 
     def sync_headers(self, folder: Folder, *, retry: bool = True) -> None:
-        status = self.mailbox.status(folder.name)
+        # Read before this folder's turn, the listed status is at worst older than the
+        # server's: the state recorded from it then only makes the next sync look again.
+        status = self._listed.pop(folder.name, None) or self.mailbox.status(folder.name)
         if folder.uidvalidity is not None and status.uidvalidity != folder.uidvalidity:
             log.info("UIDVALIDITY changed for a folder: local copy reset")
             self.store.reset_folder(folder, status.uidvalidity)
@@ -149,10 +153,9 @@ class AccountSync:
         try:
             if self.push_flags(folder):
                 status = self.mailbox.status(folder.name)  # our own changes moved the modseq
-            local = self.store.uids(folder)
-            new_uids = self._quick_resync(folder, local)
+            new_uids = self._quick_resync(folder)
             if new_uids is None:  # no QRESYNC, or the server could not use what we know
-                new_uids = self._full_resync(folder, local)
+                new_uids = self._full_resync(folder, self.store.uids(folder))
         except _Rebuilt:  # between STATUS and SELECT: start again, STATUS will say so
             if not retry:
                 raise ProtocolError(
@@ -186,11 +189,12 @@ class AccountSync:
             messages=status.messages,
         )
 
-    def _quick_resync(self, folder: Folder, local: set[int]) -> set[int] | None:
+    def _quick_resync(self, folder: Folder) -> set[int] | None:
         """QRESYNC (RFC 7162): the SELECT response carries the expunges (VANISHED) and flag
         changes since the recorded mod-sequence; new messages are the UIDs from the recorded
         UIDNEXT up. Stores the expunges and flag changes; returns the UIDs to fetch, or None
-        when the folder must be resynced the long way.
+        when the folder must be resynced the long way. The store is asked about these UIDs
+        only, never for every UID of the folder: the work follows what changed.
 
         The recorded UIDNEXT and mod-sequence only move once every header below them is
         stored (``set_folder_state`` comes last), so a sync killed half-way asks again for
@@ -203,17 +207,22 @@ class AccountSync:
             and folder.uidnext is not None
         ):
             return None
-        resync = self.mailbox.select_qresync(
-            folder.name, folder.uidvalidity, folder.highestmodseq, local
+        resync = self.mailbox.select_qresync(  # every stored UID is at most the highest one
+            folder.name,
+            folder.uidvalidity,
+            folder.highestmodseq,
+            known_up_to=self.store.highest_uid(folder),
         )
         if not resync.resynced:
             if resync.uidvalidity != folder.uidvalidity:
                 raise _Rebuilt
             log.info("QRESYNC parameters ignored by the server: full resync")
             return None
-        changes = {uid: c for uid, c in resync.changed.items() if uid in local}
-        self._apply(folder, local & resync.vanished, changes)  # new ones come with headers
-        return self.mailbox.uids_from(folder.uidnext) - local
+        known = self.store.stored_uids(folder, resync.vanished | resync.changed.keys())
+        changes = {uid: c for uid, c in resync.changed.items() if uid in known}
+        self._apply(folder, known & resync.vanished, changes)  # new ones come with headers
+        # Stored from UIDNEXT up: headers a sync killed half-way stored, its state not moved.
+        return self.mailbox.uids_from(folder.uidnext) - self.store.uids_from(folder, folder.uidnext)
 
     def _full_resync(self, folder: Folder, local: set[int]) -> set[int]:
         """Without QRESYNC: every UID of the folder (UID SEARCH ALL) to find the expunges,

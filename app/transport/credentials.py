@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -15,8 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from app.core.errors import CaduceeError, CardError, CardOperationError, Pkcs12Error
-from app.cps.card import CardSession
 from app.transport import openssl
+
+if TYPE_CHECKING:  # a password or PKCS#12 account does not load the card library
+    from app.cps.card import CardSession
 
 # A card that only signs PKCS#1 v1.5 (CPS3) cannot do TLS 1.3 client authentication.
 PKCS1_SIGNATURE_ALGORITHMS = "RSA+SHA256:RSA+SHA384:RSA+SHA512"

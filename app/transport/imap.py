@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 from cryptography import x509
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
-from imapclient.response_parser import parse_fetch_response
+from imapclient.imap_utf7 import decode as decode_utf7
+from imapclient.response_parser import parse_fetch_response, parse_response
 
 from app.core.errors import (
     AuthenticationError,
@@ -391,11 +392,42 @@ class Mailbox:
             self.qresync = "QRESYNC" in enabled
         if self.condstore and not self.qresync:
             self.client.enable("CONDSTORE")
+        self.list_status = "LIST-STATUS" in capabilities  # RFC 5819
 
     @_translated_errors
     def folders(self) -> list[FolderInfo]:
+        return self._folder_infos(self.client.list_folders())
+
+    @_translated_errors
+    def folders_and_status(self) -> tuple[list[FolderInfo], dict[str, FolderStatus]]:
+        """The folders and, with LIST-STATUS (RFC 5819), each one's status in the same round
+        trip (``LIST "" "*" RETURN (STATUS (...))``): a sync that finds nothing new then
+        costs one command for every folder together, not a STATUS each. Without it, no
+        status: the caller asks ``status`` per folder."""
+        if not self.list_status:
+            return self.folders(), {}
+        imap = self.client._imap
+        command = "LIST"
+        typ, data = imap._simple_command(
+            command, b'""', b'"*"', b"RETURN", b"(STATUS (%s))" % b" ".join(self._status_items())
+        )
+        self.client._checkok(command, typ, data)
+        statuses = imap.untagged_responses.pop("STATUS", [])
+        typ, data = imap._untagged_response(typ, data, command)
+        folders = self._folder_infos(self.client._proc_folder_list(data))
+        found: dict[str, FolderStatus] = {}
+        parsed = parse_response([line for line in statuses if line not in (b"", None)])
+        for name, items in zip(parsed[::2], parsed[1::2], strict=True):
+            text = str(name) if isinstance(name, int) else name
+            if isinstance(text, bytes):
+                text = decode_utf7(text) if self.client.folder_encode else text.decode()
+            found[text] = self._folder_status(dict(zip(items[::2], items[1::2], strict=True)))
+        return folders, found
+
+    @staticmethod
+    def _folder_infos(listed: Iterable[tuple[Any, Any, str]]) -> list[FolderInfo]:
         found = []
-        for flags, delimiter, name in self.client.list_folders():
+        for flags, delimiter, name in listed:
             lowered = {f.lower() for f in flags}
             special = next(
                 (f.decode()[1:].capitalize() for f in flags if f.lower() in _SPECIAL_USE), None
@@ -412,12 +444,18 @@ class Mailbox:
             )
         return found
 
-    @_translated_errors
-    def status(self, name: str) -> FolderStatus:
+    def _status_items(self) -> list[bytes]:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         if self.condstore:
             items.append(b"HIGHESTMODSEQ")
-        data = self.client.folder_status(name, items)
+        return items
+
+    @_translated_errors
+    def status(self, name: str) -> FolderStatus:
+        return self._folder_status(self.client.folder_status(name, self._status_items()))
+
+    @staticmethod
+    def _folder_status(data: dict[bytes, Any]) -> FolderStatus:
         modseq = data.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             int(data[b"UIDVALIDITY"]),
@@ -442,10 +480,17 @@ class Mailbox:
 
     @_translated_errors
     def select_qresync(
-        self, name: str, uidvalidity: int, modseq: int, known: Iterable[int] = ()
+        self,
+        name: str,
+        uidvalidity: int,
+        modseq: int,
+        known: Iterable[int] = (),
+        *,
+        known_up_to: int | None = None,
     ) -> Resync:
         """EXAMINE with QRESYNC: the expunges and flag changes since ``modseq`` come with the
-        SELECT response itself, without listing every UID of the folder.
+        SELECT response itself, without listing every UID of the folder. The UIDs the
+        client knows: ``known``, or every one up to ``known_up_to`` (``1:N``).
 
         imapclient neither sends SELECT parameters nor parses VANISHED: the command goes
         through imaplib's ``select`` (which flushes the previous folder's responses and
@@ -459,6 +504,8 @@ class Mailbox:
         known_uids = uid_set(ordered)
         if len(known_uids) > KNOWN_UIDS_MAX_CHARS:
             known_uids = f"1:{ordered[-1]}"
+        if known_up_to is not None and known_up_to > 0:
+            known_uids = f"1:{known_up_to}"
         parameters = f"{uidvalidity} {modseq}" + (f" {known_uids}" if known_uids else "")
         imap = self.client._imap
         folder = self.client._normalise_folder(name)

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import ssl
 import subprocess
@@ -34,7 +33,7 @@ from app.transport.endpoints import Endpoint, Protocol, Security
 from app.transport.imap import Mailbox
 from app.transport.tls import TrustPolicy
 from tests.lab.build import LabAccounts, LabPki
-from tests.lab.dovecot import Dovecot, MailAccount
+from tests.lab.dovecot import Dovecot, MailAccount, fill_maildir
 from tests.lab.proxy import FaultyProxy
 from tests.profile_db import open_db
 
@@ -584,28 +583,6 @@ def test_flags_changed_locally_offline_reach_the_server_at_the_next_sync(
     assert again.flags_pushed == 0 and again.skipped_unchanged >= 1  # type: ignore[attr-defined]
 
 
-def _fill_maildir(dovecot: Dovecot, account: MailAccount, count: int) -> None:
-    """Small messages written straight into the Maildir, as a delivery agent would (an
-    APPEND per message would take minutes); every fifth one unread."""
-    home = dovecot.home(account)
-    maildir = home / "Maildir"
-    shutil.rmtree(maildir, ignore_errors=True)  # Dovecot's index too: a fresh UIDVALIDITY
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True)
-    stamp = int(time.time())
-    for number in range(count):
-        raw = (
-            f"From: labo{number % 37}@biolab.mssante.test\r\nTo: big@mail.example.test\r\n"
-            f"Subject: Bilan {number}\r\nMessage-ID: <big-{number}@lab.test>\r\n"
-            f"Date: Mon, 16 Nov 2026 09:00:00 +0100\r\n\r\nRésultat {number}.\r\n"
-        )
-        name = f"{stamp}.{number}.lab:2,{'S' if number % 5 else ''}"
-        (maildir / "cur" / name).write_bytes(raw.encode())
-    owner = home.stat()
-    for path in [maildir, *maildir.rglob("*")]:
-        os.chown(path, owner.st_uid, owner.st_gid)
-
-
 def _server_flags(box: Server) -> dict[int, set[str]]:
     with box.client() as client:
         client.select_folder("INBOX", readonly=True)
@@ -650,7 +627,7 @@ def test_a_folder_with_20000_messages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     box = Server(dovecot_password, lab_pki, lab_accounts.big)
-    _fill_maildir(dovecot_password, box.account, 20_000)
+    fill_maildir(dovecot_password, box.account, range(20_000))
     trust = tmp_path / "public-root.pem"
     trust.write_bytes(lab_pki.public_ca.root.issued.cert_pem())
     profile = tmp_path / "profile"

@@ -248,14 +248,15 @@ def test_overview_kinds_and_patient() -> None:
 
 
 def test_a_reader_bug_never_stops_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.mssante.documents as readers  # overview imports them when it reads
     import app.mssante.overview as module
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(module, "read_message", broken)
+    monkeypatch.setattr(readers, "read_message", broken)
     raw = message([("CR-BIO.xml", lab_report([HB]), "text", "xml")])
-    monkeypatch.setattr(module, "read_parsed", broken)
+    monkeypatch.setattr(readers, "read_parsed", broken)
     parsed, parts = parse_message_parts(raw)
     found = module.ingest_overview(raw, parsed, parts)
     assert found.kind is None and found.notices

@@ -291,6 +291,37 @@ def test_a_file_goes_only_once_its_message_is_in_sent(store: Store) -> None:
     assert outbox.remove_files(account) == 0
 
 
+@pytest.mark.parametrize(
+    ("state", "file_removed", "work"),
+    [
+        ("queued", 0, True),
+        ("sending", 0, True),
+        ("uncertain", 0, True),
+        ("sent", 0, True),  # its copy in Sent, or its file, still to deal with
+        ("sent", 1, False),
+        ("failed", 0, False),
+    ],
+)
+def test_the_outbox_has_work_where_a_delivery_would_act(
+    store: Store, state: str, file_removed: int, work: bool
+) -> None:
+    """``caducee sync`` loads the sending code only when ``has_work``: where it says no, a
+    delivery changes nothing."""
+    item = queue(store)
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE outbox SET state = ?, file_removed = ? WHERE id = ?",
+            (state, file_removed, item.id),
+        )
+    account = account_of(store)
+    assert OutboxStore(store).has_work(account) is work
+    if not work:
+        changes = store.db.total_changes
+        report = deliver(store, OfflineSession(account))  # type: ignore[arg-type]
+        assert store.db.total_changes == changes
+        assert not (report.sent or report.uncertain or report.confirmed or report.warnings)
+
+
 def test_stray_files_go_when_old(store: Store) -> None:
     outbox = OutboxStore(store)
     item = queue(store)

@@ -186,15 +186,24 @@ def test_a_draft_version_moves_only_when_it_changes(store: Store) -> None:
 
 
 def test_a_draft_on_the_server_waits_for_its_copy_to_go(store: Store) -> None:
+    # has_work: what ``caducee sync`` asks before loading the push (drafts.push)
+    assert not DraftStore(store).has_work(ME)
     row = drafts.save(store, "k2", Draft(ME, [], "", "Texte"))
+    assert DraftStore(store).has_work(ME)  # to copy to the server
     DraftStore(store).uploaded(row, "Drafts", "copy@x")
     assert DraftStore(store).get("k2").on_server  # type: ignore[union-attr]
+    assert not DraftStore(store).has_work(ME)
+    drafts.save(store, "k2", Draft(ME, [], "", "Texte changé"))
+    assert DraftStore(store).has_work(ME)  # a new version
+    DraftStore(store).uploaded(DraftStore(store).get("k2"), "Drafts", "copy2@x")  # type: ignore[arg-type]
     drafts.discard(store, "k2", why="envoyé")
+    assert DraftStore(store).has_work(ME)  # its server copy to remove
     gone = DraftStore(store).get("k2")
     assert gone is not None and gone.gone and DraftStore(store).items(ME) == []
     assert [r.key for r in DraftStore(store).items(ME, gone=True)] == ["k2"]
     DraftStore(store).server_copy_removed(gone)
     assert DraftStore(store).get("k2") is None
+    assert not DraftStore(store).has_work(ME)
 
 
 def test_draft_files_of_an_older_caducee_are_imported(store: Store, tmp_path: Path) -> None:
