@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store.db import BULK_CHECKPOINT_PAGES, HeaderRow, Store
+from app.store.db import HeaderRow, Store
+from app.store.message_writes import BULK_CHECKPOINT_PAGES
 
 
 def _fill(store: Store, count: int) -> None:
