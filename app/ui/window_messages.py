@@ -95,6 +95,10 @@ class MessageWindow(SessionWindow):
         row = self.list_view.currentIndex().row()
         self._apply_scope()
         self._refresh_counts()
+        self.messages.after_listed(lambda: self._select_near(row))
+
+    def _select_near(self, row: int) -> None:
+        """The message now at ``row`` (the one after those deleted), or the last."""
         if self.messages.rowCount():
             self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
 
