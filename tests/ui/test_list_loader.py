@@ -1,0 +1,189 @@
+"""The message list's ids listed off the GUI thread (app/ui/list_loader.py, issue 22 item 4):
+only the newest request is applied, the list ends as the synchronous listing gives it, the
+GUI thread runs while a slow query does, closing the window ends the thread.
+
+Every scope is listed in the loader's thread here (``listed_at_once = 0``); a query is made
+slow on purpose by a progress handler on the loader's own connection (real SQLite, real
+encrypted store): 5 ms at every step of SQLite's machine until ``gate`` opens (an interrupt
+still ends it: SQLite checks for one between steps).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from app.store.db import Store
+from app.store.views import Scope, message_ids, threaded_rows
+from app.ui.list_loader import ListLoader
+from app.ui.main_window import MainWindow
+from tests.ui.conftest import OWNER, open_window
+
+WAIT_MS = 20_000
+
+
+class Gate:
+    """Queries of the loader's connection crawl until ``open()``."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.steps = 0
+
+    def slow(self, connection: sqlite3.Connection) -> None:
+        def step() -> int:
+            self.steps += 1
+            self.opened.wait(0.005)
+            return 0  # go on (a non-zero answer would abort the query)
+
+        connection.set_progress_handler(step, 1)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    made = Gate()
+    monkeypatch.setattr(ListLoader, "prepare", made.slow)
+    yield made
+    made.open()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, mail_store: Store, tmp_path: Path) -> MainWindow:
+    shown = open_window(qtbot, mail_store, tmp_path)
+    shown.messages.listed_at_once = 0  # every scope in the loader's thread
+    return shown
+
+
+def settle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not window.messages.loading, timeout=WAIT_MS)
+
+
+def shown_ids(window: MainWindow) -> list[int]:
+    return list(window.messages._ids)
+
+
+def search(window: MainWindow, text: str) -> None:
+    window.search.setText(text)
+    window.search_feedback.now()  # as Enter (no 300 ms pause)
+
+
+def test_typing_fast_applies_only_the_last_query(
+    qtbot: QtBot, window: MainWindow, mail_store: Store, gate: Gate
+) -> None:
+    before = shown_ids(window)
+    listed: list[str] = []
+    told: list[int] = []
+    window.messages.listed.connect(listed.append)
+    search(window, "compte")  # a loader starts on it, held at the gate
+    assert window.messages.loader is not None
+    window.messages.loader.listed.connect(lambda number, _rows: told.append(number))
+    qtbot.waitUntil(lambda: gate.steps > 0, timeout=WAIT_MS)  # the first query runs
+    search(window, "patient")
+    search(window, "rendu")
+    assert window.messages.loading and shown_ids(window) == before  # kept meanwhile
+    assert window.count.text() == "Recherche…"
+    gate.open()
+    settle(qtbot, window)
+    qtbot.wait(200)  # anything stale would have come in by now
+    expected = message_ids(mail_store, Scope(account=OWNER, search="rendu"))
+    assert listed == ["reset"]  # once, with the last query's ids
+    assert told == [window.messages._request]  # the loader told nothing of the stale two
+    assert shown_ids(window) == expected and expected and expected != before
+    assert window.count.text() == f"{len(expected)} résultat(s)"
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_the_list_ends_as_the_synchronous_listing_gives_it(
+    qtbot: QtBot, window: MainWindow, mail_store: Store, threaded: bool
+) -> None:
+    header = window.list_view.horizontalHeader()
+    model = window.messages
+    if threaded:
+        window.list_threads.set_threaded(True)
+        settle(qtbot, window)
+
+    def synchronous(scope: Scope) -> list[int]:
+        if not threaded:
+            return message_ids(mail_store, scope, model.sort_key, model.descending)
+        return list(threaded_rows(mail_store, scope, model.sort_key, model.descending).ids)
+
+    everything = window.folders.index(0, 0)  # the account: all its folders mixed
+    window.folder_view.setCurrentIndex(everything)
+    settle(qtbot, window)
+    assert shown_ids(window) == synchronous(Scope(account=OWNER)) and len(shown_ids(window)) > 50
+    for column in (1, 2, 3, 1):  # subject, sender, date, each way (ties: by id)
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            header.setSortIndicator(column, order)
+            settle(qtbot, window)
+            assert shown_ids(window) == synchronous(Scope(account=OWNER)), (column, order)
+    search(window, "patient")
+    settle(qtbot, window)
+    found = synchronous(Scope(account=OWNER, search="patient"))
+    assert shown_ids(window) == found and len(found) > 10
+    rows = [model.message(r) for r in range(model.rowCount())]
+    assert [m.id for m in rows if m is not None] == found  # rows read for the new ids
+
+
+def test_the_gui_thread_runs_while_a_slow_query_does(
+    qtbot: QtBot, window: MainWindow, mail_store: Store, gate: Gate
+) -> None:
+    before = shown_ids(window)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(10)
+    started = time.perf_counter()
+    window.folder_view.setCurrentIndex(window.folders.index(0, 0))  # the account's view
+    assert time.perf_counter() - started < 0.1  # asked, not waited for
+    qtbot.waitUntil(lambda: gate.steps > 20, timeout=WAIT_MS)  # the query crawls...
+    qtbot.wait(300)
+    timer.stop()
+    assert window.messages.loading and shown_ids(window) == before  # ...the list stays...
+    assert window.count.text() == "Chargement…"
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) > 20 and max(gaps) < 0.1  # ...and the window answers meanwhile
+    window.list_view.selectRow(0)  # she can still open a message of the list shown
+    assert window.reader.current is not None
+    gate.open()
+    settle(qtbot, window)
+    assert shown_ids(window) == message_ids(mail_store, Scope(account=OWNER))
+    assert window.count.text() == f"{len(shown_ids(window))} message(s)"
+
+
+def test_closing_the_window_while_a_query_runs_leaves_no_thread(
+    qtbot: QtBot, window: MainWindow, gate: Gate
+) -> None:
+    window.folder_view.setCurrentIndex(window.folders.index(0, 0))
+    qtbot.waitUntil(lambda: gate.steps > 0, timeout=WAIT_MS)  # held at the gate
+    loader = window.messages.loader
+    assert loader is not None and loader.thread_running
+    started = time.perf_counter()
+    window.close()  # the gate stays shut: only the interrupt ends the query
+    assert time.perf_counter() - started < 5
+    assert not loader.thread_running
+    assert loader._reader is None  # its connection closed
+    assert not [t for t in threading.enumerate() if "list-loader" in t.name]
+
+
+def test_an_error_of_the_loader_reaches_her_as_before(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(connection: sqlite3.Connection) -> None:
+        raise OSError("disque illisible")
+
+    monkeypatch.setattr(ListLoader, "prepare", broken)
+    before = shown_ids(window)
+    with qtbot.capture_exceptions() as raised:
+        window.folder_view.setCurrentIndex(window.folders.index(0, 0))
+        settle(qtbot, window)
+    assert [str(e[1]) for e in raised] == ["disque illisible"]  # raised in the GUI thread
+    assert shown_ids(window) == before
