@@ -10,6 +10,7 @@ still ends it: SQLite checks for one between steps).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
@@ -149,7 +150,7 @@ def test_the_gui_thread_runs_while_a_slow_query_does(
     timer.stop()
     assert window.messages.loading and shown_ids(window) == before  # ...the list stays...
     assert window.count.text() == "Chargement…"
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 20 and max(gaps) < 0.1  # ...and the window answers meanwhile
     window.list_view.selectRow(0)  # she can still open a message of the list shown
     assert window.reader.current is not None
