@@ -122,6 +122,7 @@ class ListLoader(QObject):
 
     def _work(self) -> None:  # the loader's thread
         store: Store | None = None
+        again = 0  # the request listed again after an interrupt meant for an older one
         try:
             while True:
                 with self._lock:
@@ -143,8 +144,9 @@ class ListLoader(QObject):
                     with self._lock:
                         self._running = 0
                         newest = number == self._newest and not self._closed
-                        if newest and _interrupted(error) and self._wanted is None:
-                            self._wanted = (number, request)  # hit by a late interrupt: again
+                        late = newest and _interrupted(error) and again != number
+                        if late and self._wanted is None:  # hit by an interrupt meant for
+                            self._wanted, again = (number, request), number  # the one before
                             continue
                     if newest:
                         self._tell(self.failed, number, error)

@@ -3,9 +3,7 @@ only the newest request is applied, the list ends as the synchronous listing giv
 GUI thread runs while a slow query does, closing the window ends the thread.
 
 Every scope is listed in the loader's thread here (``listed_at_once = 0``); a query is made
-slow on purpose by a progress handler on the loader's own connection (real SQLite, real
-encrypted store): 5 ms at every step of SQLite's machine until ``gate`` opens (an interrupt
-still ends it: SQLite checks for one between steps).
+slow on purpose (``gate``, tests/ui/conftest.py: real SQLite, the real encrypted store).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import itertools
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,36 +22,9 @@ from app.store.db import Store
 from app.store.views import Scope, message_ids, threaded_rows
 from app.ui.list_loader import ListLoader
 from app.ui.main_window import MainWindow
-from tests.ui.conftest import OWNER, open_window
+from tests.ui.conftest import OWNER, Gate, open_window
 
 WAIT_MS = 20_000
-
-
-class Gate:
-    """Queries of the loader's connection crawl until ``open()``."""
-
-    def __init__(self) -> None:
-        self.opened = threading.Event()
-        self.steps = 0
-
-    def slow(self, connection: sqlite3.Connection) -> None:
-        def step() -> int:
-            self.steps += 1
-            self.opened.wait(0.005)
-            return 0  # go on (a non-zero answer would abort the query)
-
-        connection.set_progress_handler(step, 1)
-
-    def open(self) -> None:
-        self.opened.set()
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    made = Gate()
-    monkeypatch.setattr(ListLoader, "prepare", made.slow)
-    yield made
-    made.open()
 
 
 @pytest.fixture
