@@ -163,6 +163,11 @@ class BrowsingWindow(QMainWindow):
         self.messages.refresh()
         self._refresh_counts()
 
+    def _select_near(self, row: int) -> None:
+        """The message now at ``row`` (the one after those that left the list), or the last."""
+        if self.messages.rowCount():
+            self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
+
     def _reselect_message(self, message_id: int) -> None:
         row = self.messages.row_of(message_id)
         if row is not None:

@@ -97,11 +97,6 @@ class MessageWindow(SessionWindow):
         self._refresh_counts()
         self.messages.after_listed(lambda: self._select_near(row))
 
-    def _select_near(self, row: int) -> None:
-        """The message now at ``row`` (the one after those deleted), or the last."""
-        if self.messages.rowCount():
-            self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
-
     # -- writing --------------------------------------------------------------------------
 
     def write(self) -> Composer:
