@@ -4,7 +4,9 @@ list listed off the GUI thread is waited for: the measure ends once its ids are 
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -62,3 +64,26 @@ def test_a_list_listed_off_the_gui_thread_is_waited_for(
     actions.ticks.timer.stop()
     window.close()
     store.close()
+
+
+def test_other_threads_run_while_the_bench_waits(qtbot: QtBot) -> None:
+    """``spin`` waits as the window's loop does, letting the list loader's thread run
+    (``QTest.qWait`` holds the GIL: such a thread got 1/200 of its time there)."""
+
+    def count(wait: Callable[[], None]) -> int:
+        done: list[int] = []
+
+        def work() -> None:
+            n, end = 0, time.perf_counter() + 0.3
+            while time.perf_counter() < end:
+                n += 1
+            done.append(n)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        wait()
+        thread.join()
+        return done[0]
+
+    alone = count(lambda: time.sleep(0.35))
+    assert count(lambda: ui_actions.spin(350)) > alone / 5
