@@ -251,6 +251,7 @@ class MessageListModel(QAbstractTableModel):
         self._unread: dict[str, int] = {}
         self.listed_at_once = LISTED_AT_ONCE
         self.loader: ListLoader | None = None  # started with the first large scope
+        self._closed = False  # the window closed: listed at once again, as before
         self._pending: str | None = None  # how the ids being listed will come in
         self._request = 0  # the loader's number for them
         self._after: list[Callable[[], None]] = []
@@ -283,7 +284,7 @@ class MessageListModel(QAbstractTableModel):
         if self._pending is not None and _STRENGTH[self._pending] > _STRENGTH[how]:
             how = self._pending
         request = ListRequest(self.scope, self.sort_key, self.descending, self.threaded)
-        if scope_size(self.store, self.scope) <= self.listed_at_once:
+        if self._closed or scope_size(self.store, self.scope) <= self.listed_at_once:
             if self.loader is not None:
                 self.loader.cancel()
             self._pending = None
@@ -337,6 +338,7 @@ class MessageListModel(QAbstractTableModel):
 
     def close(self) -> None:
         """The window closes: the loader's thread ends (a query running is interrupted)."""
+        self._closed = True
         self._pending = None
         self._after.clear()
         if self.loader is not None:
@@ -357,32 +359,37 @@ class MessageListModel(QAbstractTableModel):
         if new == self._ids:
             self.invalidate()
             return
-        wanted = set(new)
-        kept = [i for i in self._ids if i in wanted]
+        # Only what lies between the rows unchanged at the top and at the bottom is walked
+        # (new mail at the top of 100,000 rows: 20 rows, not 100,000 in Python).
+        head = _same_start(self._ids, new)
+        tail = _same_start(self._ids[head:][::-1], new[head:][::-1])
+        stop_old, stop_new = len(self._ids) - tail, len(new) - tail
+        wanted = set(new[head:stop_new])
+        kept = [i for i in self._ids[head:stop_old] if i in wanted]
         known = set(kept)
-        if kept != [i for i in new if i in known]:  # reordered (a date changed): start over
+        if kept != [i for i in new[head:stop_new] if i in known]:  # reordered: start over
             self.beginResetModel()
             self._ids = new
             self.endResetModel()
             return
-        row = len(self._ids) - 1
-        while row >= 0:  # removals, from the bottom, one contiguous run at a time
+        row = stop_old - 1
+        while row >= head:  # removals, from the bottom, one contiguous run at a time
             if self._ids[row] in wanted:
                 row -= 1
                 continue
             end = row
-            while row >= 0 and self._ids[row] not in wanted:
+            while row >= head and self._ids[row] not in wanted:
                 row -= 1
             self.beginRemoveRows(QModelIndex(), row + 1, end)
             del self._ids[row + 1 : end + 1]
             self.endRemoveRows()
-        row = 0
-        while row < len(new):  # insertions, from the top, one contiguous run at a time
+        row = head
+        while row < stop_new:  # insertions, from the top, one contiguous run at a time
             if row < len(self._ids) and self._ids[row] == new[row]:
                 row += 1
                 continue
             end = row
-            while end < len(new) and new[end] not in known:
+            while end < stop_new and new[end] not in known:
                 end += 1
             self.beginInsertRows(QModelIndex(), row, end - 1)
             self._ids[row:row] = new[row:end]
@@ -630,6 +637,18 @@ class MessageListModel(QAbstractTableModel):
             return None
         head = self._order.head_of(self._ids[row])
         return self.row_of(head) if head is not None else None
+
+
+def _same_start(old: list[int], new: list[int]) -> int:
+    """How many first ids both lists share (compared a slice at a time, in C)."""
+    low, high = 0, min(len(old), len(new))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[low:middle] == new[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 _STRENGTH = {"refresh": 0, "relayout": 1, "reset": 2}

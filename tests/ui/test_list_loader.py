@@ -9,6 +9,7 @@ slow on purpose (``gate``, tests/ui/conftest.py: real SQLite, the real encrypted
 from __future__ import annotations
 
 import itertools
+import random
 import sqlite3
 import threading
 import time
@@ -16,12 +17,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from app.store.db import Store
 from app.store.views import Scope, message_ids, threaded_rows
 from app.ui.list_loader import ListLoader
 from app.ui.main_window import MainWindow
+from app.ui.models import MessageListModel
 from tests.ui.conftest import OWNER, Gate, open_window
 
 WAIT_MS = 20_000
@@ -143,6 +146,9 @@ def test_closing_the_window_while_a_query_runs_leaves_no_thread(
     assert loader._thread.isFinished()  # ended, not only asked to
     assert loader._reader is None  # its connection closed
     assert not [t for t in threading.enumerate() if "list-loader" in t.name]
+    gate.open()
+    window.messages.set_scope(Scope(account=OWNER))  # a sync's report arriving late
+    assert not window.messages.loading and window.messages.rowCount() > 50  # listed at once
 
 
 def test_an_error_of_the_loader_reaches_her_as_before(
@@ -158,3 +164,27 @@ def test_an_error_of_the_loader_reaches_her_as_before(
         settle(qtbot, window)
     assert [str(e[1]) for e in raised] == ["disque illisible"]  # raised in the GUI thread
     assert shown_ids(window) == before
+
+
+def test_a_refresh_ends_with_the_new_ids_whatever_changed(qtbot: QtBot, mail_store: Store) -> None:
+    """Rows removed and inserted between the unchanged top and bottom (only that part is
+    walked), or the list started over when reordered: always the new ids, in order."""
+    model = MessageListModel(mail_store)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    rng = random.Random(3)
+    for _ in range(2000):
+        old = rng.sample(range(100), rng.randint(0, 30))
+        new = [i for i in old if rng.random() < 0.8]
+        for _ in range(rng.randint(0, 5)):
+            added = rng.randint(100, 200)
+            if added not in new:
+                new.insert(rng.randint(0, len(new)), added)
+        if rng.random() < 0.1:
+            rng.shuffle(new)
+        model.beginResetModel()
+        model._ids = list(old)
+        model.endResetModel()
+        model._refreshed(list(new))
+        assert model._ids == new and model.rowCount() == len(new), (old, new)
