@@ -158,9 +158,9 @@ class BrowsingWindow(QMainWindow):
     def _reload_keeping_selection(self) -> None:
         """The store changed (a sync, a flag): same message selected, wherever it moved."""
         selected = self._selected()
-        if selected is not None:  # once listed (at once, or later off the GUI thread)
-            self.messages.after_listed(lambda: self._reselect_message(selected.id))
         self.messages.refresh()
+        if selected is not None:  # once listed: now, or later off the GUI thread
+            self.messages.after_listed(lambda: self._reselect_message(selected.id))
         self._refresh_counts()
 
     def _select_near(self, row: int) -> None:

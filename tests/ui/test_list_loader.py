@@ -188,3 +188,24 @@ def test_a_refresh_ends_with_the_new_ids_whatever_changed(qtbot: QtBot, mail_sto
         model.endResetModel()
         model._refreshed(list(new))
         assert model._ids == new and model.rowCount() == len(new), (old, new)
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_the_selected_message_stays_selected_when_the_list_is_reordered(
+    qtbot: QtBot, mail_store: Store, tmp_path: Path, at_once: bool
+) -> None:
+    shown = open_window(qtbot, mail_store, tmp_path)
+    if not at_once:
+        shown.messages.listed_at_once = 0
+    shown.folder_view.setCurrentIndex(shown.folders.index(0, 0))  # the account's view
+    settle(qtbot, shown)
+    shown.list_view.selectRow(3)
+    chosen = shown._selected()
+    assert chosen is not None
+    last = shown.messages._ids[-1]  # now dated first: the list is reordered, not patched
+    mail_store.db.execute("UPDATE messages SET date = '2099-01-01T00:00:00Z' WHERE id = ?", (last,))
+    shown._reload_keeping_selection()  # as at a sync's end
+    settle(qtbot, shown)
+    assert shown.messages._ids[0] == last
+    selected = shown._selected()
+    assert selected is not None and selected.id == chosen.id
