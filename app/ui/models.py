@@ -559,13 +559,14 @@ class MessageListModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old, self._ids = self._ids, ids
         self._forget()
-        where = {message: row for row, message in enumerate(ids)}
-        for index in self.persistentIndexList():
+        persistent = self.persistentIndexList()
+        rows = _Rows(ids, len(persistent))
+        for index in persistent:
             message = old[index.row()] if 0 <= index.row() < len(old) else None
-            row = where.get(message) if message is not None else None
+            row = rows.of(message) if message is not None else None
             if row is None and message is not None and self._order is not None:
                 head = self._order.head_of(message)
-                row = where.get(head) if head is not None else None
+                row = rows.of(head) if head is not None else None
             moved = self.index(row, index.column()) if row is not None else QModelIndex()
             self.changePersistentIndex(index, moved)
         self.layoutChanged.emit()
@@ -637,6 +638,25 @@ class MessageListModel(QAbstractTableModel):
             return None
         head = self._order.head_of(self._ids[row])
         return self.row_of(head) if head is not None else None
+
+
+class _Rows:
+    """Where messages are in ``ids``: a few looked up one by one (a scan in C each, 1 ms at
+    100,000), more through a map of every row (20-100 ms at 100,000, in Python)."""
+
+    ONE_BY_ONE = 16
+
+    def __init__(self, ids: list[int], wanted: int) -> None:
+        self.ids = ids
+        self.map = {m: r for r, m in enumerate(ids)} if wanted > self.ONE_BY_ONE else None
+
+    def of(self, message: int) -> int | None:
+        if self.map is not None:
+            return self.map.get(message)
+        try:
+            return self.ids.index(message)
+        except ValueError:
+            return None
 
 
 def _same_start(old: list[int], new: list[int]) -> int:

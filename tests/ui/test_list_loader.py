@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
@@ -209,3 +209,23 @@ def test_the_selected_message_stays_selected_when_the_list_is_reordered(
     assert shown.messages._ids[0] == last
     selected = shown._selected()
     assert selected is not None and selected.id == chosen.id
+
+
+@pytest.mark.parametrize("chosen", [1, 25])  # looked up one by one, or through a map
+def test_the_selection_follows_its_messages_through_a_sort(
+    qtbot: QtBot, window: MainWindow, chosen: int
+) -> None:
+    window.folder_view.setCurrentIndex(window.folders.index(0, 0))  # the account's view
+    settle(qtbot, window)
+    selection = window.list_view.selectionModel()
+    rows = range(0, 2 * chosen, 2)  # apart: one selection range each
+    for row in rows:
+        selection.select(
+            window.messages.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    before = sorted(window._selected_ids())
+    assert len(before) == chosen
+    window.list_view.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+    settle(qtbot, window)
+    assert sorted(window._selected_ids()) == before  # the same messages, wherever now
