@@ -135,10 +135,10 @@ class ListLoader(QObject):
                 try:
                     if store is None:
                         store = Store.open(self.data_dir)
-                        if ListLoader.prepare is not None:
-                            ListLoader.prepare(store.db)
                         with self._lock:
                             self._reader = store.db
+                        if ListLoader.prepare is not None:
+                            ListLoader.prepare(store.db)
                     rows: Any = listing(store, request)
                 except Exception as error:  # noqa: BLE001 - raised again in the GUI thread
                     with self._lock:
