@@ -108,7 +108,7 @@ def test_the_list_ends_as_the_synchronous_listing_gives_it(
 
 
 def test_the_gui_thread_runs_while_a_slow_query_does(
-    qtbot: QtBot, window: MainWindow, mail_store: Store, gate: Gate
+    qtbot: QtBot, window: MainWindow, mail_store: Store, gate: Gate, artefacts: Path
 ) -> None:
     before = shown_ids(window)
     ticks: list[float] = []
@@ -123,6 +123,7 @@ def test_the_gui_thread_runs_while_a_slow_query_does(
     timer.stop()
     assert window.messages.loading and shown_ids(window) == before  # ...the list stays...
     assert window.count.text() == "Chargement…"
+    window.grab().save(str(artefacts / "liste-en-chargement.png"))  # the Inbox still shown
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 20 and max(gaps) < 0.1  # ...and the window answers meanwhile
     window.list_view.selectRow(0)  # she can still open a message of the list shown
