@@ -120,6 +120,26 @@ def list_query(
     return sql, params
 
 
+def scope_size(store: Store, scope: Scope) -> int:
+    """At most how many messages the scope lists, from the folders' counts kept by the
+    store's triggers (migration 14: no message row read): its folder's, else its account's,
+    else every folder's. Reports are not counted (the list hides them by default)."""
+    clauses, params = [], []
+    if scope.account is not None:
+        clauses.append("a.address = ? COLLATE NOCASE")
+        params.append(scope.account)
+    if scope.folder is not None:
+        clauses.append("f.name = ?")
+        params.append(scope.folder)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    row = store.db.execute(
+        "SELECT coalesce(sum(c.total), 0) FROM folder_counts c "  # noqa: S608 - constant SQL
+        f"JOIN folders f ON f.id = c.folder_id JOIN accounts a ON a.id = f.account_id{where}",
+        params,
+    ).fetchone()
+    return int(row[0])
+
+
 def _whole_folder(scope: Scope) -> bool:
     """The scope is a folder's list as shown, nothing narrowing it."""
     narrowed = (scope.unread, scope.flagged, scope.attachments, scope.reports, scope.abnormal)

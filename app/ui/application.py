@@ -250,8 +250,14 @@ def patients_root(profile: Profile, parent: QWidget) -> Path | None:
 
 
 def save_screenshot(window: MainWindow, target: Path, *, quit_after: bool = False) -> None:
-    """The window as it is painted now (the models fill synchronously from the store)."""
+    """The window as it is painted once its list is listed (a large one: off the GUI thread,
+    at most 30 s) and the first message read."""
     QApplication.processEvents()
+    for _ in range(600):
+        if not window.messages.loading:
+            break
+        time.sleep(0.05)
+        QApplication.processEvents()
     if window.messages.rowCount():
         window.list_view.selectRow(0)
     loading = window.reader.tr("Chargement…")

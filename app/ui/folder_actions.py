@@ -393,9 +393,8 @@ class FolderActions(QObject):
         row = min((i.row() for i in chosen), default=window.list_view.currentIndex().row())
         window._apply_scope()  # the list again, the reader cleared
         self._done(message)
-        count = window.messages.rowCount()
-        if count and row >= 0:  # where the first of them was
-            window.list_view.selectRow(min(row, count - 1))
+        if row >= 0:  # where the first of them was, once listed
+            window.messages.after_listed(lambda: window._select_near(row))
 
     def _changed(self, select: Scope) -> None:
         """A folder changed: the tree again, the folder chosen, the change sent soon."""

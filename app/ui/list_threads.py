@@ -181,7 +181,7 @@ class ListThreads(QObject):
         self._enable()
         self.window.settings.setValue(SETTING, on)
         self.window.settings.sync()
-        self._show_current()
+        self.model.after_listed(self._show_current)
 
     def toggle(self, row: int) -> None:
         """Collapse or expand the conversation whose head is ``row``; a message hidden by

@@ -126,6 +126,8 @@ class MainWindow(ActionsWindow):
         header.resizeSection(3, 130)
         header.resizeSection(MessageListModel.PATIENT_COLUMN, 240)
         self.list_view.selectionModel().selectionChanged.connect(self._message_chosen)
+        self.messages.loading_started.connect(self._list_loading)
+        self.messages.listed.connect(self._list_listed)
         self.list_menu = ListMenu(
             self.list_view, self.messages, self._open_filing, self._apply_scope
         )
@@ -234,6 +236,7 @@ class MainWindow(ActionsWindow):
             self.filing = None
         self.directory_jobs.close(wait=1.0)
         self.indexer.stop()
+        self.messages.close()  # the list loader's thread ends
         super().closeEvent(event)
 
 

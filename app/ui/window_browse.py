@@ -77,15 +77,27 @@ class BrowsingWindow(QMainWindow):
             attachments=self.filters["attachments"].isChecked(),
             reports=self.filters["reports"].isChecked(),
         )
-        self.messages.set_scope(scope)
+        self.messages.set_scope(scope)  # listed now, or later in the loader's thread
         self.reader.clear()
+        self.send_views.follow(base, bool(text))
+
+    def _list_loading(self) -> None:
+        """A large scope is being listed off the GUI thread: the list shown stays, the count
+        says so (no blank list meanwhile)."""
+        searching = bool(self.search.text().strip())
+        self.count.setText(self.tr("Recherche…") if searching else self.tr("Chargement…"))
+
+    def _list_listed(self, how: str) -> None:
+        """The list holds its new ids (``MessageListModel.listed``): the count and, for
+        another scope, the reader emptied if nothing is selected in it."""
+        if how == "reset" and not self.list_view.currentIndex().isValid():
+            self.reader.clear()
         found = self.messages.rowCount()
         self.count.setText(
             self.tr("{0} résultat(s)").format(found)
-            if text
+            if self.messages.scope.search
             else self.tr("{0} message(s)").format(found)
         )
-        self.send_views.follow(base, bool(text))
         self._say_found(found)
 
     def _say_found(self, found: int) -> None:
@@ -147,11 +159,18 @@ class BrowsingWindow(QMainWindow):
         """The store changed (a sync, a flag): same message selected, wherever it moved."""
         selected = self._selected()
         self.messages.refresh()
+        if selected is not None:  # once listed: now, or later off the GUI thread
+            self.messages.after_listed(lambda: self._reselect_message(selected.id))
         self._refresh_counts()
-        row = self.messages.row_of(selected.id) if selected is not None else None
+
+    def _select_near(self, row: int) -> None:
+        """The message now at ``row`` (the one after those that left the list), or the last."""
+        if self.messages.rowCount():
+            self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
+
+    def _reselect_message(self, message_id: int) -> None:
+        row = self.messages.row_of(message_id)
         if row is not None:
             self.list_view.selectionModel().blockSignals(True)
             self.list_view.selectRow(row)
             self.list_view.selectionModel().blockSignals(False)
-        self.count.setText(self.tr("{0} message(s)").format(self.messages.rowCount()))
-        self._say_found(self.messages.rowCount())

@@ -95,8 +95,7 @@ class MessageWindow(SessionWindow):
         row = self.list_view.currentIndex().row()
         self._apply_scope()
         self._refresh_counts()
-        if self.messages.rowCount():
-            self.list_view.selectRow(min(row, self.messages.rowCount() - 1))
+        self.messages.after_listed(lambda: self._select_near(row))
 
     # -- writing --------------------------------------------------------------------------
 

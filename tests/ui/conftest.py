@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +49,38 @@ def _composers_close_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.ui.composer import Composer
 
     monkeypatch.setattr(Composer, "ask_on_close", False)
+
+
+class Gate:
+    """The list loader's queries (app/ui/list_loader.py) crawl until ``open()``: a progress
+    handler on its own connection waits 5 ms at every step of SQLite's machine (real
+    SQLite: an interrupt still ends the query, SQLite checks for one between steps)."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.steps = 0
+
+    def slow(self, connection: sqlite3.Connection) -> None:
+        def step() -> int:
+            self.steps += 1
+            self.opened.wait(0.005)
+            return 0  # go on (a non-zero answer would abort the query)
+
+        connection.set_progress_handler(step, 1)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    """The list loader's queries slow until ``gate.open()`` (opened at the test's end)."""
+    from app.ui.list_loader import ListLoader
+
+    made = Gate()
+    monkeypatch.setattr(ListLoader, "prepare", made.slow)
+    yield made
+    made.open()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.db import Store
 from app.store.views import Scope
-from app.ui import icons, models
+from app.ui import icons, list_loader
 from app.ui.main_window import MainWindow
 from app.ui.menus import MESSAGE_ENTRIES
 from app.ui.models import OUTBOX, MessageListModel, ScopeRole
@@ -213,7 +213,7 @@ def test_a_sort_lists_the_messages_once(
     qtbot: QtBot, mail_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listed: list[str] = []
-    real = models.message_ids
+    real = list_loader.message_ids
 
     def counted(
         store: Store, scope: Scope, sort: str = "date", descending: bool = True
@@ -221,7 +221,7 @@ def test_a_sort_lists_the_messages_once(
         listed.append(sort)
         return real(store, scope, sort, descending)
 
-    monkeypatch.setattr(models, "message_ids", counted)
+    monkeypatch.setattr(list_loader, "message_ids", counted)
     shown = open_window(qtbot, mail_store, tmp_path)
     listed.clear()
     shown.menu_bar.header.sort_by(1)  # Affichage > Trier par > Objet

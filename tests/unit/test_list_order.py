@@ -73,3 +73,18 @@ def test_the_same_order_as_sorting_every_row(
     assert fast == slow
     assert len(fast[0]) == 399 - 10  # the ten reports apart
     assert len(fast[2]) == 399
+
+
+def test_a_scope_is_sized_from_the_folders_counts(store: Store) -> None:
+    """The window lists a scope of more than ``LISTED_AT_ONCE`` messages off the GUI
+    thread; its size is read from the counts (no message row), at most the list's length."""
+    account = store.account(OWNER)
+    assert account is not None
+    store.upsert_folder(account, "Archives", "/", None, True)
+    assert views.scope_size(store, Scope(account=OWNER, folder="INBOX")) == 399 - 10
+    assert views.scope_size(store, Scope(account=OWNER, folder="Archives")) == 0
+    assert views.scope_size(store, Scope(account=OWNER)) == 399 - 10
+    assert views.scope_size(store, Scope()) == 399 - 10  # every account
+    assert views.scope_size(store, Scope(account="autre@mssante.test")) == 0
+    narrowed = Scope(account=OWNER, search="bilan", unread=True)
+    assert len(message_ids(store, narrowed)) <= views.scope_size(store, narrowed)

@@ -606,6 +606,14 @@ Telephone</translation>
 <context>
     <name>BrowsingWindow</name>
     <message>
+        <source>Recherche…</source>
+        <translation>Searching…</translation>
+    </message>
+    <message>
+        <source>Chargement…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
         <source>{0} résultat(s)</source>
         <translation>{0} result(s)</translation>
     </message>
