@@ -31,6 +31,7 @@ from app.ui import file_dialogs
 from app.ui.directory_search import DirectoryPlaces
 from app.ui.display import require_display
 from app.ui.filing_destination import PatientsRefresher, add_destination_menu
+from app.ui.jobs import finish_jobs
 from app.ui.main_window import MainWindow, start_worker, stop_worker
 from app.ui.pdf_probe import close_shared_prober
 from app.ui.profile_migration import encrypt_with_progress
@@ -148,6 +149,7 @@ def _open_window(
             if label is None and settings.directory_updates:  # never the demo: it is offline
                 QTimer.singleShot(5_000, window.refresh_directory_if_due)
         status = app.exec()
+        finish_jobs()  # while the window still exists: see jobs.finish_jobs
         stop_worker(worker, thread)
         close_shared_prober()
         return status
