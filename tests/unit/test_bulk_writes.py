@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.store.db import HeaderRow, Store
-from app.store.message_writes import BULK_CHECKPOINT_PAGES
+from app.store.message_writes import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES
 
 
 def _fill(store: Store, count: int) -> None:
@@ -29,6 +29,10 @@ def _fill(store: Store, count: int) -> None:
         )
 
 
+def _cache(store: Store) -> int:
+    return int(store.db.execute("PRAGMA cache_size").fetchone()[0])
+
+
 def _autocheckpoint(store: Store) -> int:
     return int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
 
@@ -44,9 +48,11 @@ def test_a_sync_checkpoints_once_then_leaves_the_default(tmp_path: Path, fails: 
     store = Store.open(tmp_path / "profile")
     try:
         assert _autocheckpoint(store) == 1000
+        cache = _cache(store)
         with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
             with store.bulk_writes():
                 assert _autocheckpoint(store) == BULK_CHECKPOINT_PAGES
+                assert _cache(store) == -BULK_CACHE_KIB  # pages read again not decrypted again
                 _fill(store, 3000)  # more than 1,000 pages of log
                 # not checkpointed on the way: the log holds every page written since
                 logged = store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
@@ -54,6 +60,7 @@ def test_a_sync_checkpoints_once_then_leaves_the_default(tmp_path: Path, fails: 
                 if fails:
                     raise RuntimeError("the connection dropped")
         assert _autocheckpoint(store) == 1000
+        assert _cache(store) == cache  # the window's connection back to its own size
         assert _frames_left(store) == 0
     finally:
         store.close()
