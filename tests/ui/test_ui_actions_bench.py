@@ -53,9 +53,13 @@ def test_a_list_listed_off_the_gui_thread_is_waited_for(
     window.show()
     window.messages.listed_at_once = 0  # listed in the loader's thread
     actions = ui_actions.Actions(window)
-    QTimer.singleShot(1500, gate.open)  # the query crawls for 1.5 s, longer than SETTLE_MS
     search = Scope(account="dr.martin@medecin.mssante.fr", search="biolab")
-    actions.do("chercher", lambda: window.search.setText("biolab"))
+
+    def type_it() -> None:  # the query crawls for 1.5 s from the action's start
+        QTimer.singleShot(1500, gate.open)  # (longer than SETTLE_MS)
+        window.search.setText("biolab")
+
+    actions.do("chercher", type_it)
     assert not window.messages.loading
     expected = message_ids(store, search)
     assert expected and list(window.messages._ids) == expected  # measured until then
