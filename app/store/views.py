@@ -48,9 +48,8 @@ _FROM = (
 _UNREAD = "(' ' || m.flags || ' ') NOT LIKE '% \\Seen %'"
 
 
-def _where(scope: Scope) -> tuple[str, list[object]] | None:
-    """The scope's WHERE clause over ``messages m`` joined to ``folders f`` and ``accounts
-    a``, and its parameters; None when nothing can match (a search without words)."""
+def _place(scope: Scope) -> tuple[list[str], list[object]]:
+    """The scope's account and folder as clauses over ``f`` and ``a``, and their parameters."""
     clauses: list[str] = []
     params: list[object] = []
     if scope.account is not None:
@@ -59,6 +58,13 @@ def _where(scope: Scope) -> tuple[str, list[object]] | None:
     if scope.folder is not None:
         clauses.append("f.name = ?")
         params.append(scope.folder)
+    return clauses, params
+
+
+def _where(scope: Scope) -> tuple[str, list[object]] | None:
+    """The scope's WHERE clause over ``messages m`` joined to ``folders f`` and ``accounts
+    a``, and its parameters; None when nothing can match (a search without words)."""
+    clauses, params = _place(scope)
     if scope.unread:
         clauses.append(_UNREAD)
     if scope.flagged:
@@ -124,13 +130,7 @@ def scope_size(store: Store, scope: Scope) -> int:
     """At most how many messages the scope lists, from the folders' counts kept by the
     store's triggers (migration 14: no message row read): its folder's, else its account's,
     else every folder's. Reports are not counted (the list hides them by default)."""
-    clauses, params = [], []
-    if scope.account is not None:
-        clauses.append("a.address = ? COLLATE NOCASE")
-        params.append(scope.account)
-    if scope.folder is not None:
-        clauses.append("f.name = ?")
-        params.append(scope.folder)
+    clauses, params = _place(scope)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     row = store.db.execute(
         "SELECT coalesce(sum(c.total), 0) FROM folder_counts c "  # noqa: S608 - constant SQL
