@@ -125,12 +125,27 @@ def _flag_detail(add: Sequence[str], remove: Sequence[str]) -> str:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# What she types between words: a space, a list's comma or a bracket separates two terms;
+# any other mark (``@ . - _ / ' :``) joins the words around it into one (an address, a
+# domain, a file name, "l'hôpital"), and so do double quotes ("lettre de liaison").
+_TERM = re.compile(r'"([^"]*)"?|([^\s,;"()<>\[\]{}]+)', re.UNICODE)
 
 
 def fts_query(text: str) -> str | None:
-    """User words -> an FTS5 query: every word must match, each as a prefix."""
-    words = _WORD.findall(text)
-    return " ".join(f'"{word}"*' for word in words) if words else None
+    """User words -> an FTS5 query: every term must match, its last word as a prefix.
+
+    A term is what she typed between spaces: one word, or words joined by marks or quoted,
+    which must follow each other in the text (a phrase): ``12345@patient.mssante.test`` is
+    those four words in a row, each complete but the last. Besides meaning what she typed,
+    it keeps a patient's address fast at 100,000 messages: complete words are walked by
+    seeking, where FTS5 builds a prefix's whole list of matches in memory when it is longer
+    than the prefix indexes (and ``mssante`` is in every address)."""
+    terms = [
+        " ".join(words)
+        for quoted, bare in _TERM.findall(text)
+        if (words := _WORD.findall(quoted or bare))
+    ]
+    return " ".join(f'"{term}"*' for term in terms) if terms else None
 
 
 class Store(MessageWrites):
