@@ -105,8 +105,9 @@ def unseal(key: bytes, sealed: bytes, identity: bytes) -> bytes:
     if not is_sealed(sealed) or len(sealed) < OVERHEAD:
         raise TamperedError("not a sealed file")
     nonce = sealed[len(MAGIC) : len(MAGIC) + NONCE_BYTES]
+    ciphertext = memoryview(sealed)[len(MAGIC) + NONCE_BYTES :]  # a whole message: no copy
     try:
-        return AESGCM(key).decrypt(nonce, sealed[len(MAGIC) + NONCE_BYTES :], identity)
+        return AESGCM(key).decrypt(nonce, ciphertext, identity)
     except InvalidTag:
         raise TamperedError("authentication failed") from None
 

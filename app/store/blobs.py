@@ -2,7 +2,8 @@
 
 Content addressing makes a message stored in two folders one file, lets a crash leave at
 worst an unreferenced file (removed by ``collect``), and lets a read check that the file is
-intact: synced mail is a cache that the next sync fetches again if a file is damaged.
+intact (its hash, or, sealed, its authentication tag): synced mail is a cache that the
+next sync fetches again if a file is damaged.
 Writes go to a temporary file in the same directory, then an atomic rename.
 
 With a ``key`` (the profile's ``files`` key: always, in a profile) every file is sealed
@@ -106,13 +107,13 @@ class BlobStore:
             data = self.path(digest).read_bytes()
         except (FileNotFoundError, ValueError):
             return None
-        if self.key is not None:
-            try:
-                data = crypto.unseal(self.key, data, digest.encode())
-            except crypto.TamperedError:
-                log.warning("a message file failed its authentication: set aside as damaged")
-                return None
-        return data if hashlib.sha256(data).hexdigest() == digest else None
+        if self.key is None:
+            return data if hashlib.sha256(data).hexdigest() == digest else None
+        try:  # sealed under its digest: authenticated as what its name says, no hash again
+            return crypto.unseal(self.key, data, digest.encode())
+        except crypto.TamperedError:
+            log.warning("a message file failed its authentication: set aside as damaged")
+            return None
 
     def _young_after(self, older_than: float) -> float:
         """The file date after which a file is kept as possibly another writer's (by the
