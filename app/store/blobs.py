@@ -4,7 +4,10 @@ Content addressing makes a message stored in two folders one file, lets a crash 
 worst an unreferenced file (removed by ``collect``), and lets a read check that the file is
 intact (its hash, or, sealed, its authentication tag): synced mail is a cache that the
 next sync fetches again if a file is damaged.
-Writes go to a temporary file in the same directory, then an atomic rename.
+A sealed message file is written in place (``_create``): its tag tells a write cut short.
+Other writes go to a temporary file in the same directory, then an atomic rename: the
+durable store's (the outbox: nothing to fetch again), a clear store's, a damaged file's
+replacement.
 
 With a ``key`` (the profile's ``files`` key: always, in a profile) every file is sealed
 with AES-256-GCM (``app.core.crypto``), its digest as associated data: a file moved under
@@ -71,18 +74,48 @@ class BlobStore:
                     os.utime(target)  # leaves it (grace period)
                 return digest
         except FileNotFoundError:
-            pass
-        self._write(target, self._sealed(digest, data))
+            if self.key is not None and not self.durable:
+                self._create(target, self._sealed(digest, data))
+                return digest
+        self._write(target, self._sealed(digest, data))  # replaces a damaged one
         return digest
+
+    def _create(self, target: Path, sealed: bytes) -> None:
+        """A new sealed file written in place, no temporary file and rename: its tag is its
+        integrity (a write cut by a crash does not open, and ``forget`` removes it). Another
+        writer of the same message may be halfway through it: then it is replaced whole,
+        atomically, as before (``_write``)."""
+        self._directory(target)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            handle = os.open(target, flags, 0o600)
+        except (FileExistsError, FileNotFoundError):  # another writer; no directory
+            self._write(target, sealed)
+            return
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(sealed)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+    def forget(self, digest: str) -> None:
+        """Remove a file found damaged (``get`` gave None for it), so that the next ``put``
+        of its message writes it again instead of finding it there."""
+        with contextlib.suppress(OSError, ValueError):
+            self.path(digest).unlink()
+
+    def _directory(self, target: Path) -> None:
+        if target.parent.name not in self._directories:  # one mkdir per directory, not per file
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            self._directories.add(target.parent.name)
 
     def _sealed(self, digest: str, data: bytes) -> bytes:
         return data if self.key is None else crypto.seal(self.key, data, digest.encode())
 
     def _write(self, target: Path, data: bytes, durable: bool = False) -> None:
         durable = durable or self.durable
-        if target.parent.name not in self._directories:  # one mkdir per directory, not per file
-            target.parent.mkdir(mode=0o700, exist_ok=True)
-            self._directories.add(target.parent.name)
+        self._directory(target)
         try:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         except FileNotFoundError:  # the directory was removed behind our back

@@ -652,6 +652,7 @@ class Store(MessageWrites):
             return None
         data = self.blobs.get(row[0])
         if data is None:  # damaged or missing: forget it, the next sync fetches it again
+            self.blobs.forget(row[0])
             with self.transaction() as db:
                 db.execute("UPDATE messages SET blob = NULL WHERE id = ?", (message.id,))
         return data

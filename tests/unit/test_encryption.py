@@ -252,6 +252,7 @@ def test_a_tampered_or_swapped_message_file_is_never_read(
     flipped[len(flipped) // 2] ^= 0x01
     paths[0].write_bytes(bytes(flipped))
     assert store.raw(first) is None  # shown as not downloaded: the next sync fetches it again
+    assert not paths[0].exists()  # and written again then, not found there damaged
     store.close()
 
 
