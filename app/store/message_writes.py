@@ -178,8 +178,9 @@ class MessageWrites:
             from app.store.receipts import ReceiptStore
 
             receipts = ReceiptStore(cast("Store", self))
-            for message_row in reports:
-                try:
-                    receipts.apply_message(message_row)
-                except (sqlite.Error, OSError):  # the mail is stored; the report waits for
-                    log.exception("receipt report %s not applied yet", message_row)  # later
+            with cast("Store", self).audit.batched():  # one flush for the batch's reports
+                for message_row in reports:
+                    try:
+                        receipts.apply_message(message_row)
+                    except (sqlite.Error, OSError):  # the mail is stored; the report waits
+                        log.exception("receipt report %s not applied yet", message_row)
