@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from app.core import sqlite
-from app.mssante.dsn import report_kind
 from app.store import search_keys, threads
 from app.store.blobs import BlobStore
 from app.store.document_rows import record, state_for
-from app.store.ingest import IngestedBody, addresses_of, ingest
-from app.store.mime_headers import parse_header_summary
+from app.store.header_facts import HeaderFacts, header_facts
+from app.store.ingest import IngestedBody, ingest
 
 if TYPE_CHECKING:
     from app.store.db import Folder, HeaderRow, Store
@@ -63,15 +62,22 @@ class MessageWrites:
             except sqlite.Error:  # busy, or the store went away: the next writer does it
                 log.warning("checkpoint after a sync not done", exc_info=True)
 
-    def add_headers(self, folder: Folder, rows: Sequence[HeaderRow]) -> int:
+    def add_headers(
+        self,
+        folder: Folder,
+        rows: Sequence[HeaderRow],
+        facts: Sequence[HeaderFacts] | None = None,
+    ) -> int:
         """First pass: summaries, searchable by subject and addresses at once. Returns how
-        many were new here (a UID already stored is left as it is)."""
+        many were new here (a UID already stored is left as it is). ``facts``: each row's
+        :func:`header_facts`, when already computed (by a worker process)."""
+        if facts is None:
+            facts = [header_facts(row.header) for row in rows]
         added = 0
         titles: list[tuple[int, str, str]] = []
         with self.transaction() as db:
-            for row in rows:
-                parsed = parse_header_summary(row.header)  # the fields parse_message gives
-                sender, recipients = addresses_of(parsed)
+            for row, fact in zip(rows, facts, strict=True):
+                parsed, sender, recipients = fact.summary, fact.sender, fact.recipients
                 thread, depth = threads.key_for(db, parsed)  # its conversation
                 cursor = db.execute(
                     "INSERT INTO messages (folder_id, uid, modseq, flags, internal_date, size, "
@@ -90,7 +96,7 @@ class MessageWrites:
                         sender,
                         recipients,
                         _iso(parsed.date or row.internal_date),
-                        report_kind(row.header),  # a DSN or MDN: hidden from lists
+                        fact.report,  # a DSN or MDN: hidden from lists
                         thread,
                         depth,
                     ),

@@ -11,9 +11,11 @@ the folder's recorded state is only advanced once its messages are stored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -21,6 +23,7 @@ from app.core.audit import Action
 from app.core.errors import ProtocolError
 from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
+from app.store.header_facts import HeaderFacts, facts_of
 from app.sync.bodies import (
     POOL_MIN_MESSAGES,
     BodyPipeline,
@@ -34,6 +37,7 @@ from app.transport.imap import FolderStatus, Mailbox
 log = logging.getLogger(__name__)
 
 HEADER_BATCH = 500
+PARSED_APART = 50  # fewer header sections in a batch: parsed here (a task costs ~1 ms)
 BODY_BATCH_BYTES = 16 * 1024 * 1024
 BODY_BATCH_COUNT = 200
 
@@ -67,6 +71,34 @@ class SyncReport:
 
 class _Rebuilt(Exception):
     """The folder's UIDVALIDITY changed after its STATUS was read."""
+
+
+class _HeaderParsing:
+    """A batch's :class:`HeaderFacts`, computed by the worker processes when there are
+    (split among them), else here when asked; a pool gone wrong falls back to here."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, rows: Sequence[HeaderRow]) -> None:
+        self.rows = rows
+        self.futures: list[Future[list[HeaderFacts]]] = []
+        if pool is None or len(rows) < 2 * PARSED_APART:
+            return
+        share = -(-len(rows) // default_workers())  # ceiling: one task per worker
+        share = max(share, PARSED_APART)
+        try:
+            self.futures = [
+                pool.submit(facts_of, [row.header for row in rows[start : start + share]])
+                for start in range(0, len(rows), share)
+            ]
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down
+            self.futures = []
+
+    def result(self) -> list[HeaderFacts]:
+        if self.futures:
+            try:
+                return [fact for future in self.futures for fact in future.result()]
+            except (BrokenProcessPool, CancelledError):
+                log.warning("header parsing workers lost; parsed in the sync process")
+        return facts_of(row.header for row in self.rows)
 
 
 def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
@@ -169,18 +201,36 @@ class AccountSync:
         self._start_workers(self.report.new + len(new))  # this run's new messages so far
         batches = _chunks(new, HEADER_BATCH)
         fetches = (self.mailbox.headers(batch) for batch in batches)
+        stored = 0
+
+        def store(batch: _HeaderParsing) -> None:
+            nonlocal stored
+            self.report.new += self.store.add_headers(folder, batch.rows, batch.result())
+            stored += len(batch.rows)
+            self.progress("en-têtes", stored, len(new), folder.name)
+
         # Several batches: the next one is read while this one is stored (the connection is
-        # the reading thread's alone meanwhile; this thread only uses the store).
+        # the reading thread's alone meanwhile; this thread only uses the store), and
+        # parsed by the workers meanwhile when they are there.
+        waiting: _HeaderParsing | None = None
         with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
-            for done, fetched in enumerate(answers, start=1):
-                self.report.new += self.store.add_headers(  # stored here, not just fetched
-                    folder,
-                    [
+            try:
+                for fetched in answers:
+                    rows = [
                         HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
                         for h in fetched
-                    ],
-                )
-                self.progress("en-têtes", min(done * HEADER_BATCH, len(new)), len(new), folder.name)
+                    ]
+                    parsing = _HeaderParsing(self._workers, rows)
+                    if waiting is not None:
+                        store(waiting)
+                    waiting = parsing
+            except Exception:
+                if waiting is not None:  # fetched before the error: kept
+                    with contextlib.suppress(Exception):
+                        store(waiting)
+                raise
+        if waiting is not None:
+            store(waiting)
         self.store.set_folder_state(
             folder,
             uidvalidity=status.uidvalidity,
