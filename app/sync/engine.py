@@ -215,12 +215,14 @@ class AccountSync:
         waiting: _HeaderParsing | None = None
         with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
             try:
-                for fetched in answers:
+                for index, fetched in enumerate(answers):
                     rows = [
                         HeaderRow(h.uid, h.flags, h.internal_date, h.size, h.modseq, h.header)
                         for h in fetched
                     ]
-                    parsing = _HeaderParsing(self._workers, rows)
+                    # The first batch here: the workers are still starting (~0.3 s), and
+                    # a sync of a few hundred new messages has only this one.
+                    parsing = _HeaderParsing(self._workers if index else None, rows)
                     if waiting is not None:
                         store(waiting)
                     waiting = parsing

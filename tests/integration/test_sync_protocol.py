@@ -16,6 +16,7 @@ import pytest
 from app.cli.main import main
 from app.core.errors import ProtocolError
 from app.store.db import Store
+from app.sync import engine
 from app.sync.engine import AccountSync, SyncReport
 from app.transport import imap
 from app.transport.endpoints import Endpoint, Protocol, Security
@@ -290,3 +291,31 @@ def test_idle_notices_an_expunge_reported_as_vanished(
             assert imap.idle_wait(mailbox, 0.2) is False
             server.idle_events.append("* VANISHED 2")  # QRESYNC enabled: no EXPUNGE any more
             assert imap.idle_wait(mailbox, 2) is True
+
+
+def test_header_batches_after_the_first_are_parsed_by_the_workers(
+    server_context: ssl.SSLContext,
+    lab_pki: LabPki,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22: the body workers, started for many new messages, parse each header batch
+    while the previous one is stored; the first is parsed here (they are still starting)."""
+    monkeypatch.setattr(engine, "HEADER_BATCH", 40)
+    monkeypatch.setattr(engine, "PARSED_APART", 5)
+    handed: list[int] = []
+    real = engine._HeaderParsing.__init__
+
+    def spied(self: engine._HeaderParsing, pool: object, rows: list[object]) -> None:
+        real(self, pool, rows)  # type: ignore[arg-type]
+        handed.append(len(self.futures))
+
+    monkeypatch.setattr(engine._HeaderParsing, "__init__", spied)
+    with FakeImapServer(server_context) as server:
+        filled(server, 130)
+        report = sync(store, server, lab_pki)
+    assert (report.new, report.bodies) == (130, 130)
+    assert handed[0] == 0 and len(handed) == 4 and all(handed[1:])
+    assert local_state(store) == server_state(server)
+    [found] = store.search("Bilan 77")
+    assert found.subject == "Bilan 77" and found.sender == "labo@biolab.mssante.test"

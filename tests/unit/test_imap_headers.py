@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from imapclient.response_parser import parse_fetch_response
 
-from app.transport.imap import _header_responses
+from app.transport.imap_fetch import header_responses
 
 HEADER = b"Subject: essai\r\nFrom: a@b.fr\r\n\r\n"
 
@@ -22,7 +22,7 @@ def test_usual_answer() -> None:
         b"12 (UID 345 MODSEQ (17) FLAGS (\\Seen \\Recent $Label1) INTERNALDATE "
         b'" 1-Feb-2026 10:20:30 +0130" RFC822.SIZE 9876 BODY[HEADER]'
     ) + literal(b"13 (UID 346 FLAGS () BODY[HEADER]", b" RFC822.SIZE 10)")
-    found = _header_responses(data)
+    found = header_responses(data)
     assert found is not None
     first, second = found
     assert (first.uid, first.flags, first.size, first.modseq, first.header) == (
@@ -50,7 +50,7 @@ def test_same_as_imapclient() -> None:
         b'1 (UID 7 FLAGS (\\Flagged) INTERNALDATE "28-Jun-2024 11:26:04 -0200" '
         b"RFC822.SIZE 42 MODSEQ (99) BODY[HEADER]"
     )
-    found = _header_responses(data)
+    found = header_responses(data)
     theirs = parse_fetch_response(data, False, True)[7]
     assert found is not None
     assert found[0].internal_date == theirs[b"INTERNALDATE"]
@@ -72,4 +72,4 @@ def test_same_as_imapclient() -> None:
     ],
 )
 def test_anything_else_goes_to_imapclient(data: list[Any]) -> None:
-    assert _header_responses(data) is None
+    assert header_responses(data) is None
