@@ -9,7 +9,6 @@ import argparse
 import faulthandler
 import gc
 import importlib
-import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -117,7 +116,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # a sync worker of a frozen build stops here (no-op else)
+    if getattr(sys, "frozen", False):  # a sync worker of a frozen build stops here
+        import multiprocessing  # (a no-op elsewhere: not even imported)
+
+        multiprocessing.freeze_support()
+    command = argv is None  # this process is the command (not a caller's, e.g. a test's)
+    if command:
+        gc.disable()  # the imports make few cycles: no collection walks them as they load
     private.restrict_umask()  # everything this process creates is the user's alone
     for stream in (sys.stdout, sys.stderr):  # a console or file that cannot show "é" or "«"
         if hasattr(stream, "reconfigure"):
@@ -125,11 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not faulthandler.is_enabled():  # pytest's own stays as it is
         crashes.trace_to_stderr()  # the window replaces it by a report in the log folder
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(words).parse_args(words)
-    if argv is None:  # this process is the command (not a caller's, e.g. a test's)
-        # What the imports made lives as long as the process: moved out of the collector's
-        # way, no collection (nor the one at exit) walks it again — tens of ms of a command.
-        gc.freeze()
+    try:
+        args = build_parser(words).parse_args(words)
+    finally:
+        if command:
+            # What the imports made lives as long as the process: moved out of the
+            # collector's way, no collection (nor the one at exit) walks it again — tens
+            # of ms of a command. The collector then works as usual (a full sync's cycles).
+            gc.freeze()
+            gc.enable()
     if args.command is None:  # the desktop application, as a double-click would start it
         from app.cli import gui
 

@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
 from app.core.audit import Action
 from app.core.errors import ProtocolError
 from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
-from app.sync.bodies import (
-    POOL_MIN_MESSAGES,
-    BodyPipeline,
-    default_workers,
-    read_ahead,
-    start_workers,
-)
 from app.sync.replay import ChangeReplayer
 from app.transport.imap import FolderStatus, Mailbox
 
+if TYPE_CHECKING:  # the body pass (parser, worker processes) is loaded when there are bodies:
+    # a sync that finds nothing new is mostly start-up (issue 22, item 2)
+    from concurrent.futures import ProcessPoolExecutor
+
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 
 HEADER_BATCH = 500
 BODY_BATCH_BYTES = 16 * 1024 * 1024
@@ -67,6 +65,13 @@ class SyncReport:
 
 class _Rebuilt(Exception):
     """The folder's UIDVALIDITY changed after its STATUS was read."""
+
+
+def _ahead(items: Iterator[_Item]) -> AbstractContextManager[Iterator[_Item]]:
+    """``bodies.read_ahead``, imported when first needed (several batches of headers)."""
+    from app.sync.bodies import read_ahead
+
+    return read_ahead(items)
 
 
 def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
@@ -116,8 +121,12 @@ class AccountSync:
         """Many new messages: their bodies will be parsed by worker processes, which start
         now, while the headers are fetched (one core is mostly idle then), instead of when
         the first bodies arrive."""
-        if self.bodies and self._workers is None and new_messages >= POOL_MIN_MESSAGES:
-            self._workers = start_workers(default_workers())
+        if not (self.bodies and self._workers is None and new_messages):
+            return
+        from app.sync import bodies
+
+        if new_messages >= bodies.POOL_MIN_MESSAGES:
+            self._workers = bodies.start_workers(bodies.default_workers())
 
     def sync_folder_list(self) -> list[Folder]:
         remote, self._listed = self.mailbox.folders_and_status()
@@ -171,7 +180,7 @@ class AccountSync:
         fetches = (self.mailbox.headers(batch) for batch in batches)
         # Several batches: the next one is read while this one is stored (the connection is
         # the reading thread's alone meanwhile; this thread only uses the store).
-        with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
+        with _ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
             for done, fetched in enumerate(answers, start=1):
                 self.report.new += self.store.add_headers(  # stored here, not just fetched
                     folder,
@@ -312,6 +321,8 @@ class AccountSync:
         total = sum(len(uids) for uids in pending.values())
         if not total:
             return
+        from app.sync.bodies import POOL_MIN_MESSAGES, BodyPipeline, default_workers, read_ahead
+
         workers, self._workers = self._workers, None  # from here on the pipeline's to stop
         done = 0
         reading = ""  # the folder read from the server now (the reading thread sets it)
