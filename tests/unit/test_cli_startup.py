@@ -33,6 +33,23 @@ NOT_FOR_A_SYNC = (
     "app.directory.index",
     "app.sandbox",
     "app.ops.account_settings",
+    # What writes messages: parsing, reports, conversations, documents, the body pass and
+    # its worker processes (loaded by the methods that write, or when bodies are due).
+    "app.store.ingest",
+    "app.store.mime",
+    "app.mssante.dsn",
+    "app.store.threads",
+    "app.store.document_rows",
+    "app.sync.bodies",
+    "multiprocessing",  # freeze_support: a frozen build's only
+    "concurrent.futures.process",
+    # Used when there is something for them: a record to log, a liste blanche to read, a
+    # settings file, a certificate's holder (card, PKCS#12), keyring's search of backends.
+    "logging.handlers",
+    "defusedxml",
+    "tomllib",
+    "app.cps.identity",
+    "keyring.backends.chainer",
 )
 
 
