@@ -14,6 +14,6 @@ if __name__ == "__main__":
     # command line turns the collector back on once they are in, see ``main``).
     gc.disable()
 
-    from app.cli.main import main
+    from app.cli.main import leave, main
 
-    raise SystemExit(main())
+    leave(main(), sys.argv[1:])

@@ -6,13 +6,15 @@ User-visible text is in French, the product's language.
 from __future__ import annotations
 
 import argparse
+import atexit
 import faulthandler
 import gc
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from app import APP_NAME
 from app.cli import encryption  # its imports are the store's own (keys, SQLCipher)
@@ -63,6 +65,10 @@ COMMANDS: dict[str, str] = {
     "profile": "encryption",
 }
 PROFILE_OPTION = "--profile-dir"
+# Commands whose process ends without the interpreter's teardown of every module (``leave``):
+# what they open they close themselves (the store, the connections, the files), and their
+# exit is part of a sync that finds nothing new (issue 22, item 2).
+QUICK_EXIT = frozenset({"sync"})
 
 
 class _VersionAction(argparse._VersionAction):
@@ -164,6 +170,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_FAILURE
     return result
+
+
+def leave(code: int, argv: Sequence[str]) -> NoReturn:
+    """End this process, the command ``argv`` names, with ``code``. A ``QUICK_EXIT`` command
+    skips the interpreter's teardown (each module's objects freed one by one: ~10 ms of
+    CPU) once what must happen at exit has happened: the functions registered with
+    ``atexit`` (the log flushed and closed, temporary folders removed...) and the output
+    flushed. Another thread still running (it would be waited for), or output that cannot
+    be flushed: the usual exit, which says so."""
+    if command_in(argv) in QUICK_EXIT and threading.active_count() == 1:
+        atexit._run_exitfuncs()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe, a closed stream: the usual report
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
