@@ -1,12 +1,19 @@
 """``python -m app`` is the same as the ``caducee`` command."""
 
-import multiprocessing
+import gc
+import sys
 
 if __name__ == "__main__":
-    # In a frozen build (PyInstaller), the sync's worker processes start this same
-    # program: they must become workers here, before the command line is even imported.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        # In a frozen build (PyInstaller), the sync's worker processes start this same
+        # program: they must become workers here, before the command line is even imported.
+        import multiprocessing
 
-    from app.cli.main import main
+        multiprocessing.freeze_support()
+    # The command's imports make few cycles: no collection walks them as they load (the
+    # command line turns the collector back on once they are in, see ``main``).
+    gc.disable()
 
-    raise SystemExit(main())
+    from app.cli.main import leave, main
+
+    leave(main(), sys.argv[1:])

@@ -9,12 +9,15 @@ The file is created at the first record only, so read-only commands leave no tra
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 from io import TextIOWrapper
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.private import create_private, private_directory
+
+if TYPE_CHECKING:
+    from logging.handlers import RotatingFileHandler
 
 LOG_NAME = "caducee.log"
 MAX_BYTES = 2 * 1024 * 1024
@@ -34,20 +37,49 @@ class _Redacting(logging.Formatter):
         return redact(super().format(record))
 
 
-class _LazyFile(logging.handlers.RotatingFileHandler):
-    """Opens (and creates the directory of) its file at the first record."""
+class _LazyFile(logging.Handler):
+    """The rotating file, made at the first record: a command that logs nothing creates
+    nothing, nor loads ``logging.handlers``."""
 
-    def _open(self) -> TextIOWrapper:
-        private_directory(Path(self.baseFilename).parent)
-        create_private(Path(self.baseFilename))  # 0600, whatever the process's umask
-        return super()._open()
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.baseFilename = str(path)
+        self._file: RotatingFileHandler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:  # under this handler's lock
+        if self._file is None:
+            self._file = _private_rotating(Path(self.baseFilename))
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def _private_rotating(path: Path) -> RotatingFileHandler:
+    from logging.handlers import RotatingFileHandler
+
+    class PrivateFile(RotatingFileHandler):
+        """Opens (and creates the directory of) its file at the first record, and again
+        after each rotation: 0600, whatever the process's umask."""
+
+        def _open(self) -> TextIOWrapper:
+            private_directory(Path(self.baseFilename).parent)
+            create_private(Path(self.baseFilename))
+            return super()._open()
+
+    return PrivateFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
 
 
 def setup(log_dir: Path, *, level: int = logging.INFO) -> logging.Handler:
     """Send the ``app`` loggers to ``log_dir/caducee.log``; returns the handler."""
-    handler = _LazyFile(
-        log_dir / LOG_NAME, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-    )
+    handler = _LazyFile(log_dir / LOG_NAME)
     handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("app")
     root.setLevel(level)

@@ -55,7 +55,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +117,8 @@ class Settings:
     def load(cls, path: Path) -> Settings:
         if not path.exists():
             return cls()
+        import tomllib  # here: most profiles have no settings file to read
+
         try:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -27,13 +27,13 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element
-
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
+from typing import TYPE_CHECKING
 
 from app.directory.errors import TrustedListError
 from app.transport.tls import TrustPolicy
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 LISTE_BLANCHE_URL = "https://espacedeconfiance.mssante.fr/listeblanchemssante.xml"
 NAMESPACE = "https://listeblanche.mssante.fr/schema"
@@ -84,6 +84,10 @@ def is_mssante_host(host: str, listed: TrustedList | None = None) -> bool:
 
 
 def parse(data: bytes) -> TrustedList:
+    # The XML parser is loaded here: most commands only ask is_mssante_host (a sync).
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
     try:
         root: Element = safe_xml.fromstring(data)
     except (safe_xml.ParseError, DefusedXmlException, ValueError) as error:

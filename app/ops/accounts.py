@@ -19,7 +19,6 @@ from app.core.audit import Action, AuditTrail
 from app.core.errors import AuthenticationError, CaduceeError, Scope
 from app.core.keychain import password_key, pkcs12_key, set_secret
 from app.core.settings import lock_minutes_for
-from app.cps.identity import parse_holder
 from app.directory import trusted
 from app.directory.errors import TrustedListError
 from app.psc.errors import PscConfigurationError
@@ -269,6 +268,8 @@ class AccountSession:
             self._audit_sign_in(request, f"erreur {type(error).__name__}")
             raise
         if self.audit is not None and credential is not None:
+            from app.cps.identity import parse_holder  # a certificate's holder: card, PKCS#12
+
             with contextlib.suppress(ValueError):  # an odd subject: no national id, that's all
                 national_id = parse_holder(credential.certificate).id_nat
                 if national_id:

@@ -15,14 +15,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from app.core import sqlite
-from app.store import search_keys, threads
+from app.store import search_keys
 from app.store.blobs import BlobStore
-from app.store.document_rows import record, state_for
-from app.store.header_facts import HeaderFacts, header_facts
-from app.store.ingest import IngestedBody, ingest
 
 if TYPE_CHECKING:
     from app.store.db import Folder, HeaderRow, Store
+    from app.store.header_facts import HeaderFacts
+    from app.store.ingest import IngestedBody
+
+# The parsing and indexing code (MIME, reports, conversations, documents) is imported by the
+# methods that write messages: opening the store, or a sync that finds nothing new, does not
+# load it (issue 22, item 2; tests/unit/test_cli_startup.py).
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,9 @@ class MessageWrites:
         """First pass: summaries, searchable by subject and addresses at once. Returns how
         many were new here (a UID already stored is left as it is). ``facts``: each row's
         :func:`header_facts`, when already computed (by a worker process)."""
+        from app.store import threads
+        from app.store.header_facts import header_facts
+
         if facts is None:
             facts = [header_facts(row.header) for row in rows]
         added = 0
@@ -119,6 +125,8 @@ class MessageWrites:
 
     def add_bodies(self, folder: Folder, bodies: dict[int, bytes]) -> list[IngestedBody]:
         """Second pass, in this process: whole messages on disk, then indexed."""
+        from app.store.ingest import ingest
+
         return self.add_ingested(
             folder, ingest(str(self.blobs.root), self.blobs.key, bodies.items())
         )
@@ -130,6 +138,9 @@ class MessageWrites:
         stored here: not those of messages expunged meanwhile, nor those some other sync
         stored first (their rows are left as they are).
         """
+        from app.store import threads
+        from app.store.document_rows import record, state_for
+
         with self.transaction() as db:
             found = []
             for body in bodies:

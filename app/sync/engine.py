@@ -14,27 +14,26 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
+from concurrent.futures import CancelledError, Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
 from app.core.audit import Action
 from app.core.errors import ProtocolError
 from app.store.changes import LocalChanges
 from app.store.db import Account, Folder, HeaderRow, Store
-from app.store.header_facts import HeaderFacts, facts_of
-from app.sync.bodies import (
-    POOL_MIN_MESSAGES,
-    BodyPipeline,
-    default_workers,
-    read_ahead,
-    start_workers,
-)
 from app.sync.replay import ChangeReplayer
 from app.transport.imap import FolderStatus, Mailbox
 
+if TYPE_CHECKING:  # the body pass (parser, worker processes) is loaded when there are bodies:
+    # a sync that finds nothing new is mostly start-up (issue 22, item 2)
+    from concurrent.futures import ProcessPoolExecutor
+
+    from app.store.header_facts import HeaderFacts
+
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 
 HEADER_BATCH = 500
 PARSED_APART = 50  # fewer header sections in a batch: parsed here (a task costs ~1 ms)
@@ -73,11 +72,23 @@ class _Rebuilt(Exception):
     """The folder's UIDVALIDITY changed after its STATUS was read."""
 
 
+def _ahead(items: Iterator[_Item]) -> AbstractContextManager[Iterator[_Item]]:
+    """``bodies.read_ahead``, imported when first needed (several batches of headers)."""
+    from app.sync.bodies import read_ahead
+
+    return read_ahead(items)
+
+
 class _HeaderParsing:
     """A batch's :class:`HeaderFacts`, computed by the worker processes when there are
     (split among them), else here when asked; a pool gone wrong falls back to here."""
 
     def __init__(self, pool: ProcessPoolExecutor | None, rows: Sequence[HeaderRow]) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from app.store.header_facts import facts_of
+        from app.sync.bodies import default_workers
+
         self.rows = rows
         self.futures: list[Future[list[HeaderFacts]]] = []
         if pool is None or len(rows) < 2 * PARSED_APART:
@@ -93,6 +104,10 @@ class _HeaderParsing:
             self.futures = []
 
     def result(self) -> list[HeaderFacts]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from app.store.header_facts import facts_of
+
         if self.futures:
             try:
                 return [fact for future in self.futures for fact in future.result()]
@@ -148,8 +163,12 @@ class AccountSync:
         """Many new messages: their bodies will be parsed by worker processes, which start
         now, while the headers are fetched (one core is mostly idle then), instead of when
         the first bodies arrive."""
-        if self.bodies and self._workers is None and new_messages >= POOL_MIN_MESSAGES:
-            self._workers = start_workers(default_workers())
+        if not (self.bodies and self._workers is None and new_messages):
+            return
+        from app.sync import bodies
+
+        if new_messages >= bodies.POOL_MIN_MESSAGES:
+            self._workers = bodies.start_workers(bodies.default_workers())
 
     def sync_folder_list(self) -> list[Folder]:
         remote, self._listed = self.mailbox.folders_and_status()
@@ -213,7 +232,7 @@ class AccountSync:
         # the reading thread's alone meanwhile; this thread only uses the store), and
         # parsed by the workers meanwhile when they are there.
         waiting: _HeaderParsing | None = None
-        with read_ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
+        with _ahead(fetches) if len(batches) > 1 else nullcontext(fetches) as answers:
             try:
                 for index, fetched in enumerate(answers):
                     rows = [
@@ -364,6 +383,8 @@ class AccountSync:
         total = sum(len(uids) for uids in pending.values())
         if not total:
             return
+        from app.sync.bodies import POOL_MIN_MESSAGES, BodyPipeline, default_workers, read_ahead
+
         workers, self._workers = self._workers, None  # from here on the pipeline's to stop
         done = 0
         reading = ""  # the folder read from the server now (the reading thread sets it)

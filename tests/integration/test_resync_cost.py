@@ -10,6 +10,7 @@ STATUS per folder (the server lists every folder with its status: one command fo
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from app.transport.imap import Mailbox
 from tests.integration.test_sync import Server
 from tests.lab.build import LabAccounts, LabPki
 from tests.lab.dovecot import Dovecot, fill_maildir
+from tests.unit.test_cli_startup import NOT_FOR_A_SYNC
 
 pytestmark = pytest.mark.lab
 
@@ -181,3 +183,39 @@ def test_a_sync_does_work_in_proportion_to_what_changed_not_to_the_mailbox(
         small_changed.instructions,
         large_changed.instructions,
     )
+
+
+def test_a_sync_with_nothing_new_loads_none_of_the_code_it_does_not_need(
+    dovecot_password: Dovecot,
+    lab_accounts: LabAccounts,
+    profile: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``caducee sync`` as she runs it (a process of its own, ``main()`` reading its
+    arguments), connected to the server with nothing new: none of the modules a sync with
+    nothing to write, send or parse never needs (``tests/unit/test_cli_startup.py`` checks
+    a profile without accounts)."""
+    fill_maildir(dovecot_password, lab_accounts.sync, range(3))
+    assert main([*profile, "sync"]) == 0  # the first one stores them
+    capsys.readouterr()
+    probe = (
+        "import json, sys\n"
+        "from app.cli.main import main\n"
+        "sys.argv = ['caducee', *sys.argv[1:]]\n"
+        "code = main()\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *profile, "sync", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    *report_lines, last = done.stdout.splitlines()
+    code, loaded = json.loads(last)
+    assert code == 0, done.stderr
+    [report] = json.loads("\n".join(report_lines))
+    assert (report["ok"], report["new"], report["bodies"]) == (True, 0, 0), report
+    assert "app.transport.imap" in loaded and "keyring" in loaded  # it did connect, read the key
+    assert [m for m in loaded if m.startswith(NOT_FOR_A_SYNC)] == []

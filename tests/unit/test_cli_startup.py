@@ -33,6 +33,23 @@ NOT_FOR_A_SYNC = (
     "app.directory.index",
     "app.sandbox",
     "app.ops.account_settings",
+    # What writes messages: parsing, reports, conversations, documents, the body pass and
+    # its worker processes (loaded by the methods that write, or when bodies are due).
+    "app.store.ingest",
+    "app.store.mime",
+    "app.mssante.dsn",
+    "app.store.threads",
+    "app.store.document_rows",
+    "app.sync.bodies",
+    "multiprocessing",  # freeze_support: a frozen build's only
+    "concurrent.futures.process",
+    # Used when there is something for them: a record to log, a liste blanche to read, a
+    # settings file, a certificate's holder (card, PKCS#12), keyring's search of backends.
+    "logging.handlers",
+    "defusedxml",
+    "tomllib",
+    "app.cps.identity",
+    "keyring.backends.chainer",
 )
 
 
@@ -116,3 +133,44 @@ def test_a_sync_loads_none_of_the_code_it_does_not_need(tmp_path: Path) -> None:
     assert "app.store.db" in loaded and "app.ops.sync" in loaded  # it did open the store
     unneeded = [m for m in loaded if m.startswith(NOT_FOR_A_SYNC)]
     assert unneeded == []
+
+
+LEAVING = (  # argv: marker file, command, "thread" or not
+    "import atexit, sys, threading, time\n"
+    "from app.cli.main import leave\n"
+    "class Teardown:\n"
+    "    def __del__(self):\n"
+    "        sys.stderr.write('teardown')\n"
+    "kept = Teardown()  # freed by the interpreter's teardown only\n"
+    "atexit.register(lambda: open(sys.argv[1], 'w').write('atexit'))\n"
+    "if sys.argv[3] == 'thread':\n"
+    "    def late():\n"
+    "        time.sleep(0.3)\n"
+    "        open(sys.argv[1] + '.thread', 'w').write('done')\n"
+    "    threading.Thread(target=late).start()\n"
+    "sys.stdout.write('sans fin de ligne')  # in the buffer of a pipe until flushed\n"
+    "leave(3, ['--profile-dir', 'P', sys.argv[2]])\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "thread", "teardown"),
+    [("sync", "", False), ("list", "", True), ("sync", "thread", True)],
+)
+def test_a_sync_ends_without_the_teardown_once_the_exit_work_is_done(
+    tmp_path: Path, command: str, thread: str, teardown: bool
+) -> None:
+    marker = tmp_path / "atexit"
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVING, str(marker), command, thread or "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "sans fin de ligne"  # flushed
+    assert marker.read_text() == "atexit"  # atexit functions ran (the log's, tempfile's)
+    assert ("teardown" in done.stderr) is teardown, done.stderr
+    if thread:  # a thread still running: waited for, as by the usual exit
+        assert (tmp_path / "atexit.thread").read_text() == "done"

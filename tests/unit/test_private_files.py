@@ -97,6 +97,24 @@ def test_an_older_caducees_files_are_tightened_when_opened(tmp_path: Path, lax_u
     assert mode(elsewhere) == 0o644
 
 
+def test_the_log_stays_private_through_its_rotations(
+    tmp_path: Path, lax_umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logs, "MAX_BYTES", 200)  # a rotation every few records
+    handler = logs.setup(tmp_path / "logs")
+    try:
+        for number in range(20):
+            logging.getLogger("app.test").warning("record %d of a rotating log", number)
+        handler.flush()
+    finally:
+        logging.getLogger("app").removeHandler(handler)
+        handler.close()
+    files = sorted(p.name for p in (tmp_path / "logs").iterdir())
+    assert files == [logs.LOG_NAME] + [f"{logs.LOG_NAME}.{n}" for n in range(1, logs.BACKUPS + 1)]
+    assert {mode(tmp_path / "logs" / name) for name in files} == {0o600}
+    assert "record 19 " in (tmp_path / "logs" / logs.LOG_NAME).read_text(encoding="utf-8")
+
+
 def test_log_and_settings_are_private(tmp_path: Path, lax_umask: None) -> None:
     handler = logs.setup(tmp_path / "logs")
     try:
