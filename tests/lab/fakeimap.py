@@ -113,9 +113,11 @@ class FakeImapServer:
         context: ssl.SSLContext,
         *,
         capabilities: tuple[str, ...] = ALL_CAPABILITIES,
+        starttls: bool = False,
     ) -> None:
         self.context = context
         self.capabilities = capabilities
+        self.starttls = starttls  # in clear first, TLS after STARTTLS (else TLS at once)
         self.user, self.password = USER, PASSWORD
         self.folders: dict[str, FakeFolder] = {}
         self.refuse_store: set[int] | None = set()  # UIDs whose STORE gets NO (None: all)
@@ -213,6 +215,10 @@ class FakeImapServer:
     def _serve(self, connection: socket.socket) -> None:
         try:
             connection.settimeout(10)
+            if self.starttls:
+                with connection:
+                    _Session(self, connection).run()
+                return
             with self.context.wrap_socket(connection, server_side=True) as tls:
                 _Session(self, tls).run()
         except (OSError, ssl.SSLError):
@@ -221,10 +227,11 @@ class FakeImapServer:
 
 
 class _Session:
-    def __init__(self, server: FakeImapServer, tls: ssl.SSLSocket) -> None:
+    def __init__(self, server: FakeImapServer, tls: socket.socket) -> None:
         self.server = server
-        self.tls = tls
+        self.tls = tls  # in clear until STARTTLS when the server is a STARTTLS one
         self.reader = tls.makefile("rb")
+        self.clear = not isinstance(tls, ssl.SSLSocket)
         self.logged_in = False
         self.enabled: set[str] = set()
         self.selected: FakeFolder | None = None
@@ -236,8 +243,14 @@ class _Session:
         )
         self.tls.sendall(data)
 
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        if self.clear:
+            return ("IMAP4rev1", "STARTTLS", "LOGINDISABLED")
+        return self.server.capabilities
+
     def run(self) -> None:
-        self.send(f"* OK [CAPABILITY {' '.join(self.server.capabilities)}] fake IMAP ready")
+        self.send(f"* OK [CAPABILITY {' '.join(self.capabilities)}] fake IMAP ready")
         while not self.server._stop.is_set():
             line = self.reader.readline()
             if not line:
@@ -263,7 +276,14 @@ class _Session:
     def answer(self, tag: str, verb: str, arguments: str, uid: bool) -> str | None:
         server = self.server
         if verb == "CAPABILITY":
-            self.send(f"* CAPABILITY {' '.join(server.capabilities)}", f"{tag} OK done")
+            self.send(f"* CAPABILITY {' '.join(self.capabilities)}", f"{tag} OK done")
+        elif verb == "STARTTLS" and self.clear:
+            self.send(f"{tag} OK begin TLS")
+            self.tls = server.context.wrap_socket(self.tls, server_side=True)
+            self.reader = self.tls.makefile("rb")
+            self.clear = False
+        elif self.clear and verb not in ("NOOP", "LOGOUT"):
+            self.send(f"{tag} BAD STARTTLS first")
         elif verb == "NOOP":
             self.send(f"{tag} OK done")
         elif verb == "LOGOUT":
