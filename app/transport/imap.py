@@ -69,7 +69,7 @@ class ImapConnection:
             )
         with translated(self.credential):
             try:
-                self.client.sasl_login("EXTERNAL", lambda _challenge: authorization.encode())
+                self._sasl_login("EXTERNAL", authorization.encode())
             except LoginError as error:
                 raise _login_error(error, certificate=True) from error
 
@@ -78,7 +78,7 @@ class ImapConnection:
         with translated(self.credential):
             try:
                 if "AUTH=PLAIN" in self.capabilities:
-                    self.client.plain_login(username, password)
+                    self._sasl_login("PLAIN", f"\0{username}\0{password}".encode())
                 elif (username + password).isascii():
                     self.client.login(username, password)
                 else:
@@ -128,10 +128,23 @@ class ImapConnection:
                 ) from error
         return mechanism
 
+    def _sasl_login(self, mechanism: str, payload: bytes) -> None:
+        """A one-step mechanism (PLAIN, EXTERNAL): with SASL-IR, the response goes with the
+        command (one round trip, not two: 20-50 ms to her operator); else as imapclient
+        does. Raises LoginError when refused."""
+        if "SASL-IR" not in {c.upper() for c in self.capabilities}:
+            self.client.sasl_login(mechanism, lambda _challenge: payload)
+            return
+        try:
+            self._authenticate_with_ir(mechanism, payload, lambda _challenge: b"")
+        except imaplib.IMAP4.error as error:
+            raise LoginError(str(error)) from error
+
     def _authenticate_with_ir(
         self, mechanism: str, payload: bytes, answer: Callable[[bytes], bytes]
     ) -> None:
-        """AUTHENTICATE with an initial response (RFC 4959): imaplib has no such call."""
+        """AUTHENTICATE with an initial response (RFC 4959): imaplib has no such call. (The
+        command line holds the secret: imapclient's log of imaplib redacts it.)"""
         connection = self.client._imap
         connection.literal = imaplib._Authenticator(answer).process
         initial = base64.b64encode(payload).decode() if payload else "="

@@ -9,7 +9,7 @@ import ssl
 
 import pytest
 
-from app.core.errors import TlsError
+from app.core.errors import AuthenticationError, TlsError
 from app.transport import imap, sasl, smtp
 from app.transport.endpoints import Endpoint, Protocol, Security
 from app.transport.tls import TrustPolicy
@@ -190,3 +190,31 @@ def test_smtp_oauthbearer_abort_reply(server_context: ssl.SSLContext, policy: Tr
             send(server, policy, smtp.BearerLogin(USER, Tokens()))
     start = next(i for i, line in enumerate(server.received) if line.upper().startswith("AUTH"))
     assert base64.b64decode(server.received[start + 1]) == b"\x01"
+
+
+@pytest.mark.parametrize("sasl_ir", [True, False], ids=["initial-response", "no-initial-response"])
+def test_imap_plain_and_external_in_one_round_trip_with_sasl_ir(
+    server_context: ssl.SSLContext,
+    policy: TrustPolicy,
+    sasl_ir: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PLAIN (password) and EXTERNAL (the card's certificate) send their response with the
+    command when the server offers SASL-IR: one round trip to her operator, not two. The
+    command line then holds the password: never in the debug log (imapclient redacts it)."""
+    with FakeSaslServer(
+        "imap", server_context, lambda p: p in ("bön mot", "(certificate)"), sasl_ir=sasl_ir,
+        mechanisms=("PLAIN", "EXTERNAL"),
+    ) as server:  # fmt: skip
+        with caplog.at_level("DEBUG", logger="imapclient"), imap_connect(server, policy) as c:
+            c.authenticate_password(USER, "bön mot")
+        with imap_connect(server, policy) as connection:
+            connection.authenticate_external()
+        with imap_connect(server, policy) as connection, pytest.raises(AuthenticationError):
+            connection.authenticate_password(USER, "faux")
+    authenticate = [r for r in server.received if "AUTHENTICATE" in r.upper()]
+    assert [len(line.split()) == 4 for line in authenticate] == [sasl_ir] * 3
+    assert [m for m, accepted in server.logins] == ["PLAIN", "EXTERNAL", "PLAIN"]
+    assert [accepted for m, accepted in server.logins] == [True, True, False]
+    secret = base64.b64encode(f"\0{USER}\0bön mot".encode()).decode()
+    assert secret not in caplog.text and "bön mot" not in caplog.text

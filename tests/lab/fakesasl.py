@@ -1,6 +1,7 @@
 """A scripted IMAP or SMTP server that only signs in, for the SASL bearer edge cases real
 servers do not produce on demand: a refusal that hangs up right after its JSON challenge
-(as Mailiz's SMTP does), a server without SASL-IR, a hostile challenge, no STARTTLS.
+(as Mailiz's SMTP does), a server without SASL-IR, a hostile challenge, no STARTTLS; and
+the one-step PLAIN and EXTERNAL, with or without SASL-IR.
 
 ``accept(token) -> bool`` decides each login; ``received`` keeps every line (decoded
 SASL responses in ``responses``), so a test can check what went over the wire.
@@ -95,6 +96,10 @@ class FakeSaslServer:
         token = (
             text.split("auth=Bearer ", 1)[1].split("\x01", 1)[0] if "auth=Bearer " in text else ""
         )
+        if mechanism == "PLAIN":  # authzid NUL user NUL password: the password decides
+            token = text.split("\x00")[-1]
+        elif mechanism == "EXTERNAL":
+            token = "(certificate)"
         accepted = bool(token) and self.accept(token)
         self.logins.append((mechanism, accepted))
         return accepted
