@@ -210,6 +210,20 @@ def _kind(attachment: Attachment, data: bytes) -> str:
     return "other"
 
 
+def _nothing_to_read(parts: MessageParts, attachment: Attachment) -> bool:
+    """Whether :func:`_kind` says "other" from the first bytes alone (a photo: neither
+    archive nor PDF by its first bytes, and its name and type call for no reading of its
+    content), read without decoding the rest; never for a part that may be too big."""
+    name = attachment.filename.lower()
+    media = attachment.content_type
+    if name.endswith(".xml") or media in _CDA_MEDIA or media == "application/octet-stream":
+        return False  # what is beyond the first bytes may make it a CDA or an HPRIM file
+    head = parts.head(attachment.part_index, 8)
+    if head is None or head[1] > MAX_ATTACHMENT_BYTES:
+        return False
+    return _kind(attachment, head[0]) == "other"
+
+
 def _read_attachment(
     parts: MessageParts,
     attachment: Attachment,
@@ -230,6 +244,8 @@ def _read_attachment(
         refused.append(RefusedInput(name, LIGHT_SKIPPED))
         return
     try:
+        if _nothing_to_read(parts, attachment):
+            return
         data = parts.payload(attachment.part_index)
     except KeyError:
         refused.append(RefusedInput(name, "Pièce jointe introuvable dans le message."))
