@@ -12,6 +12,7 @@ from app.store.mime_decode import (
     HEADER_VALUE_LIMIT,
     MAX_HEADER_FIELDS,
     _Defects,
+    _Header,
     _scan_header_lines,
     _scan_headers,
     _scan_usual_headers,
@@ -31,7 +32,10 @@ USUAL = (
 )
 
 
-def both(buf: bytes, *, top: bool = True) -> tuple[object, object, tuple[str, ...]]:
+Scanned = tuple[list[_Header], int]
+
+
+def both(buf: bytes, *, top: bool = True) -> tuple[Scanned | None, Scanned, tuple[str, ...]]:
     defects = _Defects()
     lines = _scan_header_lines(buf, 0, len(buf), defects, top=top)
     return _scan_usual_headers(buf, 0, len(buf)), lines, defects.names()
