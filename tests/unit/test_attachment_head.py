@@ -17,6 +17,7 @@ from app.mssante.documents import read_message, read_parsed
 from app.mssante.overview import ingest_overview
 from app.store.mime import parse_message_parts
 from app.store.mime_attachments import MessageParts
+from app.store.mime_decode import _padding_only_at_end
 from tests.unit.test_mssante_documents import HPRIM, cda, make_zip, message, pdf, xdm_message
 
 
@@ -194,3 +195,37 @@ def test_a_part_that_may_be_too_big_is_decoded_to_be_refused(
     assert [r.reason for r in read_parsed(parsed, parts, light=True).refused] == [
         "Pièce jointe refusée : fichier trop volumineux."
     ]
+
+
+def counted_padding_only_at_end(buf: bytes, start: int, end: int) -> bool:
+    """The definition, by counting every "=" (what the decoder did before)."""
+    pads = buf.count(b"=", start, end)
+    tail = buf[max(start, end - 4096) : end].translate(None, b" \t\r\n")
+    return pads == 0 or tail.endswith(b"=" * pads)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.binary(max_size=6000),
+    junk=st.lists(st.tuples(st.integers(min_value=0), _JUNK), max_size=6),
+    start=st.integers(min_value=0, max_value=20),
+    cut=st.integers(min_value=0, max_value=20),
+)
+def test_padding_is_found_at_the_end_as_by_counting(
+    data: bytes, junk: list[tuple[int, bytes]], start: int, cut: int
+) -> None:
+    body = bytearray(wrapped(data))
+    for position, piece in junk:
+        at = position % (len(body) + 1)
+        body[at:at] = piece
+    buf = bytes(body)
+    end = max(start, len(buf) - cut)
+    assert _padding_only_at_end(buf, start, end) == counted_padding_only_at_end(buf, start, end)
+
+
+@pytest.mark.parametrize(
+    "buf",
+    [b"QUJD", b"QUI=", b"QQ==\r\n", b"QQ=\r\n=", b"QQ==QUJD", b"=QUJD", b"QUJD" + b"=\r\n" * 1400],
+)
+def test_padding_at_the_end_within_its_last_4_kib(buf: bytes) -> None:
+    assert _padding_only_at_end(buf, 0, len(buf)) == counted_padding_only_at_end(buf, 0, len(buf))
