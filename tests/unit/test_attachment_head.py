@@ -229,3 +229,20 @@ def test_padding_is_found_at_the_end_as_by_counting(
 )
 def test_padding_at_the_end_within_its_last_4_kib(buf: bytes) -> None:
     assert _padding_only_at_end(buf, 0, len(buf)) == counted_padding_only_at_end(buf, 0, len(buf))
+
+
+def test_each_pdf_is_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An XDM's PDF and the same PDF attached beside it: matched by their digests, each
+    computed once (a digest is a pass over a PDF of up to 64 MB)."""
+    hashed: list[bytes] = []
+    real = documents._digest
+
+    def digest(data: bytes) -> str:
+        hashed.append(data)
+        return real(data)
+
+    monkeypatch.setattr(documents, "_digest", digest)
+    result = read_message(xdm_message())
+    assert hashed
+    assert len(hashed) == len({id(data) for data in hashed})
+    assert result.refused == ()
