@@ -1,6 +1,7 @@
-"""A part's first bytes read without decoding the rest (``MessageParts.head``), and the
-document readers telling a photo from a document that way: what they read is what they read
-when they decoded every attachment whole, and a photo's content is no longer decoded."""
+"""What the body workers read of a message, with less work and the same result: a part's
+first bytes without decoding the rest (``MessageParts.head``), a photo told from a document
+that way, base64 padding found without counting, each PDF hashed once, the overview of a
+message without documents. What the readers read is what they read before."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from app.mssante import documents
 from app.mssante.documents import read_message, read_parsed
-from app.mssante.overview import ingest_overview
+from app.mssante.model import MessageDocuments
+from app.mssante.overview import _plain_overview, header_section, ingest_overview, overview_of
 from app.store.mime import parse_message_parts
 from app.store.mime_attachments import MessageParts
 from app.store.mime_decode import _padding_only_at_end
@@ -246,3 +248,22 @@ def test_each_pdf_is_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert hashed
     assert len(hashed) == len({id(data) for data in hashed})
     assert result.refused == ()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"From: Jean <1234567890@patient.mssante.fr>\r\nTo: dr@medecin.mssante.fr\r\n",
+        b"from: dr@medecin.mssante.fr\r\nCC: x@PATIENT.MSSANTE.TEST\r\n",
+        b"From: dr@medecin.mssante.fr\r\nTo: confrere@ch.mssante.fr\r\n",
+        b"Subject: patient.mssante.fr\r\n",
+        b"",
+    ],
+)
+def test_a_message_without_documents_is_overviewed_as_before(header: bytes) -> None:
+    assert _plain_overview(header) == overview_of(MessageDocuments(), header)
+    raw = header + b"\r\nbonjour\r\n"
+    parsed, parts = parse_message_parts(raw, sizes=False)
+    assert ingest_overview(raw, parsed, parts) == overview_of(
+        MessageDocuments(), header_section(raw)
+    )
