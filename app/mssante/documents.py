@@ -120,8 +120,9 @@ class _Draft:
 
     document: ReceivedDocument
     match_text: str = ""  # title and type, to match a PDF attached beside the zip
-    digests: set[str] = field(default_factory=set)
+    digests: set[str] = field(default_factory=set)  # of its PDFs (each file hashed once)
     took: bool = False  # an attached PDF was matched to it
+    readable_digest: str | None = None  # its readable PDF's, if it has one
 
 
 def _digest(data: bytes) -> str:
@@ -210,6 +211,20 @@ def _kind(attachment: Attachment, data: bytes) -> str:
     return "other"
 
 
+def _nothing_to_read(parts: MessageParts, attachment: Attachment) -> bool:
+    """Whether :func:`_kind` says "other" from the first bytes alone (a photo: neither
+    archive nor PDF by its first bytes, and its name and type call for no reading of its
+    content), read without decoding the rest; never for a part that may be too big."""
+    name = attachment.filename.lower()
+    media = attachment.content_type
+    if name.endswith(".xml") or media in _CDA_MEDIA or media == "application/octet-stream":
+        return False  # what is beyond the first bytes may make it a CDA or an HPRIM file
+    head = parts.head(attachment.part_index, 8)
+    if head is None or head[1] > MAX_ATTACHMENT_BYTES:
+        return False
+    return _kind(attachment, head[0]) == "other"
+
+
 def _read_attachment(
     parts: MessageParts,
     attachment: Attachment,
@@ -230,6 +245,8 @@ def _read_attachment(
         refused.append(RefusedInput(name, LIGHT_SKIPPED))
         return
     try:
+        if _nothing_to_read(parts, attachment):
+            return
         data = parts.payload(attachment.part_index)
     except KeyError:
         refused.append(RefusedInput(name, "Pièce jointe introuvable dans le message."))
@@ -337,17 +354,19 @@ def _read_subset(
     # in order by the CDAs that lack one; one more is kept beside a CDA, never lost.
     waiting = [d for d in cdas if d.document.readable is None or _is_html(d)]
     for draft, pdf in zip(waiting, subset_pdfs, strict=False):
-        _set_pdf(draft, _safe_pdf_name(pdf.name), pdf.data)
+        _set_pdf(draft, _safe_pdf_name(pdf.name), pdf.data, _digest(pdf.data))
     rest = subset_pdfs[len(waiting) :]
     if cdas:
         for number, pdf in enumerate(rest):
             digest = _digest(pdf.data)
             if any(digest in d.digests for d in cdas):
                 continue  # the very PDF embedded in the CDA
-            _keep_beside(cdas[min(number, len(cdas) - 1)], _safe_pdf_name(pdf.name), pdf.data)
+            beside = cdas[min(number, len(cdas) - 1)]
+            _keep_beside(beside, _safe_pdf_name(pdf.name), pdf.data, digest)
         rest = []
     for pdf in rest:  # PDFs without any CDA: documents of their own
         entry = pdf.entry
+        digest = _digest(pdf.data)
         cdas.append(
             _Draft(
                 ReceivedDocument(
@@ -364,7 +383,8 @@ def _read_subset(
                     unique_ids=(entry.unique_id,) if entry and entry.unique_id else (),
                 ),
                 match_text=(entry.title or "") if entry else "",
-                digests={_digest(pdf.data)},
+                digests={digest},
+                readable_digest=digest,
             )
         )
     xdm_drafts.extend(cdas)
@@ -374,9 +394,9 @@ def _safe_pdf_name(name: str) -> str:
     return safe_filename(name, "document.pdf")
 
 
-def _keep_beside(draft: _Draft, name: str, data: bytes) -> None:
+def _keep_beside(draft: _Draft, name: str, data: bytes, digest: str) -> None:
     """Another PDF of the same document (a second rendering): kept among the originals."""
-    draft.digests.add(_digest(data))
+    draft.digests.add(digest)
     kept = DocumentFile(name, "application/pdf", data)
     draft.document = replace(draft.document, originals=(*draft.document.originals, kept))
 
@@ -386,9 +406,10 @@ def _is_html(draft: _Draft) -> bool:
     return readable is not None and readable.media_type == "text/html"
 
 
-def _set_pdf(draft: _Draft, name: str, data: bytes) -> None:
+def _set_pdf(draft: _Draft, name: str, data: bytes, digest: str) -> None:
     draft.document = replace(draft.document, readable=DocumentFile(name, "application/pdf", data))
-    draft.digests.add(_digest(data))
+    draft.digests.add(digest)
+    draft.readable_digest = digest
 
 
 def _cda_draft(
@@ -406,10 +427,10 @@ def _cda_draft(
         identity = replace(identity, ins=meta_identity.ins)
     stem = original.name.rpartition(".")[0] or original.name
     readable: DocumentFile | None = None
-    digests: set[str] = set()
+    digest = None
     if cda.pdf is not None:
         readable = DocumentFile(f"{stem}.pdf", "application/pdf", cda.pdf)
-        digests.add(_digest(cda.pdf))
+        digest = _digest(cda.pdf)
     elif cda.html is not None:
         readable = DocumentFile(f"{stem}.html", "text/html", cda.html.encode("utf-8"))
     title = cda.title or (entry.title if entry else None)
@@ -439,7 +460,8 @@ def _cda_draft(
         version=cda.version,
         replaces=cda.replaces,
     )
-    return _Draft(document, f"{title or ''} {label or ''}", digests)
+    digests = {digest} if digest is not None else set()
+    return _Draft(document, f"{title or ''} {label or ''}", digests, readable_digest=digest)
 
 
 def _match_attached_pdfs(drafts: list[_Draft], pdfs: list[_Pdf]) -> None:
@@ -450,7 +472,7 @@ def _match_attached_pdfs(drafts: list[_Draft], pdfs: list[_Pdf]) -> None:
             if pdf.digest in draft.digests:  # the same file: keep the sender's name for it
                 pdf.used = True
                 readable = draft.document.readable
-                if readable is not None and _digest(readable.data) == pdf.digest:
+                if readable is not None and draft.readable_digest == pdf.digest:
                     draft.document = replace(
                         draft.document, readable=replace(readable, name=pdf.name)
                     )
@@ -485,11 +507,11 @@ def _take(draft: _Draft, pdf: _Pdf) -> None:
     draft.took = True
     if _needs_pdf(draft):
         html = draft.document.readable
-        _set_pdf(draft, pdf.name, pdf.data)
+        _set_pdf(draft, pdf.name, pdf.data, pdf.digest)
         if html is not None:  # the rendered body stays beside the PDF
             draft.document = replace(draft.document, originals=(*draft.document.originals, html))
     else:  # the document already has its PDF: this one is kept beside it, never lost
-        _keep_beside(draft, pdf.name, pdf.data)
+        _keep_beside(draft, pdf.name, pdf.data, pdf.digest)
 
 
 _ECO_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})_([^_]{1,80})_(?:([^_]{1,80})_([^_]{1,80})_)?")

@@ -112,11 +112,10 @@ def overview(raw: bytes, *, documents: bool = True) -> MessageOverview:
     header = header_section(raw)
     if _REPORT.search(header):
         return MessageOverview(kind="receipt")
-    from app.mssante.documents import read_message
-    from app.mssante.model import MessageDocuments
-
     if not documents:
-        return overview_of(MessageDocuments(), header)
+        return _plain_overview(header)
+    from app.mssante.documents import read_message
+
     return overview_of(read_message(raw), header)
 
 
@@ -125,23 +124,38 @@ def ingest_overview(raw: bytes, parsed: ParsedMessage, parts: MessageParts) -> M
     (PDF attachments not decoded, no HTML). A bug in a reader must not stop a sync: it is
     logged (no patient data) and the message gets no overview."""
     from app.mssante.documents import read_parsed
-    from app.mssante.model import MessageDocuments
 
     try:
         header = header_section(raw)
         if _REPORT.search(header):
             return MessageOverview(kind="receipt")
         if not parsed.attachments:
-            return overview_of(MessageDocuments(), header)
+            return _plain_overview(header)
         return overview_of(read_parsed(parsed, parts, light=True), header)
     except Exception:  # any reader bug: the message is stored all the same
         log.exception("message overview failed")
         return MessageOverview(notices=("Documents du message illisibles (erreur de lecture).",))
 
 
+def _patient_mail(header: bytes) -> bool:
+    """From or to a patient's own address (``From``, ``To`` or ``Cc`` in its domain)."""
+    from app.mssante.patient_address import PATIENT_DOMAINS
+
+    domains = {m.decode("ascii", "replace").lower() for m in _ADDRESS.findall(header)}
+    return not domains.isdisjoint(PATIENT_DOMAINS)
+
+
+_PLAIN = MessageOverview()
+_PATIENT = MessageOverview(kind="patient")
+
+
+def _plain_overview(header: bytes) -> MessageOverview:
+    """:func:`overview_of` a message without documents, with nothing to assemble."""
+    return _PATIENT if _patient_mail(header) else _PLAIN
+
+
 def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOverview:
     from app.mssante.documents import LIGHT_SKIPPED
-    from app.mssante.patient_address import PATIENT_DOMAINS
 
     docs = documents.documents
     identities = [d.identity for d in docs if d.identity is not None]
@@ -159,8 +173,7 @@ def overview_of(documents: MessageDocuments, header: bytes = b"") -> MessageOver
             {_code_kind(c.strip()) for c in claimed if c.strip()} | set(kinds),
             key=lambda k: _PRECEDENCE.get(k, 9),
         ) or ["document"]
-    domains = {m.decode("ascii", "replace").lower() for m in _ADDRESS.findall(header)}
-    kind = "patient" if domains & PATIENT_DOMAINS else (kinds[0] if kinds else None)
+    kind = "patient" if _patient_mail(header) else (kinds[0] if kinds else None)
     rows = [row for d in docs for row in d.results]
     text = "\n".join(d.text for d in docs if d.text)[:MAX_TEXT_CHARS]
     notices = tuple(n for d in docs for n in d.notices) + tuple(

@@ -214,6 +214,30 @@ class MessageParts:
         A ``message/rfc822`` part gives the forwarded message's raw bytes, and a path may go
         on inside it. Raises KeyError when there is no such part.
         """
+        buf, node = self._locate(part_index)
+        return _payload(buf, node, self._defects)
+
+    def head(self, part_index: str, size: int) -> tuple[bytes, int] | None:
+        """The first ``size`` bytes of :meth:`payload` (all of it when shorter) and a bound
+        of its length, without decoding the rest: to tell what a 2 MB photo is from its
+        first bytes. None when the part's encoding is not read in part (quoted-printable,
+        uuencode, a multipart left whole): :meth:`payload` reads it. Raises KeyError as
+        :meth:`payload` does."""
+        buf, node = self._locate(part_index)
+        span = node.end - node.body_start  # neither encoding decodes to more bytes
+        if node.opaque or node.encoding not in ("base64", *_IDENTITY):
+            return None
+        if node.encoding != "base64":
+            return buf[node.body_start : node.body_start + min(size, span)], span
+        window = 4 * size + 1024  # base64 read in part decodes to the start of the whole
+        while True:
+            data = _payload(buf, node, self._defects, limit=window)
+            if len(data) >= size or window >= span:
+                return data[:size], span
+            window *= 16
+
+    def _locate(self, part_index: str) -> tuple[bytes, _Node]:
+        """The buffer holding the part at ``part_index`` and its node; KeyError if none."""
         if not isinstance(part_index, str) or not _PART_INDEX.match(part_index):
             raise KeyError(part_index)
         segments = part_index.split(".")
@@ -226,7 +250,7 @@ class MessageParts:
                 if node is None:
                     raise KeyError(part_index)
                 if taken == len(segments):
-                    return _payload(buf, node, self._defects)
+                    return buf, node
                 if node.split:
                     continue
                 if node.content_type in _MESSAGE_TYPES and not node.opaque:

@@ -219,6 +219,11 @@ class _Header(NamedTuple):
     value: str  # unfolded, raw bytes as latin-1 characters, stripped
 
 
+# One field and its continuation lines, in a header block decoded as latin-1 (a character
+# per byte): the whole field, its name, its value up to the end of its last line.
+_FIELD = re.compile(r"(([\x21-\x39\x3b-\x7e]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*))(?:\n|\Z)")
+
+
 def _scan_headers(
     buf: bytes, start: int, end: int, defects: _Defects, *, top: bool
 ) -> tuple[list[_Header], int]:
@@ -227,6 +232,42 @@ def _scan_headers(
     Like the stdlib feed parser: the header block ends at the first empty line, or at the
     first line that is neither a field nor a continuation (that line starts the body).
     """
+    usual = _scan_usual_headers(buf, start, end)
+    if usual is not None:
+        return usual
+    return _scan_header_lines(buf, start, end, defects, top=top)
+
+
+def _scan_usual_headers(buf: bytes, start: int, end: int) -> tuple[list[_Header], int] | None:
+    """:func:`_scan_headers` of a block with nothing to report, read in one go (a header
+    pass and every part of a message go through here): fields and their continuation lines
+    up to an empty line, within ``HEADER_VALUE_LIMIT`` bytes and ``MAX_HEADER_FIELDS``
+    fields. None for any other block: the line-by-line scan reads it and names its defects.
+    """
+    blank = _BLANK_LINE.search(buf, start, min(end, start + HEADER_VALUE_LIMIT + 3))
+    if blank is None or blank.start() - start > HEADER_VALUE_LIMIT:
+        return None
+    block = buf[start : blank.start()].decode("latin-1")
+    fields = _FIELD.findall(block)
+    # Every character in a field (the line ends between them): no line of another kind.
+    if sum(len(whole) for whole, _, _ in fields) + len(fields) - 1 != len(block):
+        return None  # an envelope "From " line, a stray line, a leading continuation
+    if len(fields) > MAX_HEADER_FIELDS:
+        return None
+    return [
+        # unfolded: each line's end goes, with one carriage return before it
+        _Header(
+            name.lower(),
+            (value.replace("\r\n", "").replace("\n", "") if "\n" in value else value).strip(),
+        )
+        for _, name, value in fields
+    ], blank.end()
+
+
+def _scan_header_lines(
+    buf: bytes, start: int, end: int, defects: _Defects, *, top: bool
+) -> tuple[list[_Header], int]:
+    """:func:`_scan_headers` line by line, whatever the block holds."""
     headers: list[_Header] = []
     name: str | None = None
     parts: list[bytes] = []
@@ -435,14 +476,17 @@ def _decode_base64_lenient(data: bytes, defects: _Defects | None) -> bytes:
     return b"".join(out)
 
 
-def _padding_only_at_end(buf: bytes, start: int, end: int, pads: int) -> bool:
-    tail = buf[max(start, end - 4096) : end].translate(None, _B64_WHITESPACE)
-    return tail.endswith(b"=" * pads)
+def _padding_only_at_end(buf: bytes, start: int, end: int) -> bool:
+    """No "=" in ``buf[start:end]`` but at its very end (whitespace aside), in its last 4 KiB:
+    base64 that ``binascii`` decodes whole. Found with ``find`` (memchr), not by counting."""
+    first = buf.find(b"=", start, end)
+    if first < 0:
+        return True
+    return first >= end - 4096 and not buf[first:end].translate(None, _B64_WHITESPACE + b"=")
 
 
 def _decode_base64(buf: bytes, start: int, end: int, defects: _Defects) -> bytes:
-    pads = buf.count(b"=", start, end)
-    if pads == 0 or _padding_only_at_end(buf, start, end, pads):
+    if _padding_only_at_end(buf, start, end):
         try:
             return binascii.a2b_base64(memoryview(buf)[start:end])
         except binascii.Error:
@@ -457,7 +501,7 @@ def _base64_size(buf: bytes, start: int, end: int, defects: _Defects) -> int:
     not_alphabet = buf[start:end].translate(None, _B64_ALPHABET)
     pads = not_alphabet.count(b"=")
     junk = not_alphabet.translate(None, _B64_WHITESPACE + b"=")
-    if junk or (pads and not _padding_only_at_end(buf, start, end, pads)):
+    if junk or (pads and not _padding_only_at_end(buf, start, end)):
         return len(_decode_base64(buf, start, end, defects))
     data_chars = (end - start) - len(not_alphabet)
     if data_chars % 4 == 1:
