@@ -8,6 +8,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -246,19 +247,25 @@ def _append_many(directory: str, who: str, count: int) -> None:
         trail.record(Action.FLAG, account=who, message=number, request="local")
 
 
-def test_concurrent_appends_from_two_processes_keep_the_chain(tmp_path: Path) -> None:
-    directory = str(tmp_path / "audit")
+def appended_by_processes(
+    jobs: list[tuple[Callable[..., None], tuple[object, ...]]], directory: str
+) -> AuditTrail:
+    """Run each ``(target, args)`` in a spawned process at once; the trail they wrote."""
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_append_many, args=(directory, who, 40))
-        for who in ("a@x.test", "b@x.test")
-    ]
+    workers = [context.Process(target=target, args=args) for target, args in jobs]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(60)
         assert worker.exitcode == 0
-    trail = AuditTrail(Path(directory))
+    return AuditTrail(Path(directory))
+
+
+def test_concurrent_appends_from_two_processes_keep_the_chain(tmp_path: Path) -> None:
+    directory = str(tmp_path / "audit")
+    trail = appended_by_processes(
+        [(_append_many, (directory, who, 40)) for who in ("a@x.test", "b@x.test")], directory
+    )
     result = trail.verify()
     assert result.ok, result.problem
     assert result.count == 80

@@ -5,7 +5,6 @@ and the other writers are as with single appends."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from app.core import audit
 from app.core.audit import Action, AuditTrail
 from app.core.profile_key import ProfileKeyError
+from tests.unit.test_audit import appended_by_processes
 
 ACCOUNT = "a@x.test"
 
@@ -100,17 +100,9 @@ def _append_singly(directory: str, count: int) -> None:
 
 def test_batches_and_single_appends_of_two_processes_keep_the_chain(tmp_path: Path) -> None:
     directory = str(tmp_path / "audit")
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_append_batches, args=(directory, 60)),
-        context.Process(target=_append_singly, args=(directory, 30)),
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-        assert worker.exitcode == 0
-    trail = AuditTrail(Path(directory))
+    trail = appended_by_processes(
+        [(_append_batches, (directory, 60)), (_append_singly, (directory, 30))], directory
+    )
     result = trail.verify()
     assert result.ok, result.problem
     assert result.count == 90
