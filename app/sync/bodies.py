@@ -10,6 +10,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -28,6 +29,13 @@ MAX_WORKERS = 4
 CHUNK_BYTES = 2 * 1024 * 1024  # one task: small, so that every worker has some
 CHUNK_COUNT = 25
 IN_FLIGHT = 2  # server batches read and not yet in the database (bounds memory)
+# Parsed batches committed together, up to these bounds: each commit writes the full-text
+# index's new segment and encrypts every page it changed, and the same index pages were
+# written again at every server batch (200 messages): at 10,000 messages, 52 commits cost
+# 1.2 s of the sync thread's CPU, 7 commits 0.4 s (docs/performance.md, session 11).
+COMMIT_MESSAGES = 2000
+COMMIT_TEXT = 32 * 1024 * 1024  # characters of text held for the index (bounds memory)
+COMMIT_SECONDS = 5.0  # a slow server: what is parsed reaches the window all the same
 
 Chunk = list[tuple[int, bytes]]
 Stored = Callable[[int, int], None]
@@ -120,14 +128,19 @@ def _chunks(bodies: dict[int, bytes]) -> list[Chunk]:
     return chunks
 
 
+def _text_size(body: IngestedBody) -> int:
+    return len(body.body_text) + len(body.overview.text)
+
+
 class BodyPipeline:
     """``submit`` what one FETCH returned; it is stored a little later (file, then row).
 
     ``workers=0``: everything in this process, as soon as submitted; ``pool``: worker
-    processes already started (:func:`start_workers`), shut down here. Leaving the ``with``
-    block normally waits for what is in flight; on an error, what is already done is still
-    committed (the next sync has less to fetch again), the rest is dropped (its files, if
-    written, are collected by the next sync).
+    processes already started (:func:`start_workers`), shut down here. Parsed batches are
+    held and committed together (``COMMIT_*``: one transaction for several server batches,
+    never two folders). Leaving the ``with`` block normally waits for what is in flight;
+    on an error, what is already done is still committed (the next sync has less to fetch
+    again), the rest is dropped (its files, if written, are collected by the next sync).
     """
 
     def __init__(
@@ -137,6 +150,7 @@ class BodyPipeline:
         workers: int,
         stored: Stored,
         pool: ProcessPoolExecutor | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.root = str(store.blobs.root)
@@ -149,6 +163,11 @@ class BodyPipeline:
                 self.pool = worker_pool(workers)
             self.threads = ThreadPoolExecutor(2 * workers + 2, thread_name_prefix="bodies")
         self.pending: deque[tuple[Folder, list[Future[list[IngestedBody]]]]] = deque()
+        self.clock = clock
+        self.held: list[IngestedBody] = []  # parsed, not committed yet: all of held_folder
+        self.held_folder: Folder | None = None
+        self.held_text = 0
+        self.held_since = 0.0
 
     def submit(self, folder: Folder, bodies: dict[int, bytes]) -> None:
         while len(self.pending) >= IN_FLIGHT:
@@ -185,7 +204,26 @@ class BodyPipeline:
     def _store_oldest(self) -> None:
         folder, futures = self.pending.popleft()
         ingested = [body for future in futures for body in future.result()]
-        stored = self.store.add_ingested(folder, ingested)  # what this sync stored
+        if self.held_folder is not None and self.held_folder.id != folder.id:
+            self._commit()
+        if not self.held:
+            self.held_folder, self.held_since = folder, self.clock()
+        self.held += ingested
+        self.held_text += sum(_text_size(body) for body in ingested)
+        if (
+            len(self.held) >= COMMIT_MESSAGES
+            or self.held_text >= COMMIT_TEXT
+            or self.clock() - self.held_since >= COMMIT_SECONDS
+        ):
+            self._commit()
+
+    def _commit(self) -> None:
+        """The held batches into the database, one transaction."""
+        folder, held = self.held_folder, self.held
+        self.held, self.held_folder, self.held_text = [], None, 0
+        if folder is None or not held:
+            return
+        stored = self.store.add_ingested(folder, held)  # what this sync stored
         self.stored(len(stored), sum(body.size for body in stored))
 
     def __enter__(self) -> BodyPipeline:
@@ -201,10 +239,12 @@ class BodyPipeline:
             if kind is None:
                 while self.pending:
                     self._store_oldest()
+                self._commit()
             elif issubclass(kind, Exception):
                 self._store_finished()
         finally:
             self.pending.clear()
+            self.held, self.held_folder = [], None  # Ctrl-C: dropped, fetched again next time
             # Ctrl-C: leave at once; the workers ignore SIGINT and follow their parent.
             if self.threads is not None:
                 self.threads.shutdown(wait=kind is None, cancel_futures=True)
@@ -213,9 +253,9 @@ class BodyPipeline:
 
     def _store_finished(self) -> None:
         """After an error: commit the batches whose work is complete, ignore the others."""
-        while self.pending and all(future.done() for future in self.pending[0][1]):
-            try:
+        try:
+            while self.pending and all(future.done() for future in self.pending[0][1]):
                 self._store_oldest()
-            except Exception:
-                log.warning("a finished batch could not be stored after an error", exc_info=True)
-                return
+            self._commit()
+        except Exception:
+            log.warning("a finished batch could not be stored after an error", exc_info=True)

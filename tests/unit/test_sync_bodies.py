@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store.db import HeaderRow, Store
+from app.store.db import Folder, HeaderRow, Store
+from app.sync import bodies
 from app.sync.bodies import BodyPipeline, read_ahead, start_workers
 
 GOOD = (
@@ -88,3 +89,98 @@ def test_bodies_are_stored_and_indexed_even_when_malformed(
         assert pool is None or pool._shutdown_thread  # the pipeline stopped it
     finally:
         store.close()
+
+
+def _note(number: int) -> bytes:
+    return (
+        f"From: Labo <labo@biolab.mssante.test>\r\nTo: dr@example.test\r\n"
+        f"Subject: Bilan {number}\r\nMessage-ID: <bilan-{number}@test>\r\n\r\n"
+        f"ferritine {number}\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def two_folders(tmp_path: Path) -> Iterator[tuple[Store, list[Folder]]]:
+    """A store whose INBOX has UIDs 1-6 and Archives UID 7, headers only."""
+    store = Store.open(tmp_path / "profile")
+    try:
+        account = store.add_account("dr@example.test", "password", "imaps://imap.example.test")
+        store.upsert_folder(account, "INBOX", ".", "Inbox", True)
+        store.upsert_folder(account, "Archives", ".", "Archive", True)
+        folders = sorted(store.folders(account), key=lambda f: f.name != "INBOX")
+        for folder, uids in zip(folders, (range(1, 7), (7,)), strict=True):
+            store.add_headers(
+                folder,
+                [
+                    HeaderRow(u, (), None, len(_note(u)), None, _note(u).split(b"\r\n\r\n")[0])
+                    for u in uids
+                ],
+            )
+        yield store, folders
+    finally:
+        store.close()
+
+
+def _with_bodies(store: Store) -> int:
+    return int(
+        store.db.execute("SELECT count(*) FROM messages WHERE blob IS NOT NULL").fetchone()[0]
+    )
+
+
+def test_parsed_batches_are_committed_together_within_bounds(
+    two_folders: tuple[Store, list[Folder]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several server batches, one transaction: up to COMMIT_MESSAGES, never across two
+    folders; what is held is committed when the pipeline ends."""
+    store, (inbox, archives) = two_folders
+    monkeypatch.setattr(bodies, "COMMIT_MESSAGES", 3)
+    commits: list[int] = []
+    with BodyPipeline(store, workers=0, stored=lambda n, _b: commits.append(n)) as pipeline:
+        pipeline.submit(inbox, {1: _note(1)})
+        pipeline.submit(inbox, {2: _note(2)})
+        assert commits == [] and _with_bodies(store) == 0  # held, not committed yet
+        pipeline.submit(inbox, {3: _note(3), 4: _note(4)})
+        assert commits == [4] and _with_bodies(store) == 4  # the bound reached: one commit
+        pipeline.submit(inbox, {5: _note(5), 6: _note(6)})
+        pipeline.submit(archives, {7: _note(7)})  # another folder: INBOX's committed first
+        assert commits == [4, 2]
+    assert commits == [4, 2, 1] and _with_bodies(store) == 7
+    assert [m.uid for m in store.search("ferritine 7")] == [7]
+
+
+def test_held_batches_are_committed_after_a_while_or_past_their_text_bound(
+    two_folders: tuple[Store, list[Folder]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, (inbox, _archives) = two_folders
+    now = [100.0]
+    commits: list[int] = []
+    pipeline = BodyPipeline(
+        store, workers=0, stored=lambda n, _b: commits.append(n), clock=lambda: now[0]
+    )
+    with pipeline:
+        pipeline.submit(inbox, {1: _note(1)})
+        now[0] += bodies.COMMIT_SECONDS - 0.5
+        pipeline.submit(inbox, {2: _note(2)})
+        assert commits == []
+        now[0] += 0.5
+        pipeline.submit(inbox, {3: _note(3)})
+        assert commits == [3]  # the first held COMMIT_SECONDS ago
+        monkeypatch.setattr(bodies, "COMMIT_TEXT", 10)
+        pipeline.submit(inbox, {4: _note(4)})  # "ferritine 4" alone is past 10 characters
+        assert commits == [3, 1]
+    assert _with_bodies(store) == 4
+
+
+def test_what_is_held_is_committed_when_the_sync_fails(
+    two_folders: tuple[Store, list[Folder]],
+) -> None:
+    """An error after some batches (the connection lost): the parsed ones are stored, the
+    next sync fetches only the rest."""
+    store, (inbox, _archives) = two_folders
+    with pytest.raises(ConnectionResetError):
+        with BodyPipeline(store, workers=0, stored=lambda _n, _b: None) as pipeline:
+            pipeline.submit(inbox, {1: _note(1), 2: _note(2)})
+            assert _with_bodies(store) == 0
+            raise ConnectionResetError
+    assert _with_bodies(store) == 2
+    assert sorted(store.missing_bodies(inbox, 100)) == [3, 4, 5, 6]
