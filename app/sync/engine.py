@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # the body pass (parser, worker processes) is loaded when the
 log = logging.getLogger(__name__)
 _Item = TypeVar("_Item")
 
-HEADER_BATCH = 500
+HEADER_BATCH = 500  # the first batch of a folder: the newest, in the list at once
+HEADER_BATCH_MORE = 2000  # the next ones: fewer commits (each rewrites the index pages)
 PARSED_APART = 50  # fewer header sections in a batch: parsed here (a task costs ~1 ms)
 BODY_BATCH_BYTES = 16 * 1024 * 1024
 BODY_BATCH_COUNT = 200
@@ -116,8 +117,11 @@ class _HeaderParsing:
         return facts_of(row.header for row in self.rows)
 
 
-def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _header_batches(uids: Sequence[int]) -> list[Sequence[int]]:
+    """``HEADER_BATCH`` first, then ``HEADER_BATCH_MORE`` at a time."""
+    rest = uids[HEADER_BATCH:]
+    more = [rest[i : i + HEADER_BATCH_MORE] for i in range(0, len(rest), HEADER_BATCH_MORE)]
+    return [uids[:HEADER_BATCH], *more] if uids else []
 
 
 class AccountSync:
@@ -218,7 +222,7 @@ class AccountSync:
             return
         new = sorted(new_uids, reverse=True)  # newest first: the inbox fills from the top
         self._start_workers(self.report.new + len(new))  # this run's new messages so far
-        batches = _chunks(new, HEADER_BATCH)
+        batches = _header_batches(new)
         fetches = (self.mailbox.headers(batch) for batch in batches)
         stored = 0
 

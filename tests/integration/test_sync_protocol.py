@@ -302,6 +302,7 @@ def test_header_batches_after_the_first_are_parsed_by_the_workers(
     """Issue 22: the body workers, started for many new messages, parse each header batch
     while the previous one is stored; the first is parsed here (they are still starting)."""
     monkeypatch.setattr(engine, "HEADER_BATCH", 40)
+    monkeypatch.setattr(engine, "HEADER_BATCH_MORE", 20)  # here the first batch larger
     monkeypatch.setattr(engine, "PARSED_APART", 5)
     handed: list[int] = []
     real = engine._HeaderParsing.__init__
@@ -315,7 +316,7 @@ def test_header_batches_after_the_first_are_parsed_by_the_workers(
         filled(server, 130)
         report = sync(store, server, lab_pki)
     assert (report.new, report.bodies) == (130, 130)
-    assert handed[0] == 0 and len(handed) == 4 and all(handed[1:])
+    assert handed[0] == 0 and len(handed) == 6 and all(handed[1:])  # 40, 20 x 4, 10
     assert local_state(store) == server_state(server)
     [found] = store.search("Bilan 77")
     assert found.subject == "Bilan 77" and found.sender == "labo@biolab.mssante.test"
