@@ -1,7 +1,7 @@
 """The body pass of a sync as a pipeline: the next messages are read from the server while
 the previous ones are written to disk (threads: hashing and file creation release the GIL)
-and parsed (worker processes, ``app.store.ingest``), then indexed here, one transaction per
-server batch, in the order they were read.
+and parsed (worker processes, ``app.store.ingest``), then indexed here in the order they were
+read, several server batches per transaction (``COMMIT_*``).
 """
 
 from __future__ import annotations
