@@ -35,7 +35,7 @@ IN_FLIGHT = 2  # server batches read and not yet in the database (bounds memory)
 # 1.2 s of the sync thread's CPU, 7 commits 0.4 s (docs/performance.md, session 11).
 COMMIT_MESSAGES = 2000
 COMMIT_TEXT = 32 * 1024 * 1024  # characters of text held for the index (bounds memory)
-COMMIT_SECONDS = 5.0  # a slow server: what is parsed reaches the window all the same
+COMMIT_SECONDS = 5.0  # since the first held batch was read: a slow server's go at once
 
 Chunk = list[tuple[int, bytes]]
 Stored = Callable[[int, int], None]
@@ -162,7 +162,8 @@ class BodyPipeline:
             if self.pool is None:
                 self.pool = worker_pool(workers)
             self.threads = ThreadPoolExecutor(2 * workers + 2, thread_name_prefix="bodies")
-        self.pending: deque[tuple[Folder, list[Future[list[IngestedBody]]]]] = deque()
+        # (folder, its chunks' futures, when its bytes came from the server)
+        self.pending: deque[tuple[Folder, list[Future[list[IngestedBody]]], float]] = deque()
         self.clock = clock
         self.held: list[IngestedBody] = []  # parsed, not committed yet: all of held_folder
         self.held_folder: Folder | None = None
@@ -172,7 +173,8 @@ class BodyPipeline:
     def submit(self, folder: Folder, bodies: dict[int, bytes]) -> None:
         while len(self.pending) >= IN_FLIGHT:
             self._store_oldest()
-        self.pending.append((folder, [self._start(chunk) for chunk in _chunks(bodies)]))
+        read_at = self.clock()
+        self.pending.append((folder, [self._start(chunk) for chunk in _chunks(bodies)], read_at))
         while self.pending and all(future.done() for future in self.pending[0][1]):
             self._store_oldest()
 
@@ -202,12 +204,19 @@ class BodyPipeline:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _store_oldest(self) -> None:
-        folder, futures = self.pending.popleft()
-        ingested = [body for future in futures for body in future.result()]
+        folder, futures, read_at = self.pending.popleft()
+        try:
+            ingested = [body for future in futures for body in future.result()]
+        except Exception:  # this batch failed (disk full...): what is held is done, kept
+            try:
+                self._commit()
+            except Exception:
+                log.warning("parsed batches could not be stored after an error", exc_info=True)
+            raise
         if self.held_folder is not None and self.held_folder.id != folder.id:
             self._commit()
-        if not self.held:
-            self.held_folder, self.held_since = folder, self.clock()
+        if not self.held:  # the bound in time counts from when the server gave it (a slow
+            self.held_folder, self.held_since = folder, read_at  # link: each batch at once)
         self.held += ingested
         self.held_text += sum(_text_size(body) for body in ingested)
         if (

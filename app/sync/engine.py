@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 _Item = TypeVar("_Item")
 
 HEADER_BATCH = 500  # the first batch of a folder: the newest, in the list at once
-HEADER_BATCH_MORE = 2000  # the next ones: fewer commits (each rewrites the index pages)
+# The next ones: fewer commits (each rewrites the index pages); at most 1,000 as UID_CHUNK,
+# scattered UIDs make the command line long (RFC 7162 advises under 8,192 octets).
+HEADER_BATCH_MORE = 1000
 PARSED_APART = 50  # fewer header sections in a batch: parsed here (a task costs ~1 ms)
 BODY_BATCH_BYTES = 16 * 1024 * 1024
 BODY_BATCH_COUNT = 200

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +186,54 @@ def test_what_is_held_is_committed_when_the_sync_fails(
             raise ConnectionResetError
     assert _with_bodies(store) == 2
     assert sorted(store.missing_bodies(inbox, 100)) == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("fails", ["at the end", "while an error is raised"])
+def test_held_batches_are_committed_when_a_later_batch_fails(
+    two_folders: tuple[Store, list[Folder]], monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """A batch whose writing or parsing failed (disk full) does not take the parsed ones
+    held before it along: they are committed, then its error is raised."""
+    store, (inbox, _archives) = two_folders
+    failing: Future[list[object]] = Future()
+    real = BodyPipeline._start
+
+    def start(self: BodyPipeline, chunk: list[tuple[int, bytes]]) -> Future[Any]:
+        return failing if chunk[0][0] == 5 else real(self, chunk)
+
+    monkeypatch.setattr(BodyPipeline, "_start", start)
+    with pytest.raises(OSError, match="disk full"):
+        with BodyPipeline(store, workers=0, stored=lambda _n, _b: None) as pipeline:
+            pipeline.submit(inbox, {1: _note(1), 2: _note(2)})
+            pipeline.submit(inbox, {5: _note(5)})  # not done yet
+            failing.set_exception(OSError("disk full"))
+            if fails == "while an error is raised":
+                raise OSError("disk full (the connection's error first)")
+    assert _with_bodies(store) == 2
+
+
+def test_a_slow_servers_batch_is_committed_as_soon_as_it_is_parsed(
+    two_folders: tuple[Store, list[Folder]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COMMIT_SECONDS counts from when the server gave the batch: on a slow link (the next
+    batch a minute later), a batch is not held for another minute."""
+    store, (inbox, _archives) = two_folders
+    now = [0.0]
+    parsed: Future[Any] = Future()
+    real = BodyPipeline._start
+
+    def start(self: BodyPipeline, chunk: list[tuple[int, bytes]]) -> Future[Any]:
+        return parsed if chunk[0][0] == 1 else real(self, chunk)
+
+    monkeypatch.setattr(BodyPipeline, "_start", start)
+    commits: list[int] = []
+    pipeline = BodyPipeline(
+        store, workers=0, stored=lambda n, _b: commits.append(n), clock=lambda: now[0]
+    )
+    with pipeline:
+        pipeline.submit(inbox, {1: _note(1)})  # read at 0, parsed later
+        now[0] = 60.0
+        parsed.set_result(real(pipeline, [(1, _note(1))]).result())
+        pipeline.submit(inbox, {2: _note(2)})  # a minute later: the first goes in at once
+        assert commits[:1] == [1] and _with_bodies(store) >= 1
+    assert _with_bodies(store) == 2
