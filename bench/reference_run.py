@@ -12,9 +12,9 @@
 3. notmuch on the Maildir mbsync produced: ``notmuch new`` (first index), ``notmuch new``
    with no change, then search latency (p50/p95) for a list of queries, through the
    ``notmuch`` command and through the ``notmuch2`` bindings in-process;
-4. with ``--caducee``, the same for Caducée (``bench/caducee.py``): each sync step a
-   ``caducee sync`` into a new profile's store (the no-change resync also as the median of
-   several, a ~0.2 s process), then its search latency in-process.
+4. with ``--caducee``, the same for Caducée (``bench/caducee.py``): each step a ``caducee
+   sync`` of one new profile (the no-change resync also as the median of several, a ~0.2 s
+   process), then search latency in-process on that profile's store.
 
 It prints the tables (and writes them as JSON with ``--json FILE``), then stops Dovecot and
 removes its directory.
